@@ -1,0 +1,34 @@
+// Every magic prefix, domain-separation label and format constant, spelled exactly as docs/FORMAT.md spells it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace tipline::crypto::labels {
+
+// Envelope v1 (FORMAT.md section "Envelope").
+inline constexpr std::string_view envelope_magic = "TIPLNENV";
+inline constexpr std::uint16_t envelope_version = 1;
+inline constexpr std::string_view payload_key_label = "tipline envelope v1 payload key";
+inline constexpr std::string_view header_mac_key_label = "tipline envelope v1 header mac key";
+
+// Responder public key text form and fingerprint (FORMAT.md section "Public key").
+inline constexpr std::string_view public_key_prefix = "tipline-pk1-";
+inline constexpr std::string_view public_key_checksum_label = "tipline public key v1 checksum";
+inline constexpr std::string_view fingerprint_label = "tipline fingerprint v1";
+
+// Secret key file (FORMAT.md section "Secret key file").
+inline constexpr std::string_view secret_key_magic = "TIPLNSEC";
+inline constexpr std::uint16_t secret_key_version = 1;
+
+// Tip document (FORMAT.md section "Tip document").
+inline constexpr std::string_view tip_document_magic = "TIPLNDOC";
+inline constexpr std::uint16_t tip_document_version = 1;
+
+// Receipt derivation (FORMAT.md section "Receipt").
+inline constexpr std::string_view mailbox_token_label = "tipline receipt v1 mailbox token";
+inline constexpr std::string_view reply_key_label = "tipline receipt v1 reply key";
+inline constexpr std::string_view mailbox_token_hash_label = "tipline mailbox token hash v1";
+
+}  // namespace tipline::crypto::labels

@@ -1,0 +1,44 @@
+// Witness receipts: 20 random digits that, stretched with Argon2id, give a mailbox token and a reply key pair.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <system_error>
+
+#include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/secret_buffer.hpp"
+
+namespace tipline::crypto {
+
+inline constexpr std::size_t receipt_digit_count = 20;  // log2(10^20) = 66.4 bits
+inline constexpr std::size_t receipt_group_size = 4;
+inline constexpr std::size_t deployment_salt_bytes = 16;
+inline constexpr std::size_t mailbox_token_bytes = 32;
+
+using DeploymentSalt = std::array<unsigned char, deployment_salt_bytes>;
+using MailboxTokenHash = std::array<unsigned char, 32>;
+
+// 20 uniformly random ASCII digits, in secure memory.
+SecretBuffer generate_receipt();
+
+// "1234 5678 9012 3456 7890": the form shown to and written down by the witness.
+SecretBuffer format_receipt(std::span<const unsigned char> digits);
+
+// Accepts what a person types: ASCII or full-width digits, with spaces or hyphens anywhere.
+// Anything else, or a digit count other than 20, is Error::malformed.
+std::error_code parse_receipt(std::string_view typed, SecretBuffer& digits);
+
+struct ReceiptKeys {
+    SecretBuffer mailbox_token;  // 32 bytes, shown to the server to read or post to the mailbox
+    BoxKeyPair reply;            // replies to the witness are sealed to reply.public_key
+};
+
+// Argon2id (INTERACTIVE limits, fixed for v1) over the 20 ASCII digits with the deployment's salt.
+ReceiptKeys derive_receipt_keys(std::span<const unsigned char> digits, const DeploymentSalt& salt);
+
+// What the server stores in place of the token.
+MailboxTokenHash hash_mailbox_token(std::span<const unsigned char> token);
+
+}  // namespace tipline::crypto

@@ -1,0 +1,91 @@
+// The tip document: the plaintext inside an envelope, a structured header followed by the attachment bytes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/stream.hpp"
+
+namespace tipline::crypto {
+
+inline constexpr std::size_t tip_max_header_size = 2 * 1024 * 1024;
+inline constexpr std::size_t tip_max_message_size = 1024 * 1024;
+inline constexpr std::size_t tip_max_attachments = 256;
+inline constexpr std::size_t tip_max_name_size = 255;
+inline constexpr std::size_t tip_max_media_type_size = 127;
+inline constexpr std::size_t tip_max_language_size = 35;
+inline constexpr std::size_t tip_preamble_size = 8 + 2 + 4;  // magic, version, header length
+
+enum class TipKind : std::uint8_t { tip = 1, follow_up = 2, reply = 3 };
+
+struct AttachmentInfo {
+    std::string name;        // as the witness's device named it; sanitize before using as a path
+    std::string media_type;  // e.g. "image/jpeg"
+    std::uint64_t size = 0;
+    bool operator==(const AttachmentInfo&) const = default;
+};
+
+struct TipHeader {
+    TipKind kind = TipKind::tip;
+    std::int64_t created_at = 0;  // client clock, seconds since the Unix epoch; exists only inside ciphertext
+    std::string language = "und";
+    std::optional<BoxPublicKey> reply_key;  // present when the witness can receive replies
+    std::string message;
+    std::vector<AttachmentInfo> attachments;
+    bool operator==(const TipHeader&) const = default;
+};
+
+// Checks every field against FORMAT.md's limits; Error::invalid_argument names no field, so keep inputs sane.
+std::error_code validate_tip_header(const TipHeader& header);
+
+// Preamble and header body; the attachment bytes follow it in the document.
+std::error_code encode_tip_header(const TipHeader& header, std::vector<unsigned char>& out);
+
+// Total document length: encoded header plus every attachment size.
+std::uint64_t tip_document_length(std::size_t encoded_header_size, const TipHeader& header) noexcept;
+
+// Seals the header and attachment i read from attachments[i], which must yield exactly its declared size.
+std::error_code seal_tip(std::span<const BoxPublicKey> recipients, const TipHeader& header,
+                         std::span<ByteSource* const> attachments, ByteSink& out);
+
+// Receives a document as it is parsed. Nothing here is final until open_tip returns success.
+class TipReceiver {
+public:
+    virtual ~TipReceiver() = default;
+    virtual void on_header(const TipHeader& header) = 0;
+    virtual void on_attachment_data(std::size_t index, std::span<const unsigned char> bytes) = 0;
+};
+
+// Streaming parser: a ByteSink that buffers only the header. write() throws std::system_error
+// carrying Error::malformed on bad input; finish() reports a document that ended early.
+class TipDocumentParser final : public ByteSink {
+public:
+    explicit TipDocumentParser(TipReceiver& receiver) : receiver_(receiver) {}
+    void write(std::span<const unsigned char> bytes) override;
+    std::error_code finish() const;
+
+private:
+    void parse_header();
+
+    TipReceiver& receiver_;
+    std::vector<unsigned char> pending_;
+    std::size_t header_size_ = 0;  // 0 until the preamble has been read
+    bool header_done_ = false;
+    std::vector<std::uint64_t> sizes_;
+    std::size_t current_ = 0;
+    std::uint64_t current_left_ = 0;
+};
+
+// Parses a whole in-memory document (used by tests and the vector walker).
+std::error_code parse_tip_document(std::span<const unsigned char> document, TipHeader& header,
+                                   std::vector<std::vector<unsigned char>>& attachments);
+
+// Opens an envelope and parses its document into receiver; envelope and document errors alike.
+std::error_code open_tip(std::span<const BoxKeyPair* const> identities, ByteSource& in, TipReceiver& receiver);
+
+}  // namespace tipline::crypto

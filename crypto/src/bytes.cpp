@@ -1,0 +1,76 @@
+// Big-endian helpers and ByteReader.
+#include "tipline/crypto/bytes.hpp"
+
+namespace tipline::crypto {
+
+void put_u16(std::vector<unsigned char>& out, std::uint16_t v) {
+    out.push_back(static_cast<unsigned char>(v >> 8));
+    out.push_back(static_cast<unsigned char>(v));
+}
+
+void put_u32(std::vector<unsigned char>& out, std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<unsigned char>(v >> shift));
+}
+
+void put_u64(std::vector<unsigned char>& out, std::uint64_t v) {
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<unsigned char>(v >> shift));
+}
+
+void put_bytes(std::vector<unsigned char>& out, std::span<const unsigned char> bytes) {
+    out.insert(out.end(), bytes.begin(), bytes.end());
+}
+
+void put_bytes(std::vector<unsigned char>& out, std::string_view text) { put_bytes(out, as_bytes(text)); }
+
+std::uint16_t get_u16(std::span<const unsigned char, 2> in) noexcept {
+    return static_cast<std::uint16_t>((in[0] << 8) | in[1]);
+}
+
+std::uint32_t get_u32(std::span<const unsigned char, 4> in) noexcept {
+    std::uint32_t v = 0;
+    for (unsigned char b : in) v = (v << 8) | b;
+    return v;
+}
+
+std::uint64_t get_u64(std::span<const unsigned char, 8> in) noexcept {
+    std::uint64_t v = 0;
+    for (unsigned char b : in) v = (v << 8) | b;
+    return v;
+}
+
+void store_u64(std::span<unsigned char, 8> out, std::uint64_t v) noexcept {
+    for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<unsigned char>(v >> (56 - 8 * i));
+}
+
+std::optional<std::span<const unsigned char>> ByteReader::take(std::size_t n) noexcept {
+    if (n > remaining()) return std::nullopt;
+    auto out = bytes_.subspan(offset_, n);
+    offset_ += n;
+    return out;
+}
+
+std::optional<std::uint8_t> ByteReader::take_u8() noexcept {
+    auto b = take(1);
+    if (!b) return std::nullopt;
+    return (*b)[0];
+}
+
+std::optional<std::uint16_t> ByteReader::take_u16() noexcept {
+    auto b = take(2);
+    if (!b) return std::nullopt;
+    return get_u16(b->first<2>());
+}
+
+std::optional<std::uint32_t> ByteReader::take_u32() noexcept {
+    auto b = take(4);
+    if (!b) return std::nullopt;
+    return get_u32(b->first<4>());
+}
+
+std::optional<std::uint64_t> ByteReader::take_u64() noexcept {
+    auto b = take(8);
+    if (!b) return std::nullopt;
+    return get_u64(b->first<8>());
+}
+
+}  // namespace tipline::crypto

@@ -1,0 +1,248 @@
+// Responder key generation, public key text form, fingerprint and the passphrase-protected key file.
+#include "tipline/crypto/keys.hpp"
+
+#include <sodium.h>
+
+#include <cstring>
+#include <new>
+
+#include "tipline/crypto/bytes.hpp"
+#include "tipline/crypto/errors.hpp"
+#include "tipline/crypto/labels.hpp"
+
+namespace tipline::crypto {
+namespace {
+
+constexpr std::size_t checksum_bytes = 4;
+constexpr std::size_t public_body_bytes = box_public_key_bytes + sign_public_key_bytes + checksum_bytes;
+constexpr std::size_t key_file_header_bytes = 64;  // magic .. nonce, also the AEAD associated data
+constexpr std::size_t key_file_salt_bytes = crypto_pwhash_SALTBYTES;
+constexpr std::size_t key_file_nonce_bytes = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+constexpr std::size_t key_file_tag_bytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+constexpr std::uint8_t kdf_argon2id13 = 1;
+
+static_assert(key_file_salt_bytes == 16 && key_file_nonce_bytes == 24);
+
+std::array<unsigned char, 32> labelled_hash(std::string_view label, const PublicIdentity& id) {
+    std::array<unsigned char, 32> out{};
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, nullptr, 0, out.size());
+    crypto_generichash_update(&st, as_bytes(label).data(), label.size());
+    crypto_generichash_update(&st, id.box.data(), id.box.size());
+    crypto_generichash_update(&st, id.sign.data(), id.sign.size());
+    crypto_generichash_final(&st, out.data(), out.size());
+    return out;
+}
+
+// Both bodies are 64 bytes: the X25519 secret key (or, in a sign-only file, only its public key), then the Ed25519 seed.
+constexpr std::size_t secret_body_bytes = box_secret_key_bytes + sign_seed_bytes;
+static_assert(box_secret_key_bytes == box_public_key_bytes);
+
+SecretBuffer derive_file_key(std::span<const unsigned char> passphrase, const unsigned char* salt,
+                             KdfLimits limits) {
+    SecretBuffer key(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+    if (crypto_pwhash(key.data(), key.size(), reinterpret_cast<const char*>(passphrase.data()),
+                      passphrase.size(), salt, limits.opslimit, static_cast<std::size_t>(limits.memlimit),
+                      crypto_pwhash_ALG_ARGON2ID13) != 0) {
+        throw std::bad_alloc();  // libsodium fails here only when it cannot get the memory
+    }
+    return key;
+}
+
+void sign_pair_from_seed(const unsigned char* seed, SecretIdentity& id) {
+    id.sign_secret = SecretBuffer(sign_secret_key_bytes);
+    crypto_sign_seed_keypair(id.public_identity.sign.data(), id.sign_secret.data(), seed);
+}
+
+}  // namespace
+
+BoxKeyPair BoxKeyPair::generate() {
+    ensure_sodium();
+    BoxKeyPair pair;
+    pair.secret_key = SecretBuffer(box_secret_key_bytes);
+    crypto_box_keypair(pair.public_key.data(), pair.secret_key.data());
+    return pair;
+}
+
+BoxKeyPair BoxKeyPair::from_seed(std::span<const unsigned char, 32> seed) {
+    ensure_sodium();
+    BoxKeyPair pair;
+    pair.secret_key = SecretBuffer(box_secret_key_bytes);
+    crypto_box_seed_keypair(pair.public_key.data(), pair.secret_key.data(), seed.data());
+    return pair;
+}
+
+BoxKeyPair BoxKeyPair::from_secret(std::span<const unsigned char, box_secret_key_bytes> secret) {
+    ensure_sodium();
+    BoxKeyPair pair;
+    pair.secret_key = SecretBuffer::copy_of(secret);
+    crypto_scalarmult_base(pair.public_key.data(), pair.secret_key.data());
+    return pair;
+}
+
+SecretIdentity SecretIdentity::generate() {
+    SecretIdentity id;
+    id.box = BoxKeyPair::generate();
+    id.public_identity.box = id.box.public_key;
+    SecretBuffer seed(sign_seed_bytes);
+    randombytes_buf(seed.data(), seed.size());
+    sign_pair_from_seed(seed.data(), id);
+    return id;
+}
+
+KdfLimits kdf_interactive() noexcept {
+    return {crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE, crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE};
+}
+KdfLimits kdf_moderate() noexcept {
+    return {crypto_pwhash_argon2id_OPSLIMIT_MODERATE, crypto_pwhash_argon2id_MEMLIMIT_MODERATE};
+}
+KdfLimits kdf_sensitive() noexcept {
+    return {crypto_pwhash_argon2id_OPSLIMIT_SENSITIVE, crypto_pwhash_argon2id_MEMLIMIT_SENSITIVE};
+}
+
+std::string encode_public_key(const PublicIdentity& identity) {
+    ensure_sodium();
+    std::array<unsigned char, public_body_bytes> body{};
+    std::memcpy(body.data(), identity.box.data(), box_public_key_bytes);
+    std::memcpy(body.data() + box_public_key_bytes, identity.sign.data(), sign_public_key_bytes);
+    const auto sum = labelled_hash(labels::public_key_checksum_label, identity);
+    std::memcpy(body.data() + box_public_key_bytes + sign_public_key_bytes, sum.data(), checksum_bytes);
+
+    constexpr int variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+    std::string b64(sodium_base64_encoded_len(body.size(), variant), '\0');
+    sodium_bin2base64(b64.data(), b64.size(), body.data(), body.size(), variant);
+    b64.resize(std::strlen(b64.c_str()));
+    return std::string(labels::public_key_prefix) + b64;
+}
+
+std::error_code decode_public_key(std::string_view text, PublicIdentity& out) {
+    ensure_sodium();
+    const std::string_view family = "tipline-pk";
+    if (!text.starts_with(labels::public_key_prefix)) {
+        return text.starts_with(family) ? Error::unsupported_version : Error::malformed;
+    }
+    const std::string_view b64 = text.substr(labels::public_key_prefix.size());
+    constexpr std::size_t expected_chars = (public_body_bytes * 4 + 2) / 3;
+    if (b64.size() != expected_chars) return Error::malformed;
+
+    std::array<unsigned char, public_body_bytes> body{};
+    std::size_t body_len = 0;
+    const char* end = nullptr;
+    if (sodium_base642bin(body.data(), body.size(), b64.data(), b64.size(), nullptr, &body_len, &end,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        body_len != body.size() || end != b64.data() + b64.size()) {
+        return Error::malformed;
+    }
+    PublicIdentity id;
+    std::memcpy(id.box.data(), body.data(), box_public_key_bytes);
+    std::memcpy(id.sign.data(), body.data() + box_public_key_bytes, sign_public_key_bytes);
+    const auto sum = labelled_hash(labels::public_key_checksum_label, id);
+    if (sodium_memcmp(sum.data(), body.data() + box_public_key_bytes + sign_public_key_bytes,
+                      checksum_bytes) != 0) {
+        return Error::malformed;
+    }
+    out = id;
+    return {};
+}
+
+std::string fingerprint(const PublicIdentity& identity) {
+    ensure_sodium();
+    const auto hash = labelled_hash(labels::fingerprint_label, identity);
+    std::string out;
+    for (std::size_t group = 0; group < 5; ++group) {
+        std::uint64_t v = 0;
+        for (std::size_t i = 0; i < 5; ++i) v = (v << 8) | hash[group * 5 + i];
+        v %= 100000;
+        char digits[6];
+        for (int i = 4; i >= 0; --i, v /= 10) digits[i] = static_cast<char>('0' + v % 10);
+        digits[5] = '\0';
+        if (group > 0) out += ' ';
+        out += digits;
+    }
+    return out;
+}
+
+std::vector<unsigned char> seal_secret_key_file(const SecretIdentity& identity, KeyFileContents contents,
+                                                std::span<const unsigned char> passphrase, KdfLimits limits) {
+    ensure_sodium();
+    std::vector<unsigned char> out;
+    out.reserve(key_file_header_bytes + secret_body_bytes + key_file_tag_bytes);
+    put_bytes(out, labels::secret_key_magic);
+    put_u16(out, labels::secret_key_version);
+    put_u8(out, static_cast<std::uint8_t>(contents));
+    put_u8(out, kdf_argon2id13);
+    put_u32(out, limits.opslimit);
+    put_u64(out, limits.memlimit);
+    const std::size_t salt_at = out.size();
+    out.resize(out.size() + key_file_salt_bytes + key_file_nonce_bytes);
+    randombytes_buf(out.data() + salt_at, key_file_salt_bytes + key_file_nonce_bytes);
+    const unsigned char* salt = out.data() + salt_at;
+
+    SecretBuffer body(secret_body_bytes);
+    if (contents == KeyFileContents::decrypt_and_sign) {
+        std::memcpy(body.data(), identity.box.secret_key.data(), box_secret_key_bytes);
+    } else {
+        std::memcpy(body.data(), identity.public_identity.box.data(), box_public_key_bytes);
+    }
+    crypto_sign_ed25519_sk_to_seed(body.data() + box_secret_key_bytes, identity.sign_secret.data());
+
+    const SecretBuffer key = derive_file_key(passphrase, salt, limits);
+    out.resize(key_file_header_bytes + body.size() + key_file_tag_bytes);
+    unsigned long long ct_len = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + key_file_header_bytes, &ct_len, body.data(),
+                                               body.size(), out.data(), key_file_header_bytes, nullptr,
+                                               out.data() + key_file_header_bytes - key_file_nonce_bytes,
+                                               key.data());
+    return out;
+}
+
+std::error_code open_secret_key_file(std::span<const unsigned char> file,
+                                     std::span<const unsigned char> passphrase, SecretIdentity& out) {
+    ensure_sodium();
+    const auto magic = as_bytes(labels::secret_key_magic);
+    const std::size_t head = std::min(file.size(), magic.size());
+    if (head > 0 && std::memcmp(file.data(), magic.data(), head) != 0) return Error::malformed;
+    if (file.size() < 10) return Error::truncated;
+
+    ByteReader r(file.subspan(magic.size()));
+    if (*r.take_u16() != labels::secret_key_version) return Error::unsupported_version;
+    if (file.size() < key_file_header_bytes) return Error::truncated;
+    const auto contents = static_cast<KeyFileContents>(*r.take_u8());
+    if (contents != KeyFileContents::decrypt_and_sign && contents != KeyFileContents::sign_only) {
+        return Error::malformed;
+    }
+    if (*r.take_u8() != kdf_argon2id13) return Error::malformed;
+    const KdfLimits limits{*r.take_u32(), *r.take_u64()};
+    if (limits.opslimit < 1 || limits.opslimit > kdf_max_opslimit || limits.memlimit < kdf_min_memlimit ||
+        limits.memlimit > kdf_max_memlimit || limits.memlimit % 1024 != 0) {
+        return Error::malformed;
+    }
+    const std::size_t expected = key_file_header_bytes + secret_body_bytes + key_file_tag_bytes;
+    if (file.size() < expected) return Error::truncated;
+    if (file.size() > expected) return Error::malformed;
+
+    const unsigned char* salt = file.data() + key_file_header_bytes - key_file_nonce_bytes - key_file_salt_bytes;
+    const unsigned char* nonce = file.data() + key_file_header_bytes - key_file_nonce_bytes;
+    const SecretBuffer key = derive_file_key(passphrase, salt, limits);
+    SecretBuffer body(secret_body_bytes);
+    unsigned long long body_len = 0;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(body.data(), &body_len, nullptr,
+                                                   file.data() + key_file_header_bytes,
+                                                   file.size() - key_file_header_bytes, file.data(),
+                                                   key_file_header_bytes, nonce, key.data()) != 0) {
+        return Error::authentication_failed;
+    }
+
+    SecretIdentity id;
+    if (contents == KeyFileContents::decrypt_and_sign) {
+        id.box = BoxKeyPair::from_secret(body.span().first<box_secret_key_bytes>());
+        id.public_identity.box = id.box.public_key;
+    } else {
+        std::memcpy(id.public_identity.box.data(), body.data(), box_public_key_bytes);
+    }
+    sign_pair_from_seed(body.data() + box_secret_key_bytes, id);
+    out = std::move(id);
+    return {};
+}
+
+}  // namespace tipline::crypto

@@ -1,0 +1,90 @@
+// Receipt generation, parsing and key derivation.
+#include "tipline/crypto/receipt.hpp"
+
+#include <sodium.h>
+
+#include <new>
+
+#include "tipline/crypto/bytes.hpp"
+#include "tipline/crypto/errors.hpp"
+#include "tipline/crypto/labels.hpp"
+#include "tipline/crypto/utf8.hpp"
+
+namespace tipline::crypto {
+namespace {
+
+constexpr std::size_t receipt_seed_bytes = 64;
+
+SecretBuffer keyed_label_hash(const SecretBuffer& key, std::string_view label) {
+    SecretBuffer out(32);
+    crypto_generichash(out.data(), out.size(), as_bytes(label).data(), label.size(), key.data(), key.size());
+    return out;
+}
+
+}  // namespace
+
+SecretBuffer generate_receipt() {
+    ensure_sodium();
+    SecretBuffer digits(receipt_digit_count);
+    for (unsigned char& d : digits.span()) d = static_cast<unsigned char>('0' + randombytes_uniform(10));
+    return digits;
+}
+
+SecretBuffer format_receipt(std::span<const unsigned char> digits) {
+    const std::size_t groups = (digits.size() + receipt_group_size - 1) / receipt_group_size;
+    SecretBuffer out(digits.size() + (groups > 0 ? groups - 1 : 0));
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && i % receipt_group_size == 0) out.data()[at++] = ' ';
+        out.data()[at++] = digits[i];
+    }
+    return out;
+}
+
+std::error_code parse_receipt(std::string_view typed, SecretBuffer& digits) {
+    SecretBuffer out(receipt_digit_count);
+    std::size_t count = 0;
+    while (!typed.empty()) {
+        const auto cp = decode_utf8(typed);
+        if (!cp) return Error::malformed;
+        typed.remove_prefix(cp->length);
+        char32_t c = cp->value;
+        if (c >= U'\uFF10' && c <= U'\uFF19') c = U'0' + (c - U'\uFF10');  // full-width digits from CJK input
+        if (c == U' ' || c == U'-' || c == U'\u3000' || c == U'\t') continue;
+        if (c < U'0' || c > U'9' || count == receipt_digit_count) return Error::malformed;
+        out.data()[count++] = static_cast<unsigned char>(c);
+    }
+    if (count != receipt_digit_count) return Error::malformed;
+    digits = std::move(out);
+    return {};
+}
+
+ReceiptKeys derive_receipt_keys(std::span<const unsigned char> digits, const DeploymentSalt& salt) {
+    ensure_sodium();
+    static_assert(deployment_salt_bytes == crypto_pwhash_SALTBYTES);
+    SecretBuffer seed(receipt_seed_bytes);
+    if (crypto_pwhash(seed.data(), seed.size(), reinterpret_cast<const char*>(digits.data()), digits.size(),
+                      salt.data(), crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE,
+                      crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+        throw std::bad_alloc();
+    }
+    ReceiptKeys keys;
+    keys.mailbox_token = keyed_label_hash(seed, labels::mailbox_token_label);
+    const SecretBuffer reply_seed = keyed_label_hash(seed, labels::reply_key_label);
+    keys.reply = BoxKeyPair::from_seed(reply_seed.span().first<32>());
+    return keys;
+}
+
+MailboxTokenHash hash_mailbox_token(std::span<const unsigned char> token) {
+    ensure_sodium();
+    MailboxTokenHash out{};
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, nullptr, 0, out.size());
+    const auto label = as_bytes(labels::mailbox_token_hash_label);
+    crypto_generichash_update(&st, label.data(), label.size());
+    crypto_generichash_update(&st, token.data(), token.size());
+    crypto_generichash_final(&st, out.data(), out.size());
+    return out;
+}
+
+}  // namespace tipline::crypto

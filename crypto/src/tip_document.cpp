@@ -1,0 +1,253 @@
+// Tip document encoding, validation and streaming parsing, and the seal_tip/open_tip pair over envelopes.
+#include "tipline/crypto/tip_document.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "tipline/crypto/bytes.hpp"
+#include "tipline/crypto/envelope.hpp"
+#include "tipline/crypto/errors.hpp"
+#include "tipline/crypto/labels.hpp"
+#include "tipline/crypto/utf8.hpp"
+
+namespace tipline::crypto {
+namespace {
+
+[[noreturn]] void fail(Error e) { throw std::system_error(make_error_code(e)); }
+
+bool valid_language(std::string_view tag) {
+    return !tag.empty() && tag.size() <= tip_max_language_size &&
+           std::all_of(tag.begin(), tag.end(), [](char c) {
+               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+           });
+}
+
+bool valid_media_type(std::string_view type) {
+    return !type.empty() && type.size() <= tip_max_media_type_size &&
+           std::all_of(type.begin(), type.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+}
+
+bool valid_name(std::string_view name) {
+    return !name.empty() && name.size() <= tip_max_name_size && is_valid_utf8(name) &&
+           name.find('\0') == std::string_view::npos;
+}
+
+std::string take_string(ByteReader& r, std::size_t length) {
+    auto bytes = r.take(length);
+    if (!bytes) fail(Error::malformed);
+    return {reinterpret_cast<const char*>(bytes->data()), bytes->size()};
+}
+
+template <typename T>
+T need(std::optional<T> v) {
+    if (!v) fail(Error::malformed);
+    return *v;
+}
+
+// The document as one stream: the encoded header, then each attachment cut to its declared size.
+class DocumentSource final : public ByteSource {
+public:
+    DocumentSource(std::span<const unsigned char> header, const TipHeader& tip, std::span<ByteSource* const> parts)
+        : header_(header), tip_(tip), parts_(parts) {}
+
+    std::size_t read(std::span<unsigned char> out) override {
+        std::size_t filled = header_.read(out);
+        while (filled < out.size() && index_ < parts_.size()) {
+            const std::uint64_t size = tip_.attachments[index_].size;
+            const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size() - filled, size - done_));
+            const std::size_t got = read_fully(*parts_[index_], out.subspan(filled, n));
+            filled += got;
+            done_ += got;
+            if (got < n) return filled;  // attachment shorter than declared: the sealer reports truncation
+            if (done_ == size) ++index_, done_ = 0;
+        }
+        return filled;
+    }
+
+private:
+    MemorySource header_;
+    const TipHeader& tip_;
+    std::span<ByteSource* const> parts_;
+    std::size_t index_ = 0;
+    std::uint64_t done_ = 0;
+};
+
+class CollectingReceiver final : public TipReceiver {
+public:
+    CollectingReceiver(TipHeader& header, std::vector<std::vector<unsigned char>>& attachments)
+        : header_(header), attachments_(attachments) {}
+    void on_header(const TipHeader& header) override {
+        header_ = header;
+        attachments_.assign(header.attachments.size(), {});
+    }
+    void on_attachment_data(std::size_t index, std::span<const unsigned char> bytes) override {
+        attachments_[index].insert(attachments_[index].end(), bytes.begin(), bytes.end());
+    }
+
+private:
+    TipHeader& header_;
+    std::vector<std::vector<unsigned char>>& attachments_;
+};
+
+}  // namespace
+
+std::error_code validate_tip_header(const TipHeader& h) {
+    const auto kind = static_cast<std::uint8_t>(h.kind);
+    if (kind < 1 || kind > 3 || !valid_language(h.language) || h.message.size() > tip_max_message_size ||
+        !is_valid_utf8(h.message) || h.attachments.size() > tip_max_attachments) {
+        return Error::invalid_argument;
+    }
+    for (const AttachmentInfo& a : h.attachments) {
+        if (!valid_name(a.name) || !valid_media_type(a.media_type) || a.size > envelope_max_content_length) {
+            return Error::invalid_argument;
+        }
+    }
+    return {};
+}
+
+std::error_code encode_tip_header(const TipHeader& h, std::vector<unsigned char>& out) {
+    if (auto ec = validate_tip_header(h)) return ec;
+    std::vector<unsigned char> body;
+    put_u8(body, static_cast<std::uint8_t>(h.kind));
+    put_u64(body, static_cast<std::uint64_t>(h.created_at));
+    put_u8(body, static_cast<std::uint8_t>(h.language.size()));
+    put_bytes(body, h.language);
+    put_u8(body, h.reply_key ? 1 : 0);
+    if (h.reply_key) put_bytes(body, *h.reply_key);
+    put_u32(body, static_cast<std::uint32_t>(h.message.size()));
+    put_bytes(body, h.message);
+    put_u16(body, static_cast<std::uint16_t>(h.attachments.size()));
+    for (const AttachmentInfo& a : h.attachments) {
+        put_u16(body, static_cast<std::uint16_t>(a.name.size()));
+        put_bytes(body, a.name);
+        put_u8(body, static_cast<std::uint8_t>(a.media_type.size()));
+        put_bytes(body, a.media_type);
+        put_u64(body, a.size);
+    }
+    out.clear();
+    put_bytes(out, labels::tip_document_magic);
+    put_u16(out, labels::tip_document_version);
+    put_u32(out, static_cast<std::uint32_t>(body.size()));
+    put_bytes(out, body);
+    return {};
+}
+
+std::uint64_t tip_document_length(std::size_t encoded_header_size, const TipHeader& header) noexcept {
+    std::uint64_t total = encoded_header_size;
+    for (const AttachmentInfo& a : header.attachments) total += a.size;
+    return total;
+}
+
+std::error_code seal_tip(std::span<const BoxPublicKey> recipients, const TipHeader& header,
+                         std::span<ByteSource* const> attachments, ByteSink& out) {
+    if (attachments.size() != header.attachments.size()) return Error::invalid_argument;
+    std::vector<unsigned char> encoded;
+    if (auto ec = encode_tip_header(header, encoded)) return ec;
+    const std::uint64_t total = tip_document_length(encoded.size(), header);
+    if (total > envelope_max_content_length) return Error::invalid_argument;
+    DocumentSource source(encoded, header, attachments);
+    return seal_envelope(recipients, total, source, out);
+}
+
+void TipDocumentParser::write(std::span<const unsigned char> bytes) {
+    while (!bytes.empty()) {
+        if (!header_done_) {
+            const std::size_t want = (header_size_ == 0 ? tip_preamble_size : header_size_) - pending_.size();
+            const std::size_t n = std::min(want, bytes.size());
+            pending_.insert(pending_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+            bytes = bytes.subspan(n);
+            if (n < want) return;
+            if (header_size_ == 0) {
+                ByteReader r(pending_);
+                if (std::memcmp(need(r.take(8)).data(), labels::tip_document_magic.data(), 8) != 0) {
+                    fail(Error::malformed);
+                }
+                if (need(r.take_u16()) != labels::tip_document_version) fail(Error::unsupported_version);
+                header_size_ = need(r.take_u32());
+                if (header_size_ == 0 || header_size_ > tip_max_header_size) fail(Error::malformed);
+                pending_.clear();
+            } else {
+                parse_header();
+            }
+            continue;
+        }
+        while (current_ < sizes_.size() && current_left_ == 0) {
+            if (++current_ < sizes_.size()) current_left_ = sizes_[current_];
+        }
+        if (current_ >= sizes_.size()) fail(Error::malformed);  // bytes past the last attachment
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(bytes.size(), current_left_));
+        receiver_.on_attachment_data(current_, bytes.first(n));
+        current_left_ -= n;
+        bytes = bytes.subspan(n);
+    }
+}
+
+void TipDocumentParser::parse_header() {
+    ByteReader r(pending_);
+    TipHeader h;
+    const std::uint8_t kind = need(r.take_u8());
+    h.kind = static_cast<TipKind>(kind);
+    h.created_at = static_cast<std::int64_t>(need(r.take_u64()));
+    h.language = take_string(r, need(r.take_u8()));
+    const std::uint8_t has_reply = need(r.take_u8());
+    if (has_reply > 1) fail(Error::malformed);
+    if (has_reply == 1) {
+        BoxPublicKey key{};
+        std::memcpy(key.data(), need(r.take(key.size())).data(), key.size());
+        h.reply_key = key;
+    }
+    h.message = take_string(r, need(r.take_u32()));
+    const std::uint16_t count = need(r.take_u16());
+    if (count > tip_max_attachments) fail(Error::malformed);
+    for (std::uint16_t i = 0; i < count; ++i) {
+        AttachmentInfo a;
+        a.name = take_string(r, need(r.take_u16()));
+        a.media_type = take_string(r, need(r.take_u8()));
+        a.size = need(r.take_u64());
+        h.attachments.push_back(std::move(a));
+    }
+    if (r.remaining() != 0 || validate_tip_header(h)) fail(Error::malformed);
+
+    pending_.clear();
+    pending_.shrink_to_fit();
+    header_done_ = true;
+    for (const AttachmentInfo& a : h.attachments) sizes_.push_back(a.size);
+    if (!sizes_.empty()) current_left_ = sizes_[0];
+    receiver_.on_header(h);
+}
+
+std::error_code TipDocumentParser::finish() const {
+    if (!header_done_) return Error::malformed;
+    std::size_t index = current_;
+    if (index < sizes_.size() && current_left_ > 0) return Error::malformed;
+    for (++index; index < sizes_.size(); ++index) {
+        if (sizes_[index] > 0) return Error::malformed;
+    }
+    return {};
+}
+
+std::error_code parse_tip_document(std::span<const unsigned char> document, TipHeader& header,
+                                   std::vector<std::vector<unsigned char>>& attachments) {
+    CollectingReceiver receiver(header, attachments);
+    TipDocumentParser parser(receiver);
+    try {
+        parser.write(document);
+    } catch (const std::system_error& e) {
+        if (e.code().category() == error_category()) return e.code();
+        throw;
+    }
+    return parser.finish();
+}
+
+std::error_code open_tip(std::span<const BoxKeyPair* const> identities, ByteSource& in, TipReceiver& receiver) {
+    TipDocumentParser parser(receiver);
+    try {
+        if (auto ec = open_envelope(identities, in, parser)) return ec;
+    } catch (const std::system_error& e) {
+        if (e.code().category() == error_category()) return e.code();
+        throw;
+    }
+    return parser.finish();
+}
+
+}  // namespace tipline::crypto
