@@ -1,0 +1,70 @@
+// File descriptors as RAII, file-backed byte streams, and the careful ways the tools create files.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tipline/crypto/stream.hpp"
+
+namespace tipline::client {
+
+class UniqueFd {
+public:
+    UniqueFd() noexcept = default;
+    explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+    ~UniqueFd();
+    UniqueFd(UniqueFd&& other) noexcept;
+    UniqueFd& operator=(UniqueFd&& other) noexcept;
+    UniqueFd(const UniqueFd&) = delete;
+    UniqueFd& operator=(const UniqueFd&) = delete;
+
+    int get() const noexcept { return fd_; }
+    explicit operator bool() const noexcept { return fd_ >= 0; }
+    void reset() noexcept;
+
+private:
+    int fd_ = -1;
+};
+
+// Reads a descriptor it does not own; I/O errors throw std::system_error naming what.
+class FdSource final : public crypto::ByteSource {
+public:
+    FdSource(int fd, std::string what) : fd_(fd), what_(std::move(what)) {}
+    std::size_t read(std::span<unsigned char> out) override;
+
+private:
+    int fd_;
+    std::string what_;
+};
+
+class FdSink final : public crypto::ByteSink {
+public:
+    FdSink(int fd, std::string what) : fd_(fd), what_(std::move(what)) {}
+    void write(std::span<const unsigned char> bytes) override;
+
+private:
+    int fd_;
+    std::string what_;
+};
+
+// Opens a regular file for reading; ToolError (exit 2) when it cannot.
+UniqueFd open_for_reading(const std::filesystem::path& path);
+
+// Reads a whole small file; ToolError when it is missing, unreadable or larger than max_size.
+std::vector<unsigned char> read_small_file(const std::filesystem::path& path, std::size_t max_size);
+
+// Creates path with mode, refusing to replace an existing file unless force is set (then it
+// writes a sibling temporary file and renames it over). Contents reach disk before it returns.
+void write_new_file(const std::filesystem::path& path, std::span<const unsigned char> bytes, unsigned mode,
+                    bool force);
+
+// Creates path exclusively (O_EXCL, O_NOFOLLOW) and returns the descriptor.
+UniqueFd create_exclusive(const std::filesystem::path& path, unsigned mode);
+
+void fsync_or_throw(int fd, const std::string& what);
+void fsync_directory(const std::filesystem::path& dir);
+
+}  // namespace tipline::client

@@ -1,0 +1,31 @@
+// Getting passphrases from a person or a script, and loading key files and public keys for the tools.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/secret_buffer.hpp"
+
+namespace tipline::client {
+
+inline constexpr std::size_t max_passphrase_size = 1024;
+inline constexpr std::size_t max_key_file_size = 4096;
+
+struct PassphraseSource {
+    std::filesystem::path file;  // first line of this file, when set
+    int fd = -1;                 // first line read from this descriptor, when set
+};
+
+// From the file or descriptor when given, otherwise asked on the terminal with echo off
+// (twice when confirm is set). Empty passphrases are refused.
+crypto::SecretBuffer obtain_passphrase(const PassphraseSource& source, std::string_view prompt, bool confirm);
+
+// Decrypts a secret key file; a wrong passphrase exits 1 with a hint.
+crypto::SecretIdentity load_secret_key(const std::filesystem::path& path, const PassphraseSource& source);
+
+// Accepts the key text itself ("tipline-pk1-...") or the path of a file holding it.
+crypto::PublicIdentity load_public_key(std::string_view text_or_path);
+
+}  // namespace tipline::client

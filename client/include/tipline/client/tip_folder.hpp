@@ -1,0 +1,33 @@
+// Opening one sealed tip into a folder: message.txt, info.txt and the attachments under safe names.
+#pragma once
+
+#include <filesystem>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/stream.hpp"
+#include "tipline/crypto/tip_document.hpp"
+
+namespace tipline::client {
+
+inline constexpr std::string_view message_file_name = "message.txt";
+inline constexpr std::string_view info_file_name = "info.txt";
+
+struct OpenedTip {
+    crypto::TipHeader header;
+    std::vector<std::string> attachment_files;  // sanitized names, in header order
+};
+
+// Writes into dir, which must be missing or empty. Everything is staged in a hidden folder inside
+// dir and moved into place only once the whole envelope has authenticated; on any failure the
+// staged files are removed and dir is left as it was. Files are 0600, folders 0700.
+std::error_code open_tip_to_folder(std::span<const crypto::BoxKeyPair* const> identities, crypto::ByteSource& in,
+                                   const std::filesystem::path& dir, OpenedTip& out);
+
+// The text of info.txt, also printed by tools that summarise a tip.
+std::string describe_tip(const OpenedTip& tip);
+
+}  // namespace tipline::client

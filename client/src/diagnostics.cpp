@@ -1,0 +1,72 @@
+// The single place where tool errors become stderr lines and exit codes.
+#include "tipline/client/diagnostics.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <new>
+
+#include "tipline/crypto/errors.hpp"
+
+namespace tipline::client {
+
+void usage_error(std::string message, std::vector<std::string> hints) {
+    throw ToolError(exit_usage_or_io, std::move(message), std::move(hints));
+}
+
+void io_error(std::string message, std::vector<std::string> hints) {
+    throw ToolError(exit_usage_or_io, std::move(message), std::move(hints));
+}
+
+void open_failure(std::string_view what, std::error_code ec) {
+    using crypto::Error;
+    std::vector<std::string> hints;
+    if (ec == Error::no_matching_key) {
+        hints.push_back("it was sealed to other recipients; check that you chose the right key file");
+    } else if (ec == Error::authentication_failed) {
+        hints.push_back("the data was altered or damaged, or the passphrase is wrong");
+    } else if (ec == Error::truncated) {
+        hints.push_back("the file is incomplete; copy it again from its source");
+    } else if (ec == Error::unsupported_version) {
+        hints.push_back("it was made by a newer version of tipline; upgrade this tool");
+    }
+    throw ToolError(exit_verification_failure, std::string(what) + ": " + ec.message(), std::move(hints));
+}
+
+void print_error(std::string_view tool, std::string_view message, const std::vector<std::string>& hints) {
+    std::cerr << tool << ": error: " << message << '\n';
+    for (const std::string& hint : hints) std::cerr << "hint: " << hint << '\n';
+}
+
+void print_warning(std::string_view tool, std::string_view message) {
+    std::cerr << tool << ": warning: " << message << '\n';
+}
+
+int run_tool(std::string_view tool, CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        std::cout << app.help();
+        return exit_success;
+    } catch (const CLI::CallForAllHelp&) {
+        std::cout << app.help("", CLI::AppFormatMode::All);
+        return exit_success;
+    } catch (const CLI::ParseError& e) {
+        print_error(tool, e.what(), {"run '" + std::string(tool) + " --help' for usage"});
+        return exit_usage_or_io;
+    }
+    try {
+        return body();
+    } catch (const ToolError& e) {
+        print_error(tool, e.what(), e.hints());
+        return e.exit_code();
+    } catch (const std::system_error& e) {
+        print_error(tool, e.what(), {});
+        return exit_usage_or_io;
+    } catch (const std::bad_alloc&) {
+        print_error(tool, "out of memory", {"Argon2id needs up to 1 GiB for a key file made with --kdf sensitive"});
+        return exit_usage_or_io;
+    }
+}
+
+}  // namespace tipline::client

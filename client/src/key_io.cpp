@@ -1,0 +1,124 @@
+// Passphrase input (file, descriptor or terminal with echo off) and key loading.
+#include "tipline/client/key_io.hpp"
+
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "tipline/client/diagnostics.hpp"
+#include "tipline/client/file_io.hpp"
+#include "tipline/crypto/errors.hpp"
+
+namespace tipline::client {
+namespace {
+
+// Reads one line into secure memory, one byte at a time so nothing past the newline is consumed.
+crypto::SecretBuffer read_line(int fd, const std::string& what) {
+    crypto::SecretBuffer buffer(max_passphrase_size + 1);
+    std::size_t length = 0;
+    for (;;) {
+        unsigned char c = 0;
+        const ssize_t n = ::read(fd, &c, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) io_error("cannot read the passphrase from " + what + ": " + std::strerror(errno));
+        if (n == 0 || c == '\n') break;
+        if (length == buffer.size()) usage_error("the passphrase from " + what + " is too long");
+        buffer.data()[length++] = c;
+    }
+    if (length > 0 && buffer.data()[length - 1] == '\r') --length;
+    if (length == 0) usage_error("the passphrase from " + what + " is empty");
+    return crypto::SecretBuffer::copy_of(buffer.span().first(length));
+}
+
+class EchoOff {
+public:
+    explicit EchoOff(int fd) : fd_(fd) {
+        if (::tcgetattr(fd_, &saved_) != 0) return;
+        termios quiet = saved_;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        active_ = ::tcsetattr(fd_, TCSAFLUSH, &quiet) == 0;
+    }
+    ~EchoOff() {
+        if (active_) ::tcsetattr(fd_, TCSAFLUSH, &saved_);
+    }
+    EchoOff(const EchoOff&) = delete;
+    EchoOff& operator=(const EchoOff&) = delete;
+
+private:
+    int fd_;
+    termios saved_{};
+    bool active_ = false;
+};
+
+crypto::SecretBuffer ask(int tty, std::string_view prompt) {
+    (void)!::write(tty, prompt.data(), prompt.size());
+    crypto::SecretBuffer answer = [&] {
+        EchoOff quiet(tty);
+        return read_line(tty, "the terminal");
+    }();
+    (void)!::write(tty, "\n", 1);
+    return answer;
+}
+
+}  // namespace
+
+crypto::SecretBuffer obtain_passphrase(const PassphraseSource& source, std::string_view prompt, bool confirm) {
+    if (!source.file.empty()) {
+        UniqueFd fd = open_for_reading(source.file);
+        return read_line(fd.get(), "'" + source.file.string() + "'");
+    }
+    if (source.fd >= 0) return read_line(source.fd, "descriptor " + std::to_string(source.fd));
+
+    UniqueFd tty(::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!tty) {
+        usage_error("no terminal to ask for the passphrase on",
+                    {"give it with --passphrase-file F or --passphrase-fd N"});
+    }
+    crypto::SecretBuffer first = ask(tty.get(), prompt);
+    if (confirm) {
+        crypto::SecretBuffer again = ask(tty.get(), "Repeat the passphrase: ");
+        if (again.size() != first.size() || std::memcmp(again.data(), first.data(), first.size()) != 0) {
+            usage_error("the two passphrases differ");
+        }
+    }
+    return first;
+}
+
+crypto::SecretIdentity load_secret_key(const std::filesystem::path& path, const PassphraseSource& source) {
+    const std::vector<unsigned char> file = read_small_file(path, max_key_file_size);
+    const crypto::SecretBuffer passphrase = obtain_passphrase(source, "Passphrase for the key: ", false);
+    crypto::SecretIdentity identity;
+    if (auto ec = crypto::open_secret_key_file(file, passphrase.span(), identity)) {
+        if (ec == crypto::Error::authentication_failed) {
+            throw ToolError(exit_verification_failure, "cannot unlock '" + path.string() + "'",
+                            {"the passphrase is wrong, or the key file was altered"});
+        }
+        open_failure("cannot read key file '" + path.string() + "'", ec);
+    }
+    return identity;
+}
+
+crypto::PublicIdentity load_public_key(std::string_view text_or_path) {
+    std::string text(text_or_path);
+    if (!text.starts_with("tipline-pk")) {
+        const auto bytes = read_small_file(std::string(text_or_path), max_key_file_size);
+        text.assign(bytes.begin(), bytes.end());
+        const auto end = text.find_last_not_of(" \t\r\n");
+        text.erase(end == std::string::npos ? 0 : end + 1);
+        const auto begin = text.find_first_not_of(" \t\r\n");
+        text.erase(0, begin == std::string::npos ? text.size() : begin);
+    }
+    crypto::PublicIdentity identity;
+    if (auto ec = crypto::decode_public_key(text, identity)) {
+        usage_error("'" + std::string(text_or_path).substr(0, 64) + "' is not a valid tipline public key: " +
+                        ec.message(),
+                    {"a public key is one line starting with tipline-pk1-, as written by "
+                     "'tipline-responder keygen' to PATH.pub"});
+    }
+    return identity;
+}
+
+}  // namespace tipline::client
