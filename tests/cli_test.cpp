@@ -1,0 +1,194 @@
+// The real tipline-responder and tipline-submit binaries: outputs, exit codes and error messages.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <regex>
+
+#include "support.hpp"
+
+using namespace tipline::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string responder() { return "'" + (tools_dir() / "tipline-responder").string() + "'"; }
+std::string submit() { return "'" + (tools_dir() / "tipline-submit").string() + "'"; }
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+// Every stderr line is "TOOL: error: ...", "TOOL: warning: ..." or "hint: ...", lowercase, no final period.
+void check_message_style(const std::string& err, const std::string& tool) {
+    static const std::regex line_re("^(" + tool + ": (error|warning): [a-z'\"-].*[^.]|hint: [a-z].*[^.]|sealing to .*)$");
+    std::size_t at = 0;
+    while (at < err.size()) {
+        const auto nl = err.find('\n', at);
+        const std::string line = err.substr(at, nl - at);
+        INFO("stderr line: " << line);
+        CHECK(std::regex_match(line, line_re));
+        if (nl == std::string::npos) break;
+        at = nl + 1;
+    }
+}
+
+struct Keys {
+    TempDir dir;
+    fs::path key = dir / "key";
+    fs::path pub = dir / "key.pub";
+    fs::path pass = dir / "pass";
+    Keys() {
+        write_file(pass, std::string("a long enough passphrase\n"));
+        const auto r = run_command(responder() + " keygen --kdf interactive --out " + q(key) + " --passphrase-file " + q(pass));
+        if (r.exit_code != 0) throw std::runtime_error("keygen failed: " + r.err);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("keygen writes a private key file and a public key, and never overwrites silently", "[cli]") {
+    Keys k;
+    struct stat st {};
+    REQUIRE(::stat(k.key.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    const Bytes pub = read_file(k.pub);
+    CHECK(std::string(pub.begin(), pub.end()).starts_with("tipline-pk1-"));
+    const Bytes before = read_file(k.key);
+
+    auto again = run_command(responder() + " keygen --kdf interactive --out " + q(k.key) + " --passphrase-file " + q(k.pass));
+    CHECK(again.exit_code == 2);
+    CHECK(again.err.find("already exists") != std::string::npos);
+    check_message_style(again.err, "tipline-responder");
+    CHECK(read_file(k.key) == before);
+
+    auto forced = run_command(responder() + " keygen --kdf interactive --force --out " + q(k.key) + " --passphrase-file " +
+                              q(k.pass));
+    CHECK(forced.exit_code == 0);
+    CHECK(read_file(k.key) != before);
+    REQUIRE(::stat(k.key.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("keygen reads the passphrase from a descriptor", "[cli]") {
+    TempDir d;
+    write_file(d / "pass", std::string("from a descriptor"));
+    auto r = run_command(responder() + " keygen --kdf interactive --out " + q(d / "k") + " --passphrase-fd 3 3<" +
+                         q(d / "pass"));
+    CHECK(r.exit_code == 0);
+    CHECK(fs::exists(d / "k.pub"));
+}
+
+TEST_CASE("fingerprint prints five groups and rejects a bad key", "[cli]") {
+    Keys k;
+    auto r = run_command(responder() + " fingerprint " + q(k.pub));
+    CHECK(r.exit_code == 0);
+    CHECK(std::regex_match(r.out, std::regex("[0-9]{5}( [0-9]{5}){4}\n")));
+    const Bytes text = read_file(k.pub);
+    auto by_text = run_command(responder() + " fingerprint '" + std::string(text.begin(), text.end() - 1) + "'");
+    CHECK(by_text.out == r.out);
+
+    write_file(k.dir / "bad.pub", std::string("tipline-pk1-AAAA\n"));
+    auto bad = run_command(responder() + " fingerprint " + q(k.dir / "bad.pub"));
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("not a valid tipline public key") != std::string::npos);
+    check_message_style(bad.err, "tipline-responder");
+}
+
+TEST_CASE("a sealed tip with files opens to the exact message and files", "[cli]") {
+    Keys k;
+    const Bytes photo = pattern_bytes(150000, 9);
+    write_file(k.dir / "photo.jpg", photo);
+    write_file(k.dir / "notes.txt", std::string("second file\n"));
+    const std::string message = "목격한 내용을 적습니다.\n我看到了。\n";
+    auto sealed = run_command(submit() + " seal --lang ko --to " + q(k.pub) + " --file " + q(k.dir / "photo.jpg") + " --file " +
+                                  q(k.dir / "notes.txt") + " > " + q(k.dir / "tip.env"),
+                              message);
+    REQUIRE(sealed.exit_code == 0);
+    check_message_style(sealed.err, "tipline-submit");
+
+    auto opened = run_command(responder() + " open " + q(k.dir / "tip.env") + " --key " + q(k.key) + " --passphrase-file " +
+                              q(k.pass) + " --out " + q(k.dir / "out"));
+    REQUIRE(opened.exit_code == 0);
+    const Bytes got = read_file(k.dir / "out" / "message.txt");
+    CHECK(std::string(got.begin(), got.end()) == message);
+    CHECK(read_file(k.dir / "out" / "photo.jpg") == photo);
+    CHECK(fs::exists(k.dir / "out" / "notes.txt"));
+    CHECK(opened.out.find("language: ko") != std::string::npos);
+}
+
+TEST_CASE("each failure of open has its exit code and message", "[cli]") {
+    Keys k, other;
+    write_file(k.dir / "m", std::string("hello"));
+    REQUIRE(run_command(submit() + " seal --to " + q(k.pub) + " --message-file " + q(k.dir / "m") + " --out " +
+                        q(k.dir / "tip.env"))
+                .exit_code == 0);
+    const std::string open_prefix = responder() + " open ";
+
+    SECTION("wrong passphrase") {
+        write_file(k.dir / "wrong", std::string("not the passphrase\n"));
+        auto r = run_command(open_prefix + q(k.dir / "tip.env") + " --key " + q(k.key) + " --passphrase-file " +
+                             q(k.dir / "wrong") + " --out " + q(k.dir / "o"));
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.find("tipline-responder: error: cannot unlock") == 0);
+        check_message_style(r.err, "tipline-responder");
+    }
+    SECTION("someone else's key") {
+        auto r = run_command(open_prefix + q(k.dir / "tip.env") + " --key " + q(other.key) + " --passphrase-file " +
+                             q(other.pass) + " --out " + q(k.dir / "o"));
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.find("no key here can open this input") != std::string::npos);
+        check_message_style(r.err, "tipline-responder");
+    }
+    SECTION("truncated envelope") {
+        Bytes env = read_file(k.dir / "tip.env");
+        env.resize(env.size() - 1);
+        write_file(k.dir / "short.env", env);
+        auto r = run_command(open_prefix + q(k.dir / "short.env") + " --key " + q(k.key) + " --passphrase-file " + q(k.pass) +
+                             " --out " + q(k.dir / "o"));
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.find("input is truncated") != std::string::npos);
+        CHECK(fs::is_empty(k.dir / "o"));
+        check_message_style(r.err, "tipline-responder");
+    }
+    SECTION("altered envelope") {
+        Bytes env = read_file(k.dir / "tip.env");
+        env[env.size() - 20] ^= 1;
+        write_file(k.dir / "bad.env", env);
+        auto r = run_command(open_prefix + q(k.dir / "bad.env") + " --key " + q(k.key) + " --passphrase-file " + q(k.pass) +
+                             " --out " + q(k.dir / "o"));
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.find("authentication failed") != std::string::npos);
+    }
+    SECTION("missing input file") {
+        auto r = run_command(open_prefix + q(k.dir / "nope.env") + " --key " + q(k.key) + " --passphrase-file " + q(k.pass) +
+                             " --out " + q(k.dir / "o"));
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find("cannot open") != std::string::npos);
+        check_message_style(r.err, "tipline-responder");
+    }
+    SECTION("output folder not empty") {
+        auto r = run_command(open_prefix + q(k.dir / "tip.env") + " --key " + q(k.key) + " --passphrase-file " + q(k.pass) +
+                             " --out " + q(k.dir.path()));
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find("is not empty") != std::string::npos);
+    }
+}
+
+TEST_CASE("usage errors exit 2", "[cli]") {
+    auto none = run_command(responder());
+    CHECK(none.exit_code == 2);
+    auto unknown = run_command(responder() + " frobnicate");
+    CHECK(unknown.exit_code == 2);
+    auto no_to = run_command(submit() + " seal", "x");
+    CHECK(no_to.exit_code == 2);
+    CHECK(no_to.err.find("tipline-submit: error:") == 0);
+    auto help = run_command(responder() + " --help");
+    CHECK(help.exit_code == 0);
+    CHECK(help.out.find("Offline") != std::string::npos);
+
+    Keys k;
+    auto bad_lang = run_command(submit() + " seal --lang 'ko KR' --to " + q(k.pub) + " --out " + q(k.dir / "x.env"), "hi");
+    CHECK(bad_lang.exit_code == 2);
+    CHECK_FALSE(fs::exists(k.dir / "x.env"));
+    auto invalid_utf8 = run_command(submit() + " seal --to " + q(k.pub) + " --out " + q(k.dir / "y.env"), "\xC0\xAF");
+    CHECK(invalid_utf8.exit_code == 2);
+    CHECK(invalid_utf8.err.find("not valid UTF-8") != std::string::npos);
+}

@@ -1,0 +1,489 @@
+// Independent implementation of docs/FORMAT.md, checked against every vector in tests/vectors/.
+// Usage: node check_vectors.mjs [VECTOR_DIR]   (default: ../vectors beside this file)
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import sodium from 'libsodium-wrappers-sumo';
+
+const EXPECTS = new Set(['success', 'malformed', 'unsupported_version', 'no_matching_key', 'authentication_failed', 'truncated']);
+
+// FORMAT.md section 3, spelled as there.
+const LABEL = {
+  envelopeMagic: 'TIPLNENV',
+  payloadKey: 'tipline envelope v1 payload key',
+  headerMacKey: 'tipline envelope v1 header mac key',
+  publicKeyPrefix: 'tipline-pk1-',
+  publicKeyChecksum: 'tipline public key v1 checksum',
+  fingerprint: 'tipline fingerprint v1',
+  secretKeyMagic: 'TIPLNSEC',
+  tipDocumentMagic: 'TIPLNDOC',
+  mailboxToken: 'tipline receipt v1 mailbox token',
+  replyKey: 'tipline receipt v1 reply key',
+  mailboxTokenHash: 'tipline mailbox token hash v1',
+};
+
+// A format rejection with one of the error classes of FORMAT.md section 4.
+class FormatError extends Error {
+  constructor(cls) {
+    super(cls);
+    this.cls = cls;
+  }
+}
+const fail = (cls) => {
+  throw new FormatError(cls);
+};
+
+const ascii = (s) => new TextEncoder().encode(s);
+const concat = (...parts) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) out.set(p, at), (at += p.length);
+  return out;
+};
+const equalBytes = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+const hex = (b) => Buffer.from(b).toString('hex');
+const sha256Hex = (b) => createHash('sha256').update(b).digest('hex');
+const be = (bytes) => bytes.reduce((v, b) => (v << 8n) | BigInt(b), 0n);
+
+// --- Section 2: primitives -------------------------------------------------------------------------
+
+const blake2b = (n, message, key = null) => sodium.crypto_generichash(n, message, key);
+const labelledHash = (label, ...parts) => blake2b(32, concat(ascii(label), ...parts));
+const kdf = (secret, label) => blake2b(32, ascii(label), secret);
+
+function argon2id(outLen, password, salt, opslimit, memlimit) {
+  return sodium.crypto_pwhash(outLen, password, salt, opslimit, memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13);
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+function base64urlEncode(bytes) {
+  let out = '';
+  let acc = 0;
+  let bits = 0;
+  for (const b of bytes) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 6) out += B64[(acc >> (bits -= 6)) & 63];
+    acc &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += B64[(acc << (6 - bits)) & 63];
+  return out;
+}
+
+// Canonical: alphabet only, no padding, length not 1 mod 4, unused low bits zero. Returns null when rejected.
+function base64urlDecode(text) {
+  if (text.length % 4 === 1) return null;
+  const out = [];
+  let acc = 0;
+  let bits = 0;
+  for (const ch of text) {
+    const d = B64.indexOf(ch);
+    if (d < 0 || ch.length !== 1) return null;
+    acc = (acc << 6) | d;
+    bits += 6;
+    if (bits >= 8) out.push((acc >> (bits -= 8)) & 0xff);
+    acc &= (1 << bits) - 1;
+  }
+  if (acc !== 0) return null;
+  return Uint8Array.from(out);
+}
+
+// Strict UTF-8 (Unicode table 3-7): returns the code points, or null when ill-formed.
+function decodeUtf8(bytes) {
+  const cps = [];
+  for (let i = 0; i < bytes.length; ) {
+    const b0 = bytes[i];
+    if (b0 < 0x80) {
+      cps.push(b0), i++;
+      continue;
+    }
+    let len;
+    let value;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b0 >= 0xc2 && b0 <= 0xdf) (len = 2), (value = b0 & 0x1f);
+    else if (b0 >= 0xe0 && b0 <= 0xef) {
+      (len = 3), (value = b0 & 0x0f);
+      if (b0 === 0xe0) lo = 0xa0;
+      if (b0 === 0xed) hi = 0x9f;
+    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+      (len = 4), (value = b0 & 0x07);
+      if (b0 === 0xf0) lo = 0x90;
+      if (b0 === 0xf4) hi = 0x8f;
+    } else return null;
+    if (i + len > bytes.length) return null;
+    for (let k = 1; k < len; k++) {
+      const b = bytes[i + k];
+      if (b < (k === 1 ? lo : 0x80) || b > (k === 1 ? hi : 0xbf)) return null;
+      value = (value << 6) | (b & 0x3f);
+    }
+    cps.push(value);
+    i += len;
+  }
+  return cps;
+}
+
+// --- Section 5: padding --------------------------------------------------------------------------
+
+const bitlen = (v) => (v === 0n ? 0n : BigInt(v.toString(2).length));
+function padme(L) {
+  if (L < 2n) return L;
+  const e = bitlen(L) - 1n;
+  const s = bitlen(e);
+  const mask = (1n << (e - s)) - 1n;
+  return (L + mask) & ~mask;
+}
+const MIN_PADDED = 4096n;
+const paddedLength = (L) => (padme(L) > MIN_PADDED ? padme(L) : MIN_PADDED);
+const isPaddedLength = (P) => P >= MIN_PADDED && padme(P) === P;
+
+// --- Section 6: public key -----------------------------------------------------------------------
+
+function encodePublicKey(box, sign) {
+  const checksum = labelledHash(LABEL.publicKeyChecksum, box, sign).subarray(0, 4);
+  return LABEL.publicKeyPrefix + base64urlEncode(concat(box, sign, checksum));
+}
+
+function decodePublicKey(text) {
+  if (!text.startsWith(LABEL.publicKeyPrefix)) fail(text.startsWith('tipline-pk') ? 'unsupported_version' : 'malformed');
+  const b64 = text.slice(LABEL.publicKeyPrefix.length);
+  if (b64.length !== 91) fail('malformed');
+  const body = base64urlDecode(b64);
+  if (body === null || body.length !== 68) fail('malformed');
+  const box = body.subarray(0, 32);
+  const sign = body.subarray(32, 64);
+  const checksum = labelledHash(LABEL.publicKeyChecksum, box, sign).subarray(0, 4);
+  if (sodium.compare(checksum, body.subarray(64, 68)) !== 0) fail('malformed');
+  return { box, sign };
+}
+
+function fingerprint(box, sign) {
+  const h = labelledHash(LABEL.fingerprint, box, sign);
+  const groups = [];
+  for (let g = 0; g < 5; g++) groups.push((be(h.subarray(5 * g, 5 * g + 5)) % 100000n).toString().padStart(5, '0'));
+  return groups.join(' ');
+}
+
+// --- Section 7: secret key file ------------------------------------------------------------------
+
+function openSecretKeyFile(file, passphrase) {
+  const magic = ascii(LABEL.secretKeyMagic);
+  const k = Math.min(file.length, 8);
+  if (!equalBytes(file.subarray(0, k), magic.subarray(0, k))) fail('malformed');
+  if (file.length < 10) fail('truncated');
+  if (be(file.subarray(8, 10)) !== 1n) fail('unsupported_version');
+  if (file.length < 64) fail('truncated');
+  const contents = file[10];
+  if (contents !== 1 && contents !== 2) fail('malformed');
+  if (file[11] !== 1) fail('malformed');
+  const opslimit = be(file.subarray(12, 16));
+  const memlimit = be(file.subarray(16, 24));
+  if (opslimit < 1n || opslimit > 64n || memlimit < 8192n || memlimit > 4294967296n || memlimit % 1024n !== 0n) {
+    fail('malformed');
+  }
+  if (file.length < 144) fail('truncated');
+  if (file.length > 144) fail('malformed');
+  const key = argon2id(32, passphrase, file.subarray(24, 40), Number(opslimit), Number(memlimit));
+  let body;
+  try {
+    body = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, file.subarray(64, 144), file.subarray(0, 64),
+                                                             file.subarray(40, 64), key);
+  } catch {
+    fail('authentication_failed');
+  }
+  const box = contents === 1 ? sodium.crypto_scalarmult_base(body.subarray(0, 32)) : body.slice(0, 32);
+  const sign = sodium.crypto_sign_seed_keypair(body.subarray(32, 64)).publicKey;
+  return { box, sign };
+}
+
+// --- Section 8: envelope v1 ----------------------------------------------------------------------
+
+class Reader {
+  constructor(bytes) {
+    this.bytes = bytes;
+    this.at = 0;
+  }
+  read(n) {
+    const out = this.bytes.subarray(this.at, this.at + n);
+    this.at += out.length;
+    return out;
+  }
+  readExactly(n) {
+    const out = this.read(n);
+    if (out.length < n) fail('truncated');
+    return out;
+  }
+}
+
+const CHUNK = 65536n;
+const MAX_PADDED = 1n << 40n;
+
+function openEnvelope(bytes, secretKeys) {
+  const r = new Reader(bytes);
+  const magic = r.read(8);
+  if (!equalBytes(magic, ascii(LABEL.envelopeMagic).subarray(0, magic.length))) fail('malformed');
+  if (magic.length < 8) fail('truncated');
+  const version = r.readExactly(2);
+  if (be(version) !== 1n) fail('unsupported_version');
+  const count = r.readExactly(1);
+  const n = count[0];
+  if (n < 1 || n > 16) fail('malformed');
+  const paddedField = r.readExactly(8);
+  const P = be(paddedField);
+  if (!isPaddedLength(P) || P > MAX_PADDED) fail('malformed');
+  const rest = r.readExactly(24 + 80 * n + 32);
+  const header = concat(magic, version, count, paddedField, rest);
+  const streamHeader = header.subarray(19, 43);
+  const macAt = 43 + 80 * n;
+
+  let fileKey = null;
+  for (let i = 0; i < n && fileKey === null; i++) {
+    const stanza = header.subarray(43 + 80 * i, 43 + 80 * (i + 1));
+    for (const sk of secretKeys) {
+      try {
+        fileKey = sodium.crypto_box_seal_open(stanza, sodium.crypto_scalarmult_base(sk), sk);
+        break;
+      } catch {
+        // not this identity
+      }
+    }
+  }
+  if (fileKey === null) fail('no_matching_key');
+
+  const mac = blake2b(32, header.subarray(0, macAt), kdf(fileKey, LABEL.headerMacKey));
+  if (sodium.compare(mac, header.subarray(macAt, macAt + 32)) !== 0) fail('authentication_failed');
+
+  let state;
+  try {
+    state = sodium.crypto_secretstream_xchacha20poly1305_init_pull(streamHeader, kdf(fileKey, LABEL.payloadKey));
+  } catch {
+    fail('authentication_failed');
+  }
+  const parts = [];
+  let remaining = P;
+  let contentLeft = 0n;
+  let first = true;
+  while (remaining > 0n) {
+    const len = remaining < CHUNK ? remaining : CHUNK;
+    const cipher = r.readExactly(Number(len) + 17);
+    remaining -= len;
+    const pulled = sodium.crypto_secretstream_xchacha20poly1305_pull(state, cipher, null);
+    if (!pulled) fail('authentication_failed');
+    const expectedTag = remaining === 0n ? sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+                                         : sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+    if (pulled.tag !== expectedTag) fail('malformed');
+    const plain = pulled.message;
+    let offset = 0;
+    if (first) {
+      contentLeft = be(plain.subarray(0, 8));
+      if (contentLeft > P - 8n || paddedLength(8n + contentLeft) !== P) fail('malformed');
+      offset = 8;
+      first = false;
+    }
+    const available = BigInt(plain.length - offset);
+    const emit = Number(contentLeft < available ? contentLeft : available);
+    parts.push(plain.slice(offset, offset + emit));
+    contentLeft -= BigInt(emit);
+    if (plain.subarray(offset + emit).some((b) => b !== 0)) fail('malformed');
+  }
+  if (r.read(1).length !== 0) fail('malformed');
+  return concat(...parts);
+}
+
+// --- Section 9: tip document ---------------------------------------------------------------------
+
+const MAX_CONTENT = (1n << 40n) - (1n << 37n);
+
+function parseTipDocument(doc) {
+  if (doc.length < 14) fail('malformed');
+  if (!equalBytes(doc.subarray(0, 8), ascii(LABEL.tipDocumentMagic))) fail('malformed');
+  if (be(doc.subarray(8, 10)) !== 1n) fail('unsupported_version');
+  const headerLength = Number(be(doc.subarray(10, 14)));
+  if (headerLength === 0 || headerLength > 2 * 1024 * 1024) fail('malformed');
+  if (doc.length < 14 + headerLength) fail('malformed');
+  const r = new Reader(doc.subarray(14, 14 + headerLength));
+  const take = (n) => {
+    const out = r.read(n);
+    if (out.length < n) fail('malformed');
+    return out;
+  };
+  const int = (n) => be(take(n));
+  const kind = Number(int(1));
+  int(8);  // created_at: any i64
+  const language = take(Number(int(1)));
+  const hasReply = Number(int(1));
+  if (hasReply > 1) fail('malformed');
+  if (hasReply === 1) take(32);
+  const message = take(Number(int(4)));
+  const count = Number(int(2));
+  if (count > 256) fail('malformed');
+  const attachments = [];
+  for (let i = 0; i < count; i++) {
+    const name = take(Number(int(2)));
+    const mediaType = take(Number(int(1)));
+    attachments.push({ name, mediaType, size: int(8) });
+  }
+  const languageOk = language.length >= 1 && language.length <= 35 &&
+                     language.every((c) => /[A-Za-z0-9-]/.test(String.fromCharCode(c)));
+  const attachmentOk = (a) => a.name.length >= 1 && a.name.length <= 255 && decodeUtf8(a.name) !== null &&
+                              !a.name.includes(0) && a.mediaType.length >= 1 && a.mediaType.length <= 127 &&
+                              a.mediaType.every((c) => c >= 0x21 && c <= 0x7e) && a.size <= MAX_CONTENT;
+  if (r.at !== headerLength || kind < 1 || kind > 3 || !languageOk || message.length > 1024 * 1024 ||
+      decodeUtf8(message) === null || !attachments.every(attachmentOk)) {
+    fail('malformed');
+  }
+  const total = attachments.reduce((sum, a) => sum + a.size, BigInt(14 + headerLength));
+  if (BigInt(doc.length) !== total) fail('malformed');
+  return { language: String.fromCharCode(...language), message, attachments };
+}
+
+// --- Section 10: receipt -------------------------------------------------------------------------
+
+function parseReceipt(typed) {
+  const cps = decodeUtf8(typed);
+  if (cps === null) fail('malformed');
+  const digits = [];
+  for (let c of cps) {
+    if (c >= 0xff10 && c <= 0xff19) c = 0x30 + (c - 0xff10);
+    if (c === 0x20 || c === 0x2d || c === 0x3000 || c === 0x09) continue;
+    if (c < 0x30 || c > 0x39 || digits.length === 20) fail('malformed');
+    digits.push(c);
+  }
+  if (digits.length !== 20) fail('malformed');
+  return Uint8Array.from(digits);
+}
+
+function deriveReceiptKeys(digits, salt) {
+  const seed = argon2id(64, digits, salt, 2, 67108864);
+  const mailboxToken = kdf(seed, LABEL.mailboxToken);
+  const reply = sodium.crypto_box_seed_keypair(kdf(seed, LABEL.replyKey));
+  return {
+    mailboxToken,
+    mailboxTokenHash: labelledHash(LABEL.mailboxTokenHash, mailboxToken),
+    replyPublicKey: reply.publicKey,
+  };
+}
+
+// --- Section 11: vector files and checks --------------------------------------------------------
+
+function parseVector(raw) {
+  const end = raw.indexOf('\n\n');
+  if (end < 0) throw new Error('no empty line after the headers');
+  const headers = new Map();
+  for (const line of raw.subarray(0, end).toString('utf8').split('\n')) {
+    const sep = line.indexOf(': ');
+    if (sep < 0) throw new Error(`header line without ": ": ${JSON.stringify(line)}`);
+    const key = line.slice(0, sep);
+    if (!headers.has(key)) headers.set(key, []);
+    headers.get(key).push(line.slice(sep + 2));
+  }
+  return { headers, body: new Uint8Array(raw.subarray(end + 2)) };
+}
+
+const one = (headers, key) => {
+  const values = headers.get(key);
+  if (!values || values.length !== 1) throw new Error(`needs exactly one "${key}:" header`);
+  return values[0];
+};
+const bytesFromHex = (text) => {
+  if (!/^([0-9a-f]{2})*$/.test(text)) throw new Error(`not lowercase hex: ${text}`);
+  return new Uint8Array(Buffer.from(text, 'hex'));
+};
+
+// Each check returns the values a success vector lists, by header name; a FormatError gives the class.
+const AREAS = {
+  envelope: (body, h) => {
+    const content = openEnvelope(body, (h.get('identity') ?? []).map(bytesFromHex));
+    return { 'content-sha256': sha256Hex(content), 'content-length': String(content.length) };
+  },
+  tipdoc: (body) => {
+    const doc = parseTipDocument(body);
+    return { 'message-sha256': sha256Hex(doc.message), attachments: String(doc.attachments.length), language: doc.language };
+  },
+  keyfile: (body, h) => {
+    const id = openSecretKeyFile(body, ascii(one(h, 'passphrase')));
+    return { 'public-key': encodePublicKey(id.box, id.sign) };
+  },
+  pubkey: (body) => {
+    const id = decodePublicKey(Buffer.from(body).toString('latin1'));  // one char per byte, as the text is ASCII
+    return { fingerprint: fingerprint(id.box, id.sign) };
+  },
+  receipt: (body, h) => {
+    const keys = deriveReceiptKeys(parseReceipt(body), bytesFromHex(one(h, 'salt')));
+    return {
+      'mailbox-token': hex(keys.mailboxToken),
+      'mailbox-token-hash': hex(keys.mailboxTokenHash),
+      'reply-public-key': hex(keys.replyPublicKey),
+    };
+  },
+};
+
+function check(name, raw) {
+  const { headers, body } = parseVector(raw);
+  const expect = one(headers, 'expect');
+  one(headers, 'comment');
+  if (!EXPECTS.has(expect)) return `unknown expect "${expect}"`;
+  const area = AREAS[name.slice(0, name.indexOf('_'))];
+  let got;
+  let values = {};
+  try {
+    values = area(body, headers);
+    got = 'success';
+  } catch (e) {
+    if (!(e instanceof FormatError)) throw e;
+    got = e.cls;
+  }
+  if (got !== expect) return `expected ${expect}, got ${got}`;
+  if (expect !== 'success') return null;
+  for (const [key, value] of Object.entries(values)) {
+    const want = one(headers, key);
+    if (want !== value) return `${key}: expected ${want}, got ${value}`;
+  }
+  return null;
+}
+
+async function main() {
+  await sodium.ready;
+  const dir = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'vectors');
+  let names;
+  try {
+    names = readdirSync(dir).sort();
+  } catch (e) {
+    console.error(`check_vectors: error: cannot read ${dir}: ${e.message}`);
+    return 2;
+  }
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const name of names) {
+    const path = join(dir, name);
+    if (name.startsWith('.') || /\.(cpp|cmake|md)$/.test(name) || !name.includes('_') || !statSync(path).isFile()) continue;
+    if (!(name.slice(0, name.indexOf('_')) in AREAS)) {
+      console.log(`skip ${name}: area not implemented here`);
+      skipped++;
+      continue;
+    }
+    let problem;
+    try {
+      problem = check(name, readFileSync(path));
+    } catch (e) {
+      problem = `error: ${e.message}`;
+    }
+    if (problem === null) {
+      passed++;
+      console.log(`ok   ${name}`);
+    } else {
+      failed++;
+      console.log(`FAIL ${name}: ${problem}`);
+    }
+  }
+  if (skipped > 0) console.log(`${skipped} vectors skipped`);
+  if (passed + failed === 0) console.error(`check_vectors: error: no vectors in ${dir}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 && passed > 0 ? 0 : 1;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,77 @@
+// Implementation of the test helpers.
+#include "support.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+
+#include "tipline/crypto/stream.hpp"
+
+namespace tipline::test {
+
+Bytes pattern_bytes(std::size_t size, std::uint32_t seed) {
+    Bytes out(size);
+    std::uint32_t x = seed * 2654435761u + 1;
+    for (auto& b : out) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        b = static_cast<unsigned char>(x);
+    }
+    return out;
+}
+
+Bytes seal_bytes(std::span<const crypto::BoxPublicKey> recipients, const Bytes& content) {
+    crypto::MemorySource source(content);
+    crypto::VectorSink sink;
+    if (auto ec = crypto::seal_envelope(recipients, content.size(), source, sink)) {
+        throw std::runtime_error("seal failed: " + ec.message());
+    }
+    return std::move(sink.bytes());
+}
+
+TempDir::TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "tipline-test-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+}
+
+TempDir::~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+}
+
+void write_file(const std::filesystem::path& path, const Bytes& bytes) {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!f) throw std::runtime_error("cannot write " + path.string());
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) { write_file(path, Bytes(text.begin(), text.end())); }
+
+Bytes read_file(const std::filesystem::path& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw std::runtime_error("cannot read " + path.string());
+    return Bytes(std::istreambuf_iterator<char>(f), {});
+}
+
+CommandResult run_command(const std::string& command_line, const std::string& input) {
+    TempDir scratch;
+    write_file(scratch / "in", input);
+    const std::string wrapped = "(" + command_line + ") <'" + (scratch / "in").string() + "' >'" +
+                                (scratch / "out").string() + "' 2>'" + (scratch / "err").string() + "'";
+    const int status = std::system(wrapped.c_str());
+    CommandResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    const Bytes out = read_file(scratch / "out"), err = read_file(scratch / "err");
+    r.out.assign(out.begin(), out.end());
+    r.err.assign(err.begin(), err.end());
+    return r;
+}
+
+std::filesystem::path tools_dir() { return TIPLINE_TOOLS_DIR; }
+
+}  // namespace tipline::test

@@ -1,0 +1,50 @@
+// Small helpers shared by the test files: byte generation, temporary folders, running the real tools.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tipline/crypto/envelope.hpp"
+
+namespace tipline::test {
+
+using Bytes = std::vector<unsigned char>;
+
+// Deterministic bytes that differ at every position, so misplaced data is caught.
+Bytes pattern_bytes(std::size_t size, std::uint32_t seed = 1);
+
+Bytes seal_bytes(std::span<const crypto::BoxPublicKey> recipients, const Bytes& content);
+
+// A fresh folder under the system temp folder, removed with its contents.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const noexcept { return path_; }
+    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+    std::filesystem::path path_;
+};
+
+struct CommandResult {
+    int exit_code;
+    std::string out;
+    std::string err;
+};
+
+// Runs a shell command line with the given standard input; captures both outputs.
+CommandResult run_command(const std::string& command_line, const std::string& input = "");
+
+void write_file(const std::filesystem::path& path, const Bytes& bytes);
+void write_file(const std::filesystem::path& path, const std::string& text);
+Bytes read_file(const std::filesystem::path& path);
+
+// Folder that holds the built tools (from TIPLINE_TOOLS_DIR at build time).
+std::filesystem::path tools_dir();
+
+}  // namespace tipline::test

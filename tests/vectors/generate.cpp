@@ -1,0 +1,375 @@
+// Writes every test vector in tests/vectors/ from a fixed seed, so the committed files can be regenerated exactly.
+#include <sodium.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "tipline/crypto/bytes.hpp"
+#include "tipline/crypto/envelope.hpp"
+#include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/labels.hpp"
+#include "tipline/crypto/receipt.hpp"
+#include "tipline/crypto/tip_document.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace c = tipline::crypto;
+using Bytes = std::vector<unsigned char>;
+
+// Deterministic randombytes: ChaCha20 keystream under a fixed key, a fresh nonce per call.
+unsigned char rng_key[crypto_stream_chacha20_KEYBYTES] = "tipline test vectors fixed seed";
+std::uint64_t rng_counter = 0;
+
+void rng_buf(void* out, size_t size) {
+    unsigned char nonce[crypto_stream_chacha20_NONCEBYTES] = {};
+    std::memcpy(nonce, &rng_counter, sizeof rng_counter);
+    ++rng_counter;
+    crypto_stream_chacha20(static_cast<unsigned char*>(out), size, nonce, rng_key);
+}
+
+uint32_t rng_random() {
+    uint32_t v = 0;
+    rng_buf(&v, sizeof v);
+    return v;
+}
+
+const char* rng_name() { return "tipline-vectors"; }
+
+randombytes_implementation deterministic = {rng_name, rng_random, nullptr, nullptr, rng_buf, nullptr};
+
+std::string hex(std::span<const unsigned char> bytes) {
+    std::string out(bytes.size() * 2 + 1, '\0');
+    sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
+    out.pop_back();
+    return out;
+}
+
+std::string sha256_hex(std::span<const unsigned char> bytes) {
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, bytes.data(), bytes.size());
+    return hex(digest);
+}
+
+Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
+
+struct Vector {
+    std::string name;
+    std::string expect;
+    std::string comment;
+    std::vector<std::pair<std::string, std::string>> headers;
+    Bytes body;
+};
+
+class Writer {
+public:
+    explicit Writer(fs::path dir) : dir_(std::move(dir)) { fs::create_directories(dir_); }
+    void add(const Vector& v) {
+        std::ofstream f(dir_ / v.name, std::ios::binary | std::ios::trunc);
+        f << "expect: " << v.expect << "\n" << "comment: " << v.comment << "\n";
+        for (const auto& [k, val] : v.headers) f << k << ": " << val << "\n";
+        f << "\n";
+        f.write(reinterpret_cast<const char*>(v.body.data()), static_cast<std::streamsize>(v.body.size()));
+        if (!f) throw std::runtime_error("cannot write " + v.name);
+        ++count_;
+    }
+    int count() const { return count_; }
+
+private:
+    fs::path dir_;
+    int count_ = 0;
+};
+
+Bytes seal(const std::vector<c::BoxPublicKey>& to, const Bytes& content) {
+    c::MemorySource src(content);
+    c::VectorSink sink;
+    if (c::seal_envelope(to, content.size(), src, sink)) throw std::runtime_error("seal failed");
+    return sink.bytes();
+}
+
+// Seals a hand-built framed plaintext, to make envelopes whose inner framing is wrong.
+Bytes seal_framed(const c::BoxPublicKey& to, const Bytes& framed) {
+    c::MemorySource src(framed);
+    c::VectorSink sink;
+    const c::BoxPublicKey keys[] = {to};
+    if (c::seal_padded_payload(keys, framed.size(), src, sink)) throw std::runtime_error("seal failed");
+    return sink.bytes();
+}
+
+Bytes framed(std::uint64_t declared_length, const Bytes& content, std::size_t padded, unsigned char pad) {
+    Bytes out;
+    c::put_u64(out, declared_length);
+    c::put_bytes(out, content);
+    out.resize(padded, pad);
+    return out;
+}
+
+std::pair<std::string, std::string> identity(const c::BoxKeyPair& k) { return {"identity", hex(k.secret_key.span())}; }
+
+Bytes patched(Bytes b, std::size_t at, unsigned char xor_mask) {
+    b.at(at) ^= xor_mask;
+    return b;
+}
+
+void envelope_vectors(Writer& w) {
+    const auto alice = c::BoxKeyPair::generate();
+    const auto bob = c::BoxKeyPair::generate();
+    const auto carol = c::BoxKeyPair::generate();
+    const auto outsider = c::BoxKeyPair::generate();
+    const Bytes text = bytes_of("Tipline test vector: the quick brown fox jumps over the lazy dog.\n");
+    auto ok = [&](std::string name, std::string comment, const Bytes& env, const c::BoxKeyPair& id, const Bytes& content) {
+        w.add({std::move(name), "success", std::move(comment),
+               {identity(id), {"content-length", std::to_string(content.size())}, {"content-sha256", sha256_hex(content)}},
+               env});
+    };
+    auto bad = [&](std::string name, std::string expect, std::string comment, const Bytes& env, const c::BoxKeyPair& id) {
+        w.add({std::move(name), std::move(expect), std::move(comment), {identity(id)}, env});
+    };
+
+    const Bytes one = seal({alice.public_key}, text);
+    ok("envelope_success_one_recipient", "one recipient, a short text padded to the 4096-byte minimum", one, alice, text);
+    ok("envelope_success_empty_content", "zero bytes of content still make one full minimum-size chunk",
+       seal({alice.public_key}, {}), alice, {});
+    ok("envelope_success_second_of_three", "three stanzas; the identity opens the second",
+       seal({alice.public_key, bob.public_key, carol.public_key}, text), bob, text);
+
+    std::vector<c::BoxPublicKey> sixteen;
+    std::vector<c::BoxKeyPair> others;
+    for (int i = 0; i < 15; ++i) others.push_back(c::BoxKeyPair::generate());
+    for (const auto& k : others) sixteen.push_back(k.public_key);
+    sixteen.push_back(carol.public_key);
+    ok("envelope_success_sixteen_recipients", "the maximum of sixteen stanzas; the identity opens the last",
+       seal(sixteen, text), carol, text);
+
+    Bytes big(100000);
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<unsigned char>(i * 31 + 7);
+    const Bytes multi = seal({alice.public_key}, big);
+    ok("envelope_success_two_chunks", "100000 content bytes pad to 100352 and span two payload chunks", multi, alice, big);
+
+    const std::size_t stream_header_at = 19, stanza_at = 43, mac_at = 43 + 80, payload_at = 43 + 80 + 32;
+    bad("envelope_wrong_key", "no_matching_key", "sealed to someone else", one, outsider);
+    bad("envelope_stanza_flipped", "no_matching_key", "one bit of the only stanza flipped",
+        patched(one, stanza_at + 40, 0x01), alice);
+    bad("envelope_stream_header_flipped", "authentication_failed", "one bit of the secretstream header flipped; the MAC catches it",
+        patched(one, stream_header_at + 5, 0x01), alice);
+    bad("envelope_mac_flipped", "authentication_failed", "one bit of the header MAC flipped", patched(one, mac_at + 31, 0x80), alice);
+    bad("envelope_payload_flipped", "authentication_failed", "one bit of the first payload chunk flipped",
+        patched(one, payload_at + 100, 0x04), alice);
+    Bytes other_length = one;
+    other_length[18] = 0x00, other_length[17] = 0x12;  // 4608: a valid Padmé length, but not the one the MAC covers
+    bad("envelope_length_changed", "authentication_failed", "padded length changed to another valid length (4608)",
+        other_length, alice);
+    Bytes not_padme = one;
+    not_padme[18] = 0x01;  // 4097
+    bad("envelope_length_not_padme", "malformed", "padded length 4097 is not a Padmé value", not_padme, alice);
+    Bytes v2 = one;
+    v2[9] = 0x02;
+    bad("envelope_unknown_version", "unsupported_version", "version field 2", v2, alice);
+    Bytes zero = one;
+    zero[10] = 0;
+    bad("envelope_recipients_zero", "malformed", "recipient count 0", zero, alice);
+    Bytes seventeen = one;
+    seventeen[10] = 17;
+    bad("envelope_recipients_seventeen", "malformed", "recipient count 17", seventeen, alice);
+    bad("envelope_bad_magic", "malformed", "magic TIPLNENW instead of TIPLNENV", patched(one, 7, 0x01), alice);
+    bad("envelope_truncated_magic", "truncated", "only the first five bytes", Bytes(one.begin(), one.begin() + 5), alice);
+    bad("envelope_truncated_header", "truncated", "ends inside the stanza", Bytes(one.begin(), one.begin() + 80), alice);
+    bad("envelope_truncated_payload", "truncated", "the last byte of the final chunk is missing",
+        Bytes(one.begin(), one.end() - 1), alice);
+    bad("envelope_truncated_second_chunk", "truncated", "the whole final chunk of a two-chunk envelope is missing",
+        Bytes(multi.begin(), multi.begin() + static_cast<std::ptrdiff_t>(payload_at + 65536 + 17)), alice);
+    Bytes trailing = one;
+    trailing.push_back(0);
+    bad("envelope_trailing_byte", "malformed", "one zero byte after the final chunk", trailing, alice);
+
+    bad("envelope_padding_nonzero", "malformed", "authentic payload whose padding holds a non-zero byte",
+        seal_framed(alice.public_key, framed(text.size(), text, 4096, 0x01)), alice);
+    bad("envelope_length_prefix_too_large", "malformed", "authentic payload whose content length exceeds the padded length",
+        seal_framed(alice.public_key, framed(5000, text, 4096, 0x00)), alice);
+    bad("envelope_length_prefix_noncanonical", "malformed",
+        "authentic payload padded to 8192 although its content needs only the 4096 minimum",
+        seal_framed(alice.public_key, framed(text.size(), text, 8192, 0x00)), alice);
+}
+
+Bytes document(const c::TipHeader& h, const std::vector<Bytes>& parts) {
+    Bytes out;
+    if (c::encode_tip_header(h, out)) throw std::runtime_error("bad tip header");
+    for (const Bytes& p : parts) c::put_bytes(out, p);
+    return out;
+}
+
+void tipdoc_vectors(Writer& w) {
+    c::TipHeader h;
+    h.kind = c::TipKind::tip;
+    h.created_at = 1796083200;  // 2026-12-01 00:00:00 UTC
+    h.language = "ko";
+    h.reply_key = c::BoxKeyPair::generate().public_key;
+    h.message = "두만강 근처에서 본 일을 알립니다.\n";
+    const Bytes photo = bytes_of("not really a jpeg");
+    const Bytes note = bytes_of("second attachment\n");
+    h.attachments = {{"사진.jpg", "image/jpeg", photo.size()}, {"note.txt", "text/plain", note.size()}};
+    const Bytes doc = document(h, {photo, note});
+    auto ok = [&](std::string name, std::string comment, const c::TipHeader& th, const Bytes& body) {
+        w.add({std::move(name), "success", std::move(comment),
+               {{"language", th.language},
+                {"attachments", std::to_string(th.attachments.size())},
+                {"message-sha256", sha256_hex(bytes_of(th.message))}},
+               body});
+    };
+    auto bad = [&](std::string name, std::string expect, std::string comment, Bytes body) {
+        w.add({std::move(name), std::move(expect), std::move(comment), {}, std::move(body)});
+    };
+    ok("tipdoc_success_two_attachments", "Korean message, a reply key and two attachments", h, doc);
+
+    c::TipHeader minimal;
+    minimal.message.clear();
+    ok("tipdoc_success_minimal", "empty message, no attachments, no reply key", minimal, document(minimal, {}));
+
+    c::TipHeader hostile;
+    hostile.language = "zh-Hans";
+    hostile.message = "<script>alert(1)</script>";
+    const std::vector<std::string> names = {"../../etc/passwd", "/abs", "CON", "a\nb", "photo\u202Egpj.exe", "dup", "dup"};
+    std::vector<Bytes> parts;
+    for (const std::string& n : names) {
+        hostile.attachments.push_back({n, "application/octet-stream", 1});
+        parts.push_back(Bytes{'x'});
+    }
+    ok("tipdoc_success_hostile_names", "names a reader must sanitize before use; the document itself is valid", hostile,
+       document(hostile, parts));
+
+    const std::size_t header_body_at = c::tip_preamble_size;
+    Bytes trailing = doc;
+    trailing.push_back('!');
+    bad("tipdoc_trailing_byte", "malformed", "one byte after the last attachment", trailing);
+    bad("tipdoc_attachment_short", "malformed", "the last attachment is one byte short", Bytes(doc.begin(), doc.end() - 1));
+    bad("tipdoc_bad_magic", "malformed", "magic TIPLNDOX", patched(doc, 7, 0x1b));
+    Bytes v9 = doc;
+    v9[9] = 9;
+    bad("tipdoc_unknown_version", "unsupported_version", "version field 9", v9);
+    Bytes zero_len = doc;
+    std::memset(zero_len.data() + 10, 0, 4);
+    bad("tipdoc_header_length_zero", "malformed", "header length 0", zero_len);
+    bad("tipdoc_bad_kind", "malformed", "kind 4 is not defined", patched(doc, header_body_at, 0x05));
+    // language is at body offset 9 (kind 1 + created_at 8): length byte, then "ko"
+    Bytes lang = doc;
+    lang[header_body_at + 10] = '_';
+    bad("tipdoc_language_bad_char", "malformed", "language tag _o has a character outside [A-Za-z0-9-]", lang);
+    c::TipHeader bad_utf8 = minimal;
+    bad_utf8.message = "ok";
+    Bytes utf8 = document(bad_utf8, {});
+    utf8[utf8.size() - 4] = 0xC0;  // message "ok" sits just before the 2-byte attachment count
+    bad("tipdoc_message_invalid_utf8", "malformed", "message bytes C0 6B: an invalid UTF-8 sequence", utf8);
+    c::TipHeader nul = minimal;
+    nul.attachments = {{"ab", "text/plain", 0}};
+    Bytes nul_doc = document(nul, {});
+    const std::size_t name_at = nul_doc.size() - (2 + 1 + 10 + 8);  // "ab", type length, "text/plain", size
+    nul_doc[name_at + 1] = 0;
+    bad("tipdoc_name_with_nul", "malformed", "attachment name a\\0 holds a NUL byte", nul_doc);
+}
+
+void keyfile_vectors(Writer& w) {
+    const std::string pass = "correct horse battery staple";
+    const c::KdfLimits cheap{1, 1 << 20};  // keeps the walker fast; real keys use MODERATE
+    const auto id = c::SecretIdentity::generate();
+    const Bytes full = c::seal_secret_key_file(id, c::KeyFileContents::decrypt_and_sign, c::as_bytes(pass), cheap);
+    const Bytes sign = c::seal_secret_key_file(id, c::KeyFileContents::sign_only, c::as_bytes(pass), cheap);
+    const std::string pub = c::encode_public_key(id.public_identity);
+    auto add = [&](std::string name, std::string expect, std::string comment, Bytes body, std::string passphrase) {
+        std::vector<std::pair<std::string, std::string>> headers = {{"passphrase", passphrase}};
+        if (expect == "success") headers.emplace_back("public-key", pub);
+        w.add({std::move(name), std::move(expect), std::move(comment), headers, std::move(body)});
+    };
+    add("keyfile_success", "success", "decryption and signing key, Argon2id with opslimit 1 and 1 MiB", full, pass);
+    add("keyfile_success_sign_only", "success", "signing-only key: holds the X25519 public key, not the secret", sign, pass);
+    add("keyfile_wrong_passphrase", "authentication_failed", "the passphrase differs in its last letter", full,
+        "correct horse battery stapler");
+    add("keyfile_truncated", "truncated", "the last byte of the tag is missing", Bytes(full.begin(), full.end() - 1), pass);
+    Bytes trailing = full;
+    trailing.push_back(0);
+    add("keyfile_trailing_byte", "malformed", "one byte after the tag", trailing, pass);
+    add("keyfile_opslimit_altered", "authentication_failed", "opslimit changed from 1 to 2; the header is associated data",
+        patched(full, 15, 0x03), pass);
+    Bytes memlimit = full;
+    memlimit[16] = 0x10;  // 2^60 + 1 MiB
+    add("keyfile_memlimit_absurd", "malformed", "memlimit above 4 GiB is refused before any work", memlimit, pass);
+    add("keyfile_unknown_version", "unsupported_version", "version field 2", patched(full, 9, 0x03), pass);
+    add("keyfile_bad_contents", "malformed", "contents byte 3 is not defined", patched(full, 10, 0x02), pass);
+}
+
+void pubkey_vectors(Writer& w) {
+    const auto id = c::SecretIdentity::generate();
+    const std::string pub = c::encode_public_key(id.public_identity);
+    w.add({"pubkey_success", "success", "a responder public key", {{"fingerprint", c::fingerprint(id.public_identity)}},
+           bytes_of(pub)});
+    auto bad = [&](std::string name, std::string expect, std::string comment, std::string text) {
+        w.add({std::move(name), std::move(expect), std::move(comment), {}, bytes_of(text)});
+    };
+    std::string sum = pub;
+    sum[40] = sum[40] == 'A' ? 'B' : 'A';
+    bad("pubkey_bad_checksum", "malformed", "one character of the X25519 key changed", sum);
+    std::string v2 = pub;
+    v2[10] = '2';
+    bad("pubkey_unknown_version", "unsupported_version", "prefix tipline-pk2-", v2);
+    std::string last = pub;
+    last.back() = last.back() == 'c' ? 'd' : 'c';  // 68 bytes leave 4 unused bits in the last character
+    bad("pubkey_noncanonical_base64", "malformed", "last character changed: non-zero unused bits or a wrong checksum", last);
+    bad("pubkey_padded", "malformed", "base64 padding is not allowed", pub + "=");
+    bad("pubkey_short", "malformed", "one character missing", pub.substr(0, pub.size() - 1));
+    bad("pubkey_other_text", "malformed", "not a tipline key at all", "ssh-ed25519 AAAA");
+}
+
+void receipt_vectors(Writer& w) {
+    c::DeploymentSalt salt{};
+    randombytes_buf(salt.data(), salt.size());
+    const c::SecretBuffer digits = c::generate_receipt();
+    const c::SecretBuffer shown = c::format_receipt(digits.span());
+    const auto keys = c::derive_receipt_keys(digits.span(), salt);
+    const std::vector<std::pair<std::string, std::string>> derived = {
+        {"salt", hex(salt)},
+        {"mailbox-token", hex(keys.mailbox_token.span())},
+        {"mailbox-token-hash", hex(c::hash_mailbox_token(keys.mailbox_token.span()))},
+        {"reply-public-key", hex(keys.reply.public_key)}};
+    const std::string typed(reinterpret_cast<const char*>(shown.data()), shown.size());
+    w.add({"receipt_success", "success", "a receipt as shown, in groups of four", derived, bytes_of(typed)});
+    std::string wide;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && i % 4 == 0) wide += '-';
+        wide += "\xEF\xBC";  // U+FF10..U+FF19 are EF BC 90..99
+        wide += static_cast<char>(0x90 + (digits.data()[i] - '0'));
+    }
+    w.add({"receipt_success_fullwidth", "success", "the same receipt typed with full-width digits and hyphens", derived,
+           bytes_of(wide)});
+    const std::vector<std::pair<std::string, std::string>> salt_only = {{"salt", hex(salt)}};
+    w.add({"receipt_too_short", "malformed", "nineteen digits", salt_only, bytes_of(typed.substr(0, typed.size() - 1))});
+    std::string letter = typed;
+    letter[0] = 'O';
+    w.add({"receipt_letter", "malformed", "a letter O where a zero belongs", salt_only, bytes_of(letter)});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::cerr << "usage: tipline-gen-vectors OUTDIR\n";
+        return 2;
+    }
+    randombytes_set_implementation(&deterministic);
+    if (sodium_init() < 0) return 1;
+    try {
+        Writer w(argv[1]);
+        envelope_vectors(w);
+        tipdoc_vectors(w);
+        keyfile_vectors(w);
+        pubkey_vectors(w);
+        receipt_vectors(w);
+        std::cout << "wrote " << w.count() << " vectors to " << argv[1] << "\n";
+    } catch (const std::exception& e) {
+        std::cerr << "tipline-gen-vectors: error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

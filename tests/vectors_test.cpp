@@ -1,0 +1,168 @@
+// Walks tests/vectors/: every file states what must happen, and any unknown expectation fails.
+#include <catch2/catch.hpp>
+
+#include <sodium.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "support.hpp"
+#include "tipline/crypto/envelope.hpp"
+#include "tipline/crypto/errors.hpp"
+#include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/receipt.hpp"
+#include "tipline/crypto/tip_document.hpp"
+
+using namespace tipline::crypto;
+using tipline::test::Bytes;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Vector {
+    std::string name;
+    std::multimap<std::string, std::string> headers;
+    Bytes body;
+    std::string get(const std::string& key) const {
+        auto it = headers.find(key);
+        if (it == headers.end()) throw std::runtime_error(name + ": missing header " + key);
+        return it->second;
+    }
+};
+
+Vector load(const fs::path& path) {
+    const Bytes raw = tipline::test::read_file(path);
+    Vector v{path.filename().string(), {}, {}};
+    std::size_t at = 0;
+    for (;;) {
+        const auto nl = std::find(raw.begin() + static_cast<std::ptrdiff_t>(at), raw.end(), '\n');
+        if (nl == raw.end()) throw std::runtime_error(v.name + ": no blank line before the body");
+        const std::string line(raw.begin() + static_cast<std::ptrdiff_t>(at), nl);
+        at = static_cast<std::size_t>(nl - raw.begin()) + 1;
+        if (line.empty()) break;
+        const auto colon = line.find(": ");
+        if (colon == std::string::npos) throw std::runtime_error(v.name + ": bad header line");
+        v.headers.emplace(line.substr(0, colon), line.substr(colon + 2));
+    }
+    v.body.assign(raw.begin() + static_cast<std::ptrdiff_t>(at), raw.end());
+    return v;
+}
+
+Bytes unhex(const std::string& hex) {
+    Bytes out(hex.size() / 2);
+    std::size_t len = 0;
+    if (sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, &len, nullptr) != 0 || len != out.size()) {
+        throw std::runtime_error("bad hex");
+    }
+    return out;
+}
+
+std::string hex(std::span<const unsigned char> b) {
+    std::string out(b.size() * 2 + 1, '\0');
+    sodium_bin2hex(out.data(), out.size(), b.data(), b.size());
+    out.pop_back();
+    return out;
+}
+
+std::string sha256(std::span<const unsigned char> b) {
+    unsigned char d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(d, b.data(), b.size());
+    return hex(d);
+}
+
+std::string outcome(std::error_code ec) {
+    if (!ec) return "success";
+    static const std::map<Error, std::string> names = {{Error::malformed, "malformed"},
+                                                       {Error::unsupported_version, "unsupported_version"},
+                                                       {Error::no_matching_key, "no_matching_key"},
+                                                       {Error::authentication_failed, "authentication_failed"},
+                                                       {Error::truncated, "truncated"},
+                                                       {Error::invalid_argument, "invalid_argument"}};
+    return names.at(static_cast<Error>(ec.value()));
+}
+
+void check_envelope(const Vector& v, const std::string& expect) {
+    std::vector<BoxKeyPair> keys;
+    for (auto [it, end] = v.headers.equal_range("identity"); it != end; ++it) {
+        const Bytes sk = unhex(it->second);
+        keys.push_back(BoxKeyPair::from_secret(std::span<const unsigned char, 32>(sk.data(), 32)));
+    }
+    std::vector<const BoxKeyPair*> ids;
+    for (const auto& k : keys) ids.push_back(&k);
+    MemorySource in(v.body);
+    VectorSink out;
+    CHECK(outcome(open_envelope(ids, in, out)) == expect);
+    if (expect == "success") {
+        CHECK(std::to_string(out.bytes().size()) == v.get("content-length"));
+        CHECK(sha256(out.bytes()) == v.get("content-sha256"));
+    }
+}
+
+void check_tipdoc(const Vector& v, const std::string& expect) {
+    TipHeader h;
+    std::vector<Bytes> parts;
+    CHECK(outcome(parse_tip_document(v.body, h, parts)) == expect);
+    if (expect == "success") {
+        CHECK(h.language == v.get("language"));
+        CHECK(std::to_string(h.attachments.size()) == v.get("attachments"));
+        CHECK(sha256(std::span(reinterpret_cast<const unsigned char*>(h.message.data()), h.message.size())) ==
+              v.get("message-sha256"));
+    }
+}
+
+void check_keyfile(const Vector& v, const std::string& expect) {
+    const std::string pass = v.get("passphrase");
+    SecretIdentity id;
+    CHECK(outcome(open_secret_key_file(v.body, std::span(reinterpret_cast<const unsigned char*>(pass.data()), pass.size()),
+                                       id)) == expect);
+    if (expect == "success") CHECK(encode_public_key(id.public_identity) == v.get("public-key"));
+}
+
+void check_pubkey(const Vector& v, const std::string& expect) {
+    PublicIdentity id;
+    CHECK(outcome(decode_public_key(std::string(v.body.begin(), v.body.end()), id)) == expect);
+    if (expect == "success") CHECK(fingerprint(id) == v.get("fingerprint"));
+}
+
+void check_receipt(const Vector& v, const std::string& expect) {
+    SecretBuffer digits;
+    CHECK(outcome(parse_receipt(std::string(v.body.begin(), v.body.end()), digits)) == expect);
+    if (expect != "success") return;
+    const Bytes salt_bytes = unhex(v.get("salt"));
+    DeploymentSalt salt{};
+    std::copy(salt_bytes.begin(), salt_bytes.end(), salt.begin());
+    const auto keys = derive_receipt_keys(digits.span(), salt);
+    CHECK(hex(keys.mailbox_token.span()) == v.get("mailbox-token"));
+    CHECK(hex(hash_mailbox_token(keys.mailbox_token.span())) == v.get("mailbox-token-hash"));
+    CHECK(hex(keys.reply.public_key) == v.get("reply-public-key"));
+}
+
+}  // namespace
+
+TEST_CASE("every test vector gives its expected result", "[vectors]") {
+    static const std::set<std::string> known = {"success", "malformed", "unsupported_version", "no_matching_key",
+                                                "authentication_failed", "truncated"};
+    std::size_t walked = 0;
+    std::set<std::string> areas;
+    for (const auto& entry : fs::directory_iterator(TIPLINE_VECTORS_DIR)) {
+        const std::string name = entry.path().filename().string();
+        if (name.find('.') != std::string::npos) continue;  // generator source and notes
+        const Vector v = load(entry.path());
+        const std::string expect = v.get("expect");
+        v.get("comment");
+        INFO(name << ": " << v.get("comment"));
+        REQUIRE(known.count(expect) == 1);
+        const std::string area = name.substr(0, name.find('_'));
+        areas.insert(area);
+        if (area == "envelope") check_envelope(v, expect);
+        else if (area == "tipdoc") check_tipdoc(v, expect);
+        else if (area == "keyfile") check_keyfile(v, expect);
+        else if (area == "pubkey") check_pubkey(v, expect);
+        else if (area == "receipt") check_receipt(v, expect);
+        else FAIL("unknown vector area " << area);
+        ++walked;
+    }
+    CHECK(areas == std::set<std::string>{"envelope", "tipdoc", "keyfile", "pubkey", "receipt"});
+    CHECK(walked >= 50);
+}
