@@ -173,3 +173,13 @@ TEST_CASE("two seals of the same content differ", "[envelope]") {
     const BoxPublicKey to[] = {BoxKeyPair::generate().public_key};
     CHECK(seal_bytes(to, pattern_bytes(50)) != seal_bytes(to, pattern_bytes(50)));
 }
+
+TEST_CASE("an identity without a secret key is skipped, not dereferenced", "[envelope]") {
+    const auto key = BoxKeyPair::generate();
+    const BoxPublicKey to[] = {key.public_key};
+    const Bytes envelope = seal_bytes(to, pattern_bytes(10));
+    BoxKeyPair public_only;
+    public_only.public_key = key.public_key;
+    Bytes opened;
+    CHECK(open_bytes(public_only, envelope, opened) == Error::no_matching_key);
+}

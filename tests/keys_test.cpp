@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <regex>
+#include <stdexcept>
 
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/errors.hpp"
@@ -90,4 +91,26 @@ TEST_CASE("key file parser rejects every truncation and altered parameters", "[k
         CHECK(open_secret_key_file(bad, as_bytes("pw"), out));
         CHECK_FALSE(out.can_decrypt());
     }
+}
+
+TEST_CASE("key file writer refuses what a reader would refuse", "[keys]") {
+    const auto id = SecretIdentity::generate();
+    CHECK_THROWS_AS(seal_secret_key_file(id, KeyFileContents::decrypt_and_sign, as_bytes("pw"), KdfLimits{0, 1 << 20}),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(seal_secret_key_file(id, KeyFileContents::decrypt_and_sign, as_bytes("pw"), KdfLimits{1, 1000}),
+                    std::invalid_argument);
+    SecretIdentity sign_only;
+    const auto file = seal_secret_key_file(id, KeyFileContents::sign_only, as_bytes("pw"), fast);
+    REQUIRE_FALSE(open_secret_key_file(file, as_bytes("pw"), sign_only));
+    CHECK_THROWS_AS(seal_secret_key_file(sign_only, KeyFileContents::decrypt_and_sign, as_bytes("pw"), fast),
+                    std::invalid_argument);
+}
+
+TEST_CASE("damaged and foreign public key prefixes are told apart", "[keys]") {
+    const std::string body = encode_public_key(SecretIdentity::generate().public_identity).substr(12);
+    PublicIdentity ignored;
+    CHECK(decode_public_key("tipline-pk12-" + body, ignored) == Error::unsupported_version);
+    CHECK(decode_public_key("tipline-pk1" + body, ignored) == Error::malformed);
+    CHECK(decode_public_key("tipline-pk-" + body, ignored) == Error::malformed);
+    CHECK(decode_public_key("tipline-pk", ignored) == Error::malformed);
 }

@@ -210,6 +210,7 @@ std::error_code open_envelope(std::span<const BoxKeyPair* const> identities, Byt
     const unsigned char* stanzas = raw.data() + envelope_fixed_header_size;
     for (std::size_t i = 0; i < header.recipient_count && !found; ++i) {
         for (const BoxKeyPair* id : identities) {
+            if (id->secret_key.size() != box_secret_key_bytes) continue;  // e.g. from a sign-only key file
             if (crypto_box_seal_open(file_key.data(), stanzas + i * envelope_stanza_size, envelope_stanza_size,
                                      id->public_key.data(), id->secret_key.data()) == 0) {
                 found = true;

@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <new>
+#include <stdexcept>
 
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/errors.hpp"
@@ -53,6 +54,24 @@ void sign_pair_from_seed(const unsigned char* seed, SecretIdentity& id) {
     id.sign_secret = SecretBuffer(sign_secret_key_bytes);
     crypto_sign_seed_keypair(id.public_identity.sign.data(), id.sign_secret.data(), seed);
 }
+
+// "tipline-pk" DIGITS "-": a version this build does not read, as opposed to a damaged v1 key.
+bool is_other_public_key_version(std::string_view text) {
+    constexpr std::string_view family = "tipline-pk";
+    if (!text.starts_with(family)) return false;
+    text.remove_prefix(family.size());
+    const auto digits = text.find_first_not_of("0123456789");
+    return digits != 0 && digits != std::string_view::npos && text[digits] == '-';
+}
+
+void check_kdf_limits_or_throw(KdfLimits limits) {
+    if (limits.opslimit < 1 || limits.opslimit > kdf_max_opslimit || limits.memlimit < kdf_min_memlimit ||
+        limits.memlimit > kdf_max_memlimit || limits.memlimit % 1024 != 0) {
+        throw std::invalid_argument("Argon2id limits outside what key file readers accept");
+    }
+}
+
+static_assert(sizeof(std::size_t) >= 8, "memlimit values up to 4 GiB must fit in size_t");
 
 }  // namespace
 
@@ -117,9 +136,8 @@ std::string encode_public_key(const PublicIdentity& identity) {
 
 std::error_code decode_public_key(std::string_view text, PublicIdentity& out) {
     ensure_sodium();
-    const std::string_view family = "tipline-pk";
     if (!text.starts_with(labels::public_key_prefix)) {
-        return text.starts_with(family) ? Error::unsupported_version : Error::malformed;
+        return is_other_public_key_version(text) ? Error::unsupported_version : Error::malformed;
     }
     const std::string_view b64 = text.substr(labels::public_key_prefix.size());
     constexpr std::size_t expected_chars = (public_body_bytes * 4 + 2) / 3;
@@ -165,6 +183,10 @@ std::string fingerprint(const PublicIdentity& identity) {
 std::vector<unsigned char> seal_secret_key_file(const SecretIdentity& identity, KeyFileContents contents,
                                                 std::span<const unsigned char> passphrase, KdfLimits limits) {
     ensure_sodium();
+    check_kdf_limits_or_throw(limits);
+    if (contents == KeyFileContents::decrypt_and_sign && !identity.can_decrypt()) {
+        throw std::invalid_argument("a sign-only identity cannot be saved as a decryption key");
+    }
     std::vector<unsigned char> out;
     out.reserve(key_file_header_bytes + secret_body_bytes + key_file_tag_bytes);
     put_bytes(out, labels::secret_key_magic);

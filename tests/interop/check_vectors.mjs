@@ -81,7 +81,7 @@ function base64urlDecode(text) {
   let bits = 0;
   for (const ch of text) {
     const d = B64.indexOf(ch);
-    if (d < 0 || ch.length !== 1) return null;
+    if (d < 0) return null;
     acc = (acc << 6) | d;
     bits += 6;
     if (bits >= 8) out.push((acc >> (bits -= 8)) & 0xff);
@@ -148,7 +148,7 @@ function encodePublicKey(box, sign) {
 }
 
 function decodePublicKey(text) {
-  if (!text.startsWith(LABEL.publicKeyPrefix)) fail(text.startsWith('tipline-pk') ? 'unsupported_version' : 'malformed');
+  if (!text.startsWith(LABEL.publicKeyPrefix)) fail(/^tipline-pk[0-9]+-/.test(text) ? 'unsupported_version' : 'malformed');
   const b64 = text.slice(LABEL.publicKeyPrefix.length);
   if (b64.length !== 91) fail('malformed');
   const body = base64urlDecode(b64);

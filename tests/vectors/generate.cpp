@@ -314,9 +314,13 @@ void pubkey_vectors(Writer& w) {
     std::string v2 = pub;
     v2[10] = '2';
     bad("pubkey_unknown_version", "unsupported_version", "prefix tipline-pk2-", v2);
+    // 68 bytes leave 2 unused bits in the last character; setting one keeps every data bit intact.
+    constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::string last = pub;
-    last.back() = last.back() == 'c' ? 'd' : 'c';  // 68 bytes leave 4 unused bits in the last character
-    bad("pubkey_noncanonical_base64", "malformed", "last character changed: non-zero unused bits or a wrong checksum", last);
+    last.back() = alphabet[alphabet.find(last.back()) | 1];
+    bad("pubkey_noncanonical_base64", "malformed", "an unused bit of the last base64 character is set", last);
+    bad("pubkey_damaged_prefix", "malformed", "prefix tipline-pk1 without its dash is damage, not a new version",
+        "tipline-pk1" + pub.substr(12));
     bad("pubkey_padded", "malformed", "base64 padding is not allowed", pub + "=");
     bad("pubkey_short", "malformed", "one character missing", pub.substr(0, pub.size() - 1));
     bad("pubkey_other_text", "malformed", "not a tipline key at all", "ssh-ed25519 AAAA");

@@ -73,6 +73,7 @@ std::error_code decode_public_key(std::string_view text, PublicIdentity& out);
 // Five groups of five digits, for two people to read aloud and compare.
 std::string fingerprint(const PublicIdentity& identity);
 
+// Throws std::invalid_argument for limits a reader would refuse, or decrypt_and_sign without a box key.
 std::vector<unsigned char> seal_secret_key_file(const SecretIdentity& identity, KeyFileContents contents,
                                                 std::span<const unsigned char> passphrase, KdfLimits limits);
 // A wrong passphrase and an altered file both give Error::authentication_failed.
