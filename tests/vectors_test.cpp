@@ -8,6 +8,7 @@
 #include <set>
 
 #include "support.hpp"
+#include "vectors/hex.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/keys.hpp"
@@ -58,18 +59,8 @@ Bytes unhex(const std::string& hex) {
     return out;
 }
 
-std::string hex(std::span<const unsigned char> b) {
-    std::string out(b.size() * 2 + 1, '\0');
-    sodium_bin2hex(out.data(), out.size(), b.data(), b.size());
-    out.pop_back();
-    return out;
-}
-
-std::string sha256(std::span<const unsigned char> b) {
-    unsigned char d[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(d, b.data(), b.size());
-    return hex(d);
-}
+using tipline::test::hex;
+const auto sha256 = tipline::test::sha256_hex;
 
 std::string outcome(std::error_code ec) {
     if (!ec) return "success";

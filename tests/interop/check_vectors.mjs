@@ -460,7 +460,7 @@ async function main() {
   let skipped = 0;
   for (const name of names) {
     const path = join(dir, name);
-    if (name.startsWith('.') || /\.(cpp|cmake|md)$/.test(name) || !name.includes('_') || !statSync(path).isFile()) continue;
+    if (name.includes('.') || !name.includes('_') || !statSync(path).isFile()) continue;
     if (!(name.slice(0, name.indexOf('_')) in AREAS)) {
       console.log(`skip ${name}: area not implemented here`);
       skipped++;

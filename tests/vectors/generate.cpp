@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hex.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/keys.hpp"
@@ -42,18 +43,8 @@ const char* rng_name() { return "tipline-vectors"; }
 
 randombytes_implementation deterministic = {rng_name, rng_random, nullptr, nullptr, rng_buf, nullptr};
 
-std::string hex(std::span<const unsigned char> bytes) {
-    std::string out(bytes.size() * 2 + 1, '\0');
-    sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
-    out.pop_back();
-    return out;
-}
-
-std::string sha256_hex(std::span<const unsigned char> bytes) {
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, bytes.data(), bytes.size());
-    return hex(digest);
-}
+using tipline::test::hex;
+using tipline::test::sha256_hex;
 
 Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
