@@ -103,6 +103,8 @@ TEST_CASE("a sealed tip with files opens to the exact message and files", "[cli]
                               message);
     REQUIRE(sealed.exit_code == 0);
     check_message_style(sealed.err, "tipline-submit");
+    CHECK(sealed.err.find("tipline-submit: warning: '" + (k.dir / "photo.jpg").string() + "' keeps its metadata") !=
+          std::string::npos);
 
     auto opened = run_command(responder() + " open " + q(k.dir / "tip.env") + " --key " + q(k.key) + " --passphrase-file " +
                               q(k.pass) + " --out " + q(k.dir / "out"));

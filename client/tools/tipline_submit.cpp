@@ -52,6 +52,10 @@ int seal(const SealOptions& o) {
     std::vector<crypto::ByteSource*> sources;
     for (const fs::path& f : o.files) {
         attachments.push_back(prepare_attachment(f));
+        if (attachments.back().info.media_type.starts_with("image/")) {
+            print_warning(tool, "'" + f.string() + "' keeps its metadata (camera, time, perhaps GPS position); "
+                                "remove it before sending if it could identify you");
+        }
         header.attachments.push_back(attachments.back().info);
         sources.push_back(attachments.back().source.get());
     }
