@@ -52,11 +52,11 @@ constexpr std::size_t stream_key_bytes = crypto_secretstream_xchacha20poly1305_K
 constexpr std::uint64_t max_in_memory_size = 16 * mib;
 constexpr std::uint64_t quick_max_size = 16 * mib;
 
-constexpr double min_run_seconds = 0.3;
+constexpr double min_run_seconds = 0.2;
 // Calibration only needs a run long enough that timer granularity is negligible.
 constexpr double calibration_seconds = 0.03;
-constexpr int full_runs = 3;
-constexpr int quick_runs = 1;
+constexpr int full_runs = 7;
+constexpr int quick_runs = 3;
 
 constexpr double target_ratio = 0.8;
 constexpr std::uint64_t target_min_size = mib;

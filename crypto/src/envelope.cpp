@@ -27,28 +27,40 @@ static_assert(envelope_fixed_header_size == magic_size + 2 + 1 + 8 + stream_head
 static_assert(min_padded_length >= envelope_length_prefix_size);
 
 using StreamState = crypto_secretstream_xchacha20poly1305_state;
+static_assert(alignof(StreamState) == 1, "the state is placed at an arbitrary offset in secure memory");
 
-// The secretstream state holds the payload key, so it lives in secure memory too.
-class SecureStreamState {
+// Every secret of one seal or open in a single sodium_malloc region: each allocation costs several
+// system calls (mmap, mprotect, mlock), which dominated sealing small tips.
+class Workspace {
 public:
-    SecureStreamState() : buffer_(sizeof(StreamState)) {}
-    StreamState* get() noexcept { return reinterpret_cast<StreamState*>(buffer_.data()); }
+    Workspace() : buffer_(sizeof(StreamState) + 3 * subkey_bytes + envelope_chunk_size) {}
+
+    StreamState* state() noexcept { return reinterpret_cast<StreamState*>(buffer_.data()); }
+    unsigned char* file_key() noexcept { return buffer_.data() + sizeof(StreamState); }
+    unsigned char* payload_key() noexcept { return file_key() + subkey_bytes; }
+    unsigned char* mac_key() noexcept { return payload_key() + subkey_bytes; }
+    std::span<unsigned char> chunk() noexcept { return {mac_key() + subkey_bytes, envelope_chunk_size}; }
+
+    // Derives the payload and header MAC keys from the file key.
+    void derive_subkeys() noexcept {
+        derive(labels::payload_key_label, payload_key());
+        derive(labels::header_mac_key_label, mac_key());
+    }
+
+    void header_mac(std::span<const unsigned char> header, unsigned char* out) noexcept {
+        crypto_generichash(out, envelope_mac_size, header.data(), header.size(), mac_key(), subkey_bytes);
+    }
 
 private:
+    static constexpr std::size_t subkey_bytes = 32;
+    static_assert(file_key_bytes == subkey_bytes);
+
+    void derive(std::string_view label, unsigned char* out) noexcept {
+        crypto_generichash(out, subkey_bytes, as_bytes(label).data(), label.size(), file_key(), file_key_bytes);
+    }
+
     SecretBuffer buffer_;
 };
-
-SecretBuffer derive_subkey(const SecretBuffer& file_key, std::string_view label) {
-    SecretBuffer out(32);
-    crypto_generichash(out.data(), out.size(), as_bytes(label).data(), label.size(), file_key.data(),
-                       file_key.size());
-    return out;
-}
-
-void header_mac(std::span<const unsigned char> header, const SecretBuffer& file_key, unsigned char* out) {
-    const SecretBuffer mac_key = derive_subkey(file_key, labels::header_mac_key_label);
-    crypto_generichash(out, envelope_mac_size, header.data(), header.size(), mac_key.data(), mac_key.size());
-}
 
 // The framed plaintext: 8-byte content length, the content, then zeros up to the padded length.
 class FramedContent final : public ByteSource {
@@ -156,10 +168,9 @@ std::error_code seal_padded_payload(std::span<const BoxPublicKey> recipients, st
         return Error::invalid_argument;
     }
 
-    SecretBuffer file_key(file_key_bytes);
-    crypto_secretstream_xchacha20poly1305_keygen(file_key.data());
-    const SecretBuffer payload_key = derive_subkey(file_key, labels::payload_key_label);
-    SecureStreamState state;
+    Workspace ws;
+    crypto_secretstream_xchacha20poly1305_keygen(ws.file_key());
+    ws.derive_subkeys();
 
     std::vector<unsigned char> header;
     header.reserve(envelope_fixed_header_size + recipients.size() * envelope_stanza_size + envelope_mac_size);
@@ -168,31 +179,31 @@ std::error_code seal_padded_payload(std::span<const BoxPublicKey> recipients, st
     put_u8(header, static_cast<std::uint8_t>(recipients.size()));
     put_u64(header, padded_length);
     header.resize(header.size() + stream_header_bytes);
-    crypto_secretstream_xchacha20poly1305_init_push(state.get(), header.data() + header.size() - stream_header_bytes,
-                                                    payload_key.data());
+    crypto_secretstream_xchacha20poly1305_init_push(ws.state(), header.data() + header.size() - stream_header_bytes,
+                                                    ws.payload_key());
     for (const BoxPublicKey& recipient : recipients) {
         header.resize(header.size() + envelope_stanza_size);
-        if (crypto_box_seal(header.data() + header.size() - envelope_stanza_size, file_key.data(),
-                            file_key.size(), recipient.data()) != 0) {
+        if (crypto_box_seal(header.data() + header.size() - envelope_stanza_size, ws.file_key(), file_key_bytes,
+                            recipient.data()) != 0) {
             return Error::invalid_argument;  // libsodium rejects some low-order public keys
         }
     }
     header.resize(header.size() + envelope_mac_size);
-    header_mac(std::span(header).first(header.size() - envelope_mac_size), file_key,
-               header.data() + header.size() - envelope_mac_size);
+    ws.header_mac(std::span(header).first(header.size() - envelope_mac_size),
+                  header.data() + header.size() - envelope_mac_size);
     out.write(header);
 
-    SecretBuffer plain(envelope_chunk_size);
+    const std::span<unsigned char> plain = ws.chunk();
     std::vector<unsigned char> cipher(envelope_chunk_size + envelope_chunk_overhead);
     std::uint64_t remaining = padded_length;
     while (remaining > 0) {
         const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, envelope_chunk_size));
-        if (read_fully(padded_plaintext, plain.span().first(len)) < len) return Error::truncated;
+        if (read_fully(padded_plaintext, plain.first(len)) < len) return Error::truncated;
         remaining -= len;
         const unsigned char tag = remaining == 0 ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
                                                  : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
         unsigned long long cipher_len = 0;
-        crypto_secretstream_xchacha20poly1305_push(state.get(), cipher.data(), &cipher_len, plain.data(), len,
+        crypto_secretstream_xchacha20poly1305_push(ws.state(), cipher.data(), &cipher_len, plain.data(), len,
                                                    nullptr, 0, tag);
         out.write(std::span(cipher).first(static_cast<std::size_t>(cipher_len)));
     }
@@ -205,13 +216,13 @@ std::error_code open_envelope(std::span<const BoxKeyPair* const> identities, Byt
     std::vector<unsigned char> raw;
     if (auto ec = read_header(in, header, raw)) return ec;
 
-    SecretBuffer file_key(file_key_bytes);
+    Workspace ws;
     bool found = false;
     const unsigned char* stanzas = raw.data() + envelope_fixed_header_size;
     for (std::size_t i = 0; i < header.recipient_count && !found; ++i) {
         for (const BoxKeyPair* id : identities) {
             if (id->secret_key.size() != box_secret_key_bytes) continue;  // e.g. from a sign-only key file
-            if (crypto_box_seal_open(file_key.data(), stanzas + i * envelope_stanza_size, envelope_stanza_size,
+            if (crypto_box_seal_open(ws.file_key(), stanzas + i * envelope_stanza_size, envelope_stanza_size,
                                      id->public_key.data(), id->secret_key.data()) == 0) {
                 found = true;
                 break;
@@ -220,21 +231,19 @@ std::error_code open_envelope(std::span<const BoxKeyPair* const> identities, Byt
     }
     if (!found) return Error::no_matching_key;
 
+    ws.derive_subkeys();
     unsigned char mac[envelope_mac_size];
-    header_mac(std::span(raw).first(raw.size() - envelope_mac_size), file_key, mac);
+    ws.header_mac(std::span(raw).first(raw.size() - envelope_mac_size), mac);
     if (sodium_memcmp(mac, raw.data() + raw.size() - envelope_mac_size, envelope_mac_size) != 0) {
         return Error::authentication_failed;
     }
 
-    const SecretBuffer payload_key = derive_subkey(file_key, labels::payload_key_label);
-    SecureStreamState state;
-    if (crypto_secretstream_xchacha20poly1305_init_pull(state.get(), raw.data() + envelope_fixed_header_size -
-                                                                         stream_header_bytes,
-                                                        payload_key.data()) != 0) {
+    if (crypto_secretstream_xchacha20poly1305_init_pull(
+            ws.state(), raw.data() + envelope_fixed_header_size - stream_header_bytes, ws.payload_key()) != 0) {
         return Error::authentication_failed;
     }
 
-    SecretBuffer plain(envelope_chunk_size);
+    const std::span<unsigned char> plain = ws.chunk();
     std::vector<unsigned char> cipher(envelope_chunk_size + envelope_chunk_overhead);
     std::uint64_t remaining = header.padded_length;
     std::uint64_t content_left = 0;
@@ -246,7 +255,7 @@ std::error_code open_envelope(std::span<const BoxKeyPair* const> identities, Byt
         remaining -= len;
         unsigned long long plain_len = 0;
         unsigned char tag = 0;
-        if (crypto_secretstream_xchacha20poly1305_pull(state.get(), plain.data(), &plain_len, &tag, cipher.data(),
+        if (crypto_secretstream_xchacha20poly1305_pull(ws.state(), plain.data(), &plain_len, &tag, cipher.data(),
                                                        cipher_len, nullptr, 0) != 0) {
             return Error::authentication_failed;
         }
@@ -256,7 +265,7 @@ std::error_code open_envelope(std::span<const BoxKeyPair* const> identities, Byt
 
         std::size_t offset = 0;
         if (first) {
-            content_left = get_u64(plain.span().first<8>());
+            content_left = get_u64(plain.first<8>());
             if (content_left > header.padded_length - envelope_length_prefix_size ||
                 padded_length(envelope_length_prefix_size + content_left) != header.padded_length) {
                 return Error::malformed;
@@ -265,9 +274,9 @@ std::error_code open_envelope(std::span<const BoxKeyPair* const> identities, Byt
             first = false;
         }
         const auto emit = static_cast<std::size_t>(std::min<std::uint64_t>(content_left, len - offset));
-        if (emit > 0) content.write(plain.span().subspan(offset, emit));
+        if (emit > 0) content.write(plain.subspan(offset, emit));
         content_left -= emit;
-        const auto padding = plain.span().subspan(offset + emit, len - offset - emit);
+        const auto padding = plain.subspan(offset + emit, len - offset - emit);
         if (!padding.empty() && !sodium_is_zero(padding.data(), padding.size())) return Error::malformed;
     }
     unsigned char extra = 0;
