@@ -67,6 +67,41 @@ TEST_CASE("keygen writes a private key file and a public key, and never overwrit
     CHECK((st.st_mode & 0777) == 0600);
 }
 
+TEST_CASE("keygen --force replaces both files or neither", "[cli]") {
+    Keys k;
+    const Bytes key_before = read_file(k.key), pub_before = read_file(k.pub);
+    fs::remove(k.pub);
+    fs::create_directory(k.pub);  // the second replacement must fail
+    auto r = run_command(responder() + " keygen --kdf interactive --force --out " + q(k.key) + " --passphrase-file " +
+                         q(k.pass));
+    CHECK(r.exit_code == 2);
+    CHECK(read_file(k.key) == key_before);
+    CHECK(fs::is_directory(k.pub));
+    std::size_t files = 0;
+    for (const auto& e : fs::directory_iterator(k.dir.path())) files += e.is_regular_file() ? 1U : 0U;
+    CHECK(files == 2);  // key and pass: no temporary or backup file is left behind
+}
+
+TEST_CASE("a failed seal leaves no partial envelope", "[cli]") {
+    Keys k;
+    write_file(k.dir / "big.bin", pattern_bytes(3 * 1024 * 1024));
+    // ulimit -f counts 1024-byte blocks: the write fails with EFBIG once the envelope passes 1 MiB.
+    auto r = run_command("trap '' XFSZ; ulimit -f 1024; " + submit() + " seal --to " + q(k.pub) + " --file " +
+                             q(k.dir / "big.bin") + " --out " + q(k.dir / "out.env"),
+                         "message");
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("cannot write") != std::string::npos);
+    for (const auto& e : fs::directory_iterator(k.dir.path())) CHECK_FALSE(e.path().filename().string().starts_with("out.env"));
+}
+
+TEST_CASE("a named pipe is refused instead of read", "[cli]") {
+    TempDir d;
+    REQUIRE(::mkfifo((d / "fifo").c_str(), 0600) == 0);
+    auto r = run_command("timeout 10 " + responder() + " fingerprint " + q(d / "fifo"));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("is not a regular file") != std::string::npos);
+}
+
 TEST_CASE("keygen reads the passphrase from a descriptor", "[cli]") {
     TempDir d;
     write_file(d / "pass", std::string("from a descriptor"));
@@ -147,7 +182,7 @@ TEST_CASE("each failure of open has its exit code and message", "[cli]") {
                              " --out " + q(k.dir / "o"));
         CHECK(r.exit_code == 1);
         CHECK(r.err.find("input is truncated") != std::string::npos);
-        CHECK(fs::is_empty(k.dir / "o"));
+        CHECK_FALSE(fs::exists(k.dir / "o"));  // the folder open created is gone again
         check_message_style(r.err, "tipline-responder");
     }
     SECTION("altered envelope") {

@@ -46,6 +46,11 @@ TEST_CASE("hostile names become safe single components", "[safe_name]") {
     CHECK(sanitize_name("사진 1.jpg") == "사진 1.jpg");
     CHECK(sanitize_name("报告.pdf") == "报告.pdf");
     CHECK(sanitize_name("\xFF\xFEx") == "__x");
+    CHECK(sanitize_name("a\u3164b") == "a_b");       // Hangul filler, invisible
+    CHECK(sanitize_name("a\u00ADb") == "a_b");       // soft hyphen
+    CHECK(sanitize_name("a\U000E0041b") == "a_b");   // tag character
+    CHECK(sanitize_name("con .txt") == "_con .txt");
+    CHECK(sanitize_name("COM\u00B9.txt") == "_COM\u00B9.txt");
 }
 
 TEST_CASE("long names are cut on a character boundary and keep their extension", "[safe_name]") {

@@ -89,6 +89,11 @@ TEST_CASE("a damaged envelope leaves the output folder empty", "[tip_folder]") {
     client::OpenedTip tip;
     CHECK(client::open_tip_to_folder(ids, in, tmp.path(), tip) == crypto::Error::truncated);
     CHECK(entries(tmp.path()) == 0);
+
+    // A folder the call created is removed again.
+    crypto::MemorySource again(envelope);
+    CHECK(client::open_tip_to_folder(ids, again, tmp / "new", tip) == crypto::Error::truncated);
+    CHECK_FALSE(fs::exists(tmp / "new"));
 }
 
 TEST_CASE("a folder that is not empty is refused", "[tip_folder]") {

@@ -3,6 +3,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <iostream>
 #include <new>
 
@@ -43,6 +46,10 @@ void print_warning(std::string_view tool, std::string_view message) {
 }
 
 int run_tool(std::string_view tool, CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
+    // Keys and plaintext pass through this process: no core file, and no ptrace by other processes.
+    const rlimit no_core{0, 0};
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    ::prctl(PR_SET_DUMPABLE, 0);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {

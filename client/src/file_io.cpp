@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -30,6 +31,18 @@ void write_all(int fd, std::span<const unsigned char> bytes, const std::string& 
         }
         bytes = bytes.subspan(static_cast<std::size_t>(n));
     }
+}
+
+// Creates an empty file beside target with a unique name (mkstemp) and returns its path.
+std::filesystem::path unique_sibling(const std::filesystem::path& target, std::string_view tag) {
+    std::string pattern = target.string() + std::string(tag) + "-XXXXXX";
+    const int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+    if (fd < 0) {
+        const std::error_code ec(errno, std::generic_category());
+        io_error("cannot create a file beside " + describe(target) + ": " + ec.message());
+    }
+    ::close(fd);
+    return pattern;
 }
 
 }  // namespace
@@ -68,7 +81,8 @@ std::size_t FdSource::read(std::span<unsigned char> out) {
 void FdSink::write(std::span<const unsigned char> bytes) { write_all(fd_, bytes, what_); }
 
 UniqueFd open_for_reading(const std::filesystem::path& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    // O_NONBLOCK so that a FIFO cannot hang the open; cleared once the file is known to be regular.
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
     if (!fd) {
         const std::error_code ec(errno, std::generic_category());
         io_error("cannot open " + describe(path) + ": " + ec.message());
@@ -76,6 +90,10 @@ UniqueFd open_for_reading(const std::filesystem::path& path) {
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
         usage_error(describe(path) + " is not a regular file");
+    }
+    const int flags = ::fcntl(fd.get(), F_GETFL);
+    if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        throw errno_error("cannot read " + describe(path));
     }
     return fd;
 }
@@ -100,31 +118,68 @@ void fsync_directory(const std::filesystem::path& dir) {
     fsync_or_throw(fd.get(), "folder " + describe(dir));
 }
 
-UniqueFd create_exclusive(const std::filesystem::path& path, unsigned mode) {
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
-    if (!fd) {
-        if (errno == EEXIST) {
-            usage_error(describe(path) + " already exists", {"refusing to overwrite it; choose another path"});
-        }
-        const std::error_code ec(errno, std::generic_category());
-        io_error("cannot create " + describe(path) + ": " + ec.message());
+PendingFile::PendingFile(std::filesystem::path target, unsigned mode)
+    : target_(std::move(target)), temp_(unique_sibling(target_, ".tmp")) {
+    fd_ = UniqueFd(::open(temp_.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd_ || ::fchmod(fd_.get(), mode) != 0) {
+        ::unlink(temp_.c_str());
+        throw errno_error("cannot prepare " + describe(target_));
     }
-    if (::fchmod(fd.get(), mode) != 0) throw errno_error("cannot set the mode of " + describe(path));
-    return fd;
+}
+
+PendingFile::~PendingFile() {
+    if (!installed_) ::unlink(temp_.c_str());
+}
+
+void PendingFile::write(std::span<const unsigned char> bytes) { write_all(fd_.get(), bytes, describe(target_)); }
+
+void install_files(std::span<PendingFile* const> files, bool force) {
+    namespace fs = std::filesystem;
+    for (PendingFile* f : files) {
+        fsync_or_throw(f->fd(), describe(f->target_));
+        f->fd_.reset();
+    }
+    if (!force) {
+        for (const PendingFile* f : files) {
+            if (fs::exists(fs::symlink_status(f->target_))) {
+                usage_error(describe(f->target_) + " already exists", {"refusing to overwrite it; choose another path"});
+            }
+        }
+    }
+    std::vector<std::pair<fs::path, fs::path>> backups;  // target, where the old file waits
+    std::vector<PendingFile*> placed;
+    try {
+        for (PendingFile* f : files) {
+            if (force && fs::exists(fs::symlink_status(f->target_))) {
+                const fs::path backup = unique_sibling(f->target_, ".old");
+                if (std::rename(f->target_.c_str(), backup.c_str()) != 0) {
+                    ::unlink(backup.c_str());
+                    throw errno_error("cannot replace " + describe(f->target_));
+                }
+                backups.emplace_back(f->target_, backup);
+            }
+            if (::renameat2(AT_FDCWD, f->temp_.c_str(), AT_FDCWD, f->target_.c_str(), RENAME_NOREPLACE) != 0) {
+                if (errno == EEXIST) usage_error(describe(f->target_) + " already exists");
+                throw errno_error("cannot create " + describe(f->target_));
+            }
+            f->installed_ = true;
+            placed.push_back(f);
+        }
+    } catch (...) {
+        for (PendingFile* f : placed) ::unlink(f->target_.c_str());
+        for (const auto& [target, backup] : backups) std::rename(backup.c_str(), target.c_str());
+        throw;
+    }
+    for (const auto& [target, backup] : backups) ::unlink(backup.c_str());
+    for (const PendingFile* f : files) fsync_directory(f->target_.parent_path());
 }
 
 void write_new_file(const std::filesystem::path& path, std::span<const unsigned char> bytes, unsigned mode,
                     bool force) {
-    const std::filesystem::path target = force ? std::filesystem::path(path.string() + ".tmp") : path;
-    if (force) ::unlink(target.c_str());
-    UniqueFd fd = create_exclusive(target, mode);
-    write_all(fd.get(), bytes, describe(target));
-    fsync_or_throw(fd.get(), describe(target));
-    fd.reset();
-    if (force && std::rename(target.c_str(), path.c_str()) != 0) {
-        throw errno_error("cannot replace " + describe(path));
-    }
-    fsync_directory(path.parent_path());
+    PendingFile file(path, mode);
+    file.write(bytes);
+    PendingFile* files[] = {&file};
+    install_files(files, force);
 }
 
 }  // namespace tipline::client

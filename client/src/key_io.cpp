@@ -17,18 +17,23 @@ namespace {
 
 // Reads one line into secure memory, one byte at a time so nothing past the newline is consumed.
 crypto::SecretBuffer read_line(int fd, const std::string& what) {
-    crypto::SecretBuffer buffer(max_passphrase_size + 1);
+    crypto::SecretBuffer buffer(max_passphrase_size);
     std::size_t length = 0;
+    bool newline = false;
     for (;;) {
         unsigned char c = 0;
         const ssize_t n = ::read(fd, &c, 1);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) io_error("cannot read the passphrase from " + what + ": " + std::strerror(errno));
-        if (n == 0 || c == '\n') break;
-        if (length == buffer.size()) usage_error("the passphrase from " + what + " is too long");
+        if (n == 0) break;
+        if (c == '\n') {
+            newline = true;
+            break;
+        }
+        if (length == buffer.size()) usage_error("the passphrase from " + what + " is longer than 1024 bytes");
         buffer.data()[length++] = c;
     }
-    if (length > 0 && buffer.data()[length - 1] == '\r') --length;
+    if (newline && length > 0 && buffer.data()[length - 1] == '\r') --length;  // a line from Windows
     if (length == 0) usage_error("the passphrase from " + what + " is empty");
     return crypto::SecretBuffer::copy_of(buffer.span().first(length));
 }

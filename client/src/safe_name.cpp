@@ -15,8 +15,11 @@ constexpr std::size_t max_extension_bytes = 16;
 
 // Characters that hide or reorder text (extension spoofing such as "photo\u202Egpj.exe") or are invisible.
 bool is_deceptive(char32_t c) {
-    return (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
-           c == 0x2028 || c == 0x2029 || c == 0xFEFF || c == 0x061C || c == 0x180E;
+    return (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x206F) ||
+           c == 0x2028 || c == 0x2029 || c == 0xFEFF || c == 0x061C || c == 0x180E || c == 0x00AD ||
+           c == 0x034F || c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0 ||  // Hangul fillers
+           (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0xE0000 && c <= 0xE0FFF) ||          // selectors, tags
+           (c >= 0xFFF9 && c <= 0xFFFB);
 }
 
 bool is_control(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
@@ -34,12 +37,16 @@ std::string ascii_lower(std::string_view s) {
     return out;
 }
 
+// Windows treats these as devices whatever the extension, and ignores spaces before the dot.
 bool is_device_name(std::string_view name) {
-    const std::string stem = ascii_lower(name.substr(0, name.find('.')));
+    std::string stem = ascii_lower(name.substr(0, name.find('.')));
+    while (!stem.empty() && stem.back() == ' ') stem.pop_back();
     static constexpr std::array<std::string_view, 6> plain = {"con", "prn", "aux", "nul", "conin$", "conout$"};
     if (std::find(plain.begin(), plain.end(), stem) != plain.end()) return true;
-    return stem.size() == 4 && (stem.starts_with("com") || stem.starts_with("lpt")) && stem[3] >= '0' &&
-           stem[3] <= '9';
+    if (!stem.starts_with("com") && !stem.starts_with("lpt")) return false;
+    const std::string_view digit = std::string_view(stem).substr(3);
+    return (digit.size() == 1 && digit[0] >= '0' && digit[0] <= '9') || digit == "\u00B9" || digit == "\u00B2" ||
+           digit == "\u00B3";
 }
 
 // Cuts text to at most limit bytes without splitting a UTF-8 sequence.

@@ -12,6 +12,7 @@
 
 #include "tipline/client/diagnostics.hpp"
 #include "tipline/client/file_io.hpp"
+#include "tipline/client/interrupt.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/errors.hpp"
 
@@ -69,6 +70,7 @@ public:
     }
 
     void on_attachment_data(std::size_t index, std::span<const unsigned char> bytes) override {
+        stop_if_interrupted();
         FdSink(files_.at(index).get(), "an attachment").write(bytes);
     }
 
@@ -91,23 +93,80 @@ void write_text(const Staging& staging, const std::string& name, std::string_vie
     fsync_or_throw(f.get(), "'" + name + "'");
 }
 
-void move_into_place(const Staging& staging, const std::string& from, int dir_fd, const std::string& to) {
-    if (::renameat2(staging.fd(), from.c_str(), dir_fd, to.c_str(), RENAME_NOREPLACE) != 0) {
+// Files moved into the output folder so far; removed again unless the whole tip made it.
+class Placement {
+public:
+    Placement(const Staging& staging, int dir_fd) : staging_(staging), dir_fd_(dir_fd) {}
+    ~Placement() {
+        if (committed_) return;
+        for (const std::string& name : placed_) ::unlinkat(dir_fd_, name.c_str(), 0);
+    }
+    Placement(const Placement&) = delete;
+    Placement& operator=(const Placement&) = delete;
+
+    // Moves from staging to the wanted name, or to the next free variant of it: a name that differs
+    // only in a way NameAllocator does not fold (Unicode case on a case-insensitive USB stick) exists.
+    std::string move(const std::string& from, const std::string& wanted, NameAllocator& names) {
+        std::string to = wanted;
+        for (int attempt = 0; attempt < max_attempts; ++attempt) {
+            if (::renameat2(staging_.fd(), from.c_str(), dir_fd_, to.c_str(), RENAME_NOREPLACE) == 0) {
+                placed_.push_back(to);
+                return to;
+            }
+            if (errno != EEXIST) break;
+            to = names.claim(wanted);
+        }
         throw errno_error("cannot move '" + to + "' into the output folder");
     }
-}
 
-void require_empty_folder(const fs::path& dir) {
-    std::error_code ec;
-    if (!fs::exists(dir, ec)) {
-        if (::mkdir(dir.c_str(), folder_mode) != 0) throw errno_error("cannot create '" + dir.string() + "'");
-        return;
+    void commit() noexcept { committed_ = true; }
+
+private:
+    static constexpr int max_attempts = 100;
+    const Staging& staging_;
+    int dir_fd_;
+    std::vector<std::string> placed_;
+    bool committed_ = false;
+};
+
+// The output folder, created when missing and removed again (if still empty) when opening fails.
+class OutputFolder {
+public:
+    explicit OutputFolder(const fs::path& dir) : dir_(dir) {
+        std::error_code ec;
+        if (!fs::exists(dir, ec)) {
+            if (::mkdir(dir.c_str(), folder_mode) != 0) throw errno_error("cannot create '" + dir.string() + "'");
+            created_ = true;
+        } else if (!fs::is_directory(dir, ec)) {
+            usage_error("'" + dir.string() + "' is not a folder");
+        } else if (!fs::is_empty(dir, ec)) {
+            std::vector<std::string> hints = {"choose a new folder for each tip, so nothing is mixed up"};
+            for (const auto& entry : fs::directory_iterator(dir, ec)) {
+                if (entry.path().filename().string().starts_with(".tipline-partial-")) {
+                    hints.push_back("an earlier open was cut off and left " + entry.path().string() +
+                                    "; delete it, since its content was never authenticated");
+                }
+            }
+            usage_error("'" + dir.string() + "' is not empty", hints);
+        }
+        fd_ = UniqueFd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!fd_) throw errno_error("cannot open '" + dir.string() + "'");
     }
-    if (!fs::is_directory(dir, ec)) usage_error("'" + dir.string() + "' is not a folder");
-    if (!fs::is_empty(dir, ec)) {
-        usage_error("'" + dir.string() + "' is not empty", {"choose a new folder for each tip, so nothing is mixed up"});
+    ~OutputFolder() {
+        if (created_ && !kept_) ::rmdir(dir_.c_str());
     }
-}
+    OutputFolder(const OutputFolder&) = delete;
+    OutputFolder& operator=(const OutputFolder&) = delete;
+
+    int fd() const noexcept { return fd_.get(); }
+    void keep() noexcept { kept_ = true; }
+
+private:
+    fs::path dir_;
+    UniqueFd fd_;
+    bool created_ = false;
+    bool kept_ = false;
+};
 
 const char* kind_name(crypto::TipKind kind) {
     switch (kind) {
@@ -143,28 +202,28 @@ std::string describe_tip(const OpenedTip& tip) {
 
 std::error_code open_tip_to_folder(std::span<const crypto::BoxKeyPair* const> identities, crypto::ByteSource& in,
                                    const fs::path& dir, OpenedTip& out) {
-    require_empty_folder(dir);
-    UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dir_fd) throw errno_error("cannot open '" + dir.string() + "'");
-
+    OutputFolder folder(dir);
     Staging staging(dir);
     FolderReceiver receiver(staging);
     if (auto ec = crypto::open_tip(identities, in, receiver)) return ec;
     receiver.flush();
+    stop_if_interrupted();
 
     OpenedTip tip;
     tip.header = receiver.header();
-    NameAllocator names({std::string(message_file_name), std::string(info_file_name)});
-    for (const crypto::AttachmentInfo& a : tip.header.attachments) tip.attachment_files.push_back(names.claim(a.name));
-    write_text(staging, std::string(message_file_name), tip.header.message);
-    write_text(staging, std::string(info_file_name), describe_tip(tip));
-
-    move_into_place(staging, std::string(message_file_name), dir_fd.get(), std::string(message_file_name));
-    move_into_place(staging, std::string(info_file_name), dir_fd.get(), std::string(info_file_name));
-    for (std::size_t i = 0; i < tip.attachment_files.size(); ++i) {
-        move_into_place(staging, part_name(i), dir_fd.get(), tip.attachment_files[i]);
+    const std::string message_name(message_file_name), info_name(info_file_name);
+    NameAllocator names({message_name, info_name});
+    Placement placement(staging, folder.fd());
+    for (std::size_t i = 0; i < tip.header.attachments.size(); ++i) {
+        tip.attachment_files.push_back(placement.move(part_name(i), names.claim(tip.header.attachments[i].name), names));
     }
-    fsync_or_throw(dir_fd.get(), "'" + dir.string() + "'");
+    write_text(staging, message_name, tip.header.message);
+    write_text(staging, info_name, describe_tip(tip));
+    placement.move(message_name, message_name, names);
+    placement.move(info_name, info_name, names);
+    fsync_or_throw(folder.fd(), "'" + dir.string() + "'");
+    placement.commit();
+    folder.keep();
     out = std::move(tip);
     return {};
 }

@@ -8,6 +8,7 @@
 
 #include "tipline/client/diagnostics.hpp"
 #include "tipline/client/file_io.hpp"
+#include "tipline/client/interrupt.hpp"
 #include "tipline/client/key_io.hpp"
 #include "tipline/client/tip_folder.hpp"
 #include "tipline/crypto/keys.hpp"
@@ -47,9 +48,13 @@ int keygen(const fs::path& out, const PassphraseSource& source, bool force, cons
     const crypto::SecretIdentity identity = crypto::SecretIdentity::generate();
     const auto file = crypto::seal_secret_key_file(identity, crypto::KeyFileContents::decrypt_and_sign,
                                                    passphrase.span(), kdf_by_name(kdf));
-    write_new_file(out, file, 0600, force);
     const std::string text = crypto::encode_public_key(identity.public_identity) + "\n";
-    write_new_file(pub, {reinterpret_cast<const unsigned char*>(text.data()), text.size()}, 0644, force);
+    // Both files or neither: a new secret key beside an old public key would lose every tip sealed to it.
+    PendingFile secret_file(out, 0600), public_file(pub, 0644);
+    secret_file.write(file);
+    public_file.write({reinterpret_cast<const unsigned char*>(text.data()), text.size()});
+    PendingFile* both[] = {&secret_file, &public_file};
+    install_files(both, force);
 
     std::cout << "secret key: " << out.string() << " (keep it on the offline machine)\n"
               << "public key: " << pub.string() << "\n"
@@ -71,6 +76,7 @@ int open(const fs::path& input, const fs::path& key_path, const PassphraseSource
     }
     const crypto::BoxKeyPair* ids[] = {&identity.box};
     FdSource in(fd.get(), "'" + input.string() + "'");
+    catch_interrupts();
     OpenedTip tip;
     if (auto ec = open_tip_to_folder(ids, in, out, tip)) open_failure("cannot open '" + input.string() + "'", ec);
     std::cout << "opened into " << out.string() << "\n" << describe_tip(tip);

@@ -52,8 +52,9 @@ int seal(const SealOptions& o) {
     std::vector<crypto::ByteSource*> sources;
     for (const fs::path& f : o.files) {
         attachments.push_back(prepare_attachment(f));
-        if (attachments.back().info.media_type.starts_with("image/")) {
-            print_warning(tool, "'" + f.string() + "' keeps its metadata (camera, time, perhaps GPS position); "
+        const std::string& type = attachments.back().info.media_type;
+        if (type.starts_with("image/") || type.starts_with("video/") || type.starts_with("audio/")) {
+            print_warning(tool, "'" + f.string() + "' keeps its metadata (device, time, perhaps GPS position); "
                                 "remove it before sending if it could identify you");
         }
         header.attachments.push_back(attachments.back().info);
@@ -61,24 +62,24 @@ int seal(const SealOptions& o) {
     }
     if (header.attachments.size() > crypto::tip_max_attachments) usage_error("at most 256 files can go in one tip");
     header.message = read_message(o.message_file);
-    if (crypto::validate_tip_header(header)) {
+    crypto::TipHeader language_only;
+    language_only.language = o.language;
+    if (crypto::validate_tip_header(language_only)) {
         usage_error("--lang must be a language tag such as en, ko or zh-Hans");
     }
+    if (crypto::validate_tip_header(header)) usage_error("an attached file is too large to seal");
 
-    UniqueFd out_fd;
-    int fd = STDOUT_FILENO;
-    if (!o.out.empty()) {
-        if (o.force) fs::remove(o.out);
-        out_fd = create_exclusive(o.out, 0644);
-        fd = out_fd.get();
-    }
-    FdSink sink(fd, o.out.empty() ? "standard output" : "'" + o.out.string() + "'");
-    const std::error_code ec = crypto::seal_tip(recipients, header, sources, sink);
-    if (ec) {
-        if (!o.out.empty()) fs::remove(o.out);
+    // With --out the envelope appears only once complete; a failure leaves no partial file behind.
+    std::optional<PendingFile> pending;
+    if (!o.out.empty()) pending.emplace(o.out, 0644);
+    FdSink sink(pending ? pending->fd() : STDOUT_FILENO, pending ? "'" + o.out.string() + "'" : "standard output");
+    if (const std::error_code ec = crypto::seal_tip(recipients, header, sources, sink)) {
         io_error("cannot seal the tip: " + ec.message(), {"a file may have changed or shrunk while it was read"});
     }
-    if (out_fd) fsync_or_throw(out_fd.get(), "'" + o.out.string() + "'");
+    if (pending) {
+        PendingFile* files[] = {&*pending};
+        install_files(files, o.force);
+    }
     return exit_success;
 }
 

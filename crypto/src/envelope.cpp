@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "tipline/crypto/bytes.hpp"
@@ -143,6 +144,9 @@ std::uint64_t EnvelopeHeader::total_size() const noexcept {
 }
 
 std::uint64_t envelope_size(std::uint64_t content_length, std::size_t recipient_count) noexcept {
+    if (content_length > envelope_max_content_length || recipient_count > envelope_max_recipients) {
+        return std::numeric_limits<std::uint64_t>::max();
+    }
     EnvelopeHeader h{recipient_count, padded_length(envelope_length_prefix_size + content_length)};
     return h.total_size();
 }

@@ -1,6 +1,8 @@
 // Tip document encoding, validation and streaming parsing, and the seal_tip/open_tip pair over envelopes.
 #include "tipline/crypto/tip_document.hpp"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -149,6 +151,10 @@ std::error_code seal_tip(std::span<const BoxPublicKey> recipients, const TipHead
     return seal_envelope(recipients, total, source, out);
 }
 
+TipDocumentParser::~TipDocumentParser() {
+    if (!pending_.empty()) sodium_memzero(pending_.data(), pending_.size());
+}
+
 void TipDocumentParser::write(std::span<const unsigned char> bytes) {
     while (!bytes.empty()) {
         if (!header_done_) {
@@ -166,6 +172,7 @@ void TipDocumentParser::write(std::span<const unsigned char> bytes) {
                 header_size_ = need(r.take_u32());
                 if (header_size_ == 0 || header_size_ > tip_max_header_size) fail(Error::malformed);
                 pending_.clear();
+                pending_.reserve(header_size_);  // one buffer, so no stale copy of header plaintext is left behind
             } else {
                 parse_header();
             }
@@ -208,6 +215,7 @@ void TipDocumentParser::parse_header() {
     }
     if (r.remaining() != 0 || validate_tip_header(h)) fail(Error::malformed);
 
+    sodium_memzero(pending_.data(), pending_.size());
     pending_.clear();
     pending_.shrink_to_fit();
     header_done_ = true;

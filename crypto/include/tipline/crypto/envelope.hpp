@@ -32,7 +32,8 @@ struct EnvelopeHeader {
     std::uint64_t total_size() const noexcept;  // header plus every payload chunk
 };
 
-// Size of the envelope seal_envelope writes for this content length and recipient count.
+// Size of the envelope seal_envelope writes for this content length and recipient count, or
+// UINT64_MAX when no envelope can hold that much.
 std::uint64_t envelope_size(std::uint64_t content_length, std::size_t recipient_count) noexcept;
 
 // Reads and checks the header's structure (magic, version, counts, padded length) without any key.

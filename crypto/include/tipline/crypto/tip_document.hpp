@@ -66,6 +66,9 @@ public:
 class TipDocumentParser final : public ByteSink {
 public:
     explicit TipDocumentParser(TipReceiver& receiver) : receiver_(receiver) {}
+    ~TipDocumentParser() override;  // wipes a partly received header
+    TipDocumentParser(const TipDocumentParser&) = delete;
+    TipDocumentParser& operator=(const TipDocumentParser&) = delete;
     void write(std::span<const unsigned char> bytes) override;
     std::error_code finish() const;
 
