@@ -2,6 +2,7 @@
 #include "tipline/client/tip_folder.hpp"
 
 #include <fcntl.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "tipline/client/file_io.hpp"
 #include "tipline/client/interrupt.hpp"
 #include "tipline/client/safe_name.hpp"
+#include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/errors.hpp"
 
 namespace tipline::client {
@@ -198,6 +200,37 @@ std::string describe_tip(const OpenedTip& tip) {
                escape_for_display(a.media_type) + ", original name \"" + escape_for_display(a.name) + "\"\n";
     }
     return out;
+}
+
+std::error_code open_bundle_to_folders(std::span<const crypto::BoxKeyPair* const> identities, crypto::ByteSource& in,
+                                       std::uint64_t file_size, const fs::path& dir, BundleReport& report) {
+    std::vector<crypto::BundleEntry> entries;
+    if (auto ec = crypto::read_bundle_manifest(in, file_size, entries)) return ec;
+    OutputFolder folder(dir);
+    folder.keep();
+    for (const crypto::BundleEntry& e : entries) {
+        stop_if_interrupted();
+        char id[33];
+        sodium_bin2hex(id, sizeof id, e.id.data(), e.id.size());
+        const std::time_t t = static_cast<std::time_t>(e.day) * 86400;
+        std::tm tm{};
+        char date[16] = "unknown";
+        if (::gmtime_r(&t, &tm) != nullptr) std::strftime(date, sizeof date, "%Y-%m-%d", &tm);
+        const std::string name = std::string(date) + "-" + id;
+
+        crypto::LimitedSource envelope(in, e.size);
+        OpenedTip tip;
+        const std::error_code ec = open_tip_to_folder(identities, envelope, dir / name, tip);
+        if (!envelope.skip_rest()) return crypto::Error::truncated;
+        if (!ec) {
+            report.opened.push_back(name);
+        } else if (ec == crypto::Error::no_matching_key) {
+            report.not_for_this_key.push_back(id);
+        } else {
+            report.damaged.emplace_back(id, ec);
+        }
+    }
+    return {};
 }
 
 std::error_code open_tip_to_folder(std::span<const crypto::BoxKeyPair* const> identities, crypto::ByteSource& in,

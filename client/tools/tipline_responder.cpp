@@ -2,6 +2,9 @@
 #include <CLI/CLI.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include <filesystem>
 #include <iostream>
@@ -11,7 +14,9 @@
 #include "tipline/client/interrupt.hpp"
 #include "tipline/client/key_io.hpp"
 #include "tipline/client/tip_folder.hpp"
+#include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/labels.hpp"
 
 namespace {
 
@@ -67,6 +72,14 @@ int fingerprint(const std::string& key) {
     return exit_success;
 }
 
+// A bundle starts with its own magic; anything else is treated as a single envelope.
+bool is_bundle(int fd) {
+    unsigned char magic[8] = {};
+    const ssize_t n = ::pread(fd, magic, sizeof magic, 0);
+    const auto expected = crypto::as_bytes(crypto::labels::bundle_magic);
+    return n == static_cast<ssize_t>(sizeof magic) && std::equal(expected.begin(), expected.end(), magic);
+}
+
 int open(const fs::path& input, const fs::path& key_path, const PassphraseSource& source, const fs::path& out) {
     UniqueFd fd = open_for_reading(input);
     const crypto::SecretIdentity identity = load_secret_key(key_path, source);
@@ -77,9 +90,27 @@ int open(const fs::path& input, const fs::path& key_path, const PassphraseSource
     const crypto::BoxKeyPair* ids[] = {&identity.box};
     FdSource in(fd.get(), "'" + input.string() + "'");
     catch_interrupts();
-    OpenedTip tip;
-    if (auto ec = open_tip_to_folder(ids, in, out, tip)) open_failure("cannot open '" + input.string() + "'", ec);
-    std::cout << "opened into " << out.string() << "\n" << describe_tip(tip);
+    if (!is_bundle(fd.get())) {
+        OpenedTip tip;
+        if (auto ec = open_tip_to_folder(ids, in, out, tip)) open_failure("cannot open '" + input.string() + "'", ec);
+        std::cout << "opened into " << out.string() << "\n" << describe_tip(tip);
+        return exit_success;
+    }
+    struct stat st {};
+    ::fstat(fd.get(), &st);
+    BundleReport report;
+    if (auto ec = open_bundle_to_folders(ids, in, static_cast<std::uint64_t>(st.st_size), out, report)) {
+        open_failure("cannot open the bundle '" + input.string() + "'", ec);
+    }
+    for (const std::string& name : report.opened) std::cout << "opened " << (out / name).string() << "\n";
+    for (const std::string& id : report.not_for_this_key) std::cout << "not for this key: tip " << id << "\n";
+    for (const auto& [id, ec] : report.damaged) print_error(tool, "tip " + id + " cannot be opened: " + ec.message(), {});
+    std::cout << report.opened.size() << " opened, " << report.not_for_this_key.size() << " for other keys, "
+              << report.damaged.size() << " damaged\n";
+    if (!report.damaged.empty()) {
+        throw ToolError(exit_verification_failure, "some tips in the bundle are damaged",
+                        {"the others were opened; copy the bundle again to retry the damaged ones"});
+    }
     return exit_success;
 }
 
@@ -110,9 +141,9 @@ int main(int argc, char** argv) {
     fp_cmd->group(offline);
     fp_cmd->add_option("public-key", pub, "PATH.pub or the key text")->required();
 
-    auto* open_cmd = app.add_subcommand("open", "decrypt an envelope into a folder");
+    auto* open_cmd = app.add_subcommand("open", "decrypt an envelope, or every tip of a bundle, into a folder");
     open_cmd->group(offline);
-    open_cmd->add_option("input", input, "the envelope file")->required();
+    open_cmd->add_option("input", input, "an envelope, or a bundle from 'tiplined export'")->required();
     open_cmd->add_option("--key", key, "your secret key file")->required();
     open_cmd->add_option("--out", open_out, "a new or empty folder for the tip")->required();
     add_passphrase_options(open_cmd, passphrase);

@@ -27,6 +27,17 @@ struct OpenedTip {
 std::error_code open_tip_to_folder(std::span<const crypto::BoxKeyPair* const> identities, crypto::ByteSource& in,
                                    const std::filesystem::path& dir, OpenedTip& out);
 
+struct BundleReport {
+    std::vector<std::string> opened;                                     // folder names, one per tip
+    std::vector<std::string> not_for_this_key;                           // tip ids
+    std::vector<std::pair<std::string, std::error_code>> damaged;        // tip id, what failed
+};
+
+// Opens every tip of a bundle it can into dir/DATE-ID/, going on past tips for other keys and
+// damaged ones. A bad manifest is an error for the whole bundle and nothing is written.
+std::error_code open_bundle_to_folders(std::span<const crypto::BoxKeyPair* const> identities, crypto::ByteSource& in,
+                                       std::uint64_t file_size, const std::filesystem::path& dir, BundleReport& report);
+
 // The text of info.txt, also printed by tools that summarise a tip.
 std::string describe_tip(const OpenedTip& tip);
 

@@ -26,6 +26,10 @@ inline constexpr std::uint16_t secret_key_version = 1;
 inline constexpr std::string_view tip_document_magic = "TIPLNDOC";
 inline constexpr std::uint16_t tip_document_version = 1;
 
+// Export bundle (FORMAT.md section "Bundle").
+inline constexpr std::string_view bundle_magic = "TIPLNBDL";
+inline constexpr std::uint16_t bundle_version = 1;
+
 // Receipt derivation (FORMAT.md section "Receipt").
 inline constexpr std::string_view mailbox_token_label = "tipline receipt v1 mailbox token";
 inline constexpr std::string_view reply_key_label = "tipline receipt v1 reply key";

@@ -1,0 +1,50 @@
+// tiplined's configuration: DATADIR/tiplined.conf, with a few command-line overrides; every limit is named here.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace tipline::server {
+
+inline constexpr const char* config_file_name = "tiplined.conf";
+inline constexpr const char* database_file_name = "tips.sqlite";
+
+struct Limits {
+    std::size_t header_bytes = 8 * 1024;                  // request line and headers (431 beyond)
+    std::uint64_t envelope_bytes = 512ull * 1024 * 1024;  // largest tip the server stores (413 beyond)
+    std::uint64_t inline_bytes = 4 * 1024 * 1024;         // largest body of one POST /api/v1/tips
+    unsigned header_timeout_s = 20;                       // to receive the request line and headers (slowloris)
+    unsigned body_min_rate = 4096;                        // bytes/s a body must keep up, on top of header_timeout_s
+    unsigned idle_timeout_s = 30;                         // keep-alive wait for the next request
+    unsigned requests_per_connection = 100;
+    unsigned max_connections = 512;
+    unsigned drain_timeout_s = 10;                        // SIGTERM: time given to in-flight requests
+    std::uint64_t quota_bytes = 0;                        // 0: no quota beyond the disk itself
+};
+
+struct Config {
+    std::string listen = "127.0.0.1:8080";
+    std::vector<std::string> responders;  // public key texts, tipline-pk1-...
+    unsigned threads = 2;
+    unsigned retention_days = 30;
+    Limits limits;
+};
+
+// Reads DATADIR/tiplined.conf; throws std::runtime_error naming the problem.
+Config load_config(const std::filesystem::path& data_dir);
+
+// The text of a fresh tiplined.conf with the defaults above and these responders.
+std::string default_config_text(const std::vector<std::string>& responders);
+
+struct Endpoint {
+    std::string address;
+    unsigned short port = 0;
+    bool loopback = true;
+};
+
+// "127.0.0.1:8080" or "[::1]:8080"; throws std::invalid_argument on anything else.
+Endpoint parse_endpoint(const std::string& text);
+
+}  // namespace tipline::server

@@ -1,0 +1,35 @@
+// The operator's commands on a data directory: init, export, purge and stats.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tipline/server/api.hpp"
+#include "tipline/server/config.hpp"
+#include "tipline/server/store.hpp"
+
+namespace tipline::server {
+
+// Creates dir (mode 0700) holding tiplined.conf and an empty database with a fresh deployment salt.
+// Refuses a folder that exists and is not empty. responders are public key texts, already checked.
+void init_data_dir(const std::filesystem::path& dir, const std::vector<std::string>& responders);
+
+std::filesystem::path database_path(const std::filesystem::path& dir);
+
+// What the handlers need, from the config and the database.
+ServerInfo load_server_info(const std::filesystem::path& dir, const Config& config);
+
+struct ExportResult {
+    std::size_t tips = 0;
+    std::uint64_t bytes = 0;
+};
+
+// Writes every stored tip into a new bundle file (never replacing one), flushed to disk; then, if
+// asked, deletes exactly the exported tips.
+ExportResult export_bundle(const std::filesystem::path& dir, const std::filesystem::path& out, bool delete_exported);
+
+// Deletes tips received more than retention_days days ago; returns how many.
+std::size_t purge(const std::filesystem::path& dir, unsigned retention_days);
+
+}  // namespace tipline::server

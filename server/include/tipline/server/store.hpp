@@ -1,0 +1,86 @@
+// SQLite store of ciphertext: each tip as chunked rows with a received day, and nothing about its sender.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tipline/crypto/stream.hpp"
+#include "tipline/server/tip_id.hpp"
+
+struct sqlite3;
+
+namespace tipline::server {
+
+inline constexpr std::size_t store_row_size = 256 * 1024;  // a large tip never sits whole in one row
+inline constexpr int store_schema_version = 1;
+
+// Days since the Unix epoch in UTC: the only time the server keeps.
+std::int64_t current_day();
+
+struct StoredTip {
+    TipId id;
+    std::int64_t day = 0;
+    std::uint64_t size = 0;
+};
+
+struct StoreStats {
+    std::uint64_t tips = 0;
+    std::uint64_t bytes = 0;
+    std::int64_t oldest_day = 0;  // 0 when empty
+    std::int64_t newest_day = 0;
+};
+
+// Thrown for SQLite failures; full() tells a full disk or quota apart from other failures.
+class StoreError : public std::runtime_error {
+public:
+    StoreError(const std::string& what, int sqlite_code);
+    int sqlite_code() const noexcept { return code_; }
+    bool full() const noexcept;
+
+private:
+    int code_;
+};
+
+// One connection; use one Store per thread.
+class Store {
+public:
+    // Opens the database, creating it (mode 0600) when create is set, and migrates the schema.
+    static std::unique_ptr<Store> open(const std::filesystem::path& file, bool create);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    void begin();
+    void commit();
+    void rollback() noexcept;
+
+    // Inside a transaction: the envelope goes in store_row_size rows.
+    void insert_tip(const TipId& id, std::int64_t day, std::span<const unsigned char> envelope);
+    void delete_tip(const TipId& id);
+
+    std::vector<StoredTip> list_tips();
+    std::vector<StoredTip> tips_before(std::int64_t day);
+    // Streams a tip's envelope; false when there is no such tip.
+    bool read_tip(const TipId& id, crypto::ByteSink& out);
+    StoreStats stats();
+
+    std::string meta(std::string_view key);
+    void set_meta(std::string_view key, std::string_view value);
+
+    // Copies WAL frames into the database without blocking writers (PASSIVE), or fully (TRUNCATE).
+    void checkpoint(bool truncate);
+
+private:
+    explicit Store(sqlite3* db) : db_(db) {}
+    void exec(const char* sql);
+    void migrate();
+
+    sqlite3* db_;
+};
+
+}  // namespace tipline::server

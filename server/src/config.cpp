@@ -1,0 +1,95 @@
+// Config file parsing through CLI11's config reader, so the file and the command line share one parser.
+#include "tipline/server/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <boost/asio/ip/address.hpp>
+
+#include <sstream>
+#include <stdexcept>
+
+namespace tipline::server {
+namespace {
+
+void bind_options(CLI::App& app, Config& c) {
+    app.add_option("--listen", c.listen);
+    app.add_option("--responder", c.responders);
+    app.add_option("--threads", c.threads)->check(CLI::Range(1u, 64u));
+    app.add_option("--retention_days", c.retention_days);
+    app.add_option("--header_bytes", c.limits.header_bytes)->check(CLI::Range(1024ul, 65536ul));
+    app.add_option("--envelope_bytes", c.limits.envelope_bytes);
+    app.add_option("--inline_bytes", c.limits.inline_bytes);
+    app.add_option("--header_timeout_s", c.limits.header_timeout_s)->check(CLI::Range(1u, 600u));
+    app.add_option("--body_min_rate", c.limits.body_min_rate)->check(CLI::Range(1u, 1u << 30));
+    app.add_option("--idle_timeout_s", c.limits.idle_timeout_s)->check(CLI::Range(1u, 3600u));
+    app.add_option("--requests_per_connection", c.limits.requests_per_connection)->check(CLI::Range(1u, 100000u));
+    app.add_option("--max_connections", c.limits.max_connections)->check(CLI::Range(1u, 100000u));
+    app.add_option("--drain_timeout_s", c.limits.drain_timeout_s);
+    app.add_option("--quota_bytes", c.limits.quota_bytes);
+}
+
+}  // namespace
+
+Config load_config(const std::filesystem::path& data_dir) {
+    const auto file = data_dir / config_file_name;
+    if (!std::filesystem::exists(file)) throw std::runtime_error("'" + file.string() + "' is missing");
+    Config c;
+    CLI::App app;
+    bind_options(app, c);
+    app.set_config("--config", file.string(), "", true);
+    app.allow_config_extras(CLI::config_extras_mode::error);
+    try {
+        app.parse(std::vector<std::string>{});
+    } catch (const CLI::ParseError& e) {
+        throw std::runtime_error("'" + file.string() + "': " + e.what());
+    }
+    if (c.responders.empty()) throw std::runtime_error("'" + file.string() + "' names no responder");
+    if (c.limits.inline_bytes > c.limits.envelope_bytes) {
+        throw std::runtime_error("'" + file.string() + "': inline_bytes is larger than envelope_bytes");
+    }
+    return c;
+}
+
+std::string default_config_text(const std::vector<std::string>& responders) {
+    const Config d;
+    std::ostringstream out;
+    out << "# tiplined configuration. Command-line options override listen addresses only.\n"
+        << "listen = \"" << d.listen << "\"\n"
+        << "# Public keys of the responders every tip is sealed to (tipline-pk1-...).\n"
+        << "responder = [";
+    for (std::size_t i = 0; i < responders.size(); ++i) out << (i ? ", " : "") << '"' << responders[i] << '"';
+    out << "]\n"
+        << "threads = " << d.threads << "\n"
+        << "# tiplined purge deletes tips received more than this many days ago.\n"
+        << "retention_days = " << d.retention_days << "\n"
+        << "header_bytes = " << d.limits.header_bytes << "\n"
+        << "envelope_bytes = " << d.limits.envelope_bytes << "\n"
+        << "inline_bytes = " << d.limits.inline_bytes << "\n"
+        << "header_timeout_s = " << d.limits.header_timeout_s << "\n"
+        << "body_min_rate = " << d.limits.body_min_rate << "\n"
+        << "idle_timeout_s = " << d.limits.idle_timeout_s << "\n"
+        << "requests_per_connection = " << d.limits.requests_per_connection << "\n"
+        << "max_connections = " << d.limits.max_connections << "\n"
+        << "drain_timeout_s = " << d.limits.drain_timeout_s << "\n"
+        << "# Stored ciphertext beyond this many bytes gets 507 for new tips; 0 means only the disk limits it.\n"
+        << "quota_bytes = " << d.limits.quota_bytes << "\n";
+    return out.str();
+}
+
+Endpoint parse_endpoint(const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0) throw std::invalid_argument("'" + text + "' is not ADDRESS:PORT");
+    std::string host = text.substr(0, colon);
+    if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(host, ec);
+    if (ec) throw std::invalid_argument("'" + host + "' is not an IP address");
+    const std::string port_text = text.substr(colon + 1);
+    if (port_text.empty() || port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(port_text) > 65535) {
+        throw std::invalid_argument("'" + port_text + "' is not a port number");
+    }
+    return {address.to_string(), static_cast<unsigned short>(std::stoul(port_text)), address.is_loopback()};
+}
+
+}  // namespace tipline::server

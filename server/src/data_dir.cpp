@@ -1,0 +1,172 @@
+// Data directory commands over Store and the bundle format.
+#include "tipline/server/data_dir.hpp"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <system_error>
+
+#include "tipline/crypto/bundle.hpp"
+#include "tipline/crypto/envelope.hpp"
+#include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/receipt.hpp"
+
+namespace tipline::server {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* salt_key = "deployment_salt";
+
+std::system_error errno_error(const std::string& what) { return {errno, std::generic_category(), what}; }
+
+// Appends to a file descriptor, so the bundle streams from the database to disk.
+class FdSink final : public crypto::ByteSink {
+public:
+    explicit FdSink(int fd) : fd_(fd) {}
+    void write(std::span<const unsigned char> bytes) override {
+        while (!bytes.empty()) {
+            const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw errno_error("cannot write the bundle");
+            bytes = bytes.subspan(static_cast<std::size_t>(n));
+        }
+    }
+
+private:
+    int fd_;
+};
+
+void fsync_dir(const fs::path& dir) {
+    const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw errno_error("cannot open '" + dir.string() + "'");
+    const int rc = ::fsync(fd);
+    ::close(fd);
+    if (rc != 0) throw errno_error("cannot flush '" + dir.string() + "'");
+}
+
+}  // namespace
+
+fs::path database_path(const fs::path& dir) { return dir / database_file_name; }
+
+void init_data_dir(const fs::path& dir, const std::vector<std::string>& responders) {
+    std::error_code ec;
+    if (fs::exists(dir, ec)) {
+        if (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec)) {
+            throw std::runtime_error("'" + dir.string() + "' exists and is not an empty folder");
+        }
+        ::chmod(dir.c_str(), 0700);
+    } else if (::mkdir(dir.c_str(), 0700) != 0) {
+        throw errno_error("cannot create '" + dir.string() + "'");
+    }
+    {
+        const int fd = ::open((dir / config_file_name).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) throw errno_error("cannot create the configuration file");
+        FdSink sink(fd);
+        const std::string text = default_config_text(responders);
+        sink.write({reinterpret_cast<const unsigned char*>(text.data()), text.size()});
+        const int rc = ::fsync(fd);
+        ::close(fd);
+        if (rc != 0) throw errno_error("cannot flush the configuration file");
+    }
+    auto store = Store::open(database_path(dir), true);
+    crypto::ensure_sodium();
+    crypto::DeploymentSalt salt{};
+    randombytes_buf(salt.data(), salt.size());
+    char hex[2 * crypto::deployment_salt_bytes + 1];
+    sodium_bin2hex(hex, sizeof hex, salt.data(), salt.size());
+    store->begin();
+    store->set_meta(salt_key, hex);
+    store->commit();
+    fsync_dir(dir);
+}
+
+ServerInfo load_server_info(const fs::path& dir, const Config& config) {
+    ServerInfo info;
+    for (const std::string& text : config.responders) {
+        crypto::PublicIdentity id;
+        if (crypto::decode_public_key(text, id)) {
+            throw std::runtime_error("tiplined.conf: '" + text.substr(0, 24) + "...' is not a valid public key");
+        }
+        info.recipients.push_back(text);
+        info.fingerprints.push_back(crypto::fingerprint(id));
+    }
+    if (info.recipients.size() > crypto::envelope_max_recipients) {
+        throw std::runtime_error("tiplined.conf names more than 16 responders");
+    }
+    info.salt_hex = Store::open(database_path(dir), false)->meta(salt_key);
+    if (info.salt_hex.size() != 2 * crypto::deployment_salt_bytes) {
+        throw std::runtime_error("the database has no deployment salt; was it made by 'tiplined init'?");
+    }
+    info.limits = config.limits;
+    return info;
+}
+
+ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete_exported) {
+    auto store = Store::open(database_path(dir), false);
+    const std::vector<StoredTip> tips = store->list_tips();
+    std::vector<crypto::BundleEntry> entries;
+    ExportResult result;
+    for (const StoredTip& t : tips) {
+        crypto::BundleEntry e;
+        e.id = t.id.bytes;
+        e.day = static_cast<std::uint32_t>(t.day);
+        e.size = t.size;
+        entries.push_back(e);
+        result.bytes += t.size;
+    }
+    result.tips = tips.size();
+
+    const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST) throw std::runtime_error("'" + out.string() + "' already exists; refusing to replace it");
+        throw errno_error("cannot create '" + out.string() + "'");
+    }
+    try {
+        FdSink sink(fd);
+        crypto::write_bundle_manifest(sink, entries);
+        for (const StoredTip& t : tips) {
+            if (!store->read_tip(t.id, sink)) throw std::runtime_error("a tip vanished during export");
+        }
+        if (::fsync(fd) != 0) throw errno_error("cannot flush '" + out.string() + "'");
+        ::close(fd);
+    } catch (...) {
+        ::close(fd);
+        ::unlink(out.c_str());
+        throw;
+    }
+    fsync_dir(out.parent_path());
+
+    if (delete_exported && !tips.empty()) {
+        store->begin();
+        try {
+            for (const StoredTip& t : tips) store->delete_tip(t.id);
+            store->commit();
+        } catch (...) {
+            store->rollback();
+            throw;
+        }
+        store->checkpoint(true);
+    }
+    return result;
+}
+
+std::size_t purge(const fs::path& dir, unsigned retention_days) {
+    auto store = Store::open(database_path(dir), false);
+    const auto expired = store->tips_before(current_day() - static_cast<std::int64_t>(retention_days));
+    store->begin();
+    try {
+        for (const StoredTip& t : expired) store->delete_tip(t.id);
+        store->commit();
+    } catch (...) {
+        store->rollback();
+        throw;
+    }
+    store->checkpoint(true);
+    return expired.size();
+}
+
+}  // namespace tipline::server

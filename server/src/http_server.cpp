@@ -1,0 +1,209 @@
+// Boost.Asio/Beast listener and sessions as C++20 coroutines on one io_context run by N threads.
+#include "tipline/server/http_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace tipline::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Beast reads a typical POST in one call with a buffer this large, not nine.
+constexpr std::size_t read_buffer_reserve = 64 * 1024;
+constexpr int drain_poll_ms = 50;
+
+struct Shared {
+    const ServerInfo& info;
+    IngestQueue& queue;
+    std::atomic<unsigned> connections{0};
+    std::atomic<bool> draining{false};
+};
+
+// Completes when the queue reports; the completion runs on the session's executor.
+template <typename Token>
+auto async_store(IngestQueue& queue, std::vector<unsigned char> envelope, Token&& token) {
+    return asio::async_initiate<Token, void(std::error_code, TipId)>(
+        [&queue](auto handler, std::vector<unsigned char> env) {
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            auto work = asio::make_work_guard(asio::get_associated_executor(*shared));
+            queue.submit(std::move(env), [shared, work](std::error_code ec, const TipId& id) mutable {
+                auto ex = asio::get_associated_executor(*shared);
+                asio::post(ex, [shared, ec, id]() mutable { (*shared)(ec, id); });
+                work.reset();
+            });
+        },
+        token, std::move(envelope));
+}
+
+awaitable<void> send(beast::tcp_stream& stream, Response& res, const Limits& limits) {
+    stream.expires_after(std::chrono::seconds(limits.header_timeout_s));
+    co_await http::async_write(stream, res, use_tuple);
+}
+
+awaitable<void> run_session(tcp::socket socket, Shared& shared) {
+    const Limits& limits = shared.info.limits;
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    buffer.reserve(read_buffer_reserve);
+
+    for (unsigned served = 0; served < limits.requests_per_connection && !shared.draining; ++served) {
+        http::request_parser<http::empty_body> head;
+        head.header_limit(static_cast<std::uint32_t>(limits.header_bytes));
+        stream.expires_after(std::chrono::seconds(served == 0 ? limits.header_timeout_s : limits.idle_timeout_s));
+        auto [ec, n] = co_await http::async_read_header(stream, buffer, head, use_tuple);
+        if (ec) {
+            Response res;
+            if (ec == http::error::header_limit) {
+                res = error_response(http::status::request_header_fields_too_large, "header_too_large",
+                                     "the request header is too large");
+            } else if (ec == beast::error::timeout && head.got_some()) {
+                res = error_response(http::status::request_timeout, "timeout", "the request was too slow");
+            } else if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::eof &&
+                       ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
+                res = error_response(http::status::bad_request, "bad_request", "the request is not valid HTTP/1.1");
+            } else {
+                break;
+            }
+            co_await send(stream, res, limits);
+            break;
+        }
+        if (auto rejection = screen_header(head.get(), shared.info)) {
+            co_await send(stream, *rejection, limits);
+            break;
+        }
+
+        http::request_parser<http::vector_body<unsigned char>> parser(std::move(head));
+        parser.body_limit(limits.inline_bytes);
+        const auto content_length = parser.content_length().value_or(limits.inline_bytes);
+        stream.expires_after(std::chrono::seconds(limits.header_timeout_s + content_length / limits.body_min_rate));
+        auto [body_ec, body_n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+        if (body_ec) {
+            Response res;
+            if (body_ec == http::error::body_limit) {
+                res = error_response(http::status::payload_too_large, "body_too_large",
+                                     "the envelope is larger than one request may carry");
+            } else if (body_ec == beast::error::timeout) {
+                res = error_response(http::status::request_timeout, "timeout", "the request was too slow");
+            } else if (body_ec == http::error::partial_message || body_ec == asio::error::eof) {
+                break;
+            } else {
+                res = error_response(http::status::bad_request, "bad_request", "the request is not valid HTTP/1.1");
+            }
+            co_await send(stream, res, limits);
+            break;
+        }
+
+        Action action = handle_request(parser.release(), shared.info);
+        Response res;
+        if (auto* store = std::get_if<StoreEnvelope>(&action)) {
+            const unsigned version = 11;
+            auto [store_ec, id] = co_await async_store(shared.queue, std::move(store->envelope), use_tuple);
+            res = stored_response(store_ec, id, version, true);
+        } else {
+            res = std::move(std::get<Response>(action));
+        }
+        if (shared.draining || served + 1 == limits.requests_per_connection) res.keep_alive(false);
+        co_await send(stream, res, limits);
+        if (!res.keep_alive()) break;
+    }
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+awaitable<void> accept_loop(tcp::acceptor& acceptor, Shared& shared) {
+    for (;;) {
+        auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        if (ec) continue;
+        if (shared.connections.load() >= shared.info.limits.max_connections) {
+            // Over the cap: refuse at once rather than queue, so a flood cannot hold memory.
+            beast::error_code ignored;
+            socket.close(ignored);
+            continue;
+        }
+        ++shared.connections;
+        asio::co_spawn(
+            acceptor.get_executor(),
+            [&shared, s = std::move(socket)]() mutable -> awaitable<void> { co_await run_session(std::move(s), shared); },
+            [&shared](std::exception_ptr) { --shared.connections; });
+    }
+}
+
+}  // namespace
+
+void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& queue,
+           const std::function<void(unsigned short port)>& on_ready) {
+    asio::io_context io(static_cast<int>(options.threads));
+    Shared shared{info, queue};
+
+    tcp::acceptor acceptor(io);
+    const tcp::endpoint endpoint(asio::ip::make_address(options.source.address), options.source.port);
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(asio::socket_base::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(asio::socket_base::max_listen_connections);
+    on_ready(acceptor.local_endpoint().port());
+
+    asio::co_spawn(io, accept_loop(acceptor, shared), asio::detached);
+
+    // SIGINT/SIGTERM: stop accepting, let sessions finish, and stop once none is left or the deadline passes.
+    struct Drain {
+        asio::io_context& io;
+        Shared& shared;
+        asio::steady_timer deadline{io};
+        asio::steady_timer poll{io};
+        void start(std::chrono::seconds limit) {
+            deadline.expires_after(limit);
+            deadline.async_wait([this](const boost::system::error_code& ec) {
+                if (!ec) io.stop();
+            });
+            check();
+        }
+        void check() {
+            if (shared.connections.load() == 0) {
+                io.stop();
+                return;
+            }
+            poll.expires_after(std::chrono::milliseconds(drain_poll_ms));
+            poll.async_wait([this](const boost::system::error_code& ec) {
+                if (!ec) check();
+            });
+        }
+    } drain{io, shared};
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        shared.draining = true;
+        beast::error_code ignored;
+        acceptor.close(ignored);
+        drain.start(std::chrono::seconds(info.limits.drain_timeout_s));
+    });
+
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < options.threads; ++i) threads.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& t : threads) t.join();
+}
+
+}  // namespace tipline::server

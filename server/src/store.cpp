@@ -1,0 +1,238 @@
+// Store over the SQLite C API with prepared statements; PRAGMAs set for durability and hygiene.
+#include "tipline/server/store.hpp"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstring>
+
+namespace tipline::server {
+namespace {
+
+// A prepared statement, finalized on every path.
+class Statement {
+public:
+    Statement(sqlite3* db, const char* sql) : db_(db) {
+        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) fail("prepare");
+    }
+    ~Statement() { sqlite3_finalize(stmt_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    Statement& bind(int i, std::span<const unsigned char> blob) {
+        check(sqlite3_bind_blob64(stmt_, i, blob.data(), blob.size(), SQLITE_STATIC), "bind");
+        return *this;
+    }
+    Statement& bind(int i, std::int64_t v) {
+        check(sqlite3_bind_int64(stmt_, i, v), "bind");
+        return *this;
+    }
+    Statement& bind(int i, std::string_view text) {
+        check(sqlite3_bind_text64(stmt_, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8), "bind");
+        return *this;
+    }
+    // True while a row is available.
+    bool step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        fail("step");
+    }
+    void run() {
+        while (step()) {
+        }
+    }
+    std::int64_t int64(int col) { return sqlite3_column_int64(stmt_, col); }
+    std::span<const unsigned char> blob(int col) {
+        const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(stmt_, col));
+        return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))};
+    }
+    std::string text(int col) {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+    }
+    TipId id(int col) {
+        TipId id;
+        const auto b = blob(col);
+        if (b.size() == id.bytes.size()) std::memcpy(id.bytes.data(), b.data(), b.size());
+        return id;
+    }
+
+private:
+    void check(int rc, const char* what) {
+        if (rc != SQLITE_OK) fail(what);
+    }
+    [[noreturn]] void fail(const char* what) {
+        throw StoreError(std::string("database ") + what + ": " + sqlite3_errmsg(db_), sqlite3_extended_errcode(db_));
+    }
+
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+constexpr const char* schema_v1 = R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE tips (
+  id BLOB PRIMARY KEY CHECK (length(id) = 16),
+  day INTEGER NOT NULL,
+  size INTEGER NOT NULL CHECK (size > 0)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX tips_by_day ON tips (day);
+CREATE TABLE tip_rows (
+  tip BLOB NOT NULL REFERENCES tips (id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (tip, seq)
+) STRICT;
+)sql";
+
+}  // namespace
+
+std::int64_t current_day() {
+    using namespace std::chrono;
+    return duration_cast<days>(system_clock::now().time_since_epoch()).count();
+}
+
+StoreError::StoreError(const std::string& what, int sqlite_code) : std::runtime_error(what), code_(sqlite_code) {}
+
+bool StoreError::full() const noexcept { return (code_ & 0xFF) == SQLITE_FULL; }
+
+std::unique_ptr<Store> Store::open(const std::filesystem::path& file, bool create) {
+    if (create) {
+        // SQLite creates the file with the process umask; make it private first.
+        const mode_t old = ::umask(077);
+        sqlite3* probe = nullptr;
+        const int rc = sqlite3_open_v2(file.c_str(), &probe, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+        sqlite3_close(probe);
+        ::umask(old);
+        if (rc != SQLITE_OK) throw StoreError("cannot create " + file.string(), rc);
+    }
+    sqlite3* db = nullptr;
+    const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(db);
+        throw StoreError("cannot open " + file.string(), rc);
+    }
+    std::unique_ptr<Store> store(new Store(db));
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, 5000);
+    store->exec("PRAGMA journal_mode=WAL");
+    store->exec("PRAGMA synchronous=FULL");
+    store->exec("PRAGMA secure_delete=ON");
+    store->exec("PRAGMA foreign_keys=ON");
+    store->exec("PRAGMA trusted_schema=OFF");
+    store->exec("PRAGMA wal_autocheckpoint=0");  // checkpoints run off the commit path
+    store->migrate();
+    return store;
+}
+
+Store::~Store() { sqlite3_close_v2(db_); }
+
+void Store::exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        const std::string message = err ? err : "unknown error";
+        sqlite3_free(err);
+        throw StoreError("database: " + message, sqlite3_extended_errcode(db_));
+    }
+}
+
+void Store::migrate() {
+    Statement version(db_, "PRAGMA user_version");
+    version.step();
+    const std::int64_t current = version.int64(0);
+    if (current > store_schema_version) {
+        throw StoreError("the database was made by a newer tiplined (schema " + std::to_string(current) + ")", 0);
+    }
+    if (current == 0) {
+        begin();
+        try {
+            exec(schema_v1);
+            exec("PRAGMA user_version=1");
+            commit();
+        } catch (...) {
+            rollback();
+            throw;
+        }
+    }
+}
+
+void Store::begin() { exec("BEGIN IMMEDIATE"); }
+void Store::commit() { exec("COMMIT"); }
+void Store::rollback() noexcept { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
+
+void Store::insert_tip(const TipId& id, std::int64_t day, std::span<const unsigned char> envelope) {
+    Statement tip(db_, "INSERT INTO tips (id, day, size) VALUES (?1, ?2, ?3)");
+    tip.bind(1, id.bytes).bind(2, day).bind(3, static_cast<std::int64_t>(envelope.size())).run();
+    std::int64_t seq = 0;
+    for (std::size_t at = 0; at < envelope.size(); at += store_row_size, ++seq) {
+        Statement row(db_, "INSERT INTO tip_rows (tip, seq, data) VALUES (?1, ?2, ?3)");
+        row.bind(1, id.bytes).bind(2, seq).bind(3, envelope.subspan(at, std::min(store_row_size, envelope.size() - at))).run();
+    }
+}
+
+void Store::delete_tip(const TipId& id) {
+    Statement st(db_, "DELETE FROM tips WHERE id = ?1");
+    st.bind(1, id.bytes).run();
+}
+
+std::vector<StoredTip> Store::list_tips() {
+    std::vector<StoredTip> out;
+    Statement st(db_, "SELECT id, day, size FROM tips ORDER BY day, id");
+    while (st.step()) out.push_back({st.id(0), st.int64(1), static_cast<std::uint64_t>(st.int64(2))});
+    return out;
+}
+
+std::vector<StoredTip> Store::tips_before(std::int64_t day) {
+    std::vector<StoredTip> out;
+    Statement st(db_, "SELECT id, day, size FROM tips WHERE day < ?1 ORDER BY day, id");
+    st.bind(1, day);
+    while (st.step()) out.push_back({st.id(0), st.int64(1), static_cast<std::uint64_t>(st.int64(2))});
+    return out;
+}
+
+bool Store::read_tip(const TipId& id, crypto::ByteSink& out) {
+    Statement size(db_, "SELECT size FROM tips WHERE id = ?1");
+    size.bind(1, id.bytes);
+    if (!size.step()) return false;
+    const auto expected = static_cast<std::uint64_t>(size.int64(0));
+    Statement rows(db_, "SELECT seq, data FROM tip_rows WHERE tip = ?1 ORDER BY seq");
+    rows.bind(1, id.bytes);
+    std::uint64_t total = 0;
+    std::int64_t next = 0;
+    while (rows.step()) {
+        if (rows.int64(0) != next++) throw StoreError("database: a tip is missing a row", 0);
+        const auto data = rows.blob(1);
+        out.write(data);
+        total += data.size();
+    }
+    if (total != expected) throw StoreError("database: a tip has the wrong size", 0);
+    return true;
+}
+
+StoreStats Store::stats() {
+    Statement st(db_, "SELECT count(*), coalesce(sum(size), 0), coalesce(min(day), 0), coalesce(max(day), 0) FROM tips");
+    st.step();
+    return {static_cast<std::uint64_t>(st.int64(0)), static_cast<std::uint64_t>(st.int64(1)), st.int64(2), st.int64(3)};
+}
+
+std::string Store::meta(std::string_view key) {
+    Statement st(db_, "SELECT value FROM meta WHERE key = ?1");
+    st.bind(1, key);
+    return st.step() ? st.text(0) : std::string();
+}
+
+void Store::set_meta(std::string_view key, std::string_view value) {
+    Statement st(db_, "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2");
+    st.bind(1, key).bind(2, value).run();
+}
+
+void Store::checkpoint(bool truncate) {
+    int log = 0, done = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE,
+                                             &log, &done);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) throw StoreError("database checkpoint failed", rc);
+}
+
+}  // namespace tipline::server

@@ -1,0 +1,141 @@
+// tiplined: the tip line server and its operator commands. Logs start-up and errors only.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "tipline/client/diagnostics.hpp"
+#include "tipline/client/key_io.hpp"
+#include "tipline/crypto/keys.hpp"
+#include "tipline/server/data_dir.hpp"
+#include "tipline/server/http_server.hpp"
+#include "tipline/server/ingest_queue.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace server = tipline::server;
+using namespace tipline::client;
+
+constexpr std::string_view tool = "tiplined";
+
+// Configuration and storage problems are the operator's to fix: exit 2 with the reason.
+template <typename F>
+auto operator_step(F&& f) {
+    try {
+        return f();
+    } catch (const server::StoreError& e) {
+        io_error(e.what());
+    } catch (const std::runtime_error& e) {
+        if (dynamic_cast<const ToolError*>(&e) != nullptr) throw;
+        io_error(e.what());
+    }
+}
+
+int init(const fs::path& dir, const std::vector<std::string>& responder_args) {
+    std::vector<std::string> texts;
+    for (const std::string& arg : responder_args) {
+        const auto id = load_public_key(arg);
+        texts.push_back(tipline::crypto::encode_public_key(id));
+        std::cout << "responder " << tipline::crypto::fingerprint(id) << "\n";
+    }
+    operator_step([&] { server::init_data_dir(dir, texts); });
+    std::cout << "initialised " << dir.string() << "\n";
+    return exit_success;
+}
+
+int serve(const fs::path& dir, const std::string& listen_override, bool allow_non_loopback) {
+    const server::Config config = operator_step([&] { return server::load_config(dir); });
+    const server::ServerInfo info = operator_step([&] { return server::load_server_info(dir, config); });
+    server::Endpoint endpoint;
+    try {
+        endpoint = server::parse_endpoint(listen_override.empty() ? config.listen : listen_override);
+    } catch (const std::invalid_argument& e) {
+        usage_error(std::string("--listen: ") + e.what());
+    }
+    if (!endpoint.loopback) {
+        if (!allow_non_loopback) {
+            usage_error("refusing to listen on " + endpoint.address + ", which is not a loopback address",
+                        {"publish tiplined through a Tor onion service on 127.0.0.1; add --allow-non-loopback only if you must"});
+        }
+        print_warning(tool, "listening on a non-loopback address: clients reach tiplined without Tor");
+    }
+    server::IngestLimits ingest;
+    ingest.quota_bytes = config.limits.quota_bytes;
+    server::IngestQueue queue(server::database_path(dir), ingest);
+    server::ServeOptions options{endpoint, config.threads};
+    try {
+        server::serve(options, info, queue, [&](unsigned short port) {
+            const bool v6 = endpoint.address.find(':') != std::string::npos;
+            std::cout << "listening on " << (v6 ? "[" : "") << endpoint.address << (v6 ? "]" : "") << ":" << port
+                      << std::endl;
+        });
+    } catch (const boost::system::system_error& e) {
+        io_error(std::string("cannot listen on ") + endpoint.address + ": " + e.code().message());
+    }
+    queue.stop();
+    std::cerr << "tiplined: stopped\n";
+    return exit_success;
+}
+
+int export_command(const fs::path& dir, const fs::path& out, bool delete_exported) {
+    const auto r = operator_step([&] { return server::export_bundle(dir, out, delete_exported); });
+    std::cout << "exported " << r.tips << " tips, " << r.bytes << " bytes of ciphertext, to " << out.string() << "\n";
+    if (delete_exported) std::cout << "deleted " << r.tips << " exported tips from the server\n";
+    return exit_success;
+}
+
+int stats(const fs::path& dir) {
+    const auto s = operator_step([&] { return server::Store::open(server::database_path(dir), false)->stats(); });
+    std::cout << "tips: " << s.tips << "\n" << "ciphertext bytes: " << s.bytes << "\n";
+    if (s.tips > 0) {
+        std::cout << "days since the oldest tip arrived: " << server::current_day() - s.oldest_day << "\n"
+                  << "days since the newest tip arrived: " << server::current_day() - s.newest_day << "\n";
+    }
+    return exit_success;
+}
+
+int purge(const fs::path& dir) {
+    const server::Config config = operator_step([&] { return server::load_config(dir); });
+    const auto n = operator_step([&] { return server::purge(dir, config.retention_days); });
+    std::cout << "purged " << n << " tips older than " << config.retention_days << " days\n";
+    return exit_success;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Tipline server. Stores only ciphertext; run it behind a Tor onion service.", std::string(tool)};
+    app.require_subcommand(1);
+    fs::path dir, out;
+    std::vector<std::string> responders;
+    std::string listen;
+    bool allow_non_loopback = false, delete_exported = false;
+
+    auto* init_cmd = app.add_subcommand("init", "create a data directory for these responders");
+    init_cmd->add_option("datadir", dir)->required();
+    init_cmd->add_option("--responder", responders, "a responder's PATH.pub or key text (repeatable)")->required();
+
+    auto* serve_cmd = app.add_subcommand("serve", "serve the source API until SIGTERM");
+    serve_cmd->add_option("datadir", dir)->required();
+    serve_cmd->add_option("--listen", listen, "ADDRESS:PORT, overriding the config; port 0 picks a free one");
+    serve_cmd->add_flag("--allow-non-loopback", allow_non_loopback, "permit a listen address that is not loopback");
+
+    auto* export_cmd = app.add_subcommand("export", "write every stored tip into a bundle for the responders");
+    export_cmd->add_option("datadir", dir)->required();
+    export_cmd->add_option("--out", out, "the new bundle file")->required();
+    export_cmd->add_flag("--delete-exported", delete_exported, "delete the exported tips once the bundle is on disk");
+
+    auto* stats_cmd = app.add_subcommand("stats", "print counts and sizes");
+    stats_cmd->add_option("datadir", dir)->required();
+
+    auto* purge_cmd = app.add_subcommand("purge", "delete tips older than retention_days");
+    purge_cmd->add_option("datadir", dir)->required();
+
+    return run_tool(tool, app, argc, argv, [&] {
+        if (*init_cmd) return init(dir, responders);
+        if (*serve_cmd) return serve(dir, listen, allow_non_loopback);
+        if (*export_cmd) return export_command(dir, out, delete_exported);
+        if (*stats_cmd) return stats(dir);
+        return purge(dir);
+    });
+}
