@@ -1,0 +1,39 @@
+// A small HTTP client over libcurl for the witness and responder tools, with optional SOCKS proxy (Tor).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tipline::client {
+
+struct HttpResponse {
+    long status = 0;
+    std::string body;
+};
+
+class HttpClient {
+public:
+    // base_url such as http://xyz.onion or http://127.0.0.1:8080; proxy such as socks5h://127.0.0.1:9050
+    // (socks5h so that .onion names resolve inside Tor), or empty.
+    HttpClient(std::string base_url, std::string proxy);
+    ~HttpClient();
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+
+    // Throws ToolError (exit 2) when the server cannot be reached.
+    HttpResponse get(std::string_view path);
+    HttpResponse post(std::string_view path, std::span<const unsigned char> body, std::string_view content_type);
+
+private:
+    HttpResponse perform(std::string_view path, const std::span<const unsigned char>* body, std::string_view content_type);
+
+    std::string base_url_;
+    std::string proxy_;
+    void* curl_;
+};
+
+// The message of a JSON error body ({"error": {"code", "message"}}), or a generic text.
+std::string describe_server_error(const HttpResponse& response);
+
+}  // namespace tipline::client

@@ -1,0 +1,100 @@
+// libcurl easy interface: no cookies, no redirects, a fixed user agent that says nothing about the device.
+#include "tipline/client/http_client.hpp"
+
+#include <curl/curl.h>
+
+#include <boost/json.hpp>
+
+#include "tipline/client/diagnostics.hpp"
+
+namespace tipline::client {
+namespace {
+
+constexpr long connect_timeout_s = 120;  // Tor circuits can take a while to build
+constexpr long low_speed_limit = 1;      // bytes/s ...
+constexpr long low_speed_time_s = 120;   // ... for this long aborts a stalled transfer
+
+size_t collect(char* data, size_t size, size_t count, void* user) {
+    static_cast<std::string*>(user)->append(data, size * count);
+    return size * count;
+}
+
+CURL* handle(void* p) { return static_cast<CURL*>(p); }
+
+}  // namespace
+
+HttpClient::HttpClient(std::string base_url, std::string proxy)
+    : base_url_(std::move(base_url)), proxy_(std::move(proxy)), curl_(nullptr) {
+    static const bool global = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    if (!global) io_error("cannot initialise libcurl");
+    while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+    if (!base_url_.starts_with("http://") && !base_url_.starts_with("https://")) {
+        usage_error("--server must start with http:// or https://", {"for an onion service: http://ADDRESS.onion"});
+    }
+    curl_ = curl_easy_init();
+    if (curl_ == nullptr) io_error("cannot initialise libcurl");
+}
+
+HttpClient::~HttpClient() { curl_easy_cleanup(handle(curl_)); }
+
+HttpResponse HttpClient::get(std::string_view path) { return perform(path, nullptr, {}); }
+
+HttpResponse HttpClient::post(std::string_view path, std::span<const unsigned char> body, std::string_view content_type) {
+    return perform(path, &body, content_type);
+}
+
+HttpResponse HttpClient::perform(std::string_view path, const std::span<const unsigned char>* body,
+                                 std::string_view content_type) {
+    CURL* c = handle(curl_);
+    curl_easy_reset(c);
+    HttpResponse response;
+    const std::string url = base_url_ + std::string(path);
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "tipline");
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, connect_timeout_s);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, low_speed_limit);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, low_speed_time_s);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
+    if (!proxy_.empty()) curl_easy_setopt(c, CURLOPT_PROXY, proxy_.c_str());
+    curl_slist* headers = nullptr;
+    if (body != nullptr) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data());
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+        const std::string type = "Content-Type: " + std::string(content_type);
+        headers = curl_slist_append(headers, type.c_str());
+        headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip over Tor
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    }
+    const CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(headers);
+    if (rc != CURLE_OK) {
+        io_error(std::string("cannot reach the server: ") + curl_easy_strerror(rc),
+                 {proxy_.empty() ? "check --server, or give --proxy socks5h://127.0.0.1:9050 to go through Tor"
+                                 : "check that Tor is running and that --proxy points at its SOCKS port"});
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+    return response;
+}
+
+std::string describe_server_error(const HttpResponse& response) {
+    boost::system::error_code ec;
+    const auto value = boost::json::parse(response.body, ec);
+    if (!ec && value.is_object()) {
+        const auto* error = value.as_object().if_contains("error");
+        if (error != nullptr && error->is_object()) {
+            const auto* message = error->as_object().if_contains("message");
+            if (message != nullptr && message->is_string()) {
+                return "the server answered " + std::to_string(response.status) + ": " +
+                       std::string(message->as_string().c_str());
+            }
+        }
+    }
+    return "the server answered " + std::to_string(response.status);
+}
+
+}  // namespace tipline::client
