@@ -8,9 +8,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -56,79 +57,119 @@ auto async_store(IngestQueue& queue, std::vector<unsigned char> envelope, Token&
         token, std::move(envelope));
 }
 
-awaitable<void> send(beast::tcp_stream& stream, Response& res, const Limits& limits) {
-    stream.expires_after(std::chrono::seconds(limits.header_timeout_s));
-    co_await http::async_write(stream, res, use_tuple);
+// A read or write deadline that cancels the socket's operations instead of closing the socket, so
+// a 408 can still be sent. Handlers run on the session's strand; alive guards a finished session.
+class Deadline {
+public:
+    Deadline(const asio::any_io_executor& ex, tcp::socket& socket)
+        : timer_(ex), socket_(socket), alive_(std::make_shared<bool>(true)), expired_(std::make_shared<bool>(false)) {}
+    ~Deadline() {
+        *alive_ = false;
+        timer_.cancel();
+    }
+    Deadline(const Deadline&) = delete;
+    Deadline& operator=(const Deadline&) = delete;
+
+    void arm(std::chrono::seconds after) {
+        *expired_ = false;
+        timer_.expires_after(after);
+        timer_.async_wait([alive = alive_, expired = expired_, socket = &socket_](const boost::system::error_code& ec) {
+            if (ec || !*alive) return;
+            *expired = true;
+            boost::system::error_code ignored;
+            socket->cancel(ignored);
+        });
+    }
+    void disarm() { timer_.cancel(); }
+    bool expired() const noexcept { return *expired_; }
+
+private:
+    asio::steady_timer timer_;
+    tcp::socket& socket_;
+    std::shared_ptr<bool> alive_;
+    std::shared_ptr<bool> expired_;
+};
+
+awaitable<void> send(tcp::socket& socket, Deadline& deadline, Response& res, const Limits& limits) {
+    deadline.arm(std::chrono::seconds(limits.header_timeout_s));
+    co_await http::async_write(socket, res, use_tuple);
+    deadline.disarm();
 }
 
-awaitable<void> run_session(tcp::socket socket, Shared& shared) {
+awaitable<void> run_session(tcp::socket stream, Shared& shared) {
     const Limits& limits = shared.info.limits;
-    beast::tcp_stream stream(std::move(socket));
+    Deadline deadline(co_await asio::this_coro::executor, stream);
     beast::flat_buffer buffer;
     buffer.reserve(read_buffer_reserve);
 
     for (unsigned served = 0; served < limits.requests_per_connection && !shared.draining; ++served) {
         http::request_parser<http::empty_body> head;
         head.header_limit(static_cast<std::uint32_t>(limits.header_bytes));
-        stream.expires_after(std::chrono::seconds(served == 0 ? limits.header_timeout_s : limits.idle_timeout_s));
+        head.body_limit(boost::none);  // screen_header answers an oversized Content-Length with 413
+        const bool idle = served > 0 && buffer.size() == 0;
+        deadline.arm(std::chrono::seconds(idle ? limits.idle_timeout_s : limits.header_timeout_s));
         auto [ec, n] = co_await http::async_read_header(stream, buffer, head, use_tuple);
+        deadline.disarm();
         if (ec) {
             Response res;
+            const bool timed_out = deadline.expired();
             if (ec == http::error::header_limit) {
                 res = error_response(http::status::request_header_fields_too_large, "header_too_large",
                                      "the request header is too large");
-            } else if (ec == beast::error::timeout && head.got_some()) {
+            } else if (timed_out && (buffer.size() > 0 || head.got_some())) {
                 res = error_response(http::status::request_timeout, "timeout", "the request was too slow");
-            } else if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::eof &&
+            } else if (!timed_out && ec != http::error::end_of_stream && ec != asio::error::eof &&
                        ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
                 res = error_response(http::status::bad_request, "bad_request", "the request is not valid HTTP/1.1");
             } else {
                 break;
             }
-            co_await send(stream, res, limits);
+            co_await send(stream, deadline, res, limits);
             break;
         }
         if (auto rejection = screen_header(head.get(), shared.info)) {
-            co_await send(stream, *rejection, limits);
+            co_await send(stream, deadline, *rejection, limits);
             break;
         }
 
         http::request_parser<http::vector_body<unsigned char>> parser(std::move(head));
         parser.body_limit(limits.inline_bytes);
         const auto content_length = parser.content_length().value_or(limits.inline_bytes);
-        stream.expires_after(std::chrono::seconds(limits.header_timeout_s + content_length / limits.body_min_rate));
+        deadline.arm(std::chrono::seconds(limits.header_timeout_s + content_length / limits.body_min_rate));
         auto [body_ec, body_n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+        deadline.disarm();
         if (body_ec) {
             Response res;
             if (body_ec == http::error::body_limit) {
                 res = error_response(http::status::payload_too_large, "body_too_large",
                                      "the envelope is larger than one request may carry");
-            } else if (body_ec == beast::error::timeout) {
+            } else if (deadline.expired()) {
                 res = error_response(http::status::request_timeout, "timeout", "the request was too slow");
             } else if (body_ec == http::error::partial_message || body_ec == asio::error::eof) {
                 break;
             } else {
                 res = error_response(http::status::bad_request, "bad_request", "the request is not valid HTTP/1.1");
             }
-            co_await send(stream, res, limits);
+            co_await send(stream, deadline, res, limits);
             break;
         }
 
+        const unsigned version = parser.get().version();
+        const bool keep_alive = parser.get().keep_alive();
         Action action = handle_request(parser.release(), shared.info);
         Response res;
         if (auto* store = std::get_if<StoreEnvelope>(&action)) {
-            const unsigned version = 11;
             auto [store_ec, id] = co_await async_store(shared.queue, std::move(store->envelope), use_tuple);
-            res = stored_response(store_ec, id, version, true);
+            res = stored_response(store_ec, id, version, keep_alive);
         } else {
             res = std::move(std::get<Response>(action));
         }
         if (shared.draining || served + 1 == limits.requests_per_connection) res.keep_alive(false);
-        co_await send(stream, res, limits);
+        co_await send(stream, deadline, res, limits);
         if (!res.keep_alive()) break;
     }
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 awaitable<void> accept_loop(tcp::acceptor& acceptor, Shared& shared) {
@@ -144,7 +185,7 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, Shared& shared) {
         }
         ++shared.connections;
         asio::co_spawn(
-            acceptor.get_executor(),
+            asio::make_strand(acceptor.get_executor()),
             [&shared, s = std::move(socket)]() mutable -> awaitable<void> { co_await run_session(std::move(s), shared); },
             [&shared](std::exception_ptr) { --shared.connections; });
     }

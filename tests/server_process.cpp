@@ -1,0 +1,140 @@
+// Starting and stopping tiplined for tests; a plain POSIX socket client for hostile requests.
+#include "server_process.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace tipline::test {
+namespace {
+
+std::string tool(const char* name) { return (tools_dir().parent_path() / name).string(); }
+
+void set_config(const std::filesystem::path& file, const std::map<std::string, std::string>& values) {
+    std::ifstream in(file);
+    std::stringstream out;
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto eq = line.find(" = ");
+        const auto it = eq == std::string::npos ? values.end() : values.find(line.substr(0, eq));
+        out << (it == values.end() ? line : it->first + " = " + it->second) << "\n";
+    }
+    in.close();
+    std::ofstream(file, std::ios::trunc) << out.str();
+}
+
+}  // namespace
+
+Deployment::Deployment(const std::map<std::string, std::string>& config) {
+    write_file(pass, std::string("integration test passphrase\n"));
+    const auto keygen = run_command("'" + tool("client/tipline-responder") + "' keygen --kdf interactive --out '" +
+                                    key.string() + "' --passphrase-file '" + pass.string() + "'");
+    if (keygen.exit_code != 0) throw std::runtime_error("keygen failed: " + keygen.err);
+    const auto init = run_command("'" + tool("server/tiplined") + "' init '" + data.string() + "' --responder '" +
+                                  pub.string() + "'");
+    if (init.exit_code != 0) throw std::runtime_error("init failed: " + init.err);
+    if (!config.empty()) set_config(data / "tiplined.conf", config);
+}
+
+ServerProcess::ServerProcess(const std::filesystem::path& data_dir) {
+    int out[2];
+    if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+    const std::string binary = tool("server/tiplined");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        ::dup2(out[1], STDOUT_FILENO);
+        ::close(out[0]);
+        ::close(out[1]);
+        ::execl(binary.c_str(), binary.c_str(), "serve", data_dir.c_str(), "--listen", "127.0.0.1:0", nullptr);
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    std::string line;
+    char c = 0;
+    pollfd p{out[0], POLLIN, 0};
+    while (::poll(&p, 1, 10000) > 0 && ::read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    ::close(out[0]);
+    std::smatch m;
+    if (!std::regex_match(line, m, std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)"))) {
+        kill_hard();
+        throw std::runtime_error("tiplined did not start: '" + line + "'");
+    }
+    port_ = static_cast<unsigned short>(std::stoi(m[1]));
+}
+
+ServerProcess::~ServerProcess() {
+    if (pid_ > 0) stop();
+}
+
+int ServerProcess::stop() {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 300; ++i) {
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    kill_hard();
+    return -1;
+}
+
+void ServerProcess::kill_hard() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+std::string raw_http(unsigned short port, const std::string& request, std::chrono::milliseconds timeout) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        return {};
+    }
+    std::size_t sent = 0;
+    while (sent < request.size()) {
+        const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) break;
+        sent += static_cast<std::size_t>(n);
+    }
+    std::string reply;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    char buf[65536];
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        reply.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return reply;
+}
+
+int status_of(const std::string& raw) {
+    std::smatch m;
+    if (std::regex_search(raw, m, std::regex("^HTTP/1\\.[01] ([0-9]{3})"))) return std::stoi(m[1]);
+    return 0;
+}
+
+}  // namespace tipline::test

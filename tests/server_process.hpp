@@ -1,0 +1,54 @@
+// A real tiplined started on an ephemeral 127.0.0.1 port for integration tests, and raw HTTP over a socket.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "support.hpp"
+
+namespace tipline::test {
+
+// A responder key pair (made with the real tool) and a data directory initialised for it.
+struct Deployment {
+    TempDir dir;
+    std::filesystem::path key = dir / "responder.key";
+    std::filesystem::path pub = dir / "responder.key.pub";
+    std::filesystem::path pass = dir / "pass";
+    std::filesystem::path data = dir / "data";
+    // config: lines of tiplined.conf to replace, e.g. {"header_timeout_s", "1"}
+    explicit Deployment(const std::map<std::string, std::string>& config = {});
+};
+
+class ServerProcess {
+public:
+    explicit ServerProcess(const std::filesystem::path& data_dir);
+    ~ServerProcess();
+    ServerProcess(const ServerProcess&) = delete;
+    ServerProcess& operator=(const ServerProcess&) = delete;
+
+    unsigned short port() const noexcept { return port_; }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    pid_t pid() const noexcept { return pid_; }
+
+    // SIGTERM and wait; returns the exit status (or -1 after SIGKILL when it would not stop).
+    int stop();
+    // SIGKILL and wait, as a crash would.
+    void kill_hard();
+
+private:
+    pid_t pid_ = -1;
+    unsigned short port_ = 0;
+};
+
+// Sends raw bytes, then reads until the server closes or timeout passes; returns what arrived.
+std::string raw_http(unsigned short port, const std::string& request,
+                     std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+
+// Status code of the first response in raw, or 0.
+int status_of(const std::string& raw);
+
+}  // namespace tipline::test

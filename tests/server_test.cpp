@@ -1,0 +1,276 @@
+// Integration tests: the real tiplined over a real socket on 127.0.0.1, with the real tools around it.
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "server_process.hpp"
+#include "support.hpp"
+#include "tipline/crypto/bundle.hpp"
+#include "tipline/crypto/keys.hpp"
+
+using namespace tipline::test;
+namespace fs = std::filesystem;
+namespace crypto = tipline::crypto;
+
+namespace {
+
+std::string tool(const char* name) { return "'" + (tools_dir().parent_path() / name).string() + "'"; }
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+std::string post(unsigned short port, const std::string& body, const std::string& extra_headers = "") {
+    return "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n" + extra_headers + "Connection: close\r\n\r\n" + body;
+    (void)port;
+}
+
+std::string sealed_envelope(const Deployment& d, const std::string& message) {
+    const auto r = run_command(tool("client/tipline-submit") + " seal --to " + q(d.pub), message);
+    if (r.exit_code != 0) throw std::runtime_error("seal failed: " + r.err);
+    return r.out;
+}
+
+std::string tip_id(const std::string& reply) {
+    std::smatch m;
+    return std::regex_search(reply, m, std::regex("\\{\"id\":\"([0-9a-f]{32})\"\\}")) ? m[1].str() : std::string();
+}
+
+// Exports and opens everything; returns the ids in the bundle's manifest and how many opened.
+std::pair<std::set<std::string>, std::size_t> export_and_open(const Deployment& d, const std::string& name) {
+    const fs::path bundle = d.dir / (name + ".bundle"), out = d.dir / (name + "-opened");
+    const auto exported = run_command(tool("server/tiplined") + " export " + q(d.data) + " --out " + q(bundle));
+    if (exported.exit_code != 0) throw std::runtime_error("export failed: " + exported.err);
+    std::vector<crypto::BundleEntry> entries;
+    const Bytes bytes = read_file(bundle);
+    crypto::MemorySource source(bytes);
+    if (crypto::read_bundle_manifest(source, bytes.size(), entries)) throw std::runtime_error("bad bundle");
+    std::set<std::string> ids;
+    for (const auto& e : entries) {
+        char hex[33];
+        static const char* digits = "0123456789abcdef";
+        for (std::size_t i = 0; i < 16; ++i) hex[2 * i] = digits[e.id[i] >> 4], hex[2 * i + 1] = digits[e.id[i] & 15];
+        hex[32] = 0;
+        ids.insert(hex);
+    }
+    const auto opened = run_command(tool("client/tipline-responder") + " open " + q(bundle) + " --key " + q(d.key) +
+                                    " --passphrase-file " + q(d.pass) + " --out " + q(out));
+    if (opened.exit_code != 0) throw std::runtime_error("open failed: " + opened.err);
+    std::size_t count = 0;
+    if (fs::exists(out)) {
+        for (const auto& e : fs::directory_iterator(out)) count += fs::exists(e.path() / "message.txt") ? 1U : 0U;
+    }
+    return {ids, count};
+}
+
+bool contains(const fs::path& dir, const std::string& needle) {
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+        if (!e.is_regular_file()) continue;
+        const Bytes b = read_file(e.path());
+        if (std::search(b.begin(), b.end(), needle.begin(), needle.end()) != b.end()) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("keys endpoint lists the responders with strict headers and no Server header", "[server]") {
+    Deployment d;
+    ServerProcess server(d.data);
+    const std::string reply = raw_http(server.port(), "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(status_of(reply) == 200);
+    const Bytes pub = read_file(d.pub);
+    CHECK(reply.find(std::string(pub.begin(), pub.end() - 1)) != std::string::npos);
+    CHECK(reply.find("Cache-Control: no-store") != std::string::npos);
+    CHECK(reply.find("Content-Security-Policy: default-src 'none'") != std::string::npos);
+    CHECK(reply.find("\r\nServer:") == std::string::npos);
+    CHECK(server.stop() == 0);
+}
+
+TEST_CASE("a tip sent with tipline-submit is exported and opens to the same message", "[server]") {
+    Deployment d;
+    ServerProcess server(d.data);
+    const std::string marker = "unique-marker-7f3a9c 목격 증언";
+    const auto sent = run_command(tool("client/tipline-submit") + " send --lang ko --server " + server.url(), marker);
+    REQUIRE(sent.exit_code == 0);
+    CHECK(std::regex_match(sent.out, std::regex("[0-9a-f]{32}\n")));
+
+    // Invariant 1: no plaintext of a tip reaches disk on the server.
+    CHECK_FALSE(contains(d.data, "unique-marker-7f3a9c"));
+    server.stop();
+    CHECK_FALSE(contains(d.data, "unique-marker-7f3a9c"));
+
+    const auto [ids, opened] = export_and_open(d, "one");
+    REQUIRE(ids.size() == 1);
+    CHECK(*ids.begin() + "\n" == sent.out);
+    CHECK(opened == 1);
+    const fs::path folder = *fs::directory_iterator(d.dir / "one-opened");
+    const Bytes msg = read_file(folder / "message.txt");
+    CHECK(std::string(msg.begin(), msg.end()) == marker);
+}
+
+TEST_CASE("concurrent submissions are all stored and all decrypt", "[server]") {
+    Deployment d;
+    ServerProcess server(d.data);
+    const std::string envelope = sealed_envelope(d, "concurrent");
+    constexpr int threads = 8, per_thread = 25;
+    std::mutex m;
+    std::set<std::string> acked;
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&] {
+            for (int i = 0; i < per_thread; ++i) {
+                const std::string id = tip_id(raw_http(server.port(), post(server.port(), envelope)));
+                std::lock_guard lock(m);
+                if (!id.empty()) acked.insert(id);
+            }
+        });
+    }
+    for (auto& w : workers) w.join();
+    CHECK(acked.size() == threads * per_thread);
+    server.stop();
+    const auto [ids, opened] = export_and_open(d, "many");
+    CHECK(ids == acked);
+    CHECK(opened == acked.size());
+}
+
+TEST_CASE("acknowledged tips survive kill -9 at any point and still decrypt", "[server][crash]") {
+    Deployment d;
+    const std::string envelope = sealed_envelope(d, "crash test");
+    std::set<std::string> acked;
+    for (int round = 0; round < 3; ++round) {
+        ServerProcess server(d.data);
+        std::atomic<bool> stop{false};
+        std::mutex m;
+        std::vector<std::thread> workers;
+        for (int t = 0; t < 6; ++t) {
+            workers.emplace_back([&] {
+                while (!stop) {
+                    const std::string id = tip_id(raw_http(server.port(), post(server.port(), envelope),
+                                                           std::chrono::milliseconds(2000)));
+                    std::lock_guard lock(m);
+                    if (!id.empty()) acked.insert(id);
+                }
+            });
+        }
+        // A different kill point each round: after a different number of acknowledgements.
+        const std::size_t target = acked.size() + 40 + static_cast<std::size_t>(round) * 37;
+        for (int wait = 0; wait < 400; ++wait) {
+            {
+                std::lock_guard lock(m);
+                if (acked.size() >= target) break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        server.kill_hard();
+        stop = true;
+        for (auto& w : workers) w.join();
+    }
+    REQUIRE(acked.size() >= 100);
+
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((d.data / "tips.sqlite").c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "ok");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+
+    const auto [ids, opened] = export_and_open(d, "after-crash");
+    for (const std::string& id : acked) {
+        INFO("acknowledged tip " << id);
+        CHECK(ids.count(id) == 1);
+    }
+    CHECK(opened == ids.size());
+}
+
+TEST_CASE("hostile HTTP gets precise errors and the server keeps serving", "[server][hostile]") {
+    Deployment d({{"header_timeout_s", "1"}, {"inline_bytes", "65536"}, {"body_min_rate", "1000000"}});
+    ServerProcess server(d.data);
+    const unsigned short port = server.port();
+    const std::string envelope = sealed_envelope(d, "hostile");
+
+    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n")) == 413);
+    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                                   "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")) == 400);
+    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                                   "Content-Length: 5\r\n\r\nhello")) == 400);
+    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n")) == 501);
+    CHECK(status_of(raw_http(port, "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nX-Flood: " + std::string(9000, 'a') +
+                                       "\r\n\r\n")) == 431);
+    CHECK(status_of(raw_http(port, "BREW /api/v1/keys HTTP/1.1\r\nHost: x\r\n\r\n")) == 501);
+    CHECK(status_of(raw_http(port, "DELETE /api/v1/tips HTTP/1.1\r\nHost: x\r\n\r\n")) == 405);
+    CHECK(status_of(raw_http(port, "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")) == 404);
+    CHECK(status_of(raw_http(port, "GET http://evil/api/v1/keys HTTP/1.1\r\nHost: x\r\n\r\n")) == 400);
+    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\n\r\n")) == 411);
+    CHECK(status_of(raw_http(port, "garbage\r\n\r\n")) == 400);
+
+    // Slow headers and a slow body run into the read deadline.
+    CHECK(status_of(raw_http(port, "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\n")) == 408);
+    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\nabc",
+                             std::chrono::milliseconds(10000))) == 408);
+
+    const std::string truncated = envelope.substr(0, envelope.size() - 1);
+    const std::string reply_truncated = raw_http(port, post(port, truncated));
+    CHECK(status_of(reply_truncated) == 400);
+    CHECK(reply_truncated.find("envelope_truncated") != std::string::npos);
+    const std::string reply_garbage = raw_http(port, post(port, std::string(5000, 'x')));
+    CHECK(status_of(reply_garbage) == 400);
+    CHECK(reply_garbage.find("envelope_malformed") != std::string::npos);
+    const std::string reply_trailing = raw_http(port, post(port, envelope + "x"));
+    CHECK(reply_trailing.find("envelope_trailing_data") != std::string::npos);
+    // No error page echoes the request.
+    CHECK(raw_http(port, "GET /<script>echo HTTP/1.1\r\nHost: x\r\n\r\n").find("<script>") == std::string::npos);
+
+    CHECK(status_of(raw_http(port, "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200);
+    CHECK(!tip_id(raw_http(port, post(port, envelope))).empty());
+}
+
+TEST_CASE("over the storage quota new tips get 507 and stored ones stay", "[server]") {
+    Deployment d(std::map<std::string, std::string>{{"quota_bytes", "10000"}});
+    ServerProcess server(d.data);
+    const std::string envelope = sealed_envelope(d, "quota");  // 4268 bytes
+    const std::string first = tip_id(raw_http(server.port(), post(server.port(), envelope)));
+    const std::string second = tip_id(raw_http(server.port(), post(server.port(), envelope)));
+    const std::string third = raw_http(server.port(), post(server.port(), envelope));
+    CHECK_FALSE(first.empty());
+    CHECK_FALSE(second.empty());
+    CHECK(status_of(third) == 507);
+    CHECK(third.find("storage_full") != std::string::npos);
+    server.stop();
+    const auto [ids, opened] = export_and_open(d, "quota");
+    CHECK(ids == std::set<std::string>{first, second});
+    CHECK(opened == 2);
+}
+
+TEST_CASE("export refuses to replace a bundle and --delete-exported removes exactly what it wrote", "[server]") {
+    Deployment d;
+    {
+        ServerProcess server(d.data);
+        const std::string envelope = sealed_envelope(d, "export");
+        raw_http(server.port(), post(server.port(), envelope));
+        raw_http(server.port(), post(server.port(), envelope));
+    }
+    const std::string tiplined = tool("server/tiplined");
+    auto first = run_command(tiplined + " export " + q(d.data) + " --out " + q(d.dir / "b") + " --delete-exported");
+    CHECK(first.exit_code == 0);
+    CHECK(first.out.find("exported 2 tips") != std::string::npos);
+    auto again = run_command(tiplined + " export " + q(d.data) + " --out " + q(d.dir / "b"));
+    CHECK(again.exit_code == 2);
+    CHECK(again.err.find("already exists") != std::string::npos);
+    auto stats = run_command(tiplined + " stats " + q(d.data));
+    CHECK(stats.out.find("tips: 0") != std::string::npos);
+}
+
+TEST_CASE("tiplined refuses a non-loopback address unless told", "[server]") {
+    Deployment d;
+    auto r = run_command(tool("server/tiplined") + " serve " + q(d.data) + " --listen 0.0.0.0:0");
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("not a loopback address") != std::string::npos);
+}
