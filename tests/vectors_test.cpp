@@ -9,6 +9,7 @@
 
 #include "support.hpp"
 #include "vectors/hex.hpp"
+#include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/keys.hpp"
@@ -116,6 +117,24 @@ void check_pubkey(const Vector& v, const std::string& expect) {
     if (expect == "success") CHECK(fingerprint(id) == v.get("fingerprint"));
 }
 
+void check_bundle(const Vector& v, const std::string& expect) {
+    MemorySource in(v.body);
+    std::vector<BundleEntry> entries;
+    CHECK(outcome(read_bundle_manifest(in, v.body.size(), entries)) == expect);
+    if (expect != "success") return;
+    CHECK(std::to_string(entries.size()) == v.get("entries"));
+    std::string ids;
+    for (const auto& e : entries) ids += (ids.empty() ? "" : ",") + hex(e.id);
+    CHECK(ids == v.get("ids"));
+    for (const auto& e : entries) {  // each envelope's bytes are where the manifest says
+        LimitedSource one(in, e.size);
+        EnvelopeHeader header;
+        CHECK_FALSE(read_envelope_header(one, header));
+        CHECK(header.total_size() == e.size);
+        CHECK(one.skip_rest());
+    }
+}
+
 void check_receipt(const Vector& v, const std::string& expect) {
     SecretBuffer digits;
     CHECK(outcome(parse_receipt(std::string(v.body.begin(), v.body.end()), digits)) == expect);
@@ -151,9 +170,10 @@ TEST_CASE("every test vector gives its expected result", "[vectors]") {
         else if (area == "keyfile") check_keyfile(v, expect);
         else if (area == "pubkey") check_pubkey(v, expect);
         else if (area == "receipt") check_receipt(v, expect);
+        else if (area == "bundle") check_bundle(v, expect);
         else FAIL("unknown vector area " << area);
         ++walked;
     }
-    CHECK(areas == std::set<std::string>{"envelope", "tipdoc", "keyfile", "pubkey", "receipt"});
+    CHECK(areas == std::set<std::string>{"envelope", "tipdoc", "keyfile", "pubkey", "receipt", "bundle"});
     CHECK(walked >= 50);
 }

@@ -30,7 +30,7 @@ Response json_response(http::status status, const json::value& body, unsigned ve
     return res;
 }
 
-Response envelope_error(std::error_code ec, unsigned version, bool keep_alive) {
+Response envelope_error(std::error_code ec, unsigned version) {
     using crypto::Error;
     if (ec == Error::unsupported_version) {
         return error_response(http::status::bad_request, "envelope_unsupported_version",
@@ -39,9 +39,7 @@ Response envelope_error(std::error_code ec, unsigned version, bool keep_alive) {
     if (ec == Error::truncated) {
         return error_response(http::status::bad_request, "envelope_truncated", "the envelope ends too early", version);
     }
-    auto res = error_response(http::status::bad_request, "envelope_malformed", "the body is not a valid envelope", version);
-    res.keep_alive(keep_alive);
-    return res;
+    return error_response(http::status::bad_request, "envelope_malformed", "the body is not a valid envelope", version);
 }
 
 }  // namespace
@@ -114,12 +112,12 @@ Action handle_request(Request&& req, const ServerInfo& info) {
         std::vector<unsigned char>& body = req.body();
         crypto::MemorySource source(body);
         crypto::EnvelopeHeader header;
-        if (auto ec = crypto::read_envelope_header(source, header)) return envelope_error(ec, v, keep);
+        if (auto ec = crypto::read_envelope_header(source, header)) return envelope_error(ec, v);
         if (header.total_size() > info.limits.envelope_bytes) {
             return error_response(http::status::payload_too_large, "envelope_too_large",
                                   "the envelope is larger than this server stores", v);
         }
-        if (body.size() < header.total_size()) return envelope_error(crypto::Error::truncated, v, keep);
+        if (body.size() < header.total_size()) return envelope_error(crypto::Error::truncated, v);
         if (body.size() > header.total_size()) {
             return error_response(http::status::bad_request, "envelope_trailing_data",
                                   "the body continues past the end of the envelope", v);

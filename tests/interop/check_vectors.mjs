@@ -394,7 +394,39 @@ const bytesFromHex = (text) => {
 };
 
 // Each check returns the values a success vector lists, by header name; a FormatError gives the class.
+// FORMAT.md section 11: the manifest, checked against the file's total length.
+function readBundle(bytes) {
+  const magic = ascii('TIPLNBDL');
+  const head = bytes.subarray(0, Math.min(bytes.length, 8));
+  if (!equalBytes(head, magic.subarray(0, head.length))) fail('malformed');
+  if (bytes.length < 14) fail('truncated');
+  if (be(bytes.subarray(8, 10)) !== 1n) fail('unsupported_version');
+  const count = Number(be(bytes.subarray(10, 14)));
+  if (count > 1000000) fail('malformed');
+  const minEnvelope = 43n + 80n + 32n + 4096n + 17n;
+  const seen = new Set();
+  const ids = [];
+  let total = 14n + 28n * BigInt(count);
+  for (let i = 0; i < count; i++) {
+    const at = 14 + 28 * i;
+    if (bytes.length < at + 28) fail('truncated');
+    const id = hex(bytes.subarray(at, at + 16));
+    const size = be(bytes.subarray(at + 20, at + 28));
+    if (size < minEnvelope || size > (1n << 41n) || seen.has(id)) fail('malformed');
+    seen.add(id);
+    ids.push(id);
+    total += size;
+  }
+  const length = BigInt(bytes.length);
+  if (total !== length) fail(total > length ? 'truncated' : 'malformed');
+  return ids;
+}
+
 const AREAS = {
+  bundle: (body) => {
+    const ids = readBundle(body);
+    return { entries: String(ids.length), ids: ids.join(',') };
+  },
   envelope: (body, h) => {
     const content = openEnvelope(body, (h.get('identity') ?? []).map(bytesFromHex));
     return { 'content-sha256': sha256Hex(content), 'content-length': String(content.length) };

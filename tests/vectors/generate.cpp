@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hex.hpp"
+#include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/keys.hpp"
@@ -345,6 +346,49 @@ void receipt_vectors(Writer& w) {
     w.add({"receipt_letter", "malformed", "a letter O where a zero belongs", salt_only, bytes_of(letter)});
 }
 
+void bundle_vectors(Writer& w) {
+    const auto key = c::BoxKeyPair::generate();
+    const Bytes a = seal({key.public_key}, bytes_of("first")), b = seal({key.public_key}, bytes_of("second"));
+    auto entry = [](unsigned char tag, std::uint32_t day, std::uint64_t size) {
+        c::BundleEntry e;
+        e.id.fill(tag);
+        e.day = day;
+        e.size = size;
+        return e;
+    };
+    auto bundle = [](std::vector<c::BundleEntry> entries, const std::vector<Bytes>& envelopes) {
+        c::VectorSink sink;
+        c::write_bundle_manifest(sink, entries);
+        for (const Bytes& e : envelopes) sink.write(e);
+        return std::move(sink.bytes());
+    };
+    const std::uint32_t day = 20783;  // 2026-11-26
+    const Bytes two = bundle({entry(0xA1, day, a.size()), entry(0xB2, day, b.size())}, {a, b});
+    w.add({"bundle_success_two_tips", "success", "two envelopes with their manifest",
+           {{"entries", "2"}, {"ids", hex(Bytes(16, 0xA1)) + "," + hex(Bytes(16, 0xB2))}}, two});
+    w.add({"bundle_success_empty", "success", "an export with nothing to export", {{"entries", "0"}, {"ids", ""}},
+           bundle({}, {})});
+    auto bad = [&](std::string name, std::string expect, std::string comment, Bytes body) {
+        w.add({std::move(name), std::move(expect), std::move(comment), {}, std::move(body)});
+    };
+    bad("bundle_manifest_size_too_large", "truncated", "the manifest claims one byte more than the second envelope has",
+        bundle({entry(0xA1, day, a.size()), entry(0xB2, day, b.size() + 1)}, {a, b}));
+    bad("bundle_manifest_size_too_small", "malformed", "the manifest claims one byte less than the file holds",
+        bundle({entry(0xA1, day, a.size()), entry(0xB2, day, b.size() - 1)}, {a, b}));
+    bad("bundle_manifest_bomb", "malformed", "an entry declares 2^60 bytes",
+        bundle({entry(0xA1, day, std::uint64_t{1} << 60)}, {a}));
+    bad("bundle_duplicate_ids", "malformed", "two entries share one id",
+        bundle({entry(0xA1, day, a.size()), entry(0xA1, day, b.size())}, {a, b}));
+    bad("bundle_entry_too_small", "malformed", "an entry smaller than the smallest envelope", bundle({entry(0xA1, day, 100)}, {}));
+    Bytes v2 = two;
+    v2[9] = 2;
+    bad("bundle_unknown_version", "unsupported_version", "version field 2", v2);
+    Bytes many = two;
+    many[10] = 0x7F;  // count 2130706434
+    bad("bundle_count_too_large", "malformed", "a count above one million", many);
+    bad("bundle_truncated_manifest", "truncated", "ends inside the second manifest entry", Bytes(two.begin(), two.begin() + 50));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -361,6 +405,7 @@ int main(int argc, char** argv) {
         keyfile_vectors(w);
         pubkey_vectors(w);
         receipt_vectors(w);
+        bundle_vectors(w);
         std::cout << "wrote " << w.count() << " vectors to " << argv[1] << "\n";
     } catch (const std::exception& e) {
         std::cerr << "tipline-gen-vectors: error: " << e.what() << "\n";
