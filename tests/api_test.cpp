@@ -5,6 +5,7 @@
 #include "tipline/crypto/keys.hpp"
 #include "tipline/server/api.hpp"
 #include "tipline/server/ingest_queue.hpp"
+#include "tipline/server/store.hpp"
 
 using namespace tipline;
 using server::http::field;
@@ -78,12 +79,103 @@ TEST_CASE("the keys endpoint lists every recipient", "[api]") {
     CHECK(status_of(server::handle_request(request(verb::post, "/api/v1/keys"), i)) == status::method_not_allowed);
 }
 
-TEST_CASE("a valid envelope becomes a store action with exactly its bytes", "[api]") {
+TEST_CASE("a valid envelope becomes a write that stores exactly its bytes", "[api]") {
     const auto i = info();
     const auto env = envelope(1000);
-    const auto action = server::handle_request(request(verb::post, "/api/v1/tips", env), i);
-    REQUIRE(std::holds_alternative<server::StoreEnvelope>(action));
-    CHECK(std::get<server::StoreEnvelope>(action).envelope == env);
+    auto action = server::handle_request(request(verb::post, "/api/v1/tips", env), i);
+    REQUIRE(std::holds_alternative<server::PendingWrite>(action));
+    auto& write = std::get<server::PendingWrite>(action);
+    CHECK(write.adds_bytes == env.size());
+
+    test::TempDir tmp;
+    auto store = server::Store::open(tmp / "db", true);
+    store->begin();
+    const server::WriteResult result = write.op(*store, 7);
+    store->commit();
+    REQUIRE_FALSE(result.ec);
+    crypto::VectorSink stored;
+    REQUIRE(store->read_tip(result.id, stored));
+    CHECK(stored.bytes() == env);
+    const server::Response res = write.respond(result);
+    CHECK(res.result() == status::created);
+    CHECK(res.body().find(result.id.hex()) != std::string::npos);
+}
+
+TEST_CASE("an upload in chunks becomes a tip only when complete and valid", "[api]") {
+    const auto i = info();
+    const auto env = envelope(150000);
+    test::TempDir tmp;
+    auto store = server::Store::open(tmp / "db", true);
+    auto run = [&](server::Request req) {
+        auto action = server::handle_request(std::move(req), i);
+        if (auto* r = std::get_if<server::Response>(&action)) return *r;
+        auto& write = std::get<server::PendingWrite>(action);
+        store->begin();
+        const auto result = write.op(*store, 7);
+        store->commit();
+        return write.respond(result);
+    };
+    auto start = request(verb::post, "/api/v1/uploads");
+    start.set("Upload-Length", std::to_string(env.size()));
+    const auto created = run(std::move(start));
+    REQUIRE(created.result() == status::created);
+    const std::string key = created.body().substr(created.body().find("\"upload\":\"") + 10, 32);
+    const std::string path = "/api/v1/uploads/" + key;
+
+    auto chunk = [&](std::size_t from, std::size_t to, std::uint64_t offset) {
+        auto put = request(verb::put, path, test::Bytes(env.begin() + static_cast<std::ptrdiff_t>(from),
+                                                          env.begin() + static_cast<std::ptrdiff_t>(to)));
+        put.set("Upload-Offset", std::to_string(offset));
+        return run(std::move(put));
+    };
+    CHECK(chunk(0, 50000, 0).result() == status::ok);
+    const auto early = run(request(verb::post, path + "/finish"));
+    CHECK(early.result() == status::conflict);
+    CHECK(early.body().find("upload_incomplete") != std::string::npos);
+    const auto wrong = chunk(50000, 100000, 5);
+    CHECK(wrong.result() == status::conflict);
+    CHECK(wrong.body().find("\"offset\":50000") != std::string::npos);
+    CHECK(chunk(50000, 100000, 50000).result() == status::ok);
+    const auto status_now = run(request(verb::get, path));
+    CHECK(status_now.body().find("\"offset\":100000") != std::string::npos);
+    CHECK(chunk(100000, env.size(), 100000).result() == status::ok);
+    CHECK(store->stats().tips == 0);  // not a tip until finished
+
+    const auto finished = run(request(verb::post, path + "/finish"));
+    REQUIRE(finished.result() == status::created);
+    const auto tips = store->list_tips();
+    REQUIRE(tips.size() == 1);
+    crypto::VectorSink stored;
+    REQUIRE(store->read_tip(tips[0].id, stored));
+    CHECK(stored.bytes() == env);
+    CHECK(run(request(verb::post, path + "/finish")).result() == status::not_found);
+}
+
+TEST_CASE("a finished upload that is not an envelope is refused and deleted", "[api]") {
+    const auto i = info();
+    test::TempDir tmp;
+    auto store = server::Store::open(tmp / "db", true);
+    auto run = [&](server::Request req) {
+        auto action = server::handle_request(std::move(req), i);
+        if (auto* r = std::get_if<server::Response>(&action)) return *r;
+        auto& write = std::get<server::PendingWrite>(action);
+        store->begin();
+        const auto result = write.op(*store, 7);
+        store->commit();
+        return write.respond(result);
+    };
+    auto start = request(verb::post, "/api/v1/uploads");
+    start.set("Upload-Length", "5000");
+    const auto created = run(std::move(start));
+    const std::string key = created.body().substr(created.body().find("\"upload\":\"") + 10, 32);
+    auto put = request(verb::put, "/api/v1/uploads/" + key, test::Bytes(5000, 'x'));
+    put.set("Upload-Offset", "0");
+    CHECK(run(std::move(put)).result() == status::ok);
+    const auto finished = run(request(verb::post, "/api/v1/uploads/" + key + "/finish"));
+    CHECK(finished.result() == status::bad_request);
+    CHECK(finished.body().find("envelope_malformed") != std::string::npos);
+    CHECK(store->stats().uploads == 0);
+    CHECK(store->stats().tips == 0);
 }
 
 TEST_CASE("bad envelopes get their own codes", "[api]") {

@@ -26,6 +26,8 @@ void bind_options(CLI::App& app, Config& c) {
     app.add_option("--max_connections", c.limits.max_connections)->check(CLI::Range(1u, 100000u));
     app.add_option("--drain_timeout_s", c.limits.drain_timeout_s);
     app.add_option("--quota_bytes", c.limits.quota_bytes);
+    app.add_option("--upload_chunk_bytes", c.limits.upload_chunk_bytes)->check(CLI::Range(4096ul, 64ul << 20));
+    app.add_option("--upload_expiry_days", c.limits.upload_expiry_days)->check(CLI::Range(1u, 365u));
 }
 
 }  // namespace
@@ -72,7 +74,11 @@ std::string default_config_text(const std::vector<std::string>& responders) {
         << "max_connections = " << d.limits.max_connections << "\n"
         << "drain_timeout_s = " << d.limits.drain_timeout_s << "\n"
         << "# Stored ciphertext beyond this many bytes gets 507 for new tips; 0 means only the disk limits it.\n"
-        << "quota_bytes = " << d.limits.quota_bytes << "\n";
+        << "quota_bytes = " << d.limits.quota_bytes << "\n"
+        << "# Large tips arrive as resumable uploads in chunks of at most this many bytes.\n"
+        << "upload_chunk_bytes = " << d.limits.upload_chunk_bytes << "\n"
+        << "# Unfinished uploads are deleted after this many days.\n"
+        << "upload_expiry_days = " << d.limits.upload_expiry_days << "\n";
     return out.str();
 }
 

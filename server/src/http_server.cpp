@@ -43,18 +43,18 @@ struct Shared {
 
 // Completes when the queue reports; the completion runs on the session's executor.
 template <typename Token>
-auto async_store(IngestQueue& queue, std::vector<unsigned char> envelope, Token&& token) {
-    return asio::async_initiate<Token, void(std::error_code, TipId)>(
-        [&queue](auto handler, std::vector<unsigned char> env) {
+auto async_write_op(IngestQueue& queue, WriteOp op, std::uint64_t adds_bytes, Token&& token) {
+    return asio::async_initiate<Token, void(WriteResult)>(
+        [&queue, adds_bytes](auto handler, WriteOp write) {
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
             auto work = asio::make_work_guard(asio::get_associated_executor(*shared));
-            queue.submit(std::move(env), [shared, work](std::error_code ec, const TipId& id) mutable {
+            queue.submit(std::move(write), adds_bytes, [shared, work](const WriteResult& result) mutable {
                 auto ex = asio::get_associated_executor(*shared);
-                asio::post(ex, [shared, ec, id]() mutable { (*shared)(ec, id); });
+                asio::post(ex, [shared, result]() mutable { (*shared)(result); });
                 work.reset();
             });
         },
-        token, std::move(envelope));
+        token, std::move(op));
 }
 
 // A read or write deadline that cancels the socket's operations instead of closing the socket, so
@@ -133,8 +133,9 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared) {
         }
 
         http::request_parser<http::vector_body<unsigned char>> parser(std::move(head));
-        parser.body_limit(limits.inline_bytes);
-        const auto content_length = parser.content_length().value_or(limits.inline_bytes);
+        const std::uint64_t body_limit = body_limit_for(parser.get().base(), shared.info);
+        parser.body_limit(body_limit);
+        const auto content_length = parser.content_length().value_or(body_limit);
         deadline.arm(std::chrono::seconds(limits.header_timeout_s + content_length / limits.body_min_rate));
         auto [body_ec, body_n] = co_await http::async_read(stream, buffer, parser, use_tuple);
         deadline.disarm();
@@ -154,13 +155,12 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared) {
             break;
         }
 
-        const unsigned version = parser.get().version();
-        const bool keep_alive = parser.get().keep_alive();
         Action action = handle_request(parser.release(), shared.info);
         Response res;
-        if (auto* store = std::get_if<StoreEnvelope>(&action)) {
-            auto [store_ec, id] = co_await async_store(shared.queue, std::move(store->envelope), use_tuple);
-            res = stored_response(store_ec, id, version, keep_alive);
+        if (auto* write = std::get_if<PendingWrite>(&action)) {
+            const WriteResult result =
+                co_await async_write_op(shared.queue, std::move(write->op), write->adds_bytes, asio::use_awaitable);
+            res = write->respond(result);
         } else {
             res = std::move(std::get<Response>(action));
         }

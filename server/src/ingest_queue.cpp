@@ -16,6 +16,10 @@ public:
             case IngestError::full: return "storage is full";
             case IngestError::failed: return "storage failed";
             case IngestError::stopped: return "the server is stopping";
+            case IngestError::not_found: return "no such upload";
+            case IngestError::wrong_offset: return "the chunk does not start at the stored offset";
+            case IngestError::overflow: return "more bytes than the upload declared";
+            case IngestError::incomplete: return "the upload is not complete";
         }
         return "unknown error";
     }
@@ -39,16 +43,16 @@ IngestQueue::IngestQueue(std::filesystem::path database, IngestLimits limits)
 
 IngestQueue::~IngestQueue() { stop(); }
 
-void IngestQueue::submit(std::vector<unsigned char> envelope, Done done) {
+void IngestQueue::submit(WriteOp op, std::uint64_t adds_bytes, Done done) {
     {
         std::lock_guard lock(mutex_);
         if (!stopping_) {
-            jobs_.push_back({std::move(envelope), std::move(done)});
+            jobs_.push_back({std::move(op), adds_bytes, std::move(done)});
             wake_.notify_all();
             return;
         }
     }
-    done(IngestError::stopped, TipId{});
+    done(WriteResult{IngestError::stopped, {}, 0, {}});
 }
 
 void IngestQueue::stop() {
@@ -64,7 +68,7 @@ void IngestQueue::stop() {
 
 void IngestQueue::write_loop() {
     auto store = Store::open(database_, false);
-    std::uint64_t stored = store->stats().bytes;
+    std::uint64_t stored = store->stored_bytes();
     for (;;) {
         std::vector<Job> batch;
         {
@@ -76,35 +80,39 @@ void IngestQueue::write_loop() {
                 jobs_.pop_front();
             }
         }
-        std::vector<std::pair<std::size_t, TipId>> accepted;  // index in batch, id
-        std::vector<std::error_code> results(batch.size());
+        std::vector<WriteResult> results(batch.size());
         std::uint64_t added = 0;
         const std::int64_t day = current_day();
         try {
             store->begin();
             for (std::size_t i = 0; i < batch.size(); ++i) {
-                const std::uint64_t size = batch[i].envelope.size();
-                if (limits_.quota_bytes != 0 && stored + added + size > limits_.quota_bytes) {
-                    results[i] = IngestError::full;
+                if (limits_.quota_bytes != 0 && stored + added + batch[i].adds_bytes > limits_.quota_bytes) {
+                    results[i].ec = IngestError::full;
                     continue;
                 }
-                const TipId id = TipId::random();
-                store->insert_tip(id, day, batch[i].envelope);
-                accepted.emplace_back(i, id);
-                added += size;
+                store->savepoint();
+                try {
+                    results[i] = batch[i].op(*store, day);
+                } catch (const StoreError& e) {
+                    if (!e.full()) throw;
+                    results[i].ec = IngestError::full;
+                }
+                if (results[i].ec) {
+                    store->rollback_to_savepoint();
+                } else {
+                    store->release_savepoint();
+                    added += batch[i].adds_bytes;
+                }
             }
             store->commit();  // synchronous=FULL: durable when this returns
             stored += added;
         } catch (const StoreError& e) {
             store->rollback();
-            accepted.clear();
-            for (auto& r : results) r = e.full() ? IngestError::full : IngestError::failed;
+            for (auto& r : results) r = WriteResult{e.full() ? IngestError::full : IngestError::failed, {}, 0, {}};
         }
-        std::vector<TipId> ids(batch.size());
-        for (const auto& [i, id] : accepted) ids[i] = id;
         for (std::size_t i = 0; i < batch.size(); ++i) {
-            batch[i].envelope.clear();
-            batch[i].done(results[i], ids[i]);
+            batch[i].op = nullptr;  // frees the envelope bytes it holds
+            batch[i].done(results[i]);
         }
     }
     try {

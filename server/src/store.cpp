@@ -76,9 +76,13 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 CREATE TABLE tips (
   id BLOB PRIMARY KEY CHECK (length(id) = 16),
   day INTEGER NOT NULL,
-  size INTEGER NOT NULL CHECK (size > 0)
+  size INTEGER NOT NULL CHECK (size > 0),
+  complete INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1)),
+  upload_key BLOB UNIQUE CHECK (upload_key IS NULL OR length(upload_key) = 16),
+  received INTEGER NOT NULL DEFAULT 0,
+  next_row INTEGER NOT NULL DEFAULT 0
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX tips_by_day ON tips (day);
+CREATE INDEX tips_by_day ON tips (complete, day);
 CREATE TABLE tip_rows (
   tip BLOB NOT NULL REFERENCES tips (id) ON DELETE CASCADE,
   seq INTEGER NOT NULL,
@@ -161,6 +165,12 @@ void Store::migrate() {
 void Store::begin() { exec("BEGIN IMMEDIATE"); }
 void Store::commit() { exec("COMMIT"); }
 void Store::rollback() noexcept { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
+void Store::savepoint() { exec("SAVEPOINT write"); }
+void Store::release_savepoint() { exec("RELEASE write"); }
+void Store::rollback_to_savepoint() noexcept {
+    sqlite3_exec(db_, "ROLLBACK TO write", nullptr, nullptr, nullptr);
+    sqlite3_exec(db_, "RELEASE write", nullptr, nullptr, nullptr);
+}
 
 void Store::insert_tip(const TipId& id, std::int64_t day, std::span<const unsigned char> envelope) {
     Statement tip(db_, "INSERT INTO tips (id, day, size) VALUES (?1, ?2, ?3)");
@@ -179,21 +189,21 @@ void Store::delete_tip(const TipId& id) {
 
 std::vector<StoredTip> Store::list_tips() {
     std::vector<StoredTip> out;
-    Statement st(db_, "SELECT id, day, size FROM tips ORDER BY day, id");
+    Statement st(db_, "SELECT id, day, size FROM tips WHERE complete = 1 ORDER BY day, id");
     while (st.step()) out.push_back({st.id(0), st.int64(1), static_cast<std::uint64_t>(st.int64(2))});
     return out;
 }
 
 std::vector<StoredTip> Store::tips_before(std::int64_t day) {
     std::vector<StoredTip> out;
-    Statement st(db_, "SELECT id, day, size FROM tips WHERE day < ?1 ORDER BY day, id");
+    Statement st(db_, "SELECT id, day, size FROM tips WHERE complete = 1 AND day < ?1 ORDER BY day, id");
     st.bind(1, day);
     while (st.step()) out.push_back({st.id(0), st.int64(1), static_cast<std::uint64_t>(st.int64(2))});
     return out;
 }
 
 bool Store::read_tip(const TipId& id, crypto::ByteSink& out) {
-    Statement size(db_, "SELECT size FROM tips WHERE id = ?1");
+    Statement size(db_, "SELECT size FROM tips WHERE id = ?1 AND complete = 1");
     size.bind(1, id.bytes);
     if (!size.step()) return false;
     const auto expected = static_cast<std::uint64_t>(size.int64(0));
@@ -212,9 +222,74 @@ bool Store::read_tip(const TipId& id, crypto::ByteSink& out) {
 }
 
 StoreStats Store::stats() {
-    Statement st(db_, "SELECT count(*), coalesce(sum(size), 0), coalesce(min(day), 0), coalesce(max(day), 0) FROM tips");
+    StoreStats out;
+    Statement st(db_, "SELECT count(*), coalesce(sum(size), 0), coalesce(min(day), 0), coalesce(max(day), 0) "
+                      "FROM tips WHERE complete = 1");
     st.step();
-    return {static_cast<std::uint64_t>(st.int64(0)), static_cast<std::uint64_t>(st.int64(1)), st.int64(2), st.int64(3)};
+    out.tips = static_cast<std::uint64_t>(st.int64(0));
+    out.bytes = static_cast<std::uint64_t>(st.int64(1));
+    out.oldest_day = st.int64(2);
+    out.newest_day = st.int64(3);
+    Statement up(db_, "SELECT count(*), coalesce(sum(received), 0) FROM tips WHERE complete = 0");
+    up.step();
+    out.uploads = static_cast<std::uint64_t>(up.int64(0));
+    out.upload_bytes = static_cast<std::uint64_t>(up.int64(1));
+    return out;
+}
+
+std::uint64_t Store::stored_bytes() {
+    const StoreStats s = stats();
+    return s.bytes + s.upload_bytes;
+}
+
+void Store::begin_upload(const TipId& key, const TipId& tip, std::int64_t day, std::uint64_t length) {
+    Statement st(db_, "INSERT INTO tips (id, day, size, complete, upload_key) VALUES (?1, ?2, ?3, 0, ?4)");
+    st.bind(1, tip.bytes).bind(2, day).bind(3, static_cast<std::int64_t>(length)).bind(4, key.bytes).run();
+}
+
+std::optional<UploadState> Store::find_upload(const TipId& key) {
+    Statement st(db_, "SELECT id, size, received, next_row FROM tips WHERE upload_key = ?1 AND complete = 0");
+    st.bind(1, key.bytes);
+    if (!st.step()) return std::nullopt;
+    return UploadState{st.id(0), static_cast<std::uint64_t>(st.int64(1)), static_cast<std::uint64_t>(st.int64(2)),
+                       st.int64(3)};
+}
+
+void Store::append_upload(UploadState& state, std::span<const unsigned char> bytes) {
+    for (std::size_t at = 0; at < bytes.size(); at += store_row_size) {
+        Statement row(db_, "INSERT INTO tip_rows (tip, seq, data) VALUES (?1, ?2, ?3)");
+        row.bind(1, state.tip.bytes).bind(2, state.next_row++).bind(3, bytes.subspan(at, std::min(store_row_size, bytes.size() - at))).run();
+    }
+    state.received += bytes.size();
+    Statement st(db_, "UPDATE tips SET received = ?2, next_row = ?3 WHERE id = ?1");
+    st.bind(1, state.tip.bytes).bind(2, static_cast<std::int64_t>(state.received)).bind(3, state.next_row).run();
+}
+
+void Store::read_prefix(const TipId& tip, std::uint64_t n, crypto::ByteSink& out) {
+    Statement rows(db_, "SELECT data FROM tip_rows WHERE tip = ?1 ORDER BY seq");
+    rows.bind(1, tip.bytes);
+    while (n > 0 && rows.step()) {
+        const auto data = rows.blob(0);
+        const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(n, data.size()));
+        out.write(data.first(take));
+        n -= take;
+    }
+}
+
+void Store::finish_upload(const TipId& key) {
+    Statement st(db_, "UPDATE tips SET complete = 1, upload_key = NULL WHERE upload_key = ?1");
+    st.bind(1, key.bytes).run();
+}
+
+void Store::delete_upload(const TipId& key) {
+    Statement st(db_, "DELETE FROM tips WHERE upload_key = ?1 AND complete = 0");
+    st.bind(1, key.bytes).run();
+}
+
+std::size_t Store::delete_uploads_before(std::int64_t day) {
+    Statement st(db_, "DELETE FROM tips WHERE complete = 0 AND day < ?1");
+    st.bind(1, day).run();
+    return static_cast<std::size_t>(sqlite3_changes(db_));
 }
 
 std::string Store::meta(std::string_view key) {

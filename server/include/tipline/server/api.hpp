@@ -5,6 +5,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/vector_body.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "tipline/server/config.hpp"
+#include "tipline/server/ingest_queue.hpp"
 #include "tipline/server/tip_id.hpp"
 
 namespace tipline::server {
@@ -30,18 +32,25 @@ struct ServerInfo {
     Limits limits;
 };
 
-// The handler's verdict on a complete request: answer it, or store this envelope and then answer.
-struct StoreEnvelope {
-    std::vector<unsigned char> envelope;
+// A write for the ingest queue, and how to answer once it is durable or has failed.
+struct PendingWrite {
+    WriteOp op;
+    std::uint64_t adds_bytes = 0;
+    std::function<Response(const WriteResult&)> respond;
 };
-using Action = std::variant<Response, StoreEnvelope>;
+
+// The handler's verdict on a complete request: answer it now, or make a write and then answer.
+using Action = std::variant<Response, PendingWrite>;
+
+// The largest body this request may carry (0 for requests that take none).
+std::uint64_t body_limit_for(const RequestHeader& header, const ServerInfo& info);
 
 // Checks a request's header before any body byte is read; a response means: send it and close.
 std::optional<Response> screen_header(const RequestHeader& header, const ServerInfo& info);
 
 Action handle_request(Request&& request, const ServerInfo& info);
 
-// The answer once a stored envelope is durable (ec empty) or has failed.
+// The answer to POST /api/v1/tips once the write is durable (ec empty) or has failed.
 Response stored_response(std::error_code ec, const TipId& id, unsigned version, bool keep_alive);
 
 // A JSON error with a stable code; never echoes anything from the request.

@@ -22,6 +22,8 @@ struct Limits {
     unsigned max_connections = 512;
     unsigned drain_timeout_s = 10;                        // SIGTERM: time given to in-flight requests
     std::uint64_t quota_bytes = 0;                        // 0: no quota beyond the disk itself
+    std::uint64_t upload_chunk_bytes = 1024 * 1024;       // largest body of one upload chunk (PUT)
+    unsigned upload_expiry_days = 2;                      // unfinished uploads older than this are deleted
 };
 
 struct Config {

@@ -14,8 +14,20 @@
 #include "tipline/server/tip_id.hpp"
 
 namespace tipline::server {
+class Store;
+}
 
-enum class IngestError { full = 1, failed = 2, stopped = 3 };
+namespace tipline::server {
+
+enum class IngestError {
+    full = 1,             // quota or disk full
+    failed = 2,           // the database failed
+    stopped = 3,          // the queue stopped before the write ran
+    not_found = 4,        // no such upload
+    wrong_offset = 5,     // an upload chunk does not start where the stored data ends
+    overflow = 6,         // more bytes than the upload declared
+    incomplete = 7,       // finishing an upload that lacks bytes
+};
 const std::error_category& ingest_category() noexcept;
 std::error_code make_error_code(IngestError e) noexcept;
 
@@ -25,22 +37,36 @@ struct IngestLimits {
     unsigned checkpoint_interval_ms = 250;
 };
 
+// What a write reports: an error, or the tip id and a number (an upload's offset or length).
+struct WriteResult {
+    std::error_code ec;
+    TipId id;
+    std::uint64_t value = 0;
+    std::error_code detail;  // a finished upload that was not an envelope: the crypto::Error found
+};
+
+// One write, run on the writer thread inside the batch's transaction, in its own savepoint: if it
+// returns an error or throws, only its own changes are undone.
+using WriteOp = std::function<WriteResult(Store& store, std::int64_t day)>;
+
 class IngestQueue {
 public:
-    // Runs on the writer thread once the tip is durable (ec empty) or has failed; must not block.
-    using Done = std::function<void(std::error_code, const TipId&)>;
+    // Runs on the writer thread once the write is durable (ec empty) or has failed; must not block.
+    using Done = std::function<void(const WriteResult&)>;
 
     IngestQueue(std::filesystem::path database, IngestLimits limits);
     ~IngestQueue();  // finishes what was submitted, then stops
     IngestQueue(const IngestQueue&) = delete;
     IngestQueue& operator=(const IngestQueue&) = delete;
 
-    void submit(std::vector<unsigned char> envelope, Done done);
+    // adds_bytes: what the write adds to storage, checked against the quota before it runs.
+    void submit(WriteOp op, std::uint64_t adds_bytes, Done done);
     void stop();
 
 private:
     struct Job {
-        std::vector<unsigned char> envelope;
+        WriteOp op;
+        std::uint64_t adds_bytes;
         Done done;
     };
     void write_loop();

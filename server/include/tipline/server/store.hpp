@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@ namespace tipline::server {
 
 inline constexpr std::size_t store_row_size = 256 * 1024;  // a large tip never sits whole in one row
 inline constexpr int store_schema_version = 1;
+inline constexpr std::size_t upload_key_bytes = 16;
 
 // Days since the Unix epoch in UTC: the only time the server keeps.
 std::int64_t current_day();
@@ -28,9 +30,19 @@ struct StoredTip {
     std::uint64_t size = 0;
 };
 
+// An envelope arriving in pieces: stored as an incomplete tip until it is finished.
+struct UploadState {
+    TipId tip;                  // the id the tip gets once finished
+    std::uint64_t length = 0;   // declared envelope length
+    std::uint64_t received = 0; // bytes durably stored so far
+    std::int64_t next_row = 0;
+};
+
 struct StoreStats {
     std::uint64_t tips = 0;
     std::uint64_t bytes = 0;
+    std::uint64_t uploads = 0;        // unfinished
+    std::uint64_t upload_bytes = 0;   // received so far by unfinished uploads
     std::int64_t oldest_day = 0;  // 0 when empty
     std::int64_t newest_day = 0;
 };
@@ -58,10 +70,28 @@ public:
     void begin();
     void commit();
     void rollback() noexcept;
+    // Nested undo points inside a transaction, one per write of a group commit.
+    void savepoint();
+    void release_savepoint();
+    void rollback_to_savepoint() noexcept;
 
     // Inside a transaction: the envelope goes in store_row_size rows.
     void insert_tip(const TipId& id, std::int64_t day, std::span<const unsigned char> envelope);
     void delete_tip(const TipId& id);
+
+    // Resumable uploads, each inside a transaction. key is the client's capability, tip the future id.
+    void begin_upload(const TipId& key, const TipId& tip, std::int64_t day, std::uint64_t length);
+    std::optional<UploadState> find_upload(const TipId& key);
+    void append_upload(UploadState& state, std::span<const unsigned char> bytes);
+    // Streams the first n bytes of a tip or upload.
+    void read_prefix(const TipId& tip, std::uint64_t n, crypto::ByteSink& out);
+    void finish_upload(const TipId& key);
+    void delete_upload(const TipId& key);
+    // Deletes unfinished uploads started before day; returns how many.
+    std::size_t delete_uploads_before(std::int64_t day);
+
+    // Bytes held by complete tips and unfinished uploads together, for the quota.
+    std::uint64_t stored_bytes();
 
     std::vector<StoredTip> list_tips();
     std::vector<StoredTip> tips_before(std::int64_t day);
