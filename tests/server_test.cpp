@@ -274,3 +274,58 @@ TEST_CASE("tiplined refuses a non-loopback address unless told", "[server]") {
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("not a loopback address") != std::string::npos);
 }
+
+TEST_CASE("a tip too large for one request goes up as a resumable upload and decrypts", "[server][upload]") {
+    Deployment d({{"inline_bytes", "65536"}, {"upload_chunk_bytes", "65536"}});
+    ServerProcess server(d.data);
+    const Bytes file = pattern_bytes(700000, 5);
+    write_file(d.dir / "video.bin", file);
+    const auto sent = run_command(tool("client/tipline-submit") + " send --server " + server.url() + " --file " +
+                                      q(d.dir / "video.bin"),
+                                  "large");
+    REQUIRE(sent.exit_code == 0);
+    server.stop();
+    const auto [ids, opened] = export_and_open(d, "large");
+    REQUIRE(ids.size() == 1);
+    CHECK(*ids.begin() + "\n" == sent.out);
+    const fs::path folder = *fs::directory_iterator(d.dir / "large-opened");
+    CHECK(read_file(folder / "video.bin") == file);
+}
+
+TEST_CASE("a dropped chunk is not stored and the upload resumes from the durable offset", "[server][upload]") {
+    Deployment d({{"header_timeout_s", "1"}, {"body_min_rate", "1000000"}});
+    ServerProcess server(d.data);
+    const unsigned short port = server.port();
+    const std::string envelope = sealed_envelope(d, "resumed");
+    const std::string created = raw_http(port, "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Length: " +
+                                                   std::to_string(envelope.size()) + "\r\nConnection: close\r\n\r\n");
+    REQUIRE(status_of(created) == 201);
+    const std::string key = created.substr(created.find("\"upload\":\"") + 10, 32);
+    const std::string path = "/api/v1/uploads/" + key;
+    auto put = [&](std::size_t from, std::size_t to, std::size_t offset, std::size_t sent_bytes) {
+        const std::string body = envelope.substr(from, to - from);
+        return raw_http(port, "PUT " + path + " HTTP/1.1\r\nHost: x\r\nUpload-Offset: " + std::to_string(offset) +
+                                  "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+                                  body.substr(0, sent_bytes),
+                        std::chrono::milliseconds(3000));
+    };
+    auto offset_now = [&] {
+        const std::string s = raw_http(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        std::smatch m;
+        return std::regex_search(s, m, std::regex("\"offset\":([0-9]+)")) ? std::stoul(m[1]) : 999999UL;
+    };
+    put(0, 2000, 0, 1000);  // the connection gives out halfway through the chunk
+    CHECK(offset_now() == 0);
+    CHECK(status_of(put(0, 2000, 0, 2000)) == 200);
+    CHECK(offset_now() == 2000);
+    const std::string wrong = put(0, 2000, 0, 2000);
+    CHECK(status_of(wrong) == 409);
+    CHECK(wrong.find("\"offset\":2000") != std::string::npos);
+    CHECK(status_of(put(2000, envelope.size(), 2000, envelope.size())) == 200);
+    const std::string finished = raw_http(port, "POST " + path + "/finish HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(status_of(finished) == 201);
+    server.stop();
+    const auto [ids, opened] = export_and_open(d, "resumed");
+    CHECK(ids.size() == 1);
+    CHECK(opened == 1);
+}

@@ -82,7 +82,16 @@ TEST_CASE("purge deletes exactly the tips past the retention period", "[store]")
         }
         store->commit();
     }
-    CHECK(server::purge(dir, 30) == 2);
+    {
+        auto store = server::Store::open(server::database_path(dir), false);
+        store->begin();
+        store->begin_upload(server::TipId::random(), server::TipId::random(), today - 3, 5000);
+        store->begin_upload(server::TipId::random(), server::TipId::random(), today - 1, 5000);
+        store->commit();
+    }
+    const auto purged = server::purge(dir, 30, 2);
+    CHECK(purged.tips == 2);
+    CHECK(purged.uploads == 1);
     auto store = server::Store::open(server::database_path(dir), false);
     std::vector<server::TipId> left;
     for (const auto& t : store->list_tips()) left.push_back(t.id);

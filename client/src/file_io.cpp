@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -106,6 +107,14 @@ std::vector<unsigned char> read_small_file(const std::filesystem::path& path, st
     if (n > max_size) usage_error(describe(path) + " is larger than expected");
     bytes.resize(n);
     return bytes;
+}
+
+UniqueFd anonymous_temp_file() {
+    const char* env = std::getenv("TMPDIR");
+    const std::string dir = env != nullptr && *env != '\0' ? env : "/tmp";
+    UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+    if (!fd) throw errno_error("cannot create a temporary file in '" + dir + "'");
+    return fd;
 }
 
 void fsync_or_throw(int fd, const std::string& what) {

@@ -37,18 +37,19 @@ HttpClient::HttpClient(std::string base_url, std::string proxy)
 
 HttpClient::~HttpClient() { curl_easy_cleanup(handle(curl_)); }
 
-HttpResponse HttpClient::get(std::string_view path) { return perform(path, nullptr, {}); }
+HttpResponse HttpClient::get(std::string_view path) { return request("GET", path, {}, {}); }
 
 HttpResponse HttpClient::post(std::string_view path, std::span<const unsigned char> body, std::string_view content_type) {
-    return perform(path, &body, content_type);
+    return request("POST", path, body, {"Content-Type: " + std::string(content_type)});
 }
 
-HttpResponse HttpClient::perform(std::string_view path, const std::span<const unsigned char>* body,
-                                 std::string_view content_type) {
+HttpResponse HttpClient::request(std::string_view method, std::string_view path, std::span<const unsigned char> body,
+                                 const std::vector<std::string>& extra_headers) {
     CURL* c = handle(curl_);
     curl_easy_reset(c);
     HttpResponse response;
     const std::string url = base_url_ + std::string(path);
+    const std::string verb(method);
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -60,22 +61,24 @@ HttpResponse HttpClient::perform(std::string_view path, const std::span<const un
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
     if (!proxy_.empty()) curl_easy_setopt(c, CURLOPT_PROXY, proxy_.c_str());
-    curl_slist* headers = nullptr;
-    if (body != nullptr) {
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data());
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
-        const std::string type = "Content-Type: " + std::string(content_type);
-        headers = curl_slist_append(headers, type.c_str());
-        headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip over Tor
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_slist* headers = curl_slist_append(nullptr, "Expect:");  // no 100-continue round trip over Tor
+    for (const std::string& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    if (verb == "HEAD") {
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    } else if (verb != "GET") {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, verb.c_str());
+        // A null pointer would make libcurl read the body from standard input.
+        static const unsigned char no_body[1] = {0};
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.empty() ? no_body : body.data());
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     }
     const CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(headers);
     if (rc != CURLE_OK) {
-        io_error(std::string("cannot reach the server: ") + curl_easy_strerror(rc),
-                 {proxy_.empty() ? "check --server, or give --proxy socks5h://127.0.0.1:9050 to go through Tor"
-                                 : "check that Tor is running and that --proxy points at its SOCKS port"});
+        throw TransportError(exit_usage_or_io, std::string("cannot reach the server: ") + curl_easy_strerror(rc),
+                             {proxy_.empty() ? "check --server, or give --proxy socks5h://127.0.0.1:9050 to go through Tor"
+                                             : "check that Tor is running and that --proxy points at its SOCKS port"});
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
     return response;

@@ -1,7 +1,13 @@
 // Source API calls with strict checking of what the server sends back.
 #include "tipline/client/source_api.hpp"
 
+#include <unistd.h>
+
 #include <boost/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "tipline/client/diagnostics.hpp"
 
@@ -38,6 +44,9 @@ ServerKeys fetch_server_keys(HttpClient& http) {
         if (const auto* n = limits->as_object().if_contains("inline_bytes"); n != nullptr && n->is_number()) {
             keys.inline_bytes = n->to_number<std::uint64_t>();
         }
+        if (const auto* n = limits->as_object().if_contains("upload_chunk_bytes"); n != nullptr && n->is_number()) {
+            keys.upload_chunk_bytes = n->to_number<std::uint64_t>();
+        }
     }
     return keys;
 }
@@ -46,6 +55,62 @@ std::string submit_envelope(HttpClient& http, std::span<const unsigned char> env
     const HttpResponse r = http.post("/api/v1/tips", envelope, "application/octet-stream");
     if (r.status != 201) io_error("the tip was not accepted: " + describe_server_error(r));
     const json::object body = parse_object(r);
+    const auto* id = body.if_contains("id");
+    if (id == nullptr || !id->is_string()) io_error("the server's answer has no tip id");
+    return std::string(id->as_string().c_str());
+}
+
+std::string upload_envelope(HttpClient& http, int fd, std::uint64_t length, std::uint64_t chunk_bytes,
+                            const std::function<void(const UploadProgress&)>& progress) {
+    constexpr int max_attempts = 12;  // consecutive failures before giving up
+    constexpr int max_backoff_s = 30;
+    const HttpResponse created = http.request("POST", "/api/v1/uploads", {}, {"Upload-Length: " + std::to_string(length)});
+    if (created.status != 201) io_error("the server refused the upload: " + describe_server_error(created));
+    const json::object start = parse_object(created);
+    const auto* key_value = start.if_contains("upload");
+    if (key_value == nullptr || !key_value->is_string()) io_error("the server's answer has no upload key");
+    const std::string path = "/api/v1/uploads/" + std::string(key_value->as_string().c_str());
+
+    std::vector<unsigned char> chunk;
+    std::uint64_t offset = 0;
+    int failures = 0;
+    while (offset < length) {
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_bytes, length - offset));
+        chunk.resize(n);
+        if (::pread(fd, chunk.data(), n, static_cast<off_t>(offset)) != static_cast<ssize_t>(n)) {
+            io_error("cannot read the sealed tip back from its temporary file");
+        }
+        try {
+            const HttpResponse r = http.request("PUT", path, chunk, {"Upload-Offset: " + std::to_string(offset),
+                                                                      "Content-Type: application/octet-stream"});
+            if (r.status == 200 || r.status == 409) {
+                const json::object body = parse_object(r);
+                const auto* next = body.if_contains("offset");
+                if (next == nullptr || !next->is_number()) io_error("the server's answer has no offset");
+                const auto confirmed = next->to_number<std::uint64_t>();
+                if (confirmed > length) io_error("the server confirmed more bytes than were sent");
+                offset = confirmed;
+                failures = 0;
+                if (progress) progress({offset, length});
+                continue;
+            }
+            io_error("the server refused part of the upload: " + describe_server_error(r));
+        } catch (const TransportError&) {
+            if (++failures == max_attempts) throw;
+            std::this_thread::sleep_for(std::chrono::seconds(std::min(max_backoff_s, 1 << std::min(failures, 5))));
+            try {  // ask where to go on from; the next PUT corrects a stale answer with 409 anyway
+                const HttpResponse s = http.get(path);
+                if (s.status == 200) {
+                    const auto* at = parse_object(s).if_contains("offset");
+                    if (at != nullptr && at->is_number()) offset = at->to_number<std::uint64_t>();
+                }
+            } catch (const TransportError&) {
+            }
+        }
+    }
+    const HttpResponse finished = http.request("POST", path + "/finish", {}, {});
+    if (finished.status != 201) io_error("the server did not accept the finished upload: " + describe_server_error(finished));
+    const json::object body = parse_object(finished);
     const auto* id = body.if_contains("id");
     if (id == nullptr || !id->is_string()) io_error("the server's answer has no tip id");
     return std::string(id->as_string().c_str());

@@ -24,6 +24,7 @@ namespace crypto = tipline::crypto;
 using namespace tipline::client;
 
 constexpr std::string_view tool = "tipline-submit";
+constexpr std::uint64_t default_chunk_bytes = 1024 * 1024;
 
 struct TipOptions {
     std::vector<std::string> to;
@@ -123,13 +124,27 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
     check_expected(ids, expect);
     const auto recipients = box_keys(ids);
     PreparedTip tip = prepare_tip(o);
-    crypto::VectorSink sealed;
-    seal_into(recipients, tip, sealed);
-    if (server_keys.inline_bytes != 0 && sealed.bytes().size() > server_keys.inline_bytes) {
-        usage_error("the sealed tip is larger than the server takes in one request",
-                    {"send large files in several smaller tips"});
+    std::vector<unsigned char> encoded;
+    crypto::encode_tip_header(tip.header, encoded);
+    const std::uint64_t size =
+        crypto::envelope_size(crypto::tip_document_length(encoded.size(), tip.header), recipients.size());
+    if (server_keys.inline_bytes != 0 && size <= server_keys.inline_bytes) {
+        crypto::VectorSink sealed;
+        seal_into(recipients, tip, sealed);
+        std::cout << submit_envelope(http, sealed.bytes()) << "\n";
+        return exit_success;
     }
-    std::cout << submit_envelope(http, sealed.bytes()) << "\n";
+    // Larger tips are sealed into an unnamed temporary file (ciphertext only) and uploaded in chunks.
+    UniqueFd scratch = anonymous_temp_file();
+    FdSink sink(scratch.get(), "a temporary file");
+    seal_into(recipients, tip, sink);
+    const bool show = ::isatty(STDERR_FILENO) == 1;
+    const std::uint64_t chunk = server_keys.upload_chunk_bytes != 0 ? server_keys.upload_chunk_bytes : default_chunk_bytes;
+    const std::string id = upload_envelope(http, scratch.get(), size, chunk, [show](const UploadProgress& p) {
+        if (show) std::cerr << "\rsent " << p.done * 100 / p.total << "% of " << p.total << " bytes" << std::flush;
+    });
+    if (show) std::cerr << "\n";
+    std::cout << id << "\n";
     return exit_success;
 }
 

@@ -154,19 +154,38 @@ ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete
     return result;
 }
 
-std::size_t purge(const fs::path& dir, unsigned retention_days) {
+std::size_t expire_uploads(const fs::path& dir, unsigned upload_expiry_days) {
     auto store = Store::open(database_path(dir), false);
-    const auto expired = store->tips_before(current_day() - static_cast<std::int64_t>(retention_days));
     store->begin();
+    std::size_t n = 0;
     try {
-        for (const StoredTip& t : expired) store->delete_tip(t.id);
+        n = store->delete_uploads_before(current_day() - static_cast<std::int64_t>(upload_expiry_days));
         store->commit();
     } catch (...) {
         store->rollback();
         throw;
     }
-    store->checkpoint(true);
-    return expired.size();
+    return n;
+}
+
+PurgeResult purge(const fs::path& dir, unsigned retention_days, unsigned upload_expiry_days) {
+    PurgeResult result;
+    {
+        auto store = Store::open(database_path(dir), false);
+        const auto expired = store->tips_before(current_day() - static_cast<std::int64_t>(retention_days));
+        store->begin();
+        try {
+            for (const StoredTip& t : expired) store->delete_tip(t.id);
+            store->commit();
+        } catch (...) {
+            store->rollback();
+            throw;
+        }
+        result.tips = expired.size();
+    }
+    result.uploads = expire_uploads(dir, upload_expiry_days);
+    Store::open(database_path(dir), false)->checkpoint(true);
+    return result;
 }
 
 }  // namespace tipline::server

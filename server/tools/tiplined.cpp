@@ -59,6 +59,8 @@ int serve(const fs::path& dir, const std::string& listen_override, bool allow_no
         }
         print_warning(tool, "listening on a non-loopback address: clients reach tiplined without Tor");
     }
+    // Unfinished uploads past their expiry are dropped at every start, as well as by purge.
+    operator_step([&] { return server::expire_uploads(dir, config.limits.upload_expiry_days); });
     server::IngestLimits ingest;
     ingest.quota_bytes = config.limits.quota_bytes;
     server::IngestQueue queue(server::database_path(dir), ingest);
@@ -86,7 +88,10 @@ int export_command(const fs::path& dir, const fs::path& out, bool delete_exporte
 
 int stats(const fs::path& dir) {
     const auto s = operator_step([&] { return server::Store::open(server::database_path(dir), false)->stats(); });
-    std::cout << "tips: " << s.tips << "\n" << "ciphertext bytes: " << s.bytes << "\n";
+    std::cout << "tips: " << s.tips << "\n"
+              << "ciphertext bytes: " << s.bytes << "\n"
+              << "unfinished uploads: " << s.uploads << "\n"
+              << "unfinished upload bytes: " << s.upload_bytes << "\n";
     if (s.tips > 0) {
         std::cout << "days since the oldest tip arrived: " << server::current_day() - s.oldest_day << "\n"
                   << "days since the newest tip arrived: " << server::current_day() - s.newest_day << "\n";
@@ -96,8 +101,10 @@ int stats(const fs::path& dir) {
 
 int purge(const fs::path& dir) {
     const server::Config config = operator_step([&] { return server::load_config(dir); });
-    const auto n = operator_step([&] { return server::purge(dir, config.retention_days); });
-    std::cout << "purged " << n << " tips older than " << config.retention_days << " days\n";
+    const auto r = operator_step(
+        [&] { return server::purge(dir, config.retention_days, config.limits.upload_expiry_days); });
+    std::cout << "purged " << r.tips << " tips older than " << config.retention_days << " days and " << r.uploads
+              << " unfinished uploads older than " << config.limits.upload_expiry_days << " days\n";
     return exit_success;
 }
 

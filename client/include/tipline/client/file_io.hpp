@@ -87,6 +87,9 @@ void install_files(std::span<PendingFile* const> files, bool force);
 void write_new_file(const std::filesystem::path& path, std::span<const unsigned char> bytes, unsigned mode,
                     bool force);
 
+// A temporary file with no name (in TMPDIR, or /tmp), gone when the descriptor closes.
+UniqueFd anonymous_temp_file();
+
 void fsync_or_throw(int fd, const std::string& what);
 void fsync_directory(const std::filesystem::path& dir);
 

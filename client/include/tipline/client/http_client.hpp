@@ -4,8 +4,17 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "tipline/client/diagnostics.hpp"
 
 namespace tipline::client {
+
+// The network failed (as opposed to the server answering with an error): worth a retry.
+class TransportError : public ToolError {
+public:
+    using ToolError::ToolError;
+};
 
 struct HttpResponse {
     long status = 0;
@@ -21,13 +30,14 @@ public:
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
 
-    // Throws ToolError (exit 2) when the server cannot be reached.
+    // Throws TransportError when the server cannot be reached or the connection drops.
     HttpResponse get(std::string_view path);
     HttpResponse post(std::string_view path, std::span<const unsigned char> body, std::string_view content_type);
+    // Any method, with extra "Name: value" header lines.
+    HttpResponse request(std::string_view method, std::string_view path, std::span<const unsigned char> body,
+                         const std::vector<std::string>& headers);
 
 private:
-    HttpResponse perform(std::string_view path, const std::span<const unsigned char>* body, std::string_view content_type);
-
     std::string base_url_;
     std::string proxy_;
     void* curl_;

@@ -29,7 +29,15 @@ struct ExportResult {
 // asked, deletes exactly the exported tips.
 ExportResult export_bundle(const std::filesystem::path& dir, const std::filesystem::path& out, bool delete_exported);
 
-// Deletes tips received more than retention_days days ago; returns how many.
-std::size_t purge(const std::filesystem::path& dir, unsigned retention_days);
+struct PurgeResult {
+    std::size_t tips = 0;     // received more than retention_days ago
+    std::size_t uploads = 0;  // unfinished and started more than upload_expiry_days ago
+};
+
+// Deletes unfinished uploads started more than upload_expiry_days ago; returns how many.
+std::size_t expire_uploads(const std::filesystem::path& dir, unsigned upload_expiry_days);
+
+// Deletes what the retention policy says has expired.
+PurgeResult purge(const std::filesystem::path& dir, unsigned retention_days, unsigned upload_expiry_days);
 
 }  // namespace tipline::server
