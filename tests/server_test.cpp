@@ -1,7 +1,12 @@
 // Integration tests: the real tiplined over a real socket on 127.0.0.1, with the real tools around it.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -328,4 +333,60 @@ TEST_CASE("a dropped chunk is not stored and the upload resumes from the durable
     const auto [ids, opened] = export_and_open(d, "resumed");
     CHECK(ids.size() == 1);
     CHECK(opened == 1);
+}
+
+namespace {
+
+int connect_to(unsigned short port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+}  // namespace
+
+TEST_CASE("past the connection cap new connections are closed and service resumes after", "[server][hostile]") {
+    Deployment d(std::map<std::string, std::string>{{"max_connections", "4"}});
+    ServerProcess server(d.data);
+    const std::string keys = "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    std::vector<int> idle;
+    for (int i = 0; i < 4; ++i) idle.push_back(connect_to(server.port()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the server accept them
+    CHECK(raw_http(server.port(), keys, std::chrono::milliseconds(1000)).empty());
+    for (int fd : idle) ::close(fd);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK(status_of(raw_http(server.port(), keys)) == 200);
+}
+
+TEST_CASE("SIGTERM lets a request in flight finish before the server exits", "[server]") {
+    Deployment d;
+    ServerProcess server(d.data);
+    const std::string envelope = sealed_envelope(d, "drain");
+    const int fd = connect_to(server.port());
+    REQUIRE(fd >= 0);
+    const std::string head = "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(envelope.size()) +
+                             "\r\n\r\n";
+    const std::string first = head + envelope.substr(0, 100);
+    REQUIRE(::send(fd, first.data(), first.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(first.size()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ::kill(server.pid(), SIGTERM);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const std::string rest = envelope.substr(100);
+    REQUIRE(::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(rest.size()));
+    std::string reply;
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) reply.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    CHECK(status_of(reply) == 201);
+    CHECK(reply.find("Connection: close") != std::string::npos);
+    CHECK(server.stop() == 0);
+    const auto [ids, opened] = export_and_open(d, "drain");
+    CHECK(ids.size() == 1);
 }
