@@ -32,6 +32,17 @@ server::Request request(verb method, std::string target, test::Bytes body = {}) 
     return r;
 }
 
+// Handles a request and, when it asks for a write, runs the write in its own transaction.
+server::Response run_request(server::Request req, const server::ServerInfo& i, server::Store& store) {
+    auto action = server::handle_request(std::move(req), i);
+    if (auto* r = std::get_if<server::Response>(&action)) return *r;
+    auto& write = std::get<server::PendingWrite>(action);
+    store.begin();
+    const auto result = write.op(store, 7);
+    store.commit();
+    return write.respond(result);
+}
+
 status status_of(const server::Action& a) { return std::get<server::Response>(a).result(); }
 
 test::Bytes envelope(std::size_t content) {
@@ -106,15 +117,7 @@ TEST_CASE("an upload in chunks becomes a tip only when complete and valid", "[ap
     const auto env = envelope(150000);
     test::TempDir tmp;
     auto store = server::Store::open(tmp / "db", true);
-    auto run = [&](server::Request req) {
-        auto action = server::handle_request(std::move(req), i);
-        if (auto* r = std::get_if<server::Response>(&action)) return *r;
-        auto& write = std::get<server::PendingWrite>(action);
-        store->begin();
-        const auto result = write.op(*store, 7);
-        store->commit();
-        return write.respond(result);
-    };
+    auto run = [&](server::Request req) { return run_request(std::move(req), i, *store); };
     auto start = request(verb::post, "/api/v1/uploads");
     start.set("Upload-Length", std::to_string(env.size()));
     const auto created = run(std::move(start));
@@ -155,15 +158,7 @@ TEST_CASE("a finished upload that is not an envelope is refused and deleted", "[
     const auto i = info();
     test::TempDir tmp;
     auto store = server::Store::open(tmp / "db", true);
-    auto run = [&](server::Request req) {
-        auto action = server::handle_request(std::move(req), i);
-        if (auto* r = std::get_if<server::Response>(&action)) return *r;
-        auto& write = std::get<server::PendingWrite>(action);
-        store->begin();
-        const auto result = write.op(*store, 7);
-        store->commit();
-        return write.respond(result);
-    };
+    auto run = [&](server::Request req) { return run_request(std::move(req), i, *store); };
     auto start = request(verb::post, "/api/v1/uploads");
     start.set("Upload-Length", "5000");
     const auto created = run(std::move(start));

@@ -99,7 +99,7 @@ void ServerProcess::kill_hard() {
     pid_ = -1;
 }
 
-std::string raw_http(unsigned short port, const std::string& request, std::chrono::milliseconds timeout) {
+int connect_to(unsigned short port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -107,8 +107,14 @@ std::string raw_http(unsigned short port, const std::string& request, std::chron
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         ::close(fd);
-        return {};
+        return -1;
     }
+    return fd;
+}
+
+std::string raw_http(unsigned short port, const std::string& request, std::chrono::milliseconds timeout) {
+    const int fd = connect_to(port);
+    if (fd < 0) return {};
     std::size_t sent = 0;
     while (sent < request.size()) {
         const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);

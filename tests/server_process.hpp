@@ -44,6 +44,9 @@ private:
     unsigned short port_ = 0;
 };
 
+// A TCP connection to 127.0.0.1:port, or -1.
+int connect_to(unsigned short port);
+
 // Sends raw bytes, then reads until the server closes or timeout passes; returns what arrived.
 std::string raw_http(unsigned short port, const std::string& request,
                      std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));

@@ -335,23 +335,6 @@ TEST_CASE("a dropped chunk is not stored and the upload resumes from the durable
     CHECK(opened == 1);
 }
 
-namespace {
-
-int connect_to(unsigned short port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-}  // namespace
-
 TEST_CASE("past the connection cap new connections are closed and service resumes after", "[server][hostile]") {
     Deployment d(std::map<std::string, std::string>{{"max_connections", "4"}});
     ServerProcess server(d.data);

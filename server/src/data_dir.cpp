@@ -78,9 +78,7 @@ void init_data_dir(const fs::path& dir, const std::vector<std::string>& responde
     randombytes_buf(salt.data(), salt.size());
     char hex[2 * crypto::deployment_salt_bytes + 1];
     sodium_bin2hex(hex, sizeof hex, salt.data(), salt.size());
-    store->begin();
-    store->set_meta(salt_key, hex);
-    store->commit();
+    store->in_transaction([&] { store->set_meta(salt_key, hex); });
     fsync_dir(dir);
 }
 
@@ -141,14 +139,9 @@ ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete
     fsync_dir(out.parent_path());
 
     if (delete_exported && !tips.empty()) {
-        store->begin();
-        try {
+        store->in_transaction([&] {
             for (const StoredTip& t : tips) store->delete_tip(t.id);
-            store->commit();
-        } catch (...) {
-            store->rollback();
-            throw;
-        }
+        });
         store->checkpoint(true);
     }
     return result;
@@ -156,16 +149,8 @@ ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete
 
 std::size_t expire_uploads(const fs::path& dir, unsigned upload_expiry_days) {
     auto store = Store::open(database_path(dir), false);
-    store->begin();
-    std::size_t n = 0;
-    try {
-        n = store->delete_uploads_before(current_day() - static_cast<std::int64_t>(upload_expiry_days));
-        store->commit();
-    } catch (...) {
-        store->rollback();
-        throw;
-    }
-    return n;
+    return store->in_transaction(
+        [&] { return store->delete_uploads_before(current_day() - static_cast<std::int64_t>(upload_expiry_days)); });
 }
 
 PurgeResult purge(const fs::path& dir, unsigned retention_days, unsigned upload_expiry_days) {
@@ -173,14 +158,9 @@ PurgeResult purge(const fs::path& dir, unsigned retention_days, unsigned upload_
     {
         auto store = Store::open(database_path(dir), false);
         const auto expired = store->tips_before(current_day() - static_cast<std::int64_t>(retention_days));
-        store->begin();
-        try {
+        store->in_transaction([&] {
             for (const StoredTip& t : expired) store->delete_tip(t.id);
-            store->commit();
-        } catch (...) {
-            store->rollback();
-            throw;
-        }
+        });
         result.tips = expired.size();
     }
     result.uploads = expire_uploads(dir, upload_expiry_days);

@@ -150,15 +150,10 @@ void Store::migrate() {
         throw StoreError("the database was made by a newer tiplined (schema " + std::to_string(current) + ")", 0);
     }
     if (current == 0) {
-        begin();
-        try {
+        in_transaction([this] {
             exec(schema_v1);
             exec("PRAGMA user_version=1");
-            commit();
-        } catch (...) {
-            rollback();
-            throw;
-        }
+        });
     }
 }
 

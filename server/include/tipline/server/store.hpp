@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "tipline/crypto/stream.hpp"
@@ -70,6 +71,24 @@ public:
     void begin();
     void commit();
     void rollback() noexcept;
+    // Runs f in a transaction: committed when f returns, rolled back when it throws.
+    template <typename F>
+    auto in_transaction(F&& f) {
+        begin();
+        try {
+            if constexpr (std::is_void_v<decltype(f())>) {
+                f();
+                commit();
+            } else {
+                auto result = f();
+                commit();
+                return result;
+            }
+        } catch (...) {
+            rollback();
+            throw;
+        }
+    }
     // Nested undo points inside a transaction, one per write of a group commit.
     void savepoint();
     void release_savepoint();
