@@ -6,17 +6,19 @@
 
 #include <chrono>
 #include <cstring>
+#include <unordered_map>
 
 namespace tipline::server {
 namespace {
 
-// A prepared statement, finalized on every path.
+// A use of a cached prepared statement; reset and unbound again when the use ends.
 class Statement {
 public:
-    Statement(sqlite3* db, const char* sql) : db_(db) {
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) fail("prepare");
+    Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+    ~Statement() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
     }
-    ~Statement() { sqlite3_finalize(stmt_); }
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
 
@@ -68,7 +70,7 @@ private:
     }
 
     sqlite3* db_;
-    sqlite3_stmt* stmt_ = nullptr;
+    sqlite3_stmt* stmt_;
 };
 
 constexpr const char* schema_v1 = R"sql(
@@ -92,6 +94,23 @@ CREATE TABLE tip_rows (
 )sql";
 
 }  // namespace
+
+struct Store::StatementCache {
+    std::unordered_map<const char*, sqlite3_stmt*> prepared;  // keyed by the SQL literal's address
+    ~StatementCache() {
+        for (auto& [sql, stmt] : prepared) sqlite3_finalize(stmt);
+    }
+    Statement get(sqlite3* db, const char* sql) {
+        auto [it, fresh] = prepared.try_emplace(sql, nullptr);
+        if (fresh && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &it->second, nullptr) != SQLITE_OK) {
+            prepared.erase(it);
+            throw StoreError(std::string("database prepare: ") + sqlite3_errmsg(db), sqlite3_extended_errcode(db));
+        }
+        return Statement(db, it->second);
+    }
+};
+
+Store::Store(sqlite3* db) : db_(db), statements_(std::make_unique<StatementCache>()) {}
 
 std::int64_t current_day() {
     using namespace std::chrono;
@@ -131,7 +150,10 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& file, bool creat
     return store;
 }
 
-Store::~Store() { sqlite3_close_v2(db_); }
+Store::~Store() {
+    statements_.reset();
+    sqlite3_close_v2(db_);
+}
 
 void Store::exec(const char* sql) {
     char* err = nullptr;
@@ -143,7 +165,7 @@ void Store::exec(const char* sql) {
 }
 
 void Store::migrate() {
-    Statement version(db_, "PRAGMA user_version");
+    Statement version = statements_->get(db_, "PRAGMA user_version");
     version.step();
     const std::int64_t current = version.int64(0);
     if (current > store_schema_version) {
@@ -168,41 +190,41 @@ void Store::rollback_to_savepoint() noexcept {
 }
 
 void Store::insert_tip(const TipId& id, std::int64_t day, std::span<const unsigned char> envelope) {
-    Statement tip(db_, "INSERT INTO tips (id, day, size) VALUES (?1, ?2, ?3)");
+    Statement tip = statements_->get(db_, "INSERT INTO tips (id, day, size) VALUES (?1, ?2, ?3)");
     tip.bind(1, id.bytes).bind(2, day).bind(3, static_cast<std::int64_t>(envelope.size())).run();
     std::int64_t seq = 0;
     for (std::size_t at = 0; at < envelope.size(); at += store_row_size, ++seq) {
-        Statement row(db_, "INSERT INTO tip_rows (tip, seq, data) VALUES (?1, ?2, ?3)");
+        Statement row = statements_->get(db_, "INSERT INTO tip_rows (tip, seq, data) VALUES (?1, ?2, ?3)");
         row.bind(1, id.bytes).bind(2, seq).bind(3, envelope.subspan(at, std::min(store_row_size, envelope.size() - at))).run();
     }
 }
 
 void Store::delete_tip(const TipId& id) {
-    Statement st(db_, "DELETE FROM tips WHERE id = ?1");
+    Statement st = statements_->get(db_, "DELETE FROM tips WHERE id = ?1");
     st.bind(1, id.bytes).run();
 }
 
 std::vector<StoredTip> Store::list_tips() {
     std::vector<StoredTip> out;
-    Statement st(db_, "SELECT id, day, size FROM tips WHERE complete = 1 ORDER BY day, id");
+    Statement st = statements_->get(db_, "SELECT id, day, size FROM tips WHERE complete = 1 ORDER BY day, id");
     while (st.step()) out.push_back({st.id(0), st.int64(1), static_cast<std::uint64_t>(st.int64(2))});
     return out;
 }
 
 std::vector<StoredTip> Store::tips_before(std::int64_t day) {
     std::vector<StoredTip> out;
-    Statement st(db_, "SELECT id, day, size FROM tips WHERE complete = 1 AND day < ?1 ORDER BY day, id");
+    Statement st = statements_->get(db_, "SELECT id, day, size FROM tips WHERE complete = 1 AND day < ?1 ORDER BY day, id");
     st.bind(1, day);
     while (st.step()) out.push_back({st.id(0), st.int64(1), static_cast<std::uint64_t>(st.int64(2))});
     return out;
 }
 
 bool Store::read_tip(const TipId& id, crypto::ByteSink& out) {
-    Statement size(db_, "SELECT size FROM tips WHERE id = ?1 AND complete = 1");
+    Statement size = statements_->get(db_, "SELECT size FROM tips WHERE id = ?1 AND complete = 1");
     size.bind(1, id.bytes);
     if (!size.step()) return false;
     const auto expected = static_cast<std::uint64_t>(size.int64(0));
-    Statement rows(db_, "SELECT seq, data FROM tip_rows WHERE tip = ?1 ORDER BY seq");
+    Statement rows = statements_->get(db_, "SELECT seq, data FROM tip_rows WHERE tip = ?1 ORDER BY seq");
     rows.bind(1, id.bytes);
     std::uint64_t total = 0;
     std::int64_t next = 0;
@@ -218,14 +240,14 @@ bool Store::read_tip(const TipId& id, crypto::ByteSink& out) {
 
 StoreStats Store::stats() {
     StoreStats out;
-    Statement st(db_, "SELECT count(*), coalesce(sum(size), 0), coalesce(min(day), 0), coalesce(max(day), 0) "
+    Statement st = statements_->get(db_, "SELECT count(*), coalesce(sum(size), 0), coalesce(min(day), 0), coalesce(max(day), 0) "
                       "FROM tips WHERE complete = 1");
     st.step();
     out.tips = static_cast<std::uint64_t>(st.int64(0));
     out.bytes = static_cast<std::uint64_t>(st.int64(1));
     out.oldest_day = st.int64(2);
     out.newest_day = st.int64(3);
-    Statement up(db_, "SELECT count(*), coalesce(sum(received), 0) FROM tips WHERE complete = 0");
+    Statement up = statements_->get(db_, "SELECT count(*), coalesce(sum(received), 0) FROM tips WHERE complete = 0");
     up.step();
     out.uploads = static_cast<std::uint64_t>(up.int64(0));
     out.upload_bytes = static_cast<std::uint64_t>(up.int64(1));
@@ -238,12 +260,12 @@ std::uint64_t Store::stored_bytes() {
 }
 
 void Store::begin_upload(const TipId& key, const TipId& tip, std::int64_t day, std::uint64_t length) {
-    Statement st(db_, "INSERT INTO tips (id, day, size, complete, upload_key) VALUES (?1, ?2, ?3, 0, ?4)");
+    Statement st = statements_->get(db_, "INSERT INTO tips (id, day, size, complete, upload_key) VALUES (?1, ?2, ?3, 0, ?4)");
     st.bind(1, tip.bytes).bind(2, day).bind(3, static_cast<std::int64_t>(length)).bind(4, key.bytes).run();
 }
 
 std::optional<UploadState> Store::find_upload(const TipId& key) {
-    Statement st(db_, "SELECT id, size, received, next_row FROM tips WHERE upload_key = ?1 AND complete = 0");
+    Statement st = statements_->get(db_, "SELECT id, size, received, next_row FROM tips WHERE upload_key = ?1 AND complete = 0");
     st.bind(1, key.bytes);
     if (!st.step()) return std::nullopt;
     return UploadState{st.id(0), static_cast<std::uint64_t>(st.int64(1)), static_cast<std::uint64_t>(st.int64(2)),
@@ -252,16 +274,16 @@ std::optional<UploadState> Store::find_upload(const TipId& key) {
 
 void Store::append_upload(UploadState& state, std::span<const unsigned char> bytes) {
     for (std::size_t at = 0; at < bytes.size(); at += store_row_size) {
-        Statement row(db_, "INSERT INTO tip_rows (tip, seq, data) VALUES (?1, ?2, ?3)");
+        Statement row = statements_->get(db_, "INSERT INTO tip_rows (tip, seq, data) VALUES (?1, ?2, ?3)");
         row.bind(1, state.tip.bytes).bind(2, state.next_row++).bind(3, bytes.subspan(at, std::min(store_row_size, bytes.size() - at))).run();
     }
     state.received += bytes.size();
-    Statement st(db_, "UPDATE tips SET received = ?2, next_row = ?3 WHERE id = ?1");
+    Statement st = statements_->get(db_, "UPDATE tips SET received = ?2, next_row = ?3 WHERE id = ?1");
     st.bind(1, state.tip.bytes).bind(2, static_cast<std::int64_t>(state.received)).bind(3, state.next_row).run();
 }
 
 void Store::read_prefix(const TipId& tip, std::uint64_t n, crypto::ByteSink& out) {
-    Statement rows(db_, "SELECT data FROM tip_rows WHERE tip = ?1 ORDER BY seq");
+    Statement rows = statements_->get(db_, "SELECT data FROM tip_rows WHERE tip = ?1 ORDER BY seq");
     rows.bind(1, tip.bytes);
     while (n > 0 && rows.step()) {
         const auto data = rows.blob(0);
@@ -272,29 +294,29 @@ void Store::read_prefix(const TipId& tip, std::uint64_t n, crypto::ByteSink& out
 }
 
 void Store::finish_upload(const TipId& key) {
-    Statement st(db_, "UPDATE tips SET complete = 1, upload_key = NULL WHERE upload_key = ?1");
+    Statement st = statements_->get(db_, "UPDATE tips SET complete = 1, upload_key = NULL WHERE upload_key = ?1");
     st.bind(1, key.bytes).run();
 }
 
 void Store::delete_upload(const TipId& key) {
-    Statement st(db_, "DELETE FROM tips WHERE upload_key = ?1 AND complete = 0");
+    Statement st = statements_->get(db_, "DELETE FROM tips WHERE upload_key = ?1 AND complete = 0");
     st.bind(1, key.bytes).run();
 }
 
 std::size_t Store::delete_uploads_before(std::int64_t day) {
-    Statement st(db_, "DELETE FROM tips WHERE complete = 0 AND day < ?1");
+    Statement st = statements_->get(db_, "DELETE FROM tips WHERE complete = 0 AND day < ?1");
     st.bind(1, day).run();
     return static_cast<std::size_t>(sqlite3_changes(db_));
 }
 
 std::string Store::meta(std::string_view key) {
-    Statement st(db_, "SELECT value FROM meta WHERE key = ?1");
+    Statement st = statements_->get(db_, "SELECT value FROM meta WHERE key = ?1");
     st.bind(1, key);
     return st.step() ? st.text(0) : std::string();
 }
 
 void Store::set_meta(std::string_view key, std::string_view value) {
-    Statement st(db_, "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2");
+    Statement st = statements_->get(db_, "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2");
     st.bind(1, key).bind(2, value).run();
 }
 

@@ -124,12 +124,15 @@ public:
     // Copies WAL frames into the database without blocking writers (PASSIVE), or fully (TRUNCATE).
     void checkpoint(bool truncate);
 
+    struct StatementCache;  // prepared once per connection, reused by every call
+
 private:
-    explicit Store(sqlite3* db) : db_(db) {}
+    explicit Store(sqlite3* db);
     void exec(const char* sql);
     void migrate();
 
     sqlite3* db_;
+    std::unique_ptr<StatementCache> statements_;
 };
 
 }  // namespace tipline::server
