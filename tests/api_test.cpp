@@ -104,8 +104,11 @@ TEST_CASE("a valid envelope becomes a write that stores exactly its bytes", "[ap
     const server::WriteResult result = write.op(*store, 7);
     store->commit();
     REQUIRE_FALSE(result.ec);
+    const auto tips = store->list_tips();
+    REQUIRE(tips.size() == 1);
+    CHECK(tips[0].id == result.id);
     crypto::VectorSink stored;
-    REQUIRE(store->read_tip(result.id, stored));
+    REQUIRE(store->read_tip(tips[0].seq, stored));
     CHECK(stored.bytes() == env);
     const server::Response res = write.respond(result);
     CHECK(res.result() == status::created);
@@ -149,7 +152,7 @@ TEST_CASE("an upload in chunks becomes a tip only when complete and valid", "[ap
     const auto tips = store->list_tips();
     REQUIRE(tips.size() == 1);
     crypto::VectorSink stored;
-    REQUIRE(store->read_tip(tips[0].id, stored));
+    REQUIRE(store->read_tip(tips[0].seq, stored));
     CHECK(stored.bytes() == env);
     CHECK(run(request(verb::post, path + "/finish")).result() == status::not_found);
 }

@@ -21,17 +21,21 @@ TEST_CASE("tips of any size come back byte for byte from chunked rows", "[store]
     const Bytes small = test::pattern_bytes(4268), large = test::pattern_bytes(3 * server::store_row_size + 5, 2);
     const auto a = server::TipId::random(), b = server::TipId::random();
     store->begin();
-    store->insert_tip(a, 100, small);
-    store->insert_tip(b, 101, large);
+    const auto seq_a = store->insert_tip(a, 100, small);
+    const auto seq_b = store->insert_tip(b, 101, large);
     store->commit();
 
     crypto::VectorSink out_a, out_b;
-    REQUIRE(store->read_tip(a, out_a));
-    REQUIRE(store->read_tip(b, out_b));
+    REQUIRE(store->read_tip(seq_a, out_a));
+    REQUIRE(store->read_tip(seq_b, out_b));
     CHECK(out_a.bytes() == small);
     CHECK(out_b.bytes() == large);
     crypto::VectorSink none;
-    CHECK_FALSE(store->read_tip(server::TipId::random(), none));
+    CHECK_FALSE(store->read_tip(seq_b + 1, none));
+    const auto listed = store->list_tips();
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[0].id == a);
+    CHECK(listed[1].id == b);
 
     const auto stats = store->stats();
     CHECK(stats.tips == 2);
@@ -41,7 +45,7 @@ TEST_CASE("tips of any size come back byte for byte from chunked rows", "[store]
     CHECK(store->tips_before(101).size() == 1);
 
     store->begin();
-    store->delete_tip(b);
+    store->delete_tip(seq_b);
     store->commit();
     CHECK(store->list_tips().size() == 1);
 }

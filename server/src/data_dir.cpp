@@ -127,7 +127,7 @@ ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete
         FdSink sink(fd);
         crypto::write_bundle_manifest(sink, entries);
         for (const StoredTip& t : tips) {
-            if (!store->read_tip(t.id, sink)) throw std::runtime_error("a tip vanished during export");
+            if (!store->read_tip(t.seq, sink)) throw std::runtime_error("a tip vanished during export");
         }
         if (::fsync(fd) != 0) throw errno_error("cannot flush '" + out.string() + "'");
         ::close(fd);
@@ -140,7 +140,7 @@ ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete
 
     if (delete_exported && !tips.empty()) {
         store->in_transaction([&] {
-            for (const StoredTip& t : tips) store->delete_tip(t.id);
+            for (const StoredTip& t : tips) store->delete_tip(t.seq);
         });
         store->checkpoint(true);
     }
@@ -159,7 +159,7 @@ PurgeResult purge(const fs::path& dir, unsigned retention_days, unsigned upload_
         auto store = Store::open(database_path(dir), false);
         const auto expired = store->tips_before(current_day() - static_cast<std::int64_t>(retention_days));
         store->in_transaction([&] {
-            for (const StoredTip& t : expired) store->delete_tip(t.id);
+            for (const StoredTip& t : expired) store->delete_tip(t.seq);
         });
         result.tips = expired.size();
     }

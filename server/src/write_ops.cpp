@@ -59,7 +59,7 @@ WriteOp finish_upload_op(TipId key) {
         if (!state) return fail(IngestError::not_found);
         if (state->received < state->length) return fail(IngestError::incomplete, state->received);
         crypto::VectorSink prefix;
-        store.read_prefix(state->tip, max_envelope_header, prefix);
+        store.read_prefix(state->seq, max_envelope_header, prefix);
         crypto::MemorySource source(prefix.bytes());
         crypto::EnvelopeHeader header;
         std::error_code problem = crypto::read_envelope_header(source, header);

@@ -26,6 +26,7 @@ inline constexpr std::size_t upload_key_bytes = 16;
 std::int64_t current_day();
 
 struct StoredTip {
+    std::int64_t seq = 0;  // the row's internal key; never leaves the server
     TipId id;
     std::int64_t day = 0;
     std::uint64_t size = 0;
@@ -33,6 +34,7 @@ struct StoredTip {
 
 // An envelope arriving in pieces: stored as an incomplete tip until it is finished.
 struct UploadState {
+    std::int64_t seq = 0;       // internal key of the tip row
     TipId tip;                  // the id the tip gets once finished
     std::uint64_t length = 0;   // declared envelope length
     std::uint64_t received = 0; // bytes durably stored so far
@@ -94,16 +96,17 @@ public:
     void release_savepoint();
     void rollback_to_savepoint() noexcept;
 
-    // Inside a transaction: the envelope goes in store_row_size rows.
-    void insert_tip(const TipId& id, std::int64_t day, std::span<const unsigned char> envelope);
-    void delete_tip(const TipId& id);
+    // Inside a transaction. An envelope up to store_row_size bytes is one row; a larger one is
+    // split into rows of that size. Returns the internal key.
+    std::int64_t insert_tip(const TipId& id, std::int64_t day, std::span<const unsigned char> envelope);
+    void delete_tip(std::int64_t seq);
 
     // Resumable uploads, each inside a transaction. key is the client's capability, tip the future id.
     void begin_upload(const TipId& key, const TipId& tip, std::int64_t day, std::uint64_t length);
     std::optional<UploadState> find_upload(const TipId& key);
     void append_upload(UploadState& state, std::span<const unsigned char> bytes);
     // Streams the first n bytes of a tip or upload.
-    void read_prefix(const TipId& tip, std::uint64_t n, crypto::ByteSink& out);
+    void read_prefix(std::int64_t seq, std::uint64_t n, crypto::ByteSink& out);
     void finish_upload(const TipId& key);
     void delete_upload(const TipId& key);
     // Deletes unfinished uploads started before day; returns how many.
@@ -114,8 +117,8 @@ public:
 
     std::vector<StoredTip> list_tips();
     std::vector<StoredTip> tips_before(std::int64_t day);
-    // Streams a tip's envelope; false when there is no such tip.
-    bool read_tip(const TipId& id, crypto::ByteSink& out);
+    // Streams a complete tip's envelope; false when there is no such tip.
+    bool read_tip(std::int64_t seq, crypto::ByteSink& out);
     StoreStats stats();
 
     std::string meta(std::string_view key);
@@ -128,6 +131,7 @@ public:
 
 private:
     explicit Store(sqlite3* db);
+    void append_rows(UploadState& state, std::span<const unsigned char> bytes);
     void exec(const char* sql);
     void migrate();
 
