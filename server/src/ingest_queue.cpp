@@ -48,7 +48,7 @@ void IngestQueue::submit(WriteOp op, std::uint64_t adds_bytes, Done done) {
         std::lock_guard lock(mutex_);
         if (!stopping_) {
             jobs_.push_back({std::move(op), adds_bytes, std::move(done)});
-            wake_.notify_all();
+            wake_.notify_one();
             return;
         }
     }
@@ -61,13 +61,14 @@ void IngestQueue::stop() {
         if (stopping_ && !writer_.joinable()) return;
         stopping_ = true;
         wake_.notify_all();
+        stop_wake_.notify_all();
     }
     if (writer_.joinable()) writer_.join();
     if (checkpointer_.joinable()) checkpointer_.join();
 }
 
 void IngestQueue::write_loop() {
-    auto store = Store::open(database_, false);
+    auto store = Store::open(database_, false, true);
     std::uint64_t stored = store->stored_bytes();
     for (;;) {
         std::vector<Job> batch;
@@ -123,10 +124,10 @@ void IngestQueue::write_loop() {
 }
 
 void IngestQueue::checkpoint_loop() {
-    auto store = Store::open(database_, false);
+    auto store = Store::open(database_, false, true);
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        wake_.wait_for(lock, std::chrono::milliseconds(limits_.checkpoint_interval_ms), [&] { return stopping_; });
+        stop_wake_.wait_for(lock, std::chrono::milliseconds(limits_.checkpoint_interval_ms), [&] { return stopping_; });
         if (stopping_) break;
         lock.unlock();
         try {

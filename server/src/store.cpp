@@ -141,7 +141,7 @@ StoreError::StoreError(const std::string& what, int sqlite_code) : std::runtime_
 
 bool StoreError::full() const noexcept { return (code_ & 0xFF) == SQLITE_FULL; }
 
-std::unique_ptr<Store> Store::open(const std::filesystem::path& file, bool create) {
+std::unique_ptr<Store> Store::open(const std::filesystem::path& file, bool create, bool single_thread) {
     if (create) {
         // SQLite creates the file with the process umask; make it private first.
         const mode_t old = ::umask(077);
@@ -152,7 +152,9 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& file, bool creat
         if (rc != SQLITE_OK) throw StoreError("cannot create " + file.string(), rc);
     }
     sqlite3* db = nullptr;
-    const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+    const int rc = sqlite3_open_v2(file.c_str(), &db,
+                                   SQLITE_OPEN_READWRITE | (single_thread ? SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_FULLMUTEX),
+                                   nullptr);
     if (rc != SQLITE_OK) {
         sqlite3_close(db);
         throw StoreError("cannot open " + file.string(), rc);
@@ -166,6 +168,7 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& file, bool creat
     store->exec("PRAGMA foreign_keys=ON");
     store->exec("PRAGMA trusted_schema=OFF");
     store->exec("PRAGMA wal_autocheckpoint=0");  // checkpoints run off the commit path
+    store->exec("PRAGMA cache_size=-16384");     // 16 MiB of page cache per connection
     store->migrate();
     return store;
 }

@@ -75,7 +75,8 @@ private:
     std::filesystem::path database_;
     IngestLimits limits_;
     std::mutex mutex_;
-    std::condition_variable wake_;
+    std::condition_variable wake_;        // the writer: jobs arrived, or stop
+    std::condition_variable stop_wake_;   // the checkpointer: stop only, so submissions do not wake it
     std::deque<Job> jobs_;
     bool stopping_ = false;
     std::thread writer_;

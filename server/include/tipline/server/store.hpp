@@ -65,7 +65,8 @@ private:
 class Store {
 public:
     // Opens the database, creating it (mode 0600) when create is set, and migrates the schema.
-    static std::unique_ptr<Store> open(const std::filesystem::path& file, bool create);
+    // single_thread: the connection is used by one thread only, so SQLite's per-call mutex is skipped.
+    static std::unique_ptr<Store> open(const std::filesystem::path& file, bool create, bool single_thread = false);
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
