@@ -373,3 +373,47 @@ TEST_CASE("SIGTERM lets a request in flight finish before the server exits", "[s
     const auto [ids, opened] = export_and_open(d, "drain");
     CHECK(ids.size() == 1);
 }
+
+TEST_CASE("on a full file system new tips get 507 and every stored tip stays", "[server][disk]") {
+    Deployment d;
+    const fs::path small = d.dir / "small";
+    fs::create_directory(small);
+    if (run_command("mount -t tmpfs -o size=2m tmpfs " + q(small)).exit_code != 0) {
+        WARN("cannot mount a small tmpfs here (needs root); the quota test covers 507");
+        return;
+    }
+    struct Unmount {
+        fs::path p;
+        ~Unmount() { run_command("umount '" + p.string() + "'"); }
+    } unmount{small};
+    fs::copy(d.data, small / "data", fs::copy_options::recursive);
+    const Deployment& deployment = d;
+    std::set<std::string> acked;
+    int full = 0, other = 0;
+    {
+        ServerProcess server(small / "data");
+        const std::string envelope = sealed_envelope(deployment, "disk");
+        for (int i = 0; i < 2000 && full < 5; ++i) {
+            const std::string reply = raw_http(server.port(), post(server.port(), envelope));
+            const int status = status_of(reply);
+            if (status == 201) {
+                acked.insert(tip_id(reply));
+            } else if (status == 507) {
+                ++full;
+            } else {
+                ++other;
+            }
+        }
+        CHECK(full == 5);
+        CHECK(other == 0);
+        CHECK(status_of(raw_http(server.port(), "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200);
+    }
+    REQUIRE(acked.size() > 10);
+    const fs::path bundle = d.dir / "disk.bundle";
+    const auto exported = run_command(tool("server/tiplined") + " export " + q(small / "data") + " --out " + q(bundle));
+    REQUIRE(exported.exit_code == 0);
+    const auto opened = run_command(tool("client/tipline-responder") + " open " + q(bundle) + " --key " + q(d.key) +
+                                    " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "disk-opened"));
+    CHECK(opened.exit_code == 0);
+    CHECK(opened.out.find(std::to_string(acked.size()) + " opened, 0 for other keys, 0 damaged") != std::string::npos);
+}
