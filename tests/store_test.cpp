@@ -50,6 +50,30 @@ TEST_CASE("tips of any size come back byte for byte from chunked rows", "[store]
     CHECK(store->list_tips().size() == 1);
 }
 
+TEST_CASE("export --since takes only tips from that day on, and dates are checked", "[store]") {
+    CHECK(server::parse_day("1970-01-01") == 0);
+    CHECK(server::parse_day("2026-11-26") == 20783);
+    CHECK_FALSE(server::parse_day("2026-02-30"));
+    CHECK_FALSE(server::parse_day("2026-1-01"));
+    CHECK_FALSE(server::parse_day("yesterday"));
+
+    test::TempDir tmp;
+    const auto dir = tmp / "data";
+    server::init_data_dir(dir, {crypto::encode_public_key(crypto::SecretIdentity::generate().public_identity)});
+    {
+        auto store = server::Store::open(server::database_path(dir), false);
+        store->in_transaction([&] {
+            for (std::int64_t day : {20780, 20783, 20790}) store->insert_tip(server::TipId::random(), day, test::pattern_bytes(100));
+        });
+    }
+    const auto r = server::export_bundle(dir, tmp / "b", true, 20783);
+    CHECK(r.tips == 2);
+    auto store = server::Store::open(server::database_path(dir), false);
+    const auto left = store->list_tips();
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].day == 20780);
+}
+
 TEST_CASE("a rolled back transaction leaves nothing behind", "[store]") {
     test::TempDir tmp;
     auto store = server::Store::open(tmp / "db", true);

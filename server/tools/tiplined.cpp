@@ -79,8 +79,14 @@ int serve(const fs::path& dir, const std::string& listen_override, bool allow_no
     return exit_success;
 }
 
-int export_command(const fs::path& dir, const fs::path& out, bool delete_exported) {
-    const auto r = operator_step([&] { return server::export_bundle(dir, out, delete_exported); });
+int export_command(const fs::path& dir, const fs::path& out, bool delete_exported, const std::string& since) {
+    std::int64_t since_day = 0;
+    if (!since.empty()) {
+        const auto day = server::parse_day(since);
+        if (!day) usage_error("--since takes a date such as 2026-11-26");
+        since_day = *day;
+    }
+    const auto r = operator_step([&] { return server::export_bundle(dir, out, delete_exported, since_day); });
     std::cout << "exported " << r.tips << " tips, " << r.bytes << " bytes of ciphertext, to " << out.string() << "\n";
     if (delete_exported) std::cout << "deleted " << r.tips << " exported tips from the server\n";
     return exit_success;
@@ -115,7 +121,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     fs::path dir, out;
     std::vector<std::string> responders;
-    std::string listen;
+    std::string listen, since;
     bool allow_non_loopback = false, delete_exported = false;
 
     auto* init_cmd = app.add_subcommand("init", "create a data directory for these responders");
@@ -131,6 +137,7 @@ int main(int argc, char** argv) {
     export_cmd->add_option("datadir", dir)->required();
     export_cmd->add_option("--out", out, "the new bundle file")->required();
     export_cmd->add_flag("--delete-exported", delete_exported, "delete the exported tips once the bundle is on disk");
+    export_cmd->add_option("--since", since, "only tips received on or after this day (YYYY-MM-DD, UTC)");
 
     auto* stats_cmd = app.add_subcommand("stats", "print counts and sizes");
     stats_cmd->add_option("datadir", dir)->required();
@@ -141,7 +148,7 @@ int main(int argc, char** argv) {
     return run_tool(tool, app, argc, argv, [&] {
         if (*init_cmd) return init(dir, responders);
         if (*serve_cmd) return serve(dir, listen, allow_non_loopback);
-        if (*export_cmd) return export_command(dir, out, delete_exported);
+        if (*export_cmd) return export_command(dir, out, delete_exported, since);
         if (*stats_cmd) return stats(dir);
         return purge(dir);
     });

@@ -1,7 +1,10 @@
 // The operator's commands on a data directory: init, export, purge and stats.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -25,9 +28,13 @@ struct ExportResult {
     std::uint64_t bytes = 0;
 };
 
-// Writes every stored tip into a new bundle file (never replacing one), flushed to disk; then, if
-// asked, deletes exactly the exported tips.
-ExportResult export_bundle(const std::filesystem::path& dir, const std::filesystem::path& out, bool delete_exported);
+// Writes every stored tip received on or after since_day (days since the epoch; 0 for all) into a
+// new bundle file (never replacing one), flushed to disk; then, if asked, deletes exactly those tips.
+ExportResult export_bundle(const std::filesystem::path& dir, const std::filesystem::path& out, bool delete_exported,
+                           std::int64_t since_day = 0);
+
+// "YYYY-MM-DD" as days since 1970-01-01; nullopt for anything else.
+std::optional<std::int64_t> parse_day(std::string_view date);
 
 struct PurgeResult {
     std::size_t tips = 0;     // received more than retention_days ago
