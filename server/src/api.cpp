@@ -64,25 +64,30 @@ std::optional<std::uint64_t> header_number(const RequestHeader& h, std::string_v
     return parse_decimal(std::string_view(it->value().data(), it->value().size()));
 }
 
+json::object error_body(std::string_view code, std::string_view message) {
+    return json::object{{"error", json::object{{"code", code}, {"message", message}}}};
+}
+
+// A 409 that tells the client where the stored bytes end, so it can go on from there.
+Response conflict_at(std::string_view code, std::string_view message, std::uint64_t offset, unsigned v) {
+    json::object body = error_body(code, message);
+    body["offset"] = offset;
+    return json_response(http::status::conflict, body, v, false);
+}
+
 // Answers for upload writes that went wrong, shared by every upload endpoint.
 Response upload_failure(const WriteResult& r, unsigned v) {
     if (r.ec == IngestError::not_found) {
         return error_response(http::status::not_found, "upload_not_found", "no unfinished upload has this key", v);
     }
     if (r.ec == IngestError::wrong_offset) {
-        json::object body{{"error", json::object{{"code", "wrong_offset"},
-                                                 {"message", "resume from the offset the server has stored"}}},
-                          {"offset", r.value}};
-        return json_response(http::status::conflict, body, v, false);
+        return conflict_at("wrong_offset", "resume from the offset the server has stored", r.value, v);
     }
     if (r.ec == IngestError::overflow) {
         return error_response(http::status::bad_request, "upload_overflow", "more bytes than the upload declared", v);
     }
     if (r.ec == IngestError::incomplete) {
-        json::object body{{"error", json::object{{"code", "upload_incomplete"},
-                                                 {"message", "the upload has not received all its bytes"}}},
-                          {"offset", r.value}};
-        return json_response(http::status::conflict, body, v, false);
+        return conflict_at("upload_incomplete", "the upload has not received all its bytes", r.value, v);
     }
     return stored_response(r.ec, {}, v, false);
 }
@@ -182,10 +187,13 @@ Action upload(Request&& req, const TipId& key) {
     const bool keep = req.keep_alive();
     if (req.method() == http::verb::get || req.method() == http::verb::head) {
         auto length = std::make_shared<std::uint64_t>(0);
-        return PendingWrite{upload_status_op(key, length.get()), 0, [v, keep, length](const WriteResult& r) {
+        const bool head = req.method() == http::verb::head;
+        return PendingWrite{upload_status_op(key, length.get()), 0, [v, keep, length, head](const WriteResult& r) {
                                 if (r.ec) return upload_failure(r, v);
-                                return json_response(http::status::ok,
-                                                     json::object{{"offset", r.value}, {"length", *length}}, v, keep);
+                                Response res = json_response(
+                                    http::status::ok, json::object{{"offset", r.value}, {"length", *length}}, v, keep);
+                                if (head) res.body().clear();  // Content-Length still gives the GET size
+                                return res;
                             }};
     }
     if (req.method() != http::verb::put) return method_not_allowed("GET, HEAD, PUT", v);
@@ -218,8 +226,7 @@ Action finish_upload(const Request& req, const TipId& key) {
 }  // namespace
 
 Response error_response(http::status status, std::string_view code, std::string_view message, unsigned version) {
-    json::object error{{"code", code}, {"message", message}};
-    return json_response(status, json::object{{"error", std::move(error)}}, version, false);
+    return json_response(status, error_body(code, message), version, false);
 }
 
 std::uint64_t body_limit_for(const RequestHeader& h, const ServerInfo& info) {
