@@ -23,17 +23,6 @@ std::system_error errno_error(const std::string& what) {
     return std::system_error(errno, std::generic_category(), what);
 }
 
-void write_all(int fd, std::span<const unsigned char> bytes, const std::string& what) {
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw errno_error("cannot write " + what);
-        }
-        bytes = bytes.subspan(static_cast<std::size_t>(n));
-    }
-}
-
 // Creates an empty file beside target with a unique name (mkstemp) and returns its path.
 std::filesystem::path unique_sibling(const std::filesystem::path& target, std::string_view tag) {
     std::string pattern = target.string() + std::string(tag) + "-XXXXXX";
@@ -64,22 +53,6 @@ void UniqueFd::reset() noexcept {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
 }
-
-std::size_t FdSource::read(std::span<unsigned char> out) {
-    std::size_t total = 0;
-    while (total < out.size()) {
-        const ssize_t n = ::read(fd_, out.data() + total, out.size() - total);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw errno_error("cannot read " + what_);
-        }
-        if (n == 0) break;
-        total += static_cast<std::size_t>(n);
-    }
-    return total;
-}
-
-void FdSink::write(std::span<const unsigned char> bytes) { write_all(fd_, bytes, what_); }
 
 UniqueFd open_for_reading(const std::filesystem::path& path) {
     // O_NONBLOCK so that a FIFO cannot hang the open; cleared once the file is known to be regular.
@@ -140,7 +113,7 @@ PendingFile::~PendingFile() {
     if (!installed_) ::unlink(temp_.c_str());
 }
 
-void PendingFile::write(std::span<const unsigned char> bytes) { write_all(fd_.get(), bytes, describe(target_)); }
+void PendingFile::write(std::span<const unsigned char> bytes) { FdSink(fd_.get(), describe(target_)).write(bytes); }
 
 void install_files(std::span<PendingFile* const> files, bool force) {
     namespace fs = std::filesystem;

@@ -9,11 +9,11 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
-#include <fstream>
 #include <system_error>
 
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/envelope.hpp"
+#include "tipline/crypto/fd_stream.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/receipt.hpp"
 
@@ -24,23 +24,6 @@ namespace fs = std::filesystem;
 constexpr const char* salt_key = "deployment_salt";
 
 std::system_error errno_error(const std::string& what) { return {errno, std::generic_category(), what}; }
-
-// Appends to a file descriptor, so the bundle streams from the database to disk.
-class FdSink final : public crypto::ByteSink {
-public:
-    explicit FdSink(int fd) : fd_(fd) {}
-    void write(std::span<const unsigned char> bytes) override {
-        while (!bytes.empty()) {
-            const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throw errno_error("cannot write the bundle");
-            bytes = bytes.subspan(static_cast<std::size_t>(n));
-        }
-    }
-
-private:
-    int fd_;
-};
 
 void fsync_dir(const fs::path& dir) {
     const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -67,7 +50,7 @@ void init_data_dir(const fs::path& dir, const std::vector<std::string>& responde
     {
         const int fd = ::open((dir / config_file_name).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0) throw errno_error("cannot create the configuration file");
-        FdSink sink(fd);
+        crypto::FdSink sink(fd, "the configuration file");
         const std::string text = default_config_text(responders);
         sink.write({reinterpret_cast<const unsigned char*>(text.data()), text.size()});
         const int rc = ::fsync(fd);
@@ -143,7 +126,7 @@ ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete
         throw errno_error("cannot create '" + out.string() + "'");
     }
     try {
-        FdSink sink(fd);
+        crypto::FdSink sink(fd, "'" + out.string() + "'");
         crypto::write_bundle_manifest(sink, entries);
         for (const StoredTip& t : tips) {
             if (!store->read_tip(t.seq, sink)) throw std::runtime_error("a tip vanished during export");

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tipline/crypto/fd_stream.hpp"
 #include "tipline/crypto/stream.hpp"
 
 namespace tipline::client {
@@ -29,26 +30,8 @@ private:
     int fd_ = -1;
 };
 
-// Reads a descriptor it does not own; I/O errors throw std::system_error naming what.
-class FdSource final : public crypto::ByteSource {
-public:
-    FdSource(int fd, std::string what) : fd_(fd), what_(std::move(what)) {}
-    std::size_t read(std::span<unsigned char> out) override;
-
-private:
-    int fd_;
-    std::string what_;
-};
-
-class FdSink final : public crypto::ByteSink {
-public:
-    FdSink(int fd, std::string what) : fd_(fd), what_(std::move(what)) {}
-    void write(std::span<const unsigned char> bytes) override;
-
-private:
-    int fd_;
-    std::string what_;
-};
+using crypto::FdSink;
+using crypto::FdSource;
 
 // Opens a regular file for reading; ToolError (exit 2) when it cannot.
 UniqueFd open_for_reading(const std::filesystem::path& path);
