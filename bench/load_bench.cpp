@@ -1151,6 +1151,7 @@ struct Options {
     fs::path tmp;
     unsigned client_threads = 1;
     unsigned http_threads = 1;
+    unsigned server_threads = 0;  // 0: tiplined's default
 };
 
 [[noreturn]] void usage(const std::string& problem, int status = 2) {
@@ -1158,7 +1159,8 @@ struct Options {
         << "tipline-bench-load: " << problem << "\n"
         << "usage: tipline-bench-load [--quick] [--tiplined PATH] [--tools DIR] [--tmp DIR] "
            "[--keep]\n"
-        << "                          [--client-threads N] [--http-threads N]\n";
+        << "                          [--client-threads N] [--http-threads N]\n"
+        << "                          [--server-threads N]\n";
     std::exit(status);
 }
 
@@ -1200,6 +1202,8 @@ Options parse_options(int argc, char** argv) {
             o.client_threads = count(16);
         } else if (a == "--http-threads") {
             o.http_threads = count(16);
+        } else if (a == "--server-threads") {
+            o.server_threads = count(16);
         } else if (a == "--help" || a == "-h") {
             usage(
                 "runs tiplined, an HTTP ceiling and a storage ceiling under load "
@@ -1331,6 +1335,11 @@ int run(const Options& o) {
     const auto at = config.find(rpc);
     if (at == std::string::npos) throw Failure("no requests_per_connection in " + conf.string());
     config.replace(at, config.find('\n', at) - at, rpc + "100000");
+    if (o.server_threads != 0) {
+        const auto t = config.find("\nthreads = ");
+        if (t == std::string::npos) throw Failure("no threads in " + conf.string());
+        config.replace(t + 11, config.find('\n', t + 1) - t - 11, std::to_string(o.server_threads));
+    }
     write_file(conf, config);
     std::string server_threads = "?";
     if (const auto t = config.find("\nthreads = "); t != std::string::npos) {
