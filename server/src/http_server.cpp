@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -18,6 +19,8 @@
 #include <boost/beast/http/write.hpp>
 
 #include <atomic>
+#include <mutex>
+#include <unordered_map>
 #include <thread>
 #include <vector>
 
@@ -34,14 +37,47 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_buffer_reserve = 64 * 1024;
 constexpr int drain_poll_ms = 50;
 
+// Sessions waiting for the next request on a kept-alive connection. A drain closes them at once
+// instead of leaving them open until the drain deadline.
+class IdleSessions {
+public:
+    using Closer = std::function<void()>;
+
+    // False if a drain has begun: the session must close instead of waiting.
+    bool enter(std::uint64_t session, Closer close) {
+        std::lock_guard lock(mutex_);
+        if (draining_) return false;
+        idle_.emplace(session, std::move(close));
+        return true;
+    }
+    void leave(std::uint64_t session) {
+        std::lock_guard lock(mutex_);
+        idle_.erase(session);
+    }
+    void drain() {
+        std::lock_guard lock(mutex_);
+        draining_ = true;
+        for (auto& [session, close] : idle_) close();
+        idle_.clear();
+    }
+
+private:
+    std::mutex mutex_;
+    bool draining_ = false;
+    std::unordered_map<std::uint64_t, Closer> idle_;
+};
+
 struct Shared {
     const ServerInfo& info;
     IngestQueue& queue;
     std::atomic<unsigned> connections{0};
     std::atomic<bool> draining{false};
+    std::atomic<std::uint64_t> next_session{0};
+    IdleSessions idle;
 };
 
-// Completes when the queue reports; the completion runs on the session's executor.
+// Completes when the queue reports; the completion runs on the session's executor, at once when the
+// queue's batch is delivered on an I/O thread and the session's strand is free.
 template <typename Token>
 auto async_write_op(IngestQueue& queue, WriteOp op, std::uint64_t adds_bytes, Token&& token) {
     return asio::async_initiate<Token, void(WriteResult)>(
@@ -50,7 +86,7 @@ auto async_write_op(IngestQueue& queue, WriteOp op, std::uint64_t adds_bytes, To
             auto work = asio::make_work_guard(asio::get_associated_executor(*shared));
             queue.submit(std::move(write), adds_bytes, [shared, work](const WriteResult& result) mutable {
                 auto ex = asio::get_associated_executor(*shared);
-                asio::post(ex, [shared, result]() mutable { (*shared)(result); });
+                asio::dispatch(ex, [shared, result]() mutable { (*shared)(result); });
                 work.reset();
             });
         },
@@ -59,35 +95,78 @@ auto async_write_op(IngestQueue& queue, WriteOp op, std::uint64_t adds_bytes, To
 
 // A read or write deadline that cancels the socket's operations instead of closing the socket, so
 // a 408 can still be sent. Handlers run on the session's strand; alive guards a finished session.
+// Arming and disarming only move a time point: the one timer wakes at most once per period and
+// waits again if the deadline moved later, so a request costs no timer cancellation.
 class Deadline {
 public:
+    using Clock = std::chrono::steady_clock;
+
     Deadline(const asio::any_io_executor& ex, tcp::socket& socket)
-        : timer_(ex), socket_(socket), alive_(std::make_shared<bool>(true)), expired_(std::make_shared<bool>(false)) {}
+        : state_(std::make_shared<State>(ex, socket)) {}
     ~Deadline() {
-        *alive_ = false;
-        timer_.cancel();
+        state_->alive = false;
+        state_->timer.cancel();
     }
     Deadline(const Deadline&) = delete;
     Deadline& operator=(const Deadline&) = delete;
 
     void arm(std::chrono::seconds after) {
-        *expired_ = false;
-        timer_.expires_after(after);
-        timer_.async_wait([alive = alive_, expired = expired_, socket = &socket_](const boost::system::error_code& ec) {
-            if (ec || !*alive) return;
-            *expired = true;
-            boost::system::error_code ignored;
-            socket->cancel(ignored);
-        });
+        State& s = *state_;
+        s.expired = false;
+        s.at = Clock::now() + after;
+        if (s.waiting && s.timer.expiry() <= s.at) return;  // the pending wait checks again when it fires
+        s.timer.expires_at(s.at);  // cancels a later pending wait, whose handler then does nothing
+        wait(state_);
     }
-    void disarm() { timer_.cancel(); }
-    bool expired() const noexcept { return *expired_; }
+    void disarm() { state_->at = Clock::time_point::max(); }
+    bool expired() const noexcept { return state_->expired; }
+
+    // A function, callable from any thread, that makes the deadline pass now.
+    std::function<void()> expirer() const {
+        return [weak = std::weak_ptr<State>(state_)] {
+            auto state = weak.lock();
+            if (!state) return;
+            asio::post(state->timer.get_executor(), [weak] {
+                auto s = weak.lock();
+                if (!s || !s->alive || s->at == Clock::time_point::max()) return;
+                s->expired = true;
+                boost::system::error_code ignored;
+                s->socket.cancel(ignored);
+            });
+        };
+    }
 
 private:
-    asio::steady_timer timer_;
-    tcp::socket& socket_;
-    std::shared_ptr<bool> alive_;
-    std::shared_ptr<bool> expired_;
+    struct State {
+        State(const asio::any_io_executor& ex, tcp::socket& s) : timer(ex), socket(s) {}
+        asio::steady_timer timer;
+        tcp::socket& socket;
+        Clock::time_point at = Clock::time_point::max();
+        unsigned generation = 0;  // which wait is current: a replaced wait's handler must not act
+        bool waiting = false;
+        bool alive = true;
+        bool expired = false;
+    };
+
+    static void wait(const std::shared_ptr<State>& state) {
+        state->waiting = true;
+        state->timer.async_wait([state, generation = ++state->generation](const boost::system::error_code& ec) {
+            State& s = *state;
+            if (!s.alive || generation != s.generation) return;
+            s.waiting = false;
+            if (ec || s.at == Clock::time_point::max()) return;
+            if (Clock::now() < s.at) {
+                s.timer.expires_at(s.at);
+                wait(state);
+                return;
+            }
+            s.expired = true;
+            boost::system::error_code ignored;
+            s.socket.cancel(ignored);
+        });
+    }
+
+    std::shared_ptr<State> state_;
 };
 
 awaitable<void> send(tcp::socket& socket, Deadline& deadline, Response& res, const Limits& limits) {
@@ -99,6 +178,7 @@ awaitable<void> send(tcp::socket& socket, Deadline& deadline, Response& res, con
 awaitable<void> run_session(tcp::socket stream, Shared& shared) {
     const Limits& limits = shared.info.limits;
     Deadline deadline(co_await asio::this_coro::executor, stream);
+    const std::uint64_t session = shared.next_session++;
     beast::flat_buffer buffer;
     buffer.reserve(read_buffer_reserve);
 
@@ -107,15 +187,19 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared) {
         head.header_limit(static_cast<std::uint32_t>(limits.header_bytes));
         head.body_limit(boost::none);  // screen_header answers an oversized Content-Length with 413
         const bool idle = served > 0 && buffer.size() == 0;
+        if (idle && !shared.idle.enter(session, deadline.expirer())) break;
         deadline.arm(std::chrono::seconds(idle ? limits.idle_timeout_s : limits.header_timeout_s));
         auto [ec, n] = co_await http::async_read_header(stream, buffer, head, use_tuple);
         deadline.disarm();
+        if (idle) shared.idle.leave(session);
         if (ec) {
             Response res;
             const bool timed_out = deadline.expired();
             if (ec == http::error::header_limit) {
                 res = error_response(http::status::request_header_fields_too_large, "header_too_large",
                                      "the request header is too large");
+            } else if (timed_out && shared.draining && (buffer.size() > 0 || head.got_some())) {
+                res = stored_response(IngestError::stopped, {}, 11, false);
             } else if (timed_out && (buffer.size() > 0 || head.got_some())) {
                 res = error_response(http::status::request_timeout, "timeout", "the request was too slow");
             } else if (!timed_out && ec != http::error::end_of_stream && ec != asio::error::eof &&
@@ -196,7 +280,7 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, Shared& shared) {
 void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& queue,
            const std::function<void(unsigned short port)>& on_ready) {
     asio::io_context io(static_cast<int>(options.threads));
-    Shared shared{info, queue};
+    Shared shared{info, queue, {}, {}, {}, {}};
 
     tcp::acceptor acceptor(io);
     const tcp::endpoint endpoint(asio::ip::make_address(options.source.address), options.source.port);
@@ -236,15 +320,22 @@ void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& que
     signals.async_wait([&](const boost::system::error_code& ec, int) {
         if (ec) return;
         shared.draining = true;
+        shared.idle.drain();
         beast::error_code ignored;
         acceptor.close(ignored);
         drain.start(std::chrono::seconds(info.limits.drain_timeout_s));
     });
 
+    // A committed batch reaches the I/O threads as one handler, not one wake-up per write.
+    queue.set_deliver([&io](std::function<void()> completions) { asio::post(io, std::move(completions)); });
+
     std::vector<std::thread> threads;
     for (unsigned i = 1; i < options.threads; ++i) threads.emplace_back([&io] { io.run(); });
     io.run();
     for (auto& t : threads) t.join();
+    // Writes still queued become durable now. Their completions go to the stopped io_context, which
+    // discards them with the abandoned sessions; none can reach it once it is destroyed.
+    queue.stop();
 }
 
 }  // namespace tipline::server

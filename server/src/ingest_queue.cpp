@@ -55,6 +55,11 @@ void IngestQueue::submit(WriteOp op, std::uint64_t adds_bytes, Done done) {
     done(WriteResult{IngestError::stopped, {}, 0, {}});
 }
 
+void IngestQueue::set_deliver(Deliver deliver) {
+    std::lock_guard lock(mutex_);
+    deliver_ = std::move(deliver);
+}
+
 void IngestQueue::stop() {
     {
         std::lock_guard lock(mutex_);
@@ -111,9 +116,19 @@ void IngestQueue::write_loop() {
             store->rollback();
             for (auto& r : results) r = WriteResult{e.full() ? IngestError::full : IngestError::failed, {}, 0, {}};
         }
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            batch[i].op = nullptr;  // frees the envelope bytes it holds
-            batch[i].done(results[i]);
+        std::vector<Done> dones;
+        dones.reserve(batch.size());
+        for (auto& job : batch) dones.push_back(std::move(job.done));
+        batch.clear();  // frees the envelope bytes the writes held
+        auto completions = [dones = std::move(dones), results = std::move(results)] {
+            for (std::size_t i = 0; i < dones.size(); ++i) dones[i](results[i]);
+        };
+        std::unique_lock lock(mutex_);
+        if (deliver_) {
+            deliver_(std::move(completions));  // under the lock, so set_deliver never races a delivery
+        } else {
+            lock.unlock();
+            completions();
         }
     }
     try {

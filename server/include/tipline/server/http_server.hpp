@@ -16,7 +16,7 @@ struct ServeOptions {
 };
 
 // Runs until SIGINT or SIGTERM, then stops accepting, lets in-flight requests finish for up to
-// drain_timeout_s, and returns. on_ready receives the bound port once the listener accepts.
+// drain_timeout_s, stops the queue, and returns. on_ready receives the bound port once the listener accepts.
 void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& queue,
            const std::function<void(unsigned short port)>& on_ready);
 

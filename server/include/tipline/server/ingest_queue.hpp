@@ -51,8 +51,12 @@ using WriteOp = std::function<WriteResult(Store& store, std::int64_t day)>;
 
 class IngestQueue {
 public:
-    // Runs on the writer thread once the write is durable (ec empty) or has failed; must not block.
+    // Runs once the write is durable (ec empty) or has failed; must not block. It runs on the writer
+    // thread, or wherever the Deliver function runs the batch's completions.
     using Done = std::function<void(const WriteResult&)>;
+    // Takes one function that runs all the completions of a committed batch, so that a server can
+    // hand a whole batch to its I/O threads at once instead of waking them once per write.
+    using Deliver = std::function<void(std::function<void()> completions)>;
 
     IngestQueue(std::filesystem::path database, IngestLimits limits);
     ~IngestQueue();  // finishes what was submitted, then stops
@@ -61,6 +65,9 @@ public:
 
     // adds_bytes: what the write adds to storage, checked against the quota before it runs.
     void submit(WriteOp op, std::uint64_t adds_bytes, Done done);
+    // An empty Deliver runs completions on the writer thread (the default).
+    void set_deliver(Deliver deliver);
+    // Writes everything submitted, runs its completions, and joins the threads; idempotent.
     void stop();
 
 private:
@@ -78,6 +85,7 @@ private:
     std::condition_variable wake_;        // the writer: jobs arrived, or stop
     std::condition_variable stop_wake_;   // the checkpointer: stop only, so submissions do not wake it
     std::deque<Job> jobs_;
+    Deliver deliver_;  // guarded by mutex_
     bool stopping_ = false;
     std::thread writer_;
     std::thread checkpointer_;
