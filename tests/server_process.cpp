@@ -60,17 +60,24 @@ ServerProcess::ServerProcess(const std::filesystem::path& data_dir) {
         ::_exit(127);
     }
     ::close(out[1]);
-    std::string line;
-    char c = 0;
-    pollfd p{out[0], POLLIN, 0};
-    while (::poll(&p, 1, 10000) > 0 && ::read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    auto read_line = [fd = out[0]] {
+        std::string line;
+        char c = 0;
+        pollfd p{fd, POLLIN, 0};
+        while (::poll(&p, 1, 10000) > 0 && ::read(fd, &c, 1) == 1 && c != '\n') line += c;
+        return line;
+    };
+    const std::string line = read_line();
+    const std::string responder_line = read_line();
     ::close(out[0]);
-    std::smatch m;
-    if (!std::regex_match(line, m, std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)"))) {
+    std::smatch m, r;
+    if (!std::regex_match(line, m, std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)")) ||
+        !std::regex_match(responder_line, r, std::regex("responder listening on 127\\.0\\.0\\.1:([0-9]+)"))) {
         kill_hard();
-        throw std::runtime_error("tiplined did not start: '" + line + "'");
+        throw std::runtime_error("tiplined did not start: '" + line + "' '" + responder_line + "'");
     }
     port_ = static_cast<unsigned short>(std::stoi(m[1]));
+    responder_port_ = static_cast<unsigned short>(std::stoi(r[1]));
 }
 
 ServerProcess::~ServerProcess() {

@@ -31,6 +31,7 @@ public:
     ServerProcess& operator=(const ServerProcess&) = delete;
 
     unsigned short port() const noexcept { return port_; }
+    unsigned short responder_port() const noexcept { return responder_port_; }
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
     pid_t pid() const noexcept { return pid_; }
 
@@ -42,6 +43,7 @@ public:
 private:
     pid_t pid_ = -1;
     unsigned short port_ = 0;
+    unsigned short responder_port_ = 0;
 };
 
 // A TCP connection to 127.0.0.1:port, or -1.

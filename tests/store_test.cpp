@@ -88,7 +88,8 @@ TEST_CASE("a database from a newer schema is refused", "[store]") {
     server::Store::open(tmp / "db", true);
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open((tmp / "db").c_str(), &db) == SQLITE_OK);
-    sqlite3_exec(db, "PRAGMA user_version=2", nullptr, nullptr, nullptr);
+    const std::string newer = "PRAGMA user_version=" + std::to_string(server::store_schema_version + 1);
+    sqlite3_exec(db, newer.c_str(), nullptr, nullptr, nullptr);
     sqlite3_close(db);
     CHECK_THROWS_AS(server::Store::open(tmp / "db", false), server::StoreError);
 }
@@ -126,4 +127,74 @@ TEST_CASE("purge deletes exactly the tips past the retention period", "[store]")
     std::sort(left.begin(), left.end());
     std::sort(kept.begin(), kept.end());
     CHECK(left == kept);
+}
+
+TEST_CASE("a version 1 database is migrated to version 2 and keeps its tips", "[store]") {
+    test::TempDir tmp;
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((tmp / "db").c_str(), &db) == SQLITE_OK);
+    // The version 1 schema as released, with one stored tip.
+    const char* v1 = R"sql(
+PRAGMA journal_mode=WAL;
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE tips (seq INTEGER PRIMARY KEY, id BLOB NOT NULL CHECK (length(id) = 16), day INTEGER NOT NULL,
+  size INTEGER NOT NULL CHECK (size > 0), complete INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1)),
+  received INTEGER NOT NULL DEFAULT 0, next_row INTEGER NOT NULL DEFAULT 0, data BLOB) STRICT;
+CREATE TABLE tip_rows (key INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT;
+CREATE TABLE uploads (key BLOB PRIMARY KEY CHECK (length(key) = 16),
+  tip INTEGER NOT NULL UNIQUE REFERENCES tips (seq) ON DELETE CASCADE) STRICT, WITHOUT ROWID;
+INSERT INTO tips (id, day, size, received, data) VALUES (x'000102030405060708090a0b0c0d0e0f', 20000, 3, 3, x'616263');
+PRAGMA user_version=1;
+)sql";
+    REQUIRE(sqlite3_exec(db, v1, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+
+    auto store = server::Store::open(tmp / "db", false);
+    const auto tips = store->list_tips();
+    REQUIRE(tips.size() == 1);
+    CHECK(tips[0].id.hex() == "000102030405060708090a0b0c0d0e0f");
+    CHECK(tips[0].kind == server::ItemKind::tip);
+    CHECK_FALSE(tips[0].mailbox);
+    CHECK_FALSE(tips[0].acknowledged);
+    crypto::VectorSink out;
+    REQUIRE(store->read_tip(tips[0].seq, out));
+    CHECK(std::string(out.bytes().begin(), out.bytes().end()) == "abc");
+}
+
+TEST_CASE("mailboxes hold a token hash, refuse a second opening, and go when empty", "[store]") {
+    test::TempDir tmp;
+    auto store = server::Store::open(tmp / "db", true);
+    server::MailboxKey key{};
+    key.fill(7);
+    server::TokenHash hash{};
+    hash.fill(9);
+    const std::vector<unsigned char> envelope(100, 1);
+    std::int64_t tip = 0, reply = 0;
+    store->in_transaction([&] {
+        REQUIRE(store->create_mailbox(key, hash, 20000));
+        CHECK_FALSE(store->create_mailbox(key, server::TokenHash{}, 20000));  // taken: the first hash stays
+        tip = store->insert_tip(server::TipId::random(), 20000, envelope, {server::ItemKind::tip, key});
+        reply = store->insert_tip(server::TipId::random(), 20001, envelope, {server::ItemKind::reply, key});
+        store->insert_tip(server::TipId::random(), 20001, envelope);  // no mailbox
+    });
+    CHECK(store->mailbox_token_hash(key) == hash);
+    server::MailboxKey other{};
+    CHECK_FALSE(store->mailbox_token_hash(other));
+    const auto replies = store->mailbox_items(key, server::ItemKind::reply);
+    REQUIRE(replies.size() == 1);
+    CHECK(replies[0].seq == reply);
+    CHECK(store->items_after(0, 100).size() == 3);
+    CHECK(store->items_after(tip, 100).size() == 2);
+    CHECK(store->items_after(0, 1).size() == 1);
+
+    store->in_transaction([&] { store->acknowledge(tip); });
+    CHECK(store->item(tip)->acknowledged);
+    CHECK_FALSE(store->item(reply)->acknowledged);
+    store->in_transaction([&] {
+        CHECK(store->delete_empty_mailboxes() == 0);  // still holds two items
+        store->delete_tip(tip);
+        store->delete_tip(reply);
+        CHECK(store->delete_empty_mailboxes() == 1);
+    });
+    CHECK_FALSE(store->mailbox_token_hash(key));
 }

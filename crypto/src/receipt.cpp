@@ -75,16 +75,29 @@ ReceiptKeys derive_receipt_keys(std::span<const unsigned char> digits, const Dep
     return keys;
 }
 
-MailboxTokenHash hash_mailbox_token(std::span<const unsigned char> token) {
+namespace {
+
+// LH(label, x) of FORMAT.md section 2.1.
+std::array<unsigned char, 32> labelled_hash(std::string_view label_text, std::span<const unsigned char> x) {
     ensure_sodium();
-    MailboxTokenHash out{};
+    std::array<unsigned char, 32> out{};
     crypto_generichash_state st;
     crypto_generichash_init(&st, nullptr, 0, out.size());
-    const auto label = as_bytes(labels::mailbox_token_hash_label);
+    const auto label = as_bytes(label_text);
     crypto_generichash_update(&st, label.data(), label.size());
-    crypto_generichash_update(&st, token.data(), token.size());
+    crypto_generichash_update(&st, x.data(), x.size());
     crypto_generichash_final(&st, out.data(), out.size());
     return out;
+}
+
+}  // namespace
+
+MailboxTokenHash hash_mailbox_token(std::span<const unsigned char> token) {
+    return labelled_hash(labels::mailbox_token_hash_label, token);
+}
+
+MailboxId mailbox_id(const BoxPublicKey& reply_public_key) {
+    return labelled_hash(labels::mailbox_id_label, reply_public_key);
 }
 
 }  // namespace tipline::crypto

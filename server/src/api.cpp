@@ -10,6 +10,7 @@
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/padding.hpp"
+#include "tipline/crypto/receipt.hpp"
 #include "tipline/server/write_ops.hpp"
 
 namespace tipline::server {
@@ -23,6 +24,13 @@ constexpr std::string_view uploads_path = "/api/v1/uploads";
 constexpr std::string_view finish_suffix = "/finish";
 constexpr std::string_view length_header = "Upload-Length";
 constexpr std::string_view offset_header = "Upload-Offset";
+constexpr std::string_view mailbox_path = "/api/v1/mailbox";
+constexpr std::string_view mailbox_messages_path = "/api/v1/mailbox/messages";
+constexpr std::string_view mailbox_header = "Tipline-Mailbox";
+constexpr std::string_view token_header = "Tipline-Mailbox-Token";
+constexpr std::string_view token_hash_header = "Tipline-Mailbox-Token-Hash";
+
+}  // namespace
 
 Response json_response(http::status status, const json::value& body, unsigned version, bool keep_alive) {
     Response res{status, version};
@@ -37,6 +45,22 @@ Response json_response(http::status status, const json::value& body, unsigned ve
     return res;
 }
 
+
+// Bytes (a bundle) as application/octet-stream.
+Response bytes_response(std::string body, unsigned version, bool keep_alive) {
+    Response res{http::status::ok, version};
+    res.set(http::field::content_type, "application/octet-stream");
+    res.set(http::field::cache_control, "no-store");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("Referrer-Policy", "no-referrer");
+    res.keep_alive(keep_alive);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+namespace {
+
 Response envelope_error(std::error_code ec, unsigned version) {
     using crypto::Error;
     if (ec == Error::unsupported_version) {
@@ -49,6 +73,8 @@ Response envelope_error(std::error_code ec, unsigned version) {
     return error_response(http::status::bad_request, "envelope_malformed", "the body is not a valid envelope", version);
 }
 
+}  // namespace
+
 // A canonical decimal: digits only, no sign, no leading zero, fits in 64 bits.
 std::optional<std::uint64_t> parse_decimal(std::string_view text) {
     if (text.empty() || text.size() > 20 || (text.size() > 1 && text[0] == '0')) return std::nullopt;
@@ -58,15 +84,21 @@ std::optional<std::uint64_t> parse_decimal(std::string_view text) {
     return v;
 }
 
+namespace {
+
 std::optional<std::uint64_t> header_number(const RequestHeader& h, std::string_view name) {
     const auto it = h.find(name);
     if (it == h.end()) return std::nullopt;
     return parse_decimal(std::string_view(it->value().data(), it->value().size()));
 }
 
+}  // namespace
+
 json::object error_body(std::string_view code, std::string_view message) {
     return json::object{{"error", json::object{{"code", code}, {"message", message}}}};
 }
+
+namespace {
 
 // A 409 that tells the client where the stored bytes end, so it can go on from there.
 Response conflict_at(std::string_view code, std::string_view message, std::uint64_t offset, unsigned v) {
@@ -93,7 +125,7 @@ Response upload_failure(const WriteResult& r, unsigned v) {
 }
 
 struct Route {
-    enum Kind { keys, tips, uploads, upload, upload_finish, none } kind = none;
+    enum Kind { keys, tips, uploads, upload, upload_finish, mailbox, mailbox_messages, none } kind = none;
     std::optional<TipId> key;
 };
 
@@ -101,6 +133,8 @@ Route route(std::string_view target) {
     if (target == keys_path) return {Route::keys, {}};
     if (target == tips_path) return {Route::tips, {}};
     if (target == uploads_path) return {Route::uploads, {}};
+    if (target == mailbox_path) return {Route::mailbox, {}};
+    if (target == mailbox_messages_path) return {Route::mailbox_messages, {}};
     if (target.starts_with(uploads_path) && target.size() > uploads_path.size() && target[uploads_path.size()] == '/') {
         std::string_view rest = target.substr(uploads_path.size() + 1);
         Route::Kind kind = Route::upload;
@@ -113,11 +147,15 @@ Route route(std::string_view target) {
     return {Route::none, {}};
 }
 
+}  // namespace
+
 Response method_not_allowed(std::string_view allowed, unsigned v) {
     Response res = error_response(http::status::method_not_allowed, "method_not_allowed", "this method is not allowed here", v);
     res.set(http::field::allow, allowed);
     return res;
 }
+
+namespace {
 
 Action keys(const Request& req, const ServerInfo& info) {
     const unsigned v = req.version();
@@ -137,11 +175,10 @@ Action keys(const Request& req, const ServerInfo& info) {
     return res;
 }
 
-Action submit(Request&& req, const ServerInfo& info) {
-    const unsigned v = req.version();
-    const bool keep = req.keep_alive();
-    if (req.method() != http::verb::post) return method_not_allowed("POST", v);
-    std::vector<unsigned char>& body = req.body();
+}  // namespace
+
+// A whole envelope in a body: its header is sound and the body is exactly as long as it says.
+std::optional<Response> check_envelope_body(const std::vector<unsigned char>& body, const ServerInfo& info, unsigned v) {
     crypto::MemorySource source(body);
     crypto::EnvelopeHeader header;
     if (auto ec = crypto::read_envelope_header(source, header)) return envelope_error(ec, v);
@@ -154,9 +191,107 @@ Action submit(Request&& req, const ServerInfo& info) {
         return error_response(http::status::bad_request, "envelope_trailing_data",
                               "the body continues past the end of the envelope", v);
     }
-    const std::uint64_t size = body.size();
-    return PendingWrite{store_envelope_op(std::move(body)), size,
-                        [v, keep](const WriteResult& r) { return stored_response(r.ec, r.id, v, keep); }};
+    return std::nullopt;
+}
+
+Hex32Header hex32_header(const RequestHeader& h, std::string_view name) {
+    Hex32Header out;
+    const auto it = h.find(name);
+    if (it == h.end()) return out;
+    out.present = true;
+    const std::string_view text(it->value().data(), it->value().size());
+    if (text.size() != 2 * out.value.size()) return out;
+    out.valid = decode_hex(text, out.value);
+    return out;
+}
+
+namespace {
+
+Response bad_mailbox_header(unsigned v) {
+    return error_response(http::status::bad_request, "bad_mailbox_header",
+                          "mailbox names, tokens and token hashes are 64 lowercase hex digits", v);
+}
+
+// The mailbox a new tip or upload opens, from its two headers; both or neither.
+std::variant<std::optional<NewMailbox>, Response> new_mailbox(const RequestHeader& h) {
+    const Hex32Header key = hex32_header(h, mailbox_header);
+    const Hex32Header hash = hex32_header(h, token_hash_header);
+    if (!key.present && !hash.present) return std::optional<NewMailbox>();
+    if (!key.valid || !hash.valid) return bad_mailbox_header(h.version());
+    return std::optional<NewMailbox>(NewMailbox{key.value, hash.value});
+}
+
+Response mailbox_failure(const WriteResult& r, const ServerInfo& info, unsigned v) {
+    if (r.ec == IngestError::mailbox_taken) {
+        return error_response(http::status::conflict, "mailbox_taken", "a mailbox with this name exists already", v);
+    }
+    if (r.ec == IngestError::mailbox_denied) {
+        info.mailbox_throttle->failed();
+        return error_response(http::status::not_found, "mailbox_denied", "no mailbox with this name and token", v);
+    }
+    if (r.ec == IngestError::too_large) {
+        return error_response(http::status::payload_too_large, "response_too_large",
+                              "more than one response may carry", v);
+    }
+    return stored_response(r.ec, {}, v, false);
+}
+
+Action submit(Request&& req, const ServerInfo& info) {
+    const unsigned v = req.version();
+    const bool keep = req.keep_alive();
+    if (req.method() != http::verb::post) return method_not_allowed("POST", v);
+    if (auto problem = check_envelope_body(req.body(), info, v)) return std::move(*problem);
+    auto mailbox = new_mailbox(req.base());
+    if (auto* res = std::get_if<Response>(&mailbox)) return std::move(*res);
+    const std::uint64_t size = req.body().size();
+    return PendingWrite{store_envelope_op(std::move(req.body()), std::get<0>(mailbox)), size,
+                        [v, keep, &info](const WriteResult& r) {
+                            if (r.ec) return mailbox_failure(r, info, v);
+                            return stored_response(r.ec, r.id, v, keep);
+                        }};
+}
+
+// The mailbox's name and the hash of the presented token, or the answer that refuses the request.
+std::variant<std::pair<MailboxKey, TokenHash>, Response> mailbox_access(const RequestHeader& h, const ServerInfo& info) {
+    const unsigned v = h.version();
+    if (!info.mailbox_throttle->allow()) {
+        Response res = error_response(http::status::too_many_requests, "mailbox_throttled",
+                                      "too many failed mailbox requests; try again later", v);
+        res.set(http::field::retry_after, std::to_string(info.mailbox_throttle->retry_after_seconds()));
+        return res;
+    }
+    const Hex32Header key = hex32_header(h, mailbox_header);
+    const Hex32Header token = hex32_header(h, token_header);
+    if (!key.valid || !token.valid) return bad_mailbox_header(v);
+    return std::pair{key.value, crypto::hash_mailbox_token(token.value)};
+}
+
+Action mailbox(const Request& req, const ServerInfo& info) {
+    const unsigned v = req.version();
+    const bool keep = req.keep_alive();
+    if (req.method() != http::verb::get) return method_not_allowed("GET", v);
+    auto access = mailbox_access(req.base(), info);
+    if (auto* res = std::get_if<Response>(&access)) return std::move(*res);
+    const auto [key, hash] = std::get<0>(access);
+    return PendingWrite{read_replies_op(key, hash, info.limits.response_bytes), 0, [v, keep, &info](const WriteResult& r) {
+                            if (r.ec) return mailbox_failure(r, info, v);
+                            return bytes_response(r.body, v, keep);
+                        }};
+}
+
+Action mailbox_message(Request&& req, const ServerInfo& info) {
+    const unsigned v = req.version();
+    const bool keep = req.keep_alive();
+    if (req.method() != http::verb::post) return method_not_allowed("POST", v);
+    auto access = mailbox_access(req.base(), info);
+    if (auto* res = std::get_if<Response>(&access)) return std::move(*res);
+    if (auto problem = check_envelope_body(req.body(), info, v)) return std::move(*problem);
+    const auto [key, hash] = std::get<0>(access);
+    const std::uint64_t size = req.body().size();
+    return PendingWrite{store_follow_up_op(std::move(req.body()), key, hash), size, [v, keep, &info](const WriteResult& r) {
+                            if (r.ec) return mailbox_failure(r, info, v);
+                            return stored_response(r.ec, r.id, v, keep);
+                        }};
 }
 
 Action begin_upload(const Request& req, const ServerInfo& info) {
@@ -173,8 +308,11 @@ Action begin_upload(const Request& req, const ServerInfo& info) {
         return error_response(http::status::payload_too_large, "envelope_too_large",
                               "the envelope is larger than this server stores", v);
     }
+    auto mailbox = new_mailbox(req.base());
+    if (auto* res = std::get_if<Response>(&mailbox)) return std::move(*res);
     const std::uint64_t chunk = info.limits.upload_chunk_bytes;
-    return PendingWrite{begin_upload_op(*length), 0, [v, keep, chunk](const WriteResult& r) {
+    return PendingWrite{begin_upload_op(*length, std::get<0>(mailbox)), 0, [v, keep, chunk, &info](const WriteResult& r) {
+                            if (r.ec == IngestError::mailbox_taken) return mailbox_failure(r, info, v);
                             if (r.ec) return upload_failure(r, v);
                             return json_response(http::status::created,
                                                  json::object{{"upload", r.id.hex()}, {"offset", 0}, {"chunk_bytes", chunk}},
@@ -233,10 +371,15 @@ std::uint64_t body_limit_for(const RequestHeader& h, const ServerInfo& info) {
     const Route r = route(std::string_view(h.target().data(), h.target().size()));
     if (r.kind == Route::tips && h.method() == http::verb::post) return info.limits.inline_bytes;
     if (r.kind == Route::upload && h.method() == http::verb::put) return info.limits.upload_chunk_bytes;
+    if (r.kind == Route::mailbox_messages && h.method() == http::verb::post) return info.limits.inline_bytes;
     return 0;
 }
 
 std::optional<Response> screen_header(const RequestHeader& h, const ServerInfo& info) {
+    return screen_header_with_limit(h, body_limit_for(h, info));
+}
+
+std::optional<Response> screen_header_with_limit(const RequestHeader& h, std::uint64_t limit) {
     const unsigned v = h.version();
     if (h.method() == http::verb::unknown) {
         return error_response(http::status::not_implemented, "method_not_implemented", "this method is not supported", v);
@@ -251,7 +394,6 @@ std::optional<Response> screen_header(const RequestHeader& h, const ServerInfo& 
         return error_response(http::status::not_implemented, "transfer_encoding_not_supported",
                               "only chunked transfer coding is supported", v);
     }
-    const std::uint64_t limit = body_limit_for(h, info);
     const auto length = h.find(http::field::content_length);
     if (limit > 0 && length == h.end() && !has_te) {
         return error_response(http::status::length_required, "length_required", "send a Content-Length", v);
@@ -275,6 +417,8 @@ Action handle_request(Request&& req, const ServerInfo& info) {
         case Route::uploads: return begin_upload(req, info);
         case Route::upload: return upload(std::move(req), *r.key);
         case Route::upload_finish: return finish_upload(req, *r.key);
+        case Route::mailbox: return mailbox(req, info);
+        case Route::mailbox_messages: return mailbox_message(std::move(req), info);
         case Route::none: break;
     }
     return error_response(http::status::not_found, "not_found", "no such endpoint", req.version());

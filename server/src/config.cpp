@@ -13,6 +13,7 @@ namespace {
 
 void bind_options(CLI::App& app, Config& c) {
     app.add_option("--listen", c.listen);
+    app.add_option("--responder_listen", c.responder_listen);
     app.add_option("--responder", c.responders);
     app.add_option("--threads", c.threads)->check(CLI::Range(1u, 64u));
     app.add_option("--retention_days", c.retention_days);
@@ -28,6 +29,10 @@ void bind_options(CLI::App& app, Config& c) {
     app.add_option("--quota_bytes", c.limits.quota_bytes);
     app.add_option("--upload_chunk_bytes", c.limits.upload_chunk_bytes)->check(CLI::Range(4096ul, 64ul << 20));
     app.add_option("--upload_expiry_days", c.limits.upload_expiry_days)->check(CLI::Range(1u, 365u));
+    app.add_option("--response_bytes", c.limits.response_bytes)->check(CLI::Range(1ul << 20, 1ul << 32));
+    app.add_option("--mailbox_failure_burst", c.limits.mailbox_failure_burst)->check(CLI::Range(1u, 100000u));
+    app.add_option("--mailbox_failures_per_minute", c.limits.mailbox_failures_per_minute)->check(CLI::Range(1u, 100000u));
+    app.add_option("--request_window_s", c.limits.request_window_s)->check(CLI::Range(10u, 3600u));
 }
 
 }  // namespace
@@ -57,6 +62,8 @@ std::string default_config_text(const std::vector<std::string>& responders) {
     std::ostringstream out;
     out << "# tiplined configuration. Command-line options override listen addresses only.\n"
         << "listen = \"" << d.listen << "\"\n"
+        << "# The signed responder API; publish it only through a client-authorized onion service.\n"
+        << "responder_listen = \"" << d.responder_listen << "\"\n"
         << "# Public keys of the responders every tip is sealed to (tipline-pk1-...).\n"
         << "responder = [";
     for (std::size_t i = 0; i < responders.size(); ++i) out << (i ? ", " : "") << '"' << responders[i] << '"';
@@ -78,7 +85,15 @@ std::string default_config_text(const std::vector<std::string>& responders) {
         << "# Large tips arrive as resumable uploads in chunks of at most this many bytes.\n"
         << "upload_chunk_bytes = " << d.limits.upload_chunk_bytes << "\n"
         << "# Unfinished uploads are deleted after this many days.\n"
-        << "upload_expiry_days = " << d.limits.upload_expiry_days << "\n";
+        << "upload_expiry_days = " << d.limits.upload_expiry_days << "\n"
+        << "# Largest bundle one response carries: replies to a witness, or a responder's download.\n"
+        << "response_bytes = " << d.limits.response_bytes << "\n"
+        << "# Failed mailbox requests (wrong token or name): this many at once, then this many a minute, for\n"
+        << "# everyone together; past that every mailbox request gets 429 until the budget refills.\n"
+        << "mailbox_failure_burst = " << d.limits.mailbox_failure_burst << "\n"
+        << "mailbox_failures_per_minute = " << d.limits.mailbox_failures_per_minute << "\n"
+        << "# Signed responder requests must carry a time within this many seconds of the server's clock.\n"
+        << "request_window_s = " << d.limits.request_window_s << "\n";
     return out.str();
 }
 

@@ -85,6 +85,8 @@ ServerInfo load_server_info(const fs::path& dir, const Config& config) {
         throw std::runtime_error("the database has no deployment salt; was it made by 'tiplined init'?");
     }
     info.limits = config.limits;
+    info.mailbox_throttle =
+        std::make_shared<MailboxThrottle>(config.limits.mailbox_failure_burst, config.limits.mailbox_failures_per_minute);
     return info;
 }
 
@@ -108,16 +110,8 @@ ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete
     auto store = Store::open(database_path(dir), false);
     std::vector<StoredTip> tips = store->list_tips();
     std::erase_if(tips, [since_day](const StoredTip& t) { return t.day < since_day; });
-    std::vector<crypto::BundleEntry> entries;
     ExportResult result;
-    for (const StoredTip& t : tips) {
-        crypto::BundleEntry e;
-        e.id = t.id.bytes;
-        e.day = static_cast<std::uint32_t>(t.day);
-        e.size = t.size;
-        entries.push_back(e);
-        result.bytes += t.size;
-    }
+    for (const StoredTip& t : tips) result.bytes += t.size;
     result.tips = tips.size();
 
     const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -127,10 +121,7 @@ ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete
     }
     try {
         crypto::FdSink sink(fd, "'" + out.string() + "'");
-        crypto::write_bundle_manifest(sink, entries);
-        for (const StoredTip& t : tips) {
-            if (!store->read_tip(t.seq, sink)) throw std::runtime_error("a tip vanished during export");
-        }
+        store->write_bundle(tips, sink);
         if (::fsync(fd) != 0) throw errno_error("cannot flush '" + out.string() + "'");
         ::close(fd);
     } catch (...) {
@@ -143,6 +134,7 @@ ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete
     if (delete_exported && !tips.empty()) {
         store->in_transaction([&] {
             for (const StoredTip& t : tips) store->delete_tip(t.seq);
+            store->delete_empty_mailboxes();
         });
         store->checkpoint(true);
     }
@@ -162,6 +154,7 @@ PurgeResult purge(const fs::path& dir, unsigned retention_days, unsigned upload_
         const auto expired = store->tips_before(current_day() - static_cast<std::int64_t>(retention_days));
         store->in_transaction([&] {
             for (const StoredTip& t : expired) store->delete_tip(t.seq);
+            store->delete_empty_mailboxes();
         });
         result.tips = expired.size();
     }

@@ -1,6 +1,8 @@
 // Boost.Asio/Beast listener and sessions as C++20 coroutines on one io_context run by N threads.
 #include "tipline/server/http_server.hpp"
 
+#include "tipline/server/responder_api.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -175,7 +177,14 @@ awaitable<void> send(tcp::socket& socket, Deadline& deadline, Response& res, con
     deadline.disarm();
 }
 
-awaitable<void> run_session(tcp::socket stream, Shared& shared) {
+// What one listener serves: the source API or the responder API.
+struct Api {
+    std::function<std::optional<Response>(const RequestHeader&)> screen;
+    std::function<std::uint64_t(const RequestHeader&)> body_limit;
+    std::function<Action(Request&&)> handle;
+};
+
+awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) {
     const Limits& limits = shared.info.limits;
     Deadline deadline(co_await asio::this_coro::executor, stream);
     const std::uint64_t session = shared.next_session++;
@@ -211,13 +220,13 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared) {
             co_await send(stream, deadline, res, limits);
             break;
         }
-        if (auto rejection = screen_header(head.get(), shared.info)) {
+        if (auto rejection = api.screen(head.get())) {
             co_await send(stream, deadline, *rejection, limits);
             break;
         }
 
         http::request_parser<http::vector_body<unsigned char>> parser(std::move(head));
-        const std::uint64_t body_limit = body_limit_for(parser.get().base(), shared.info);
+        const std::uint64_t body_limit = api.body_limit(parser.get().base());
         parser.body_limit(body_limit);
         const auto content_length = parser.content_length().value_or(body_limit);
         deadline.arm(std::chrono::seconds(limits.header_timeout_s + content_length / limits.body_min_rate));
@@ -239,7 +248,7 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared) {
             break;
         }
 
-        Action action = handle_request(parser.release(), shared.info);
+        Action action = api.handle(parser.release());
         Response res;
         if (auto* write = std::get_if<PendingWrite>(&action)) {
             const WriteResult result =
@@ -256,7 +265,7 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared) {
     stream.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-awaitable<void> accept_loop(tcp::acceptor& acceptor, Shared& shared) {
+awaitable<void> accept_loop(tcp::acceptor& acceptor, Shared& shared, const Api& api) {
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -270,27 +279,55 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, Shared& shared) {
         ++shared.connections;
         asio::co_spawn(
             asio::make_strand(acceptor.get_executor()),
-            [&shared, s = std::move(socket)]() mutable -> awaitable<void> { co_await run_session(std::move(s), shared); },
+            [&shared, &api, s = std::move(socket)]() mutable -> awaitable<void> {
+                co_await run_session(std::move(s), shared, api);
+            },
             [&shared](std::exception_ptr) { --shared.connections; });
     }
 }
 
 }  // namespace
 
-void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& queue,
-           const std::function<void(unsigned short port)>& on_ready) {
-    asio::io_context io(static_cast<int>(options.threads));
-    Shared shared{info, queue, {}, {}, {}, {}};
+namespace {
 
-    tcp::acceptor acceptor(io);
-    const tcp::endpoint endpoint(asio::ip::make_address(options.source.address), options.source.port);
+void open_listener(tcp::acceptor& acceptor, const Endpoint& where) {
+    const tcp::endpoint endpoint(asio::ip::make_address(where.address), where.port);
     acceptor.open(endpoint.protocol());
     acceptor.set_option(asio::socket_base::reuse_address(true));
     acceptor.bind(endpoint);
     acceptor.listen(asio::socket_base::max_listen_connections);
-    on_ready(acceptor.local_endpoint().port());
+}
 
-    asio::co_spawn(io, accept_loop(acceptor, shared), asio::detached);
+}  // namespace
+
+void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& queue,
+           const std::function<void(const ReadyPorts&)>& on_ready) {
+    asio::io_context io(static_cast<int>(options.threads));
+    Shared shared{info, queue, {}, {}, {}, {}};
+    ReplayGuard replay;
+    ResponderContext responder_context{info, replay};
+
+    const Api source_api{[&info](const RequestHeader& h) { return screen_header(h, info); },
+                         [&info](const RequestHeader& h) { return body_limit_for(h, info); },
+                         [&info](Request&& r) { return handle_request(std::move(r), info); }};
+    const Api responder_api{[&info](const RequestHeader& h) { return screen_responder_header(h, info); },
+                            [&info](const RequestHeader& h) { return responder_body_limit(h, info); },
+                            [&responder_context](Request&& r) {
+                                return handle_responder_request(std::move(r), responder_context);
+                            }};
+
+    tcp::acceptor acceptor(io);
+    tcp::acceptor responder_acceptor(io);
+    open_listener(acceptor, options.source);
+    ReadyPorts ports{acceptor.local_endpoint().port(), 0};
+    if (options.responder) {
+        open_listener(responder_acceptor, *options.responder);
+        ports.responder = responder_acceptor.local_endpoint().port();
+    }
+    on_ready(ports);
+
+    asio::co_spawn(io, accept_loop(acceptor, shared, source_api), asio::detached);
+    if (options.responder) asio::co_spawn(io, accept_loop(responder_acceptor, shared, responder_api), asio::detached);
 
     // SIGINT/SIGTERM: stop accepting, let sessions finish, and stop once none is left or the deadline passes.
     struct Drain {
@@ -323,6 +360,7 @@ void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& que
         shared.idle.drain();
         beast::error_code ignored;
         acceptor.close(ignored);
+        responder_acceptor.close(ignored);
         drain.start(std::chrono::seconds(info.limits.drain_timeout_s));
     });
 

@@ -20,6 +20,9 @@ public:
             case IngestError::wrong_offset: return "the chunk does not start at the stored offset";
             case IngestError::overflow: return "more bytes than the upload declared";
             case IngestError::incomplete: return "the upload is not complete";
+            case IngestError::mailbox_taken: return "the mailbox already exists";
+            case IngestError::mailbox_denied: return "no mailbox with this name and token";
+            case IngestError::too_large: return "more than one response may carry";
         }
         return "unknown error";
     }

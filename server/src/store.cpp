@@ -8,6 +8,8 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "tipline/crypto/bundle.hpp"
+
 namespace tipline::server {
 namespace {
 
@@ -94,6 +96,20 @@ CREATE TABLE uploads (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// Version 2: mailboxes, and what each stored envelope is. A mailbox is named by a hash of the
+// witness's reply key and holds only the hash of the witness's token; its day is when it was opened.
+constexpr const char* schema_v2 = R"sql(
+CREATE TABLE mailboxes (
+  key BLOB PRIMARY KEY CHECK (length(key) = 32),
+  token_hash BLOB NOT NULL CHECK (length(token_hash) = 32),
+  day INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+ALTER TABLE tips ADD COLUMN kind INTEGER NOT NULL DEFAULT 1 CHECK (kind IN (1, 2, 3));
+ALTER TABLE tips ADD COLUMN mailbox BLOB REFERENCES mailboxes (key);
+ALTER TABLE tips ADD COLUMN acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged IN (0, 1));
+CREATE INDEX tips_by_mailbox ON tips (mailbox, seq) WHERE mailbox IS NOT NULL;
+)sql";
+
 // Passes bytes on and counts them.
 class CountingSink final : public crypto::ByteSink {
 public:
@@ -107,6 +123,18 @@ public:
 private:
     crypto::ByteSink& out_;
 };
+
+// A row of "SELECT seq, id, day, size, kind, mailbox, acknowledged".
+StoredTip read_item(Statement& st) {
+    StoredTip t{st.int64(0), st.id(1), st.int64(2), static_cast<std::uint64_t>(st.int64(3)),
+                static_cast<ItemKind>(st.int64(4)), std::nullopt, st.int64(6) != 0};
+    const auto mailbox = st.blob(5);
+    if (mailbox.size() == MailboxKey{}.size()) {
+        t.mailbox.emplace();
+        std::memcpy(t.mailbox->data(), mailbox.data(), mailbox.size());
+    }
+    return t;
+}
 
 // tip_rows.key packs the tip's seq and the row's number, so a tip's rows are one contiguous range.
 constexpr int row_bits = 24;
@@ -197,10 +225,16 @@ void Store::migrate() {
     if (current > store_schema_version) {
         throw StoreError("the database was made by a newer tiplined (schema " + std::to_string(current) + ")", 0);
     }
-    if (current == 0) {
+    if (current < 1) {
         in_transaction([this] {
             exec(schema_v1);
             exec("PRAGMA user_version=1");
+        });
+    }
+    if (current < 2) {
+        in_transaction([this] {
+            exec(schema_v2);
+            exec("PRAGMA user_version=2");
         });
     }
 }
@@ -215,12 +249,16 @@ void Store::rollback_to_savepoint() noexcept {
     sqlite3_exec(db_, "RELEASE write", nullptr, nullptr, nullptr);
 }
 
-std::int64_t Store::insert_tip(const TipId& id, std::int64_t day, std::span<const unsigned char> envelope) {
+std::int64_t Store::insert_tip(const TipId& id, std::int64_t day, std::span<const unsigned char> envelope,
+                              const Placement& placement) {
     const bool inline_data = envelope.size() <= store_row_size;
     {
-        Statement tip = statements_->get(db_, "INSERT INTO tips (id, day, size, received, data) VALUES (?1, ?2, ?3, ?3, ?4)");
+        Statement tip = statements_->get(db_,
+            "INSERT INTO tips (id, day, size, received, data, kind, mailbox) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)");
         tip.bind(1, id.bytes).bind(2, day).bind(3, static_cast<std::int64_t>(envelope.size()));
         if (inline_data) tip.bind(4, envelope);
+        tip.bind(5, static_cast<std::int64_t>(placement.kind));
+        if (placement.mailbox) tip.bind(6, *placement.mailbox);
         tip.run();
     }
     const std::int64_t seq = sqlite3_last_insert_rowid(db_);
@@ -251,16 +289,18 @@ void Store::delete_tip(std::int64_t seq) {
 
 std::vector<StoredTip> Store::list_tips() {
     std::vector<StoredTip> out;
-    Statement st = statements_->get(db_, "SELECT seq, id, day, size FROM tips WHERE complete = 1 ORDER BY day, id");
-    while (st.step()) out.push_back({st.int64(0), st.id(1), st.int64(2), static_cast<std::uint64_t>(st.int64(3))});
+    Statement st = statements_->get(db_,
+        "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM tips WHERE complete = 1 ORDER BY day, id");
+    while (st.step()) out.push_back(read_item(st));
     return out;
 }
 
 std::vector<StoredTip> Store::tips_before(std::int64_t day) {
     std::vector<StoredTip> out;
-    Statement st = statements_->get(db_, "SELECT seq, id, day, size FROM tips WHERE complete = 1 AND day < ?1 ORDER BY day, id");
+    Statement st = statements_->get(db_,
+        "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM tips WHERE complete = 1 AND day < ?1 ORDER BY day, id");
     st.bind(1, day);
-    while (st.step()) out.push_back({st.int64(0), st.id(1), st.int64(2), static_cast<std::uint64_t>(st.int64(3))});
+    while (st.step()) out.push_back(read_item(st));
     return out;
 }
 
@@ -276,6 +316,22 @@ bool Store::read_tip(std::int64_t seq, crypto::ByteSink& out) {
     read_prefix(seq, size, counted);
     if (counted.total != size) throw StoreError("database: a tip has the wrong size", 0);
     return true;
+}
+
+void Store::write_bundle(std::span<const StoredTip> items, crypto::ByteSink& out) {
+    std::vector<crypto::BundleEntry> entries;
+    entries.reserve(items.size());
+    for (const StoredTip& t : items) {
+        crypto::BundleEntry e;
+        e.id = t.id.bytes;
+        e.day = static_cast<std::uint32_t>(t.day);
+        e.size = t.size;
+        entries.push_back(e);
+    }
+    crypto::write_bundle_manifest(out, entries);
+    for (const StoredTip& t : items) {
+        if (!read_tip(t.seq, out)) throw StoreError("database: a tip vanished while it was being read", 0);
+    }
 }
 
 StoreStats Store::stats() {
@@ -299,10 +355,15 @@ std::uint64_t Store::stored_bytes() {
     return s.bytes + s.upload_bytes;
 }
 
-void Store::begin_upload(const TipId& key, const TipId& tip, std::int64_t day, std::uint64_t length) {
+void Store::begin_upload(const TipId& key, const TipId& tip, std::int64_t day, std::uint64_t length,
+                         const Placement& placement) {
     {
-        Statement st = statements_->get(db_, "INSERT INTO tips (id, day, size, complete) VALUES (?1, ?2, ?3, 0)");
-        st.bind(1, tip.bytes).bind(2, day).bind(3, static_cast<std::int64_t>(length)).run();
+        Statement st = statements_->get(db_,
+            "INSERT INTO tips (id, day, size, complete, kind, mailbox) VALUES (?1, ?2, ?3, 0, ?4, ?5)");
+        st.bind(1, tip.bytes).bind(2, day).bind(3, static_cast<std::int64_t>(length));
+        st.bind(4, static_cast<std::int64_t>(placement.kind));
+        if (placement.mailbox) st.bind(5, *placement.mailbox);
+        st.run();
     }
     Statement up = statements_->get(db_, "INSERT INTO uploads (key, tip) VALUES (?1, ?2)");
     up.bind(1, key.bytes).bind(2, sqlite3_last_insert_rowid(db_)).run();
@@ -368,6 +429,63 @@ std::size_t Store::delete_uploads_before(std::int64_t day) {
     }
     for (const std::int64_t seq : stale) delete_tip(seq);
     return stale.size();
+}
+
+bool Store::create_mailbox(const MailboxKey& key, const TokenHash& token_hash, std::int64_t day) {
+    Statement st = statements_->get(db_, "INSERT INTO mailboxes (key, token_hash, day) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
+    st.bind(1, key).bind(2, token_hash).bind(3, day).run();
+    return sqlite3_changes(db_) == 1;
+}
+
+std::optional<TokenHash> Store::mailbox_token_hash(const MailboxKey& key) {
+    Statement st = statements_->get(db_, "SELECT token_hash FROM mailboxes WHERE key = ?1");
+    st.bind(1, key);
+    if (!st.step()) return std::nullopt;
+    const auto b = st.blob(0);
+    TokenHash out{};
+    if (b.size() != out.size()) throw StoreError("database: a mailbox has a damaged token hash", 0);
+    std::memcpy(out.data(), b.data(), out.size());
+    return out;
+}
+
+std::vector<StoredTip> Store::mailbox_items(const MailboxKey& key, ItemKind kind) {
+    std::vector<StoredTip> out;
+    Statement st = statements_->get(db_,
+        "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM tips "
+        "WHERE mailbox = ?1 AND kind = ?2 AND complete = 1 ORDER BY seq");
+    st.bind(1, key).bind(2, static_cast<std::int64_t>(kind));
+    while (st.step()) out.push_back(read_item(st));
+    return out;
+}
+
+std::size_t Store::delete_empty_mailboxes() {
+    Statement st = statements_->get(db_,
+        "DELETE FROM mailboxes WHERE NOT EXISTS (SELECT 1 FROM tips WHERE tips.mailbox = mailboxes.key)");
+    st.run();
+    return static_cast<std::size_t>(sqlite3_changes(db_));
+}
+
+std::vector<StoredTip> Store::items_after(std::int64_t cursor, std::size_t limit) {
+    std::vector<StoredTip> out;
+    Statement st = statements_->get(db_,
+        "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM tips "
+        "WHERE seq > ?1 AND complete = 1 ORDER BY seq LIMIT ?2");
+    st.bind(1, cursor).bind(2, static_cast<std::int64_t>(limit));
+    while (st.step()) out.push_back(read_item(st));
+    return out;
+}
+
+std::optional<StoredTip> Store::item(std::int64_t seq) {
+    Statement st = statements_->get(db_,
+        "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM tips WHERE seq = ?1 AND complete = 1");
+    st.bind(1, seq);
+    if (!st.step()) return std::nullopt;
+    return read_item(st);
+}
+
+void Store::acknowledge(std::int64_t seq) {
+    Statement st = statements_->get(db_, "UPDATE tips SET acknowledged = 1 WHERE seq = ?1");
+    st.bind(1, seq).run();
 }
 
 std::string Store::meta(std::string_view key) {

@@ -14,24 +14,29 @@ TipId TipId::random() {
     return id;
 }
 
-std::optional<TipId> TipId::from_hex(std::string_view hex) {
-    if (hex.size() != 32) return std::nullopt;
+bool decode_hex(std::string_view hex, std::span<unsigned char> out) {
+    if (hex.size() != 2 * out.size()) return false;
     for (char c : hex) {
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;  // canonical: lowercase only
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;  // canonical: lowercase only
     }
-    TipId id;
     std::size_t len = 0;
-    if (sodium_hex2bin(id.bytes.data(), id.bytes.size(), hex.data(), hex.size(), nullptr, &len, nullptr) != 0 ||
-        len != id.bytes.size()) {
-        return std::nullopt;
-    }
+    return sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, &len, nullptr) == 0 &&
+           len == out.size();
+}
+
+std::string encode_hex(std::span<const unsigned char> bytes) {
+    std::string out(2 * bytes.size() + 1, '\0');
+    sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
+    out.pop_back();
+    return out;
+}
+
+std::optional<TipId> TipId::from_hex(std::string_view hex) {
+    TipId id;
+    if (!decode_hex(hex, id.bytes)) return std::nullopt;
     return id;
 }
 
-std::string TipId::hex() const {
-    char out[33];
-    sodium_bin2hex(out, sizeof out, bytes.data(), bytes.size());
-    return out;
-}
+std::string TipId::hex() const { return encode_hex(bytes); }
 
 }  // namespace tipline::server

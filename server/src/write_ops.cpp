@@ -1,6 +1,8 @@
 // Write operations over Store, run on the writer thread.
 #include "tipline/server/write_ops.hpp"
 
+#include <sodium.h>
+
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/server/store.hpp"
@@ -10,26 +12,128 @@ namespace {
 
 WriteResult fail(IngestError e, std::uint64_t value = 0) { return WriteResult{e, {}, value, {}}; }
 
+// Appends to a string, for bodies built in memory.
+class StringSink final : public crypto::ByteSink {
+public:
+    explicit StringSink(std::string& out) : out_(out) {}
+    void write(std::span<const unsigned char> bytes) override {
+        out_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    }
+
+private:
+    std::string& out_;
+};
+
 // The most an envelope header can take: the fixed part, sixteen stanzas and the MAC.
 constexpr std::uint64_t max_envelope_header =
     crypto::envelope_fixed_header_size + crypto::envelope_max_recipients * crypto::envelope_stanza_size +
     crypto::envelope_mac_size;
 
+// The stored token hash against the presented one, in constant time; false when there is no mailbox.
+bool token_matches(Store& store, const MailboxKey& key, const TokenHash& presented) {
+    const auto stored = store.mailbox_token_hash(key);
+    return stored && sodium_memcmp(stored->data(), presented.data(), presented.size()) == 0;
+}
+
+// A bundle of items in memory, or too_large when their envelopes pass max_bytes.
+WriteResult bundle_of(Store& store, std::span<const StoredTip> items, std::uint64_t max_bytes) {
+    std::uint64_t total = 0;
+    for (const auto& t : items) total += t.size;
+    if (total > max_bytes) return fail(IngestError::too_large, total);
+    WriteResult r;
+    StringSink sink(r.body);
+    store.write_bundle(items, sink);
+    r.value = items.size();
+    return r;
+}
+
 }  // namespace
 
-WriteOp store_envelope_op(std::vector<unsigned char> envelope) {
-    return [envelope = std::move(envelope)](Store& store, std::int64_t day) {
+WriteOp store_envelope_op(std::vector<unsigned char> envelope, std::optional<NewMailbox> mailbox) {
+    return [envelope = std::move(envelope), mailbox](Store& store, std::int64_t day) {
+        Placement placement;
+        if (mailbox) {
+            if (!store.create_mailbox(mailbox->key, mailbox->token_hash, day)) return fail(IngestError::mailbox_taken);
+            placement.mailbox = mailbox->key;
+        }
         const TipId id = TipId::random();
-        store.insert_tip(id, day, envelope);
+        store.insert_tip(id, day, envelope, placement);
         return WriteResult{{}, id, envelope.size(), {}};
     };
 }
 
-WriteOp begin_upload_op(std::uint64_t length) {
-    return [length](Store& store, std::int64_t day) {
+WriteOp begin_upload_op(std::uint64_t length, std::optional<NewMailbox> mailbox) {
+    return [length, mailbox](Store& store, std::int64_t day) {
+        Placement placement;
+        if (mailbox) {
+            if (!store.create_mailbox(mailbox->key, mailbox->token_hash, day)) return fail(IngestError::mailbox_taken);
+            placement.mailbox = mailbox->key;
+        }
         const TipId key = TipId::random();
-        store.begin_upload(key, TipId::random(), day, length);
+        store.begin_upload(key, TipId::random(), day, length, placement);
         return WriteResult{{}, key, 0, {}};
+    };
+}
+
+WriteOp store_follow_up_op(std::vector<unsigned char> envelope, MailboxKey key, TokenHash token_hash) {
+    return [envelope = std::move(envelope), key, token_hash](Store& store, std::int64_t day) {
+        if (!token_matches(store, key, token_hash)) return fail(IngestError::mailbox_denied);
+        const TipId id = TipId::random();
+        store.insert_tip(id, day, envelope, Placement{ItemKind::follow_up, key});
+        return WriteResult{{}, id, envelope.size(), {}};
+    };
+}
+
+WriteOp read_replies_op(MailboxKey key, TokenHash token_hash, std::uint64_t max_bytes) {
+    return [key, token_hash, max_bytes](Store& store, std::int64_t) {
+        if (!token_matches(store, key, token_hash)) return fail(IngestError::mailbox_denied);
+        return bundle_of(store, store.mailbox_items(key, ItemKind::reply), max_bytes);
+    };
+}
+
+WriteOp store_reply_op(std::vector<unsigned char> envelope, MailboxKey key) {
+    return [envelope = std::move(envelope), key](Store& store, std::int64_t day) {
+        if (!store.mailbox_token_hash(key)) return fail(IngestError::mailbox_denied);
+        const TipId id = TipId::random();
+        store.insert_tip(id, day, envelope, Placement{ItemKind::reply, key});
+        return WriteResult{{}, id, envelope.size(), {}};
+    };
+}
+
+WriteOp list_items_op(std::int64_t cursor, std::size_t limit) {
+    return [cursor, limit](Store& store, std::int64_t) {
+        WriteResult r;
+        r.items = store.items_after(cursor, limit);
+        return r;
+    };
+}
+
+WriteOp bundle_items_op(std::vector<std::int64_t> seqs, std::uint64_t max_bytes) {
+    return [seqs = std::move(seqs), max_bytes](Store& store, std::int64_t) {
+        std::vector<StoredTip> items;
+        for (const std::int64_t seq : seqs) {
+            auto item = store.item(seq);
+            if (!item) return fail(IngestError::not_found, static_cast<std::uint64_t>(seq));
+            items.push_back(std::move(*item));
+        }
+        return bundle_of(store, items, max_bytes);
+    };
+}
+
+WriteOp acknowledge_items_op(std::vector<std::int64_t> seqs, bool delete_items) {
+    return [seqs = std::move(seqs), delete_items](Store& store, std::int64_t) {
+        WriteResult r;
+        for (const std::int64_t seq : seqs) {
+            if (!store.item(seq)) continue;
+            if (delete_items) {
+                store.delete_tip(seq);
+            } else {
+                store.acknowledge(seq);
+            }
+            ++r.value;
+        }
+        if (delete_items) store.delete_empty_mailboxes();
+        return r;
     };
 }
 

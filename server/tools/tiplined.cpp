@@ -43,36 +43,54 @@ int init(const fs::path& dir, const std::vector<std::string>& responder_args) {
     return exit_success;
 }
 
-int serve(const fs::path& dir, const std::string& listen_override, bool allow_non_loopback) {
-    const server::Config config = operator_step([&] { return server::load_config(dir); });
-    const server::ServerInfo info = operator_step([&] { return server::load_server_info(dir, config); });
+// A listen address from the command line or the config, refused or warned about off loopback.
+server::Endpoint listen_endpoint(const std::string& option, const std::string& text, bool allow_non_loopback) {
     server::Endpoint endpoint;
     try {
-        endpoint = server::parse_endpoint(listen_override.empty() ? config.listen : listen_override);
+        endpoint = server::parse_endpoint(text);
     } catch (const std::invalid_argument& e) {
-        usage_error(std::string("--listen: ") + e.what());
+        usage_error(option + ": " + e.what());
     }
     if (!endpoint.loopback) {
         if (!allow_non_loopback) {
             usage_error("refusing to listen on " + endpoint.address + ", which is not a loopback address",
                         {"publish tiplined through a Tor onion service on 127.0.0.1; add --allow-non-loopback only if you must"});
         }
-        print_warning(tool, "listening on a non-loopback address: clients reach tiplined without Tor");
+        print_warning(tool, "listening on a non-loopback address (" + option + "): clients reach tiplined without Tor");
     }
+    return endpoint;
+}
+
+std::string endpoint_text(const server::Endpoint& endpoint, unsigned short port) {
+    const bool v6 = endpoint.address.find(':') != std::string::npos;
+    return (v6 ? "[" : "") + endpoint.address + (v6 ? "]" : "") + ":" + std::to_string(port);
+}
+
+int serve(const fs::path& dir, const std::string& listen_override, const std::string& responder_override,
+          bool allow_non_loopback) {
+    const server::Config config = operator_step([&] { return server::load_config(dir); });
+    const server::ServerInfo info = operator_step([&] { return server::load_server_info(dir, config); });
+    const server::Endpoint endpoint =
+        listen_endpoint("--listen", listen_override.empty() ? config.listen : listen_override, allow_non_loopback);
+    // "--listen ADDRESS:0" alone asks for free ports: the responder listener then takes one too.
+    std::string responder_text = responder_override.empty() ? config.responder_listen : responder_override;
+    if (responder_override.empty() && !listen_override.empty() && endpoint.port == 0) {
+        responder_text = endpoint_text(endpoint, 0);
+    }
+    const server::Endpoint responder = listen_endpoint("--responder-listen", responder_text, allow_non_loopback);
     // Unfinished uploads past their expiry are dropped at every start, as well as by purge.
     operator_step([&] { return server::expire_uploads(dir, config.limits.upload_expiry_days); });
     server::IngestLimits ingest;
     ingest.quota_bytes = config.limits.quota_bytes;
     server::IngestQueue queue(server::database_path(dir), ingest);
-    server::ServeOptions options{endpoint, config.threads};
+    server::ServeOptions options{endpoint, responder, config.threads};
     try {
-        server::serve(options, info, queue, [&](unsigned short port) {
-            const bool v6 = endpoint.address.find(':') != std::string::npos;
-            std::cout << "listening on " << (v6 ? "[" : "") << endpoint.address << (v6 ? "]" : "") << ":" << port
-                      << std::endl;
+        server::serve(options, info, queue, [&](const server::ReadyPorts& ports) {
+            std::cout << "listening on " << endpoint_text(endpoint, ports.source) << "\n"
+                      << "responder listening on " << endpoint_text(responder, ports.responder) << std::endl;
         });
     } catch (const boost::system::system_error& e) {
-        io_error(std::string("cannot listen on ") + endpoint.address + ": " + e.code().message());
+        io_error(std::string("cannot listen: ") + e.code().message());
     }
     queue.stop();
     std::cerr << "tiplined: stopped\n";
@@ -121,16 +139,18 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     fs::path dir, out;
     std::vector<std::string> responders;
-    std::string listen, since;
+    std::string listen, responder_listen, since;
     bool allow_non_loopback = false, delete_exported = false;
 
     auto* init_cmd = app.add_subcommand("init", "create a data directory for these responders");
     init_cmd->add_option("datadir", dir)->required();
     init_cmd->add_option("--responder", responders, "a responder's PATH.pub or key text (repeatable)")->required();
 
-    auto* serve_cmd = app.add_subcommand("serve", "serve the source API until SIGTERM");
+    auto* serve_cmd = app.add_subcommand("serve", "serve the source and responder APIs until SIGTERM");
     serve_cmd->add_option("datadir", dir)->required();
     serve_cmd->add_option("--listen", listen, "ADDRESS:PORT, overriding the config; port 0 picks a free one");
+    serve_cmd->add_option("--responder-listen", responder_listen,
+                          "ADDRESS:PORT of the signed responder API, overriding the config");
     serve_cmd->add_flag("--allow-non-loopback", allow_non_loopback, "permit a listen address that is not loopback");
 
     auto* export_cmd = app.add_subcommand("export", "write every stored tip into a bundle for the responders");
@@ -147,7 +167,7 @@ int main(int argc, char** argv) {
 
     return run_tool(tool, app, argc, argv, [&] {
         if (*init_cmd) return init(dir, responders);
-        if (*serve_cmd) return serve(dir, listen, allow_non_loopback);
+        if (*serve_cmd) return serve(dir, listen, responder_listen, allow_non_loopback);
         if (*export_cmd) return export_command(dir, out, delete_exported, since);
         if (*stats_cmd) return stats(dir);
         return purge(dir);

@@ -34,5 +34,9 @@ inline constexpr std::uint16_t bundle_version = 1;
 inline constexpr std::string_view mailbox_token_label = "tipline receipt v1 mailbox token";
 inline constexpr std::string_view reply_key_label = "tipline receipt v1 reply key";
 inline constexpr std::string_view mailbox_token_hash_label = "tipline mailbox token hash v1";
+inline constexpr std::string_view mailbox_id_label = "tipline mailbox id v1";
+
+// Signed responder API requests (FORMAT.md section "Signed responder requests").
+inline constexpr std::string_view request_signature_label = "tipline responder request v1";
 
 }  // namespace tipline::crypto::labels

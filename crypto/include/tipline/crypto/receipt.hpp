@@ -19,6 +19,7 @@ inline constexpr std::size_t mailbox_token_bytes = 32;
 
 using DeploymentSalt = std::array<unsigned char, deployment_salt_bytes>;
 using MailboxTokenHash = std::array<unsigned char, 32>;
+using MailboxId = std::array<unsigned char, 32>;
 
 // 20 uniformly random ASCII digits, in secure memory.
 SecretBuffer generate_receipt();
@@ -41,5 +42,9 @@ ReceiptKeys derive_receipt_keys(std::span<const unsigned char> digits, const Dep
 
 // What the server stores in place of the token.
 MailboxTokenHash hash_mailbox_token(std::span<const unsigned char> token);
+
+// The mailbox's public name, from the reply key: the witness derives it from the receipt, and a
+// responder from the reply key in the tip, so replies reach the mailbox without the token.
+MailboxId mailbox_id(const BoxPublicKey& reply_public_key);
 
 }  // namespace tipline::crypto

@@ -4,8 +4,13 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/vector_body.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
+#include <array>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +20,7 @@
 
 #include "tipline/server/config.hpp"
 #include "tipline/server/ingest_queue.hpp"
+#include "tipline/server/throttle.hpp"
 #include "tipline/server/tip_id.hpp"
 
 namespace tipline::server {
@@ -30,6 +36,7 @@ struct ServerInfo {
     std::vector<std::string> fingerprints;  // in the same order
     std::string salt_hex;                   // deployment salt for receipts
     Limits limits;
+    std::shared_ptr<MailboxThrottle> mailbox_throttle = std::make_shared<MailboxThrottle>();
 };
 
 // A write for the ingest queue, and how to answer once it is durable or has failed.
@@ -52,6 +59,27 @@ Action handle_request(Request&& request, const ServerInfo& info);
 
 // The answer to POST /api/v1/tips once the write is durable (ec empty) or has failed.
 Response stored_response(std::error_code ec, const TipId& id, unsigned version, bool keep_alive);
+
+// Screening with a given body limit; screen_header uses the source API's limits.
+std::optional<Response> screen_header_with_limit(const RequestHeader& header, std::uint64_t limit);
+
+// Shared by the source and responder APIs.
+Response json_response(http::status status, const boost::json::value& body, unsigned version, bool keep_alive);
+Response bytes_response(std::string body, unsigned version, bool keep_alive);  // application/octet-stream
+Response method_not_allowed(std::string_view allowed, unsigned version);
+boost::json::object error_body(std::string_view code, std::string_view message);
+// A canonical decimal: digits only, no sign, no leading zero, fits in 64 bits.
+std::optional<std::uint64_t> parse_decimal(std::string_view text);
+// A whole envelope in a body: its header is sound and the body is exactly as long as it says.
+std::optional<Response> check_envelope_body(const std::vector<unsigned char>& body, const ServerInfo& info, unsigned version);
+
+// A 32-byte value sent as 64 lowercase hex digits in a header: absent, malformed, or present.
+struct Hex32Header {
+    bool present = false;
+    bool valid = false;
+    std::array<unsigned char, 32> value{};
+};
+Hex32Header hex32_header(const RequestHeader& header, std::string_view name);
 
 // A JSON error with a stable code; never echoes anything from the request.
 Response error_response(http::status status, std::string_view code, std::string_view message, unsigned version = 11);

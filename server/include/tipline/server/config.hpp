@@ -24,10 +24,15 @@ struct Limits {
     std::uint64_t quota_bytes = 0;                        // 0: no quota beyond the disk itself
     std::uint64_t upload_chunk_bytes = 1024 * 1024;       // largest body of one upload chunk (PUT)
     unsigned upload_expiry_days = 2;                      // unfinished uploads older than this are deleted
+    std::uint64_t response_bytes = 64 * 1024 * 1024;      // largest bundle one response carries (413 beyond)
+    unsigned mailbox_failure_burst = 20;                  // failed mailbox requests at once, then throttled
+    unsigned mailbox_failures_per_minute = 10;            // and this many a minute after that
+    unsigned request_window_s = 300;                      // signed responder requests: allowed clock difference
 };
 
 struct Config {
     std::string listen = "127.0.0.1:8080";
+    std::string responder_listen = "127.0.0.1:8081";  // the signed responder API
     std::vector<std::string> responders;  // public key texts, tipline-pk1-...
     unsigned threads = 2;
     unsigned retention_days = 30;

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "tipline/server/api.hpp"
 #include "tipline/server/config.hpp"
@@ -12,12 +13,18 @@ namespace tipline::server {
 
 struct ServeOptions {
     Endpoint source;
+    std::optional<Endpoint> responder;  // the signed responder API, when set
     unsigned threads = 2;
 };
 
+struct ReadyPorts {
+    unsigned short source = 0;
+    unsigned short responder = 0;  // 0 when there is no responder listener
+};
+
 // Runs until SIGINT or SIGTERM, then stops accepting, lets in-flight requests finish for up to
-// drain_timeout_s, stops the queue, and returns. on_ready receives the bound port once the listener accepts.
+// drain_timeout_s, stops the queue, and returns. on_ready receives the bound ports once both listeners accept.
 void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& queue,
-           const std::function<void(unsigned short port)>& on_ready);
+           const std::function<void(const ReadyPorts&)>& on_ready);
 
 }  // namespace tipline::server

@@ -7,15 +7,13 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
 
+#include "tipline/server/store.hpp"
 #include "tipline/server/tip_id.hpp"
-
-namespace tipline::server {
-class Store;
-}
 
 namespace tipline::server {
 
@@ -27,6 +25,9 @@ enum class IngestError {
     wrong_offset = 5,     // an upload chunk does not start where the stored data ends
     overflow = 6,         // more bytes than the upload declared
     incomplete = 7,       // finishing an upload that lacks bytes
+    mailbox_taken = 8,    // a new tip names a mailbox that already exists
+    mailbox_denied = 9,   // no such mailbox, or the token does not match: deliberately one error
+    too_large = 10,       // a read would return more than one response may carry
 };
 const std::error_category& ingest_category() noexcept;
 std::error_code make_error_code(IngestError e) noexcept;
@@ -38,11 +39,14 @@ struct IngestLimits {
 };
 
 // What a write reports: an error, or the tip id and a number (an upload's offset or length).
+// Reads that go through the writer return what they read in items or body.
 struct WriteResult {
     std::error_code ec;
     TipId id;
     std::uint64_t value = 0;
     std::error_code detail;  // a finished upload that was not an envelope: the crypto::Error found
+    std::vector<StoredTip> items = {};
+    std::string body = {};
 };
 
 // One write, run on the writer thread inside the batch's transaction, in its own savepoint: if it

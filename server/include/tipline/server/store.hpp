@@ -1,6 +1,7 @@
 // SQLite store of ciphertext: each tip as chunked rows with a received day, and nothing about its sender.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -19,17 +20,33 @@ struct sqlite3;
 namespace tipline::server {
 
 inline constexpr std::size_t store_row_size = 256 * 1024;  // a large tip never sits whole in one row
-inline constexpr int store_schema_version = 1;
+inline constexpr int store_schema_version = 2;
 inline constexpr std::size_t upload_key_bytes = 16;
 
 // Days since the Unix epoch in UTC: the only time the server keeps.
 std::int64_t current_day();
 
+// What an envelope is, as its sender declared it to the server. The numbers are the tip document's.
+enum class ItemKind : std::int64_t { tip = 1, follow_up = 2, reply = 3 };
+
+// A mailbox's public name: LH("tipline mailbox id v1", reply key), 32 bytes.
+using MailboxKey = std::array<unsigned char, 32>;
+using TokenHash = std::array<unsigned char, 32>;
+
 struct StoredTip {
-    std::int64_t seq = 0;  // the row's internal key; never leaves the server
+    std::int64_t seq = 0;  // the row's internal key; shown to responders only, as a cursor
     TipId id;
     std::int64_t day = 0;
     std::uint64_t size = 0;
+    ItemKind kind = ItemKind::tip;
+    std::optional<MailboxKey> mailbox;
+    bool acknowledged = false;
+};
+
+// Where a new envelope belongs: a plain tip, a tip that opens a mailbox, or a message in one.
+struct Placement {
+    ItemKind kind = ItemKind::tip;
+    std::optional<MailboxKey> mailbox;
 };
 
 // An envelope arriving in pieces: stored as an incomplete tip until it is finished.
@@ -99,11 +116,26 @@ public:
 
     // Inside a transaction. An envelope up to store_row_size bytes is one row; a larger one is
     // split into rows of that size. Returns the internal key.
-    std::int64_t insert_tip(const TipId& id, std::int64_t day, std::span<const unsigned char> envelope);
+    std::int64_t insert_tip(const TipId& id, std::int64_t day, std::span<const unsigned char> envelope,
+                            const Placement& placement = {});
     void delete_tip(std::int64_t seq);
 
+    // Mailboxes, inside a transaction. create_mailbox is false when the key is taken.
+    bool create_mailbox(const MailboxKey& key, const TokenHash& token_hash, std::int64_t day);
+    std::optional<TokenHash> mailbox_token_hash(const MailboxKey& key);
+    // Complete items of one kind in a mailbox, oldest first.
+    std::vector<StoredTip> mailbox_items(const MailboxKey& key, ItemKind kind);
+    // Deletes mailboxes that no longer hold any item; returns how many.
+    std::size_t delete_empty_mailboxes();
+
+    // The responders' view: complete items after a cursor (a seq), oldest first, at most limit.
+    std::vector<StoredTip> items_after(std::int64_t cursor, std::size_t limit);
+    std::optional<StoredTip> item(std::int64_t seq);
+    void acknowledge(std::int64_t seq);
+
     // Resumable uploads, each inside a transaction. key is the client's capability, tip the future id.
-    void begin_upload(const TipId& key, const TipId& tip, std::int64_t day, std::uint64_t length);
+    void begin_upload(const TipId& key, const TipId& tip, std::int64_t day, std::uint64_t length,
+                      const Placement& placement = {});
     std::optional<UploadState> find_upload(const TipId& key);
     void append_upload(UploadState& state, std::span<const unsigned char> bytes);
     // Streams the first n bytes of a tip or upload.
@@ -120,6 +152,8 @@ public:
     std::vector<StoredTip> tips_before(std::int64_t day);
     // Streams a complete tip's envelope; false when there is no such tip.
     bool read_tip(std::int64_t seq, crypto::ByteSink& out);
+    // Writes a bundle (FORMAT.md section 11) of these items: manifest, then each envelope.
+    void write_bundle(std::span<const StoredTip> items, crypto::ByteSink& out);
     StoreStats stats();
 
     std::string meta(std::string_view key);

@@ -2,17 +2,45 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "tipline/server/ingest_queue.hpp"
 
 namespace tipline::server {
 
-// Stores a whole envelope as a new tip; result.id is the tip's id.
-WriteOp store_envelope_op(std::vector<unsigned char> envelope);
+// A new tip may open a mailbox: its name, and the hash of the token that will unlock it.
+struct NewMailbox {
+    MailboxKey key{};
+    TokenHash token_hash{};
+};
 
-// Starts an upload of length bytes; result.id is the new upload key.
-WriteOp begin_upload_op(std::uint64_t length);
+// Stores a whole envelope as a new tip; result.id is the tip's id. With a mailbox, the tip opens it
+// (mailbox_taken if the name exists) and belongs to it.
+WriteOp store_envelope_op(std::vector<unsigned char> envelope, std::optional<NewMailbox> mailbox = std::nullopt);
+
+// Starts an upload of length bytes; result.id is the new upload key. The mailbox is opened at once.
+WriteOp begin_upload_op(std::uint64_t length, std::optional<NewMailbox> mailbox = std::nullopt);
+
+// The witness's follow-up into a mailbox, when token_hash matches the stored one (compared in
+// constant time); otherwise mailbox_denied, the same for a missing mailbox as for a wrong token.
+WriteOp store_follow_up_op(std::vector<unsigned char> envelope, MailboxKey key, TokenHash token_hash);
+
+// The replies in a mailbox as a bundle in result.body, under the same check; too_large past max_bytes.
+WriteOp read_replies_op(MailboxKey key, TokenHash token_hash, std::uint64_t max_bytes);
+
+// A responder's reply into a mailbox (mailbox_denied if there is none).
+WriteOp store_reply_op(std::vector<unsigned char> envelope, MailboxKey key);
+
+// Responders: complete items after a cursor in result.items.
+WriteOp list_items_op(std::int64_t cursor, std::size_t limit);
+
+// Responders: a bundle of the given items in result.body; not_found names the first missing one in
+// result.value; too_large past max_bytes.
+WriteOp bundle_items_op(std::vector<std::int64_t> seqs, std::uint64_t max_bytes);
+
+// Responders: marks items acknowledged, or deletes them; result.value counts the items found.
+WriteOp acknowledge_items_op(std::vector<std::int64_t> seqs, bool delete_items);
 
 // Appends bytes at offset; result.value is the new durable offset, or on wrong_offset the current one.
 WriteOp append_upload_op(TipId key, std::uint64_t offset, std::vector<unsigned char> bytes);
