@@ -376,26 +376,38 @@ TEST_CASE("SIGTERM lets a request in flight finish before the server exits", "[s
     CHECK(ids.size() == 1);
 }
 
-TEST_CASE("SIGTERM closes idle keep-alive connections without waiting for the drain deadline", "[server]") {
-    // Both timeouts far beyond the receive bound below: only the drain itself can close the connection.
-    Deployment d(std::map<std::string, std::string>{{"idle_timeout_s", "3600"}, {"drain_timeout_s", "3600"}});
-    ServerProcess server(d.data);
-    const int fd = connect_to(server.port());
+namespace {
+
+// A connection that has had one keep-alive answer and now sits idle. Receives are bounded at 60 s,
+// far beyond anything a test waits for, so a hang fails instead of blocking.
+int idle_keep_alive_connection(unsigned short port) {
+    const int fd = connect_to(port);
     REQUIRE(fd >= 0);
     const timeval bound{60, 0};
     REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound) == 0);
     const std::string keys = "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\n\r\n";
     REQUIRE(::send(fd, keys.data(), keys.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(keys.size()));
     std::string reply;
-    char buf[4096];
+    char buf[65536];
     while (reply.find("\r\n\r\n") == std::string::npos) {
         const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
         REQUIRE(n > 0);
         reply.append(buf, static_cast<std::size_t>(n));
     }
     CHECK(status_of(reply) == 200);
-    CHECK(reply.find("Connection: close") == std::string::npos);  // kept alive, now idle
+    CHECK(reply.find("Connection: close") == std::string::npos);  // kept alive
+    return fd;
+}
+
+}  // namespace
+
+TEST_CASE("SIGTERM closes idle keep-alive connections without waiting for the drain deadline", "[server]") {
+    // Both timeouts far beyond the receive bound: only the drain itself can close the connection.
+    Deployment d(std::map<std::string, std::string>{{"idle_timeout_s", "3600"}, {"drain_timeout_s", "3600"}});
+    ServerProcess server(d.data);
+    const int fd = idle_keep_alive_connection(server.port());
     ::kill(server.pid(), SIGTERM);
+    char buf[4096];
     ssize_t n = 0;
     do {  // the rest of the keys body, then the end of the stream
         n = ::recv(fd, buf, sizeof buf, 0);
@@ -410,25 +422,14 @@ TEST_CASE("SIGTERM closes idle keep-alive connections without waiting for the dr
 TEST_CASE("SIGTERM answers 503 to a request that started arriving on an idle connection", "[server]") {
     Deployment d(std::map<std::string, std::string>{{"idle_timeout_s", "3600"}, {"drain_timeout_s", "3600"}});
     ServerProcess server(d.data);
-    const int fd = connect_to(server.port());
-    REQUIRE(fd >= 0);
-    const timeval bound{60, 0};
-    REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound) == 0);
-    const std::string keys = "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\n\r\n";
-    REQUIRE(::send(fd, keys.data(), keys.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(keys.size()));
-    char buf[65536];
-    std::string first;
-    while (first.find("\r\n\r\n") == std::string::npos) {
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        REQUIRE(n > 0);
-        first.append(buf, static_cast<std::size_t>(n));
-    }
+    const int fd = idle_keep_alive_connection(server.port());
     // Half a request line: the session has data, so the drain answers instead of closing silently.
     const std::string partial = "GET /api/v1/ke";
     REQUIRE(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(partial.size()));
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     ::kill(server.pid(), SIGTERM);
     std::string rest;
+    char buf[65536];
     for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) rest.append(buf, static_cast<std::size_t>(n));
     ::close(fd);
     const auto second = rest.find("HTTP/1.1 503");
