@@ -1,6 +1,7 @@
 // Preparing the parts of an outgoing tip.
 #include "tipline/client/outgoing.hpp"
 
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +10,8 @@
 #include <utility>
 
 #include "tipline/client/diagnostics.hpp"
+#include "tipline/client/image_metadata.hpp"
+#include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/utf8.hpp"
 
 namespace tipline::client {
@@ -59,6 +62,32 @@ OutgoingAttachment prepare_attachment(const std::filesystem::path& path) {
     a.info.size = static_cast<std::uint64_t>(st.st_size);
     a.source = std::make_unique<FdSource>(a.fd.get(), "'" + path.string() + "'");
     return a;
+}
+
+std::string strip_attachment_metadata(const std::filesystem::path& path, OutgoingAttachment& a) {
+    unsigned char head[16] = {};
+    const ssize_t got = ::pread(a.fd.get(), head, sizeof head, 0);
+    if (got < 0) io_error("cannot read '" + path.string() + "'");
+    if (detect_image_format({head, static_cast<std::size_t>(got)}) == ImageFormat::not_an_image) return {};
+    if (a.info.size > max_image_size) {
+        io_error("'" + path.string() + "' is too large to remove its metadata (over 256 MiB)",
+                 {"remove the metadata yourself and send it with --keep-metadata"});
+    }
+    std::vector<unsigned char> original(static_cast<std::size_t>(a.info.size));
+    if (crypto::read_fully(*a.source, original) != original.size()) io_error("'" + path.string() + "' changed while it was read");
+    CleanedImage cleaned;
+    if (const std::error_code ec = strip_image_metadata(original, cleaned)) {
+        std::vector<std::string> hints;
+        if (!cleaned.detail.empty()) hints.push_back("the image library said: " + escape_for_display(cleaned.detail));
+        hints.push_back("nothing was sent; to send the file as it is, metadata and all, add --keep-metadata");
+        io_error("cannot remove the metadata of '" + path.string() + "': " + ec.message(), hints);
+    }
+    sodium_memzero(original.data(), original.size());
+    a.cleaned = std::move(cleaned.bytes);
+    a.info.size = a.cleaned.size();
+    a.source = std::make_unique<crypto::MemorySource>(a.cleaned);
+    a.metadata_stripped = true;
+    return cleaned.report.found_any() ? describe_removed(cleaned.report) : std::string();
 }
 
 std::string read_message(const std::filesystem::path& path) {

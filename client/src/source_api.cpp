@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <sodium.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,7 +24,59 @@ json::object parse_object(const HttpResponse& r) {
     return std::move(v.as_object());
 }
 
+std::string hex(std::span<const unsigned char> bytes) {
+    std::string out(2 * bytes.size() + 1, '\0');
+    sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
+    out.pop_back();
+    return out;
+}
+
+std::string id_of(const HttpResponse& r) {
+    const json::object body = parse_object(r);
+    const auto* id = body.if_contains("id");
+    if (id == nullptr || !id->is_string()) io_error("the server's answer has no id");
+    return std::string(id->as_string().c_str());
+}
+
 }  // namespace
+
+MailboxAccess MailboxAccess::from_receipt(std::span<const unsigned char> digits, const crypto::DeploymentSalt& salt) {
+    crypto::ReceiptKeys keys = crypto::derive_receipt_keys(digits, salt);
+    return MailboxAccess{crypto::mailbox_id(keys.reply.public_key), std::move(keys.mailbox_token), std::move(keys.reply)};
+}
+
+std::vector<std::string> MailboxAccess::opening_headers() const {
+    return {"Tipline-Mailbox: " + hex(name), "Tipline-Mailbox-Token-Hash: " + hex(crypto::hash_mailbox_token(token.span()))};
+}
+
+std::vector<std::string> MailboxAccess::access_headers() const {
+    // The token goes only into this header line, which libcurl sends and then drops.
+    return {"Tipline-Mailbox: " + hex(name), "Tipline-Mailbox-Token: " + hex(token.span())};
+}
+
+std::vector<unsigned char> fetch_replies(HttpClient& http, const MailboxAccess& mailbox) {
+    const HttpResponse r = http.request("GET", "/api/v1/mailbox", {}, mailbox.access_headers());
+    if (r.status == 404) {
+        throw ToolError(exit_verification_failure, "no replies can be found with this receipt",
+                        {"check the receipt's 20 digits; a tip sent without a receipt has no mailbox"});
+    }
+    if (r.status == 429) {
+        io_error("the tip line is refusing mailbox requests for a while", {"wait a few minutes and try again"});
+    }
+    if (r.status != 200) io_error("cannot fetch replies: " + describe_server_error(r));
+    return {r.body.begin(), r.body.end()};
+}
+
+std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox, std::span<const unsigned char> envelope) {
+    auto headers = mailbox.access_headers();
+    headers.push_back("Content-Type: application/octet-stream");
+    const HttpResponse r = http.request("POST", "/api/v1/mailbox/messages", envelope, headers);
+    if (r.status == 404) {
+        throw ToolError(exit_verification_failure, "no mailbox matches this receipt", {"check the receipt's 20 digits"});
+    }
+    if (r.status != 201) io_error("the follow-up was not accepted: " + describe_server_error(r));
+    return id_of(r);
+}
 
 ServerKeys fetch_server_keys(HttpClient& http) {
     const HttpResponse r = http.get("/api/v1/keys");
@@ -40,6 +93,14 @@ ServerKeys fetch_server_keys(HttpClient& http) {
         }
         keys.recipients.push_back(id);
     }
+    const auto* salt = body.if_contains("salt");
+    std::size_t salt_len = 0;
+    if (salt == nullptr || !salt->is_string() || salt->as_string().size() != 2 * keys.salt.size() ||
+        sodium_hex2bin(keys.salt.data(), keys.salt.size(), salt->as_string().data(), salt->as_string().size(), nullptr,
+                       &salt_len, nullptr) != 0 ||
+        salt_len != keys.salt.size()) {
+        io_error("the server sent no valid deployment salt");
+    }
     if (const auto* limits = body.if_contains("limits"); limits != nullptr && limits->is_object()) {
         if (const auto* n = limits->as_object().if_contains("inline_bytes"); n != nullptr && n->is_number()) {
             keys.inline_bytes = n->to_number<std::uint64_t>();
@@ -51,20 +112,23 @@ ServerKeys fetch_server_keys(HttpClient& http) {
     return keys;
 }
 
-std::string submit_envelope(HttpClient& http, std::span<const unsigned char> envelope) {
-    const HttpResponse r = http.post("/api/v1/tips", envelope, "application/octet-stream");
+std::string submit_envelope(HttpClient& http, std::span<const unsigned char> envelope,
+                            const std::vector<std::string>& headers) {
+    auto all = headers;
+    all.push_back("Content-Type: application/octet-stream");
+    const HttpResponse r = http.request("POST", "/api/v1/tips", envelope, all);
     if (r.status != 201) io_error("the tip was not accepted: " + describe_server_error(r));
-    const json::object body = parse_object(r);
-    const auto* id = body.if_contains("id");
-    if (id == nullptr || !id->is_string()) io_error("the server's answer has no tip id");
-    return std::string(id->as_string().c_str());
+    return id_of(r);
 }
 
 std::string upload_envelope(HttpClient& http, int fd, std::uint64_t length, std::uint64_t chunk_bytes,
-                            const std::function<void(const UploadProgress&)>& progress) {
+                            const std::function<void(const UploadProgress&)>& progress,
+                            const std::vector<std::string>& start_headers) {
     constexpr int max_attempts = 12;  // consecutive failures before giving up
     constexpr int max_backoff_s = 30;
-    const HttpResponse created = http.request("POST", "/api/v1/uploads", {}, {"Upload-Length: " + std::to_string(length)});
+    auto headers = start_headers;
+    headers.push_back("Upload-Length: " + std::to_string(length));
+    const HttpResponse created = http.request("POST", "/api/v1/uploads", {}, headers);
     if (created.status != 201) io_error("the server refused the upload: " + describe_server_error(created));
     const json::object start = parse_object(created);
     const auto* key_value = start.if_contains("upload");
@@ -110,10 +174,7 @@ std::string upload_envelope(HttpClient& http, int fd, std::uint64_t length, std:
     }
     const HttpResponse finished = http.request("POST", path + "/finish", {}, {});
     if (finished.status != 201) io_error("the server did not accept the finished upload: " + describe_server_error(finished));
-    const json::object body = parse_object(finished);
-    const auto* id = body.if_contains("id");
-    if (id == nullptr || !id->is_string()) io_error("the server's answer has no tip id");
-    return std::string(id->as_string().c_str());
+    return id_of(finished);
 }
 
 }  // namespace tipline::client

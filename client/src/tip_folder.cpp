@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <system_error>
 
 #include "tipline/client/diagnostics.hpp"
@@ -17,6 +18,7 @@
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/errors.hpp"
+#include "tipline/crypto/receipt.hpp"
 
 namespace tipline::client {
 namespace {
@@ -181,6 +183,25 @@ const char* kind_name(crypto::TipKind kind) {
 
 }  // namespace
 
+std::string encode_reply_key(std::span<const unsigned char, 32> key) {
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, key.data(), key.size());
+    return hex;
+}
+
+std::optional<crypto::BoxPublicKey> read_reply_key(const fs::path& folder) {
+    std::ifstream in(folder / reply_key_file_name);
+    std::string line;
+    if (!in || !std::getline(in, line)) return std::nullopt;
+    crypto::BoxPublicKey key{};
+    std::size_t len = 0;
+    if (line.size() != 2 * key.size() ||
+        sodium_hex2bin(key.data(), key.size(), line.data(), line.size(), nullptr, &len, nullptr) != 0 || len != key.size()) {
+        return std::nullopt;
+    }
+    return key;
+}
+
 std::string describe_tip(const OpenedTip& tip) {
     const crypto::TipHeader& h = tip.header;
     std::string out;
@@ -191,7 +212,12 @@ std::string describe_tip(const OpenedTip& tip) {
     std::tm tm{};
     if (::gmtime_r(&t, &tm) != nullptr) std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
     out += "written: " + std::string(when) + " (the sender's clock, which may be wrong)\n";
-    out += std::string("reply: ") + (h.reply_key ? "possible, the sender can read replies" : "not possible") + "\n";
+    if (h.reply_key) {
+        out += "reply: possible, the sender can read replies (tipline-responder reply)\n";
+        out += "mailbox: " + encode_reply_key(crypto::mailbox_id(*h.reply_key)) + "\n";
+    } else {
+        out += "reply: not possible, the sender kept no receipt\n";
+    }
     out += "message: " + std::string(message_file_name) + " (" + std::to_string(h.message.size()) + " bytes)\n";
     out += "attachments: " + std::to_string(h.attachments.size()) + "\n";
     for (std::size_t i = 0; i < h.attachments.size(); ++i) {
@@ -212,11 +238,7 @@ std::error_code open_bundle_to_folders(std::span<const crypto::BoxKeyPair* const
         stop_if_interrupted();
         char id[33];
         sodium_bin2hex(id, sizeof id, e.id.data(), e.id.size());
-        const std::time_t t = static_cast<std::time_t>(e.day) * 86400;
-        std::tm tm{};
-        char date[16] = "unknown";
-        if (::gmtime_r(&t, &tm) != nullptr) std::strftime(date, sizeof date, "%Y-%m-%d", &tm);
-        const std::string name = std::string(date) + "-" + id;
+        const std::string name = crypto::format_day(e.day) + "-" + id;
 
         crypto::LimitedSource envelope(in, e.size);
         OpenedTip tip;
@@ -244,8 +266,8 @@ std::error_code open_tip_to_folder(std::span<const crypto::BoxKeyPair* const> id
 
     OpenedTip tip;
     tip.header = receiver.header();
-    const std::string message_name(message_file_name), info_name(info_file_name);
-    NameAllocator names({message_name, info_name});
+    const std::string message_name(message_file_name), info_name(info_file_name), reply_name(reply_key_file_name);
+    NameAllocator names({message_name, info_name, reply_name});
     Placement placement(staging, folder.fd());
     for (std::size_t i = 0; i < tip.header.attachments.size(); ++i) {
         tip.attachment_files.push_back(placement.move(part_name(i), names.claim(tip.header.attachments[i].name), names));
@@ -254,6 +276,10 @@ std::error_code open_tip_to_folder(std::span<const crypto::BoxKeyPair* const> id
     write_text(staging, info_name, describe_tip(tip));
     placement.move(message_name, message_name, names);
     placement.move(info_name, info_name, names);
+    if (tip.header.reply_key) {
+        write_text(staging, reply_name, encode_reply_key(*tip.header.reply_key) + "\n");
+        placement.move(reply_name, reply_name, names);
+    }
     fsync_or_throw(folder.fd(), "'" + dir.string() + "'");
     placement.commit();
     folder.keep();

@@ -1,20 +1,26 @@
-// tipline-responder: the NGO's tool. Offline commands hold decryption keys; online ones (later) never do.
+// tipline-responder: the NGO's tool. Offline commands hold decryption keys; online ones never need them.
 #include <CLI/CLI.hpp>
 
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 
 #include "tipline/client/diagnostics.hpp"
 #include "tipline/client/file_io.hpp"
 #include "tipline/client/interrupt.hpp"
+#include "tipline/client/http_client.hpp"
 #include "tipline/client/key_io.hpp"
+#include "tipline/client/outgoing.hpp"
+#include "tipline/client/responder_client.hpp"
 #include "tipline/client/tip_folder.hpp"
+#include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/bytes.hpp"
+#include "tipline/crypto/envelope.hpp"
+#include "tipline/crypto/tip_document.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/labels.hpp"
 
@@ -114,6 +120,160 @@ int open(const fs::path& input, const fs::path& key_path, const PassphraseSource
     return exit_success;
 }
 
+// The online machine's key: a sign-only copy of the identity, under its own passphrase.
+int signing_key(const fs::path& key_path, const PassphraseSource& source, const PassphraseSource& new_source,
+                const fs::path& out) {
+    if (fs::exists(fs::symlink_status(out))) usage_error("'" + out.string() + "' already exists", {"choose a new file name"});
+    const crypto::SecretIdentity identity = load_secret_key(key_path, source);
+    const crypto::SecretBuffer passphrase = obtain_passphrase(new_source, "Passphrase for the signing key: ", true);
+    const auto file = crypto::seal_secret_key_file(identity, crypto::KeyFileContents::sign_only, passphrase.span(),
+                                                   crypto::kdf_moderate());
+    PendingFile pending(out, 0600);
+    pending.write(file);
+    PendingFile* files[] = {&pending};
+    install_files(files, false);
+    std::cout << "signing key: " << out.string() << " (for the online machine; it cannot open tips)\n"
+              << "fingerprint: " << crypto::fingerprint(identity.public_identity) << "\n";
+    return exit_success;
+}
+
+// A tip folder from an id (looked for as *-ID under dir) or a folder path.
+fs::path find_tip_folder(const std::string& tip, const fs::path& dir) {
+    if (fs::is_directory(tip)) return tip;
+    if (tip.size() != 32 || tip.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        usage_error("--tip takes a tip id (32 hex digits) or the folder 'open' wrote it to");
+    }
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (entry.is_directory() && name.size() > tip.size() && name.ends_with("-" + tip)) return entry.path();
+    }
+    usage_error("no folder for tip " + tip + " in '" + dir.string() + "'",
+                {"open the bundle first, or give --in the folder 'open --out' wrote to"});
+}
+
+int reply(const std::string& tip, const fs::path& in_dir, const fs::path& key_path, const PassphraseSource& source,
+          const fs::path& message_file, const std::vector<std::string>& cc, const std::string& language,
+          const fs::path& out) {
+    const fs::path folder = find_tip_folder(tip, in_dir);
+    const auto reply_key = read_reply_key(folder);
+    if (!reply_key) {
+        usage_error("the sender of '" + folder.string() + "' cannot receive replies", {"the tip came without a receipt"});
+    }
+    crypto::TipHeader header;
+    header.kind = crypto::TipKind::reply;
+    header.created_at = static_cast<std::int64_t>(std::time(nullptr));
+    header.language = language;
+    header.message = read_message(message_file);
+    if (crypto::validate_tip_header(header)) usage_error("--lang must be a language tag such as en, ko or zh-Hans");
+    const crypto::SecretIdentity identity = load_secret_key(key_path, source);
+    // The witness, this responder (to read the thread later) and each colleague named with --cc.
+    std::vector<crypto::BoxPublicKey> recipients{*reply_key, identity.public_identity.box};
+    for (const std::string& c : cc) recipients.push_back(load_public_key(c).box);
+    if (recipients.size() > crypto::envelope_max_recipients) usage_error("at most 14 colleagues can get a copy");
+    crypto::VectorSink sealed;
+    if (auto ec = crypto::seal_tip(recipients, header, {}, sealed)) io_error("cannot seal the reply: " + ec.message());
+    PendingFile pending(out, 0644);
+    pending.write(encode_reply_file(crypto::mailbox_id(*reply_key), sealed.bytes()));
+    PendingFile* files[] = {&pending};
+    install_files(files, false);
+    std::cout << "reply for " << folder.filename().string() << " sealed into " << out.string()
+              << "; carry it to the online machine and run: tipline-responder push\n";
+    return exit_success;
+}
+
+crypto::SecretIdentity load_signing_key(const fs::path& key_path, const PassphraseSource& source) {
+    return load_secret_key(key_path, source);  // a full key works too; only its signing half is used
+}
+
+int fetch(const std::string& server, const std::string& proxy, const fs::path& key_path, const PassphraseSource& source,
+          const fs::path& out, bool all, bool delete_items) {
+    if (fs::exists(fs::symlink_status(out))) usage_error("'" + out.string() + "' already exists", {"choose a new file name"});
+    const crypto::SecretIdentity identity = load_signing_key(key_path, source);
+    HttpClient http(server, proxy);
+    ResponderClient api(http, identity);
+    std::vector<ResponderItem> items = api.items();
+    if (!all) std::erase_if(items, [](const ResponderItem& i) { return i.acknowledged; });
+    // Downloaded in batches; the bundle on disk holds them all, in order, or does not appear.
+    constexpr std::uint64_t batch_bytes = 32 * 1024 * 1024;
+    std::vector<crypto::BundleEntry> entries;
+    UniqueFd scratch = anonymous_temp_file();
+    FdSink envelopes(scratch.get(), "a temporary file");
+    std::uint64_t total = 0;
+    for (std::size_t at = 0; at < items.size();) {
+        std::vector<std::int64_t> refs;
+        std::uint64_t bytes = 0;
+        while (at < items.size() && (refs.empty() || bytes + items[at].size <= batch_bytes)) {
+            refs.push_back(items[at].ref);
+            bytes += items[at].size;
+            ++at;
+        }
+        const std::vector<unsigned char> part = api.bundle(refs);
+        crypto::MemorySource in(part);
+        std::vector<crypto::BundleEntry> got;
+        if (crypto::read_bundle_manifest(in, part.size(), got) || got.size() != refs.size()) {
+            io_error("the server sent a damaged bundle");
+        }
+        envelopes.write(std::span(part).subspan(crypto::bundle_preamble_size + crypto::bundle_entry_size * got.size()));
+        entries.insert(entries.end(), got.begin(), got.end());
+        total += bytes;
+    }
+    PendingFile pending(out, 0600);
+    FdSink sink(pending.fd(), "'" + out.string() + "'");
+    crypto::write_bundle_manifest(sink, entries);
+    FdSource copy(scratch.get(), "a temporary file");
+    if (::lseek(scratch.get(), 0, SEEK_SET) != 0) io_error("cannot read back a temporary file");
+    std::vector<unsigned char> buffer(1 << 16);
+    for (std::size_t n; (n = copy.read(buffer)) > 0;) sink.write(std::span(buffer).first(n));
+    PendingFile* files[] = {&pending};
+    install_files(files, false);  // flushed to disk before anything is acknowledged
+
+    std::size_t tips = 0, follow_ups = 0, replies = 0;
+    for (const auto& i : items) (i.kind == "tip" ? tips : i.kind == "follow_up" ? follow_ups : replies) += 1;
+    std::cout << "fetched " << items.size() << " items (" << tips << " tips, " << follow_ups << " follow-ups, " << replies
+              << " replies), " << total << " bytes of ciphertext, into " << out.string() << "\n";
+    if (!items.empty()) {
+        std::vector<std::int64_t> refs;
+        for (const auto& i : items) refs.push_back(i.ref);
+        const std::uint64_t done = api.acknowledge(refs, delete_items);
+        std::cout << (delete_items ? "deleted " : "marked as fetched ") << done << " items on the server\n";
+    }
+    return exit_success;
+}
+
+int push(const std::string& server, const std::string& proxy, const fs::path& key_path, const PassphraseSource& source,
+         const std::vector<fs::path>& replies) {
+    // Every file is checked before anything is sent.
+    std::vector<std::vector<unsigned char>> files;
+    for (const fs::path& p : replies) {
+        UniqueFd fd = open_for_reading(p);
+        FdSource in(fd.get(), "'" + p.string() + "'");
+        std::vector<unsigned char> bytes;
+        std::vector<unsigned char> buffer(1 << 16);
+        for (std::size_t n; (n = in.read(buffer)) > 0;) {
+            bytes.insert(bytes.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+            if (bytes.size() > 64 * 1024 * 1024) usage_error("'" + p.string() + "' is too large to be a reply file");
+        }
+        crypto::MailboxId mailbox{};
+        std::span<const unsigned char> envelope;
+        if (auto ec = decode_reply_file(bytes, mailbox, envelope)) {
+            usage_error("'" + p.string() + "' is not a reply file: " + ec.message(),
+                        {"make one with 'tipline-responder reply' on the offline machine"});
+        }
+        files.push_back(std::move(bytes));
+    }
+    const crypto::SecretIdentity identity = load_signing_key(key_path, source);
+    HttpClient http(server, proxy);
+    ResponderClient api(http, identity);
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        crypto::MailboxId mailbox{};
+        std::span<const unsigned char> envelope;
+        decode_reply_file(files[i], mailbox, envelope);
+        std::cout << replies[i].string() << ": stored as " << api.post_reply(mailbox, envelope) << "\n";
+    }
+    return exit_success;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -124,10 +284,15 @@ int main(int argc, char** argv) {
     const std::string offline = "Offline (air-gapped machine)";
 
     fs::path out, key, input, open_out;
-    PassphraseSource passphrase;
+    PassphraseSource passphrase, new_passphrase;
     bool force = false;
     std::string kdf = "moderate";
-    std::string pub;
+    std::string pub, tip, server, proxy, language = "und";
+    fs::path in_dir = ".", message_file;
+    std::vector<std::string> cc;
+    std::vector<fs::path> reply_files;
+    bool all = false, delete_items = false;
+    const std::string online = "Online (signs requests; never needs the decryption key)";
 
     auto* keygen_cmd = app.add_subcommand("keygen", "create a key pair: PATH (secret, 0600) and PATH.pub");
     keygen_cmd->group(offline);
@@ -148,10 +313,51 @@ int main(int argc, char** argv) {
     open_cmd->add_option("--out", open_out, "a new or empty folder for the tip")->required();
     add_passphrase_options(open_cmd, passphrase);
 
+    auto* sign_cmd = app.add_subcommand("signing-key", "write a sign-only copy of a key for the online machine");
+    sign_cmd->group(offline);
+    sign_cmd->add_option("--key", key, "your secret key file")->required();
+    sign_cmd->add_option("--out", out, "the new sign-only key file")->required();
+    add_passphrase_options(sign_cmd, passphrase);
+    sign_cmd->add_option("--new-passphrase-file", new_passphrase.file,
+                         "read the signing key's own passphrase from this file instead of asking");
+
+    auto* reply_cmd = app.add_subcommand("reply", "seal a reply to a tip's sender into a reply file");
+    reply_cmd->group(offline);
+    reply_cmd->add_option("--tip", tip, "the tip's id, or its folder from 'open'")->required();
+    reply_cmd->add_option("--in", in_dir, "where 'open' wrote the tip folders (default: here)");
+    reply_cmd->add_option("--key", key, "your secret key file")->required();
+    reply_cmd->add_option("--message-file", message_file, "read the reply from this file instead of standard input");
+    reply_cmd->add_option("--cc", cc, "a colleague's public key, who also gets a copy (repeatable)");
+    reply_cmd->add_option("--lang", language, "language tag of the reply, e.g. ko or zh-Hans");
+    reply_cmd->add_option("--out", out, "the new reply file")->required();
+    add_passphrase_options(reply_cmd, passphrase);
+
+    auto* fetch_cmd = app.add_subcommand("fetch", "download new tips, follow-ups and replies into a bundle");
+    fetch_cmd->group(online);
+    fetch_cmd->add_option("--server", server, "the responder onion's address, e.g. http://ADDRESS.onion")->required();
+    fetch_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
+    fetch_cmd->add_option("--key", key, "your signing key (sign-only or full)")->required();
+    fetch_cmd->add_option("--out", out, "the new bundle file")->required();
+    fetch_cmd->add_flag("--all", all, "also items already fetched");
+    fetch_cmd->add_flag("--delete", delete_items, "delete the items from the server once the bundle is on disk");
+    add_passphrase_options(fetch_cmd, passphrase);
+
+    auto* push_cmd = app.add_subcommand("push", "send reply files to the witnesses' mailboxes");
+    push_cmd->group(online);
+    push_cmd->add_option("--server", server, "the responder onion's address, e.g. http://ADDRESS.onion")->required();
+    push_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
+    push_cmd->add_option("--key", key, "your signing key (sign-only or full)")->required();
+    push_cmd->add_option("reply-files", reply_files, "reply files from 'reply'")->required();
+    add_passphrase_options(push_cmd, passphrase);
+
     return run_tool(tool, app, argc, argv, [&] {
         umask(077);
         if (*keygen_cmd) return keygen(out, passphrase, force, kdf);
         if (*fp_cmd) return fingerprint(pub);
+        if (*sign_cmd) return signing_key(key, passphrase, new_passphrase, out);
+        if (*reply_cmd) return reply(tip, in_dir, key, passphrase, message_file, cc, language, out);
+        if (*fetch_cmd) return fetch(server, proxy, key, passphrase, out, all, delete_items);
+        if (*push_cmd) return push(server, proxy, key, passphrase, reply_files);
         return open(input, key, passphrase, open_out);
     });
 }

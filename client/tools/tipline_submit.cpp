@@ -14,7 +14,10 @@
 #include "tipline/client/key_io.hpp"
 #include "tipline/client/outgoing.hpp"
 #include "tipline/client/source_api.hpp"
+#include "tipline/client/safe_name.hpp"
+#include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/envelope.hpp"
+#include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/tip_document.hpp"
 
 namespace {
@@ -31,6 +34,7 @@ struct TipOptions {
     std::vector<fs::path> files;
     fs::path message_file;
     std::string language = "und";
+    bool keep_metadata = false;
 };
 
 // The message and attachments, checked and ready to seal.
@@ -40,9 +44,9 @@ struct PreparedTip {
     std::vector<crypto::ByteSource*> sources;
 };
 
-PreparedTip prepare_tip(const TipOptions& o) {
+PreparedTip prepare_tip(const TipOptions& o, crypto::TipKind kind = crypto::TipKind::tip) {
     PreparedTip tip;
-    tip.header.kind = crypto::TipKind::tip;
+    tip.header.kind = kind;
     tip.header.created_at = static_cast<std::int64_t>(std::time(nullptr));
     tip.header.language = o.language;
     crypto::TipHeader language_only;
@@ -51,8 +55,13 @@ PreparedTip prepare_tip(const TipOptions& o) {
     if (o.files.size() > crypto::tip_max_attachments) usage_error("at most 256 files can go in one tip");
     for (const fs::path& f : o.files) {
         tip.attachments.push_back(prepare_attachment(f));
+        if (!o.keep_metadata) {
+            const std::string removed = strip_attachment_metadata(f, tip.attachments.back());
+            if (!removed.empty()) std::cerr << "removed from '" << f.string() << "': " << removed << "\n";
+        }
         const std::string& type = tip.attachments.back().info.media_type;
-        if (type.starts_with("image/") || type.starts_with("video/") || type.starts_with("audio/")) {
+        const bool stripped = !o.keep_metadata && tip.attachments.back().metadata_stripped;
+        if (!stripped && (type.starts_with("image/") || type.starts_with("video/") || type.starts_with("audio/"))) {
             print_warning(tool, "'" + f.string() + "' keeps its metadata (device, time, perhaps GPS position); "
                                 "remove it before sending if it could identify you");
         }
@@ -116,14 +125,40 @@ int seal(const TipOptions& o, const fs::path& out, bool force) {
     return exit_success;
 }
 
+// The receipt, shown once on the terminal (standard error) and optionally saved where asked.
+void show_receipt(const crypto::SecretBuffer& digits, const fs::path& receipt_out) {
+    const crypto::SecretBuffer shown = crypto::format_receipt(digits.span());
+    if (!receipt_out.empty()) {
+        PendingFile file(receipt_out, 0600);
+        FdSink sink(file.fd(), "'" + receipt_out.string() + "'");
+        sink.write(shown.span());
+        const unsigned char newline = '\n';
+        sink.write({&newline, 1});
+        PendingFile* files[] = {&file};
+        install_files(files, false);
+    }
+    std::cerr << "\n"
+              << "  Your receipt:  " << std::string_view(reinterpret_cast<const char*>(shown.data()), shown.size())
+              << "\n\n"
+              << "  Write it down now and keep it somewhere safe. It is shown only this once.\n"
+              << "  With it you can read the replies and answer them (tipline-submit check).\n"
+              << "  Anyone who has it can read the replies too.\n\n";
+}
+
 int send(const TipOptions& o, const std::string& server, const std::string& proxy,
-         const std::vector<std::string>& expect) {
+         const std::vector<std::string>& expect, const fs::path& receipt_out) {
     HttpClient http(server, proxy);
     const ServerKeys server_keys = fetch_server_keys(http);
     const std::vector<crypto::PublicIdentity> ids = o.to.empty() ? server_keys.recipients : keys_from_arguments(o.to);
     check_expected(ids, expect);
     const auto recipients = box_keys(ids);
     PreparedTip tip = prepare_tip(o);
+    // The receipt opens a mailbox for replies: the tip carries the reply key, the server gets the
+    // mailbox's name and the token's hash.
+    const crypto::SecretBuffer receipt = crypto::generate_receipt();
+    const MailboxAccess mailbox = MailboxAccess::from_receipt(receipt.span(), server_keys.salt);
+    tip.header.reply_key = mailbox.reply.public_key;
+    const auto opening = mailbox.opening_headers();
     std::vector<unsigned char> encoded;
     crypto::encode_tip_header(tip.header, encoded);
     const std::uint64_t size =
@@ -131,7 +166,9 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
     if (server_keys.inline_bytes != 0 && size <= server_keys.inline_bytes) {
         crypto::VectorSink sealed;
         seal_into(recipients, tip, sealed);
-        std::cout << submit_envelope(http, sealed.bytes()) << "\n";
+        const std::string id = submit_envelope(http, sealed.bytes(), opening);
+        show_receipt(receipt, receipt_out);
+        std::cout << id << "\n";
         return exit_success;
     }
     // Larger tips are sealed into an unnamed temporary file (ciphertext only) and uploaded in chunks.
@@ -140,11 +177,91 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
     seal_into(recipients, tip, sink);
     const bool show = ::isatty(STDERR_FILENO) == 1;
     const std::uint64_t chunk = server_keys.upload_chunk_bytes != 0 ? server_keys.upload_chunk_bytes : default_chunk_bytes;
-    const std::string id = upload_envelope(http, scratch.get(), size, chunk, [show](const UploadProgress& p) {
-        if (show) std::cerr << "\rsent " << p.done * 100 / p.total << "% of " << p.total << " bytes" << std::flush;
-    });
+    const std::string id = upload_envelope(
+        http, scratch.get(), size, chunk,
+        [show](const UploadProgress& p) {
+            if (show) std::cerr << "\rsent " << p.done * 100 / p.total << "% of " << p.total << " bytes" << std::flush;
+        },
+        opening);
     if (show) std::cerr << "\n";
+    show_receipt(receipt, receipt_out);
     std::cout << id << "\n";
+    return exit_success;
+}
+
+// The receipt from a file (its first line) or typed on the terminal without echo, checked.
+crypto::SecretBuffer obtain_receipt(const fs::path& receipt_file) {
+    const crypto::SecretBuffer typed = obtain_passphrase({receipt_file, -1}, "receipt (20 digits): ", false);
+    crypto::SecretBuffer digits;
+    if (crypto::parse_receipt({reinterpret_cast<const char*>(typed.data()), typed.size()}, digits)) {
+        usage_error("that is not a receipt", {"a receipt is 20 digits, written in groups of four"});
+    }
+    return digits;
+}
+
+// Prints each reply in the bundle that the reply key opens, oldest first.
+class ReplyPrinter final : public crypto::TipReceiver {
+public:
+    void on_header(const crypto::TipHeader& header) override { header_ = header; }
+    void on_attachment_data(std::size_t, std::span<const unsigned char>) override {}
+    const crypto::TipHeader& header() const { return header_; }
+
+private:
+    crypto::TipHeader header_;
+};
+
+int check(const std::string& server, const std::string& proxy, const fs::path& receipt_file) {
+    HttpClient http(server, proxy);
+    const ServerKeys server_keys = fetch_server_keys(http);
+    const crypto::SecretBuffer digits = obtain_receipt(receipt_file);
+    const MailboxAccess mailbox = MailboxAccess::from_receipt(digits.span(), server_keys.salt);
+    const std::vector<unsigned char> bundle = fetch_replies(http, mailbox);
+    crypto::MemorySource in(bundle);
+    std::vector<crypto::BundleEntry> entries;
+    if (crypto::read_bundle_manifest(in, bundle.size(), entries)) io_error("the server's list of replies is damaged");
+    if (entries.empty()) {
+        std::cout << "no replies yet\n";
+        return exit_success;
+    }
+    const crypto::BoxKeyPair* keys[] = {&mailbox.reply};
+    std::size_t shown = 0, unreadable = 0;
+    for (const crypto::BundleEntry& e : entries) {
+        crypto::LimitedSource envelope(in, e.size);
+        ReplyPrinter printer;
+        const std::error_code ec = crypto::open_tip(keys, envelope, printer);
+        if (!envelope.skip_rest()) io_error("the server's list of replies ends early");
+        if (ec || printer.header().kind != crypto::TipKind::reply) {
+            ++unreadable;
+            continue;
+        }
+        ++shown;
+        std::cout << "--- reply " << shown << " (" << crypto::format_day(e.day) << ")\n"
+                  << printer.header().message << (printer.header().message.ends_with('\n') ? "" : "\n");
+    }
+    if (unreadable > 0) {
+        print_warning(tool, std::to_string(unreadable) + " message(s) in the mailbox could not be opened with this receipt");
+    }
+    return exit_success;
+}
+
+int follow_up(const TipOptions& o, const std::string& server, const std::string& proxy,
+              const std::vector<std::string>& expect, const fs::path& receipt_file) {
+    HttpClient http(server, proxy);
+    const ServerKeys server_keys = fetch_server_keys(http);
+    check_expected(server_keys.recipients, expect);
+    const auto recipients = box_keys(server_keys.recipients);
+    const crypto::SecretBuffer digits = obtain_receipt(receipt_file);
+    const MailboxAccess mailbox = MailboxAccess::from_receipt(digits.span(), server_keys.salt);
+    PreparedTip tip = prepare_tip(o, crypto::TipKind::follow_up);
+    tip.header.reply_key = mailbox.reply.public_key;
+    crypto::VectorSink sealed;
+    seal_into(recipients, tip, sealed);
+    if (server_keys.inline_bytes != 0 && sealed.bytes().size() > server_keys.inline_bytes) {
+        usage_error("a follow-up can carry at most " + std::to_string(server_keys.inline_bytes / (1024 * 1024)) +
+                        " MiB sealed",
+                    {"send large files as a new tip with tipline-submit send"});
+    }
+    std::cout << send_follow_up(http, mailbox, sealed.bytes()) << "\n";
     return exit_success;
 }
 
@@ -154,6 +271,8 @@ void add_tip_options(CLI::App* cmd, TipOptions& o, bool to_required) {
     cmd->add_option("--file", o.files, "a file to attach (repeatable)");
     cmd->add_option("--message-file", o.message_file, "read the message from this file instead of standard input");
     cmd->add_option("--lang", o.language, "language tag of the message, e.g. ko or zh-Hans");
+    cmd->add_flag("--keep-metadata", o.keep_metadata,
+                  "send images as they are, without removing Exif, GPS, XMP, IPTC and comments");
 }
 
 }  // namespace
@@ -161,8 +280,8 @@ void add_tip_options(CLI::App* cmd, TipOptions& o, bool to_required) {
 int main(int argc, char** argv) {
     CLI::App app{"Tipline witness tool. Seals a tip so that only the NGO's responders can read it.", std::string(tool)};
     app.require_subcommand(1);
-    TipOptions seal_opts, send_opts;
-    fs::path out;
+    TipOptions seal_opts, send_opts, reply_opts;
+    fs::path out, receipt_out, receipt_file;
     bool force = false;
     std::string server, proxy;
     std::vector<std::string> expect;
@@ -177,9 +296,27 @@ int main(int argc, char** argv) {
     send_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")->required();
     send_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
     send_cmd->add_option("--expect", expect, "stop unless a responder key has this fingerprint (repeatable)");
+    send_cmd->add_option("--receipt-out", receipt_out, "also save the receipt in this new file (mode 0600)");
+
+    auto* check_cmd = app.add_subcommand("check", "read the replies to a tip, with its receipt");
+    check_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")->required();
+    check_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
+    check_cmd->add_option("--receipt-file", receipt_file, "read the receipt from this file instead of asking");
+
+    auto* reply_cmd = app.add_subcommand("reply", "answer the replies: send a follow-up with the same receipt");
+    reply_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")->required();
+    reply_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
+    reply_cmd->add_option("--receipt-file", receipt_file, "read the receipt from this file instead of asking");
+    reply_cmd->add_option("--expect", expect, "stop unless a responder key has this fingerprint (repeatable)");
+    reply_cmd->add_option("--file", reply_opts.files, "a file to attach (repeatable)");
+    reply_cmd->add_option("--message-file", reply_opts.message_file, "read the message from this file instead of standard input");
+    reply_cmd->add_option("--lang", reply_opts.language, "language tag of the message, e.g. ko or zh-Hans");
+    reply_cmd->add_flag("--keep-metadata", reply_opts.keep_metadata, "send images without removing their metadata");
 
     return run_tool(tool, app, argc, argv, [&] {
         if (*seal_cmd) return seal(seal_opts, out, force);
-        return send(send_opts, server, proxy, expect);
+        if (*check_cmd) return check(server, proxy, receipt_file);
+        if (*reply_cmd) return follow_up(reply_opts, server, proxy, expect, receipt_file);
+        return send(send_opts, server, proxy, expect, receipt_out);
     });
 }

@@ -5,8 +5,8 @@
 #include <boost/json.hpp>
 #include <sodium.h>
 
-#include <ctime>
 
+#include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/server/write_ops.hpp"
 
@@ -71,15 +71,6 @@ bool authenticated(const Request& req, ResponderContext& ctx) {
     if (!crypto::verify_request(signed_part, who.sign, signature)) return false;
     // Only a valid signature spends the nonce, so forged requests cannot fill the guard.
     return ctx.replay.first_use(nonce, now, window);
-}
-
-std::string day_text(std::int64_t day) {
-    const std::time_t t = static_cast<std::time_t>(day) * 86400;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char out[16];
-    std::strftime(out, sizeof out, "%Y-%m-%d", &tm);
-    return out;
 }
 
 std::string_view kind_name(ItemKind k) {
@@ -157,7 +148,7 @@ Action items(const Request& req, std::string_view query) {
                                     {"ref", t.seq},
                                     {"id", t.id.hex()},
                                     {"kind", kind_name(t.kind)},
-                                    {"day", day_text(t.day)},
+                                    {"day", crypto::format_day(t.day)},
                                     {"size", t.size},
                                     {"mailbox", t.mailbox ? json::value(encode_hex(*t.mailbox)) : json::value(nullptr)},
                                     {"acknowledged", t.acknowledged}});

@@ -9,20 +9,44 @@
 
 #include "tipline/client/http_client.hpp"
 #include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/receipt.hpp"
+#include "tipline/crypto/secret_buffer.hpp"
 
 namespace tipline::client {
 
 struct ServerKeys {
     std::vector<crypto::PublicIdentity> recipients;
+    crypto::DeploymentSalt salt{};
     std::uint64_t inline_bytes = 0;
     std::uint64_t upload_chunk_bytes = 0;
+};
+
+// What a witness's client derives from a receipt to reach its mailbox (FORMAT.md 10.3, 10.4).
+struct MailboxAccess {
+    crypto::MailboxId name{};
+    crypto::SecretBuffer token;  // 32 bytes; shown to the server, never stored by it
+    crypto::BoxKeyPair reply;    // replies are sealed to reply.public_key
+
+    static MailboxAccess from_receipt(std::span<const unsigned char> digits, const crypto::DeploymentSalt& salt);
+    // Headers that open the mailbox with a new tip: the name and the token's hash.
+    std::vector<std::string> opening_headers() const;
+    // Headers that read it or post to it: the name and the token.
+    std::vector<std::string> access_headers() const;
 };
 
 // GET /api/v1/keys; every key is checked (checksum, canonical form) before it is returned.
 ServerKeys fetch_server_keys(HttpClient& http);
 
-// POST /api/v1/tips; returns the tip's id once the server has stored it durably.
-std::string submit_envelope(HttpClient& http, std::span<const unsigned char> envelope);
+// POST /api/v1/tips; returns the tip's id once the server has stored it durably. headers may open
+// a mailbox (MailboxAccess::opening_headers).
+std::string submit_envelope(HttpClient& http, std::span<const unsigned char> envelope,
+                            const std::vector<std::string>& headers = {});
+
+// GET /api/v1/mailbox: the replies as a bundle. A wrong receipt is a ToolError (exit 1).
+std::vector<unsigned char> fetch_replies(HttpClient& http, const MailboxAccess& mailbox);
+
+// POST /api/v1/mailbox/messages; returns the follow-up's id once stored.
+std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox, std::span<const unsigned char> envelope);
 
 struct UploadProgress {
     std::uint64_t done = 0;
@@ -33,6 +57,7 @@ struct UploadProgress {
 // chunk_bytes. A dropped connection is retried from the offset the server confirms as durable.
 // Returns the tip's id once the server has stored the whole envelope.
 std::string upload_envelope(HttpClient& http, int fd, std::uint64_t length, std::uint64_t chunk_bytes,
-                            const std::function<void(const UploadProgress&)>& progress);
+                            const std::function<void(const UploadProgress&)>& progress,
+                            const std::vector<std::string>& start_headers = {});
 
 }  // namespace tipline::client

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <system_error>
@@ -15,6 +16,12 @@ namespace tipline::client {
 
 inline constexpr std::string_view message_file_name = "message.txt";
 inline constexpr std::string_view info_file_name = "info.txt";
+inline constexpr std::string_view reply_key_file_name = "reply-key.txt";  // present when a reply is possible
+
+// The witness's reply key as 64 hex digits (also how a mailbox name is shown), and read back from
+// a tip folder's reply-key.txt.
+std::string encode_reply_key(std::span<const unsigned char, 32> key);
+std::optional<crypto::BoxPublicKey> read_reply_key(const std::filesystem::path& folder);
 
 struct OpenedTip {
     crypto::TipHeader header;

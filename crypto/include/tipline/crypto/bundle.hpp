@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct BundleEntry {
     std::uint64_t size = 0;   // envelope bytes
     bool operator==(const BundleEntry&) const = default;
 };
+
+// A manifest day as YYYY-MM-DD (UTC), as folder names and listings show it.
+std::string format_day(std::int64_t days_since_epoch);
 
 // Writes the preamble and manifest; the caller then writes each envelope, in manifest order.
 void write_bundle_manifest(ByteSink& out, std::span<const BundleEntry> entries);

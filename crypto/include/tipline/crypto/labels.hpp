@@ -30,6 +30,10 @@ inline constexpr std::uint16_t tip_document_version = 1;
 inline constexpr std::string_view bundle_magic = "TIPLNBDL";
 inline constexpr std::uint16_t bundle_version = 1;
 
+// Reply file, carried from the offline machine to the online one (FORMAT.md section "Reply file").
+inline constexpr std::string_view reply_file_magic = "TIPLNRPL";
+inline constexpr std::uint16_t reply_file_version = 1;
+
 // Receipt derivation (FORMAT.md section "Receipt").
 inline constexpr std::string_view mailbox_token_label = "tipline receipt v1 mailbox token";
 inline constexpr std::string_view reply_key_label = "tipline receipt v1 reply key";

@@ -1,0 +1,54 @@
+// The online responder's side of the signed responder API (docs/PROTOCOL.md), and reply files.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tipline/client/http_client.hpp"
+#include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/receipt.hpp"
+
+namespace tipline::client {
+
+struct ResponderItem {
+    std::int64_t ref = 0;
+    std::string id;    // 32 hex digits
+    std::string kind;  // tip, follow_up or reply
+    std::string day;   // YYYY-MM-DD
+    std::uint64_t size = 0;
+    std::string mailbox;  // 64 hex digits, or empty
+    bool acknowledged = false;
+};
+
+// Signs every request with the responder's Ed25519 key; the key file may be sign-only.
+class ResponderClient {
+public:
+    ResponderClient(HttpClient& http, const crypto::SecretIdentity& signer) : http_(http), signer_(signer) {}
+
+    // Every stored item after the cursor, following the server's pages.
+    std::vector<ResponderItem> items(std::int64_t after = 0);
+    // A bundle of these items, in this order.
+    std::vector<unsigned char> bundle(std::span<const std::int64_t> refs);
+    // Marks the items acknowledged, or deletes them; returns how many the server found.
+    std::uint64_t acknowledge(std::span<const std::int64_t> refs, bool delete_items);
+    // Stores a reply envelope in a mailbox; returns its id.
+    std::string post_reply(const crypto::MailboxId& mailbox, std::span<const unsigned char> envelope);
+
+private:
+    HttpResponse signed_request(const std::string& method, const std::string& target, std::span<const unsigned char> body,
+                                std::vector<std::string> headers = {});
+
+    HttpClient& http_;
+    const crypto::SecretIdentity& signer_;
+};
+
+// A reply file carries a sealed reply and the mailbox it goes to, from the offline machine to the
+// online one (FORMAT.md section 14).
+std::vector<unsigned char> encode_reply_file(const crypto::MailboxId& mailbox, std::span<const unsigned char> envelope);
+// Checks the magic, version and the envelope's header and length; Error classes as in FORMAT.md.
+std::error_code decode_reply_file(std::span<const unsigned char> file, crypto::MailboxId& mailbox,
+                                  std::span<const unsigned char>& envelope);
+
+}  // namespace tipline::client

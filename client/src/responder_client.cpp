@@ -1,0 +1,166 @@
+// Signed requests over HttpClient, and strict parsing of what the responder API answers.
+#include "tipline/client/responder_client.hpp"
+
+#include <boost/json.hpp>
+#include <sodium.h>
+
+#include <chrono>
+
+#include "tipline/client/diagnostics.hpp"
+#include "tipline/crypto/bytes.hpp"
+#include "tipline/crypto/envelope.hpp"
+#include "tipline/crypto/errors.hpp"
+#include "tipline/crypto/labels.hpp"
+#include "tipline/crypto/request_auth.hpp"
+#include "tipline/crypto/stream.hpp"
+
+namespace tipline::client {
+namespace {
+
+namespace json = boost::json;
+
+std::string hex(std::span<const unsigned char> bytes) {
+    std::string out(2 * bytes.size() + 1, '\0');
+    sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
+    out.pop_back();
+    return out;
+}
+
+std::span<const unsigned char> as_span(const std::string& s) {
+    return {reinterpret_cast<const unsigned char*>(s.data()), s.size()};
+}
+
+json::object parse_object(const HttpResponse& r) {
+    boost::system::error_code ec;
+    json::value v = json::parse(r.body, ec);
+    if (ec || !v.is_object()) io_error("the server's answer is not valid JSON");
+    return std::move(v.as_object());
+}
+
+[[noreturn]] void refused(const std::string& what, const HttpResponse& r) {
+    if (r.status == 401) {
+        throw ToolError(exit_verification_failure, what + ": the server does not accept this responder's signature",
+                        {"check that this key is one of the server's responders, and that this machine's clock is right"});
+    }
+    io_error(what + ": " + describe_server_error(r));
+}
+
+std::string refs_json(std::span<const std::int64_t> refs, const char* extra = "") {
+    std::string out = "{\"refs\":[";
+    for (std::size_t i = 0; i < refs.size(); ++i) out += (i ? "," : "") + std::to_string(refs[i]);
+    return out + "]" + extra + "}";
+}
+
+}  // namespace
+
+HttpResponse ResponderClient::signed_request(const std::string& method, const std::string& target,
+                                             std::span<const unsigned char> body, std::vector<std::string> headers) {
+    crypto::RequestToSign r;
+    r.method = method;
+    r.target = target;
+    r.body_hash = crypto::hash_request_body(body);
+    r.timestamp = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    randombytes_buf(r.nonce.data(), r.nonce.size());
+    const auto signature = crypto::sign_request(r, signer_.sign_secret);
+    headers.push_back("Tipline-Key: " + crypto::encode_public_key(signer_.public_identity));
+    headers.push_back("Tipline-Timestamp: " + std::to_string(r.timestamp));
+    headers.push_back("Tipline-Nonce: " + hex(r.nonce));
+    headers.push_back("Tipline-Signature: " + hex(signature));
+    return http_.request(method, target, body, headers);
+}
+
+std::vector<ResponderItem> ResponderClient::items(std::int64_t after) {
+    std::vector<ResponderItem> out;
+    for (;;) {
+        const HttpResponse r = signed_request("GET", "/api/v1/responder/items?after=" + std::to_string(after), {});
+        if (r.status != 200) refused("cannot list the stored items", r);
+        const json::object body = parse_object(r);
+        const auto* list = body.if_contains("items");
+        if (list == nullptr || !list->is_array()) io_error("the server's list of items is not valid");
+        for (const json::value& v : list->as_array()) {
+            if (!v.is_object()) io_error("the server's list of items is not valid");
+            const json::object& o = v.as_object();
+            ResponderItem item;
+            try {
+                item.ref = json::value_to<std::int64_t>(o.at("ref"));
+                item.id = json::value_to<std::string>(o.at("id"));
+                item.kind = json::value_to<std::string>(o.at("kind"));
+                item.day = json::value_to<std::string>(o.at("day"));
+                item.size = json::value_to<std::uint64_t>(o.at("size"));
+                if (o.at("mailbox").is_string()) item.mailbox = json::value_to<std::string>(o.at("mailbox"));
+                item.acknowledged = json::value_to<bool>(o.at("acknowledged"));
+            } catch (const std::exception&) {
+                io_error("the server's list of items is not valid");
+            }
+            if (item.ref <= after) io_error("the server listed items out of order");
+            after = item.ref;
+            out.push_back(std::move(item));
+        }
+        const auto* more = body.if_contains("more");
+        if (more == nullptr || !more->is_bool() || !more->as_bool() || list->as_array().empty()) return out;
+    }
+}
+
+std::vector<unsigned char> ResponderClient::bundle(std::span<const std::int64_t> refs) {
+    const std::string body = refs_json(refs);
+    const HttpResponse r = signed_request("POST", "/api/v1/responder/bundle", as_span(body), {"Content-Type: application/json"});
+    if (r.status != 200) refused("cannot download the items", r);
+    return {r.body.begin(), r.body.end()};
+}
+
+std::uint64_t ResponderClient::acknowledge(std::span<const std::int64_t> refs, bool delete_items) {
+    const std::string body = refs_json(refs, delete_items ? ",\"delete\":true" : "");
+    const HttpResponse r = signed_request("POST", "/api/v1/responder/ack", as_span(body), {"Content-Type: application/json"});
+    if (r.status != 200) refused(delete_items ? "cannot delete the items on the server" : "cannot acknowledge the items", r);
+    const json::object answer = parse_object(r);
+    const auto* n = answer.if_contains(delete_items ? "deleted" : "acknowledged");
+    if (n == nullptr || !n->is_number()) io_error("the server's answer has no count");
+    return n->to_number<std::uint64_t>();
+}
+
+std::string ResponderClient::post_reply(const crypto::MailboxId& mailbox, std::span<const unsigned char> envelope) {
+    const HttpResponse r = signed_request("POST", "/api/v1/responder/replies", envelope,
+                                          {"Tipline-Mailbox: " + hex(mailbox), "Content-Type: application/octet-stream"});
+    if (r.status == 404) {
+        throw ToolError(exit_verification_failure, "the witness's mailbox is no longer on the server",
+                        {"it goes when every message in it has been deleted or expired"});
+    }
+    if (r.status != 201) refused("the reply was not accepted", r);
+    const json::object answer = parse_object(r);
+    const auto* id = answer.if_contains("id");
+    if (id == nullptr || !id->is_string()) io_error("the server's answer has no id");
+    return std::string(id->as_string().c_str());
+}
+
+std::vector<unsigned char> encode_reply_file(const crypto::MailboxId& mailbox, std::span<const unsigned char> envelope) {
+    std::vector<unsigned char> out;
+    out.reserve(crypto::labels::reply_file_magic.size() + 2 + mailbox.size() + envelope.size());
+    crypto::put_bytes(out, crypto::labels::reply_file_magic);
+    crypto::put_u16(out, crypto::labels::reply_file_version);
+    crypto::put_bytes(out, mailbox);
+    crypto::put_bytes(out, envelope);
+    return out;
+}
+
+std::error_code decode_reply_file(std::span<const unsigned char> file, crypto::MailboxId& mailbox,
+                                  std::span<const unsigned char>& envelope) {
+    const auto magic = crypto::as_bytes(crypto::labels::reply_file_magic);
+    constexpr std::size_t fixed = 8 + 2 + 32;
+    if (file.size() < magic.size() || !std::equal(magic.begin(), magic.end(), file.begin())) {
+        return file.size() < magic.size() && std::equal(file.begin(), file.end(), magic.begin()) ? crypto::Error::truncated
+                                                                                                  : crypto::Error::malformed;
+    }
+    if (file.size() < fixed) return crypto::Error::truncated;
+    if (crypto::get_u16(file.subspan<8, 2>()) != crypto::labels::reply_file_version) return crypto::Error::unsupported_version;
+    std::copy_n(file.begin() + 10, mailbox.size(), mailbox.begin());
+    envelope = file.subspan(fixed);
+    crypto::MemorySource in(envelope);
+    crypto::EnvelopeHeader header;
+    if (auto ec = crypto::read_envelope_header(in, header)) return ec;
+    if (header.total_size() > envelope.size()) return crypto::Error::truncated;
+    if (header.total_size() < envelope.size()) return crypto::Error::malformed;
+    return {};
+}
+
+}  // namespace tipline::client
