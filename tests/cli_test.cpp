@@ -18,7 +18,10 @@ std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
 
 // Every stderr line is "TOOL: error: ...", "TOOL: warning: ..." or "hint: ...", lowercase, no final period.
 void check_message_style(const std::string& err, const std::string& tool) {
-    static const std::regex line_re("^(" + tool + ": (error|warning): [a-z'\"-].*[^.]|hint: [a-z].*[^.]|sealing to .*)$");
+    // In the classic locale, whatever global locale a library in this process has set since.
+    std::regex line_re;
+    line_re.imbue(std::locale::classic());
+    line_re.assign("^(" + tool + ": (error|warning): [a-z'\"-].*[^.]|hint: [a-z].*[^.]|sealing to .*)$");
     std::size_t at = 0;
     while (at < err.size()) {
         const auto nl = err.find('\n', at);

@@ -3,7 +3,13 @@
 // pushes; the witness reads the reply with the receipt and answers; the responder fetches that.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
 #include <filesystem>
+#include <map>
+#include <thread>
 #include <regex>
 #include <string>
 
@@ -192,4 +198,64 @@ TEST_CASE("a wrong receipt reads nothing, and a bad reply file is refused before
                                           " --passphrase-file " + q(d.pass) + " " + q(d.dir / "not.reply"));
     CHECK(pushed.exit_code == 2);
     CHECK(pushed.err.find("is not a reply file") != std::string::npos);
+}
+
+TEST_CASE("a large tip goes on after the client is killed midway, completes and decrypts", "[conversation][server]") {
+    Deployment d(std::map<std::string, std::string>{{"upload_chunk_bytes", "65536"}});
+    ServerProcess server(d.data);
+    const test::Bytes big = test::pattern_bytes(24 * 1024 * 1024, 5);
+    test::write_file(d.dir / "video.bin", big);
+    test::write_file(d.dir / "m.txt", std::string("see the file\n"));
+    const fs::path resume = d.dir / "tip.resume";
+
+    // The first run goes to the background; it is killed once part of the upload is durable.
+    const auto started = test::run_command(submit() + " send --server " + server.url() + " --message-file " +
+                                           q(d.dir / "m.txt") + " --file " + q(d.dir / "video.bin") + " --resume-file " +
+                                           q(resume) + " > " + q(d.dir / "first.out") + " 2> " + q(d.dir / "first.err") +
+                                           " & echo $!");
+    REQUIRE(started.exit_code == 0);
+    const pid_t pid = std::stoi(started.out);
+    std::uint64_t stored = 0;
+    for (int i = 0; i < 3000 && stored == 0; ++i) {  // at most 30 s; a hang fails instead of blocking
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        const auto bytes = fs::exists(resume) ? test::read_file(resume) : test::Bytes();
+        if (bytes.size() < 62 || bytes[30] == 0) continue;
+        const std::string key(bytes.begin() + 30, bytes.begin() + 62);
+        const std::string status = test::raw_http(
+            server.port(), "GET /api/v1/uploads/" + key + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        const auto at = status.find("\"offset\":");
+        if (at != std::string::npos) stored = std::stoull(status.substr(at + 9));
+    }
+    REQUIRE(stored > 0);
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);  // not our child when the shell started it; harmless then
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    REQUIRE(fs::exists(resume));
+    CHECK(text_of(d.dir / "first.err").find("Your receipt:") == std::string::npos);  // not sent, so not shown
+
+    // Running again with the resume file alone goes on from the stored offset and finishes.
+    const auto resumed = test::run_command(submit() + " send --server " + server.url() + " --resume-file " + q(resume) +
+                                           " --receipt-out " + q(d.dir / "receipt.txt"));
+    INFO("resume stderr: " << resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(std::regex_match(resumed.out, std::regex("[0-9a-f]{32}\n")));
+    CHECK(resumed.err.find("resuming the tip in") != std::string::npos);
+    CHECK(resumed.err.find("Your receipt:") != std::string::npos);
+    CHECK_FALSE(fs::exists(resume));  // it held the receipt: gone once the tip is stored
+
+    // The tip decrypts to exactly what was sealed, and its mailbox works with the receipt.
+    REQUIRE(test::run_command(q(test::tools_dir().parent_path() / "server" / "tiplined") + " export " + q(d.data) +
+                              " --out " + q(d.dir / "all.bundle"))
+                .exit_code == 0);
+    REQUIRE(test::run_command(responder() + " open " + q(d.dir / "all.bundle") + " --key " + q(d.key) +
+                              " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "opened"))
+                .exit_code == 0);
+    const auto tips = folders_of_kind(d.dir / "opened", "tip");
+    REQUIRE(tips.size() == 1);
+    CHECK(test::read_file(tips[0] / "video.bin") == big);
+    CHECK(text_of(tips[0] / "message.txt") == "see the file\n");
+    const auto checked = test::run_command(submit() + " check --server " + server.url() + " --receipt-file " +
+                                           q(d.dir / "receipt.txt"));
+    CHECK(checked.exit_code == 0);
+    CHECK(checked.out == "no replies yet\n");
 }

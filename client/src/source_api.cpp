@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <optional>
 #include <chrono>
 #include <thread>
 
@@ -121,28 +122,46 @@ std::string submit_envelope(HttpClient& http, std::span<const unsigned char> env
     return id_of(r);
 }
 
-std::string upload_envelope(HttpClient& http, int fd, std::uint64_t length, std::uint64_t chunk_bytes,
-                            const std::function<void(const UploadProgress&)>& progress,
-                            const std::vector<std::string>& start_headers) {
+std::string upload_envelope(HttpClient& http, const UploadJob& job) {
     constexpr int max_attempts = 12;  // consecutive failures before giving up
     constexpr int max_backoff_s = 30;
-    auto headers = start_headers;
-    headers.push_back("Upload-Length: " + std::to_string(length));
-    const HttpResponse created = http.request("POST", "/api/v1/uploads", {}, headers);
-    if (created.status != 201) io_error("the server refused the upload: " + describe_server_error(created));
-    const json::object start = parse_object(created);
-    const auto* key_value = start.if_contains("upload");
-    if (key_value == nullptr || !key_value->is_string()) io_error("the server's answer has no upload key");
-    const std::string path = "/api/v1/uploads/" + std::string(key_value->as_string().c_str());
+    std::string key = job.key;
+    std::uint64_t offset = 0;
+    if (key.empty()) {
+        auto headers = job.start_headers;
+        headers.push_back("Upload-Length: " + std::to_string(job.length));
+        const HttpResponse created = http.request("POST", "/api/v1/uploads", {}, headers);
+        if (created.status != 201) io_error("the server refused the upload: " + describe_server_error(created));
+        const json::object start = parse_object(created);
+        const auto* key_value = start.if_contains("upload");
+        if (key_value == nullptr || !key_value->is_string()) io_error("the server's answer has no upload key");
+        key = std::string(key_value->as_string().c_str());
+        if (job.on_started) job.on_started(key);
+    }
+    const std::string path = "/api/v1/uploads/" + key;
+    const auto stored_offset = [&]() -> std::optional<std::uint64_t> {
+        const HttpResponse s = http.get(path);
+        if (s.status == 404) {
+            throw ToolError(exit_verification_failure, "the server no longer has this upload",
+                            {"unfinished uploads expire after a few days; send the tip again"});
+        }
+        if (s.status != 200) return std::nullopt;
+        const auto* at = parse_object(s).if_contains("offset");
+        if (at == nullptr || !at->is_number()) return std::nullopt;
+        return at->to_number<std::uint64_t>();
+    };
+    if (!job.key.empty()) {
+        offset = stored_offset().value_or(0);
+        if (job.progress) job.progress({offset, job.length});
+    }
 
     std::vector<unsigned char> chunk;
-    std::uint64_t offset = 0;
     int failures = 0;
-    while (offset < length) {
-        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_bytes, length - offset));
+    while (offset < job.length) {
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(job.chunk_bytes, job.length - offset));
         chunk.resize(n);
-        if (::pread(fd, chunk.data(), n, static_cast<off_t>(offset)) != static_cast<ssize_t>(n)) {
-            io_error("cannot read the sealed tip back from its temporary file");
+        if (::pread(job.fd, chunk.data(), n, static_cast<off_t>(job.file_offset + offset)) != static_cast<ssize_t>(n)) {
+            io_error("cannot read the sealed tip back");
         }
         try {
             const HttpResponse r = http.request("PUT", path, chunk, {"Upload-Offset: " + std::to_string(offset),
@@ -152,10 +171,10 @@ std::string upload_envelope(HttpClient& http, int fd, std::uint64_t length, std:
                 const auto* next = body.if_contains("offset");
                 if (next == nullptr || !next->is_number()) io_error("the server's answer has no offset");
                 const auto confirmed = next->to_number<std::uint64_t>();
-                if (confirmed > length) io_error("the server confirmed more bytes than were sent");
+                if (confirmed > job.length) io_error("the server confirmed more bytes than were sent");
                 offset = confirmed;
                 failures = 0;
-                if (progress) progress({offset, length});
+                if (job.progress) job.progress({offset, job.length});
                 continue;
             }
             io_error("the server refused part of the upload: " + describe_server_error(r));
@@ -163,11 +182,7 @@ std::string upload_envelope(HttpClient& http, int fd, std::uint64_t length, std:
             if (++failures == max_attempts) throw;
             std::this_thread::sleep_for(std::chrono::seconds(std::min(max_backoff_s, 1 << std::min(failures, 5))));
             try {  // ask where to go on from; the next PUT corrects a stale answer with 409 anyway
-                const HttpResponse s = http.get(path);
-                if (s.status == 200) {
-                    const auto* at = parse_object(s).if_contains("offset");
-                    if (at != nullptr && at->is_number()) offset = at->to_number<std::uint64_t>();
-                }
+                if (const auto at = stored_offset()) offset = *at;
             } catch (const TransportError&) {
             }
         }

@@ -1,6 +1,7 @@
 // tipline-submit: the witness's tool. Seals a message and files to the NGO's public keys, and sends them.
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -14,6 +15,7 @@
 #include "tipline/client/key_io.hpp"
 #include "tipline/client/outgoing.hpp"
 #include "tipline/client/source_api.hpp"
+#include "tipline/client/resume_file.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/envelope.hpp"
@@ -145,8 +147,33 @@ void show_receipt(const crypto::SecretBuffer& digits, const fs::path& receipt_ou
               << "  Anyone who has it can read the replies too.\n\n";
 }
 
+std::uint64_t upload_chunk(const ServerKeys& keys) {
+    return keys.upload_chunk_bytes != 0 ? keys.upload_chunk_bytes : default_chunk_bytes;
+}
+
+// A percentage on a terminal; nothing when standard error is not one.
+std::function<void(const UploadProgress&)> progress_printer() {
+    if (::isatty(STDERR_FILENO) != 1) return {};
+    return [](const UploadProgress& p) {
+        std::cerr << "\rsent " << p.done * 100 / p.total << "% of " << p.total << " bytes" << std::flush;
+    };
+}
+
+void end_progress() {
+    if (::isatty(STDERR_FILENO) == 1) std::cerr << "\n";
+}
+
+int resume(const std::string& server, const std::string& proxy, const fs::path& resume_file, const fs::path& receipt_out);
+
 int send(const TipOptions& o, const std::string& server, const std::string& proxy,
-         const std::vector<std::string>& expect, const fs::path& receipt_out) {
+         const std::vector<std::string>& expect, const fs::path& receipt_out, const fs::path& resume_file) {
+    if (!resume_file.empty() && fs::exists(fs::symlink_status(resume_file))) {
+        if (!o.files.empty() || !o.message_file.empty() || !o.to.empty()) {
+            usage_error("'" + resume_file.string() + "' exists: this run resumes the tip sealed in it",
+                        {"run again with only --server, --proxy and --resume-file, or choose a new resume file"});
+        }
+        return resume(server, proxy, resume_file, receipt_out);
+    }
     HttpClient http(server, proxy);
     const ServerKeys server_keys = fetch_server_keys(http);
     const std::vector<crypto::PublicIdentity> ids = o.to.empty() ? server_keys.recipients : keys_from_arguments(o.to);
@@ -163,7 +190,7 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
     crypto::encode_tip_header(tip.header, encoded);
     const std::uint64_t size =
         crypto::envelope_size(crypto::tip_document_length(encoded.size(), tip.header), recipients.size());
-    if (server_keys.inline_bytes != 0 && size <= server_keys.inline_bytes) {
+    if (server_keys.inline_bytes != 0 && size <= server_keys.inline_bytes && resume_file.empty()) {
         crypto::VectorSink sealed;
         seal_into(recipients, tip, sealed);
         const std::string id = submit_envelope(http, sealed.bytes(), opening);
@@ -171,20 +198,51 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
         std::cout << id << "\n";
         return exit_success;
     }
-    // Larger tips are sealed into an unnamed temporary file (ciphertext only) and uploaded in chunks.
-    UniqueFd scratch = anonymous_temp_file();
-    FdSink sink(scratch.get(), "a temporary file");
-    seal_into(recipients, tip, sink);
-    const bool show = ::isatty(STDERR_FILENO) == 1;
-    const std::uint64_t chunk = server_keys.upload_chunk_bytes != 0 ? server_keys.upload_chunk_bytes : default_chunk_bytes;
-    const std::string id = upload_envelope(
-        http, scratch.get(), size, chunk,
-        [show](const UploadProgress& p) {
-            if (show) std::cerr << "\rsent " << p.done * 100 / p.total << "% of " << p.total << " bytes" << std::flush;
-        },
-        opening);
-    if (show) std::cerr << "\n";
+    // Larger tips go up in chunks. The envelope is sealed into an unnamed temporary file (ciphertext
+    // only), or with --resume-file into that file, together with the receipt and the upload key,
+    // so that a later run can go on where this one stopped.
+    UniqueFd file = resume_file.empty() ? anonymous_temp_file() : create_resume_file(resume_file, receipt.span(), size);
+    const std::uint64_t base = resume_file.empty() ? 0 : resume_header_size;
+    FdSink sink(file.get(), resume_file.empty() ? "a temporary file" : "'" + resume_file.string() + "'");
+    try {
+        seal_into(recipients, tip, sink);
+        if (!resume_file.empty()) finish_resume_file(file.get(), resume_file);
+    } catch (...) {
+        if (!resume_file.empty()) ::unlink(resume_file.c_str());  // nothing was sent yet
+        throw;
+    }
+    UploadJob job{file.get(), base, size, upload_chunk(server_keys), opening, {}, {}, progress_printer()};
+    if (!resume_file.empty()) {
+        job.on_started = [&](const std::string& key) { record_upload_key(file.get(), resume_file, key); };
+    }
+    const std::string id = upload_envelope(http, job);
+    end_progress();
     show_receipt(receipt, receipt_out);
+    if (!resume_file.empty()) ::unlink(resume_file.c_str());
+    std::cout << id << "\n";
+    return exit_success;
+}
+
+// Goes on with the upload a resume file describes, and finishes the tip.
+int resume(const std::string& server, const std::string& proxy, const fs::path& resume_file, const fs::path& receipt_out) {
+    HttpClient http(server, proxy);
+    const ServerKeys server_keys = fetch_server_keys(http);
+    UniqueFd file(::open(resume_file.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
+    if (!file) io_error("cannot open '" + resume_file.string() + "'");
+    ResumeState state;
+    if (const std::error_code ec = read_resume_file(file.get(), state)) {
+        usage_error("'" + resume_file.string() + "' is not a resume file: " + ec.message(),
+                    {"it is made by 'tipline-submit send --resume-file' for a large tip"});
+    }
+    std::cerr << "resuming the tip in '" << resume_file.string() << "'\n";
+    const MailboxAccess mailbox = MailboxAccess::from_receipt(state.receipt.span(), server_keys.salt);
+    UploadJob job{file.get(),           resume_header_size, state.envelope_length, upload_chunk(server_keys),
+                  mailbox.opening_headers(), state.upload_key,  {},                     progress_printer()};
+    job.on_started = [&](const std::string& key) { record_upload_key(file.get(), resume_file, key); };
+    const std::string id = upload_envelope(http, job);
+    end_progress();
+    show_receipt(state.receipt, receipt_out);
+    ::unlink(resume_file.c_str());
     std::cout << id << "\n";
     return exit_success;
 }
@@ -281,7 +339,7 @@ int main(int argc, char** argv) {
     CLI::App app{"Tipline witness tool. Seals a tip so that only the NGO's responders can read it.", std::string(tool)};
     app.require_subcommand(1);
     TipOptions seal_opts, send_opts, reply_opts;
-    fs::path out, receipt_out, receipt_file;
+    fs::path out, receipt_out, receipt_file, resume_file;
     bool force = false;
     std::string server, proxy;
     std::vector<std::string> expect;
@@ -297,6 +355,9 @@ int main(int argc, char** argv) {
     send_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
     send_cmd->add_option("--expect", expect, "stop unless a responder key has this fingerprint (repeatable)");
     send_cmd->add_option("--receipt-out", receipt_out, "also save the receipt in this new file (mode 0600)");
+    send_cmd->add_option("--resume-file", resume_file,
+                         "keep the sealed tip, its receipt and its upload here until it is stored, so that running "
+                         "again with the same file goes on after a crash or a lost connection");
 
     auto* check_cmd = app.add_subcommand("check", "read the replies to a tip, with its receipt");
     check_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")->required();
@@ -317,6 +378,6 @@ int main(int argc, char** argv) {
         if (*seal_cmd) return seal(seal_opts, out, force);
         if (*check_cmd) return check(server, proxy, receipt_file);
         if (*reply_cmd) return follow_up(reply_opts, server, proxy, expect, receipt_file);
-        return send(send_opts, server, proxy, expect, receipt_out);
+        return send(send_opts, server, proxy, expect, receipt_out, resume_file);
     });
 }

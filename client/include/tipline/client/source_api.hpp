@@ -53,11 +53,21 @@ struct UploadProgress {
     std::uint64_t total = 0;
 };
 
-// Sends length bytes read from fd (positioned reads from offset 0) as a resumable upload in chunks of
-// chunk_bytes. A dropped connection is retried from the offset the server confirms as durable.
-// Returns the tip's id once the server has stored the whole envelope.
-std::string upload_envelope(HttpClient& http, int fd, std::uint64_t length, std::uint64_t chunk_bytes,
-                            const std::function<void(const UploadProgress&)>& progress,
-                            const std::vector<std::string>& start_headers = {});
+// One resumable upload: length bytes of envelope read from fd at file_offset, sent in chunks.
+struct UploadJob {
+    int fd = -1;
+    std::uint64_t file_offset = 0;
+    std::uint64_t length = 0;
+    std::uint64_t chunk_bytes = 0;
+    std::vector<std::string> start_headers;  // sent when the upload is started (a mailbox opening)
+    std::string key;                         // an upload started earlier, to resume; empty to start one
+    std::function<void(const std::string& key)> on_started;  // the new key, before any byte is sent
+    std::function<void(const UploadProgress&)> progress;
+};
+
+// Sends the envelope as a resumable upload. A dropped connection is retried from the offset the
+// server confirms as durable; a job with a key first asks the server where to go on from. Returns
+// the tip's id once the server has stored the whole envelope.
+std::string upload_envelope(HttpClient& http, const UploadJob& job);
 
 }  // namespace tipline::client

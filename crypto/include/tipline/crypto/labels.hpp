@@ -34,6 +34,10 @@ inline constexpr std::uint16_t bundle_version = 1;
 inline constexpr std::string_view reply_file_magic = "TIPLNRPL";
 inline constexpr std::uint16_t reply_file_version = 1;
 
+// Resume file of tipline-submit for a large tip (FORMAT.md section "Resume file").
+inline constexpr std::string_view resume_file_magic = "TIPLNRSM";
+inline constexpr std::uint16_t resume_file_version = 1;
+
 // Receipt derivation (FORMAT.md section "Receipt").
 inline constexpr std::string_view mailbox_token_label = "tipline receipt v1 mailbox token";
 inline constexpr std::string_view reply_key_label = "tipline receipt v1 reply key";
