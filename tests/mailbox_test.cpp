@@ -13,6 +13,7 @@
 #include "server_process.hpp"
 #include "support.hpp"
 #include "tipline/crypto/bundle.hpp"
+#include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/receipt.hpp"
@@ -27,12 +28,7 @@ namespace {
 
 namespace json = boost::json;
 
-std::string hex(std::span<const unsigned char> b) {
-    std::string out(2 * b.size() + 1, '\0');
-    sodium_bin2hex(out.data(), out.size(), b.data(), b.size());
-    out.pop_back();
-    return out;
-}
+std::string hex(std::span<const unsigned char> b) { return crypto::to_hex(b); }
 
 std::string as_text(const Bytes& b) { return {b.begin(), b.end()}; }
 
@@ -102,9 +98,8 @@ struct Witness {
 Witness witness_for(unsigned short port) {
     const std::string keys = body_of(test::raw_http(port, "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
     crypto::DeploymentSalt salt{};
-    std::size_t len = 0;
     const std::string salt_hex = json::value_to<std::string>(json::parse(keys).at("salt"));
-    REQUIRE(sodium_hex2bin(salt.data(), salt.size(), salt_hex.data(), salt_hex.size(), nullptr, &len, nullptr) == 0);
+    REQUIRE(crypto::from_hex(salt_hex, salt));
     crypto::SecretBuffer digits = crypto::generate_receipt();
     auto derived = crypto::derive_receipt_keys(digits.span(), salt);
     Witness w{crypto::mailbox_id(derived.reply.public_key), std::move(derived.mailbox_token), std::move(derived.reply)};

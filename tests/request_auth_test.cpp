@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 
+#include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/request_auth.hpp"
@@ -104,12 +105,7 @@ TEST_CASE("failed mailbox requests use up a global budget that refills over time
 }
 
 TEST_CASE("the examples in FORMAT.md sections 10.4 and 13 hold", "[request_auth][vectors]") {
-    const auto hex = [](std::span<const unsigned char> b) {
-        std::string out(2 * b.size() + 1, '\0');
-        sodium_bin2hex(out.data(), out.size(), b.data(), b.size());
-        out.pop_back();
-        return out;
-    };
+    const auto hex = [](std::span<const unsigned char> b) { return crypto::to_hex(b); };
     unsigned char seed[32];
     for (int i = 0; i < 32; ++i) seed[i] = static_cast<unsigned char>(i);
     crypto::SignPublicKey pk{};

@@ -19,13 +19,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string hex(std::span<const unsigned char> bytes) {
-    std::string out(2 * bytes.size() + 1, '\0');
-    sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
-    out.pop_back();
-    return out;
-}
-
 std::span<const unsigned char> as_span(const std::string& s) {
     return {reinterpret_cast<const unsigned char*>(s.data()), s.size()};
 }
@@ -65,8 +58,8 @@ HttpResponse ResponderClient::signed_request(const std::string& method, const st
     const auto signature = crypto::sign_request(r, signer_.sign_secret);
     headers.push_back("Tipline-Key: " + crypto::encode_public_key(signer_.public_identity));
     headers.push_back("Tipline-Timestamp: " + std::to_string(r.timestamp));
-    headers.push_back("Tipline-Nonce: " + hex(r.nonce));
-    headers.push_back("Tipline-Signature: " + hex(signature));
+    headers.push_back("Tipline-Nonce: " + crypto::to_hex(r.nonce));
+    headers.push_back("Tipline-Signature: " + crypto::to_hex(signature));
     return http_.request(method, target, body, headers);
 }
 
@@ -121,7 +114,7 @@ std::uint64_t ResponderClient::acknowledge(std::span<const std::int64_t> refs, b
 
 std::string ResponderClient::post_reply(const crypto::MailboxId& mailbox, std::span<const unsigned char> envelope) {
     const HttpResponse r = signed_request("POST", "/api/v1/responder/replies", envelope,
-                                          {"Tipline-Mailbox: " + hex(mailbox), "Content-Type: application/octet-stream"});
+                                          {"Tipline-Mailbox: " + crypto::to_hex(mailbox), "Content-Type: application/octet-stream"});
     if (r.status == 404) {
         throw ToolError(exit_verification_failure, "the witness's mailbox is no longer on the server",
                         {"it goes when every message in it has been deleted or expired"});

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
-#include <sodium.h>
 
 #include <algorithm>
 #include <optional>
@@ -12,6 +11,7 @@
 #include <thread>
 
 #include "tipline/client/diagnostics.hpp"
+#include "tipline/crypto/bytes.hpp"
 
 namespace tipline::client {
 namespace {
@@ -23,13 +23,6 @@ json::object parse_object(const HttpResponse& r) {
     json::value v = json::parse(r.body, ec);
     if (ec || !v.is_object()) io_error("the server's answer is not valid JSON");
     return std::move(v.as_object());
-}
-
-std::string hex(std::span<const unsigned char> bytes) {
-    std::string out(2 * bytes.size() + 1, '\0');
-    sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
-    out.pop_back();
-    return out;
 }
 
 std::string id_of(const HttpResponse& r) {
@@ -47,12 +40,12 @@ MailboxAccess MailboxAccess::from_receipt(std::span<const unsigned char> digits,
 }
 
 std::vector<std::string> MailboxAccess::opening_headers() const {
-    return {"Tipline-Mailbox: " + hex(name), "Tipline-Mailbox-Token-Hash: " + hex(crypto::hash_mailbox_token(token.span()))};
+    return {"Tipline-Mailbox: " + crypto::to_hex(name), "Tipline-Mailbox-Token-Hash: " + crypto::to_hex(crypto::hash_mailbox_token(token.span()))};
 }
 
 std::vector<std::string> MailboxAccess::access_headers() const {
     // The token goes only into this header line, which libcurl sends and then drops.
-    return {"Tipline-Mailbox: " + hex(name), "Tipline-Mailbox-Token: " + hex(token.span())};
+    return {"Tipline-Mailbox: " + crypto::to_hex(name), "Tipline-Mailbox-Token: " + crypto::to_hex(token.span())};
 }
 
 std::vector<unsigned char> fetch_replies(HttpClient& http, const MailboxAccess& mailbox) {
@@ -95,11 +88,8 @@ ServerKeys fetch_server_keys(HttpClient& http) {
         keys.recipients.push_back(id);
     }
     const auto* salt = body.if_contains("salt");
-    std::size_t salt_len = 0;
-    if (salt == nullptr || !salt->is_string() || salt->as_string().size() != 2 * keys.salt.size() ||
-        sodium_hex2bin(keys.salt.data(), keys.salt.size(), salt->as_string().data(), salt->as_string().size(), nullptr,
-                       &salt_len, nullptr) != 0 ||
-        salt_len != keys.salt.size()) {
+    if (salt == nullptr || !salt->is_string() ||
+        !crypto::from_hex(std::string_view(salt->as_string().data(), salt->as_string().size()), keys.salt)) {
         io_error("the server sent no valid deployment salt");
     }
     if (const auto* limits = body.if_contains("limits"); limits != nullptr && limits->is_object()) {

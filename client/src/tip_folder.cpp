@@ -17,6 +17,7 @@
 #include "tipline/client/interrupt.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/bundle.hpp"
+#include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/receipt.hpp"
 
@@ -183,22 +184,14 @@ const char* kind_name(crypto::TipKind kind) {
 
 }  // namespace
 
-std::string encode_reply_key(std::span<const unsigned char, 32> key) {
-    char hex[65];
-    sodium_bin2hex(hex, sizeof hex, key.data(), key.size());
-    return hex;
-}
+std::string encode_reply_key(std::span<const unsigned char, 32> key) { return crypto::to_hex(key); }
 
 std::optional<crypto::BoxPublicKey> read_reply_key(const fs::path& folder) {
     std::ifstream in(folder / reply_key_file_name);
     std::string line;
     if (!in || !std::getline(in, line)) return std::nullopt;
     crypto::BoxPublicKey key{};
-    std::size_t len = 0;
-    if (line.size() != 2 * key.size() ||
-        sodium_hex2bin(key.data(), key.size(), line.data(), line.size(), nullptr, &len, nullptr) != 0 || len != key.size()) {
-        return std::nullopt;
-    }
+    if (!crypto::from_hex(line, key)) return std::nullopt;
     return key;
 }
 
@@ -236,8 +229,7 @@ std::error_code open_bundle_to_folders(std::span<const crypto::BoxKeyPair* const
     folder.keep();
     for (const crypto::BundleEntry& e : entries) {
         stop_if_interrupted();
-        char id[33];
-        sodium_bin2hex(id, sizeof id, e.id.data(), e.id.size());
+        const std::string id = crypto::to_hex(e.id);
         const std::string name = crypto::format_day(e.day) + "-" + id;
 
         crypto::LimitedSource envelope(in, e.size);

@@ -1,6 +1,8 @@
 // Big-endian helpers and ByteReader.
 #include "tipline/crypto/bytes.hpp"
 
+#include <sodium.h>
+
 namespace tipline::crypto {
 
 void put_u16(std::vector<unsigned char>& out, std::uint16_t v) {
@@ -71,6 +73,23 @@ std::optional<std::uint64_t> ByteReader::take_u64() noexcept {
     auto b = take(8);
     if (!b) return std::nullopt;
     return get_u64(b->first<8>());
+}
+
+std::string to_hex(std::span<const unsigned char> bytes) {
+    std::string out(2 * bytes.size() + 1, '\0');
+    sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
+    out.pop_back();
+    return out;
+}
+
+bool from_hex(std::string_view hex, std::span<unsigned char> out) {
+    if (hex.size() != 2 * out.size()) return false;
+    for (char c : hex) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;  // canonical: lowercase only
+    }
+    std::size_t len = 0;
+    return sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, &len, nullptr) == 0 &&
+           len == out.size();
 }
 
 }  // namespace tipline::crypto

@@ -7,6 +7,7 @@
 
 #include <charconv>
 
+#include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/padding.hpp"
@@ -201,7 +202,7 @@ Hex32Header hex32_header(const RequestHeader& h, std::string_view name) {
     out.present = true;
     const std::string_view text(it->value().data(), it->value().size());
     if (text.size() != 2 * out.value.size()) return out;
-    out.valid = decode_hex(text, out.value);
+    out.valid = crypto::from_hex(text, out.value);
     return out;
 }
 

@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "tipline/crypto/bundle.hpp"
+#include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/fd_stream.hpp"
 #include "tipline/crypto/keys.hpp"
@@ -61,9 +62,7 @@ void init_data_dir(const fs::path& dir, const std::vector<std::string>& responde
     crypto::ensure_sodium();
     crypto::DeploymentSalt salt{};
     randombytes_buf(salt.data(), salt.size());
-    char hex[2 * crypto::deployment_salt_bytes + 1];
-    sodium_bin2hex(hex, sizeof hex, salt.data(), salt.size());
-    store->in_transaction([&] { store->set_meta(salt_key, hex); });
+    store->in_transaction([&] { store->set_meta(salt_key, crypto::to_hex(salt)); });
     fsync_dir(dir);
 }
 

@@ -7,6 +7,7 @@
 
 
 #include "tipline/crypto/bundle.hpp"
+#include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/server/write_ops.hpp"
 
@@ -58,8 +59,8 @@ bool authenticated(const Request& req, ResponderContext& ctx) {
 
     crypto::RequestNonce nonce{};
     crypto::RequestSignature signature{};
-    if (!decode_hex(header_text(h, responder_nonce_header), nonce)) return false;
-    if (!decode_hex(header_text(h, responder_signature_header), signature)) return false;
+    if (!crypto::from_hex(header_text(h, responder_nonce_header), nonce)) return false;
+    if (!crypto::from_hex(header_text(h, responder_signature_header), signature)) return false;
 
     crypto::RequestToSign signed_part;
     const std::string method(http::to_string(req.method()));
@@ -150,7 +151,7 @@ Action items(const Request& req, std::string_view query) {
                                     {"kind", kind_name(t.kind)},
                                     {"day", crypto::format_day(t.day)},
                                     {"size", t.size},
-                                    {"mailbox", t.mailbox ? json::value(encode_hex(*t.mailbox)) : json::value(nullptr)},
+                                    {"mailbox", t.mailbox ? json::value(crypto::to_hex(*t.mailbox)) : json::value(nullptr)},
                                     {"acknowledged", t.acknowledged}});
                                 next = t.seq;
                             }

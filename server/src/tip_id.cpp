@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 
+#include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/secret_buffer.hpp"
 
 namespace tipline::server {
@@ -14,29 +15,12 @@ TipId TipId::random() {
     return id;
 }
 
-bool decode_hex(std::string_view hex, std::span<unsigned char> out) {
-    if (hex.size() != 2 * out.size()) return false;
-    for (char c : hex) {
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;  // canonical: lowercase only
-    }
-    std::size_t len = 0;
-    return sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, &len, nullptr) == 0 &&
-           len == out.size();
-}
-
-std::string encode_hex(std::span<const unsigned char> bytes) {
-    std::string out(2 * bytes.size() + 1, '\0');
-    sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
-    out.pop_back();
-    return out;
-}
-
 std::optional<TipId> TipId::from_hex(std::string_view hex) {
     TipId id;
-    if (!decode_hex(hex, id.bytes)) return std::nullopt;
+    if (!crypto::from_hex(hex, id.bytes)) return std::nullopt;
     return id;
 }
 
-std::string TipId::hex() const { return encode_hex(bytes); }
+std::string TipId::hex() const { return crypto::to_hex(bytes); }
 
 }  // namespace tipline::server

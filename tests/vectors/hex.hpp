@@ -6,14 +6,11 @@
 #include <span>
 #include <string>
 
+#include "tipline/crypto/bytes.hpp"
+
 namespace tipline::test {
 
-inline std::string hex(std::span<const unsigned char> bytes) {
-    std::string out(bytes.size() * 2 + 1, '\0');
-    sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
-    out.pop_back();
-    return out;
-}
+inline std::string hex(std::span<const unsigned char> bytes) { return crypto::to_hex(bytes); }
 
 inline std::string sha256_hex(std::span<const unsigned char> bytes) {
     unsigned char digest[crypto_hash_sha256_BYTES];

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,6 +22,11 @@ std::uint16_t get_u16(std::span<const unsigned char, 2> in) noexcept;
 std::uint32_t get_u32(std::span<const unsigned char, 4> in) noexcept;
 std::uint64_t get_u64(std::span<const unsigned char, 8> in) noexcept;
 void store_u64(std::span<unsigned char, 8> out, std::uint64_t v) noexcept;
+
+// Lowercase hex, as every id, key, name and token appears in text.
+std::string to_hex(std::span<const unsigned char> bytes);
+// Exactly out.size() bytes as 2 * out.size() lowercase hex digits; false for anything else.
+bool from_hex(std::string_view hex, std::span<unsigned char> out);
 
 // Walks a byte span; every take_* returns nullopt instead of reading past the end.
 class ByteReader {

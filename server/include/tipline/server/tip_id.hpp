@@ -3,15 +3,10 @@
 
 #include <array>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 
 namespace tipline::server {
-
-// Canonical lowercase hex of exactly out.size() bytes; false for anything else.
-bool decode_hex(std::string_view hex, std::span<unsigned char> out);
-std::string encode_hex(std::span<const unsigned char> bytes);
 
 struct TipId {
     std::array<unsigned char, 16> bytes{};
