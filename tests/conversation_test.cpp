@@ -259,3 +259,38 @@ TEST_CASE("a large tip goes on after the client is killed midway, completes and 
     CHECK(checked.exit_code == 0);
     CHECK(checked.out == "no replies yet\n");
 }
+
+TEST_CASE("fetch downloads an item too large for one bundle in parts", "[conversation][server]") {
+    Deployment d;
+    ServerProcess server(d.data);
+    const test::Bytes big = test::pattern_bytes(40 * 1024 * 1024 + 7, 8);
+    test::write_file(d.dir / "big.bin", big);
+    test::write_file(d.dir / "m.txt", std::string("large\n"));
+    test::write_file(d.dir / "small.txt", std::string("small\n"));
+    REQUIRE(test::run_command(submit() + " send --server " + server.url() + " --message-file " + q(d.dir / "small.txt"))
+                .exit_code == 0);
+    REQUIRE(test::run_command(submit() + " send --server " + server.url() + " --message-file " + q(d.dir / "m.txt") +
+                              " --file " + q(d.dir / "big.bin"))
+                .exit_code == 0);
+    const auto fetched = test::run_command(responder() + " fetch --server http://127.0.0.1:" +
+                                           std::to_string(server.responder_port()) + " --key " + q(d.key) +
+                                           " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "b.bundle"));
+    INFO("fetch stderr: " << fetched.err);
+    REQUIRE(fetched.exit_code == 0);
+    CHECK(fetched.out.find("fetched 2 items (2 tips") != std::string::npos);
+    REQUIRE(test::run_command(responder() + " open " + q(d.dir / "b.bundle") + " --key " + q(d.key) + " --passphrase-file " +
+                              q(d.pass) + " --out " + q(d.dir / "opened"))
+                .exit_code == 0);
+    const auto tips = folders_of_kind(d.dir / "opened", "tip");
+    REQUIRE(tips.size() == 2);
+    std::size_t matched = 0;
+    for (const auto& t : tips) {
+        if (fs::exists(t / "big.bin")) {
+            CHECK(test::read_file(t / "big.bin") == big);
+            ++matched;
+        } else {
+            CHECK(text_of(t / "message.txt") == "small\n");
+        }
+    }
+    CHECK(matched == 1);
+}

@@ -198,3 +198,34 @@ TEST_CASE("mailboxes hold a token hash, refuse a second opening, and go when emp
     });
     CHECK_FALSE(store->mailbox_token_hash(key));
 }
+
+TEST_CASE("any range of a stored envelope reads back, across rows of uneven size", "[store]") {
+    test::TempDir tmp;
+    auto store = server::Store::open(tmp / "db", true);
+    const auto data = test::pattern_bytes(700 * 1024 + 13, 3);
+    const auto key = server::TipId::random();
+    store->in_transaction([&] { store->begin_upload(key, server::TipId::random(), 20000, data.size()); });
+    auto state = store->find_upload(key);
+    REQUIRE(state);
+    // Chunks of 100 KiB make rows of 100 KiB, unlike the 256 KiB rows of a tip stored whole.
+    for (std::size_t at = 0; at < data.size(); at += 100 * 1024) {
+        const auto n = std::min<std::size_t>(100 * 1024, data.size() - at);
+        store->in_transaction([&] { store->append_upload(*state, std::span(data).subspan(at, n)); });
+    }
+    store->in_transaction([&] { store->finish_upload(key); });
+    const std::int64_t whole = store->in_transaction(
+        [&] { return store->insert_tip(server::TipId::random(), 20000, data); });
+    for (const std::int64_t seq : {state->seq, whole}) {
+        for (const auto& [offset, n] : std::vector<std::pair<std::size_t, std::size_t>>{
+                 {0, 10}, {100 * 1024 - 1, 2}, {250 * 1024, 300 * 1024}, {data.size() - 5, 100}, {0, data.size()}}) {
+            crypto::VectorSink out;
+            store->read_range(seq, offset, n, out);
+            const auto expected = std::span(data).subspan(offset, std::min(n, data.size() - offset));
+            INFO("seq " << seq << " offset " << offset << " n " << n);
+            CHECK(std::equal(out.bytes().begin(), out.bytes().end(), expected.begin(), expected.end()));
+        }
+        crypto::VectorSink past;
+        store->read_range(seq, data.size(), 10, past);
+        CHECK(past.bytes().empty());
+    }
+}

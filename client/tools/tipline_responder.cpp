@@ -200,24 +200,44 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
     UniqueFd scratch = anonymous_temp_file();
     FdSink envelopes(scratch.get(), "a temporary file");
     std::uint64_t total = 0;
-    for (std::size_t at = 0; at < items.size();) {
-        std::vector<std::int64_t> refs;
-        std::uint64_t bytes = 0;
-        while (at < items.size() && (refs.empty() || bytes + items[at].size <= batch_bytes)) {
-            refs.push_back(items[at].ref);
-            bytes += items[at].size;
-            ++at;
-        }
-        const std::vector<unsigned char> part = api.bundle(refs);
+    std::vector<std::int64_t> batch;
+    std::uint64_t batch_size = 0;
+    const auto flush_batch = [&] {
+        if (batch.empty()) return;
+        const std::vector<unsigned char> part = api.bundle(batch);
         crypto::MemorySource in(part);
         std::vector<crypto::BundleEntry> got;
-        if (crypto::read_bundle_manifest(in, part.size(), got) || got.size() != refs.size()) {
+        if (crypto::read_bundle_manifest(in, part.size(), got) || got.size() != batch.size()) {
             io_error("the server sent a damaged bundle");
         }
         envelopes.write(std::span(part).subspan(crypto::bundle_preamble_size + crypto::bundle_entry_size * got.size()));
         entries.insert(entries.end(), got.begin(), got.end());
-        total += bytes;
+        batch.clear();
+        batch_size = 0;
+    };
+    for (const ResponderItem& item : items) {
+        total += item.size;
+        if (item.size <= batch_bytes) {
+            if (batch_size + item.size > batch_bytes) flush_batch();
+            batch.push_back(item.ref);
+            batch_size += item.size;
+            continue;
+        }
+        // Too large for one bundle: its envelope comes in parts, after the items before it.
+        flush_batch();
+        crypto::BundleEntry entry;
+        const auto day = parse_day_text(item.day);
+        if (!crypto::from_hex(item.id, entry.id) || !day || *day < 0) io_error("the server listed an item that is not valid");
+        entry.day = static_cast<std::uint32_t>(*day);
+        entry.size = item.size;
+        for (std::uint64_t offset = 0; offset < item.size;) {
+            const auto part = api.envelope_range(item.ref, offset, std::min(batch_bytes, item.size - offset));
+            envelopes.write(part);
+            offset += part.size();
+        }
+        entries.push_back(entry);
     }
+    flush_batch();
     PendingFile pending(out, 0600);
     FdSink sink(pending.fd(), "'" + out.string() + "'");
     crypto::write_bundle_manifest(sink, entries);

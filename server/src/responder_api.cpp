@@ -20,6 +20,7 @@ constexpr std::string_view items_path = "/api/v1/responder/items";
 constexpr std::string_view bundle_path = "/api/v1/responder/bundle";
 constexpr std::string_view ack_path = "/api/v1/responder/ack";
 constexpr std::string_view replies_path = "/api/v1/responder/replies";
+constexpr std::string_view envelope_path = "/api/v1/responder/envelope";
 constexpr std::string_view mailbox_header = "Tipline-Mailbox";
 constexpr std::size_t json_body_bytes = 1024 * 1024;
 constexpr std::size_t max_items = 10000;  // per listing, bundle or acknowledgement
@@ -174,6 +175,41 @@ Action bundle(const Request& req, const ServerInfo& info) {
                         }};
 }
 
+// {"ref": N, "offset": X, "length": L}: part of one envelope, for items too large for one bundle.
+Action envelope_range(const Request& req, const ServerInfo& info) {
+    const unsigned v = req.version();
+    const bool keep = req.keep_alive();
+    if (req.method() != http::verb::post) return method_not_allowed("POST", v);
+    boost::system::error_code ec;
+    const json::value body =
+        json::parse(std::string_view(reinterpret_cast<const char*>(req.body().data()), req.body().size()), ec);
+    if (ec || !body.is_object() || body.as_object().size() != 3) return bad_json(v);
+    const json::object& o = body.as_object();
+    const auto number = [&](std::string_view k) -> std::optional<std::uint64_t> {
+        const auto* x = o.if_contains(k);
+        if (x == nullptr) return std::nullopt;
+        if (x->is_uint64()) return x->as_uint64();
+        if (x->is_int64() && x->as_int64() >= 0) return static_cast<std::uint64_t>(x->as_int64());
+        return std::nullopt;
+    };
+    const auto ref = number("ref"), offset = number("offset"), length = number("length");
+    if (!ref || !offset || !length || *ref == 0 || *ref > (std::uint64_t{1} << 62) || *length == 0 ||
+        *length > info.limits.response_bytes) {
+        return bad_json(v);
+    }
+    return PendingWrite{read_item_range_op(static_cast<std::int64_t>(*ref), *offset, *length), 0,
+                        [v, keep](const WriteResult& r) {
+                            if (r.ec == IngestError::wrong_offset) {
+                                return error_response(http::status::range_not_satisfiable, "bad_range",
+                                                      "the offset is at or past the end of the envelope", v);
+                            }
+                            if (r.ec) return failure(r, v);
+                            Response res = bytes_response(r.body, v, keep);
+                            res.set("Envelope-Length", std::to_string(r.value));
+                            return res;
+                        }};
+}
+
 Action acknowledge(const Request& req) {
     const unsigned v = req.version();
     const bool keep = req.keep_alive();
@@ -221,7 +257,7 @@ std::uint64_t responder_body_limit(const RequestHeader& h, const ServerInfo& inf
     if (h.method() != http::verb::post) return 0;
     const std::string_view target(h.target().data(), h.target().size());
     if (target == replies_path) return info.limits.inline_bytes;
-    if (target == bundle_path || target == ack_path) return json_body_bytes;
+    if (target == bundle_path || target == ack_path || target == envelope_path) return json_body_bytes;
     return 0;
 }
 
@@ -241,6 +277,7 @@ Action handle_responder_request(Request&& req, ResponderContext& ctx) {
     if (!query.empty()) return error_response(http::status::bad_request, "bad_query", "this endpoint takes no query", req.version());
     if (target == bundle_path) return bundle(req, ctx.info);
     if (target == ack_path) return acknowledge(req);
+    if (target == envelope_path) return envelope_range(req, ctx.info);
     if (target == replies_path) return reply(std::move(req), ctx.info);
     return error_response(http::status::not_found, "not_found", "no such endpoint", req.version());
 }

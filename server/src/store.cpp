@@ -385,23 +385,36 @@ void Store::append_upload(UploadState& state, std::span<const unsigned char> byt
     st.bind(1, state.seq).bind(2, static_cast<std::int64_t>(state.received)).bind(3, state.next_row).run();
 }
 
-void Store::read_prefix(std::int64_t seq, std::uint64_t n, crypto::ByteSink& out) {
+void Store::read_prefix(std::int64_t seq, std::uint64_t n, crypto::ByteSink& out) { read_range(seq, 0, n, out); }
+
+void Store::read_range(std::int64_t seq, std::uint64_t offset, std::uint64_t n, crypto::ByteSink& out) {
     {
         Statement inline_data = statements_->get(db_, "SELECT data FROM tips WHERE seq = ?1 AND data IS NOT NULL");
         inline_data.bind(1, seq);
         if (inline_data.step()) {
             const auto data = inline_data.blob(0);
-            out.write(data.first(static_cast<std::size_t>(std::min<std::uint64_t>(n, data.size()))));
+            if (offset >= data.size()) return;
+            const auto from = static_cast<std::size_t>(offset);
+            out.write(data.subspan(from, static_cast<std::size_t>(std::min<std::uint64_t>(n, data.size() - from))));
             return;
         }
     }
-    Statement rows = statements_->get(db_, "SELECT data FROM tip_rows WHERE key BETWEEN ?1 AND ?2 ORDER BY key");
+    // Rows differ in size (an upload's rows follow its chunks), so walk them; length() reads no data.
+    Statement rows = statements_->get(db_, "SELECT length(data), data FROM tip_rows WHERE key BETWEEN ?1 AND ?2 ORDER BY key");
     rows.bind(1, first_row_key(seq)).bind(2, last_row_key(seq));
+    std::uint64_t at = 0;
     while (n > 0 && rows.step()) {
-        const auto data = rows.blob(0);
-        const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(n, data.size()));
-        out.write(data.first(take));
+        const auto size = static_cast<std::uint64_t>(rows.int64(0));
+        if (at + size <= offset) {
+            at += size;
+            continue;
+        }
+        const auto data = rows.blob(1);
+        const auto skip = static_cast<std::size_t>(offset > at ? offset - at : 0);
+        const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(n, data.size() - skip));
+        out.write(data.subspan(skip, take));
         n -= take;
+        at += size;
     }
 }
 

@@ -120,6 +120,19 @@ WriteOp bundle_items_op(std::vector<std::int64_t> seqs, std::uint64_t max_bytes)
     };
 }
 
+WriteOp read_item_range_op(std::int64_t seq, std::uint64_t offset, std::uint64_t length) {
+    return [seq, offset, length](Store& store, std::int64_t) {
+        const auto item = store.item(seq);
+        if (!item) return fail(IngestError::not_found, static_cast<std::uint64_t>(seq));
+        if (offset >= item->size) return fail(IngestError::wrong_offset, item->size);
+        WriteResult r;
+        StringSink sink(r.body);
+        store.read_range(seq, offset, length, sink);
+        r.value = item->size;
+        return r;
+    };
+}
+
 WriteOp acknowledge_items_op(std::vector<std::int64_t> seqs, bool delete_items) {
     return [seqs = std::move(seqs), delete_items](Store& store, std::int64_t) {
         WriteResult r;

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <span>
 #include <string>
 #include <vector>
@@ -11,6 +13,9 @@
 #include "tipline/crypto/receipt.hpp"
 
 namespace tipline::client {
+
+// A day as the API writes it, YYYY-MM-DD, as days since 1970-01-01; nullopt if it is not one.
+std::optional<std::int64_t> parse_day_text(std::string_view text);
 
 struct ResponderItem {
     std::int64_t ref = 0;
@@ -31,6 +36,8 @@ public:
     std::vector<ResponderItem> items(std::int64_t after = 0);
     // A bundle of these items, in this order.
     std::vector<unsigned char> bundle(std::span<const std::int64_t> refs);
+    // Up to length bytes of one item's envelope from offset (for items too large for one bundle).
+    std::vector<unsigned char> envelope_range(std::int64_t ref, std::uint64_t offset, std::uint64_t length);
     // Marks the items acknowledged, or deletes them; returns how many the server found.
     std::uint64_t acknowledge(std::span<const std::int64_t> refs, bool delete_items);
     // Stores a reply envelope in a mailbox; returns its id.

@@ -138,8 +138,9 @@ public:
                       const Placement& placement = {});
     std::optional<UploadState> find_upload(const TipId& key);
     void append_upload(UploadState& state, std::span<const unsigned char> bytes);
-    // Streams the first n bytes of a tip or upload.
+    // Streams the first n bytes of a tip or upload, or n bytes from offset (fewer at the end).
     void read_prefix(std::int64_t seq, std::uint64_t n, crypto::ByteSink& out);
+    void read_range(std::int64_t seq, std::uint64_t offset, std::uint64_t n, crypto::ByteSink& out);
     void finish_upload(const TipId& key);
     void delete_upload(const TipId& key);
     // Deletes unfinished uploads started before day; returns how many.

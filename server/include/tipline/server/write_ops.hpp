@@ -39,6 +39,10 @@ WriteOp list_items_op(std::int64_t cursor, std::size_t limit);
 // result.value; too_large past max_bytes.
 WriteOp bundle_items_op(std::vector<std::int64_t> seqs, std::uint64_t max_bytes);
 
+// Responders: length bytes of one item's envelope from offset, in result.body; not_found when
+// there is no such item, wrong_offset when offset is at or past its end.
+WriteOp read_item_range_op(std::int64_t seq, std::uint64_t offset, std::uint64_t length);
+
 // Responders: marks items acknowledged, or deletes them; result.value counts the items found.
 WriteOp acknowledge_items_op(std::vector<std::int64_t> seqs, bool delete_items);
 
