@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 #include <regex>
@@ -128,11 +129,17 @@ TEST_CASE("a full conversation between a witness and a responder with the tools"
     // 3. The responder replies offline and pushes online.
     test::write_file(r / "reply.txt", std::string("감사합니다. Are you safe now?\n"));
     const std::string tip_id = tips[0].filename().string().substr(11);
-    const auto sealed = test::run_command(responder() + " reply --tip " + tip_id + " --in " + q(r / "inbox") + " --key " +
+    // From another folder, with the interface's arguments only: 'open' noted where the tip is.
+    const auto sealed = test::run_command("cd " + q(w) + " && " + responder() + " reply --tip " + tip_id + " --key " +
                                           q(d.key) + " --passphrase-file " + q(d.pass) + " --message-file " +
                                           q(r / "reply.txt") + " --out " + q(r / "one.reply"));
     INFO("reply stderr: " << sealed.err);
     REQUIRE(sealed.exit_code == 0);
+    // An unknown tip id is refused with a hint.
+    const auto unknown = test::run_command(responder() + " reply --tip 0123456789abcdef0123456789abcdef --key " + q(d.key) +
+                                           " --passphrase-file " + q(d.pass) + " --out " + q(r / "x.reply"), "hi\n");
+    CHECK(unknown.exit_code == 2);
+    CHECK(unknown.err.find("no folder for tip 0123456789abcdef0123456789abcdef") != std::string::npos);
     const auto pushed = online.run("push " + q(r / "one.reply"));
     INFO("push stderr: " << pushed.err);
     REQUIRE(pushed.exit_code == 0);
@@ -201,7 +208,8 @@ TEST_CASE("a wrong receipt reads nothing, and a bad reply file is refused before
 }
 
 TEST_CASE("a large tip goes on after the client is killed midway, completes and decrypts", "[conversation][server]") {
-    Deployment d(std::map<std::string, std::string>{{"upload_chunk_bytes", "65536"}});
+    // Small chunks, so the upload takes many durable steps and the kill lands in the middle of it.
+    Deployment d(std::map<std::string, std::string>{{"upload_chunk_bytes", "16384"}});
     ServerProcess server(d.data);
     const test::Bytes big = test::pattern_bytes(24 * 1024 * 1024, 5);
     test::write_file(d.dir / "video.bin", big);
@@ -218,14 +226,16 @@ TEST_CASE("a large tip goes on after the client is killed midway, completes and 
     std::uint64_t stored = 0;
     for (int i = 0; i < 3000 && stored == 0; ++i) {  // at most 30 s; a hang fails instead of blocking
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        const auto bytes = fs::exists(resume) ? test::read_file(resume) : test::Bytes();
-        if (bytes.size() < 62 || bytes[30] == 0) continue;
-        const std::string key(bytes.begin() + 30, bytes.begin() + 62);
+        std::string header(62, '\0');
+        std::ifstream in(resume, std::ios::binary);
+        if (!in.read(header.data(), 62) || header[30] == '\0') continue;
+        const std::string key = header.substr(30);
         const std::string status = test::raw_http(
             server.port(), "GET /api/v1/uploads/" + key + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         const auto at = status.find("\"offset\":");
         if (at != std::string::npos) stored = std::stoull(status.substr(at + 9));
     }
+    INFO("first run's stderr: " << (fs::exists(d.dir / "first.err") ? text_of(d.dir / "first.err") : ""));
     REQUIRE(stored > 0);
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);  // not our child when the shell started it; harmless then

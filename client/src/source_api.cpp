@@ -136,7 +136,8 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
                             {"unfinished uploads expire after a few days; send the tip again"});
         }
         if (s.status != 200) return std::nullopt;
-        const auto* at = parse_object(s).if_contains("offset");
+        const json::object body = parse_object(s);  // kept alive while at points into it
+        const auto* at = body.if_contains("offset");
         if (at == nullptr || !at->is_number()) return std::nullopt;
         return at->to_number<std::uint64_t>();
     };

@@ -4,7 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -86,6 +90,36 @@ bool is_bundle(int fd) {
     return n == static_cast<ssize_t>(sizeof magic) && std::equal(expected.begin(), expected.end(), magic);
 }
 
+// Where 'open' notes each tip folder it wrote with a reply key, so 'reply --tip ID' finds it from
+// anywhere: $XDG_DATA_HOME/tipline/opened-tips, else ~/.local/share/tipline/opened-tips. One line
+// per tip: the id, a tab, the folder's absolute path. It holds no tip content.
+fs::path tip_index_path() {
+    const char* xdg = std::getenv("XDG_DATA_HOME");
+    const char* home = std::getenv("HOME");
+    if (xdg != nullptr && *xdg == '/') return fs::path(xdg) / "tipline" / "opened-tips";
+    if (home != nullptr && *home == '/') return fs::path(home) / ".local" / "share" / "tipline" / "opened-tips";
+    return {};
+}
+
+void note_opened_tips(const fs::path& out, const std::vector<std::string>& folder_names) {
+    const fs::path index = tip_index_path();
+    if (index.empty()) return;
+    std::string lines;
+    for (const std::string& name : folder_names) {
+        const fs::path folder = fs::absolute(out / name);
+        if (name.size() < 33 || !read_reply_key(folder)) continue;  // only tips that can be answered
+        lines += name.substr(name.size() - 32) + "\t" + folder.string() + "\n";
+    }
+    if (lines.empty()) return;
+    std::error_code ec;
+    fs::create_directories(index.parent_path(), ec);
+    const int fd = ::open(index.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 || ::write(fd, lines.data(), lines.size()) != static_cast<ssize_t>(lines.size())) {
+        print_warning(tool, "cannot note the opened tips in '" + index.string() + "'; give 'reply' the folder with --in");
+    }
+    if (fd >= 0) ::close(fd);
+}
+
 int open(const fs::path& input, const fs::path& key_path, const PassphraseSource& source, const fs::path& out) {
     UniqueFd fd = open_for_reading(input);
     const crypto::SecretIdentity identity = load_secret_key(key_path, source);
@@ -109,6 +143,7 @@ int open(const fs::path& input, const fs::path& key_path, const PassphraseSource
         open_failure("cannot open the bundle '" + input.string() + "'", ec);
     }
     for (const std::string& name : report.opened) std::cout << "opened " << (out / name).string() << "\n";
+    note_opened_tips(out, report.opened);
     for (const std::string& id : report.not_for_this_key) std::cout << "not for this key: tip " << id << "\n";
     for (const auto& [id, ec] : report.damaged) print_error(tool, "tip " + id + " cannot be opened: " + ec.message(), {});
     std::cout << report.opened.size() << " opened, " << report.not_for_this_key.size() << " for other keys, "
@@ -148,7 +183,16 @@ fs::path find_tip_folder(const std::string& tip, const fs::path& dir) {
         const std::string name = entry.path().filename().string();
         if (entry.is_directory() && name.size() > tip.size() && name.ends_with("-" + tip)) return entry.path();
     }
-    usage_error("no folder for tip " + tip + " in '" + dir.string() + "'",
+    // Then where 'open' noted it; the latest note wins.
+    fs::path noted;
+    if (const fs::path index = tip_index_path(); !index.empty()) {
+        std::ifstream in(index);
+        for (std::string line; std::getline(in, line);) {
+            if (line.size() > tip.size() + 1 && line.starts_with(tip) && line[tip.size()] == '\t') noted = line.substr(tip.size() + 1);
+        }
+    }
+    if (!noted.empty() && fs::is_directory(noted)) return noted;
+    usage_error("no folder for tip " + tip + " here or where 'open' noted it",
                 {"open the bundle first, or give --in the folder 'open --out' wrote to"});
 }
 
