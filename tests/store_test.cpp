@@ -161,7 +161,7 @@ PRAGMA user_version=1;
     CHECK(std::string(out.bytes().begin(), out.bytes().end()) == "abc");
 }
 
-TEST_CASE("mailboxes hold a token hash, refuse a second opening, and go when empty", "[store]") {
+TEST_CASE("mailboxes hold a token hash, refuse a second opening, and go when empty and idle", "[store]") {
     test::TempDir tmp;
     auto store = server::Store::open(tmp / "db", true);
     server::MailboxKey key{};
@@ -191,10 +191,13 @@ TEST_CASE("mailboxes hold a token hash, refuse a second opening, and go when emp
     CHECK(store->item(tip)->acknowledged);
     CHECK_FALSE(store->item(reply)->acknowledged);
     store->in_transaction([&] {
-        CHECK(store->delete_empty_mailboxes() == 0);  // still holds two items
+        CHECK(store->delete_idle_mailboxes(30000) == 0);  // still holds two items
         store->delete_tip(tip);
         store->delete_tip(reply);
-        CHECK(store->delete_empty_mailboxes() == 1);
+        store->touch_mailbox(key, 20005);                 // a later reply went in, and was deleted too
+        CHECK(store->delete_idle_mailboxes(20005) == 0);  // empty, but used on day 20005
+        CHECK(store->mailbox_token_hash(key) == hash);
+        CHECK(store->delete_idle_mailboxes(20006) == 1);
     });
     CHECK_FALSE(store->mailbox_token_hash(key));
 }

@@ -133,7 +133,6 @@ ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete
     if (delete_exported && !tips.empty()) {
         store->in_transaction([&] {
             for (const StoredTip& t : tips) store->delete_tip(t.seq);
-            store->delete_empty_mailboxes();
         });
         store->checkpoint(true);
     }
@@ -150,10 +149,11 @@ PurgeResult purge(const fs::path& dir, unsigned retention_days, unsigned upload_
     PurgeResult result;
     {
         auto store = Store::open(database_path(dir), false);
-        const auto expired = store->tips_before(current_day() - static_cast<std::int64_t>(retention_days));
+        const std::int64_t cutoff = current_day() - static_cast<std::int64_t>(retention_days);
+        const auto expired = store->tips_before(cutoff);
         store->in_transaction([&] {
             for (const StoredTip& t : expired) store->delete_tip(t.seq);
-            store->delete_empty_mailboxes();
+            result.mailboxes = store->delete_idle_mailboxes(cutoff);
         });
         result.tips = expired.size();
     }

@@ -97,7 +97,8 @@ CREATE TABLE uploads (
 )sql";
 
 // Version 2: mailboxes, and what each stored envelope is. A mailbox is named by a hash of the
-// witness's reply key and holds only the hash of the witness's token; its day is when it was opened.
+// witness's reply key and holds only the hash of the witness's token; its day is the last day something
+// was put in it.
 constexpr const char* schema_v2 = R"sql(
 CREATE TABLE mailboxes (
   key BLOB PRIMARY KEY CHECK (length(key) = 32),
@@ -471,10 +472,15 @@ std::vector<StoredTip> Store::mailbox_items(const MailboxKey& key, ItemKind kind
     return out;
 }
 
-std::size_t Store::delete_empty_mailboxes() {
+void Store::touch_mailbox(const MailboxKey& key, std::int64_t day) {
+    Statement st = statements_->get(db_, "UPDATE mailboxes SET day = max(day, ?2) WHERE key = ?1");
+    st.bind(1, key).bind(2, day).run();
+}
+
+std::size_t Store::delete_idle_mailboxes(std::int64_t day) {
     Statement st = statements_->get(db_,
-        "DELETE FROM mailboxes WHERE NOT EXISTS (SELECT 1 FROM tips WHERE tips.mailbox = mailboxes.key)");
-    st.run();
+        "DELETE FROM mailboxes WHERE day < ?1 AND NOT EXISTS (SELECT 1 FROM tips WHERE tips.mailbox = mailboxes.key)");
+    st.bind(1, day).run();
     return static_cast<std::size_t>(sqlite3_changes(db_));
 }
 

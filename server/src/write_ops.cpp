@@ -80,6 +80,7 @@ WriteOp store_follow_up_op(std::vector<unsigned char> envelope, MailboxKey key, 
         if (!token_matches(store, key, token_hash)) return fail(IngestError::mailbox_denied);
         const TipId id = TipId::random();
         store.insert_tip(id, day, envelope, Placement{ItemKind::follow_up, key});
+        store.touch_mailbox(key, day);
         return WriteResult{{}, id, envelope.size(), {}};
     };
 }
@@ -96,6 +97,7 @@ WriteOp store_reply_op(std::vector<unsigned char> envelope, MailboxKey key) {
         if (!store.mailbox_token_hash(key)) return fail(IngestError::mailbox_denied);
         const TipId id = TipId::random();
         store.insert_tip(id, day, envelope, Placement{ItemKind::reply, key});
+        store.touch_mailbox(key, day);
         return WriteResult{{}, id, envelope.size(), {}};
     };
 }
@@ -145,7 +147,6 @@ WriteOp acknowledge_items_op(std::vector<std::int64_t> seqs, bool delete_items) 
             }
             ++r.value;
         }
-        if (delete_items) store.delete_empty_mailboxes();
         return r;
     };
 }

@@ -127,8 +127,9 @@ int purge(const fs::path& dir) {
     const server::Config config = operator_step([&] { return server::load_config(dir); });
     const auto r = operator_step(
         [&] { return server::purge(dir, config.retention_days, config.limits.upload_expiry_days); });
-    std::cout << "purged " << r.tips << " tips older than " << config.retention_days << " days and " << r.uploads
-              << " unfinished uploads older than " << config.limits.upload_expiry_days << " days\n";
+    std::cout << "purged " << r.tips << " tips older than " << config.retention_days << " days, " << r.uploads
+              << " unfinished uploads older than " << config.limits.upload_expiry_days << " days and " << r.mailboxes
+              << " empty mailboxes idle for " << config.retention_days << " days\n";
     return exit_success;
 }
 

@@ -39,6 +39,7 @@ std::optional<std::int64_t> parse_day(std::string_view date);
 struct PurgeResult {
     std::size_t tips = 0;     // received more than retention_days ago
     std::size_t uploads = 0;  // unfinished and started more than upload_expiry_days ago
+    std::size_t mailboxes = 0;  // empty, and nothing put in them for retention_days
 };
 
 // Deletes unfinished uploads started more than upload_expiry_days ago; returns how many.

@@ -125,8 +125,11 @@ public:
     std::optional<TokenHash> mailbox_token_hash(const MailboxKey& key);
     // Complete items of one kind in a mailbox, oldest first.
     std::vector<StoredTip> mailbox_items(const MailboxKey& key, ItemKind kind);
-    // Deletes mailboxes that no longer hold any item; returns how many.
-    std::size_t delete_empty_mailboxes();
+    // A mailbox's day is the last day something was put in it.
+    void touch_mailbox(const MailboxKey& key, std::int64_t day);
+    // Deletes mailboxes that hold no item and saw nothing since before day; returns how many. A
+    // mailbox outlives its items until then, so responders can still answer a tip they deleted.
+    std::size_t delete_idle_mailboxes(std::int64_t day);
 
     // The responders' view: complete items after a cursor (a seq), oldest first, at most limit.
     std::vector<StoredTip> items_after(std::int64_t cursor, std::size_t limit);
