@@ -9,7 +9,9 @@
 
 #include "support.hpp"
 #include "vectors/hex.hpp"
+#include "tipline/client/responder_client.hpp"
 #include "tipline/crypto/bundle.hpp"
+#include "tipline/crypto/request_auth.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/keys.hpp"
@@ -146,6 +148,35 @@ void check_receipt(const Vector& v, const std::string& expect) {
     CHECK(hex(keys.mailbox_token.span()) == v.get("mailbox-token"));
     CHECK(hex(hash_mailbox_token(keys.mailbox_token.span())) == v.get("mailbox-token-hash"));
     CHECK(hex(keys.reply.public_key) == v.get("reply-public-key"));
+    CHECK(hex(mailbox_id(keys.reply.public_key)) == v.get("mailbox-name"));
+}
+
+void check_request(const Vector& v, const std::string& expect) {
+    PublicIdentity signer;
+    REQUIRE_FALSE(decode_public_key(v.get("signer"), signer));
+    RequestToSign r;
+    const std::string method = v.get("method"), target = v.get("target");
+    r.method = method;
+    r.target = target;
+    r.body_hash = hash_request_body(v.body);
+    r.timestamp = std::stoull(v.get("timestamp"));
+    const Bytes nonce = unhex(v.get("nonce")), sig = unhex(v.get("signature"));
+    REQUIRE(nonce.size() == r.nonce.size());
+    REQUIRE(sig.size() == RequestSignature{}.size());
+    std::copy(nonce.begin(), nonce.end(), r.nonce.begin());
+    RequestSignature signature{};
+    std::copy(sig.begin(), sig.end(), signature.begin());
+    CHECK((verify_request(r, signer.sign, signature) ? "success" : "authentication_failed") == expect);
+    if (expect == "success") CHECK(hex(r.body_hash) == v.get("body-hash"));
+}
+
+void check_replyfile(const Vector& v, const std::string& expect) {
+    MailboxId mailbox{};
+    std::span<const unsigned char> envelope;
+    CHECK(outcome(tipline::client::decode_reply_file(v.body, mailbox, envelope)) == expect);
+    if (expect != "success") return;
+    CHECK(hex(mailbox) == v.get("mailbox"));
+    CHECK(std::to_string(envelope.size()) == v.get("envelope-length"));
 }
 
 }  // namespace
@@ -171,9 +202,12 @@ TEST_CASE("every test vector gives its expected result", "[vectors]") {
         else if (area == "pubkey") check_pubkey(v, expect);
         else if (area == "receipt") check_receipt(v, expect);
         else if (area == "bundle") check_bundle(v, expect);
+        else if (area == "request") check_request(v, expect);
+        else if (area == "replyfile") check_replyfile(v, expect);
         else FAIL("unknown vector area " << area);
         ++walked;
     }
-    CHECK(areas == std::set<std::string>{"envelope", "tipdoc", "keyfile", "pubkey", "receipt", "bundle"});
+    CHECK(areas == std::set<std::string>{"envelope", "tipdoc", "keyfile", "pubkey", "receipt", "bundle", "request",
+                                         "replyfile"});
     CHECK(walked >= 50);
 }

@@ -22,6 +22,9 @@ const LABEL = {
   mailboxToken: 'tipline receipt v1 mailbox token',
   replyKey: 'tipline receipt v1 reply key',
   mailboxTokenHash: 'tipline mailbox token hash v1',
+  mailboxId: 'tipline mailbox id v1',
+  requestSignature: 'tipline responder request v1',
+  replyFileMagic: 'TIPLNRPL',
 };
 
 // A format rejection with one of the error classes of FORMAT.md section 4.
@@ -364,7 +367,59 @@ function deriveReceiptKeys(digits, salt) {
     mailboxToken,
     mailboxTokenHash: labelledHash(LABEL.mailboxTokenHash, mailboxToken),
     replyPublicKey: reply.publicKey,
+    mailboxName: labelledHash(LABEL.mailboxId, reply.publicKey),
   };
+}
+
+// --- Section 13: signed responder requests -----------------------------------------------------
+
+function uint(n, bytes) {
+  const out = new Uint8Array(bytes);
+  let v = BigInt(n);
+  for (let i = bytes - 1; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+function verifyRequest(method, target, body, timestamp, nonce, signKey, signature) {
+  const m = ascii(method);
+  const t = new TextEncoder().encode(target);
+  const bodyHash = sodium.crypto_generichash(32, body, null);
+  const message = concat(ascii(LABEL.requestSignature), uint(m.length, 2), m, uint(t.length, 4), t, bodyHash,
+    uint(timestamp, 8), nonce);
+  if (!sodium.crypto_sign_verify_detached(signature, message, signKey)) fail('authentication_failed');
+  return bodyHash;
+}
+
+// --- Section 14: reply file ----------------------------------------------------------------------
+
+// Steps 1-5 of 8.7 without a key, and the total size of 8.8.
+function envelopeSizeFromHeader(bytes) {
+  const magic = bytes.subarray(0, Math.min(bytes.length, 8));
+  if (!equalBytes(magic, ascii(LABEL.envelopeMagic).subarray(0, magic.length))) fail('malformed');
+  if (bytes.length < 19) fail('truncated');
+  if (be(bytes.subarray(8, 10)) !== 1n) fail('unsupported_version');
+  const n = bytes[10];
+  if (n < 1 || n > 16) fail('malformed');
+  const P = be(bytes.subarray(11, 19));
+  if (!isPaddedLength(P) || P > MAX_PADDED) fail('malformed');
+  return 75n + 80n * BigInt(n) + P + 17n * ((P + 65535n) / 65536n);
+}
+
+function readReplyFile(bytes) {
+  const magic = ascii(LABEL.replyFileMagic);
+  const head = bytes.subarray(0, Math.min(bytes.length, 8));
+  if (!equalBytes(head, magic.subarray(0, head.length))) fail('malformed');
+  if (bytes.length < 8) fail('truncated');
+  if (bytes.length < 42) fail('truncated');
+  if (be(bytes.subarray(8, 10)) !== 1n) fail('unsupported_version');
+  const envelope = bytes.subarray(42);
+  const size = envelopeSizeFromHeader(envelope);
+  if (size > BigInt(envelope.length)) fail('truncated');
+  if (size < BigInt(envelope.length)) fail('malformed');
+  return { mailbox: bytes.subarray(10, 42), envelopeLength: envelope.length };
 }
 
 // --- Section 11: vector files and checks --------------------------------------------------------
@@ -449,7 +504,18 @@ const AREAS = {
       'mailbox-token': hex(keys.mailboxToken),
       'mailbox-token-hash': hex(keys.mailboxTokenHash),
       'reply-public-key': hex(keys.replyPublicKey),
+      'mailbox-name': hex(keys.mailboxName),
     };
+  },
+  request: (body, h) => {
+    const signer = decodePublicKey(one(h, 'signer'));
+    const bodyHash = verifyRequest(one(h, 'method'), one(h, 'target'), body, one(h, 'timestamp'),
+      bytesFromHex(one(h, 'nonce')), signer.sign, bytesFromHex(one(h, 'signature')));
+    return { 'body-hash': hex(bodyHash) };
+  },
+  replyfile: (body) => {
+    const r = readReplyFile(body);
+    return { mailbox: hex(r.mailbox), 'envelope-length': String(r.envelopeLength) };
   },
 };
 

@@ -15,6 +15,7 @@
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/labels.hpp"
 #include "tipline/crypto/receipt.hpp"
+#include "tipline/crypto/request_auth.hpp"
 #include "tipline/crypto/tip_document.hpp"
 
 namespace {
@@ -328,7 +329,8 @@ void receipt_vectors(Writer& w) {
         {"salt", hex(salt)},
         {"mailbox-token", hex(keys.mailbox_token.span())},
         {"mailbox-token-hash", hex(c::hash_mailbox_token(keys.mailbox_token.span()))},
-        {"reply-public-key", hex(keys.reply.public_key)}};
+        {"reply-public-key", hex(keys.reply.public_key)},
+        {"mailbox-name", hex(c::mailbox_id(keys.reply.public_key))}};
     const std::string typed(reinterpret_cast<const char*>(shown.data()), shown.size());
     w.add({"receipt_success", "success", "a receipt as shown, in groups of four", derived, bytes_of(typed)});
     std::string wide;
@@ -389,6 +391,70 @@ void bundle_vectors(Writer& w) {
     bad("bundle_truncated_manifest", "truncated", "ends inside the second manifest entry", Bytes(two.begin(), two.begin() + 50));
 }
 
+void request_vectors(Writer& w) {
+    const auto signer = c::SecretIdentity::generate();
+    const auto other = c::SecretIdentity::generate();
+    const std::string method = "POST", target = "/api/v1/responder/ack";
+    const Bytes body = bytes_of("{\"refs\":[17,18],\"delete\":true}");
+    c::RequestToSign r;
+    r.method = method;
+    r.target = target;
+    r.body_hash = c::hash_request_body(body);
+    r.timestamp = 1800000000;
+    randombytes_buf(r.nonce.data(), r.nonce.size());
+    const auto sig = c::sign_request(r, signer.sign_secret);
+    auto headers = [&](const std::string& m, const std::string& t, std::uint64_t ts, const c::PublicIdentity& who,
+                       std::span<const unsigned char> signature) {
+        return std::vector<std::pair<std::string, std::string>>{
+            {"method", m}, {"target", t}, {"timestamp", std::to_string(ts)}, {"nonce", hex(r.nonce)},
+            {"signer", c::encode_public_key(who)}, {"signature", hex(signature)}};
+    };
+    auto ok = headers(method, target, r.timestamp, signer.public_identity, sig);
+    ok.push_back({"body-hash", hex(r.body_hash)});
+    w.add({"request_success", "success", "a signed acknowledgement", ok, body});
+    w.add({"request_other_target", "authentication_failed", "the signature was made for another target",
+           headers(method, "/api/v1/responder/bundle", r.timestamp, signer.public_identity, sig), body});
+    w.add({"request_other_time", "authentication_failed", "the timestamp differs by one second",
+           headers(method, target, r.timestamp + 1, signer.public_identity, sig), body});
+    w.add({"request_other_signer", "authentication_failed", "a valid signature checked against another responder's key",
+           headers(method, target, r.timestamp, other.public_identity, sig), body});
+    Bytes changed = body;
+    changed[10] = '9';
+    w.add({"request_other_body", "authentication_failed", "one byte of the body changed",
+           headers(method, target, r.timestamp, signer.public_identity, sig), changed});
+    const std::string split_method = "POS", split_target = "T/api/v1/responder/ack";
+    w.add({"request_fields_slid", "authentication_failed", "the same bytes split differently between method and target",
+           headers(split_method, split_target, r.timestamp, signer.public_identity, sig), body});
+}
+
+void replyfile_vectors(Writer& w) {
+    const auto witness = c::BoxKeyPair::generate();
+    const Bytes envelope = seal({witness.public_key}, bytes_of("a reply"));
+    const c::MailboxId mailbox = c::mailbox_id(witness.public_key);
+    auto file = [&](const Bytes& env, std::uint16_t version) {
+        Bytes out;
+        c::put_bytes(out, c::labels::reply_file_magic);
+        c::put_u16(out, version);
+        c::put_bytes(out, mailbox);
+        c::put_bytes(out, env);
+        return out;
+    };
+    const Bytes good = file(envelope, 1);
+    w.add({"replyfile_success", "success", "a reply to one witness",
+           {{"mailbox", hex(mailbox)}, {"envelope-length", std::to_string(envelope.size())}}, good});
+    auto bad = [&](std::string name, std::string expect, std::string comment, Bytes body) {
+        w.add({std::move(name), std::move(expect), std::move(comment), {}, std::move(body)});
+    };
+    bad("replyfile_short_magic", "truncated", "the first five bytes of the magic", Bytes(good.begin(), good.begin() + 5));
+    bad("replyfile_wrong_magic", "malformed", "a bundle's magic", patched(good, 7, 'L' ^ 'R'));
+    bad("replyfile_header_cut", "truncated", "ends inside the mailbox name", Bytes(good.begin(), good.begin() + 30));
+    bad("replyfile_version_2", "unsupported_version", "version field 2", file(envelope, 2));
+    Bytes longer = good;
+    longer.push_back(0);
+    bad("replyfile_trailing_byte", "malformed", "one byte after the envelope", longer);
+    bad("replyfile_envelope_cut", "truncated", "the envelope's last byte is missing", Bytes(good.begin(), good.end() - 1));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -406,6 +472,8 @@ int main(int argc, char** argv) {
         pubkey_vectors(w);
         receipt_vectors(w);
         bundle_vectors(w);
+        request_vectors(w);
+        replyfile_vectors(w);
         std::cout << "wrote " << w.count() << " vectors to " << argv[1] << "\n";
     } catch (const std::exception& e) {
         std::cerr << "tipline-gen-vectors: error: " << e.what() << "\n";
