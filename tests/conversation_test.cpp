@@ -18,6 +18,10 @@
 #include "server_process.hpp"
 #include "support.hpp"
 #include "tipline/client/image_metadata.hpp"
+#include "tipline/client/key_io.hpp"
+#include "tipline/crypto/bundle.hpp"
+#include "tipline/server/data_dir.hpp"
+#include "tipline/server/store.hpp"
 
 namespace fs = std::filesystem;
 using namespace tipline;
@@ -303,4 +307,32 @@ TEST_CASE("fetch downloads an item too large for one bundle in parts", "[convers
         }
     }
     CHECK(matched == 1);
+}
+
+TEST_CASE("fetch pages through more items than one listing or acknowledgement takes", "[conversation][server]") {
+    Deployment d;
+    {
+        // 10001 stored tips, written straight into the store: one past the API's 10000 per request.
+        const auto pub = tipline::client::load_public_key(d.pub.string());
+        const crypto::BoxPublicKey to[] = {pub.box};
+        const test::Bytes envelope = test::seal_bytes(to, test::Bytes{'x'});
+        auto store = server::Store::open(server::database_path(d.data), false);
+        store->in_transaction([&] {
+            for (int i = 0; i < 10001; ++i) store->insert_tip(server::TipId::random(), server::current_day(), envelope);
+        });
+    }
+    ServerProcess server(d.data);
+    const std::string fetch = responder() + " fetch --server http://127.0.0.1:" + std::to_string(server.responder_port()) +
+                              " --key " + q(d.key) + " --passphrase-file " + q(d.pass) + " --out ";
+    const auto first = test::run_command(fetch + q(d.dir / "all.bundle"));
+    INFO("fetch stderr: " << first.err);
+    REQUIRE(first.exit_code == 0);
+    CHECK(first.out.find("fetched 10001 items (10001 tips") != std::string::npos);
+    CHECK(first.out.find("marked as fetched 10001 items on the server") != std::string::npos);
+    const auto bundle = test::read_file(d.dir / "all.bundle");
+    crypto::MemorySource in(bundle);
+    std::vector<crypto::BundleEntry> entries;
+    REQUIRE_FALSE(crypto::read_bundle_manifest(in, bundle.size(), entries));
+    CHECK(entries.size() == 10001);
+    CHECK(test::run_command(fetch + q(d.dir / "none.bundle")).out.find("fetched 0 items") != std::string::npos);
 }

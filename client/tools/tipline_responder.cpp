@@ -240,6 +240,7 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
     if (!all) std::erase_if(items, [](const ResponderItem& i) { return i.acknowledged; });
     // Downloaded in batches; the bundle on disk holds them all, in order, or does not appear.
     constexpr std::uint64_t batch_bytes = 32 * 1024 * 1024;
+    constexpr std::size_t max_refs_per_request = 10000;  // the responder API's limit per request
     std::vector<crypto::BundleEntry> entries;
     UniqueFd scratch = anonymous_temp_file();
     FdSink envelopes(scratch.get(), "a temporary file");
@@ -262,7 +263,7 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
     for (const ResponderItem& item : items) {
         total += item.size;
         if (item.size <= batch_bytes) {
-            if (batch_size + item.size > batch_bytes) flush_batch();
+            if (batch_size + item.size > batch_bytes || batch.size() == max_refs_per_request) flush_batch();
             batch.push_back(item.ref);
             batch_size += item.size;
             continue;
@@ -299,7 +300,10 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
     if (!items.empty()) {
         std::vector<std::int64_t> refs;
         for (const auto& i : items) refs.push_back(i.ref);
-        const std::uint64_t done = api.acknowledge(refs, delete_items);
+        std::uint64_t done = 0;
+        for (std::size_t at = 0; at < refs.size(); at += max_refs_per_request) {
+            done += api.acknowledge(std::span(refs).subspan(at, std::min(max_refs_per_request, refs.size() - at)), delete_items);
+        }
         std::cout << (delete_items ? "deleted " : "marked as fetched ") << done << " items on the server\n";
     }
     return exit_success;
