@@ -185,6 +185,14 @@ TEST_CASE("a wrong receipt reads nothing, and a bad reply file is refused before
     REQUIRE(test::run_command(submit() + " send --server " + server.url() + " --message-file " + q(d.dir / "m.txt") +
                               " --receipt-out " + q(d.dir / "receipt.txt"))
                 .exit_code == 0);
+    // A --receipt-out that exists stops the run before anything is sent: the receipt must never be
+    // lost after the tip is stored.
+    const auto refused = test::run_command(submit() + " send --server " + server.url() + " --message-file " +
+                                           q(d.dir / "m.txt") + " --receipt-out " + q(d.dir / "receipt.txt"));
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err.find("already exists") != std::string::npos);
+    const auto stats = test::run_command(q(test::tools_dir().parent_path() / "server" / "tiplined") + " stats " + q(d.data));
+    CHECK(stats.out.find("tips: 1\n") != std::string::npos);
     // A receipt of the right shape that belongs to no tip.
     std::string wrong = text_of(d.dir / "receipt.txt");
     wrong[0] = wrong[0] == '9' ? '0' : static_cast<char>(wrong[0] + 1);

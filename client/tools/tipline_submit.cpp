@@ -128,9 +128,24 @@ int seal(const TipOptions& o, const fs::path& out, bool force) {
 }
 
 // The receipt, shown once on the terminal (standard error) and optionally saved where asked.
+// Refuses a --receipt-out that exists before anything is sent, so saving it cannot fail later.
+void check_receipt_out(const fs::path& receipt_out) {
+    if (!receipt_out.empty() && fs::exists(fs::symlink_status(receipt_out))) {
+        usage_error("'" + receipt_out.string() + "' already exists", {"choose a new file for the receipt"});
+    }
+}
+
+// The tip is stored by now: the receipt is shown first, so a failure to save it loses nothing.
 void show_receipt(const crypto::SecretBuffer& digits, const fs::path& receipt_out) {
     const crypto::SecretBuffer shown = crypto::format_receipt(digits.span());
-    if (!receipt_out.empty()) {
+    std::cerr << "\n"
+              << "  Your receipt:  " << std::string_view(reinterpret_cast<const char*>(shown.data()), shown.size())
+              << "\n\n"
+              << "  Write it down now and keep it somewhere safe. It is shown only this once.\n"
+              << "  With it you can read the replies and answer them (tipline-submit check).\n"
+              << "  Anyone who has it can read the replies too.\n\n";
+    if (receipt_out.empty()) return;
+    try {
         PendingFile file(receipt_out, 0600);
         FdSink sink(file.fd(), "'" + receipt_out.string() + "'");
         sink.write(shown.span());
@@ -138,13 +153,10 @@ void show_receipt(const crypto::SecretBuffer& digits, const fs::path& receipt_ou
         sink.write({&newline, 1});
         PendingFile* files[] = {&file};
         install_files(files, false);
+    } catch (const std::exception& e) {
+        print_warning(tool, std::string("the tip was stored, but the receipt could not be saved: ") + e.what() +
+                                "; copy it from above");
     }
-    std::cerr << "\n"
-              << "  Your receipt:  " << std::string_view(reinterpret_cast<const char*>(shown.data()), shown.size())
-              << "\n\n"
-              << "  Write it down now and keep it somewhere safe. It is shown only this once.\n"
-              << "  With it you can read the replies and answer them (tipline-submit check).\n"
-              << "  Anyone who has it can read the replies too.\n\n";
 }
 
 std::uint64_t upload_chunk(const ServerKeys& keys) {
@@ -172,8 +184,10 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
             usage_error("'" + resume_file.string() + "' exists: this run resumes the tip sealed in it",
                         {"run again with only --server, --proxy and --resume-file, or choose a new resume file"});
         }
+        check_receipt_out(receipt_out);
         return resume(server, proxy, resume_file, receipt_out);
     }
+    check_receipt_out(receipt_out);
     HttpClient http(server, proxy);
     const ServerKeys server_keys = fetch_server_keys(http);
     const std::vector<crypto::PublicIdentity> ids = o.to.empty() ? server_keys.recipients : keys_from_arguments(o.to);
