@@ -12,9 +12,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string responder() { return "'" + (tools_dir() / "tipline-responder").string() + "'"; }
-std::string submit() { return "'" + (tools_dir() / "tipline-submit").string() + "'"; }
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string responder() { return tool("client/tipline-responder"); }
+std::string submit() { return tool("client/tipline-submit"); }
 
 // Every stderr line is "TOOL: error: ...", "TOOL: warning: ..." or "hint: ...", lowercase, no final period.
 void check_message_style(const std::string& err, const std::string& tool) {

@@ -30,9 +30,9 @@ using test::ServerProcess;
 
 namespace {
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
-std::string submit() { return q(test::tools_dir() / "tipline-submit"); }
-std::string responder() { return q(test::tools_dir() / "tipline-responder"); }
+using test::q;
+std::string submit() { return test::tool("client/tipline-submit"); }
+std::string responder() { return test::tool("client/tipline-responder"); }
 
 std::string text_of(const fs::path& p) {
     const auto b = test::read_file(p);
@@ -191,7 +191,7 @@ TEST_CASE("a wrong receipt reads nothing, and a bad reply file is refused before
                                            q(d.dir / "m.txt") + " --receipt-out " + q(d.dir / "receipt.txt"));
     CHECK(refused.exit_code == 2);
     CHECK(refused.err.find("already exists") != std::string::npos);
-    const auto stats = test::run_command(q(test::tools_dir().parent_path() / "server" / "tiplined") + " stats " + q(d.data));
+    const auto stats = test::run_command(test::tool("server/tiplined") + " stats " + q(d.data));
     CHECK(stats.out.find("tips: 1\n") != std::string::npos);
     // A receipt of the right shape that belongs to no tip.
     std::string wrong = text_of(d.dir / "receipt.txt");
@@ -266,7 +266,7 @@ TEST_CASE("a large tip goes on after the client is killed midway, completes and 
     CHECK_FALSE(fs::exists(resume));  // it held the receipt: gone once the tip is stored
 
     // The tip decrypts to exactly what was sealed, and its mailbox works with the receipt.
-    REQUIRE(test::run_command(q(test::tools_dir().parent_path() / "server" / "tiplined") + " export " + q(d.data) +
+    REQUIRE(test::run_command(test::tool("server/tiplined") + " export " + q(d.data) +
                               " --out " + q(d.dir / "all.bundle"))
                 .exit_code == 0);
     REQUIRE(test::run_command(responder() + " open " + q(d.dir / "all.bundle") + " --key " + q(d.key) +

@@ -28,8 +28,6 @@ namespace crypto = tipline::crypto;
 
 namespace {
 
-std::string tool(const char* name) { return "'" + (tools_dir().parent_path() / name).string() + "'"; }
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
 
 std::string post(unsigned short port, const std::string& body, const std::string& extra_headers = "") {
     return "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: " +

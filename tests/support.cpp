@@ -74,4 +74,8 @@ CommandResult run_command(const std::string& command_line, const std::string& in
 
 std::filesystem::path tools_dir() { return TIPLINE_TOOLS_DIR; }
 
+std::string q(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+
+std::string tool(const std::string& build_path) { return q(tools_dir().parent_path() / build_path); }
+
 }  // namespace tipline::test

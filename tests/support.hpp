@@ -47,4 +47,9 @@ Bytes read_file(const std::filesystem::path& path);
 // Folder that holds the built tools (from TIPLINE_TOOLS_DIR at build time).
 std::filesystem::path tools_dir();
 
+// A path in single quotes, for a shell command line (test paths hold no quote).
+std::string q(const std::filesystem::path& path);
+// A built program, quoted, by its path under the build folder, e.g. "server/tiplined".
+std::string tool(const std::string& build_path);
+
 }  // namespace tipline::test

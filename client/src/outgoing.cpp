@@ -90,7 +90,7 @@ std::string strip_attachment_metadata(const std::filesystem::path& path, Outgoin
     return cleaned.report.found_any() ? describe_removed(cleaned.report) : std::string();
 }
 
-std::string read_message(const std::filesystem::path& path) {
+std::string read_message(const std::filesystem::path& path, std::string_view tool) {
     UniqueFd owned;
     int fd = STDIN_FILENO;
     std::string what = "standard input";
@@ -99,7 +99,7 @@ std::string read_message(const std::filesystem::path& path) {
         fd = owned.get();
         what = "'" + path.string() + "'";
     } else if (::isatty(STDIN_FILENO) == 1) {
-        print_warning("tipline-submit", "type the message, then press Ctrl-D on a new line");
+        print_warning(tool, "type the message, then press Ctrl-D on a new line");
     }
     std::string message(crypto::tip_max_message_size + 1, '\0');
     FdSource source(fd, what);

@@ -142,7 +142,7 @@ std::string ResponderClient::post_reply(const crypto::MailboxId& mailbox, std::s
                                           {"Tipline-Mailbox: " + crypto::to_hex(mailbox), "Content-Type: application/octet-stream"});
     if (r.status == 404) {
         throw ToolError(exit_verification_failure, "the witness's mailbox is no longer on the server",
-                        {"it goes when every message in it has been deleted or expired"});
+                        {"the server deletes a mailbox once it has been empty and unused for its retention period"});
     }
     if (r.status != 201) refused("the reply was not accepted", r);
     const json::object answer = parse_object(r);

@@ -41,6 +41,14 @@ void add_passphrase_options(CLI::App* cmd, PassphraseSource& source) {
     cmd->add_option("--passphrase-fd", source.fd, "read the passphrase from this open file descriptor");
 }
 
+// What every online command takes: where the responder API is, how to reach it, and the signing key.
+void add_online_options(CLI::App* cmd, std::string& server, std::string& proxy, fs::path& key, PassphraseSource& source) {
+    cmd->add_option("--server", server, "the responder onion's address, e.g. http://ADDRESS.onion")->required();
+    cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
+    cmd->add_option("--key", key, "your signing key (sign-only or full)")->required();
+    add_passphrase_options(cmd, source);
+}
+
 crypto::KdfLimits kdf_by_name(const std::string& name) {
     if (name == "interactive") return crypto::kdf_interactive();
     if (name == "sensitive") return crypto::kdf_sensitive();
@@ -208,7 +216,7 @@ int reply(const std::string& tip, const fs::path& in_dir, const fs::path& key_pa
     header.kind = crypto::TipKind::reply;
     header.created_at = static_cast<std::int64_t>(std::time(nullptr));
     header.language = language;
-    header.message = read_message(message_file);
+    header.message = read_message(message_file, tool);
     if (crypto::validate_tip_header(header)) usage_error("--lang must be a language tag such as en, ko or zh-Hans");
     const crypto::SecretIdentity identity = load_secret_key(key_path, source);
     // The witness, this responder (to read the thread later) and each colleague named with --cc.
@@ -226,14 +234,11 @@ int reply(const std::string& tip, const fs::path& in_dir, const fs::path& key_pa
     return exit_success;
 }
 
-crypto::SecretIdentity load_signing_key(const fs::path& key_path, const PassphraseSource& source) {
-    return load_secret_key(key_path, source);  // a full key works too; only its signing half is used
-}
-
 int fetch(const std::string& server, const std::string& proxy, const fs::path& key_path, const PassphraseSource& source,
           const fs::path& out, bool all, bool delete_items) {
     if (fs::exists(fs::symlink_status(out))) usage_error("'" + out.string() + "' already exists", {"choose a new file name"});
-    const crypto::SecretIdentity identity = load_signing_key(key_path, source);
+    // A sign-only key or a full one: only the signing half is used.
+    const crypto::SecretIdentity identity = load_secret_key(key_path, source);
     HttpClient http(server, proxy);
     ResponderClient api(http, identity);
     std::vector<ResponderItem> items = api.items();
@@ -330,7 +335,8 @@ int push(const std::string& server, const std::string& proxy, const fs::path& ke
         }
         files.push_back(std::move(bytes));
     }
-    const crypto::SecretIdentity identity = load_signing_key(key_path, source);
+    // A sign-only key or a full one: only the signing half is used.
+    const crypto::SecretIdentity identity = load_secret_key(key_path, source);
     HttpClient http(server, proxy);
     ResponderClient api(http, identity);
     for (std::size_t i = 0; i < files.size(); ++i) {
@@ -402,21 +408,15 @@ int main(int argc, char** argv) {
 
     auto* fetch_cmd = app.add_subcommand("fetch", "download new tips, follow-ups and replies into a bundle");
     fetch_cmd->group(online);
-    fetch_cmd->add_option("--server", server, "the responder onion's address, e.g. http://ADDRESS.onion")->required();
-    fetch_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
-    fetch_cmd->add_option("--key", key, "your signing key (sign-only or full)")->required();
+    add_online_options(fetch_cmd, server, proxy, key, passphrase);
     fetch_cmd->add_option("--out", out, "the new bundle file")->required();
     fetch_cmd->add_flag("--all", all, "also items already fetched");
     fetch_cmd->add_flag("--delete", delete_items, "delete the items from the server once the bundle is on disk");
-    add_passphrase_options(fetch_cmd, passphrase);
 
     auto* push_cmd = app.add_subcommand("push", "send reply files to the witnesses' mailboxes");
     push_cmd->group(online);
-    push_cmd->add_option("--server", server, "the responder onion's address, e.g. http://ADDRESS.onion")->required();
-    push_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
-    push_cmd->add_option("--key", key, "your signing key (sign-only or full)")->required();
+    add_online_options(push_cmd, server, proxy, key, passphrase);
     push_cmd->add_option("reply-files", reply_files, "reply files from 'reply'")->required();
-    add_passphrase_options(push_cmd, passphrase);
 
     return run_tool(tool, app, argc, argv, [&] {
         umask(077);

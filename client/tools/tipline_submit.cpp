@@ -70,7 +70,7 @@ PreparedTip prepare_tip(const TipOptions& o, crypto::TipKind kind = crypto::TipK
         tip.header.attachments.push_back(tip.attachments.back().info);
         tip.sources.push_back(tip.attachments.back().source.get());
     }
-    tip.header.message = read_message(o.message_file);
+    tip.header.message = read_message(o.message_file, tool);
     if (crypto::validate_tip_header(tip.header)) usage_error("an attached file is too large to seal");
     return tip;
 }

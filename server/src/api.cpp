@@ -27,7 +27,6 @@ constexpr std::string_view length_header = "Upload-Length";
 constexpr std::string_view offset_header = "Upload-Offset";
 constexpr std::string_view mailbox_path = "/api/v1/mailbox";
 constexpr std::string_view mailbox_messages_path = "/api/v1/mailbox/messages";
-constexpr std::string_view mailbox_header = "Tipline-Mailbox";
 constexpr std::string_view token_header = "Tipline-Mailbox-Token";
 constexpr std::string_view token_hash_header = "Tipline-Mailbox-Token-Hash";
 

@@ -21,7 +21,6 @@ constexpr std::string_view bundle_path = "/api/v1/responder/bundle";
 constexpr std::string_view ack_path = "/api/v1/responder/ack";
 constexpr std::string_view replies_path = "/api/v1/responder/replies";
 constexpr std::string_view envelope_path = "/api/v1/responder/envelope";
-constexpr std::string_view mailbox_header = "Tipline-Mailbox";
 constexpr std::size_t json_body_bytes = 1024 * 1024;
 constexpr std::size_t max_items = 10000;  // per listing, bundle or acknowledgement
 

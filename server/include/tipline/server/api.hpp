@@ -73,6 +73,9 @@ std::optional<std::uint64_t> parse_decimal(std::string_view text);
 // A whole envelope in a body: its header is sound and the body is exactly as long as it says.
 std::optional<Response> check_envelope_body(const std::vector<unsigned char>& body, const ServerInfo& info, unsigned version);
 
+// The header naming a mailbox, on the source API and the responder API alike.
+inline constexpr std::string_view mailbox_header = "Tipline-Mailbox";
+
 // A 32-byte value sent as 64 lowercase hex digits in a header: absent, malformed, or present.
 struct Hex32Header {
     bool present = false;
