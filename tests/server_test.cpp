@@ -273,6 +273,43 @@ TEST_CASE("export refuses to replace a bundle and --delete-exported removes exac
     CHECK(stats.out.find("tips: 0") != std::string::npos);
 }
 
+TEST_CASE("backup copies the database consistently while tips arrive, and the copy restores", "[server]") {
+    Deployment d;
+    const std::string tiplined = tool("server/tiplined");
+    const fs::path copy = d.dir / "backup.sqlite";
+    std::set<std::string> before;
+    {
+        ServerProcess server(d.data);
+        const std::string envelope = sealed_envelope(d, "backup");
+        for (int i = 0; i < 5; ++i) before.insert(tip_id(raw_http(server.port(), post(server.port(), envelope))));
+        // Writers keep committing while the backup runs.
+        std::atomic<bool> stop{false};
+        std::thread writer([&] {
+            while (!stop) raw_http(server.port(), post(server.port(), envelope));
+        });
+        const auto r = run_command(tiplined + " backup " + q(d.data) + " --out " + q(copy));
+        stop = true;
+        writer.join();
+        REQUIRE(r.exit_code == 0);
+        CHECK(r.out.find("integrity_check ok") != std::string::npos);
+        const auto again = run_command(tiplined + " backup " + q(d.data) + " --out " + q(copy));
+        CHECK(again.exit_code == 2);
+        CHECK(again.err.find("already exists") != std::string::npos);
+    }
+    CHECK((fs::status(copy).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+    CHECK_FALSE(fs::exists(copy.string() + "-wal"));
+
+    // Restoring is the config plus the copy in a new data directory.
+    fs::rename(d.data, d.dir / "original");
+    fs::create_directory(d.data);
+    fs::copy_file(d.dir / "original" / "tiplined.conf", d.data / "tiplined.conf");
+    fs::copy_file(copy, d.data / "tips.sqlite");
+    const auto [ids, opened] = export_and_open(d, "restored");
+    for (const std::string& id : before) CHECK(ids.count(id) == 1);
+    CHECK(opened == ids.size());
+    CHECK(ids.size() >= before.size());
+}
+
 TEST_CASE("tiplined refuses a non-loopback address unless told", "[server]") {
     Deployment d;
     auto r = run_command(tool("server/tiplined") + " serve " + q(d.data) + " --listen 0.0.0.0:0");

@@ -14,6 +14,29 @@ constexpr long connect_timeout_s = 120;  // Tor circuits can take a while to bui
 constexpr long low_speed_limit = 1;      // bytes/s ...
 constexpr long low_speed_time_s = 120;   // ... for this long aborts a stalled transfer
 
+// What the SOCKS proxy (Tor) said when it could not open the connection.
+std::string proxy_failure(CURL* c) {
+    long code = CURLPX_OK;
+    curl_easy_getinfo(c, CURLINFO_PROXY_ERROR, &code);
+    switch (code) {
+        case CURLPX_REPLY_HOST_UNREACHABLE:
+        case CURLPX_REPLY_GENERAL_SERVER_FAILURE:
+            return "Tor could not reach the address";
+        case CURLPX_REPLY_TTL_EXPIRED:
+            return "Tor timed out reaching the address";
+        case CURLPX_REPLY_CONNECTION_REFUSED:
+            return "the address refused the connection";
+        case CURLPX_RESOLVE_HOST:
+            return "the proxy could not resolve the address";
+        case CURLPX_REPLY_UNASSIGNED:
+        case CURLPX_REPLY_NOT_ALLOWED:
+        case CURLPX_REPLY_NETWORK_UNREACHABLE:
+            return "the proxy refused the connection";
+        default:
+            return "the proxy handshake failed";
+    }
+}
+
 size_t collect(char* data, size_t size, size_t count, void* user) {
     static_cast<std::string*>(user)->append(data, size * count);
     return size * count;
@@ -75,6 +98,14 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view path,
     }
     const CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(headers);
+    if (rc == CURLE_PROXY) {
+        std::vector<std::string> hints{"check the address in --server, and that the service is up"};
+        if (base_url_.ends_with(".onion")) {
+            hints.push_back("a client-authorized onion (the responder API) is out of reach unless your tor has "
+                            "your client-authorization key in its ClientOnionAuthDir");
+        }
+        throw TransportError(exit_usage_or_io, "cannot reach the server: " + proxy_failure(c), std::move(hints));
+    }
     if (rc != CURLE_OK) {
         throw TransportError(exit_usage_or_io, std::string("cannot reach the server: ") + curl_easy_strerror(rc),
                              {proxy_.empty() ? "check --server, or give --proxy socks5h://127.0.0.1:9050 to go through Tor"

@@ -139,6 +139,32 @@ ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete
     return result;
 }
 
+std::uint64_t backup_database(const fs::path& dir, const fs::path& out) {
+    auto store = Store::open(database_path(dir), false);
+    // Created private and exclusive here; SQLite then writes into the empty file.
+    const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST) throw std::runtime_error("'" + out.string() + "' already exists; refusing to replace it");
+        throw errno_error("cannot create '" + out.string() + "'");
+    }
+    ::close(fd);
+    try {
+        store->backup_into(out);
+        const int copy = ::open(out.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (copy < 0 || ::fsync(copy) != 0) {
+            const auto e = errno_error("cannot flush '" + out.string() + "'");
+            if (copy >= 0) ::close(copy);
+            throw e;
+        }
+        ::close(copy);
+    } catch (...) {
+        ::unlink(out.c_str());
+        throw;
+    }
+    fsync_dir(out.parent_path());
+    return fs::file_size(out);
+}
+
 std::size_t expire_uploads(const fs::path& dir, unsigned upload_expiry_days) {
     auto store = Store::open(database_path(dir), false);
     return store->in_transaction(

@@ -518,6 +518,49 @@ void Store::set_meta(std::string_view key, std::string_view value) {
     st.bind(1, key).bind(2, value).run();
 }
 
+void Store::backup_into(const std::filesystem::path& file) {
+    sqlite3* copy = nullptr;
+    int rc = sqlite3_open_v2(file.c_str(), &copy, SQLITE_OPEN_READWRITE, nullptr);
+    const auto fail = [&](const std::string& what) {
+        const std::string reason = copy != nullptr ? sqlite3_errmsg(copy) : sqlite3_errstr(rc);
+        sqlite3_close(copy);
+        throw StoreError("backup: " + what + ": " + reason, rc);
+    };
+    if (rc != SQLITE_OK) fail("cannot open the copy");
+    sqlite3_backup* backup = sqlite3_backup_init(copy, "main", db_, "main");
+    if (backup == nullptr) {
+        rc = sqlite3_errcode(copy);
+        fail("cannot start");
+    }
+    // All pages in one step: the copy is one snapshot even while tiplined commits tips.
+    do {
+        rc = sqlite3_backup_step(backup, -1);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
+    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    const int step_rc = rc;
+    rc = sqlite3_backup_finish(backup);
+    if (step_rc != SQLITE_DONE) {
+        rc = step_rc;
+        fail("copying failed");
+    }
+    if (rc != SQLITE_OK) fail("copying failed");
+    rc = sqlite3_exec(copy, "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) fail("cannot leave WAL mode");
+    sqlite3_stmt* check = nullptr;
+    rc = sqlite3_prepare_v2(copy, "PRAGMA integrity_check", -1, &check, nullptr);
+    if (rc != SQLITE_OK) fail("cannot check the copy");
+    std::string verdict;
+    if (sqlite3_step(check) == SQLITE_ROW) verdict = reinterpret_cast<const char*>(sqlite3_column_text(check, 0));
+    sqlite3_finalize(check);
+    if (verdict != "ok") {
+        rc = SQLITE_CORRUPT;
+        fail("the copy fails integrity_check (" + verdict + ")");
+    }
+    rc = sqlite3_close(copy);
+    copy = nullptr;
+    if (rc != SQLITE_OK) throw StoreError("backup: cannot close the copy", rc);
+}
+
 void Store::checkpoint(bool truncate) {
     int log = 0, done = 0;
     const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE,

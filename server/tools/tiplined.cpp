@@ -110,6 +110,12 @@ int export_command(const fs::path& dir, const fs::path& out, bool delete_exporte
     return exit_success;
 }
 
+int backup(const fs::path& dir, const fs::path& out) {
+    const auto bytes = operator_step([&] { return server::backup_database(dir, out); });
+    std::cout << "backed up the database (" << bytes << " bytes, integrity_check ok) to " << out.string() << "\n";
+    return exit_success;
+}
+
 int stats(const fs::path& dir) {
     const auto s = operator_step([&] { return server::Store::open(server::database_path(dir), false)->stats(); });
     std::cout << "tips: " << s.tips << "\n"
@@ -160,6 +166,10 @@ int main(int argc, char** argv) {
     export_cmd->add_flag("--delete-exported", delete_exported, "delete the exported tips once the bundle is on disk");
     export_cmd->add_option("--since", since, "only tips received on or after this day (YYYY-MM-DD, UTC)");
 
+    auto* backup_cmd = app.add_subcommand("backup", "copy the database, consistently, while tiplined serves");
+    backup_cmd->add_option("datadir", dir)->required();
+    backup_cmd->add_option("--out", out, "the new copy (mode 0600); holds ciphertext, mailboxes and the salt")->required();
+
     auto* stats_cmd = app.add_subcommand("stats", "print counts and sizes");
     stats_cmd->add_option("datadir", dir)->required();
 
@@ -170,6 +180,7 @@ int main(int argc, char** argv) {
         if (*init_cmd) return init(dir, responders);
         if (*serve_cmd) return serve(dir, listen, responder_listen, allow_non_loopback);
         if (*export_cmd) return export_command(dir, out, delete_exported, since);
+        if (*backup_cmd) return backup(dir, out);
         if (*stats_cmd) return stats(dir);
         return purge(dir);
     });

@@ -1,4 +1,4 @@
-// The operator's commands on a data directory: init, export, purge and stats.
+// The operator's commands on a data directory: init, export, backup, purge and stats.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +32,11 @@ struct ExportResult {
 // new bundle file (never replacing one), flushed to disk; then, if asked, deletes exactly those tips.
 ExportResult export_bundle(const std::filesystem::path& dir, const std::filesystem::path& out, bool delete_exported,
                            std::int64_t since_day = 0);
+
+// Writes a consistent copy of the database, with everything in it, into a new file (mode 0600, never
+// replacing one), checked with integrity_check and flushed to disk; safe while tiplined is serving.
+// Returns the copy's size in bytes.
+std::uint64_t backup_database(const std::filesystem::path& dir, const std::filesystem::path& out);
 
 // "YYYY-MM-DD" as days since 1970-01-01; nullopt for anything else.
 std::optional<std::int64_t> parse_day(std::string_view date);

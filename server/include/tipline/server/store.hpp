@@ -163,6 +163,11 @@ public:
     std::string meta(std::string_view key);
     void set_meta(std::string_view key, std::string_view value);
 
+    // Copies the whole database into file, an existing empty file, with SQLite's online backup API:
+    // one consistent snapshot, taken under a read lock that does not block writers. The copy is left
+    // in rollback-journal mode, as a single self-contained file, and must pass integrity_check.
+    void backup_into(const std::filesystem::path& file);
+
     // Copies WAL frames into the database without blocking writers (PASSIVE), or fully (TRUNCATE).
     void checkpoint(bool truncate);
 
