@@ -1,0 +1,631 @@
+#!/usr/bin/env bash
+# Installs Tipline on Debian 12 behind two Tor onion services. Run it again with the same responders to
+# upgrade; it never replaces a key. Exit codes: 0 done, 1 a step failed or the install conflicts, 2 usage.
+set -euo pipefail
+umask 022
+
+readonly prog=install.sh
+readonly bin_dir=/usr/local/bin
+readonly doc_dir=/usr/local/share/doc/tipline
+readonly data_dir=/var/lib/tipline
+readonly service_user=tipline
+readonly record_dir=/etc/tipline
+readonly record=/etc/tipline/install.conf
+readonly unit_dir=/etc/systemd/system
+readonly tor_instance=tipline
+readonly tor_user=_tor-tipline
+readonly tor_etc=/etc/tor/instances/tipline
+readonly tor_data=/var/lib/tor-instances/tipline
+readonly tor_defaults=/usr/share/tor/tor-service-defaults-torrc-instances
+readonly source_hs=$tor_data/source
+readonly responder_hs=$tor_data/responder
+readonly auth_dir=$responder_hs/authorized_clients
+readonly max_responders=16
+readonly hostname_wait_s=90
+readonly programs=(tiplined tipline-submit tipline-responder)
+readonly units=(tiplined.service tipline-purge.service tipline-purge.timer)
+readonly enabled_units=(tiplined.service tipline-purge.timer "tor@$tor_instance.service")
+# tor and the libraries the three programs link (ldd), plus what this script runs.
+readonly packages=(tor openssl adduser systemd libsodium23 libsqlite3-0 libboost-json1.81.0 libcurl4 libexiv2-27)
+readonly enrol_doc="\"Enrolling and removing a responder\" in $doc_dir/OPERATIONS.md (docs/OPERATIONS.md)"
+# A tor X25519 private key in PKCS#8 DER: this 16-byte prefix, then the 32 raw key bytes.
+readonly x25519_pkcs8_prefix=302e020100300506032b656e04220420
+
+self=$(realpath "${BASH_SOURCE[0]}")
+src_root=$(dirname "$(dirname "$self")")
+readonly self src_root
+
+binaries=""
+responders_file=""
+show=false
+responder_args=()
+responder_keys=()          # key texts, as given
+declare -A fingerprint=()  # key text -> "12345 67890 ..."
+declare -A new_private=()  # key text -> base32 private key of a client authorization made in this run
+program_source=()          # paths of tiplined, tipline-submit, tipline-responder to install
+upgraded=()
+tor_changed=false
+units_changed=false
+init_needed=false
+first_install=true         # no install record yet: this run makes the client authorizations
+
+usage() {
+  cat <<EOF
+Usage: $prog [--binaries DIR] --responder PATH.pub|KEY [--responder ...] | --responders-file FILE
+       $prog --show
+
+Installs tiplined, tipline-submit and tipline-responder, a "tipline" system user with its data in
+$data_dir, a tor instance "$tor_instance" publishing the source and responder onion services,
+client authorization for each responder, and the systemd units. Run as root on Debian 12.
+
+  --binaries DIR        install the programs from DIR (or DIR/server and DIR/client) instead of
+                        building them from the source tree this script is in
+  --responder KEY       a responder's PATH.pub or key text (tipline-pk1-...); repeatable, up to $max_responders
+  --responders-file F   one key text or .pub path per line; '#' starts a comment; relative paths
+                        are relative to F's folder; $record itself is such a file
+  --show                print the onion addresses and enrolled responders, and change nothing
+
+A rerun with the same responders upgrades the programs and changes nothing else. Enrolling or
+removing a responder later is done by hand: see $enrol_doc.
+EOF
+}
+
+# Each message says what failed; hints say what to do. Lowercase, no final period.
+say() { echo "$prog: $*" >&2; }
+fail_with() { # fail_with CODE MESSAGE [HINT...]
+  local code=$1
+  echo "$prog: error: $2" >&2
+  shift 2
+  local hint
+  for hint in "$@"; do echo "hint: $hint" >&2; done
+  # Keys made before the failure exist nowhere else: show them even so.
+  if ((${#new_private[@]})); then print_authorizations; fi
+  exit "$code"
+}
+die() { fail_with 1 "$@"; }
+usage_error() { fail_with 2 "$@"; }
+
+systemd_running() { [ -d /run/systemd/system ]; }
+
+trim() { # trim TEXT: without leading and trailing white space
+  local s=$1
+  s=${s#"${s%%[![:space:]]*}"}
+  printf '%s' "${s%"${s##*[![:space:]]}"}"
+}
+
+parse_args() {
+  while (($#)); do
+    case $1 in
+      --binaries | --responder | --responders-file)
+        (($# >= 2)) || usage_error "$1 needs a value" "run $prog --help"
+        case $1 in
+          --binaries) binaries=$2 ;;
+          --responder) responder_args+=("$2") ;;
+          --responders-file) [ -z "$responders_file" ] || usage_error "--responders-file is given twice"
+            responders_file=$2 ;;
+        esac
+        shift 2 ;;
+      --binaries=*) binaries=${1#*=}; shift ;;
+      --responder=*) responder_args+=("${1#*=}"); shift ;;
+      --responders-file=*) responders_file=${1#*=}; shift ;;
+      --show) show=true; shift ;;
+      -h | --help) usage; exit 0 ;;
+      *) usage_error "unknown argument '$1'" "run $prog --help" ;;
+    esac
+  done
+  if $show; then
+    [ -z "$binaries$responders_file" ] && ((${#responder_args[@]} == 0)) ||
+      usage_error "--show takes no other option" "it only prints what an earlier install set up"
+    return 0
+  fi
+  [ -n "$responders_file" ] || ((${#responder_args[@]})) ||
+    usage_error "no responder given" "name each responder's public key: --responder alice.pub --responder bob.pub," \
+      "or list them in a file: --responders-file responders.txt"
+}
+
+require_root() {
+  [ "$(id -u)" -eq 0 ] ||
+    die "must run as root: it installs packages, a system user and system services" "run: sudo $self ..."
+}
+
+add_responder() { # add_responder ARG ORIGIN BASE_DIR
+  local arg=$1 origin=$2 base=$3 key path
+  if [[ $arg == tipline-pk1-* ]]; then
+    key=$(trim "$arg")
+  else
+    path=$arg
+    [[ $path == /* ]] || path=$base/$path
+    [ -f "$path" ] && [ -r "$path" ] ||
+      usage_error "cannot read the responder key '$arg' ($origin)" \
+        "give a responder's PATH.pub from tipline-responder keygen, or its key text tipline-pk1-..."
+    key=$(head -n 1 -- "$path")
+    key=$(trim "${key%$'\r'}")
+  fi
+  [[ $key =~ ^tipline-pk1-[A-Za-z0-9_-]+$ ]] ||
+    usage_error "'$arg' ($origin) is not a responder's public key" \
+      "a public key is one line starting with tipline-pk1-, as in the .pub file; never give the secret key file"
+  local known
+  for known in "${responder_keys[@]}"; do
+    [ "$known" != "$key" ] || usage_error "the responder key '$arg' ($origin) is given twice" "name each responder once"
+  done
+  responder_keys+=("$key")
+}
+
+resolve_responders() {
+  local arg line n=0
+  for arg in "${responder_args[@]}"; do add_responder "$arg" "--responder" "$PWD"; done
+  if [ -n "$responders_file" ]; then
+    [ -f "$responders_file" ] && [ -r "$responders_file" ] ||
+      usage_error "cannot read the responders file '$responders_file'" "give a file with one key text or .pub path per line"
+    local base
+    base=$(cd "$(dirname "$responders_file")" && pwd)
+    while IFS= read -r line || [ -n "$line" ]; do
+      n=$((n + 1))
+      line=$(trim "${line%%#*}")
+      # "responder KEY" lines, as in the install record, so that the record itself can be given.
+      [[ $line =~ ^responder[[:space:]]+(tipline-pk1-.*)$ ]] && line=${BASH_REMATCH[1]}
+      [ -z "$line" ] || add_responder "$line" "$responders_file line $n" "$base"
+    done <"$responders_file"
+  fi
+  ((${#responder_keys[@]})) || usage_error "'$responders_file' names no responder" "put one key or .pub path per line"
+  ((${#responder_keys[@]} <= max_responders)) ||
+    usage_error "${#responder_keys[@]} responders given; a tip is sealed to at most $max_responders"
+}
+
+sorted_keys() { printf '%s\n' "${responder_keys[@]}" | LC_ALL=C sort; }
+recorded_keys() { sed -n 's/^responder[[:space:]]\+//p' "$record" | LC_ALL=C sort; }
+configured_keys() { grep -o 'tipline-pk1-[A-Za-z0-9_-]*' "$data_dir/tiplined.conf" | LC_ALL=C sort -u; }
+
+describe_key() { # describe_key KEY: its fingerprint when a tipline-responder can tell, else its start
+  local fp
+  if fp=$("$bin_dir/tipline-responder" fingerprint "$1" 2>/dev/null); then
+    echo "fingerprint $fp"
+  else
+    echo "${1:0:28}..."
+  fi
+}
+
+# A rerun must name the responders of the first install; anything else is refused before any change.
+check_against_record() {
+  [ -e "$record" ] || return 0
+  first_install=false
+  local recorded wanted key
+  recorded=$(recorded_keys)
+  [ -n "$recorded" ] || die "$record names no responder" "restore it from a backup; it lists the responder keys of the first install"
+  wanted=$(sorted_keys)
+  [ "$recorded" != "$wanted" ] || return 0
+  {
+    echo "$prog: error: these responders differ from those this server was installed with ($record); nothing was changed"
+    while IFS= read -r key; do
+      [ -z "$key" ] || echo "hint: given but not enrolled: $(describe_key "$key")"
+    done < <(LC_ALL=C comm -13 <(echo "$recorded") <(echo "$wanted"))
+    while IFS= read -r key; do
+      [ -z "$key" ] || echo "hint: enrolled but not given: $(describe_key "$key")"
+    done < <(LC_ALL=C comm -23 <(echo "$recorded") <(echo "$wanted"))
+    echo "hint: to upgrade, run it again with the enrolled responders: --responders-file $record"
+    echo "hint: to enrol or remove a responder, follow $enrol_doc"
+  } >&2
+  exit 1
+}
+
+# A data folder from an earlier, unrecorded setup is kept only if it has the same responders.
+check_existing_data_dir() {
+  init_needed=false
+  if [ ! -e "$data_dir" ]; then
+    init_needed=true
+    return 0
+  fi
+  [ -d "$data_dir" ] || die "$data_dir exists and is not a folder" "move it away, then run $prog again"
+  if [ -z "$(ls -A "$data_dir")" ]; then
+    init_needed=true
+    return 0
+  fi
+  [ -f "$data_dir/tiplined.conf" ] ||
+    die "$data_dir holds files but no tiplined.conf, so it is not a Tipline data folder" \
+      "move it away (check first that it holds nothing you need), then run $prog again"
+  [ ! -e "$record" ] || return 0
+  [ "$(configured_keys)" = "$(sorted_keys)" ] ||
+    die "$data_dir already holds a Tipline data folder for other responders, and $record is missing" \
+      "to keep its tips, run $prog with the responders its tiplined.conf lists" \
+      "to start afresh, move $data_dir away first: it holds the stored tips"
+}
+
+check_source_tree() {
+  local f
+  for f in deploy/torrc "${units[@]/#/deploy/}"; do
+    [ -f "$src_root/$f" ] ||
+      die "$src_root/$f is missing" "run the $prog of a complete Tipline source tree (its deploy/ and docs/ folders)"
+  done
+}
+
+locate_program() { # locate_program DIR NAME: prints the path of NAME in DIR, DIR/server or DIR/client
+  local candidate
+  for candidate in "$1/$2" "$1/server/$2" "$1/client/$2"; do
+    if [ -f "$candidate" ] && [ -x "$candidate" ]; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+locate_programs() { # locate_programs DIR
+  local p path
+  program_source=()
+  for p in "${programs[@]}"; do
+    path=$(locate_program "$1" "$p") ||
+      die "no executable $p in $1 (nor in its server/ or client/ folder)" \
+        "build it with scripts/build, or run $prog without --binaries to build it here"
+    program_source+=("$path")
+  done
+}
+
+# Debian starts its default tor (with a SOCKS port) when the package is installed; mask it first.
+mask_default_tor() {
+  command -v systemctl >/dev/null 2>&1 || return 0
+  [ "$(systemctl is-enabled tor@default.service 2>/dev/null || true)" != masked ] || return 0
+  if systemd_running; then
+    systemctl --quiet mask --now tor@default.service ||
+      die "could not stop and mask tor@default.service" "run: systemctl mask --now tor@default.service"
+  else
+    systemctl --quiet mask tor@default.service || die "could not mask tor@default.service" \
+      "run: systemctl mask tor@default.service"
+  fi
+  say "masked tor@default.service: this server runs no tor SOCKS port, only the tor@$tor_instance services"
+}
+
+install_packages() {
+  local missing=() p
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >&2 ||
+    die "apt-get update failed" "check the network and /etc/apt/sources.list, then run $prog again"
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 ||
+    die "apt-get could not install ${missing[*]}" "see apt's message above, fix it, then run $prog again"
+}
+
+build_programs() {
+  say "building from $src_root (scripts/install-deps, scripts/build build)"
+  "$src_root/scripts/install-deps" >&2 ||
+    die "scripts/install-deps failed" "see its message above, or give prebuilt programs with --binaries DIR"
+  "$src_root/scripts/build" build >&2 ||
+    die "scripts/build build failed" "see the compiler's message above, or give prebuilt programs with --binaries DIR"
+  locate_programs "$src_root/build"
+}
+
+check_programs_run() {
+  local path missing
+  for path in "${program_source[@]}"; do
+    "$path" --help >/dev/null 2>&1 && continue
+    missing=$(ldd "$path" 2>&1 | awk '/not found/ { print $1 }' | paste -sd ' ')
+    die "$path does not run on this machine${missing:+: it needs $missing}" \
+      "build it on Debian 12, or run $prog without --binaries to build it here"
+  done
+}
+
+fingerprint_responders() {
+  local responder_tool=${program_source[2]} key fp short
+  declare -A owner_of_short=()
+  for key in "${responder_keys[@]}"; do
+    fp=$("$responder_tool" fingerprint "$key" 2>&1) ||
+      usage_error "the responder key ${key:0:28}... is not valid: ${fp#tipline-responder: error: }" \
+        "ask the responder for their .pub file again"
+    fingerprint[$key]=$fp
+    short=$(short_fingerprint "$fp")
+    [ -z "${owner_of_short[$short]:-}" ] ||
+      die "two responders share the fingerprint prefix $short, which names their client authorization file" \
+        "one of them should make a new key with tipline-responder keygen"
+    owner_of_short[$short]=$key
+  done
+}
+
+short_fingerprint() { # short_fingerprint "12345 67890 ...": "12345-67890", the name of the .auth file
+  local groups
+  read -ra groups <<<"$1"
+  echo "${groups[0]:-unknown}-${groups[1]:-}"
+}
+
+auth_file_of() { echo "$auth_dir/responder-$(short_fingerprint "${fingerprint[$1]}").auth"; }
+
+install_file() { # install_file SOURCE DEST MODE: 0 if DEST was replaced, 1 if it already matched
+  local src=$1 dest=$2 mode=$3 tmp
+  if [ -f "$dest" ] && [ ! -L "$dest" ] && cmp -s -- "$src" "$dest" &&
+    [ "$(stat -c '%a %u %g' -- "$dest")" = "$mode 0 0" ]; then
+    return 1
+  fi
+  # A new file renamed over the old one, so a running program keeps its copy.
+  tmp=$(mktemp "$(dirname "$dest")/.$(basename "$dest").XXXXXX") || die "cannot write in $(dirname "$dest")"
+  if ! { cp -- "$src" "$tmp" && chown root:root "$tmp" && chmod "$mode" "$tmp" && mv -f -- "$tmp" "$dest"; }; then
+    rm -f -- "$tmp"
+    die "could not install $dest" "check the disk and permissions, then run $prog again"
+  fi
+  return 0
+}
+
+install_programs() {
+  local i
+  for i in "${!programs[@]}"; do
+    if install_file "${program_source[$i]}" "$bin_dir/${programs[$i]}" 755; then
+      upgraded+=("${programs[$i]}")
+      say "installed $bin_dir/${programs[$i]}"
+    fi
+  done
+}
+
+install_docs() {
+  local f
+  install -d -m 0755 "$doc_dir"
+  shopt -s nullglob
+  for f in "$src_root/README.md" "$src_root/SECURITY.md" "$src_root"/docs/*.md; do
+    if install_file "$f" "$doc_dir/$(basename "$f")" 644; then say "installed $doc_dir/$(basename "$f")"; fi
+  done
+  shopt -u nullglob
+}
+
+create_service_user() {
+  if ! id -u "$service_user" >/dev/null 2>&1; then
+    adduser --quiet --system --group --no-create-home --home /nonexistent --shell /usr/sbin/nologin \
+      "$service_user" >&2 || die "could not create the system user $service_user" "see adduser's message above"
+    say "created the system user $service_user (no login shell, no home)"
+  fi
+}
+
+# tiplined init runs as the service user, so everything it creates is the service's from the start.
+init_data_dir() {
+  $init_needed || return 0
+  if [ -e "$data_dir" ]; then
+    chown "$service_user:$service_user" "$data_dir"
+    chmod 0700 "$data_dir"
+  else
+    install -d -m 0700 -o "$service_user" -g "$service_user" "$data_dir"
+  fi
+  local args=() key
+  while IFS= read -r key; do args+=(--responder "$key"); done < <(sorted_keys)
+  (cd / && setpriv --reuid="$service_user" --regid="$service_user" --init-groups --no-new-privs --reset-env -- \
+    "$bin_dir/tiplined" init "$data_dir" "${args[@]}") >&2 ||
+    die "tiplined init $data_dir failed (its message is above)" \
+      "fix the cause, empty $data_dir (it holds no tips yet), then run $prog again"
+}
+
+write_record() {
+  [ ! -e "$record" ] || return 0
+  install -d -m 0755 "$record_dir"
+  local tmp key
+  tmp=$(mktemp "$record_dir/.install.conf.XXXXXX")
+  {
+    echo "# The responders deploy/install.sh installed this server with. A rerun must name the same keys;"
+    echo "# to enrol or remove a responder, follow \"Enrolling and removing a responder\" in docs/OPERATIONS.md."
+    while IFS= read -r key; do echo "responder $key"; done < <(sorted_keys)
+  } >"$tmp"
+  chmod 0600 "$tmp"
+  mv -- "$tmp" "$record"
+  say "recorded the responders in $record"
+}
+
+config_value() { # config_value KEY: its value in tiplined.conf, unquoted
+  sed -n "s/^$1[[:space:]]*=[[:space:]]*\"\\(.*\\)\"[[:space:]]*\$/\\1/p" "$data_dir/tiplined.conf"
+}
+
+hs_target() { # hs_target TORRC DIR: where the onion service of DIR forwards port 80
+  awk -v dir="$2" '$1 == "HiddenServiceDir" { current = $2 }
+    $1 == "HiddenServicePort" && current == dir && $2 == "80" { print $3 }' "$1"
+}
+
+# tor@NAME.service may write only under /var/lib/tor-instances, as the instance's own user.
+check_torrc() {
+  local torrc=$src_root/deploy/torrc expected dirs listen
+  [ -r "$tor_defaults" ] || die "$tor_defaults is missing" "reinstall Debian's tor package: apt-get install --reinstall tor"
+  expected=$(sed -n 's/^DataDirectory[[:space:]]\+//p' "$tor_defaults" | sed "s/@@NAME@@/$tor_instance/g")
+  [ "$expected" = "$tor_data" ] ||
+    die "Debian's tor instances keep their data in '$expected', not in $tor_data" \
+      "make deploy/torrc and $prog use the folder $tor_defaults names"
+  [ "$(awk '$1 == "DataDirectory" { print $2 }' "$torrc")" = "$tor_data" ] ||
+    die "deploy/torrc must set DataDirectory $tor_data, the folder tor@$tor_instance.service may write"
+  dirs=$(awk '$1 == "HiddenServiceDir" { print $2 }' "$torrc" | paste -sd ' ')
+  [ "$dirs" = "$source_hs $responder_hs" ] ||
+    die "deploy/torrc must publish HiddenServiceDir $source_hs and then $responder_hs, not '$dirs'"
+  listen=$(config_value listen)
+  [ "$(hs_target "$torrc" "$source_hs")" = "$listen" ] ||
+    die "deploy/torrc sends the source service to '$(hs_target "$torrc" "$source_hs")' but tiplined listens on '$listen'" \
+      "make HiddenServicePort 80 of $source_hs match listen in $data_dir/tiplined.conf"
+  listen=$(config_value responder_listen)
+  [ "$(hs_target "$torrc" "$responder_hs")" = "$listen" ] ||
+    die "deploy/torrc sends the responder service to '$(hs_target "$torrc" "$responder_hs")' but tiplined listens on '$listen'" \
+      "make HiddenServicePort 80 of $responder_hs match responder_listen in $data_dir/tiplined.conf"
+}
+
+owned_private_dir() { # owned_private_dir DIR: creates DIR 0700 for the tor user, or checks an existing one
+  if [ ! -e "$1" ]; then
+    # 00700 also clears the set-group-ID bit inherited from Debian's 02700 instance folder.
+    install -d -o "$tor_user" -g "$tor_user" "$1" && chmod 00700 "$1" || die "could not create $1"
+  elif [ "$(stat -c %U -- "$1")" != "$tor_user" ]; then
+    die "$1 is owned by $(stat -c %U -- "$1"), not by $tor_user, so tor@$tor_instance cannot use it" \
+      "run: chown -R $tor_user:$tor_user $1"
+  fi
+}
+
+setup_tor_instance() {
+  check_torrc
+  if ! id -u "$tor_user" >/dev/null 2>&1 || [ ! -d "$tor_data" ] || [ ! -d "$tor_etc" ]; then
+    tor-instance-create "$tor_instance" >&2 ||
+      die "tor-instance-create $tor_instance failed (its message is above)" "run it by hand to see why, then run $prog again"
+    say "created the tor instance $tor_instance (user $tor_user, data in $tor_data)"
+  fi
+  [ "$(stat -c %U -- "$tor_data")" = "$tor_user" ] ||
+    die "$tor_data is owned by $(stat -c %U -- "$tor_data"), not by $tor_user" "run: chown -R $tor_user:$tor_user $tor_data"
+  if install_file "$src_root/deploy/torrc" "$tor_etc/torrc" 644; then
+    tor_changed=true
+    say "installed $tor_etc/torrc"
+  fi
+  owned_private_dir "$responder_hs"
+  owned_private_dir "$auth_dir"
+}
+
+# One X25519 key pair per responder: tor gets the public half, the responder the private half.
+# Only the run that makes the install record makes them: later ones are made by hand (OPERATIONS.md).
+authorize_responders() {
+  $first_install || return 0
+  local key file der priv pub
+  for key in "${responder_keys[@]}"; do
+    file=$(auth_file_of "$key")
+    [ ! -e "$file" ] || continue
+    # The private key stays in memory and goes only to the terminal.
+    der=$(openssl genpkey -algorithm X25519 -outform DER | base64 -w0) ||
+      die "openssl could not make an X25519 key" "check that the openssl package works: openssl version"
+    [ "$(printf '%s' "$der" | base64 -d | head -c 16 | od -An -tx1 | tr -d ' \n')" = "$x25519_pkcs8_prefix" ] &&
+      [ "$(printf '%s' "$der" | base64 -d | wc -c)" -eq 48 ] ||
+      die "openssl wrote an X25519 key in an unexpected form" "this script expects OpenSSL 3 as in Debian 12"
+    priv=$(printf '%s' "$der" | base64 -d | tail -c 32 | base32 -w0 | tr -d '=')
+    pub=$(printf '%s' "$der" | base64 -d | openssl pkey -inform DER -pubout -outform DER | tail -c 32 | base32 -w0 | tr -d '=')
+    [[ $priv =~ ^[A-Z2-7]{52}$ && $pub =~ ^[A-Z2-7]{52}$ ]] ||
+      die "could not encode the client authorization key in base32" "check that coreutils and openssl work"
+    (umask 077 && set -o noclobber && printf 'descriptor:x25519:%s\n' "$pub" >"$file") ||
+      die "could not create $file" "check $auth_dir, then run $prog again"
+    chown "$tor_user:$tor_user" "$file"
+    chmod 0600 "$file"
+    new_private[$key]=$priv
+    tor_changed=true
+    say "authorized responder ${fingerprint[$key]} for the responder onion service ($file)"
+  done
+}
+
+install_units() {
+  local u
+  for u in "${units[@]}"; do
+    if install_file "$src_root/deploy/$u" "$unit_dir/$u" 644; then
+      units_changed=true
+      say "installed $unit_dir/$u"
+    fi
+  done
+  if systemd_running; then systemctl daemon-reload || die "systemctl daemon-reload failed" "run it by hand to see why"; fi
+  systemctl --quiet enable "${enabled_units[@]}" ||
+    die "could not enable ${enabled_units[*]}" "run: systemctl enable ${enabled_units[*]}"
+  mask_default_tor
+}
+
+wait_for_addresses() {
+  local i
+  for ((i = 0; i < hostname_wait_s; i++)); do
+    [ -s "$source_hs/hostname" ] && [ -s "$responder_hs/hostname" ] && return 0
+    sleep 1
+  done
+  die "tor@$tor_instance wrote no onion address within ${hostname_wait_s}s" \
+    "see why with: journalctl -u tor@$tor_instance; then run $prog again"
+}
+
+start_services() {
+  local action
+  action=start
+  $tor_changed && action=restart
+  systemctl "$action" "tor@$tor_instance.service" ||
+    die "could not $action tor@$tor_instance" "see why with: journalctl -u tor@$tor_instance"
+  action=start
+  ((${#upgraded[@]})) || $units_changed && action=restart
+  systemctl "$action" tiplined.service tipline-purge.timer ||
+    die "could not $action tiplined and tipline-purge.timer" "see why with: journalctl -u tiplined"
+  wait_for_addresses
+  systemctl --quiet is-active tiplined.service ||
+    die "tiplined.service is not running" "see why with: journalctl -u tiplined; then run $prog again"
+}
+
+onion_address() { # onion_address HS_DIR: its hostname, or nothing before tor has run
+  [ -s "$1/hostname" ] && head -n 1 -- "$1/hostname" || true
+}
+
+print_authorizations() { # the private halves made by this run, in the form of tor's .auth_private files
+  local host key
+  host=$(onion_address "$responder_hs")
+  host=${host%.onion}
+  echo
+  echo "Client authorization for the responder onion service: shown only now, and kept nowhere on this server."
+  echo "Give each line only to its responder, over a safe channel. On the responder's online machine it is the"
+  echo "only line of a file named like responder.auth_private in the folder tor's ClientOnionAuthDir names."
+  while IFS= read -r key; do
+    [ -n "${new_private[$key]:-}" ] || continue
+    echo "  responder ${fingerprint[$key]}:"
+    echo "    ${host:-RESPONDER-ONION-ADDRESS}:descriptor:x25519:${new_private[$key]}"
+  done < <(sorted_keys)
+  [ -n "$host" ] || echo "  Replace RESPONDER-ONION-ADDRESS with the responder onion address without .onion;" \
+    "$self --show prints it once tor@$tor_instance has run."
+}
+
+print_summary() {
+  local source_address responder_address key
+  source_address=$(onion_address "$source_hs")
+  responder_address=$(onion_address "$responder_hs")
+  echo
+  echo "Source onion address (publish it: witnesses reach the tip line there, in Tor Browser or with tipline-submit):"
+  echo "  ${source_address:-not made yet: tor@$tor_instance has not run}"
+  echo
+  echo "Responder onion address (give it only to the enrolled responders; it answers only their authorized tor):"
+  echo "  ${responder_address:-not made yet: tor@$tor_instance has not run}"
+  echo
+  echo "Enrolled responder keys (publish these fingerprints; compare each aloud with its responder):"
+  while IFS= read -r key; do
+    echo "  ${fingerprint[$key]:-unknown fingerprint: ${key:0:28}...}"
+  done < <(sorted_keys)
+  echo
+  echo "Client authorizations of the responder onion service ($auth_dir):"
+  local authorizations
+  authorizations=$(find "$auth_dir" -maxdepth 1 -type f -name '*.auth' -printf '  %f\n' 2>/dev/null | LC_ALL=C sort)
+  echo "${authorizations:-  none: anyone who learns the responder onion address can reach it}"
+  if ((${#new_private[@]})); then print_authorizations; fi
+  echo
+  echo "Data: tips (ciphertext only) in $data_dir; the onion services' keys in $tor_data (back them up:"
+  echo "losing them changes both addresses); the install record in $record."
+  if ! systemd_running; then
+    echo
+    echo "systemd is not running here, so the services are enabled but not started. On the server, start them with"
+    echo "  systemctl start tor@$tor_instance.service tiplined.service tipline-purge.timer"
+    echo "or reboot, then print the onion addresses with: $self --show"
+  fi
+}
+
+show_install() {
+  [ -r "$record" ] || die "Tipline is not installed here: $record is missing" "install it with: $self --responder PATH.pub"
+  local key fp
+  while IFS= read -r key; do
+    responder_keys+=("$key")
+    fp=$("$bin_dir/tipline-responder" fingerprint "$key" 2>/dev/null) && fingerprint[$key]=$fp
+  done < <(recorded_keys)
+  print_summary
+}
+
+main() {
+  parse_args "$@"
+  require_root
+  if $show; then
+    show_install
+    return 0
+  fi
+  resolve_responders
+  check_source_tree
+  check_against_record
+  check_existing_data_dir
+  [ -z "$binaries" ] || locate_programs "$binaries"
+  # Nothing has changed up to here.
+  mask_default_tor
+  install_packages
+  [ -n "$binaries" ] || build_programs
+  check_programs_run
+  fingerprint_responders
+  install_programs
+  install_docs
+  create_service_user
+  init_data_dir
+  setup_tor_instance
+  authorize_responders
+  write_record
+  install_units
+  if systemd_running; then start_services; fi
+  if ((${#upgraded[@]} == 0)) && ! $tor_changed && ! $units_changed && ! $init_needed; then
+    say "already installed with these responders; nothing changed"
+  fi
+  print_summary
+}
+
+main "$@"

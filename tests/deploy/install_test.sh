@@ -1,0 +1,514 @@
+#!/usr/bin/env bash
+# Runs deploy/install.sh in a fresh Debian 12 chroot and checks what it set up: tests/deploy/install_test.sh [BUILD_DIR]
+# Then boots that root with systemd-nspawn (no network but loopback) and checks the services start.
+# Needs root and Debian's mirror. Exit codes: 0 passed, 1 failed, 77 skipped (with CI=true a skip is a failure).
+# TIPLINE_KEEP_ROOT=1 keeps the chroot folder; TIPLINE_DEBIAN_MIRROR overrides http://deb.debian.org/debian.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=$(realpath -m "${1:-$repo/build}")
+mirror=${TIPLINE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+readonly repo build mirror
+readonly chroot_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+readonly stage=/opt/tipline            # inside the chroot: src/ (deploy, docs), bin/, keys/
+readonly installer=$stage/src/deploy/install.sh
+readonly tor_wait_s=30
+readonly exposure_limit=49             # systemd-analyze --threshold, in tenths: 4.9 is the worst "OK"
+readonly boot_wait_s=90
+readonly listener_wait_s=5
+
+passed=0
+failed=0
+started=$SECONDS
+work=""
+root=""
+tor_pid=""
+nspawn_pid=""
+leader=""
+
+say() { echo "install_test: $*"; }
+ok() { passed=$((passed + 1)); echo "ok: $1"; }
+not_ok() { failed=$((failed + 1)); echo "FAIL: $1" >&2; }
+expect() { # expect DESCRIPTION COMMAND...: passes when COMMAND succeeds
+  local what=$1
+  shift
+  if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+expect_equal() { # expect_equal DESCRIPTION ACTUAL EXPECTED
+  if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: got '$2', expected '$3'"; fi
+}
+fatal() {
+  echo "install_test: error: $1" >&2
+  shift
+  local f
+  for f in "$@"; do
+    [ -s "$f" ] || continue
+    echo "--- $f" >&2
+    tail -n 40 "$f" >&2
+  done
+  exit 1
+}
+skip() {
+  if [ "${CI:-}" = true ]; then
+    fatal "cannot run: $1" "${@:2}"
+  fi
+  echo "SKIP: install_test: $1"
+  exit 77
+}
+
+in_root() { env -i PATH="$chroot_path" HOME=/root LANG=C.UTF-8 chroot "$root" "$@"; }
+
+mounts_under_root() { findmnt -rn -o TARGET | awk -v r="$root" '$0 == r || index($0, r "/") == 1' | sort -r; }
+
+cleanup() {
+  local rc=$? m
+  set +e
+  if [ -n "$tor_pid" ] && kill -0 "$tor_pid" 2>/dev/null; then
+    kill "$tor_pid"
+    wait "$tor_pid" 2>/dev/null
+  fi
+  [ -z "$nspawn_pid" ] || stop_container
+  if [ -n "$root" ]; then
+    for m in $(mounts_under_root); do umount "$m" 2>/dev/null || umount -l "$m"; done
+    if [ -n "$(mounts_under_root)" ]; then
+      echo "install_test: error: still mounted, so $work was not removed: $(mounts_under_root | paste -sd ' ')" >&2
+      exit 1
+    fi
+  fi
+  if [ -n "$work" ]; then
+    if [ "${TIPLINE_KEEP_ROOT:-}" = 1 ]; then
+      say "kept the chroot in $root"
+    else
+      rm -rf --one-file-system "$work"
+    fi
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+ids_of() { # ids_of USER: "uid:gid" inside the chroot
+  echo "$(in_root id -u "$1"):$(in_root id -g "$1")"
+}
+
+expect_stat() { # expect_stat PATH MODE USER: PATH inside the chroot has this octal mode and owner
+  local actual
+  actual=$(stat -c '%a %u:%g' "$root$1" 2>&1) || actual="missing"
+  expect_equal "$1 is mode $2 owned by $3" "$actual" "$2 $(ids_of "$3")"
+}
+
+run_install() { # run_install NAME [USERSPEC] -- ARGS...: install.sh in the chroot; output in $work/NAME.out and .err
+  local name=$1 userspec=()
+  shift
+  if [ "$1" != -- ]; then
+    userspec=(--userspec="$1")
+    shift
+  fi
+  shift
+  local rc=0
+  env -i PATH="$chroot_path" HOME=/root LANG=C.UTF-8 chroot "${userspec[@]}" "$root" "$installer" "$@" \
+    >"$work/$name.out" 2>"$work/$name.err" || rc=$?
+  echo "$rc"
+}
+
+# Owners, modes, inodes, times and contents of everything the installer may touch, keys included: a file
+# rewritten with the same bytes counts as a change.
+snapshot() {
+  local paths=(usr/local/bin usr/local/share/doc/tipline var/lib/tipline var/lib/tor-instances etc/tor etc/tipline
+    etc/systemd/system etc/passwd etc/group etc/shadow)
+  (
+    cd "$root"
+    find "${paths[@]}" -printf '%p %y %#m %U:%G %i %T@ %l\n' | LC_ALL=C sort
+    find "${paths[@]}" -type f -print0 | xargs -0 sha256sum | LC_ALL=C sort -k 2
+  )
+}
+
+expect_unchanged() { # expect_unchanged DESCRIPTION BEFORE_FILE
+  snapshot >"$work/after"
+  if cmp -s "$2" "$work/after"; then
+    ok "$1"
+  else
+    not_ok "$1; what changed:"
+    diff "$2" "$work/after" | head -n 20 >&2 || true
+  fi
+}
+
+# A tor client authorization private key, base32 without padding, to its public key in the same form.
+public_of_private() {
+  local der_prefix='\x30\x2e\x02\x01\x00\x30\x05\x06\x03\x2b\x65\x6e\x04\x22\x04\x20'
+  # shellcheck disable=SC2059 # the prefix is printf escapes
+  { printf "$der_prefix"; printf '%s====' "$1" | base32 -d; } |
+    openssl pkey -inform DER -pubout -outform DER | tail -c 32 | base32 -w0 | tr -d '='
+}
+
+check_prerequisites() {
+  [ "$(id -u)" -eq 0 ] || skip "needs root for debootstrap, chroot and mounts"
+  local p
+  for p in server/tiplined client/tipline-submit client/tipline-responder; do
+    [ -x "$build/$p" ] || fatal "$build/$p is missing; build it first: scripts/build build"
+  done
+  local missing=()
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v systemd-nspawn >/dev/null || missing+=(systemd-container)
+  if ((${#missing[@]})); then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; } ||
+      skip "could not install ${missing[*]} from Debian's mirror"
+  fi
+}
+
+make_root() {
+  work=$(mktemp -d /tmp/tipline-install-test.XXXXXX)
+  root=$work/root
+  say "debootstrap bookworm into $root"
+  debootstrap --variant=minbase bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+    skip "debootstrap could not make a Debian 12 root from $mirror" "$work/debootstrap.log"
+  # Like any chroot: packages installed in it start no service (tor would reach out to the Tor network).
+  printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+  chmod 0755 "$root/usr/sbin/policy-rc.d"
+  cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+  mount -t proc proc "$root/proc"
+}
+
+stage_files() {
+  mkdir -p "$root$stage/src/deploy" "$root$stage/src/docs" "$root$stage/bin" "$root$stage/keys"
+  cp -a "$repo/deploy/." "$root$stage/src/deploy/"
+  cp "$repo/README.md" "$repo/SECURITY.md" "$root$stage/src/"
+  cp "$repo"/docs/*.md "$root$stage/src/docs/"
+  cp "$build/server/tiplined" "$build/client/tipline-submit" "$build/client/tipline-responder" "$root$stage/bin/"
+  # Upgrades: the same programs, one of them with different bytes.
+  cp -a "$root$stage/bin" "$root$stage/bin-next"
+  printf 'upgrade' >>"$root$stage/bin-next/tipline-submit"
+  cp -a "$root$stage/bin-next" "$root$stage/bin-server-next"
+  printf 'upgrade' >>"$root$stage/bin-server-next/tiplined"
+
+  echo "install test passphrase" >"$work/passphrase"
+  local name
+  for name in alice bob; do
+    "$build/client/tipline-responder" keygen --out "$work/$name.key" --kdf interactive \
+      --passphrase-file "$work/passphrase" >/dev/null 2>&1 || fatal "tipline-responder keygen failed"
+    cp "$work/$name.key.pub" "$root$stage/keys/$name.pub"
+  done
+  alice_key=$(cat "$work/alice.key.pub")
+  bob_key=$(cat "$work/bob.key.pub")
+  alice_fp=$("$build/client/tipline-responder" fingerprint "$alice_key")
+  bob_fp=$("$build/client/tipline-responder" fingerprint "$work/bob.key.pub")
+  printf '# alice again, as key text\n\n  %s  # alice\n' "$alice_key" >"$root$stage/keys/same.txt"
+  printf 'alice.pub\nbob.pub  # a second responder, by a path relative to this file\n' >"$root$stage/keys/two.txt"
+}
+
+check_first_install() {
+  local p f
+  for p in tiplined tipline-submit tipline-responder; do
+    expect_stat "/usr/local/bin/$p" 755 root
+    expect "/usr/local/bin/$p is the given binary" cmp -s "$root/usr/local/bin/$p" "$root$stage/bin/$p"
+  done
+  for f in README.md SECURITY.md "$repo"/docs/*.md; do
+    expect_stat "/usr/local/share/doc/tipline/$(basename "$f")" 644 root
+  done
+
+  local passwd shell
+  passwd=$(in_root getent passwd tipline) || passwd="::::::"
+  IFS=: read -r _ _ uid _ _ home shell <<<"$passwd"
+  expect "the tipline user is a system user (uid $uid)" test -n "$uid" -a "${uid:-1000}" -lt 1000
+  expect_equal "the tipline user has no home" "$home" /nonexistent
+  expect "the tipline user has no login shell ($shell)" test "$shell" = /usr/sbin/nologin -o "$shell" = /bin/false
+  expect "/nonexistent was not created" test ! -e "$root/nonexistent"
+
+  expect_stat /var/lib/tipline 700 tipline
+  expect_stat /var/lib/tipline/tiplined.conf 600 tipline
+  expect "tiplined.conf lists the responder's key" grep -q "responder = \[\"$alice_key\"\]" "$root/var/lib/tipline/tiplined.conf"
+  expect_stat /var/lib/tipline/tips.sqlite 600 tipline
+
+  expect "/etc/tor/instances/tipline/torrc is deploy/torrc" cmp -s "$root/etc/tor/instances/tipline/torrc" "$repo/deploy/torrc"
+  expect_stat /etc/tor/instances/tipline/torrc 644 root
+  expect_stat /var/lib/tor-instances/tipline 2700 _tor-tipline
+  expect_stat /var/lib/tor-instances/tipline/responder 700 _tor-tipline
+  expect_stat /var/lib/tor-instances/tipline/responder/authorized_clients 700 _tor-tipline
+
+  local auth_files
+  auth_files=$(cd "$root/var/lib/tor-instances/tipline/responder/authorized_clients" && ls -A)
+  read -ra groups <<<"$alice_fp"
+  expect_equal "one client authorization, named by the responder's fingerprint" "$auth_files" \
+    "responder-${groups[0]}-${groups[1]}.auth"
+  auth_file=/var/lib/tor-instances/tipline/responder/authorized_clients/$auth_files
+  expect_stat "$auth_file" 600 _tor-tipline
+  auth_line=$(cat "$root$auth_file" 2>/dev/null || true)
+  expect "the .auth file is one line 'descriptor:x25519:' and a 52-character base32 key" \
+    grep -qxE 'descriptor:x25519:[A-Z2-7]{52}' <<<"$auth_line"
+  expect_equal "the .auth file has one line" "$(wc -l <"$root$auth_file")" 1
+
+  local unit
+  for unit in tiplined.service tipline-purge.service tipline-purge.timer; do
+    expect "/etc/systemd/system/$unit is deploy/$unit" cmp -s "$root/etc/systemd/system/$unit" "$repo/deploy/$unit"
+    expect_stat "/etc/systemd/system/$unit" 644 root
+  done
+  expect "tiplined.service is enabled" test -L "$root/etc/systemd/system/multi-user.target.wants/tiplined.service"
+  expect "tipline-purge.timer is enabled" test -L "$root/etc/systemd/system/timers.target.wants/tipline-purge.timer"
+  expect "tor@tipline.service is enabled" test -L "$root/etc/systemd/system/multi-user.target.wants/tor@tipline.service"
+  for unit in tiplined.service tipline-purge.timer tor@tipline.service; do
+    expect_equal "systemctl is-enabled $unit" "$(in_root systemctl is-enabled "$unit" 2>&1 || true)" enabled
+  done
+  expect_equal "tor@default.service, Debian's tor with a SOCKS port, is masked" \
+    "$(in_root systemctl is-enabled tor@default.service 2>&1 || true)" masked
+
+  expect_stat /etc/tipline/install.conf 600 root
+  expect "install.conf records the responder" grep -qx "responder $alice_key" "$root/etc/tipline/install.conf"
+
+  # The private half: printed once, in tor's .auth_private form, matching the public half, stored nowhere.
+  local lines private
+  lines=$(grep -E '^ +[^ ]+:descriptor:x25519:[A-Z2-7]{52}$' "$work/first.out" || true)
+  expect_equal "the output has one client authorization line" "$(grep -c . <<<"$lines")" 1
+  expect "the line waits for the onion address, unknown before tor has run" \
+    grep -qE '^ +RESPONDER-ONION-ADDRESS:descriptor:x25519:' <<<"$lines"
+  private=${lines##*:}
+  expect_equal "the printed private key belongs to the public key in the .auth file" \
+    "descriptor:x25519:$(public_of_private "$private")" "$auth_line"
+  expect "the private key is not stored in the chroot" \
+    test -z "$(grep -rlF "$private" "$root"/{etc,var,opt,root,tmp,run,usr/local} 2>/dev/null)"
+  expect "the output names the responder's fingerprint" grep -qF "$alice_fp" "$work/first.out"
+  expect "the output says where the data lives" grep -qF /var/lib/tipline "$work/first.out"
+  expect "the output says how to print the addresses later" grep -qF -- "--show" "$work/first.out"
+}
+
+# Starts tor as Debian's tor@tipline.service would (its ExecStartPre and ExecStart), with no network.
+check_tor() {
+  local unit=$root/lib/systemd/system/tor@.service line
+  [ -f "$unit" ] || fatal "Debian's tor@.service is missing from the chroot"
+  local pre=() start=()
+  mapfile -t pre < <(sed -n 's/^ExecStartPre=//p' "$unit" | sed 's/%i/tipline/g')
+  read -ra start <<<"$(sed -n 's/^ExecStart=//p' "$unit" | sed 's/%i/tipline/g')"
+  expect "tor@.service checks its configuration before it starts" grep -q -- --verify-config <<<"${pre[*]}"
+  for line in "${pre[@]}"; do
+    expect "tor@tipline's ExecStartPre succeeds: $line" in_root sh -c "$line >/dev/null 2>>/tmp/prestart.log"
+  done
+
+  local dump listeners
+  dump=$(in_root "${start[@]}" --dump-config full 2>/dev/null || true)
+  listeners=$(grep -E '^(SocksPort|ControlPort|ControlSocket|ORPort|DirPort|DNSPort|TransPort|NATDPort|HTTPTunnelPort|MetricsPort|ExtORPort) ' <<<"$dump" || true)
+  expect "tor@tipline opens no SOCKS, control or other listener (${listeners//$'\n'/, })" \
+    test -z "$(grep -v ' 0$' <<<"$listeners")" -a -n "$(grep -x 'SocksPort 0' <<<"$listeners")"
+  expect "tor@tipline has no control socket" grep -qx 'ControlSocket 0' <<<"$listeners"
+
+  env -i PATH="$chroot_path" LANG=C.UTF-8 chroot "$root" "${start[@]}" --DisableNetwork 1 --Log 'notice stderr' \
+    >"$work/tor.log" 2>&1 &
+  tor_pid=$!
+  local hs=$root/var/lib/tor-instances/tipline i
+  for ((i = 0; i < tor_wait_s * 4; i++)); do
+    [ -s "$hs/source/hostname" ] && [ -s "$hs/responder/hostname" ] && break
+    kill -0 "$tor_pid" 2>/dev/null || break
+    sleep 0.25
+  done
+  expect "tor wrote both onion addresses" test -s "$hs/source/hostname" -a -s "$hs/responder/hostname"
+  expect_equal "tor runs as _tor-tipline" "$(stat -c %u "/proc/$tor_pid" 2>/dev/null || echo gone)" \
+    "$(in_root id -u _tor-tipline)"
+  expect "tor opened no SOCKS socket" test ! -e "$root/run/tor-instances/tipline/socks"
+  expect "tor opened no control socket" test ! -e "$root/run/tor-instances/tipline/control"
+  kill "$tor_pid" 2>/dev/null || true
+  wait "$tor_pid" 2>/dev/null || true
+  tor_pid=""
+nspawn_pid=""
+leader=""
+  source_address=$(cat "$hs/source/hostname" 2>/dev/null || true)
+  responder_address=$(cat "$hs/responder/hostname" 2>/dev/null || true)
+  expect "the source address is a v3 onion address ($source_address)" grep -qxE '[a-z2-7]{55}d\.onion' <<<"$source_address"
+  expect "the responder address is a v3 onion address ($responder_address)" \
+    grep -qxE '[a-z2-7]{55}d\.onion' <<<"$responder_address"
+  expect "the two services have different addresses" test "$source_address" != "$responder_address"
+  expect_stat /var/lib/tor-instances/tipline/responder/hs_ed25519_secret_key 600 _tor-tipline
+  # tor warns about an .auth file it cannot parse, and would then publish the service without authorization.
+  if grep -E '\[(warn|err)\]' "$work/tor.log" >"$work/tor.warnings"; then
+    not_ok "tor logged warnings: $(paste -sd ' ' "$work/tor.warnings")"
+  else
+    ok "tor logged no warning, so it accepted the .auth file"
+  fi
+}
+
+check_show() {
+  local rc
+  rc=$(run_install show -- --show)
+  expect_equal "install.sh --show exits 0" "$rc" 0
+  expect "--show prints the source address" grep -qF "$source_address" "$work/show.out"
+  expect "--show prints the responder address" grep -qF "$responder_address" "$work/show.out"
+  expect "--show prints the responder's fingerprint" grep -qF "$alice_fp" "$work/show.out"
+  expect "--show does not print a private key" test -z "$(grep -F ':descriptor:x25519:' "$work/show.out")"
+  expect "--show lists the client authorization" grep -qxF "  $(basename "$auth_file")" "$work/show.out"
+}
+
+check_reruns() {
+  local rc
+  snapshot >"$work/before"
+  rc=$(run_install same -- --binaries "$stage/bin" --responders-file "$stage/keys/same.txt")
+  expect_equal "a rerun with the same responder (from a file) exits 0" "$rc" 0
+  expect_unchanged "a rerun with the same responder changes no file" "$work/before"
+  expect "a rerun says nothing changed" grep -q "nothing changed" "$work/same.err"
+  expect "a rerun prints no new private key" test -z "$(grep -F ':descriptor:x25519:' "$work/same.out")"
+
+  snapshot >"$work/before"
+  rc=$(run_install two -- --binaries "$stage/bin" --responders-file "$stage/keys/two.txt")
+  expect_equal "a rerun with another responder set exits 1" "$rc" 1
+  expect "it says the responders differ" grep -q "differ from those this server was installed with" "$work/two.err"
+  expect "it names the new responder's fingerprint" grep -qF "given but not enrolled: fingerprint $bob_fp" "$work/two.err"
+  expect "it points to the enrolment procedure" grep -qF '"Enrolling and removing a responder"' "$work/two.err"
+  expect_unchanged "a rerun with another responder set changes no file" "$work/before"
+
+  snapshot >"$work/before"
+  rc=$(run_install none -- --binaries "$stage/bin")
+  expect_equal "a run without responders is a usage error" "$rc" 2
+  expect "it says no responder was given" grep -q "error: no responder given" "$work/none.err"
+  rc=$(run_install nobody nobody:nogroup -- --show)
+  expect_equal "a run as another user than root exits 1" "$rc" 1
+  expect "it says it must run as root" grep -q "error: must run as root" "$work/nobody.err"
+  expect_unchanged "refused runs change no file" "$work/before"
+
+  snapshot >"$work/before"
+  rc=$(run_install upgrade -- --binaries "$stage/bin-next" --responder "$stage/keys/alice.pub")
+  expect_equal "an upgrade exits 0" "$rc" 0
+  expect "an upgrade installs the changed program" cmp -s "$root/usr/local/bin/tipline-submit" "$root$stage/bin-next/tipline-submit"
+  snapshot >"$work/after"
+  expect_equal "an upgrade changes only that program" \
+    "$(diff "$work/before" "$work/after" | grep '^[<>]' |
+      grep -vE '^[<>] usr/local/bin(/tipline-submit)? | usr/local/bin/tipline-submit$' || true)" ""
+
+  # A responder enrolled by hand as docs/OPERATIONS.md says, then the upgrade it documents.
+  sed -i "s|^responder = \\[\"$alice_key\"\\]|responder = [\"$alice_key\", \"$bob_key\"]|" "$root/var/lib/tipline/tiplined.conf"
+  echo "responder $bob_key" >>"$root/etc/tipline/install.conf"
+  expect "the hand-edited tiplined.conf lists both responders" grep -qF "\"$alice_key\", \"$bob_key\"" \
+    "$root/var/lib/tipline/tiplined.conf"
+  snapshot >"$work/before"
+  rc=$(run_install record -- --binaries "$stage/bin-next" --responders-file /etc/tipline/install.conf)
+  expect_equal "an upgrade from the install record, after enrolling a responder by hand, exits 0" "$rc" 0
+  expect_unchanged "it changes no file (no second client authorization for the new responder)" "$work/before"
+  expect "it lists the new responder's fingerprint" grep -qF "$bob_fp" "$work/record.out"
+}
+
+check_sandbox() {
+  local unit out level
+  for unit in tiplined.service tipline-purge.service; do
+    out=$(in_root systemd-analyze security --offline=yes --threshold="$exposure_limit" "/etc/systemd/system/$unit" 2>&1) &&
+      rc=0 || rc=$?
+    level=$(grep -o "Overall exposure level for $unit: .*" <<<"$out" | sed 's/^.*: //')
+    say "systemd-analyze security $unit: ${level:-no figure}"
+    expect "systemd-analyze rates $unit OK or better (${level:-no figure})" test "$rc" -eq 0 -a -n "$level"
+  done
+}
+
+# The root boots with systemd as PID 1 in a container with no network but loopback, as the server would.
+in_container() { nsenter --target "$leader" --all env -i PATH="$chroot_path" LANG=C.UTF-8 "$@"; }
+
+stop_container() {
+  local i
+  kill -0 "$nspawn_pid" 2>/dev/null || { nspawn_pid=""; return 0; }
+  kill -TERM "$nspawn_pid"            # systemd-nspawn shuts the container down cleanly
+  for ((i = 0; i < 60; i++)); do
+    kill -0 "$nspawn_pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  if kill -0 "$nspawn_pid" 2>/dev/null; then
+    kill -KILL "$nspawn_pid"
+    # Killing the container's init ends every process in its PID namespace.
+    [ -z "$leader" ] || kill -KILL "$leader" 2>/dev/null || true
+  fi
+  wait "$nspawn_pid" 2>/dev/null || true
+  nspawn_pid=""
+}
+
+main_pid() { in_container systemctl show -p MainPID --value "$1"; }
+
+check_boot() {
+  umount "$root/proc"
+  # --system-call-filter=bpf lets systemd attach the IPAddressDeny/IPAddressAllow firewall; without
+  # it nspawn's own seccomp filter makes systemd skip the firewall without a word.
+  systemd-nspawn --boot --directory="$root" --private-network --register=no --keep-unit --system-call-filter=bpf \
+    --machine=tipline-install-test --console=pipe </dev/null >"$work/boot.log" 2>&1 &
+  nspawn_pid=$!
+  local i state
+  for ((i = 0; i < boot_wait_s * 2; i++)); do
+    leader=$(pgrep -P "$nspawn_pid" | head -n 1 || true)
+    [ -z "$leader" ] || [ "$(cat "/proc/$leader/comm" 2>/dev/null)" != systemd ] || break
+    kill -0 "$nspawn_pid" 2>/dev/null || fatal "systemd-nspawn could not boot the root" "$work/boot.log"
+    sleep 0.5
+  done
+  [ -n "$leader" ] || fatal "systemd did not start in the container" "$work/boot.log"
+  state=$(timeout "$boot_wait_s" nsenter --target "$leader" --all env -i PATH="$chroot_path" \
+    systemctl is-system-running --wait 2>/dev/null || true)
+  say "the booted root is $state$([ "$state" = running ] || echo ": $(in_container systemctl --failed --plain --no-legend | awk '{ print $1 }' | paste -sd ' ')")"
+  expect "systemd boots the root (${state:-no answer})" test "$state" = running -o "$state" = degraded
+
+  local unit
+  for unit in tor@tipline.service tiplined.service tipline-purge.timer; do
+    expect_equal "$unit started at boot" "$(in_container systemctl is-active "$unit" || true)" active
+  done
+  expect_equal "tor@default.service did not start" "$(in_container systemctl is-active tor@default.service || true)" inactive
+  local listening
+  listening=$(in_container cat /proc/net/tcp /proc/net/tcp6 | awk '$4 == "0A" { print $2 }' | LC_ALL=C sort | paste -sd ' ')
+  expect_equal "only tiplined listens, on 127.0.0.1:8080 and :8081 (no SOCKS port)" "$listening" "0100007F:1F90 0100007F:1F91"
+  # The sandboxed tiplined serves over loopback, inside its IP firewall.
+  local answer
+  answer=$(in_container bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >&3 && head -n 1 <&3' 2>&1 | tr -d '\r' || true)
+  expect_equal "the sandboxed tiplined answers GET /api/v1/keys" "$answer" "HTTP/1.1 200 OK"
+  # tor opens its listeners a moment after it tells systemd it is ready.
+  local sockets opened
+  for ((i = 0; i < listener_wait_s * 2; i++)); do
+    sockets=$(in_container find /run/tor-instances/tipline -type s 2>&1 || echo "no /run/tor-instances/tipline")
+    [ -z "$sockets" ] || break
+    sleep 0.5
+  done
+  expect_equal "tor@tipline opened no SOCKS or control socket in /run/tor-instances/tipline" "$sockets" ""
+  opened=$(in_container journalctl -u tor@tipline.service --no-pager | grep -o 'Opened .* listener.*' || true)
+  expect_equal "tor@tipline logged no listener" "$opened" ""
+
+  local rc
+  rc=0
+  in_container "$installer" --show >"$work/boot-show.out" 2>"$work/boot-show.err" || rc=$?
+  expect_equal "install.sh --show under systemd exits 0" "$rc" 0
+  expect "the onion addresses survived the boot (keys kept)" \
+    grep -qF "$source_address" "$work/boot-show.out"
+  expect "--show prints the responder address" grep -qF "$responder_address" "$work/boot-show.out"
+
+  local tiplined_pid tor_main
+  tiplined_pid=$(main_pid tiplined.service)
+  tor_main=$(main_pid tor@tipline.service)
+  rc=0
+  in_container "$installer" --binaries "$stage/bin-next" --responders-file /etc/tipline/install.conf \
+    >"$work/boot-same.out" 2>"$work/boot-same.err" || rc=$?
+  expect_equal "a rerun under systemd exits 0" "$rc" 0
+  expect "it says nothing changed" grep -q "nothing changed" "$work/boot-same.err"
+  expect_equal "it restarts neither tiplined nor tor" "$(main_pid tiplined.service) $(main_pid tor@tipline.service)" \
+    "$tiplined_pid $tor_main"
+
+  rc=0
+  in_container "$installer" --binaries "$stage/bin-server-next" --responders-file /etc/tipline/install.conf \
+    >"$work/boot-upgrade.out" 2>"$work/boot-upgrade.err" || rc=$?
+  expect_equal "an upgrade of tiplined under systemd exits 0" "$rc" 0
+  expect "it restarts tiplined" test "$(main_pid tiplined.service)" != "$tiplined_pid"
+  expect_equal "tiplined runs after the upgrade" "$(in_container systemctl is-active tiplined.service || true)" active
+  expect_equal "it leaves tor running" "$(main_pid tor@tipline.service)" "$tor_main"
+  stop_container
+}
+
+main() {
+  check_prerequisites
+  make_root
+  stage_files
+  say "first install (as a chroot: no systemd, so nothing is started)"
+  local rc t0=$SECONDS
+  rc=$(run_install first -- --binaries "$stage/bin" --responder "$stage/keys/alice.pub")
+  say "first install took $((SECONDS - t0))s"
+  [ "$rc" -eq 0 ] || fatal "install.sh exited $rc" "$work/first.out" "$work/first.err"
+  ok "install.sh exits 0 on a fresh Debian 12"
+  check_first_install
+  check_tor
+  check_show
+  check_reruns
+  check_sandbox
+  check_boot
+  say "ran in $((SECONDS - started))s"
+  echo "install_test: $passed passed, $failed failed"
+  ((failed == 0))
+}
+
+main "$@"
