@@ -28,8 +28,6 @@ readonly enabled_units=(tiplined.service tipline-purge.timer "tor@$tor_instance.
 # tor and the libraries the three programs link (ldd), plus what this script runs.
 readonly packages=(tor openssl adduser systemd libsodium23 libsqlite3-0 libboost-json1.81.0 libcurl4 libexiv2-27)
 readonly enrol_doc="\"Enrolling and removing a responder\" in $doc_dir/OPERATIONS.md (docs/OPERATIONS.md)"
-# A tor X25519 private key in PKCS#8 DER: this 16-byte prefix, then the 32 raw key bytes.
-readonly x25519_pkcs8_prefix=302e020100300506032b656e04220420
 
 self=$(realpath "${BASH_SOURCE[0]}")
 src_root=$(dirname "$(dirname "$self")")
@@ -232,7 +230,7 @@ check_existing_data_dir() {
 
 check_source_tree() {
   local f
-  for f in deploy/torrc "${units[@]/#/deploy/}"; do
+  for f in deploy/torrc deploy/onion-auth-keygen "${units[@]/#/deploy/}"; do
     [ -f "$src_root/$f" ] ||
       die "$src_root/$f is missing" "run the $prog of a complete Tipline source tree (its deploy/ and docs/ folders)"
   done
@@ -469,20 +467,13 @@ setup_tor_instance() {
 # Only the run that makes the install record makes them: later ones are made by hand (OPERATIONS.md).
 authorize_responders() {
   $first_install || return 0
-  local key file der priv pub
+  local key file priv pub
   for key in "${responder_keys[@]}"; do
     file=$(auth_file_of "$key")
     [ ! -e "$file" ] || continue
     # The private key stays in memory and goes only to the terminal.
-    der=$(openssl genpkey -algorithm X25519 -outform DER | base64 -w0) ||
-      die "openssl could not make an X25519 key" "check that the openssl package works: openssl version"
-    [ "$(printf '%s' "$der" | base64 -d | head -c 16 | od -An -tx1 | tr -d ' \n')" = "$x25519_pkcs8_prefix" ] &&
-      [ "$(printf '%s' "$der" | base64 -d | wc -c)" -eq 48 ] ||
-      die "openssl wrote an X25519 key in an unexpected form" "this script expects OpenSSL 3 as in Debian 12"
-    priv=$(printf '%s' "$der" | base64 -d | tail -c 32 | base32 -w0 | tr -d '=')
-    pub=$(printf '%s' "$der" | base64 -d | openssl pkey -inform DER -pubout -outform DER | tail -c 32 | base32 -w0 | tr -d '=')
-    [[ $priv =~ ^[A-Z2-7]{52}$ && $pub =~ ^[A-Z2-7]{52}$ ]] ||
-      die "could not encode the client authorization key in base32" "check that coreutils and openssl work"
+    read -r pub priv < <("$src_root/deploy/onion-auth-keygen") && [ -n "${priv:-}" ] ||
+      die "deploy/onion-auth-keygen could not make a client authorization key" "see its message above"
     (umask 077 && set -o noclobber && printf 'descriptor:x25519:%s\n' "$pub" >"$file") ||
       die "could not create $file" "check $auth_dir, then run $prog again"
     chown "$tor_user:$tor_user" "$file"

@@ -442,6 +442,11 @@ check_boot() {
   for unit in tor@tipline.service tiplined.service tipline-purge.timer; do
     expect_equal "$unit started at boot" "$(in_container systemctl is-active "$unit" || true)" active
   done
+  # The daily purge, run once now under its own sandbox (no network at all).
+  local purge_rc=0
+  in_container systemctl start tipline-purge.service || purge_rc=$?
+  expect_equal "tipline-purge.service runs to completion in its sandbox" \
+    "$purge_rc $(in_container systemctl show -p Result --value tipline-purge.service)" "0 success"
   expect_equal "tor@default.service did not start" "$(in_container systemctl is-active tor@default.service || true)" inactive
   local listening
   listening=$(in_container cat /proc/net/tcp /proc/net/tcp6 | awk '$4 == "0A" { print $2 }' | LC_ALL=C sort | paste -sd ' ')
