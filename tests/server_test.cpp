@@ -73,15 +73,6 @@ std::pair<std::set<std::string>, std::size_t> export_and_open(const Deployment& 
     return {ids, count};
 }
 
-bool contains(const fs::path& dir, const std::string& needle) {
-    for (const auto& e : fs::recursive_directory_iterator(dir)) {
-        if (!e.is_regular_file()) continue;
-        const Bytes b = read_file(e.path());
-        if (std::search(b.begin(), b.end(), needle.begin(), needle.end()) != b.end()) return true;
-    }
-    return false;
-}
-
 }  // namespace
 
 TEST_CASE("keys endpoint lists the responders with strict headers and no Server header", "[server]") {
@@ -106,9 +97,9 @@ TEST_CASE("a tip sent with tipline-submit is exported and opens to the same mess
     CHECK(std::regex_match(sent.out, std::regex("[0-9a-f]{32}\n")));
 
     // Invariant 1: no plaintext of a tip reaches disk on the server.
-    CHECK_FALSE(contains(d.data, "unique-marker-7f3a9c"));
+    CHECK_FALSE(folder_contains(d.data, "unique-marker-7f3a9c"));
     server.stop();
-    CHECK_FALSE(contains(d.data, "unique-marker-7f3a9c"));
+    CHECK_FALSE(folder_contains(d.data, "unique-marker-7f3a9c"));
 
     const auto [ids, opened] = export_and_open(d, "one");
     REQUIRE(ids.size() == 1);

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -77,5 +78,14 @@ std::filesystem::path tools_dir() { return TIPLINE_TOOLS_DIR; }
 std::string q(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
 
 std::string tool(const std::string& build_path) { return q(tools_dir().parent_path() / build_path); }
+
+bool folder_contains(const std::filesystem::path& dir, const std::string& needle) {
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+        if (!e.is_regular_file()) continue;
+        const Bytes b = read_file(e.path());
+        if (std::search(b.begin(), b.end(), needle.begin(), needle.end()) != b.end()) return true;
+    }
+    return false;
+}
 
 }  // namespace tipline::test

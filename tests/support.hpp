@@ -44,6 +44,9 @@ void write_file(const std::filesystem::path& path, const Bytes& bytes);
 void write_file(const std::filesystem::path& path, const std::string& text);
 Bytes read_file(const std::filesystem::path& path);
 
+// Whether any file under dir holds needle.
+bool folder_contains(const std::filesystem::path& dir, const std::string& needle);
+
 // Folder that holds the built tools (from TIPLINE_TOOLS_DIR at build time).
 std::filesystem::path tools_dir();
 

@@ -2,6 +2,7 @@
 #include "tipline/server/api.hpp"
 
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <boost/json.hpp>
 
@@ -12,6 +13,7 @@
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/padding.hpp"
 #include "tipline/crypto/receipt.hpp"
+#include "tipline/server/web.hpp"
 #include "tipline/server/write_ops.hpp"
 
 namespace tipline::server {
@@ -367,8 +369,18 @@ Response error_response(http::status status, std::string_view code, std::string_
     return json_response(status, error_body(code, message), version, false);
 }
 
+bool wants_keep_alive(const RequestHeader& h) {
+    http::token_list connection(h[http::field::connection]);
+    if (h.version() < 11) return connection.exists("keep-alive");
+    return !connection.exists("close");
+}
+
 std::uint64_t body_limit_for(const RequestHeader& h, const ServerInfo& info) {
-    const Route r = route(std::string_view(h.target().data(), h.target().size()));
+    const std::string_view target(h.target().data(), h.target().size());
+    if (const auto page = web_target(target); page && page->kind == WebTarget::submit && h.method() == http::verb::post) {
+        return info.limits.web_form_bytes;
+    }
+    const Route r = route(target);
     if (r.kind == Route::tips && h.method() == http::verb::post) return info.limits.inline_bytes;
     if (r.kind == Route::upload && h.method() == http::verb::put) return info.limits.upload_chunk_bytes;
     if (r.kind == Route::mailbox_messages && h.method() == http::verb::post) return info.limits.inline_bytes;
@@ -376,7 +388,18 @@ std::uint64_t body_limit_for(const RequestHeader& h, const ServerInfo& info) {
 }
 
 std::optional<Response> screen_header(const RequestHeader& h, const ServerInfo& info) {
-    return screen_header_with_limit(h, body_limit_for(h, info));
+    auto refusal = screen_header_with_limit(h, body_limit_for(h, info));
+    // The web form's visitors get a page in their language, not JSON.
+    if (refusal && h.method() == http::verb::post) {
+        if (const auto page = web_target(std::string_view(h.target().data(), h.target().size()));
+            page && page->kind == WebTarget::submit) {
+            const http::status status = refusal->result();
+            return form_error_page(page->lang, status,
+                                   status == http::status::payload_too_large ? "error.too_large" : "error.bad_form",
+                                   h.version());
+        }
+    }
+    return refusal;
 }
 
 std::optional<Response> screen_header_with_limit(const RequestHeader& h, std::uint64_t limit) {
@@ -410,6 +433,10 @@ std::optional<Response> screen_header_with_limit(const RequestHeader& h, std::ui
 }
 
 Action handle_request(Request&& req, const ServerInfo& info) {
+    if (const auto page = web_target(std::string_view(req.target().data(), req.target().size()))) {
+        // A submission arrives as a streamed body; here only when it is not a POST.
+        return web_response(req.base(), *page, info);
+    }
     const Route r = route(std::string_view(req.target().data(), req.target().size()));
     switch (r.kind) {
         case Route::keys: return keys(req, info);

@@ -33,6 +33,7 @@ void bind_options(CLI::App& app, Config& c) {
     app.add_option("--mailbox_failure_burst", c.limits.mailbox_failure_burst)->check(CLI::Range(1u, 100000u));
     app.add_option("--mailbox_failures_per_minute", c.limits.mailbox_failures_per_minute)->check(CLI::Range(1u, 100000u));
     app.add_option("--request_window_s", c.limits.request_window_s)->check(CLI::Range(10u, 3600u));
+    app.add_option("--web_form_bytes", c.limits.web_form_bytes)->check(CLI::Range(1ul << 16, 1ul << 30));
 }
 
 }  // namespace
@@ -93,7 +94,9 @@ std::string default_config_text(const std::vector<std::string>& responders) {
         << "mailbox_failure_burst = " << d.limits.mailbox_failure_burst << "\n"
         << "mailbox_failures_per_minute = " << d.limits.mailbox_failures_per_minute << "\n"
         << "# Signed responder requests must carry a time within this many seconds of the server's clock.\n"
-        << "request_window_s = " << d.limits.request_window_s << "\n";
+        << "request_window_s = " << d.limits.request_window_s << "\n"
+        << "# Largest submission of the web form without JavaScript, sealed by the server in memory.\n"
+        << "web_form_bytes = " << d.limits.web_form_bytes << "\n";
     return out.str();
 }
 

@@ -19,6 +19,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 
 #include <atomic>
 #include <mutex>
@@ -182,7 +183,57 @@ struct Api {
     std::function<std::optional<Response>(const RequestHeader&)> screen;
     std::function<std::uint64_t(const RequestHeader&)> body_limit;
     std::function<Action(Request&&)> handle;
+    // A body that streams instead of being buffered; nullptr (or no function) for the others.
+    std::function<std::unique_ptr<StreamedBody>(const RequestHeader&)> stream;
 };
+
+// A Beast body that hands each piece of the body to a StreamedBody as the parser releases it.
+struct StreamingBody {
+    using value_type = std::unique_ptr<StreamedBody>;
+
+    class reader {
+    public:
+        template <bool isRequest, class Fields>
+        reader(http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+        void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) { ec = {}; }
+        template <class ConstBufferSequence>
+        std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+            ec = {};
+            std::size_t n = 0;
+            for (const auto b : beast::buffers_range_ref(buffers)) {
+                if (!body_->write(std::span(static_cast<const unsigned char*>(b.data()), b.size()))) {
+                    ec = beast::errc::make_error_code(beast::errc::operation_canceled);
+                    return n;
+                }
+                n += b.size();
+            }
+            return n;
+        }
+        void finish(beast::error_code& ec) { ec = {}; }
+
+    private:
+        value_type& body_;
+    };
+};
+
+// Where reading a body stopped, for the answer.
+enum class BodyOutcome { complete, too_large, timeout, refused, dropped, malformed };
+
+template <class Parser>
+awaitable<BodyOutcome> read_body(tcp::socket& stream, beast::flat_buffer& buffer, Parser& parser, Deadline& deadline,
+                                 const Limits& limits, std::uint64_t body_limit) {
+    parser.body_limit(body_limit);
+    const auto content_length = parser.content_length().value_or(body_limit);
+    deadline.arm(std::chrono::seconds(limits.header_timeout_s + content_length / limits.body_min_rate));
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+    deadline.disarm();
+    if (!ec) co_return BodyOutcome::complete;
+    if (ec == http::error::body_limit) co_return BodyOutcome::too_large;
+    if (deadline.expired()) co_return BodyOutcome::timeout;
+    if (ec == beast::errc::operation_canceled) co_return BodyOutcome::refused;
+    if (ec == http::error::partial_message || ec == asio::error::eof) co_return BodyOutcome::dropped;
+    co_return BodyOutcome::malformed;
+}
 
 awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) {
     const Limits& limits = shared.info.limits;
@@ -225,30 +276,45 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) 
             break;
         }
 
-        http::request_parser<http::vector_body<unsigned char>> parser(std::move(head));
-        const std::uint64_t body_limit = api.body_limit(parser.get().base());
-        parser.body_limit(body_limit);
-        const auto content_length = parser.content_length().value_or(body_limit);
-        deadline.arm(std::chrono::seconds(limits.header_timeout_s + content_length / limits.body_min_rate));
-        auto [body_ec, body_n] = co_await http::async_read(stream, buffer, parser, use_tuple);
-        deadline.disarm();
-        if (body_ec) {
-            Response res;
-            if (body_ec == http::error::body_limit) {
-                res = error_response(http::status::payload_too_large, "body_too_large",
-                                     "the envelope is larger than one request may carry");
-            } else if (deadline.expired()) {
-                res = error_response(http::status::request_timeout, "timeout", "the request was too slow");
-            } else if (body_ec == http::error::partial_message || body_ec == asio::error::eof) {
+        const std::uint64_t body_limit = api.body_limit(head.get().base());
+        std::unique_ptr<StreamedBody> streamed = api.stream ? api.stream(head.get().base()) : nullptr;
+        Action action;
+        if (streamed) {
+            http::request_parser<StreamingBody> parser(std::move(head));
+            parser.get().body() = std::move(streamed);
+            const BodyOutcome outcome = co_await read_body(stream, buffer, parser, deadline, limits, body_limit);
+            StreamedBody& body = *parser.get().body();
+            if (outcome == BodyOutcome::dropped) break;
+            if (outcome != BodyOutcome::complete) {
+                using F = StreamedBody::Failure;
+                Response res = body.refusal(outcome == BodyOutcome::too_large ? F::too_large
+                                            : outcome == BodyOutcome::timeout ? F::timeout
+                                            : outcome == BodyOutcome::refused ? F::refused
+                                                                              : F::malformed);
+                res.keep_alive(false);
+                co_await send(stream, deadline, res, limits);
                 break;
-            } else {
-                res = error_response(http::status::bad_request, "bad_request", "the request is not valid HTTP/1.1");
             }
-            co_await send(stream, deadline, res, limits);
-            break;
+            action = body.finish();
+        } else {
+            http::request_parser<http::vector_body<unsigned char>> parser(std::move(head));
+            const BodyOutcome outcome = co_await read_body(stream, buffer, parser, deadline, limits, body_limit);
+            if (outcome == BodyOutcome::dropped) break;
+            if (outcome != BodyOutcome::complete) {
+                Response res;
+                if (outcome == BodyOutcome::too_large) {
+                    res = error_response(http::status::payload_too_large, "body_too_large",
+                                         "the envelope is larger than one request may carry");
+                } else if (outcome == BodyOutcome::timeout) {
+                    res = error_response(http::status::request_timeout, "timeout", "the request was too slow");
+                } else {
+                    res = error_response(http::status::bad_request, "bad_request", "the request is not valid HTTP/1.1");
+                }
+                co_await send(stream, deadline, res, limits);
+                break;
+            }
+            action = api.handle(parser.release());
         }
-
-        Action action = api.handle(parser.release());
         Response res;
         if (auto* write = std::get_if<PendingWrite>(&action)) {
             const WriteResult result =
@@ -309,12 +375,14 @@ void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& que
 
     const Api source_api{[&info](const RequestHeader& h) { return screen_header(h, info); },
                          [&info](const RequestHeader& h) { return body_limit_for(h, info); },
-                         [&info](Request&& r) { return handle_request(std::move(r), info); }};
+                         [&info](Request&& r) { return handle_request(std::move(r), info); },
+                         [&info](const RequestHeader& h) { return streamed_body_for(h, info); }};
     const Api responder_api{[&info](const RequestHeader& h) { return screen_responder_header(h, info); },
                             [&info](const RequestHeader& h) { return responder_body_limit(h, info); },
                             [&responder_context](Request&& r) {
                                 return handle_responder_request(std::move(r), responder_context);
-                            }};
+                            },
+                            {}};
 
     tcp::acceptor acceptor(io);
     tcp::acceptor responder_acceptor(io);

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -49,6 +50,20 @@ struct PendingWrite {
 // The handler's verdict on a complete request: answer it now, or make a write and then answer.
 using Action = std::variant<Response, PendingWrite>;
 
+// A request body taken as it arrives, not buffered whole: the web form's submission streams into
+// sealing. The listener feeds it and asks it for the answer.
+class StreamedBody {
+public:
+    enum class Failure { refused, too_large, timeout, malformed };
+    virtual ~StreamedBody() = default;
+    // The next bytes of the body; false refuses the body, and refusal(Failure::refused) then answers.
+    virtual bool write(std::span<const unsigned char> bytes) noexcept = 0;
+    // The whole body has arrived.
+    virtual Action finish() = 0;
+    // The answer when the body was refused, or could not be read.
+    virtual Response refusal(Failure why) = 0;
+};
+
 // The largest body this request may carry (0 for requests that take none).
 std::uint64_t body_limit_for(const RequestHeader& header, const ServerInfo& info);
 
@@ -56,6 +71,10 @@ std::uint64_t body_limit_for(const RequestHeader& header, const ServerInfo& info
 std::optional<Response> screen_header(const RequestHeader& header, const ServerInfo& info);
 
 Action handle_request(Request&& request, const ServerInfo& info);
+
+// The body of this request, when it is one the source listener streams (the web form's
+// submission); nullptr for every other request.
+std::unique_ptr<StreamedBody> streamed_body_for(const RequestHeader& header, const ServerInfo& info);
 
 // The answer to POST /api/v1/tips once the write is durable (ec empty) or has failed.
 Response stored_response(std::error_code ec, const TipId& id, unsigned version, bool keep_alive);
@@ -72,6 +91,9 @@ boost::json::object error_body(std::string_view code, std::string_view message);
 std::optional<std::uint64_t> parse_decimal(std::string_view text);
 // A whole envelope in a body: its header is sound and the body is exactly as long as it says.
 std::optional<Response> check_envelope_body(const std::vector<unsigned char>& body, const ServerInfo& info, unsigned version);
+
+// Whether the client keeps the connection open after this request (HTTP/1.1 unless it says close).
+bool wants_keep_alive(const RequestHeader& header);
 
 // The header naming a mailbox, on the source API and the responder API alike.
 inline constexpr std::string_view mailbox_header = "Tipline-Mailbox";

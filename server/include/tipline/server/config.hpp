@@ -28,6 +28,7 @@ struct Limits {
     unsigned mailbox_failure_burst = 20;                  // failed mailbox requests at once, then throttled
     unsigned mailbox_failures_per_minute = 10;            // and this many a minute after that
     unsigned request_window_s = 300;                      // signed responder requests: allowed clock difference
+    std::uint64_t web_form_bytes = 16 * 1024 * 1024;      // largest submission of the web form without JavaScript
 };
 
 struct Config {

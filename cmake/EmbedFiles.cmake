@@ -1,0 +1,25 @@
+# Writes a C++ source holding files as byte arrays, so tiplined serves its web pages from the binary:
+#   cmake -DROOT=dir -DFILES="a;b" -DOUT=file.cpp -P EmbedFiles.cmake
+# Each file is found by its path relative to ROOT, e.g. "static/style.css".
+set(body "// Generated from ${ROOT} by cmake/EmbedFiles.cmake; do not edit.\n#include \"tipline/server/web_assets.hpp\"\n\nnamespace tipline::server {\nnamespace {\n")
+set(table "")
+set(index 0)
+foreach(file IN LISTS FILES)
+  file(READ "${ROOT}/${file}" hex HEX)
+  string(LENGTH "${hex}" hex_length)
+  math(EXPR size "${hex_length} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND body "const unsigned char file_${index}[] = {${bytes}0};\n")
+  string(APPEND table "    {\"${file}\", {reinterpret_cast<const char*>(file_${index}), ${size}}},\n")
+  math(EXPR index "${index} + 1")
+endforeach()
+string(APPEND body "const WebAsset table[] = {\n${table}};\n}  // namespace\n\n")
+string(APPEND body "std::span<const WebAsset> web_assets() { return table; }\n\n}  // namespace tipline::server\n")
+# Rewrite only on change, so that an unchanged tree rebuilds nothing.
+set(old "")
+if(EXISTS "${OUT}")
+  file(READ "${OUT}" old)
+endif()
+if(NOT old STREQUAL body)
+  file(WRITE "${OUT}" "${body}")
+endif()

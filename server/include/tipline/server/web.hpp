@@ -1,0 +1,43 @@
+// The web form for Tor Browser: server-rendered pages in every language of web/i18n/, its style
+// sheet, and the submission that works without JavaScript (web_form.cpp). No cookies, no inline
+// script, nothing loaded from elsewhere.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tipline/server/api.hpp"
+
+namespace tipline::server {
+
+// The languages with a catalog, English first, then by tag.
+std::span<const std::string> web_languages();
+// The text of key in lang; English where lang's catalog lacks it, and the key itself if neither has it.
+std::string_view translate(std::string_view lang, std::string_view key);
+// Every key some catalog lacks that English has, or has that English lacks, as "lang: key".
+std::vector<std::string> catalog_problems();
+// Every catalog key the pages use.
+std::span<const std::string_view> page_keys();
+
+struct WebTarget {
+    enum Kind { home, submit, check, file } kind = home;
+    std::string lang;        // a tag from web_languages()
+    std::string_view asset;  // for Kind::file, the path under web/
+};
+// A page or static file of the web form ("/", "/ko/", "/ko/submit", "/static/style.css"), or nullopt.
+std::optional<WebTarget> web_target(std::string_view target);
+
+// GET or HEAD of a page or a static file; other methods get 405 (POST is taken only by submit).
+Response web_response(const RequestHeader& header, const WebTarget& target, const ServerInfo& info);
+
+// "16 MiB": a size for people.
+std::string human_size(std::uint64_t bytes);
+
+// Pages of the submission without JavaScript.
+Response receipt_page(std::string_view lang, std::string_view receipt, unsigned version, bool keep_alive);
+Response form_error_page(std::string_view lang, http::status status, std::string_view error_key, unsigned version);
+
+}  // namespace tipline::server

@@ -1,0 +1,320 @@
+// Server-rendered pages of the web form. Every text comes from a catalog in web/i18n/ and is
+// HTML-escaped; the pages carry no inline script or style, so a strict CSP can forbid both.
+#include "tipline/server/web.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "tipline/server/web_assets.hpp"
+
+namespace tipline::server {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view english = "en";
+constexpr std::string_view catalog_prefix = "i18n/";
+constexpr std::string_view catalog_suffix = ".json";
+constexpr std::string_view static_prefix = "/static/";
+
+// Only this origin: the page's own style sheet and script, form posts and requests to itself.
+constexpr std::string_view page_csp =
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+struct Catalogs {
+    std::vector<std::string> languages;
+    std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> texts;
+};
+
+const Catalogs& catalogs() {
+    static const Catalogs loaded = [] {
+        Catalogs c;
+        for (const WebAsset& a : web_assets()) {
+            if (!a.path.starts_with(catalog_prefix) || !a.path.ends_with(catalog_suffix)) continue;
+            const std::string lang(a.path.substr(catalog_prefix.size(),
+                                                 a.path.size() - catalog_prefix.size() - catalog_suffix.size()));
+            boost::system::error_code ec;
+            const json::value v = json::parse(a.bytes, ec);
+            // A catalog that does not parse is a build defect; the tests load every one.
+            if (ec || !v.is_object()) continue;
+            auto& texts = c.texts[lang];
+            for (const auto& [key, text] : v.as_object()) {
+                if (text.is_string()) texts.emplace(std::string(key), std::string(text.as_string()));
+            }
+            c.languages.push_back(lang);
+        }
+        std::sort(c.languages.begin(), c.languages.end(), [](const std::string& a, const std::string& b) {
+            return (a == english) != (b == english) ? a == english : a < b;
+        });
+        return c;
+    }();
+    return loaded;
+}
+
+// Every key the pages below use; the tests check each catalog has them all.
+constexpr std::string_view used_keys[] = {
+    "language.name", "site.title", "nav.languages", "nav.home", "nav.submit", "nav.check",
+    "home.heading", "home.intro", "home.who", "home.safety.heading", "home.safety.tor", "home.safety.device",
+    "home.safety.name", "home.safety.photos", "home.safety.after", "home.bridges.heading", "home.bridges.text",
+    "home.send", "home.check", "mode.nojs", "mode.js", "mode.js_failed", "submit.heading", "submit.message",
+    "submit.message_hint", "submit.files", "submit.files_hint", "submit.language", "submit.language_other",
+    "submit.button", "submit.sending", "receipt.heading", "receipt.intro", "receipt.why", "receipt.warning",
+    "receipt.label", "receipt.check", "check.heading", "check.intro", "check.receipt", "check.button",
+    "error.heading", "error.too_large", "error.bad_form", "error.busy", "error.storage", "error.empty",
+    "error.back", "footer",
+};
+
+std::string escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+// A page under construction in one language.
+class Page {
+public:
+    Page(std::string_view lang, std::string_view page_path) : lang_(lang), path_(page_path) {}
+
+    std::string t(std::string_view key) const { return escape(translate(lang_, key)); }
+    std::string href(std::string_view page) const { return "/" + lang_ + "/" + std::string(page); }
+
+    std::string render(std::string_view title_key, const std::string& main, bool script = false) const {
+        std::string html;
+        html.reserve(4096 + main.size());
+        html += "<!DOCTYPE html>\n<html lang=\"" + escape(lang_) + "\">\n<head>\n<meta charset=\"utf-8\">\n"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                "<meta name=\"referrer\" content=\"no-referrer\">\n<title>" +
+                t(title_key) + " · " + t("site.title") +
+                "</title>\n<link rel=\"stylesheet\" href=\"/static/style.css\">\n";
+        if (script) html += "<script src=\"/static/tipline.js\" defer></script>\n";
+        html += "</head>\n<body>\n<header>\n<a class=\"site\" href=\"" + href("") + "\">" + t("site.title") +
+                "</a>\n<nav aria-label=\"" + t("nav.languages") + "\"><ul>";
+        for (const std::string& other : web_languages()) {
+            html += "<li><a href=\"/" + escape(other) + "/" + path_ + "\" lang=\"" + escape(other) + "\" hreflang=\"" +
+                    escape(other) + "\"" + (other == lang_ ? " aria-current=\"page\"" : "") + ">" +
+                    escape(translate(other, "language.name")) + "</a></li>";
+        }
+        html += "</ul></nav>\n</header>\n<main>\n" + main + "</main>\n<footer>\n<p>" + t("footer") +
+                "</p>\n</footer>\n</body>\n</html>\n";
+        return html;
+    }
+
+    const std::string& lang() const { return lang_; }
+
+private:
+    std::string lang_;
+    std::string path_;
+};
+
+std::string paragraph(const Page& p, std::string_view key, std::string_view cls = {}) {
+    return "<p" + (cls.empty() ? std::string() : " class=\"" + std::string(cls) + "\"") + ">" + p.t(key) + "</p>\n";
+}
+
+std::string home_main(const Page& p) {
+    std::string m = "<h1>" + p.t("home.heading") + "</h1>\n" + paragraph(p, "home.intro") + paragraph(p, "home.who");
+    m += "<p class=\"actions\"><a class=\"button\" href=\"" + p.href("submit") + "\">" + p.t("home.send") +
+         "</a> <a class=\"button secondary\" href=\"" + p.href("check") + "\">" + p.t("home.check") + "</a></p>\n";
+    m += "<h2>" + p.t("home.safety.heading") + "</h2>\n<ul>\n";
+    for (const auto key : {"home.safety.tor", "home.safety.device", "home.safety.name", "home.safety.photos",
+                           "home.safety.after"}) {
+        m += "<li>" + p.t(key) + "</li>\n";
+    }
+    m += "</ul>\n<h2>" + p.t("home.bridges.heading") + "</h2>\n" + paragraph(p, "home.bridges.text");
+    return m;
+}
+
+std::string submit_main(const Page& p, const ServerInfo& info) {
+    std::string limit = escape(human_size(info.limits.web_form_bytes));
+    std::string hint = p.t("submit.files_hint");
+    if (const auto at = hint.find("{limit}"); at != std::string::npos) hint.replace(at, 7, limit);
+    std::string m = "<h1>" + p.t("submit.heading") + "</h1>\n";
+    // The script, when it runs, hides the first notice and shows the second; without it the first stays.
+    m += "<p class=\"notice warning\" id=\"mode-server\">" + p.t("mode.nojs") + "</p>\n";
+    m += "<p class=\"notice\" id=\"mode-browser\" hidden>" + p.t("mode.js") + "</p>\n";
+    m += "<p class=\"notice warning\" id=\"mode-failed\" role=\"alert\" hidden>" + p.t("mode.js_failed") + "</p>\n";
+    m += "<form id=\"tip-form\" method=\"post\" action=\"" + p.href("submit") +
+         "\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\">\n";
+    m += "<label for=\"message\">" + p.t("submit.message") + "</label>\n<span class=\"hint\" id=\"message-hint\">" +
+         p.t("submit.message_hint") +
+         "</span>\n<textarea id=\"message\" name=\"message\" aria-describedby=\"message-hint\" rows=\"10\" "
+         "maxlength=\"1000000\"></textarea>\n";
+    m += "<label for=\"files\">" + p.t("submit.files") + "</label>\n<span class=\"hint\" id=\"files-hint\">" + hint +
+         "</span>\n<input id=\"files\" name=\"files\" type=\"file\" multiple aria-describedby=\"files-hint\">\n";
+    m += "<label for=\"language\">" + p.t("submit.language") + "</label>\n<select id=\"language\" name=\"language\">\n";
+    for (const std::string& other : web_languages()) {
+        m += "<option value=\"" + escape(other) + "\"" + (other == p.lang() ? " selected" : "") + " lang=\"" +
+             escape(other) + "\">" + escape(translate(other, "language.name")) + "</option>\n";
+    }
+    m += "<option value=\"und\">" + p.t("submit.language_other") + "</option>\n</select>\n";
+    m += "<p class=\"actions\"><button type=\"submit\">" + p.t("submit.button") + "</button></p>\n";
+    m += "<p id=\"sending\" role=\"status\" hidden>" + p.t("submit.sending") + "</p>\n</form>\n";
+    return m;
+}
+
+std::string check_main(const Page& p) {
+    std::string m = "<h1>" + p.t("check.heading") + "</h1>\n" + paragraph(p, "check.intro");
+    m += "<form method=\"post\" action=\"" + p.href("check") + "\" accept-charset=\"utf-8\">\n";
+    m += "<label for=\"receipt\">" + p.t("check.receipt") +
+         "</label>\n<input id=\"receipt\" name=\"receipt\" inputmode=\"numeric\" autocomplete=\"off\" "
+         "autocapitalize=\"off\" spellcheck=\"false\" maxlength=\"80\" required>\n";
+    m += "<p class=\"actions\"><button type=\"submit\">" + p.t("check.button") + "</button></p>\n</form>\n";
+    return m;
+}
+
+Response html_response(http::status status, std::string body, unsigned version, bool keep_alive) {
+    Response res{status, version};
+    res.set(http::field::content_type, "text/html; charset=utf-8");
+    res.set(http::field::cache_control, "no-store");
+    res.set("Content-Security-Policy", page_csp);
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("Referrer-Policy", "no-referrer");
+    res.set("X-Frame-Options", "DENY");
+    res.set("Cross-Origin-Opener-Policy", "same-origin");
+    res.set("Cross-Origin-Resource-Policy", "same-origin");
+    res.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+    res.keep_alive(keep_alive);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+std::string_view asset_type(std::string_view path) {
+    if (path.ends_with(".css")) return "text/css; charset=utf-8";
+    if (path.ends_with(".js")) return "text/javascript; charset=utf-8";
+    if (path.ends_with(".wasm")) return "application/wasm";
+    return "application/octet-stream";
+}
+
+}  // namespace
+
+std::span<const std::string> web_languages() { return catalogs().languages; }
+
+std::string_view translate(std::string_view lang, std::string_view key) {
+    const Catalogs& c = catalogs();
+    for (const std::string_view from : {lang, english}) {
+        const auto catalog = c.texts.find(from);
+        if (catalog == c.texts.end()) continue;
+        const auto text = catalog->second.find(key);
+        if (text != catalog->second.end()) return text->second;
+    }
+    return key;
+}
+
+std::vector<std::string> catalog_problems() {
+    const Catalogs& c = catalogs();
+    std::vector<std::string> problems;
+    const auto en = c.texts.find(english);
+    if (en == c.texts.end()) return {"en: the English catalog is missing"};
+    for (const std::string& lang : c.languages) {
+        const auto& texts = c.texts.at(lang);
+        for (const auto& [key, text] : en->second) {
+            if (!texts.contains(key)) problems.push_back(lang + ": lacks " + key);
+        }
+        for (const auto& [key, text] : texts) {
+            if (!en->second.contains(key)) problems.push_back(lang + ": has " + key + ", which English lacks");
+            if (text.empty()) problems.push_back(lang + ": " + key + " is empty");
+        }
+        for (const std::string_view key : used_keys) {
+            if (!texts.contains(key)) problems.push_back(lang + ": lacks " + std::string(key) + ", which a page uses");
+        }
+    }
+    return problems;
+}
+
+std::span<const std::string_view> page_keys() { return used_keys; }
+
+std::optional<WebTarget> web_target(std::string_view target) {
+    if (target == "/") return WebTarget{WebTarget::home, std::string(english), {}};
+    if (target.starts_with(static_prefix)) {
+        const std::string_view name = target.substr(1);  // "static/..."
+        for (const WebAsset& a : web_assets()) {
+            if (a.path == name) return WebTarget{WebTarget::file, {}, a.path};
+        }
+        return std::nullopt;
+    }
+    for (const std::string& lang : web_languages()) {
+        const std::string prefix = "/" + lang + "/";
+        if (!target.starts_with(prefix)) continue;
+        const std::string_view page = target.substr(prefix.size());
+        if (page.empty()) return WebTarget{WebTarget::home, lang, {}};
+        if (page == "submit") return WebTarget{WebTarget::submit, lang, {}};
+        if (page == "check") return WebTarget{WebTarget::check, lang, {}};
+    }
+    return std::nullopt;
+}
+
+Response web_response(const RequestHeader& header, const WebTarget& target, const ServerInfo& info) {
+    const unsigned v = header.version();
+    const bool keep = wants_keep_alive(header);
+    const bool head = header.method() == http::verb::head;
+    if (header.method() != http::verb::get && !head) return method_not_allowed("GET, HEAD", v);
+    Response res;
+    if (target.kind == WebTarget::file) {
+        res = Response{http::status::ok, v};
+        res.set(http::field::content_type, asset_type(target.asset));
+        res.set(http::field::cache_control, "no-store");
+        res.set("X-Content-Type-Options", "nosniff");
+        res.set("Cross-Origin-Resource-Policy", "same-origin");
+        for (const WebAsset& a : web_assets()) {
+            if (a.path == target.asset) res.body() = a.bytes;
+        }
+        res.keep_alive(keep);
+        res.prepare_payload();
+    } else {
+        const std::string_view path = target.kind == WebTarget::submit ? "submit"
+                                      : target.kind == WebTarget::check ? "check"
+                                                                        : "";
+        const Page page(target.lang, path);
+        std::string html;
+        if (target.kind == WebTarget::home) html = page.render("nav.home", home_main(page));
+        if (target.kind == WebTarget::submit) html = page.render("submit.heading", submit_main(page, info), true);
+        if (target.kind == WebTarget::check) html = page.render("check.heading", check_main(page));
+        res = html_response(http::status::ok, std::move(html), v, keep);
+    }
+    if (head) {
+        const auto length = res.body().size();
+        res.body().clear();
+        res.content_length(length);
+    }
+    return res;
+}
+
+std::string human_size(std::uint64_t bytes) {
+    if (bytes >= (1ull << 30) && bytes % (1ull << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
+    if (bytes >= (1ull << 20)) return std::to_string(bytes >> 20) + " MiB";
+    if (bytes >= (1ull << 10)) return std::to_string(bytes >> 10) + " KiB";
+    return std::to_string(bytes) + " B";
+}
+
+Response receipt_page(std::string_view lang, std::string_view receipt, unsigned version, bool keep_alive) {
+    const Page p(lang, "");
+    std::string m = "<h1>" + p.t("receipt.heading") + "</h1>\n" + paragraph(p, "receipt.intro");
+    m += "<p class=\"receipt\" aria-label=\"" + p.t("receipt.label") + "\"><strong>" + escape(receipt) + "</strong></p>\n";
+    m += paragraph(p, "receipt.why") + paragraph(p, "receipt.warning", "notice warning");
+    m += "<p class=\"actions\"><a class=\"button secondary\" href=\"" + p.href("check") + "\">" + p.t("receipt.check") +
+         "</a></p>\n";
+    return html_response(http::status::ok, p.render("receipt.heading", m), version, keep_alive);
+}
+
+Response form_error_page(std::string_view lang, http::status status, std::string_view error_key, unsigned version) {
+    const Page p(lang, "submit");
+    std::string m = "<h1>" + p.t("error.heading") + "</h1>\n" + paragraph(p, error_key, "notice warning");
+    m += "<p class=\"actions\"><a class=\"button\" href=\"" + p.href("submit") + "\">" + p.t("error.back") + "</a></p>\n";
+    return html_response(status, p.render("error.heading", m), version, false);
+}
+
+}  // namespace tipline::server

@@ -1,0 +1,370 @@
+// The web form without JavaScript: the multipart body streams through the parser into a spool
+// encrypted under a key that exists only in this process's memory, then into the tip's envelope.
+// Plaintext exists only in small buffers in memory, which are wiped; the server generates the
+// witness's receipt and shows it once, after the tip is durable.
+#include <sodium.h>
+
+#include <atomic>
+#include <chrono>
+
+#include "tipline/crypto/bytes.hpp"
+#include "tipline/crypto/receipt.hpp"
+#include "tipline/crypto/secret_buffer.hpp"
+#include "tipline/crypto/tip_document.hpp"
+#include "tipline/crypto/utf8.hpp"
+#include "tipline/server/multipart.hpp"
+#include "tipline/server/web.hpp"
+#include "tipline/server/write_ops.hpp"
+
+namespace tipline::server {
+namespace {
+
+constexpr std::size_t spool_chunk = 64 * 1024;
+constexpr std::string_view fallback_media_type = "application/octet-stream";
+// Submissions sealed at once; more wait for none and get "busy", so memory stays bounded.
+constexpr unsigned max_concurrent_submissions = 4;
+std::atomic<unsigned> submissions_in_progress{0};
+
+using StreamState = crypto_secretstream_xchacha20poly1305_state;
+
+// Attachment bytes encrypted as they arrive, under a fresh key kept in secure memory, and read back
+// once in order while the tip is sealed.
+class Spool {
+public:
+    Spool() : key_(crypto_secretstream_xchacha20poly1305_KEYBYTES), state_(sizeof(StreamState)), staged_(spool_chunk) {
+        crypto_secretstream_xchacha20poly1305_keygen(key_.data());
+        unsigned char header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+        crypto_secretstream_xchacha20poly1305_init_push(push_state(), header, key_.data());
+        stream_header_.assign(header, header + sizeof header);
+    }
+
+    void write(std::span<const unsigned char> bytes) {
+        while (!bytes.empty()) {
+            const std::size_t n = std::min(bytes.size(), spool_chunk - staged_size_);
+            std::copy_n(bytes.begin(), n, staged_.data() + staged_size_);
+            staged_size_ += n;
+            bytes = bytes.subspan(n);
+            if (staged_size_ == spool_chunk) push(0);
+        }
+    }
+
+    // No more bytes: the last chunk carries the final tag, and the spool can be read.
+    void close() { push(crypto_secretstream_xchacha20poly1305_TAG_FINAL); }
+
+    // The next n plaintext bytes, in order; returns how many it gave.
+    std::size_t read(std::span<unsigned char> out) {
+        std::size_t given = 0;
+        while (given < out.size()) {
+            if (plain_at_ == plain_size_ && !pull()) break;
+            const std::size_t n = std::min(out.size() - given, plain_size_ - plain_at_);
+            std::copy_n(staged_.data() + plain_at_, n, out.data() + given);
+            plain_at_ += n;
+            given += n;
+        }
+        return given;
+    }
+
+private:
+    StreamState* push_state() { return reinterpret_cast<StreamState*>(state_.data()); }
+
+    void push(unsigned char tag) {
+        const std::size_t at = cipher_.size();
+        cipher_.resize(at + staged_size_ + crypto_secretstream_xchacha20poly1305_ABYTES);
+        crypto_secretstream_xchacha20poly1305_push(push_state(), cipher_.data() + at, nullptr, staged_.data(),
+                                                   staged_size_, nullptr, 0, tag);
+        sodium_memzero(staged_.data(), staged_size_);
+        staged_size_ = 0;
+    }
+
+    bool pull() {
+        if (read_at_ == 0) {
+            crypto_secretstream_xchacha20poly1305_init_pull(push_state(), stream_header_.data(), key_.data());
+        }
+        if (read_at_ >= cipher_.size()) return false;
+        const std::size_t chunk = std::min(cipher_.size() - read_at_, spool_chunk + crypto_secretstream_xchacha20poly1305_ABYTES);
+        unsigned long long n = 0;
+        unsigned char tag = 0;
+        if (crypto_secretstream_xchacha20poly1305_pull(push_state(), staged_.data(), &n, &tag, cipher_.data() + read_at_,
+                                                       chunk, nullptr, 0) != 0) {
+            throw std::runtime_error("the spool did not authenticate");
+        }
+        read_at_ += chunk;
+        plain_size_ = static_cast<std::size_t>(n);
+        plain_at_ = 0;
+        return true;
+    }
+
+    crypto::SecretBuffer key_;
+    crypto::SecretBuffer state_;
+    crypto::SecretBuffer staged_;  // plaintext waiting to be pushed, then plaintext pulled
+    std::size_t staged_size_ = 0;
+    std::vector<unsigned char> stream_header_;
+    std::vector<unsigned char> cipher_;
+    std::size_t read_at_ = 0;
+    std::size_t plain_size_ = 0, plain_at_ = 0;
+};
+
+// One attachment's bytes out of the shared spool, exactly its size.
+class SpoolPart final : public crypto::ByteSource {
+public:
+    SpoolPart(Spool& spool, std::uint64_t size) : spool_(spool), left_(size) {}
+    std::size_t read(std::span<unsigned char> out) override {
+        const std::size_t n = spool_.read(out.first(static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), left_))));
+        left_ -= n;
+        return n;
+    }
+
+private:
+    Spool& spool_;
+    std::uint64_t left_;
+};
+
+// A browser's Content-Type as a tip's media type: the type and subtype only, lowercase, visible ASCII.
+std::string media_type_of(std::string_view content_type) {
+    std::string type(content_type.substr(0, content_type.find(';')));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+    for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool visible = std::all_of(type.begin(), type.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+    if (type.empty() || type.size() > crypto::tip_max_media_type_size || !visible || type.find('/') == std::string::npos) {
+        return std::string(fallback_media_type);
+    }
+    return type;
+}
+
+bool valid_utf8(std::string_view text) { return crypto::is_valid_utf8(text); }
+
+class WebSubmission final : public StreamedBody, private FormHandler {
+public:
+    WebSubmission(std::string boundary, std::string lang, const ServerInfo& info, unsigned version, bool keep_alive)
+        : parser_(std::move(boundary), *this), lang_(std::move(lang)), info_(info), version_(version), keep_(keep_alive) {
+        message_.reserve(crypto::tip_max_message_size);
+    }
+    ~WebSubmission() override {
+        wipe(message_);
+        wipe(field_);
+        --submissions_in_progress;
+    }
+
+    bool write(std::span<const unsigned char> bytes) noexcept override {
+        if (failure_) return false;
+        try {
+            parser_.write(bytes);
+        } catch (const FormError&) {
+            fail("error.bad_form", http::status::bad_request);
+        } catch (const std::length_error&) {
+            fail("error.too_large", http::status::payload_too_large);
+        } catch (const std::exception&) {
+            fail("error.bad_form", http::status::bad_request);
+        }
+        return !failure_;
+    }
+
+    Action finish() override {
+        try {
+            parser_.finish();
+        } catch (const FormError&) {
+            fail("error.bad_form", http::status::bad_request);
+        }
+        if (failure_) return refusal(Failure::refused);
+        if (message_.empty() && attachments_.empty()) {
+            fail("error.empty", http::status::bad_request);
+            return refusal(Failure::refused);
+        }
+        if (!valid_utf8(message_)) {
+            fail("error.bad_form", http::status::bad_request);
+            return refusal(Failure::refused);
+        }
+        spool_.close();
+        return seal_and_store();
+    }
+
+    Response refusal(Failure why) override {
+        switch (why) {
+            case Failure::too_large: return form_error_page(lang_, http::status::payload_too_large, "error.too_large", version_);
+            case Failure::timeout: return form_error_page(lang_, http::status::request_timeout, "error.bad_form", version_);
+            case Failure::malformed: return form_error_page(lang_, http::status::bad_request, "error.bad_form", version_);
+            case Failure::refused: break;
+        }
+        return form_error_page(lang_, status_, failure_ ? failure_ : "error.bad_form", version_);
+    }
+
+private:
+    enum class Field { none, message, language, file };
+
+    static void wipe(std::string& s) {
+        if (!s.empty()) sodium_memzero(s.data(), s.size());
+        s.clear();
+    }
+
+    void fail(const char* key, http::status status) {
+        if (failure_) return;
+        failure_ = key;
+        status_ = status;
+    }
+
+    void on_part(const FormPart& part) override {
+        field_.clear();
+        if (part.name == "message" && !part.filename) {
+            field_kind_ = Field::message;
+        } else if (part.name == "language" && !part.filename) {
+            field_kind_ = Field::language;
+        } else if (part.name == "files" && part.filename) {
+            field_kind_ = Field::file;
+            if (attachments_.size() == crypto::tip_max_attachments) throw std::length_error("too many files");
+            attachments_.push_back({*part.filename, media_type_of(part.content_type), 0});
+        } else {
+            field_kind_ = Field::none;  // unknown fields are ignored, not stored
+        }
+    }
+
+    void on_data(std::span<const unsigned char> bytes) override {
+        switch (field_kind_) {
+            case Field::message:
+                if (message_.size() + bytes.size() > crypto::tip_max_message_size) throw std::length_error("message");
+                message_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+                break;
+            case Field::language:
+                if (field_.size() + bytes.size() > crypto::tip_max_language_size) throw FormError("language");
+                field_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+                break;
+            case Field::file:
+                attachments_.back().size += bytes.size();
+                spool_.write(bytes);
+                break;
+            case Field::none:
+                break;
+        }
+    }
+
+    void on_part_end() override {
+        if (field_kind_ == Field::language) {
+            language_ = "und";
+            for (const std::string& known : web_languages()) {
+                if (field_ == known) language_ = known;
+            }
+        }
+        if (field_kind_ == Field::file) {
+            const crypto::AttachmentInfo& a = attachments_.back();
+            // A file input left empty still sends a part, with no name and no bytes.
+            if (a.name.empty() && a.size == 0) {
+                attachments_.pop_back();
+            } else if (a.name.empty() || a.name.size() > crypto::tip_max_name_size || !valid_utf8(a.name) ||
+                       a.name.find('\0') != std::string::npos) {
+                attachments_.back().name = "attachment";
+            }
+        }
+        field_kind_ = Field::none;
+    }
+
+    Action seal_and_store() {
+        std::vector<crypto::BoxPublicKey> recipients;
+        for (const std::string& text : info_.recipients) {
+            crypto::PublicIdentity id;
+            if (crypto::decode_public_key(text, id)) return storage_failure();
+            recipients.push_back(id.box);
+        }
+        crypto::DeploymentSalt salt{};
+        if (!crypto::from_hex(info_.salt_hex, salt)) return storage_failure();
+
+        // The receipt is made here, as the witness's own tool would make it, and shown once.
+        crypto::SecretBuffer digits = crypto::generate_receipt();
+        crypto::ReceiptKeys keys = crypto::derive_receipt_keys(digits.span(), salt);
+        crypto::SecretBuffer shown = crypto::format_receipt(digits.span());
+        std::string receipt(reinterpret_cast<const char*>(shown.data()), shown.size());
+
+        crypto::TipHeader header;
+        header.kind = crypto::TipKind::tip;
+        // The server's clock: in this mode the server sees the moment of arrival anyway.
+        header.created_at = std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::system_clock::now().time_since_epoch()).count();
+        header.language = language_;
+        header.reply_key = keys.reply.public_key;
+        header.message = message_;
+        header.attachments = attachments_;
+        std::vector<SpoolPart> parts;
+        parts.reserve(attachments_.size());
+        for (const auto& a : attachments_) parts.emplace_back(spool_, a.size);
+        std::vector<crypto::ByteSource*> sources;
+        for (SpoolPart& p : parts) sources.push_back(&p);
+        crypto::VectorSink sink;
+        const std::error_code sealed = crypto::seal_tip(recipients, header, sources, sink);
+        std::vector<unsigned char> envelope = std::move(sink.bytes());
+        wipe(header.message);
+        wipe(message_);
+        if (sealed) {
+            wipe(receipt);
+            fail("error.too_large", http::status::payload_too_large);
+            return refusal(Failure::refused);
+        }
+        const NewMailbox mailbox{crypto::mailbox_id(keys.reply.public_key), crypto::hash_mailbox_token(keys.mailbox_token.span())};
+        const std::uint64_t size = envelope.size();
+        return PendingWrite{store_envelope_op(std::move(envelope), mailbox), size,
+                            [lang = lang_, receipt = std::move(receipt), v = version_, keep = keep_](
+                                const WriteResult& r) mutable {
+                                Response res = r.ec == IngestError::full
+                                                   ? form_error_page(lang, http::status::insufficient_storage, "error.storage", v)
+                                               : r.ec ? form_error_page(lang, http::status::service_unavailable, "error.storage", v)
+                                                      : receipt_page(lang, receipt, v, keep);
+                                sodium_memzero(receipt.data(), receipt.size());
+                                return res;
+                            }};
+    }
+
+    Action storage_failure() {
+        fail("error.storage", http::status::internal_server_error);
+        return refusal(Failure::refused);
+    }
+
+    MultipartParser parser_;
+    std::string lang_;
+    const ServerInfo& info_;
+    unsigned version_;
+    bool keep_;
+    Field field_kind_ = Field::none;
+    std::string field_;
+    std::string message_;
+    std::string language_ = "und";
+    std::vector<crypto::AttachmentInfo> attachments_;
+    Spool spool_;
+    const char* failure_ = nullptr;
+    http::status status_ = http::status::bad_request;
+};
+
+// A submission that cannot be taken: its body is read and dropped, then a page says why.
+class DeclinedSubmission final : public StreamedBody {
+public:
+    DeclinedSubmission(std::string lang, http::status status, const char* key, unsigned version)
+        : lang_(std::move(lang)), status_(status), key_(key), version_(version) {}
+    bool write(std::span<const unsigned char>) noexcept override { return true; }
+    Action finish() override { return form_error_page(lang_, status_, key_, version_); }
+    Response refusal(Failure) override { return form_error_page(lang_, status_, key_, version_); }
+
+private:
+    std::string lang_;
+    http::status status_;
+    const char* key_;
+    unsigned version_;
+};
+
+}  // namespace
+
+std::unique_ptr<StreamedBody> streamed_body_for(const RequestHeader& header, const ServerInfo& info) {
+    if (header.method() != http::verb::post) return nullptr;
+    const auto target = web_target(std::string_view(header.target().data(), header.target().size()));
+    if (!target || target->kind != WebTarget::submit) return nullptr;
+    const auto type = header.find(http::field::content_type);
+    const auto boundary =
+        type == header.end() ? std::nullopt : form_boundary(std::string_view(type->value().data(), type->value().size()));
+    if (!boundary) {
+        return std::make_unique<DeclinedSubmission>(target->lang, http::status::bad_request, "error.bad_form",
+                                                    header.version());
+    }
+    if (++submissions_in_progress > max_concurrent_submissions) {
+        --submissions_in_progress;
+        return std::make_unique<DeclinedSubmission>(target->lang, http::status::service_unavailable, "error.busy",
+                                                    header.version());
+    }
+    return std::make_unique<WebSubmission>(*boundary, target->lang, info, header.version(), wants_keep_alive(header));
+}
+
+}  // namespace tipline::server

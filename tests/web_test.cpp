@@ -1,0 +1,190 @@
+// The web form against the real tiplined over a socket: pages in every language, their headers and
+// weight, and the submission without JavaScript, opened by the real responder tool.
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+#include "server_process.hpp"
+#include "support.hpp"
+#include "tipline/server/web.hpp"
+#include "tipline/server/web_assets.hpp"
+
+using namespace tipline::test;
+namespace fs = std::filesystem;
+namespace server = tipline::server;
+
+namespace {
+
+std::string get(unsigned short port, const std::string& path) {
+    return raw_http(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+}
+
+std::string body_of(const std::string& raw) {
+    const auto at = raw.find("\r\n\r\n");
+    return at == std::string::npos ? std::string() : raw.substr(at + 4);
+}
+
+std::string header_of(const std::string& raw, const std::string& name) {
+    std::smatch m;
+    return std::regex_search(raw, m, std::regex("\r\n" + name + ": ([^\r]*)\r\n", std::regex::icase)) ? m[1].str() : "";
+}
+
+struct FilePart {
+    std::string name;
+    std::string type;
+    std::string bytes;
+};
+
+// A browser's multipart/form-data POST of the submit form.
+std::string form_post(const std::string& path, const std::string& message, const std::string& language,
+                      const std::vector<FilePart>& files) {
+    const std::string b = "----TiplineTestBoundary7MA4YWxkTrZu0gW";
+    std::string body = "--" + b + "\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\n" + message + "\r\n";
+    body += "--" + b + "\r\nContent-Disposition: form-data; name=\"language\"\r\n\r\n" + language + "\r\n";
+    for (const FilePart& f : files) {
+        body += "--" + b + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" + f.name +
+                "\"\r\nContent-Type: " + f.type + "\r\n\r\n" + f.bytes + "\r\n";
+    }
+    body += "--" + b + "--\r\n";
+    return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=" + b +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+}
+
+std::string receipt_in(const std::string& page) {
+    std::smatch m;
+    return std::regex_search(page, m, std::regex("<strong>([0-9]{4}( [0-9]{4}){4})</strong>")) ? m[1].str() : "";
+}
+
+}  // namespace
+
+TEST_CASE("every catalog has every key English has, and every key a page uses", "[web]") {
+    const auto languages = server::web_languages();
+    REQUIRE(languages.size() >= 3);
+    CHECK(languages[0] == "en");
+    CHECK(std::find(languages.begin(), languages.end(), "ko") != languages.end());
+    CHECK(std::find(languages.begin(), languages.end(), "zh-Hans") != languages.end());
+    const auto problems = server::catalog_problems();
+    for (const std::string& p : problems) UNSCOPED_INFO(p);
+    CHECK(problems.empty());
+    // Each language's texts are its own, not English copied over.
+    for (const std::string& lang : languages) {
+        if (lang == "en") continue;
+        CHECK(server::translate(lang, "home.heading") != server::translate("en", "home.heading"));
+    }
+}
+
+TEST_CASE("each page renders in each language with a strict CSP, no cookie and nothing from elsewhere", "[web]") {
+    Deployment d;
+    ServerProcess server(d.data);
+    for (const std::string& lang : server::web_languages()) {
+        for (const std::string page : {"", "submit", "check"}) {
+            INFO(lang << " /" << page);
+            const std::string raw = get(server.port(), "/" + lang + "/" + page);
+            CHECK(status_of(raw) == 200);
+            CHECK(header_of(raw, "Content-Type") == "text/html; charset=utf-8");
+            CHECK(header_of(raw, "Content-Security-Policy").starts_with("default-src 'none'; style-src 'self'; script-src 'self'"));
+            CHECK(header_of(raw, "Cache-Control") == "no-store");
+            CHECK(header_of(raw, "Set-Cookie").empty());
+            const std::string html = body_of(raw);
+            CHECK(html.find("<html lang=\"" + lang + "\">") != std::string::npos);
+            // Every text came from the catalog: no key name and no placeholder shows.
+            for (const std::string_view key : server::page_keys()) CHECK(html.find(">" + std::string(key) + "<") == std::string::npos);
+            CHECK(html.find('{') == std::string::npos);
+            // Only this origin: every src and href is a path on it, and no inline script or style.
+            CHECK_FALSE(std::regex_search(html, std::regex("(src|href|action)=\"(?!/)")));
+            CHECK(html.find("<script>") == std::string::npos);
+            CHECK(html.find("style=") == std::string::npos);
+            CHECK(html.find("<style") == std::string::npos);
+        }
+    }
+    CHECK(status_of(get(server.port(), "/xx/submit")) == 404);
+    CHECK(status_of(get(server.port(), "/en/other")) == 404);
+    const std::string css = get(server.port(), "/static/style.css");
+    CHECK(status_of(css) == 200);
+    CHECK(header_of(css, "Content-Type") == "text/css; charset=utf-8");
+    CHECK(status_of(get(server.port(), "/static/missing.css")) == 404);
+}
+
+TEST_CASE("home and submit without JavaScript weigh at most 30 KB in every language", "[web]") {
+    Deployment d;
+    ServerProcess server(d.data);
+    const std::size_t css = body_of(get(server.port(), "/static/style.css")).size();
+    for (const std::string& lang : server::web_languages()) {
+        const std::size_t home = get(server.port(), "/" + lang + "/").size();
+        const std::size_t submit = get(server.port(), "/" + lang + "/submit").size();
+        INFO(lang << ": home " << home << " + submit " << submit << " + css " << css << " bytes with headers");
+        CHECK(home + submit + css <= 30 * 1000);
+    }
+}
+
+TEST_CASE("without JavaScript the server seals the form's tip, which opens to the exact message and files", "[web]") {
+    Deployment d;
+    const std::string marker = "web-plaintext-marker-51c0";
+    const std::string message = "목격한 일을 알립니다. " + marker + "\r\n<script>alert(1)</script>";
+    const Bytes photo = pattern_bytes(300000, 9);
+    const std::string photo_bytes(photo.begin(), photo.end());
+    std::string receipt;
+    {
+        ServerProcess server(d.data);
+        const std::string raw = raw_http(
+            server.port(), form_post("/ko/submit", message, "ko",
+                                     {{"사진.bin", "application/octet-stream", photo_bytes}, {"note.txt", "text/plain", "a note\n"}}));
+        REQUIRE(status_of(raw) == 200);
+        CHECK(header_of(raw, "Content-Security-Policy").starts_with("default-src 'none'"));
+        receipt = receipt_in(body_of(raw));
+        REQUIRE(receipt.size() == 24);
+        // Nothing of the plaintext reached the disk, while serving or after.
+        CHECK_FALSE(folder_contains(d.data, marker));
+
+        // The witness reads the (empty) mailbox with the receipt the page showed, using the real tool.
+        write_file(d.dir / "receipt.txt", receipt + "\n");
+        const auto check = run_command(tool("client/tipline-submit") + " check --server " + server.url() +
+                                       " --receipt-file " + q(d.dir / "receipt.txt"));
+        CHECK(check.exit_code == 0);
+        CHECK(check.out.find("no replies yet") != std::string::npos);
+    }
+    CHECK_FALSE(folder_contains(d.data, marker));
+
+    const auto exported = run_command(tool("server/tiplined") + " export " + q(d.data) + " --out " + q(d.dir / "b"));
+    REQUIRE(exported.exit_code == 0);
+    const auto opened = run_command(tool("client/tipline-responder") + " open " + q(d.dir / "b") + " --key " + q(d.key) +
+                                    " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "opened"));
+    REQUIRE(opened.exit_code == 0);
+    const fs::path folder = *fs::directory_iterator(d.dir / "opened");
+    const Bytes text = read_file(folder / "message.txt");
+    CHECK(std::string(text.begin(), text.end()) == message);
+    CHECK(read_file(folder / "사진.bin") == photo);
+    CHECK(read_file(folder / "note.txt") == Bytes{'a', ' ', 'n', 'o', 't', 'e', '\n'});
+    const Bytes info = read_file(folder / "info.txt");
+    const std::string info_text(info.begin(), info.end());
+    CHECK(info_text.find("language: ko") != std::string::npos);
+    CHECK(info_text.find("reply: possible") != std::string::npos);
+}
+
+TEST_CASE("a web submission that cannot be taken gets a page that says why, and stores nothing", "[web]") {
+    Deployment d(std::map<std::string, std::string>{{"web_form_bytes", "65536"}});
+    ServerProcess server(d.data);
+    const std::string empty = raw_http(server.port(), form_post("/en/submit", "", "en", {}));
+    CHECK(status_of(empty) == 400);
+    CHECK(body_of(empty).find(std::string(server::translate("en", "error.empty"))) != std::string::npos);
+
+    const std::string big(70000, 'x');
+    const std::string too_large = raw_http(server.port(), form_post("/zh-Hans/submit", "m", "en", {{"a", "x/y", big}}));
+    CHECK(status_of(too_large) == 413);
+    CHECK(body_of(too_large).find(std::string(server::translate("zh-Hans", "error.too_large"))) != std::string::npos);
+
+    std::string broken = form_post("/en/submit", "hello", "en", {});
+    broken.replace(broken.find("Content-Disposition"), 19, "Content-Dispositio_");
+    const std::string malformed = raw_http(server.port(), broken);
+    CHECK(status_of(malformed) == 400);
+    CHECK(body_of(malformed).find(std::string(server::translate("en", "error.bad_form"))) != std::string::npos);
+
+    const std::string not_multipart = raw_http(
+        server.port(),
+        "POST /en/submit HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        "Content-Length: 9\r\nConnection: close\r\n\r\nmessage=a");
+    CHECK(status_of(not_multipart) == 400);
+    server.stop();
+    const auto stats = run_command(tool("server/tiplined") + " stats " + q(d.data));
+    CHECK(stats.out.find("tips: 0\n") != std::string::npos);
+}
