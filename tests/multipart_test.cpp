@@ -1,11 +1,11 @@
-// The streaming multipart/form-data parser: the same parts whatever the split, and a precise refusal
-// for every malformed body.
-#include <catch2/catch.hpp>
+// The streaming multipart/form-data parser: the same parts whatever the split, and a precise
+// refusal for every malformed body.
+#include "tipline/server/multipart.hpp"
 
+#include <catch2/catch.hpp>
 #include <random>
 
 #include "support.hpp"
-#include "tipline/server/multipart.hpp"
 
 using namespace tipline::server;
 using tipline::test::pattern_bytes;
@@ -20,7 +20,7 @@ struct Seen {
 };
 
 class Collector final : public FormHandler {
-public:
+  public:
     std::vector<Seen> parts;
     bool open = false;
     void on_part(const FormPart& p) override {
@@ -61,7 +61,8 @@ std::vector<Seen> parse_in_pieces(const std::string& body, const std::vector<std
         parser.write(std::span(reinterpret_cast<const unsigned char*>(body.data()) + at, cut - at));
         at = cut;
     }
-    parser.write(std::span(reinterpret_cast<const unsigned char*>(body.data()) + at, body.size() - at));
+    parser.write(
+        std::span(reinterpret_cast<const unsigned char*>(body.data()) + at, body.size() - at));
     parser.finish();
     REQUIRE_FALSE(c.open);
     return c.parts;
@@ -104,7 +105,8 @@ TEST_CASE("multipart parts come out the same however the body is split", "[multi
     CHECK(whole[2].data.empty());
 
     std::vector<std::size_t> every_byte;
-    for (std::size_t i = 1; i < 600; ++i) every_byte.push_back(i);  // the headers and the first delimiter, byte by byte
+    for (std::size_t i = 1; i < 600; ++i)
+        every_byte.push_back(i);  // the headers and the first delimiter, byte by byte
     CHECK(parse_in_pieces(body, every_byte)[1].data == file);
 
     std::mt19937 rng(7);
@@ -128,30 +130,38 @@ TEST_CASE("a multipart body that breaks the rules is refused with its reason", "
     CHECK(refusal("") == "the form ended before its closing boundary");
     CHECK(refusal(open + "Content-Disposition: form-data; name=\"a\"\r\n\r\nx") ==
           "the form ended before its closing boundary");
-    CHECK(refusal(open + "Content-Type: text/plain\r\n\r\nx" + close) == "a part has no Content-Disposition");
-    CHECK(refusal(open + "Content-Disposition: attachment; name=\"a\"\r\n\r\nx" + close) == "a part is not form-data");
-    CHECK(refusal(open + "Content-Disposition: form-data; filename=\"a\"\r\n\r\nx" + close) == "a part has no field name");
-    CHECK(refusal(open + "Content-Disposition: form-data; name=\"a\"; name=\"b\"\r\n\r\nx" + close) ==
-          "a part names its field twice");
+    CHECK(refusal(open + "Content-Type: text/plain\r\n\r\nx" + close) ==
+          "a part has no Content-Disposition");
+    CHECK(refusal(open + "Content-Disposition: attachment; name=\"a\"\r\n\r\nx" + close) ==
+          "a part is not form-data");
+    CHECK(refusal(open + "Content-Disposition: form-data; filename=\"a\"\r\n\r\nx" + close) ==
+          "a part has no field name");
+    CHECK(refusal(open + "Content-Disposition: form-data; name=\"a\"; name=\"b\"\r\n\r\nx" +
+                  close) == "a part names its field twice");
     CHECK(refusal(open + "Content-Disposition: form-data; name=\"a\r\n\r\nx" + close) ==
           "a quoted Content-Disposition value is not closed");
-    CHECK(refusal(open + "Content-Disposition: form-data; name=\"a\"\r\n folded\r\n\r\nx" + close) ==
-          "a part's header line is empty or folded");
-    CHECK(refusal(open + "Content-Disposition: form-data; name=\"a\"\r\nX-A: 1" + std::string(1, '\0') + "\r\n\r\nx" +
-                  close) == "a part's header holds a NUL byte");
+    CHECK(refusal(open + "Content-Disposition: form-data; name=\"a\"\r\n folded\r\n\r\nx" +
+                  close) == "a part's header line is empty or folded");
+    CHECK(refusal(open + "Content-Disposition: form-data; name=\"a\"\r\nX-A: 1" +
+                  std::string(1, '\0') + "\r\n\r\nx" + close) ==
+          "a part's header holds a NUL byte");
     CHECK(refusal("--" + boundary + "junk\r\n") == "a boundary line has bytes after the boundary");
-    CHECK(refusal(open + "Content-Disposition: form-data; name=\"" + std::string(5000, 'a') + "\"\r\n\r\nx" + close) ==
-          "a part's headers are too large");
+    CHECK(refusal(open + "Content-Disposition: form-data; name=\"" + std::string(5000, 'a') +
+                  "\"\r\n\r\nx" + close) == "a part's headers are too large");
     std::string many;
-    for (int i = 0; i < 4; ++i) many += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n";
-    CHECK(refusal(many + "--" + boundary + "--", FormLimits{4096, 3}) == "the form has too many parts");
+    for (int i = 0; i < 4; ++i)
+        many += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n";
+    CHECK(refusal(many + "--" + boundary + "--", FormLimits{4096, 3}) ==
+          "the form has too many parts");
     // The same body within the limits passes.
     CHECK(refusal(many + "--" + boundary + "--", FormLimits{4096, 4}).empty());
 }
 
-TEST_CASE("the boundary comes only from a multipart/form-data type that RFC 2046 allows", "[multipart]") {
+TEST_CASE("the boundary comes only from a multipart/form-data type that RFC 2046 allows",
+          "[multipart]") {
     CHECK(form_boundary("multipart/form-data; boundary=abc") == std::optional<std::string>("abc"));
-    CHECK(form_boundary("Multipart/Form-Data; charset=utf-8; boundary=\"a b'c\"") == std::optional<std::string>("a b'c"));
+    CHECK(form_boundary("Multipart/Form-Data; charset=utf-8; boundary=\"a b'c\"") ==
+          std::optional<std::string>("a b'c"));
     CHECK_FALSE(form_boundary("multipart/form-data"));
     CHECK_FALSE(form_boundary("multipart/mixed; boundary=abc"));
     CHECK_FALSE(form_boundary("multipart/form-data; boundary="));

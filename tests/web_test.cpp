@@ -1,12 +1,12 @@
 // The web form against the real tiplined over a socket: pages in every language, their headers and
 // weight, and the submission without JavaScript, opened by the real responder tool.
-#include <catch2/catch.hpp>
+#include "tipline/server/web.hpp"
 
+#include <catch2/catch.hpp>
 #include <regex>
 
 #include "server_process.hpp"
 #include "support.hpp"
-#include "tipline/server/web.hpp"
 #include "tipline/server/web_assets.hpp"
 
 using namespace tipline::test;
@@ -26,7 +26,10 @@ std::string body_of(const std::string& raw) {
 
 std::string header_of(const std::string& raw, const std::string& name) {
     std::smatch m;
-    return std::regex_search(raw, m, std::regex("\r\n" + name + ": ([^\r]*)\r\n", std::regex::icase)) ? m[1].str() : "";
+    return std::regex_search(raw, m,
+                             std::regex("\r\n" + name + ": ([^\r]*)\r\n", std::regex::icase))
+               ? m[1].str()
+               : "";
 }
 
 struct FilePart {
@@ -36,23 +39,55 @@ struct FilePart {
 };
 
 // A browser's multipart/form-data POST of the submit form.
-std::string form_post(const std::string& path, const std::string& message, const std::string& language,
-                      const std::vector<FilePart>& files) {
+std::string form_post(const std::string& path, const std::string& message,
+                      const std::string& language, const std::vector<FilePart>& files,
+                      const std::string& token = "") {
     const std::string b = "----TiplineTestBoundary7MA4YWxkTrZu0gW";
-    std::string body = "--" + b + "\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\n" + message + "\r\n";
-    body += "--" + b + "\r\nContent-Disposition: form-data; name=\"language\"\r\n\r\n" + language + "\r\n";
+    std::string body = "--" + b + "\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\n" +
+                       message + "\r\n";
+    body += "--" + b + "\r\nContent-Disposition: form-data; name=\"language\"\r\n\r\n" + language +
+            "\r\n";
+    if (!token.empty()) {
+        body += "--" + b + "\r\nContent-Disposition: form-data; name=\"form_token\"\r\n\r\n" +
+                token + "\r\n";
+    }
     for (const FilePart& f : files) {
-        body += "--" + b + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" + f.name +
-                "\"\r\nContent-Type: " + f.type + "\r\n\r\n" + f.bytes + "\r\n";
+        body += "--" + b + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" +
+                f.name + "\"\r\nContent-Type: " + f.type + "\r\n\r\n" + f.bytes + "\r\n";
     }
     body += "--" + b + "--\r\n";
-    return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=" + b +
-           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    return "POST " + path +
+           " HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=" + b +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+           body;
+}
+
+// A browser's multipart POST of single text fields, as the check and follow-up forms send them.
+std::string fields_post(const std::string& path,
+                        const std::vector<std::pair<std::string, std::string>>& fields) {
+    const std::string b = "----TiplineTestBoundaryQx81";
+    std::string body;
+    for (const auto& [name, value] : fields) {
+        body += "--" + b + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" +
+                value + "\r\n";
+    }
+    body += "--" + b + "--\r\n";
+    return "POST " + path +
+           " HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=" + b +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+           body;
+}
+
+std::string text_of(const fs::path& p) {
+    const Bytes b = read_file(p);
+    return {b.begin(), b.end()};
 }
 
 std::string receipt_in(const std::string& page) {
     std::smatch m;
-    return std::regex_search(page, m, std::regex("<strong>([0-9]{4}( [0-9]{4}){4})</strong>")) ? m[1].str() : "";
+    return std::regex_search(page, m, std::regex("<strong>([0-9]{4}( [0-9]{4}){4})</strong>"))
+               ? m[1].str()
+               : "";
 }
 
 }  // namespace
@@ -73,7 +108,9 @@ TEST_CASE("every catalog has every key English has, and every key a page uses", 
     }
 }
 
-TEST_CASE("each page renders in each language with a strict CSP, no cookie and nothing from elsewhere", "[web]") {
+TEST_CASE(
+    "each page renders in each language with a strict CSP, no cookie and nothing from elsewhere",
+    "[web]") {
     Deployment d;
     ServerProcess server(d.data);
     for (const std::string& lang : server::web_languages()) {
@@ -82,13 +119,15 @@ TEST_CASE("each page renders in each language with a strict CSP, no cookie and n
             const std::string raw = get(server.port(), "/" + lang + "/" + page);
             CHECK(status_of(raw) == 200);
             CHECK(header_of(raw, "Content-Type") == "text/html; charset=utf-8");
-            CHECK(header_of(raw, "Content-Security-Policy").starts_with("default-src 'none'; style-src 'self'; script-src 'self'"));
+            CHECK(header_of(raw, "Content-Security-Policy")
+                      .starts_with("default-src 'none'; style-src 'self'; script-src 'self'"));
             CHECK(header_of(raw, "Cache-Control") == "no-store");
             CHECK(header_of(raw, "Set-Cookie").empty());
             const std::string html = body_of(raw);
             CHECK(html.find("<html lang=\"" + lang + "\">") != std::string::npos);
             // Every text came from the catalog: no key name and no placeholder shows.
-            for (const std::string_view key : server::page_keys()) CHECK(html.find(">" + std::string(key) + "<") == std::string::npos);
+            for (const std::string_view key : server::page_keys())
+                CHECK(html.find(">" + std::string(key) + "<") == std::string::npos);
             CHECK(html.find('{') == std::string::npos);
             // Only this origin: every src and href is a path on it, and no inline script or style.
             CHECK_FALSE(std::regex_search(html, std::regex("(src|href|action)=\"(?!/)")));
@@ -112,12 +151,16 @@ TEST_CASE("home and submit without JavaScript weigh at most 30 KB in every langu
     for (const std::string& lang : server::web_languages()) {
         const std::size_t home = get(server.port(), "/" + lang + "/").size();
         const std::size_t submit = get(server.port(), "/" + lang + "/submit").size();
-        INFO(lang << ": home " << home << " + submit " << submit << " + css " << css << " bytes with headers");
+        INFO(lang << ": home " << home << " + submit " << submit << " + css " << css
+                  << " bytes with headers");
         CHECK(home + submit + css <= 30 * 1000);
     }
 }
 
-TEST_CASE("without JavaScript the server seals the form's tip, which opens to the exact message and files", "[web]") {
+TEST_CASE(
+    "without JavaScript the server seals the form's tip, which opens to the exact message and "
+    "files",
+    "[web]") {
     Deployment d;
     const std::string marker = "web-plaintext-marker-51c0";
     const std::string message = "목격한 일을 알립니다. " + marker + "\r\n<script>alert(1)</script>";
@@ -128,7 +171,8 @@ TEST_CASE("without JavaScript the server seals the form's tip, which opens to th
         ServerProcess server(d.data);
         const std::string raw = raw_http(
             server.port(), form_post("/ko/submit", message, "ko",
-                                     {{"사진.bin", "application/octet-stream", photo_bytes}, {"note.txt", "text/plain", "a note\n"}}));
+                                     {{"사진.bin", "application/octet-stream", photo_bytes},
+                                      {"note.txt", "text/plain", "a note\n"}}));
         REQUIRE(status_of(raw) == 200);
         CHECK(header_of(raw, "Content-Security-Policy").starts_with("default-src 'none'"));
         receipt = receipt_in(body_of(raw));
@@ -136,19 +180,23 @@ TEST_CASE("without JavaScript the server seals the form's tip, which opens to th
         // Nothing of the plaintext reached the disk, while serving or after.
         CHECK_FALSE(folder_contains(d.data, marker));
 
-        // The witness reads the (empty) mailbox with the receipt the page showed, using the real tool.
+        // The witness reads the (empty) mailbox with the receipt the page showed, using the real
+        // tool.
         write_file(d.dir / "receipt.txt", receipt + "\n");
-        const auto check = run_command(tool("client/tipline-submit") + " check --server " + server.url() +
-                                       " --receipt-file " + q(d.dir / "receipt.txt"));
+        const auto check =
+            run_command(tool("client/tipline-submit") + " check --server " + server.url() +
+                        " --receipt-file " + q(d.dir / "receipt.txt"));
         CHECK(check.exit_code == 0);
         CHECK(check.out.find("no replies yet") != std::string::npos);
     }
     CHECK_FALSE(folder_contains(d.data, marker));
 
-    const auto exported = run_command(tool("server/tiplined") + " export " + q(d.data) + " --out " + q(d.dir / "b"));
+    const auto exported =
+        run_command(tool("server/tiplined") + " export " + q(d.data) + " --out " + q(d.dir / "b"));
     REQUIRE(exported.exit_code == 0);
-    const auto opened = run_command(tool("client/tipline-responder") + " open " + q(d.dir / "b") + " --key " + q(d.key) +
-                                    " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "opened"));
+    const auto opened =
+        run_command(tool("client/tipline-responder") + " open " + q(d.dir / "b") + " --key " +
+                    q(d.key) + " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "opened"));
     REQUIRE(opened.exit_code == 0);
     const fs::path folder = *fs::directory_iterator(d.dir / "opened");
     const Bytes text = read_file(folder / "message.txt");
@@ -161,23 +209,28 @@ TEST_CASE("without JavaScript the server seals the form's tip, which opens to th
     CHECK(info_text.find("reply: possible") != std::string::npos);
 }
 
-TEST_CASE("a web submission that cannot be taken gets a page that says why, and stores nothing", "[web]") {
+TEST_CASE("a web submission that cannot be taken gets a page that says why, and stores nothing",
+          "[web]") {
     Deployment d(std::map<std::string, std::string>{{"web_form_bytes", "65536"}});
     ServerProcess server(d.data);
     const std::string empty = raw_http(server.port(), form_post("/en/submit", "", "en", {}));
     CHECK(status_of(empty) == 400);
-    CHECK(body_of(empty).find(std::string(server::translate("en", "error.empty"))) != std::string::npos);
+    CHECK(body_of(empty).find(std::string(server::translate("en", "error.empty"))) !=
+          std::string::npos);
 
     const std::string big(70000, 'x');
-    const std::string too_large = raw_http(server.port(), form_post("/zh-Hans/submit", "m", "en", {{"a", "x/y", big}}));
+    const std::string too_large =
+        raw_http(server.port(), form_post("/zh-Hans/submit", "m", "en", {{"a", "x/y", big}}));
     CHECK(status_of(too_large) == 413);
-    CHECK(body_of(too_large).find(std::string(server::translate("zh-Hans", "error.too_large"))) != std::string::npos);
+    CHECK(body_of(too_large).find(std::string(server::translate("zh-Hans", "error.too_large"))) !=
+          std::string::npos);
 
     std::string broken = form_post("/en/submit", "hello", "en", {});
     broken.replace(broken.find("Content-Disposition"), 19, "Content-Dispositio_");
     const std::string malformed = raw_http(server.port(), broken);
     CHECK(status_of(malformed) == 400);
-    CHECK(body_of(malformed).find(std::string(server::translate("en", "error.bad_form"))) != std::string::npos);
+    CHECK(body_of(malformed).find(std::string(server::translate("en", "error.bad_form"))) !=
+          std::string::npos);
 
     const std::string not_multipart = raw_http(
         server.port(),
@@ -187,4 +240,159 @@ TEST_CASE("a web submission that cannot be taken gets a page that says why, and 
     server.stop();
     const auto stats = run_command(tool("server/tiplined") + " stats " + q(d.data));
     CHECK(stats.out.find("tips: 0\n") != std::string::npos);
+}
+
+TEST_CASE("without JavaScript a witness reads replies with the receipt and sends more",
+          "[web][conversation]") {
+    Deployment d;
+    ServerProcess server(d.data);
+    const std::string responder = tool("client/tipline-responder");
+    const std::string online =
+        " --server http://127.0.0.1:" + std::to_string(server.responder_port()) + " --key " +
+        q(d.key) + " --passphrase-file " + q(d.pass);
+
+    const std::string sent =
+        raw_http(server.port(), form_post("/zh-Hans/submit", "first report", "zh-Hans", {}));
+    REQUIRE(status_of(sent) == 200);
+    const std::string receipt = receipt_in(body_of(sent));
+    REQUIRE(receipt.size() == 24);
+
+    // No reply yet: the page says so and offers the follow-up form, with the receipt in it.
+    const std::string none =
+        raw_http(server.port(), fields_post("/zh-Hans/check", {{"receipt", receipt}}));
+    REQUIRE(status_of(none) == 200);
+    CHECK(body_of(none).find(std::string(server::translate("zh-Hans", "check.none"))) !=
+          std::string::npos);
+    CHECK(body_of(none).find("name=\"receipt\" value=\"" + receipt + "\"") != std::string::npos);
+
+    // The responder fetches, opens offline, replies with text that looks like HTML, and pushes.
+    REQUIRE(run_command(responder + " fetch --out " + q(d.dir / "one.bundle") + online).exit_code ==
+            0);
+    REQUIRE(run_command(responder + " open " + q(d.dir / "one.bundle") + " --key " + q(d.key) +
+                        " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "inbox"))
+                .exit_code == 0);
+    const fs::path tip = *fs::directory_iterator(d.dir / "inbox");
+    write_file(d.dir / "reply.txt",
+               std::string("Thank you. <b>Are you safe?</b>\nWe will call.\n"));
+    REQUIRE(run_command(responder + " reply --tip " + q(tip) + " --key " + q(d.key) +
+                        " --passphrase-file " + q(d.pass) + " --message-file " +
+                        q(d.dir / "reply.txt") + " --out " + q(d.dir / "answer.reply"))
+                .exit_code == 0);
+    REQUIRE(run_command(responder + " push " + q(d.dir / "answer.reply") + online).exit_code == 0);
+
+    // Typed the way a person might: without groups, in full-width digits, with a trailing newline.
+    std::string typed;
+    for (std::size_t i = 0; i < receipt.size(); ++i) {
+        if (receipt[i] == ' ') continue;
+        if (i < 4) {
+            typed += "\xEF\xBC";  // U+FF10 to U+FF19, the full-width digits
+            typed += static_cast<char>(0x90 + (receipt[i] - '0'));
+        } else {
+            typed += receipt[i];
+        }
+    }
+    const std::string replies =
+        raw_http(server.port(), fields_post("/zh-Hans/check", {{"receipt", typed + "\r\n"}}));
+    REQUIRE(status_of(replies) == 200);
+    const std::string page = body_of(replies);
+    CHECK(page.find("Thank you. &lt;b&gt;Are you safe?&lt;/b&gt;\nWe will call.") !=
+          std::string::npos);
+    CHECK(page.find("<b>") == std::string::npos);
+    CHECK(page.find(std::string(server::translate("zh-Hans", "check.none"))) == std::string::npos);
+
+    // The witness sends more under the same receipt; the responder's next fetch holds it.
+    const std::string more =
+        raw_http(server.port(), form_post("/zh-Hans/follow-up", "more details", "zh-Hans", {}));
+    CHECK(status_of(more) == 400);  // no receipt: refused
+    const std::string followed = raw_http(
+        server.port(), fields_post("/zh-Hans/follow-up",
+                                   {{"receipt", receipt}, {"message", "more details, 更多"}}));
+    REQUIRE(status_of(followed) == 200);
+    CHECK(body_of(followed).find(std::string(
+              server::translate("zh-Hans", "followup.sent_heading"))) != std::string::npos);
+    REQUIRE(run_command(responder + " fetch --out " + q(d.dir / "two.bundle") + online).exit_code ==
+            0);
+    REQUIRE(run_command(responder + " open " + q(d.dir / "two.bundle") + " --key " + q(d.key) +
+                        " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "inbox2"))
+                .exit_code == 0);
+    bool found = false;
+    for (const auto& e : fs::directory_iterator(d.dir / "inbox2")) {
+        const std::string info = text_of(e.path() / "info.txt");
+        if (info.find("kind: follow-up") == std::string::npos) continue;
+        found = true;
+        CHECK(text_of(e.path() / "message.txt") == "more details, 更多");
+        CHECK(info.find("language: zh-Hans") != std::string::npos);
+    }
+    CHECK(found);
+}
+
+TEST_CASE("a wrong or malformed receipt on the web form is refused, and wrong ones are throttled",
+          "[web]") {
+    Deployment d(std::map<std::string, std::string>{{"mailbox_failure_burst", "2"},
+                                                    {"mailbox_failures_per_minute", "1"}});
+    ServerProcess server(d.data);
+    const std::string malformed =
+        raw_http(server.port(), fields_post("/en/check", {{"receipt", "1234 5678 O000"}}));
+    CHECK(status_of(malformed) == 400);
+    CHECK(body_of(malformed).find(std::string(server::translate("en", "check.bad_receipt"))) !=
+          std::string::npos);
+    const std::string wrong = "1111 2222 3333 4444 5555";
+    for (int i = 0; i < 2; ++i) {
+        const std::string page =
+            raw_http(server.port(), fields_post("/en/check", {{"receipt", wrong}}));
+        CHECK(status_of(page) == 404);
+        CHECK(body_of(page).find(std::string(server::translate("en", "check.not_found"))) !=
+              std::string::npos);
+    }
+    const std::string throttled =
+        raw_http(server.port(), fields_post("/en/check", {{"receipt", wrong}}));
+    CHECK(status_of(throttled) == 429);
+    CHECK(body_of(throttled).find(std::string(server::translate("en", "check.throttled"))) !=
+          std::string::npos);
+    CHECK_FALSE(header_of(throttled, "Retry-After").empty());
+}
+
+TEST_CASE("the same web form sent twice stores one tip and shows the same receipt again", "[web]") {
+    Deployment d;
+    ServerProcess server(d.data);
+    const std::string page = body_of(get(server.port(), "/ko/submit"));
+    std::smatch m;
+    REQUIRE(std::regex_search(page, m, std::regex("name=\"form_token\" value=\"([0-9a-f]+)\"")));
+    const std::string token = m[1].str();
+    // Each page gets its own token.
+    CHECK(body_of(get(server.port(), "/ko/submit")).find(token) == std::string::npos);
+
+    const std::string first =
+        raw_http(server.port(), form_post("/ko/submit", "once", "ko", {}, token));
+    REQUIRE(status_of(first) == 200);
+    const std::string again =
+        raw_http(server.port(), form_post("/ko/submit", "once", "ko", {}, token));
+    REQUIRE(status_of(again) == 200);
+    CHECK(receipt_in(body_of(first)) == receipt_in(body_of(again)));
+    const std::string note(server::translate("ko", "receipt.again"));
+    CHECK(body_of(first).find(note) == std::string::npos);
+    CHECK(body_of(again).find(note) != std::string::npos);
+    // A token this server did not issue is ignored: the tip gets a fresh receipt.
+    std::string forged = token;
+    forged[10] = forged[10] == 'a' ? 'b' : 'a';
+    const std::string other =
+        raw_http(server.port(), form_post("/ko/submit", "other", "ko", {}, forged));
+    REQUIRE(status_of(other) == 200);
+    CHECK(receipt_in(body_of(other)) != receipt_in(body_of(first)));
+    server.stop();
+    const auto stats = run_command(tool("server/tiplined") + " stats " + q(d.data));
+    CHECK(stats.out.find("tips: 2\n") != std::string::npos);
+}
+
+TEST_CASE("a message over 1 MiB gets its own refusal, and the text area cannot exceed it",
+          "[web]") {
+    Deployment d;
+    ServerProcess server(d.data);
+    CHECK(body_of(get(server.port(), "/en/submit")).find("maxlength=\"349525\"") !=
+          std::string::npos);
+    const std::string raw =
+        raw_http(server.port(), form_post("/en/submit", std::string(1048577, 'a'), "en", {}));
+    CHECK(status_of(raw) == 413);
+    CHECK(body_of(raw).find(std::string(server::translate("en", "error.message_too_long"))) !=
+          std::string::npos);
 }

@@ -271,44 +271,26 @@ crypto::SecretBuffer obtain_receipt(const fs::path& receipt_file) {
     return digits;
 }
 
-// Prints each reply in the bundle that the reply key opens, oldest first.
-class ReplyPrinter final : public crypto::TipReceiver {
-public:
-    void on_header(const crypto::TipHeader& header) override { header_ = header; }
-    void on_attachment_data(std::size_t, std::span<const unsigned char>) override {}
-    const crypto::TipHeader& header() const { return header_; }
-
-private:
-    crypto::TipHeader header_;
-};
-
 int check(const std::string& server, const std::string& proxy, const fs::path& receipt_file) {
     HttpClient http(server, proxy);
     const ServerKeys server_keys = fetch_server_keys(http);
     const crypto::SecretBuffer digits = obtain_receipt(receipt_file);
     const MailboxAccess mailbox = MailboxAccess::from_receipt(digits.span(), server_keys.salt);
     const std::vector<unsigned char> bundle = fetch_replies(http, mailbox);
-    crypto::MemorySource in(bundle);
-    std::vector<crypto::BundleEntry> entries;
-    if (crypto::read_bundle_manifest(in, bundle.size(), entries)) io_error("the server's list of replies is damaged");
-    if (entries.empty()) {
+    const crypto::BoxKeyPair* keys[] = {&mailbox.reply};
+    std::vector<crypto::OpenedMessage> replies;
+    std::size_t unreadable = 0;
+    if (crypto::open_bundle_messages(bundle, keys, crypto::TipKind::reply, replies, unreadable)) {
+        io_error("the server's list of replies is damaged");
+    }
+    if (replies.empty() && unreadable == 0) {
         std::cout << "no replies yet\n";
         return exit_success;
     }
-    const crypto::BoxKeyPair* keys[] = {&mailbox.reply};
-    std::size_t shown = 0, unreadable = 0;
-    for (const crypto::BundleEntry& e : entries) {
-        crypto::LimitedSource envelope(in, e.size);
-        ReplyPrinter printer;
-        const std::error_code ec = crypto::open_tip(keys, envelope, printer);
-        if (!envelope.skip_rest()) io_error("the server's list of replies ends early");
-        if (ec || printer.header().kind != crypto::TipKind::reply) {
-            ++unreadable;
-            continue;
-        }
-        ++shown;
-        std::cout << "--- reply " << shown << " (" << crypto::format_day(e.day) << ")\n"
-                  << printer.header().message << (printer.header().message.ends_with('\n') ? "" : "\n");
+    std::size_t shown = 0;
+    for (const crypto::OpenedMessage& r : replies) {
+        std::cout << "--- reply " << ++shown << " (" << crypto::format_day(r.day) << ")\n"
+                  << r.header.message << (r.header.message.ends_with('\n') ? "" : "\n");
     }
     if (unreadable > 0) {
         print_warning(tool, std::to_string(unreadable) + " message(s) in the mailbox could not be opened with this receipt");

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
@@ -256,6 +257,39 @@ std::error_code open_tip(std::span<const BoxKeyPair* const> identities, ByteSour
         throw;
     }
     return parser.finish();
+}
+
+namespace {
+
+class HeaderKeeper final : public TipReceiver {
+public:
+    void on_header(const TipHeader& header) override { header_ = header; }
+    void on_attachment_data(std::size_t, std::span<const unsigned char>) override {}
+    TipHeader& header() { return header_; }
+
+private:
+    TipHeader header_;
+};
+
+}  // namespace
+
+std::error_code open_bundle_messages(std::span<const unsigned char> bundle, std::span<const BoxKeyPair* const> identities,
+                                     TipKind want, std::vector<OpenedMessage>& out, std::size_t& unreadable) {
+    MemorySource in(bundle);
+    std::vector<BundleEntry> entries;
+    if (const auto ec = read_bundle_manifest(in, bundle.size(), entries)) return ec;
+    for (const BundleEntry& e : entries) {
+        LimitedSource envelope(in, e.size);
+        HeaderKeeper keeper;
+        const std::error_code ec = open_tip(identities, envelope, keeper);
+        if (!envelope.skip_rest()) return Error::truncated;
+        if (ec || keeper.header().kind != want) {
+            ++unreadable;
+            continue;
+        }
+        out.push_back({e.day, std::move(keeper.header())});
+    }
+    return {};
 }
 
 }  // namespace tipline::crypto

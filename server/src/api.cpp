@@ -31,6 +31,7 @@ constexpr std::string_view mailbox_path = "/api/v1/mailbox";
 constexpr std::string_view mailbox_messages_path = "/api/v1/mailbox/messages";
 constexpr std::string_view token_header = "Tipline-Mailbox-Token";
 constexpr std::string_view token_hash_header = "Tipline-Mailbox-Token-Hash";
+constexpr std::uint64_t web_check_bytes = 16 * 1024;  // the receipt form: one short field
 
 }  // namespace
 
@@ -377,8 +378,9 @@ bool wants_keep_alive(const RequestHeader& h) {
 
 std::uint64_t body_limit_for(const RequestHeader& h, const ServerInfo& info) {
     const std::string_view target(h.target().data(), h.target().size());
-    if (const auto page = web_target(target); page && page->kind == WebTarget::submit && h.method() == http::verb::post) {
-        return info.limits.web_form_bytes;
+    if (const auto page = web_target(target); page && h.method() == http::verb::post) {
+        if (page->kind == WebTarget::submit || page->kind == WebTarget::follow_up) return info.limits.web_form_bytes;
+        if (page->kind == WebTarget::check) return web_check_bytes;
     }
     const Route r = route(target);
     if (r.kind == Route::tips && h.method() == http::verb::post) return info.limits.inline_bytes;
@@ -392,11 +394,11 @@ std::optional<Response> screen_header(const RequestHeader& h, const ServerInfo& 
     // The web form's visitors get a page in their language, not JSON.
     if (refusal && h.method() == http::verb::post) {
         if (const auto page = web_target(std::string_view(h.target().data(), h.target().size()));
-            page && page->kind == WebTarget::submit) {
+            page && page->kind != WebTarget::home && page->kind != WebTarget::file) {
             const http::status status = refusal->result();
             return form_error_page(page->lang, status,
                                    status == http::status::payload_too_large ? "error.too_large" : "error.bad_form",
-                                   h.version());
+                                   h.version(), page->kind);
         }
     }
     return refusal;

@@ -2,12 +2,12 @@
 // HTML-escaped; the pages carry no inline script or style, so a strict CSP can forbid both.
 #include "tipline/server/web.hpp"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <map>
 #include <mutex>
 
+#include "tipline/crypto/bundle.hpp"
 #include "tipline/server/web_assets.hpp"
 
 namespace tipline::server {
@@ -35,21 +35,24 @@ const Catalogs& catalogs() {
         Catalogs c;
         for (const WebAsset& a : web_assets()) {
             if (!a.path.starts_with(catalog_prefix) || !a.path.ends_with(catalog_suffix)) continue;
-            const std::string lang(a.path.substr(catalog_prefix.size(),
-                                                 a.path.size() - catalog_prefix.size() - catalog_suffix.size()));
+            const std::string lang(
+                a.path.substr(catalog_prefix.size(),
+                              a.path.size() - catalog_prefix.size() - catalog_suffix.size()));
             boost::system::error_code ec;
             const json::value v = json::parse(a.bytes, ec);
             // A catalog that does not parse is a build defect; the tests load every one.
             if (ec || !v.is_object()) continue;
             auto& texts = c.texts[lang];
             for (const auto& [key, text] : v.as_object()) {
-                if (text.is_string()) texts.emplace(std::string(key), std::string(text.as_string()));
+                if (text.is_string())
+                    texts.emplace(std::string(key), std::string(text.as_string()));
             }
             c.languages.push_back(lang);
         }
-        std::sort(c.languages.begin(), c.languages.end(), [](const std::string& a, const std::string& b) {
-            return (a == english) != (b == english) ? a == english : a < b;
-        });
+        std::sort(c.languages.begin(), c.languages.end(),
+                  [](const std::string& a, const std::string& b) {
+                      return (a == english) != (b == english) ? a == english : a < b;
+                  });
         return c;
     }();
     return loaded;
@@ -57,15 +60,68 @@ const Catalogs& catalogs() {
 
 // Every key the pages below use; the tests check each catalog has them all.
 constexpr std::string_view used_keys[] = {
-    "language.name", "site.title", "nav.languages", "nav.home", "nav.submit", "nav.check",
-    "home.heading", "home.intro", "home.who", "home.safety.heading", "home.safety.tor", "home.safety.device",
-    "home.safety.name", "home.safety.photos", "home.safety.after", "home.bridges.heading", "home.bridges.text",
-    "home.send", "home.check", "mode.nojs", "mode.js", "mode.js_failed", "submit.heading", "submit.message",
-    "submit.message_hint", "submit.files", "submit.files_hint", "submit.language", "submit.language_other",
-    "submit.button", "submit.sending", "receipt.heading", "receipt.intro", "receipt.why", "receipt.warning",
-    "receipt.label", "receipt.check", "check.heading", "check.intro", "check.receipt", "check.button",
-    "error.heading", "error.too_large", "error.bad_form", "error.busy", "error.storage", "error.empty",
-    "error.back", "footer",
+    "language.name",
+    "site.title",
+    "nav.languages",
+    "nav.home",
+    "nav.submit",
+    "nav.check",
+    "home.heading",
+    "home.intro",
+    "home.who",
+    "home.safety.heading",
+    "home.safety.tor",
+    "home.safety.device",
+    "home.safety.name",
+    "home.safety.photos",
+    "home.safety.after",
+    "home.bridges.heading",
+    "home.bridges.text",
+    "home.send",
+    "home.check",
+    "mode.nojs",
+    "mode.js",
+    "mode.js_failed",
+    "submit.heading",
+    "submit.message",
+    "submit.message_hint",
+    "submit.files",
+    "submit.files_hint",
+    "submit.language",
+    "submit.language_other",
+    "submit.button",
+    "submit.sending",
+    "receipt.heading",
+    "receipt.intro",
+    "receipt.why",
+    "receipt.warning",
+    "receipt.label",
+    "receipt.check",
+    "check.heading",
+    "check.intro",
+    "check.receipt",
+    "check.button",
+    "error.heading",
+    "error.too_large",
+    "error.bad_form",
+    "error.busy",
+    "error.storage",
+    "error.empty",
+    "error.back",
+    "footer",
+    "check.mode_nojs",
+    "check.replies_heading",
+    "check.none",
+    "check.reply_day",
+    "check.unreadable",
+    "check.error_heading",
+    "check.not_found",
+    "check.bad_receipt",
+    "check.throttled",
+    "followup.heading",
+    "followup.message",
+    "followup.sent_heading",
+    "followup.sent", "receipt.again", "error.message_too_long",
 };
 
 std::string escape(std::string_view text) {
@@ -73,12 +129,23 @@ std::string escape(std::string_view text) {
     out.reserve(text.size());
     for (const char c : text) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -86,26 +153,29 @@ std::string escape(std::string_view text) {
 
 // A page under construction in one language.
 class Page {
-public:
+  public:
     Page(std::string_view lang, std::string_view page_path) : lang_(lang), path_(page_path) {}
 
     std::string t(std::string_view key) const { return escape(translate(lang_, key)); }
     std::string href(std::string_view page) const { return "/" + lang_ + "/" + std::string(page); }
 
-    std::string render(std::string_view title_key, const std::string& main, bool script = false) const {
+    std::string render(std::string_view title_key, const std::string& main,
+                       bool script = false) const {
         std::string html;
         html.reserve(4096 + main.size());
-        html += "<!DOCTYPE html>\n<html lang=\"" + escape(lang_) + "\">\n<head>\n<meta charset=\"utf-8\">\n"
+        html += "<!DOCTYPE html>\n<html lang=\"" + escape(lang_) +
+                "\">\n<head>\n<meta charset=\"utf-8\">\n"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                 "<meta name=\"referrer\" content=\"no-referrer\">\n<title>" +
                 t(title_key) + " · " + t("site.title") +
                 "</title>\n<link rel=\"stylesheet\" href=\"/static/style.css\">\n";
         if (script) html += "<script src=\"/static/tipline.js\" defer></script>\n";
-        html += "</head>\n<body>\n<header>\n<a class=\"site\" href=\"" + href("") + "\">" + t("site.title") +
-                "</a>\n<nav aria-label=\"" + t("nav.languages") + "\"><ul>";
+        html += "</head>\n<body>\n<header>\n<a class=\"site\" href=\"" + href("") + "\">" +
+                t("site.title") + "</a>\n<nav aria-label=\"" + t("nav.languages") + "\"><ul>";
         for (const std::string& other : web_languages()) {
-            html += "<li><a href=\"/" + escape(other) + "/" + path_ + "\" lang=\"" + escape(other) + "\" hreflang=\"" +
-                    escape(other) + "\"" + (other == lang_ ? " aria-current=\"page\"" : "") + ">" +
+            html += "<li><a href=\"/" + escape(other) + "/" + path_ + "\" lang=\"" + escape(other) +
+                    "\" hreflang=\"" + escape(other) + "\"" +
+                    (other == lang_ ? " aria-current=\"page\"" : "") + ">" +
                     escape(translate(other, "language.name")) + "</a></li>";
         }
         html += "</ul></nav>\n</header>\n<main>\n" + main + "</main>\n<footer>\n<p>" + t("footer") +
@@ -115,49 +185,74 @@ public:
 
     const std::string& lang() const { return lang_; }
 
-private:
+  private:
     std::string lang_;
     std::string path_;
 };
 
 std::string paragraph(const Page& p, std::string_view key, std::string_view cls = {}) {
-    return "<p" + (cls.empty() ? std::string() : " class=\"" + std::string(cls) + "\"") + ">" + p.t(key) + "</p>\n";
+    return "<p" + (cls.empty() ? std::string() : " class=\"" + std::string(cls) + "\"") + ">" +
+           p.t(key) + "</p>\n";
 }
 
 std::string home_main(const Page& p) {
-    std::string m = "<h1>" + p.t("home.heading") + "</h1>\n" + paragraph(p, "home.intro") + paragraph(p, "home.who");
-    m += "<p class=\"actions\"><a class=\"button\" href=\"" + p.href("submit") + "\">" + p.t("home.send") +
-         "</a> <a class=\"button secondary\" href=\"" + p.href("check") + "\">" + p.t("home.check") + "</a></p>\n";
+    std::string m = "<h1>" + p.t("home.heading") + "</h1>\n" + paragraph(p, "home.intro") +
+                    paragraph(p, "home.who");
+    m += "<p class=\"actions\"><a class=\"button\" href=\"" + p.href("submit") + "\">" +
+         p.t("home.send") + "</a> <a class=\"button secondary\" href=\"" + p.href("check") + "\">" +
+         p.t("home.check") + "</a></p>\n";
     m += "<h2>" + p.t("home.safety.heading") + "</h2>\n<ul>\n";
-    for (const auto key : {"home.safety.tor", "home.safety.device", "home.safety.name", "home.safety.photos",
-                           "home.safety.after"}) {
+    for (const auto key : {"home.safety.tor", "home.safety.device", "home.safety.name",
+                           "home.safety.photos", "home.safety.after"}) {
         m += "<li>" + p.t(key) + "</li>\n";
     }
-    m += "</ul>\n<h2>" + p.t("home.bridges.heading") + "</h2>\n" + paragraph(p, "home.bridges.text");
+    m +=
+        "</ul>\n<h2>" + p.t("home.bridges.heading") + "</h2>\n" + paragraph(p, "home.bridges.text");
     return m;
 }
 
+// A catalog text with one {name} filled in (the value is escaped like the text).
+std::string filled(const Page& p, std::string_view key, std::string_view name,
+                   std::string_view value) {
+    std::string text = p.t(key);
+    const std::string slot = "{" + std::string(name) + "}";
+    if (const auto at = text.find(slot); at != std::string::npos)
+        text.replace(at, slot.size(), escape(value));
+    return text;
+}
+
+std::string files_field(const Page& p, const ServerInfo& info) {
+    return "<label for=\"files\">" + p.t("submit.files") +
+           "</label>\n<span class=\"hint\" id=\"files-hint\">" +
+           filled(p, "submit.files_hint", "limit", human_size(info.limits.web_form_bytes)) +
+           "</span>\n<input id=\"files\" name=\"files\" type=\"file\" multiple "
+           "aria-describedby=\"files-hint\">\n";
+}
+
 std::string submit_main(const Page& p, const ServerInfo& info) {
-    std::string limit = escape(human_size(info.limits.web_form_bytes));
-    std::string hint = p.t("submit.files_hint");
-    if (const auto at = hint.find("{limit}"); at != std::string::npos) hint.replace(at, 7, limit);
     std::string m = "<h1>" + p.t("submit.heading") + "</h1>\n";
-    // The script, when it runs, hides the first notice and shows the second; without it the first stays.
+    // The script, when it runs, hides the first notice and shows the second; without it the first
+    // stays.
     m += "<p class=\"notice warning\" id=\"mode-server\">" + p.t("mode.nojs") + "</p>\n";
     m += "<p class=\"notice\" id=\"mode-browser\" hidden>" + p.t("mode.js") + "</p>\n";
-    m += "<p class=\"notice warning\" id=\"mode-failed\" role=\"alert\" hidden>" + p.t("mode.js_failed") + "</p>\n";
+    m += "<p class=\"notice warning\" id=\"mode-failed\" role=\"alert\" hidden>" +
+         p.t("mode.js_failed") + "</p>\n";
     m += "<form id=\"tip-form\" method=\"post\" action=\"" + p.href("submit") +
          "\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\">\n";
-    m += "<label for=\"message\">" + p.t("submit.message") + "</label>\n<span class=\"hint\" id=\"message-hint\">" +
-         p.t("submit.message_hint") +
-         "</span>\n<textarea id=\"message\" name=\"message\" aria-describedby=\"message-hint\" rows=\"10\" "
-         "maxlength=\"1000000\"></textarea>\n";
-    m += "<label for=\"files\">" + p.t("submit.files") + "</label>\n<span class=\"hint\" id=\"files-hint\">" + hint +
-         "</span>\n<input id=\"files\" name=\"files\" type=\"file\" multiple aria-describedby=\"files-hint\">\n";
-    m += "<label for=\"language\">" + p.t("submit.language") + "</label>\n<select id=\"language\" name=\"language\">\n";
+    // The receipt this form will get, sealed: sending the form twice stores the tip once.
+    m += "<input type=\"hidden\" name=\"form_token\" value=\"" + info.form_tokens->issue() + "\">\n";
+    m += "<label for=\"message\">" + p.t("submit.message") +
+         "</label>\n<span class=\"hint\" id=\"message-hint\">" + p.t("submit.message_hint") +
+         "</span>\n<textarea id=\"message\" name=\"message\" aria-describedby=\"message-hint\" "
+         "rows=\"10\" "
+         "maxlength=\"349525\"></textarea>\n";
+    m += files_field(p, info);
+    m += "<label for=\"language\">" + p.t("submit.language") +
+         "</label>\n<select id=\"language\" name=\"language\">\n";
     for (const std::string& other : web_languages()) {
-        m += "<option value=\"" + escape(other) + "\"" + (other == p.lang() ? " selected" : "") + " lang=\"" +
-             escape(other) + "\">" + escape(translate(other, "language.name")) + "</option>\n";
+        m += "<option value=\"" + escape(other) + "\"" + (other == p.lang() ? " selected" : "") +
+             " lang=\"" + escape(other) + "\">" + escape(translate(other, "language.name")) +
+             "</option>\n";
     }
     m += "<option value=\"und\">" + p.t("submit.language_other") + "</option>\n</select>\n";
     m += "<p class=\"actions\"><button type=\"submit\">" + p.t("submit.button") + "</button></p>\n";
@@ -167,11 +262,15 @@ std::string submit_main(const Page& p, const ServerInfo& info) {
 
 std::string check_main(const Page& p) {
     std::string m = "<h1>" + p.t("check.heading") + "</h1>\n" + paragraph(p, "check.intro");
-    m += "<form method=\"post\" action=\"" + p.href("check") + "\" accept-charset=\"utf-8\">\n";
+    m += "<p class=\"notice warning\" id=\"mode-server\">" + p.t("check.mode_nojs") + "</p>\n";
+    m += "<form id=\"check-form\" method=\"post\" action=\"" + p.href("check") +
+         "\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\">\n";
     m += "<label for=\"receipt\">" + p.t("check.receipt") +
-         "</label>\n<input id=\"receipt\" name=\"receipt\" inputmode=\"numeric\" autocomplete=\"off\" "
+         "</label>\n<input id=\"receipt\" name=\"receipt\" inputmode=\"numeric\" "
+         "autocomplete=\"off\" "
          "autocapitalize=\"off\" spellcheck=\"false\" maxlength=\"80\" required>\n";
-    m += "<p class=\"actions\"><button type=\"submit\">" + p.t("check.button") + "</button></p>\n</form>\n";
+    m += "<p class=\"actions\"><button type=\"submit\">" + p.t("check.button") +
+         "</button></p>\n</form>\n";
     return m;
 }
 
@@ -225,11 +324,13 @@ std::vector<std::string> catalog_problems() {
             if (!texts.contains(key)) problems.push_back(lang + ": lacks " + key);
         }
         for (const auto& [key, text] : texts) {
-            if (!en->second.contains(key)) problems.push_back(lang + ": has " + key + ", which English lacks");
+            if (!en->second.contains(key))
+                problems.push_back(lang + ": has " + key + ", which English lacks");
             if (text.empty()) problems.push_back(lang + ": " + key + " is empty");
         }
         for (const std::string_view key : used_keys) {
-            if (!texts.contains(key)) problems.push_back(lang + ": lacks " + std::string(key) + ", which a page uses");
+            if (!texts.contains(key))
+                problems.push_back(lang + ": lacks " + std::string(key) + ", which a page uses");
         }
     }
     return problems;
@@ -253,11 +354,13 @@ std::optional<WebTarget> web_target(std::string_view target) {
         if (page.empty()) return WebTarget{WebTarget::home, lang, {}};
         if (page == "submit") return WebTarget{WebTarget::submit, lang, {}};
         if (page == "check") return WebTarget{WebTarget::check, lang, {}};
+        if (page == "follow-up") return WebTarget{WebTarget::follow_up, lang, {}};
     }
     return std::nullopt;
 }
 
-Response web_response(const RequestHeader& header, const WebTarget& target, const ServerInfo& info) {
+Response web_response(const RequestHeader& header, const WebTarget& target,
+                      const ServerInfo& info) {
     const unsigned v = header.version();
     const bool keep = wants_keep_alive(header);
     const bool head = header.method() == http::verb::head;
@@ -275,14 +378,18 @@ Response web_response(const RequestHeader& header, const WebTarget& target, cons
         res.keep_alive(keep);
         res.prepare_payload();
     } else {
+        // The follow-up form lives on the replies page; a GET of its address shows the check form.
         const std::string_view path = target.kind == WebTarget::submit ? "submit"
-                                      : target.kind == WebTarget::check ? "check"
-                                                                        : "";
+                                      : target.kind == WebTarget::home ? ""
+                                                                       : "check";
         const Page page(target.lang, path);
         std::string html;
         if (target.kind == WebTarget::home) html = page.render("nav.home", home_main(page));
-        if (target.kind == WebTarget::submit) html = page.render("submit.heading", submit_main(page, info), true);
-        if (target.kind == WebTarget::check) html = page.render("check.heading", check_main(page));
+        if (target.kind == WebTarget::submit)
+            html = page.render("submit.heading", submit_main(page, info), true);
+        if (target.kind == WebTarget::check || target.kind == WebTarget::follow_up) {
+            html = page.render("check.heading", check_main(page));
+        }
         res = html_response(http::status::ok, std::move(html), v, keep);
     }
     if (head) {
@@ -294,27 +401,73 @@ Response web_response(const RequestHeader& header, const WebTarget& target, cons
 }
 
 std::string human_size(std::uint64_t bytes) {
-    if (bytes >= (1ull << 30) && bytes % (1ull << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
+    if (bytes >= (1ull << 30) && bytes % (1ull << 30) == 0)
+        return std::to_string(bytes >> 30) + " GiB";
     if (bytes >= (1ull << 20)) return std::to_string(bytes >> 20) + " MiB";
     if (bytes >= (1ull << 10)) return std::to_string(bytes >> 10) + " KiB";
     return std::to_string(bytes) + " B";
 }
 
-Response receipt_page(std::string_view lang, std::string_view receipt, unsigned version, bool keep_alive) {
+Response receipt_page(std::string_view lang, std::string_view receipt, bool again,
+                      unsigned version, bool keep_alive) {
     const Page p(lang, "");
-    std::string m = "<h1>" + p.t("receipt.heading") + "</h1>\n" + paragraph(p, "receipt.intro");
-    m += "<p class=\"receipt\" aria-label=\"" + p.t("receipt.label") + "\"><strong>" + escape(receipt) + "</strong></p>\n";
+    std::string m = "<h1>" + p.t("receipt.heading") + "</h1>\n";
+    if (again) m += paragraph(p, "receipt.again", "notice");
+    m += paragraph(p, "receipt.intro");
+    m += "<p class=\"receipt-label\">" + p.t("receipt.label") + "</p>\n<p class=\"receipt\"><strong>" +
+         escape(receipt) + "</strong></p>\n";
     m += paragraph(p, "receipt.why") + paragraph(p, "receipt.warning", "notice warning");
-    m += "<p class=\"actions\"><a class=\"button secondary\" href=\"" + p.href("check") + "\">" + p.t("receipt.check") +
-         "</a></p>\n";
+    m += "<p class=\"actions\"><a class=\"button secondary\" href=\"" + p.href("check") + "\">" +
+         p.t("receipt.check") + "</a></p>\n";
     return html_response(http::status::ok, p.render("receipt.heading", m), version, keep_alive);
 }
 
-Response form_error_page(std::string_view lang, http::status status, std::string_view error_key, unsigned version) {
-    const Page p(lang, "submit");
-    std::string m = "<h1>" + p.t("error.heading") + "</h1>\n" + paragraph(p, error_key, "notice warning");
-    m += "<p class=\"actions\"><a class=\"button\" href=\"" + p.href("submit") + "\">" + p.t("error.back") + "</a></p>\n";
-    return html_response(status, p.render("error.heading", m), version, false);
+Response form_error_page(std::string_view lang, http::status status, std::string_view error_key,
+                         unsigned version, WebTarget::Kind form) {
+    const bool check = form != WebTarget::submit;
+    const Page p(lang, check ? "check" : "submit");
+    const std::string_view heading = check ? "check.error_heading" : "error.heading";
+    std::string m = "<h1>" + p.t(heading) + "</h1>\n" + paragraph(p, error_key, "notice warning");
+    m += "<p class=\"actions\"><a class=\"button\" href=\"" + p.href(check ? "check" : "submit") +
+         "\">" + p.t("error.back") + "</a></p>\n";
+    return html_response(status, p.render(heading, m), version, false);
+}
+
+Response replies_page(std::string_view lang, std::string_view receipt,
+                      std::span<const crypto::OpenedMessage> replies, std::size_t unreadable,
+                      const ServerInfo& info, unsigned version, bool keep_alive) {
+    const Page p(lang, "check");
+    std::string m = "<h1>" + p.t("check.replies_heading") + "</h1>\n";
+    if (replies.empty()) m += paragraph(p, "check.none", "notice");
+    for (const crypto::OpenedMessage& r : replies) {
+        // A reply is text from the responders, shown as text: escaped, never rendered as HTML.
+        m += "<article class=\"reply\">\n<h2>" +
+             filled(p, "check.reply_day", "day", crypto::format_day(r.day)) +
+             "</h2>\n<p class=\"message\">" + escape(r.header.message) + "</p>\n</article>\n";
+    }
+    if (unreadable > 0) m += paragraph(p, "check.unreadable", "notice warning");
+    m += "<h2>" + p.t("followup.heading") + "</h2>\n";
+    m += "<form id=\"follow-up-form\" method=\"post\" action=\"" + p.href("follow-up") +
+         "\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\">\n";
+    m += "<input type=\"hidden\" name=\"receipt\" value=\"" + escape(receipt) + "\">\n";
+    m += "<label for=\"message\">" + p.t("followup.message") +
+         "</label>\n<textarea id=\"message\" name=\"message\" rows=\"8\" "
+         "maxlength=\"349525\"></textarea>\n";
+    m += files_field(p, info);
+    m += "<p class=\"actions\"><button type=\"submit\">" + p.t("submit.button") +
+         "</button></p>\n</form>\n";
+    return html_response(http::status::ok, p.render("check.replies_heading", m), version,
+                         keep_alive);
+}
+
+Response follow_up_sent_page(std::string_view lang, unsigned version, bool keep_alive) {
+    const Page p(lang, "check");
+    std::string m =
+        "<h1>" + p.t("followup.sent_heading") + "</h1>\n" + paragraph(p, "followup.sent");
+    m += "<p class=\"actions\"><a class=\"button secondary\" href=\"" + p.href("check") + "\">" +
+         p.t("receipt.check") + "</a></p>\n";
+    return html_response(http::status::ok, p.render("followup.sent_heading", m), version,
+                         keep_alive);
 }
 
 }  // namespace tipline::server

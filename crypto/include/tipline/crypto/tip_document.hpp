@@ -91,4 +91,17 @@ std::error_code parse_tip_document(std::span<const unsigned char> document, TipH
 // Opens an envelope and parses its document into receiver; envelope and document errors alike.
 std::error_code open_tip(std::span<const BoxKeyPair* const> identities, ByteSource& in, TipReceiver& receiver);
 
+// One message of a bundle, opened: the day the server received it and its header (attachment
+// bytes are not kept).
+struct OpenedMessage {
+    std::uint32_t day = 0;
+    TipHeader header;
+};
+
+// Opens every envelope of a whole bundle in memory (a mailbox's replies) with these identities,
+// in order, keeping those of kind want. Envelopes that do not open, or are of another kind, are
+// counted in unreadable. A damaged bundle is Error::malformed or Error::truncated.
+std::error_code open_bundle_messages(std::span<const unsigned char> bundle, std::span<const BoxKeyPair* const> identities,
+                                     TipKind want, std::vector<OpenedMessage>& out, std::size_t& unreadable);
+
 }  // namespace tipline::crypto

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "tipline/server/config.hpp"
+#include "tipline/server/form_tokens.hpp"
 #include "tipline/server/ingest_queue.hpp"
 #include "tipline/server/throttle.hpp"
 #include "tipline/server/tip_id.hpp"
@@ -38,6 +39,7 @@ struct ServerInfo {
     std::string salt_hex;                   // deployment salt for receipts
     Limits limits;
     std::shared_ptr<MailboxThrottle> mailbox_throttle = std::make_shared<MailboxThrottle>();
+    std::shared_ptr<FormTokens> form_tokens = std::make_shared<FormTokens>();
 };
 
 // A write for the ingest queue, and how to answer once it is durable or has failed.

@@ -5,8 +5,8 @@
 
 #include <cstddef>
 #include <optional>
-#include <stdexcept>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,7 +21,7 @@ struct FormPart {
 };
 
 class FormHandler {
-public:
+  public:
     virtual ~FormHandler() = default;
     virtual void on_part(const FormPart& part) = 0;
     virtual void on_data(std::span<const unsigned char> bytes) = 0;  // the current part's content
@@ -30,7 +30,7 @@ public:
 
 // Thrown for a body that is not well-formed multipart/form-data, or breaks a limit.
 class FormError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -44,7 +44,7 @@ struct FormLimits {
 std::optional<std::string> form_boundary(std::string_view content_type);
 
 class MultipartParser {
-public:
+  public:
     MultipartParser(std::string boundary, FormHandler& handler, FormLimits limits = {});
 
     // Feeds the next bytes of the body; throws FormError as soon as the body cannot be valid.
@@ -52,7 +52,7 @@ public:
     // The body has ended: throws FormError unless the closing boundary was seen.
     void finish();
 
-private:
+  private:
     enum class State { preamble, after_boundary, headers, content, epilogue };
     void parse_headers(std::string_view block);
     void scan_content();
@@ -61,7 +61,8 @@ private:
     FormHandler& handler_;
     FormLimits limits_;
     State state_ = State::preamble;
-    std::vector<unsigned char> pending_;  // bytes not yet handed on: a possible delimiter, or headers
+    std::vector<unsigned char>
+        pending_;  // bytes not yet handed on: a possible delimiter, or headers
     std::size_t parts_ = 0;
 };
 

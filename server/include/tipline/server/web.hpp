@@ -9,13 +9,15 @@
 #include <string_view>
 #include <vector>
 
+#include "tipline/crypto/tip_document.hpp"
 #include "tipline/server/api.hpp"
 
 namespace tipline::server {
 
 // The languages with a catalog, English first, then by tag.
 std::span<const std::string> web_languages();
-// The text of key in lang; English where lang's catalog lacks it, and the key itself if neither has it.
+// The text of key in lang; English where lang's catalog lacks it, and the key itself if neither has
+// it.
 std::string_view translate(std::string_view lang, std::string_view key);
 // Every key some catalog lacks that English has, or has that English lacks, as "lang: key".
 std::vector<std::string> catalog_problems();
@@ -23,11 +25,12 @@ std::vector<std::string> catalog_problems();
 std::span<const std::string_view> page_keys();
 
 struct WebTarget {
-    enum Kind { home, submit, check, file } kind = home;
+    enum Kind { home, submit, check, follow_up, file } kind = home;
     std::string lang;        // a tag from web_languages()
     std::string_view asset;  // for Kind::file, the path under web/
 };
-// A page or static file of the web form ("/", "/ko/", "/ko/submit", "/static/style.css"), or nullopt.
+// A page or static file of the web form ("/", "/ko/", "/ko/submit", "/ko/check", "/ko/follow-up",
+// "/static/style.css"), or nullopt.
 std::optional<WebTarget> web_target(std::string_view target);
 
 // GET or HEAD of a page or a static file; other methods get 405 (POST is taken only by submit).
@@ -37,7 +40,16 @@ Response web_response(const RequestHeader& header, const WebTarget& target, cons
 std::string human_size(std::uint64_t bytes);
 
 // Pages of the submission without JavaScript.
-Response receipt_page(std::string_view lang, std::string_view receipt, unsigned version, bool keep_alive);
-Response form_error_page(std::string_view lang, http::status status, std::string_view error_key, unsigned version);
+// again: the same form was sent before, so this tip was stored then, not now.
+Response receipt_page(std::string_view lang, std::string_view receipt, bool again, unsigned version,
+                      bool keep_alive);
+// A refusal, with a link back to the form it came from (submit, check or follow_up).
+Response form_error_page(std::string_view lang, http::status status, std::string_view error_key,
+                         unsigned version, WebTarget::Kind form = WebTarget::submit);
+// The replies a receipt opened, then a form to send more under the same receipt.
+Response replies_page(std::string_view lang, std::string_view receipt,
+                      std::span<const crypto::OpenedMessage> replies, std::size_t unreadable,
+                      const ServerInfo& info, unsigned version, bool keep_alive);
+Response follow_up_sent_page(std::string_view lang, unsigned version, bool keep_alive);
 
 }  // namespace tipline::server

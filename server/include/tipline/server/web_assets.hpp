@@ -7,7 +7,7 @@
 namespace tipline::server {
 
 struct WebAsset {
-    std::string_view path;   // relative to web/, e.g. "static/style.css" or "i18n/ko.json"
+    std::string_view path;  // relative to web/, e.g. "static/style.css" or "i18n/ko.json"
     std::string_view bytes;
 };
 
