@@ -6,6 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { runTool, runToolOk } from '../js/common.mjs';
+
+export { runTool, runToolOk };
 
 function setting(name) {
   const value = process.env[name];
@@ -118,35 +121,6 @@ export async function writeReceiptFile(receipt, label) {
   return file;
 }
 
-// Runs one of the project's tools; resolves with its exit code and output, whatever the code.
-export function runTool(file, args, { input } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const stdout = [];
-    const stderr = [];
-    child.stdout.on('data', (b) => stdout.push(b));
-    child.stderr.on('data', (b) => stderr.push(b));
-    child.on('error', reject);
-    child.on('close', (code, signal) =>
-      resolve({
-        code: signal ? `signal ${signal}` : code,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-      }),
-    );
-    child.stdin.end(input ?? '');
-  });
-}
-
-export async function runToolOk(file, args, options) {
-  const result = await runTool(file, args, options);
-  assert.equal(
-    result.code,
-    0,
-    `${path.basename(file)} ${args.join(' ')} exited ${result.code}\n${result.stdout}${result.stderr}`,
-  );
-  return result;
-}
 
 // Opens a bundle into a new folder with the responder's secret key, as on the offline machine.
 export async function openBundle(bundle, out) {

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 import sodium from 'libsodium-wrappers-sumo';
 
+import { parseVector } from '../js/common.mjs';
+
 const EXPECTS = new Set(['success', 'malformed', 'unsupported_version', 'no_matching_key', 'authentication_failed', 'truncated']);
 
 // FORMAT.md section 3, spelled as there.
@@ -424,19 +426,6 @@ function readReplyFile(bytes) {
 
 // --- Section 11: vector files and checks --------------------------------------------------------
 
-function parseVector(raw) {
-  const end = raw.indexOf('\n\n');
-  if (end < 0) throw new Error('no empty line after the headers');
-  const headers = new Map();
-  for (const line of raw.subarray(0, end).toString('utf8').split('\n')) {
-    const sep = line.indexOf(': ');
-    if (sep < 0) throw new Error(`header line without ": ": ${JSON.stringify(line)}`);
-    const key = line.slice(0, sep);
-    if (!headers.has(key)) headers.set(key, []);
-    headers.get(key).push(line.slice(sep + 2));
-  }
-  return { headers, body: new Uint8Array(raw.subarray(end + 2)) };
-}
 
 const one = (headers, key) => {
   const values = headers.get(key);

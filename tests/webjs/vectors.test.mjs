@@ -1,0 +1,112 @@
+// web/js/tipline-seal.mjs against the committed vectors in tests/vectors/ and the examples of FORMAT.md.
+import assert from 'node:assert/strict';
+import test from 'node:test';
+
+import { hexBytes, outcome, seal, sha256Hex, sodium, vectorsOf } from './support.mjs';
+
+const EXPECTS = new Set(['success', 'malformed', 'unsupported_version', 'no_matching_key', 'authentication_failed',
+  'truncated']);
+
+// Every vector of the area reaches its expect class, and on success the values check() returns
+// match the vector's success headers.
+async function walk(area, check) {
+  const vectors = await vectorsOf(area);
+  assert.ok(vectors.length > 0, `tests/vectors holds ${area}_* vectors`);
+  for (const v of vectors) {
+    const expect = v.one('expect');
+    v.one('comment');
+    assert.ok(EXPECTS.has(expect), `${v.name}: unknown expect "${expect}"`);
+    const result = outcome(() => check(v));
+    assert.equal(result.got, expect, `${v.name}: ${result.error?.message ?? 'no error'}`);
+    if (expect !== 'success') continue;
+    for (const [key, value] of Object.entries(result.value)) assert.equal(value, v.one(key), `${v.name}: ${key}`);
+  }
+  return vectors.length;
+}
+
+test('public key vectors: decoding in the order of 6.2, and the fingerprint', async () => {
+  await walk('pubkey', (v) => {
+    const key = seal.decodePublicKey(Buffer.from(v.body).toString('latin1'));  // one character per byte
+    return { fingerprint: seal.fingerprint(key) };
+  });
+});
+
+test('receipt vectors: normalisation, the derived keys and the mailbox name', async () => {
+  await walk('receipt', (v) => {
+    const digits = seal.parseReceipt(v.body);
+    const text = Buffer.from(v.body).toString('utf8');  // the body is well-formed, or parseReceipt threw
+    assert.equal(seal.parseReceipt(text), digits, `${v.name}: typed as a string, the same digits`);
+    const keys = seal.deriveReceiptKeys(digits, v.one('salt'));
+    assert.deepEqual(seal.deriveReceiptKeys(digits, hexBytes(v.one('salt'))), keys, 'the salt as bytes or hex');
+    return {
+      'mailbox-token': seal.toHex(keys.mailboxToken),
+      'mailbox-token-hash': seal.toHex(keys.tokenHash),
+      'reply-public-key': seal.toHex(keys.replyPublicKey),
+      'mailbox-name': seal.toHex(keys.mailboxId),
+    };
+  });
+});
+
+test('the mailbox name example of 10.4', () => {
+  const replyKey = Uint8Array.from({ length: 32 }, (_, i) => 0x20 + i);
+  const expected = '00f447072fdb9d318ee409e675c42874487ae52c82961436fbff4f8300daa38e';
+  assert.equal(seal.toHex(seal.mailboxIdOf(replyKey)), expected);
+});
+
+test('tip document vectors: parsing in the order of 9.4, and encoding gives back the same bytes', async () => {
+  let encoded = 0;
+  await walk('tipdoc', (v) => {
+    const doc = seal.parseTipDocument(v.body);
+    const parts = seal.encodeTipDocument(doc);
+    assert.deepEqual(Buffer.concat(parts), Buffer.from(v.body), `${v.name}: encoded again, byte for byte`);
+    encoded++;
+    return {
+      'message-sha256': sha256Hex(new TextEncoder().encode(doc.message)),
+      attachments: String(doc.attachments.length),
+      language: doc.language,
+    };
+  });
+  assert.ok(encoded >= 3, 'every success vector was encoded again');
+});
+
+test('envelope vectors: opening in the order of 8.7, and the sizes of 8.8', async () => {
+  await walk('envelope', (v) => {
+    const identities = (v.headers.get('identity') ?? []).map((hex) => {
+      const secretKey = hexBytes(hex);
+      return { publicKey: sodium.crypto_scalarmult_base(secretKey), secretKey };
+    });
+    const content = seal.openEnvelope(v.body, identities);
+    const recipients = v.body[10];
+    const padded = Number(Buffer.from(v.body).readBigUInt64BE(11));
+    assert.equal(padded, seal.paddedLength(8 + content.length), `${v.name}: P is the padded length`);
+    assert.equal(v.body.length, seal.envelopeSize(content.length, recipients), `${v.name}: the envelope's size`);
+    return { 'content-sha256': sha256Hex(content), 'content-length': String(content.length) };
+  });
+});
+
+test('bundle vectors: the manifest checks of 11.2', async () => {
+  await walk('bundle', (v) => {
+    const entries = seal.readBundle(v.body);
+    return { entries: String(entries.length), ids: entries.map((e) => e.id).join(',') };
+  });
+});
+
+test('padding: the examples of section 5', () => {
+  const table = [
+    [1, 4096], [8, 4096], [4096, 4096], [4097, 4352], [5000, 5120], [8193, 8704], [65536, 65536],
+    [65537, 67584], [100008, 100352], [1000000, 1015808], [1048584, 1081344], [962072674312, 970662608896],
+    [1099511627776, 1099511627776],
+  ];
+  for (const [length, padded] of table) assert.equal(seal.paddedLength(length), padded, `padded_length(${length})`);
+});
+
+test('envelope sizes: the table of 8.8', () => {
+  const table = [
+    [0, 4268, 4428], [4088, 4268, 4428], [4089, 4524, 4684], [100000, 100541, 100701],
+    [1048576, 1081788, 1081948], [10485760, 10750847, 10751007],
+  ];
+  for (const [length, one, three] of table) {
+    assert.equal(seal.envelopeSize(length, 1), one, `envelope_size(${length}, 1)`);
+    assert.equal(seal.envelopeSize(length, 3), three, `envelope_size(${length}, 3)`);
+  }
+});
