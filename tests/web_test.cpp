@@ -85,7 +85,8 @@ std::string text_of(const fs::path& p) {
 
 std::string receipt_in(const std::string& page) {
     std::smatch m;
-    return std::regex_search(page, m, std::regex("<strong>([0-9]{4}( [0-9]{4}){4})</strong>"))
+    return std::regex_search(page, m,
+                             std::regex("<strong data-receipt>([0-9]{4}( [0-9]{4}){4})</strong>"))
                ? m[1].str()
                : "";
 }
@@ -142,6 +143,16 @@ TEST_CASE(
     CHECK(status_of(css) == 200);
     CHECK(header_of(css, "Content-Type") == "text/css; charset=utf-8");
     CHECK(status_of(get(server.port(), "/static/missing.css")) == 404);
+    // The scripts of the JavaScript mode: the page's module, the sealing library and libsodium.
+    for (const std::string script :
+         {"/static/tipline.js", "/static/tipline-seal.mjs", "/static/sodium.js"}) {
+        INFO(script);
+        const std::string raw = get(server.port(), script);
+        CHECK(status_of(raw) == 200);
+        CHECK(header_of(raw, "Content-Type") == "text/javascript; charset=utf-8");
+    }
+    CHECK(body_of(get(server.port(), "/static/sodium.js")).find("crypto_pwhash") !=
+          std::string::npos);
 }
 
 TEST_CASE("home and submit without JavaScript weigh at most 30 KB in every language", "[web]") {

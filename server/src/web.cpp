@@ -22,7 +22,8 @@ constexpr std::string_view static_prefix = "/static/";
 
 // Only this origin: the page's own style sheet and script, form posts and requests to itself.
 constexpr std::string_view page_csp =
-    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; "
+    "default-src 'none'; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self'; "
+    "connect-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 struct Catalogs {
@@ -121,7 +122,9 @@ constexpr std::string_view used_keys[] = {
     "followup.heading",
     "followup.message",
     "followup.sent_heading",
-    "followup.sent", "receipt.again", "error.message_too_long",
+    "followup.sent",
+    "receipt.again",
+    "error.message_too_long",
 };
 
 std::string escape(std::string_view text) {
@@ -169,7 +172,8 @@ class Page {
                 "<meta name=\"referrer\" content=\"no-referrer\">\n<title>" +
                 t(title_key) + " · " + t("site.title") +
                 "</title>\n<link rel=\"stylesheet\" href=\"/static/style.css\">\n";
-        if (script) html += "<script src=\"/static/tipline.js\" defer></script>\n";
+        // The page's module; it loads libsodium itself, in the background.
+        if (script) html += "<script type=\"module\" src=\"/static/tipline.js\"></script>\n";
         html += "</head>\n<body>\n<header>\n<a class=\"site\" href=\"" + href("") + "\">" +
                 t("site.title") + "</a>\n<nav aria-label=\"" + t("nav.languages") + "\"><ul>";
         for (const std::string& other : web_languages()) {
@@ -229,6 +233,19 @@ std::string files_field(const Page& p, const ServerInfo& info) {
            "aria-describedby=\"files-hint\">\n";
 }
 
+// The receipt page's content; the submit page carries it, empty, for its script to fill in.
+std::string receipt_main(const Page& p, std::string_view receipt, bool again) {
+    std::string m = "<h1>" + p.t("receipt.heading") + "</h1>\n";
+    if (again) m += paragraph(p, "receipt.again", "notice");
+    m += paragraph(p, "receipt.intro");
+    m += "<p class=\"receipt-label\">" + p.t("receipt.label") +
+         "</p>\n<p class=\"receipt\"><strong data-receipt>" + escape(receipt) + "</strong></p>\n";
+    m += paragraph(p, "receipt.why") + paragraph(p, "receipt.warning", "notice warning");
+    m += "<p class=\"actions\"><a class=\"button secondary\" href=\"" + p.href("check") + "\">" +
+         p.t("receipt.check") + "</a></p>\n";
+    return m;
+}
+
 std::string submit_main(const Page& p, const ServerInfo& info) {
     std::string m = "<h1>" + p.t("submit.heading") + "</h1>\n";
     // The script, when it runs, hides the first notice and shows the second; without it the first
@@ -240,7 +257,8 @@ std::string submit_main(const Page& p, const ServerInfo& info) {
     m += "<form id=\"tip-form\" method=\"post\" action=\"" + p.href("submit") +
          "\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\">\n";
     // The receipt this form will get, sealed: sending the form twice stores the tip once.
-    m += "<input type=\"hidden\" name=\"form_token\" value=\"" + info.form_tokens->issue() + "\">\n";
+    m +=
+        "<input type=\"hidden\" name=\"form_token\" value=\"" + info.form_tokens->issue() + "\">\n";
     m += "<label for=\"message\">" + p.t("submit.message") +
          "</label>\n<span class=\"hint\" id=\"message-hint\">" + p.t("submit.message_hint") +
          "</span>\n<textarea id=\"message\" name=\"message\" aria-describedby=\"message-hint\" "
@@ -256,7 +274,11 @@ std::string submit_main(const Page& p, const ServerInfo& info) {
     }
     m += "<option value=\"und\">" + p.t("submit.language_other") + "</option>\n</select>\n";
     m += "<p class=\"actions\"><button type=\"submit\">" + p.t("submit.button") + "</button></p>\n";
-    m += "<p id=\"sending\" role=\"status\" hidden>" + p.t("submit.sending") + "</p>\n</form>\n";
+    m += "<p id=\"sending\" role=\"status\" hidden>" + p.t("submit.sending") + "</p>\n";
+    m += "<p class=\"notice warning\" id=\"empty\" role=\"alert\" hidden>" + p.t("error.empty") +
+         "</p>\n</form>\n";
+    // What the script shows once the tip is stored: the receipt page, the receipt filled in.
+    m += "<template id=\"receipt-view\">\n" + receipt_main(p, "", false) + "</template>\n";
     return m;
 }
 
@@ -293,7 +315,7 @@ Response html_response(http::status status, std::string body, unsigned version, 
 
 std::string_view asset_type(std::string_view path) {
     if (path.ends_with(".css")) return "text/css; charset=utf-8";
-    if (path.ends_with(".js")) return "text/javascript; charset=utf-8";
+    if (path.ends_with(".js") || path.ends_with(".mjs")) return "text/javascript; charset=utf-8";
     if (path.ends_with(".wasm")) return "application/wasm";
     return "application/octet-stream";
 }
@@ -408,17 +430,10 @@ std::string human_size(std::uint64_t bytes) {
     return std::to_string(bytes) + " B";
 }
 
-Response receipt_page(std::string_view lang, std::string_view receipt, bool again,
-                      unsigned version, bool keep_alive) {
+Response receipt_page(std::string_view lang, std::string_view receipt, bool again, unsigned version,
+                      bool keep_alive) {
     const Page p(lang, "");
-    std::string m = "<h1>" + p.t("receipt.heading") + "</h1>\n";
-    if (again) m += paragraph(p, "receipt.again", "notice");
-    m += paragraph(p, "receipt.intro");
-    m += "<p class=\"receipt-label\">" + p.t("receipt.label") + "</p>\n<p class=\"receipt\"><strong>" +
-         escape(receipt) + "</strong></p>\n";
-    m += paragraph(p, "receipt.why") + paragraph(p, "receipt.warning", "notice warning");
-    m += "<p class=\"actions\"><a class=\"button secondary\" href=\"" + p.href("check") + "\">" +
-         p.t("receipt.check") + "</a></p>\n";
+    const std::string m = receipt_main(p, receipt, again);
     return html_response(http::status::ok, p.render("receipt.heading", m), version, keep_alive);
 }
 

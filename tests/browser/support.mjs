@@ -89,7 +89,9 @@ export async function screenshot(page, name) {
 
 // Fills the form on /LANG/submit as a person would (typing, choosing files and a language) and
 // sends it; returns the response to the POST, with the page left on whatever it answered.
-export async function submitTip(page, { lang, message, files = [], language }) {
+// With inBrowser, the page's script seals the tip and posts the envelope to /api/v1/tips; the
+// response returned is that post's, and the receipt then shows in place of the form.
+export async function submitTip(page, { lang, message, files = [], language, inBrowser = false }) {
   const response = await page.goto(`${env.baseUrl}/${lang}/submit`);
   assert.equal(response.status(), 200, `GET /${lang}/submit`);
   await page.locator('#message').click();
@@ -97,11 +99,17 @@ export async function submitTip(page, { lang, message, files = [], language }) {
   assert.equal(await page.locator('#message').inputValue(), message, 'the text area holds what was typed');
   if (files.length > 0) await page.locator('#files').setInputFiles(files);
   if (language) await page.locator('#language').selectOption(language);
+  const target = inBrowser ? '/api/v1/tips' : `/${lang}/submit`;
   const [posted] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/${lang}/submit`),
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === target,
+      { timeout: 60000 }),
     page.locator('#tip-form button[type="submit"]').click(),
   ]);
-  await page.waitForLoadState('load');
+  if (inBrowser) {
+    await page.locator('p.receipt strong').filter({ hasText: /\d/ }).waitFor({ timeout: 60000 });
+  } else {
+    await page.waitForLoadState('load');
+  }
   return posted;
 }
 
