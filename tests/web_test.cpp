@@ -151,8 +151,20 @@ TEST_CASE(
         CHECK(status_of(raw) == 200);
         CHECK(header_of(raw, "Content-Type") == "text/javascript; charset=utf-8");
     }
-    CHECK(body_of(get(server.port(), "/static/sodium.js")).find("crypto_pwhash") !=
-          std::string::npos);
+    const std::string plain = get(server.port(), "/static/sodium.js");
+    CHECK(body_of(plain).find("crypto_pwhash") != std::string::npos);
+    CHECK(header_of(plain, "Content-Encoding").empty());
+    // A browser that takes gzip gets libsodium compressed, at under half the size.
+    const std::string gz =
+        raw_http(server.port(),
+                 "GET /static/sodium.js HTTP/1.1\r\nHost: x\r\n"
+                 "Accept-Encoding: gzip, deflate, br\r\nConnection: close\r\n\r\n");
+    CHECK(status_of(gz) == 200);
+    CHECK(header_of(gz, "Content-Encoding") == "gzip");
+    CHECK(header_of(gz, "Vary") == "Accept-Encoding");
+    CHECK(body_of(gz).substr(0, 2) == "\x1f\x8b");
+    CHECK(body_of(gz).size() * 2 < body_of(plain).size());
+    CHECK(status_of(get(server.port(), "/static/sodium.js.gz")) == 404);
 }
 
 TEST_CASE("home and submit without JavaScript weigh at most 30 KB in every language", "[web]") {

@@ -3,6 +3,7 @@
 #include "tipline/server/web.hpp"
 
 #include <algorithm>
+#include <boost/beast/http/rfc7230.hpp>
 #include <boost/json.hpp>
 #include <map>
 #include <mutex>
@@ -19,6 +20,7 @@ constexpr std::string_view english = "en";
 constexpr std::string_view catalog_prefix = "i18n/";
 constexpr std::string_view catalog_suffix = ".json";
 constexpr std::string_view static_prefix = "/static/";
+constexpr std::string_view gzip_suffix = ".gz";
 
 // Only this origin: the page's own style sheet and script, form posts and requests to itself.
 constexpr std::string_view page_csp =
@@ -364,6 +366,8 @@ std::optional<WebTarget> web_target(std::string_view target) {
     if (target == "/") return WebTarget{WebTarget::home, std::string(english), {}};
     if (target.starts_with(static_prefix)) {
         const std::string_view name = target.substr(1);  // "static/..."
+        if (name.ends_with(gzip_suffix))
+            return std::nullopt;  // served only in place of the plain file
         for (const WebAsset& a : web_assets()) {
             if (a.path == name) return WebTarget{WebTarget::file, {}, a.path};
         }
@@ -394,8 +398,20 @@ Response web_response(const RequestHeader& header, const WebTarget& target,
         res.set(http::field::cache_control, "no-store");
         res.set("X-Content-Type-Options", "nosniff");
         res.set("Cross-Origin-Resource-Policy", "same-origin");
+        // A compressed copy, where the build made one and the browser takes gzip.
+        const std::string compressed = std::string(target.asset) + std::string(gzip_suffix);
+        http::ext_list accepted(header[http::field::accept_encoding]);
+        const WebAsset* gz = nullptr;
         for (const WebAsset& a : web_assets()) {
             if (a.path == target.asset) res.body() = a.bytes;
+            if (a.path == compressed) gz = &a;
+        }
+        if (gz != nullptr) {
+            res.set(http::field::vary, "Accept-Encoding");
+            if (accepted.exists("gzip")) {
+                res.set(http::field::content_encoding, "gzip");
+                res.body() = gz->bytes;
+            }
         }
         res.keep_alive(keep);
         res.prepare_payload();

@@ -40,9 +40,11 @@ test('with JavaScript on the tip is sealed in the browser and only ciphertext is
       if (request.method() !== 'GET') bodies.push({ path: new URL(request.url()).pathname, body: request.postDataBuffer() });
       if (request.resourceType() === 'document') documents.push(`${request.method()} ${new URL(request.url()).pathname}`);
     });
+    const sodium = page.waitForResponse((r) => new URL(r.url()).pathname === '/static/sodium.js');
     await page.goto(`${env.baseUrl}/ko/submit`);
     await page.locator('#mode-browser').waitFor();
     assert.ok(await page.locator('#mode-server').isHidden(), 'the notice that the server seals is gone');
+    assert.equal((await sodium).headers()['content-encoding'], 'gzip', 'libsodium travels compressed');
     const posted = await submitTip(page, {
       lang: 'ko', message: typed, files: [evidencePath], language: 'zh-Hans', inBrowser: true,
     });
