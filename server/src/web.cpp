@@ -113,6 +113,7 @@ constexpr std::string_view used_keys[] = {
     "error.back",
     "footer",
     "check.mode_nojs",
+    "check.mode_js",
     "check.replies_heading",
     "check.none",
     "check.reply_day",
@@ -284,17 +285,92 @@ std::string submit_main(const Page& p, const ServerInfo& info) {
     return m;
 }
 
-std::string check_main(const Page& p) {
+// One reply, as text: escaped, never rendered as HTML. Without a reply, the empty shape the script
+// fills in: the day goes into <time>, the text into the message paragraph.
+std::string reply_item(const Page& p, const crypto::OpenedMessage* r) {
+    const std::string label = p.t("check.reply_day");
+    const std::string slot = "{day}";
+    const auto at = label.find(slot);
+    const std::string day = r ? escape(crypto::format_day(r->day)) : std::string();
+    const std::string heading =
+        at == std::string::npos
+            ? label
+            : label.substr(0, at) + "<time>" + day + "</time>" + label.substr(at + slot.size());
+    return "<article class=\"reply\">\n<h2>" + heading + "</h2>\n<p class=\"message\">" +
+           (r ? escape(r->header.message) : std::string()) + "</p>\n</article>\n";
+}
+
+// The replies, then the form to send more. Served by the server it carries the receipt in a hidden
+// field and posts to /LANG/follow-up; as the script's template (for_script) it has neither.
+std::string replies_main(const Page& p, std::string_view receipt,
+                         std::span<const crypto::OpenedMessage> replies, std::size_t unreadable,
+                         const ServerInfo& info, bool for_script) {
+    std::string m = "<h1>" + p.t("check.replies_heading") + "</h1>\n";
+    if (replies.empty()) m += "<p class=\"notice\" data-none>" + p.t("check.none") + "</p>\n";
+    m += "<div data-replies>\n";
+    for (const crypto::OpenedMessage& r : replies) m += reply_item(p, &r);
+    m += "</div>\n";
+    if (unreadable > 0 || for_script) {
+        m += "<p class=\"notice warning\" data-unreadable" +
+             std::string(for_script ? " hidden" : "") + ">" + p.t("check.unreadable") + "</p>\n";
+    }
+    m += "<h2>" + p.t("followup.heading") + "</h2>\n";
+    m += "<form id=\"follow-up-form\" method=\"post\" action=\"" + p.href("follow-up") +
+         "\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\">\n";
+    if (!for_script)
+        m += "<input type=\"hidden\" name=\"receipt\" value=\"" + escape(receipt) + "\">\n";
+    m += "<label for=\"message\">" + p.t("followup.message") +
+         "</label>\n<textarea id=\"message\" name=\"message\" rows=\"8\" "
+         "maxlength=\"349525\"></textarea>\n";
+    m += files_field(p, info);
+    m += "<p class=\"actions\"><button type=\"submit\">" + p.t("submit.button") + "</button></p>\n";
+    if (for_script) {
+        m += "<p id=\"follow-up-sending\" role=\"status\" hidden>" + p.t("submit.sending") +
+             "</p>\n";
+        m += "<p class=\"notice warning\" data-error=\"error.too_large\" role=\"alert\" hidden>" +
+             p.t("error.too_large") + "</p>\n";
+        m += "<p class=\"notice warning\" data-error=\"error.empty\" role=\"alert\" hidden>" +
+             p.t("error.empty") + "</p>\n";
+        m += "<p class=\"notice warning\" data-error=\"mode.js_failed\" role=\"alert\" hidden>" +
+             p.t("mode.js_failed") + "</p>\n";
+    }
+    m += "</form>\n";
+    return m;
+}
+
+std::string follow_up_sent_main(const Page& p) {
+    std::string m =
+        "<h1>" + p.t("followup.sent_heading") + "</h1>\n" + paragraph(p, "followup.sent");
+    m += "<p class=\"actions\"><a class=\"button secondary\" href=\"" + p.href("check") + "\">" +
+         p.t("receipt.check") + "</a></p>\n";
+    return m;
+}
+
+std::string check_main(const Page& p, const ServerInfo& info) {
     std::string m = "<h1>" + p.t("check.heading") + "</h1>\n" + paragraph(p, "check.intro");
     m += "<p class=\"notice warning\" id=\"mode-server\">" + p.t("check.mode_nojs") + "</p>\n";
+    m += "<p class=\"notice\" id=\"mode-browser\" hidden>" + p.t("check.mode_js") + "</p>\n";
+    m += "<p class=\"notice warning\" id=\"mode-failed\" role=\"alert\" hidden>" +
+         p.t("mode.js_failed") + "</p>\n";
     m += "<form id=\"check-form\" method=\"post\" action=\"" + p.href("check") +
          "\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\">\n";
     m += "<label for=\"receipt\">" + p.t("check.receipt") +
          "</label>\n<input id=\"receipt\" name=\"receipt\" inputmode=\"numeric\" "
          "autocomplete=\"off\" "
          "autocapitalize=\"off\" spellcheck=\"false\" maxlength=\"80\" required>\n";
-    m += "<p class=\"actions\"><button type=\"submit\">" + p.t("check.button") +
-         "</button></p>\n</form>\n";
+    m += "<p class=\"actions\"><button type=\"submit\">" + p.t("check.button") + "</button></p>\n";
+    // The refusals the script shows when it reads the mailbox itself.
+    for (const auto key : {"check.bad_receipt", "check.not_found", "check.throttled"}) {
+        m += "<p class=\"notice warning\" data-error=\"" + std::string(key) +
+             "\" role=\"alert\" hidden>" + p.t(key) + "</p>\n";
+    }
+    m += "<p id=\"sending\" role=\"status\" hidden>" + p.t("submit.sending") + "</p>\n</form>\n";
+    // What the script shows with JavaScript on: the replies page and the follow-up confirmation,
+    // as the server renders them, to be filled in on the device.
+    m += "<template id=\"replies-view\">\n" + replies_main(p, "", {}, 0, info, true) +
+         "</template>\n";
+    m += "<template id=\"reply-item\">\n" + reply_item(p, nullptr) + "</template>\n";
+    m += "<template id=\"follow-up-sent\">\n" + follow_up_sent_main(p) + "</template>\n";
     return m;
 }
 
@@ -426,7 +502,7 @@ Response web_response(const RequestHeader& header, const WebTarget& target,
         if (target.kind == WebTarget::submit)
             html = page.render("submit.heading", submit_main(page, info), true);
         if (target.kind == WebTarget::check || target.kind == WebTarget::follow_up) {
-            html = page.render("check.heading", check_main(page));
+            html = page.render("check.heading", check_main(page, info), true);
         }
         res = html_response(http::status::ok, std::move(html), v, keep);
     }
@@ -468,36 +544,16 @@ Response replies_page(std::string_view lang, std::string_view receipt,
                       std::span<const crypto::OpenedMessage> replies, std::size_t unreadable,
                       const ServerInfo& info, unsigned version, bool keep_alive) {
     const Page p(lang, "check");
-    std::string m = "<h1>" + p.t("check.replies_heading") + "</h1>\n";
-    if (replies.empty()) m += paragraph(p, "check.none", "notice");
-    for (const crypto::OpenedMessage& r : replies) {
-        // A reply is text from the responders, shown as text: escaped, never rendered as HTML.
-        m += "<article class=\"reply\">\n<h2>" +
-             filled(p, "check.reply_day", "day", crypto::format_day(r.day)) +
-             "</h2>\n<p class=\"message\">" + escape(r.header.message) + "</p>\n</article>\n";
-    }
-    if (unreadable > 0) m += paragraph(p, "check.unreadable", "notice warning");
-    m += "<h2>" + p.t("followup.heading") + "</h2>\n";
-    m += "<form id=\"follow-up-form\" method=\"post\" action=\"" + p.href("follow-up") +
-         "\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\">\n";
-    m += "<input type=\"hidden\" name=\"receipt\" value=\"" + escape(receipt) + "\">\n";
-    m += "<label for=\"message\">" + p.t("followup.message") +
-         "</label>\n<textarea id=\"message\" name=\"message\" rows=\"8\" "
-         "maxlength=\"349525\"></textarea>\n";
-    m += files_field(p, info);
-    m += "<p class=\"actions\"><button type=\"submit\">" + p.t("submit.button") +
-         "</button></p>\n</form>\n";
-    return html_response(http::status::ok, p.render("check.replies_heading", m), version,
-                         keep_alive);
+    return html_response(http::status::ok,
+                         p.render("check.replies_heading",
+                                  replies_main(p, receipt, replies, unreadable, info, false)),
+                         version, keep_alive);
 }
 
 Response follow_up_sent_page(std::string_view lang, unsigned version, bool keep_alive) {
     const Page p(lang, "check");
-    std::string m =
-        "<h1>" + p.t("followup.sent_heading") + "</h1>\n" + paragraph(p, "followup.sent");
-    m += "<p class=\"actions\"><a class=\"button secondary\" href=\"" + p.href("check") + "\">" +
-         p.t("receipt.check") + "</a></p>\n";
-    return html_response(http::status::ok, p.render("followup.sent_heading", m), version,
+    return html_response(http::status::ok,
+                         p.render("followup.sent_heading", follow_up_sent_main(p)), version,
                          keep_alive);
 }
 

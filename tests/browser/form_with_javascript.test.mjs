@@ -10,8 +10,10 @@ import {
   attachmentsOf,
   env,
   exportAndOpen,
+  fetchItem,
   findTip,
   openBrowser,
+  replyToTip,
   runToolOk,
   screenshot,
   shownReceipt,
@@ -100,4 +102,62 @@ test('when libsodium cannot load, the page says so and sends nothing', async () 
   } finally {
     await browser.close();
   }
+});
+
+test('with JavaScript on the replies are opened on the device and a follow-up is sealed there', async () => {
+  const marker = uniqueMarker('javascript-check');
+  const followUp = `${uniqueMarker('javascript-follow-up')} 더 알려 드립니다.`;
+  const browser = await openBrowser({ javaScriptEnabled: true });
+  try {
+    const page = await browser.context.newPage();
+    await submitTip(page, { lang: 'ko', message: marker, inBrowser: true });
+    const receipt = await shownReceipt(page);
+    const answer = `${uniqueMarker('javascript-answer')} <i>고맙습니다</i>\nAre you safe?`;
+    await replyToTip(marker, `${answer}\n`, 'javascript-check');
+
+    const sent = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      sent.push({ line: `${r.method()} ${url.pathname}${url.search}`, document: r.resourceType() === 'document',
+        body: r.postDataBuffer(), headers: r.headers() });
+    });
+    await page.goto(`${env.baseUrl}/ko/check`);
+    await page.locator('#mode-browser').waitFor();
+    await page.locator('#receipt').fill(receipt);
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.locator('#check-form button[type="submit"]').click();
+    await page.locator('article.reply .message').first().waitFor({ timeout: 60000 }).catch(async (e) => {
+      await screenshot(page, 'javascript-on-replies-failed');
+      throw new Error(`${e.message}\nscript errors: ${errors.join('; ')}\nmain: ${await page.locator('main').innerText()}`);
+    });
+    const shown = await page.locator('article.reply .message').allInnerTexts();
+    assert.deepEqual(shown.map((t) => t.trim()), [answer.trim()], 'the reply, as text, opened in the browser');
+    assert.match(await page.locator('article.reply time').innerText(), /^\d{4}-\d{2}-\d{2}$/, 'the day it arrived');
+    await screenshot(page, 'javascript-on-replies');
+
+    await page.locator('#message').fill(followUp);
+    await page.locator('#follow-up-form button[type="submit"]').click();
+    await page.locator('main h1').filter({ hasText: /\S/ }).waitFor();
+    await page.waitForFunction(() => !document.getElementById('follow-up-form'), null, { timeout: 60000 });
+
+    assert.deepEqual(sent.filter((r) => r.document && !r.line.startsWith('GET ')), [], 'no form was posted');
+    const digits = receipt.replaceAll(' ', '');
+    for (const r of sent) {
+      assert.ok(!r.line.includes(digits), `the receipt is not in ${r.line}`);
+      assert.ok(!JSON.stringify(r.headers).includes(digits), `the receipt is not in the headers of ${r.line}`);
+      if (r.body) {
+        assert.equal(r.body.indexOf(Buffer.from(digits)), -1, `the receipt is not in the body of ${r.line}`);
+        assert.equal(r.body.indexOf(Buffer.from(followUp.split(' ')[0])), -1, `no plaintext in the body of ${r.line}`);
+      }
+    }
+    assert.ok(sent.some((r) => r.line === 'GET /api/v1/mailbox'), 'the page read the mailbox itself');
+    assert.ok(sent.some((r) => r.line === 'POST /api/v1/mailbox/messages'), 'and posted the sealed follow-up');
+  } finally {
+    await browser.close();
+  }
+  const item = await fetchItem(followUp.split(' ')[0], 'javascript-follow-up');
+  assert.equal(item.message.toString('utf8'), followUp, 'the responder opens the follow-up exactly');
+  assert.match(item.info, /^kind: follow-up$/m, 'as a follow-up in the same mailbox');
+  assert.match(item.info, /^language: ko$/m, 'in the language of the page');
 });

@@ -169,3 +169,34 @@ export function attachmentsOf(info) {
     return { file: m[1], size: Number(m[2]), type: m[3], name: m[4] };
   });
 }
+
+// The responder's side of a conversation: fetch what is new over the signed API, open it offline,
+// find the tip with the marker, and reply to it with answer.
+export async function replyToTip(marker, answer, label) {
+  const bundle = path.join(env.scratch, `${label}-fetched.bundle`);
+  await runToolOk(env.responder, [
+    'fetch', '--server', env.responderUrl, '--key', env.onlineKey, '--passphrase-file', env.passphraseFile,
+    '--out', bundle,
+  ]);
+  const tip = await findTip(await openBundle(bundle, path.join(env.scratch, `${label}-opened`)), marker);
+  const answerFile = path.join(env.scratch, `${label}-answer.txt`);
+  await writeFile(answerFile, answer);
+  const replyFile = path.join(env.scratch, `${label}.reply`);
+  await runToolOk(env.responder, [
+    'reply', '--tip', tip.dir, '--key', env.key, '--passphrase-file', env.passphraseFile,
+    '--message-file', answerFile, '--out', replyFile,
+  ]);
+  await runToolOk(env.responder, [
+    'push', '--server', env.responderUrl, '--key', env.onlineKey, '--passphrase-file', env.passphraseFile, replyFile,
+  ]);
+}
+
+// What the responder's next fetch holds: the opened folder of the item carrying the marker.
+export async function fetchItem(marker, label) {
+  const bundle = path.join(env.scratch, `${label}-fetched.bundle`);
+  await runToolOk(env.responder, [
+    'fetch', '--server', env.responderUrl, '--key', env.onlineKey, '--passphrase-file', env.passphraseFile,
+    '--out', bundle,
+  ]);
+  return findTip(await openBundle(bundle, path.join(env.scratch, `${label}-opened`)), marker);
+}

@@ -1,13 +1,23 @@
-// The submit page with JavaScript on: the tip is sealed on this device, to the responders' keys, and
-// only the envelope is sent. If sealing fails the page says so and sends nothing: it never falls
-// back to posting the form, which would hand the server the plaintext.
+// The submit and check pages with JavaScript on: tips and follow-ups are sealed on this device, to
+// the responders' keys, replies are opened here with the receipt, and the receipt never leaves the
+// device. If anything fails the page says so and sends nothing: it never falls back to posting a
+// form, which would hand the server the plaintext.
 import * as seal from './tipline-seal.mjs';
 
-const form = document.getElementById('tip-form');
-const button = form?.querySelector('button[type="submit"]');
+const tipForm = document.getElementById('tip-form');
+const checkForm = document.getElementById('check-form');
+// The views the script shows, taken out of the page before it replaces the form with any of them.
+const templates = Object.fromEntries(
+  [...document.querySelectorAll('main template')].map((t) => [t.id, t.content]),
+);
 
-// libsodium (about 1.3 MB) loads in the background, so the form is taken over at once, not only
-// after that download over a slow circuit.
+function show(id, visible, root = document) {
+  const element = root.getElementById ? root.getElementById(id) : root.querySelector(`#${id}`);
+  if (element) element.hidden = !visible;
+}
+
+// libsodium (1.3 MB, 400 KB compressed) loads in the background, so the form is taken over at once,
+// not only after that download over a slow circuit.
 function loadSodium() {
   return new Promise((resolve, reject) => {
     const script = document.createElement('script');
@@ -17,27 +27,49 @@ function loadSodium() {
     document.head.append(script);
   });
 }
-const sodiumLoaded = form ? loadSodium() : Promise.reject(new Error('no form'));
+const sodiumLoaded = tipForm || checkForm ? loadSodium() : Promise.reject(new Error('no form'));
 sodiumLoaded.catch(() => {});  // reported when the witness sends
 
-function show(id, visible) {
-  const element = document.getElementById(id);
-  if (element) element.hidden = !visible;
-}
+const request = { credentials: 'omit', cache: 'no-store' };
 
 async function json(response, what) {
   if (!response.ok) throw new Error(`${what}: the server answered ${response.status}`);
   return response.json();
 }
 
+async function ready() {
+  const sodium = await sodiumLoaded;
+  await sodium.ready;
+  seal.useSodium(sodium);
+  return seal.parseKeysResponse(await json(await fetch('/api/v1/keys', request), 'reading the keys'));
+}
+
+async function readFiles(input) {
+  const attachments = [];
+  for (const file of input.files) {
+    attachments.push({
+      name: file.name,
+      mediaType: file.type || 'application/octet-stream',
+      bytes: new Uint8Array(await file.arrayBuffer()),
+    });
+  }
+  return attachments;
+}
+
+function sealFor(keys, kind, form, language, replyKey, attachments) {
+  const envelope = seal.sealTip(
+    keys.recipients.map((r) => r.boxPublicKey),
+    { kind, createdAt: Math.floor(Date.now() / 1000), language, replyKey, message: form.elements.message.value, attachments },
+  );
+  for (const a of attachments) a.bytes.fill(0);
+  return envelope;
+}
+
 // Resumable upload (PROTOCOL.md) for an envelope larger than one request may carry.
 async function upload(envelope, headers, limits) {
   const started = await json(
     await fetch('/api/v1/uploads', {
-      method: 'POST',
-      headers: { ...headers, 'Upload-Length': String(envelope.length) },
-      credentials: 'omit',
-      cache: 'no-store',
+      ...request, method: 'POST', headers: { ...headers, 'Upload-Length': String(envelope.length) },
     }),
     'starting the upload',
   );
@@ -49,16 +81,15 @@ async function upload(envelope, headers, limits) {
     let response;
     try {
       response = await fetch(`/api/v1/uploads/${started.upload}`, {
+        ...request,
         method: 'PUT',
         headers: { 'Content-Type': 'application/octet-stream', 'Upload-Offset': String(offset) },
         body,
-        credentials: 'omit',
-        cache: 'no-store',
       });
     } catch (error) {
       // A dropped connection on a slow circuit: ask where the server is and go on from there.
       if (++failures > 5) throw error;
-      const state = await fetch(`/api/v1/uploads/${started.upload}`, { credentials: 'omit', cache: 'no-store' });
+      const state = await fetch(`/api/v1/uploads/${started.upload}`, request);
       if (state.ok) offset = (await state.json()).offset;
       continue;
     }
@@ -69,82 +100,143 @@ async function upload(envelope, headers, limits) {
     offset = (await json(response, 'uploading')).offset;
   }
   return json(
-    await fetch(`/api/v1/uploads/${started.upload}/finish`, { method: 'POST', credentials: 'omit', cache: 'no-store' }),
+    await fetch(`/api/v1/uploads/${started.upload}/finish`, { ...request, method: 'POST' }),
     'finishing the upload',
   );
 }
 
-async function send() {
-  const message = form.elements.message.value;
-  const files = [...form.elements.files.files];
-  if (message.length === 0 && files.length === 0) {
+function postEnvelope(path, envelope, headers) {
+  return fetch(path, {
+    ...request, method: 'POST', headers: { ...headers, 'Content-Type': 'application/octet-stream' }, body: envelope,
+  });
+}
+
+// Replaces the page's main content with a template of the page, and moves the focus to its heading.
+function showView(templateId) {
+  const view = templates[templateId].cloneNode(true);
+  const main = document.querySelector('main');
+  main.replaceChildren(view);
+  const heading = main.querySelector('h1');
+  heading?.setAttribute('tabindex', '-1');
+  heading?.focus();
+  return main;
+}
+
+async function sendTip() {
+  const button = tipForm.querySelector('button[type="submit"]');
+  const files = tipForm.elements.files;
+  if (tipForm.elements.message.value.length === 0 && files.files.length === 0) {
     show('empty', true);
     return;
   }
   show('empty', false);
   button.disabled = true;
   show('sending', true);
-  const sodium = await sodiumLoaded;
-  await sodium.ready;
-  seal.useSodium(sodium);
-  const keys = seal.parseKeysResponse(
-    await json(await fetch('/api/v1/keys', { credentials: 'omit', cache: 'no-store' }), 'reading the keys'),
-  );
-  const attachments = [];
-  for (const file of files) {
-    attachments.push({
-      name: file.name,
-      mediaType: file.type || 'application/octet-stream',
-      bytes: new Uint8Array(await file.arrayBuffer()),
-    });
-  }
+  const keys = await ready();
+  const attachments = await readFiles(files);
   const digits = seal.generateReceipt();
   const receiptKeys = seal.deriveReceiptKeys(digits, keys.salt);
-  const envelope = seal.sealTip(
-    keys.recipients.map((r) => r.boxPublicKey),
-    {
-      kind: 'tip',
-      createdAt: Math.floor(Date.now() / 1000),
-      language: form.elements.language.value,
-      replyKey: receiptKeys.replyPublicKey,
-      message,
-      attachments,
-    },
-  );
-  for (const a of attachments) a.bytes.fill(0);
+  const envelope = sealFor(keys, 'tip', tipForm, tipForm.elements.language.value, receiptKeys.replyPublicKey, attachments);
   const headers = seal.newMailboxHeaders(receiptKeys);
   if (envelope.length <= keys.limits.inlineBytes) {
-    await json(
-      await fetch('/api/v1/tips', {
-        method: 'POST',
-        headers: { ...headers, 'Content-Type': 'application/octet-stream' },
-        body: envelope,
-        credentials: 'omit',
-        cache: 'no-store',
-      }),
-      'sending the tip',
-    );
+    await json(await postEnvelope('/api/v1/tips', envelope, headers), 'sending the tip');
   } else {
     await upload(envelope, headers, keys.limits);
   }
   // Stored: show the receipt, once, in place of the form.
-  const view = document.getElementById('receipt-view').content.cloneNode(true);
-  view.querySelector('[data-receipt]').textContent = seal.formatReceipt(digits);
-  const main = document.querySelector('main');
-  main.replaceChildren(view);
-  main.querySelector('h1')?.setAttribute('tabindex', '-1');
-  main.querySelector('h1')?.focus();
+  const main = showView('receipt-view');
+  main.querySelector('[data-receipt]').textContent = seal.formatReceipt(digits);
 }
 
-if (form && button) {
+function showError(form, key) {
+  for (const p of form.querySelectorAll('[data-error]')) p.hidden = p.dataset.error !== key;
+}
+
+async function sendFollowUp(form, keys, receiptKeys, lang) {
+  showError(form, null);
+  if (form.elements.message.value.length === 0 && form.elements.files.files.length === 0) {
+    showError(form, 'error.empty');
+    return;
+  }
+  const button = form.querySelector('button[type="submit"]');
+  button.disabled = true;
+  form.querySelector('#follow-up-sending').hidden = false;
+  const attachments = await readFiles(form.elements.files);
+  const envelope = sealFor(keys, 'follow_up', form, lang, receiptKeys.replyPublicKey, attachments);
+  if (envelope.length > keys.limits.inlineBytes) {
+    form.querySelector('#follow-up-sending').hidden = true;
+    button.disabled = false;
+    showError(form, 'error.too_large');
+    return;
+  }
+  await json(
+    await postEnvelope('/api/v1/mailbox/messages', envelope, seal.mailboxAccessHeaders(receiptKeys)),
+    'sending the follow-up',
+  );
+  showView('follow-up-sent');
+}
+
+async function checkReplies() {
+  const button = checkForm.querySelector('button[type="submit"]');
+  showError(checkForm, null);
+  const keys = await ready();
+  let digits;
+  try {
+    digits = seal.parseReceipt(checkForm.elements.receipt.value.trim());
+  } catch {
+    showError(checkForm, 'check.bad_receipt');
+    return;
+  }
+  button.disabled = true;
+  show('sending', true);
+  const receiptKeys = seal.deriveReceiptKeys(digits, keys.salt);
+  const answer = await fetch('/api/v1/mailbox', { ...request, headers: seal.mailboxAccessHeaders(receiptKeys) });
+  if (answer.status === 404 || answer.status === 429) {
+    show('sending', false);
+    button.disabled = false;
+    showError(checkForm, answer.status === 404 ? 'check.not_found' : 'check.throttled');
+    return;
+  }
+  if (!answer.ok) throw new Error(`reading the replies: the server answered ${answer.status}`);
+  const { replies, unreadable } = seal.openReplies(new Uint8Array(await answer.arrayBuffer()), {
+    publicKey: receiptKeys.replyPublicKey,
+    secretKey: receiptKeys.replySecretKey,
+  });
+  const lang = document.documentElement.lang;
+  const main = showView('replies-view');
+  main.querySelector('[data-none]').hidden = replies.length > 0;
+  main.querySelector('[data-unreadable]').hidden = unreadable === 0;
+  const list = main.querySelector('[data-replies]');
+  for (const reply of replies) {
+    const article = templates['reply-item'].cloneNode(true);
+    const day = article.querySelector('time');
+    if (day) day.textContent = reply.day;
+    article.querySelector('.message').textContent = String(reply.message);
+    list.append(article);
+  }
+  const followUp = main.querySelector('#follow-up-form');
+  followUp.addEventListener('submit', (event) => {
+    event.preventDefault();
+    sendFollowUp(followUp, keys, receiptKeys, lang).catch(() => {
+      followUp.querySelector('#follow-up-sending').hidden = true;
+      showError(followUp, 'mode.js_failed');  // the button stays disabled: nothing more is sent
+    });
+  });
+}
+
+// Both pages announce which mode they are in, and say so when it fails.
+function takeOver(form, handler) {
   show('mode-server', false);
   show('mode-browser', true);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    send().catch(() => {
+    handler().catch(() => {
       show('sending', false);
       show('mode-browser', false);
       show('mode-failed', true);
     });
   });
 }
+
+if (tipForm) takeOver(tipForm, sendTip);
+if (checkForm) takeOver(checkForm, checkReplies);
