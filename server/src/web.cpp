@@ -218,6 +218,21 @@ std::string home_main(const Page& p) {
     return m;
 }
 
+// Which mode the page is in: the script, when it runs, hides the first notice and shows the
+// second; without it the first stays. The third is for a failure of the script.
+std::string mode_notices(const Page& p, std::string_view server_key, std::string_view browser_key) {
+    return "<p class=\"notice warning\" id=\"mode-server\">" + p.t(server_key) + "</p>\n" +
+           "<p class=\"notice\" id=\"mode-browser\" hidden>" + p.t(browser_key) + "</p>\n" +
+           "<p class=\"notice warning\" id=\"mode-failed\" role=\"alert\" hidden>" +
+           p.t("mode.js_failed") + "</p>\n";
+}
+
+// Every form posts multipart/form-data in UTF-8 to a page of its own language.
+std::string form_start(const Page& p, std::string_view id, std::string_view page) {
+    return "<form id=\"" + std::string(id) + "\" method=\"post\" action=\"" + p.href(page) +
+           "\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\">\n";
+}
+
 // A catalog text with one {name} filled in (the value is escaped like the text).
 std::string filled(const Page& p, std::string_view key, std::string_view name,
                    std::string_view value) {
@@ -251,14 +266,7 @@ std::string receipt_main(const Page& p, std::string_view receipt, bool again) {
 
 std::string submit_main(const Page& p, const ServerInfo& info) {
     std::string m = "<h1>" + p.t("submit.heading") + "</h1>\n";
-    // The script, when it runs, hides the first notice and shows the second; without it the first
-    // stays.
-    m += "<p class=\"notice warning\" id=\"mode-server\">" + p.t("mode.nojs") + "</p>\n";
-    m += "<p class=\"notice\" id=\"mode-browser\" hidden>" + p.t("mode.js") + "</p>\n";
-    m += "<p class=\"notice warning\" id=\"mode-failed\" role=\"alert\" hidden>" +
-         p.t("mode.js_failed") + "</p>\n";
-    m += "<form id=\"tip-form\" method=\"post\" action=\"" + p.href("submit") +
-         "\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\">\n";
+    m += mode_notices(p, "mode.nojs", "mode.js") + form_start(p, "tip-form", "submit");
     // The receipt this form will get, sealed: sending the form twice stores the tip once.
     m +=
         "<input type=\"hidden\" name=\"form_token\" value=\"" + info.form_tokens->issue() + "\">\n";
@@ -315,8 +323,7 @@ std::string replies_main(const Page& p, std::string_view receipt,
              std::string(for_script ? " hidden" : "") + ">" + p.t("check.unreadable") + "</p>\n";
     }
     m += "<h2>" + p.t("followup.heading") + "</h2>\n";
-    m += "<form id=\"follow-up-form\" method=\"post\" action=\"" + p.href("follow-up") +
-         "\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\">\n";
+    m += form_start(p, "follow-up-form", "follow-up");
     if (!for_script)
         m += "<input type=\"hidden\" name=\"receipt\" value=\"" + escape(receipt) + "\">\n";
     m += "<label for=\"message\">" + p.t("followup.message") +
@@ -348,12 +355,7 @@ std::string follow_up_sent_main(const Page& p) {
 
 std::string check_main(const Page& p, const ServerInfo& info) {
     std::string m = "<h1>" + p.t("check.heading") + "</h1>\n" + paragraph(p, "check.intro");
-    m += "<p class=\"notice warning\" id=\"mode-server\">" + p.t("check.mode_nojs") + "</p>\n";
-    m += "<p class=\"notice\" id=\"mode-browser\" hidden>" + p.t("check.mode_js") + "</p>\n";
-    m += "<p class=\"notice warning\" id=\"mode-failed\" role=\"alert\" hidden>" +
-         p.t("mode.js_failed") + "</p>\n";
-    m += "<form id=\"check-form\" method=\"post\" action=\"" + p.href("check") +
-         "\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\">\n";
+    m += mode_notices(p, "check.mode_nojs", "check.mode_js") + form_start(p, "check-form", "check");
     m += "<label for=\"receipt\">" + p.t("check.receipt") +
          "</label>\n<input id=\"receipt\" name=\"receipt\" inputmode=\"numeric\" "
          "autocomplete=\"off\" "
