@@ -39,7 +39,7 @@ class Spool {
           staged_(spool_chunk) {
         crypto_secretstream_xchacha20poly1305_keygen(key_.data());
         unsigned char header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
-        crypto_secretstream_xchacha20poly1305_init_push(push_state(), header, key_.data());
+        crypto_secretstream_xchacha20poly1305_init_push(state(), header, key_.data());
         stream_header_.assign(header, header + sizeof header);
     }
 
@@ -70,12 +70,12 @@ class Spool {
     }
 
   private:
-    StreamState* push_state() { return reinterpret_cast<StreamState*>(state_.data()); }
+    StreamState* state() { return reinterpret_cast<StreamState*>(state_.data()); }
 
     void push(unsigned char tag) {
         const std::size_t at = cipher_.size();
         cipher_.resize(at + staged_size_ + crypto_secretstream_xchacha20poly1305_ABYTES);
-        crypto_secretstream_xchacha20poly1305_push(push_state(), cipher_.data() + at, nullptr,
+        crypto_secretstream_xchacha20poly1305_push(state(), cipher_.data() + at, nullptr,
                                                    staged_.data(), staged_size_, nullptr, 0, tag);
         sodium_memzero(staged_.data(), staged_size_);
         staged_size_ = 0;
@@ -83,7 +83,7 @@ class Spool {
 
     bool pull() {
         if (read_at_ == 0) {
-            crypto_secretstream_xchacha20poly1305_init_pull(push_state(), stream_header_.data(),
+            crypto_secretstream_xchacha20poly1305_init_pull(state(), stream_header_.data(),
                                                             key_.data());
         }
         if (read_at_ >= cipher_.size()) return false;
@@ -91,7 +91,7 @@ class Spool {
             cipher_.size() - read_at_, spool_chunk + crypto_secretstream_xchacha20poly1305_ABYTES);
         unsigned long long n = 0;
         unsigned char tag = 0;
-        if (crypto_secretstream_xchacha20poly1305_pull(push_state(), staged_.data(), &n, &tag,
+        if (crypto_secretstream_xchacha20poly1305_pull(state(), staged_.data(), &n, &tag,
                                                        cipher_.data() + read_at_, chunk, nullptr,
                                                        0) != 0) {
             throw std::runtime_error("the spool did not authenticate");
@@ -142,8 +142,6 @@ std::string media_type_of(std::string_view content_type) {
     }
     return type;
 }
-
-bool valid_utf8(std::string_view text) { return crypto::is_valid_utf8(text); }
 
 constexpr std::size_t max_receipt_field = 200;
 
@@ -196,7 +194,7 @@ class WebSubmission final : public StreamedBody, private FormHandler {
             fail("error.empty", http::status::bad_request);
             return refusal(Failure::refused);
         }
-        if (!valid_utf8(message_)) {
+        if (!crypto::is_valid_utf8(message_)) {
             fail("error.bad_form", http::status::bad_request);
             return refusal(Failure::refused);
         }
@@ -304,7 +302,7 @@ class WebSubmission final : public StreamedBody, private FormHandler {
             if (a.name.empty() && a.size == 0) {
                 attachments_.pop_back();
             } else if (a.name.empty() || a.name.size() > crypto::tip_max_name_size ||
-                       !valid_utf8(a.name) || a.name.find('\0') != std::string::npos) {
+                       !crypto::is_valid_utf8(a.name) || a.name.find('\0') != std::string::npos) {
                 attachments_.back().name = "attachment";
             }
         }
@@ -399,11 +397,11 @@ class WebSubmission final : public StreamedBody, private FormHandler {
                     std::to_string(info_.mailbox_throttle->retry_after_seconds()));
             return res;
         }
-        crypto::SecretBuffer digits;
+        // The form's text field may end with the line break of a pasted line.
         std::string_view typed(receipt_);
         while (!typed.empty() && (typed.back() == '\n' || typed.back() == '\r'))
             typed.remove_suffix(1);
-        if (crypto::parse_receipt(typed, digits)) {
+        if (crypto::parse_receipt(typed, digits_)) {
             return form_error_page(lang_, http::status::bad_request, "check.bad_receipt", version_,
                                    back);
         }
@@ -412,7 +410,7 @@ class WebSubmission final : public StreamedBody, private FormHandler {
             return form_error_page(lang_, http::status::internal_server_error, "error.storage",
                                    version_, back);
         return std::make_shared<crypto::ReceiptKeys>(
-            crypto::derive_receipt_keys(digits.span(), *deployment_salt));
+            crypto::derive_receipt_keys(digits_.span(), *deployment_salt));
     }
 
     // A wrong receipt, or storage that failed, as a page; the throttle counts wrong receipts.
@@ -436,12 +434,7 @@ class WebSubmission final : public StreamedBody, private FormHandler {
         const TokenHash hash = crypto::hash_mailbox_token(k->mailbox_token.span());
         // The receipt goes back into the page's follow-up form, in the grouped form it was shown
         // in.
-        crypto::SecretBuffer digits;
-        std::string_view typed(receipt_);
-        while (!typed.empty() && (typed.back() == '\n' || typed.back() == '\r'))
-            typed.remove_suffix(1);
-        (void)crypto::parse_receipt(typed, digits);
-        const crypto::SecretBuffer grouped = crypto::format_receipt(digits.span());
+        const crypto::SecretBuffer grouped = crypto::format_receipt(digits_.span());
         return PendingWrite{
             read_replies_op(key, hash, info_.limits.response_bytes), 0,
             [k, &info = info_, lang = lang_, v = version_, keep = keep_,
@@ -491,6 +484,7 @@ class WebSubmission final : public StreamedBody, private FormHandler {
     std::string field_;
     std::string message_;
     std::string receipt_;
+    crypto::SecretBuffer digits_;  // the typed receipt, once receipt_keys has read it
     std::string language_ = "und";
     std::vector<crypto::AttachmentInfo> attachments_;
     Spool spool_;
