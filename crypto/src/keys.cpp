@@ -14,6 +14,8 @@
 namespace tipline::crypto {
 namespace {
 
+constexpr std::string_view base64url_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
 constexpr std::size_t checksum_bytes = 4;
 constexpr std::size_t public_body_bytes = box_public_key_bytes + sign_public_key_bytes + checksum_bytes;
 constexpr std::size_t key_file_header_bytes = 64;  // magic .. nonce, also the AEAD associated data
@@ -142,6 +144,8 @@ std::error_code decode_public_key(std::string_view text, PublicIdentity& out) {
     const std::string_view b64 = text.substr(labels::public_key_prefix.size());
     constexpr std::size_t expected_chars = (public_body_bytes * 4 + 2) / 3;
     if (b64.size() != expected_chars) return Error::malformed;
+    // libsodium 1.0.18 reads any byte from 0x80 up as '_', which would give one key many spellings.
+    if (b64.find_first_not_of(base64url_alphabet) != std::string_view::npos) return Error::malformed;
 
     std::array<unsigned char, public_body_bytes> body{};
     std::size_t body_len = 0;

@@ -8,6 +8,7 @@ namespace tipline::server {
 namespace {
 
 constexpr std::string_view crlf = "\r\n";
+constexpr std::size_t max_boundary_padding = 256;  // spaces and tabs after a boundary
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -179,16 +180,25 @@ void MultipartParser::write(std::span<const unsigned char> bytes) {
                     pending_.clear();
                     return;
                 }
-                const std::size_t end = view.find(crlf);
+                // Only spaces and tabs may stand between the boundary and its CRLF, in any split:
+                // a lone CR is checked once the byte after it has arrived.
                 const std::size_t padding = view.find_first_not_of(" \t");
-                if (padding != std::string_view::npos && padding < view.size() &&
-                    view[padding] != '\r') {
+                if (padding != std::string_view::npos && view[padding] != '\r') {
                     throw FormError("a boundary line has bytes after the boundary");
                 }
-                if (end == std::string_view::npos) {
-                    if (view.size() > 256) throw FormError("a boundary line is too long");
+                if (padding != std::string_view::npos && padding + 1 < view.size() &&
+                    view[padding + 1] != '\n') {
+                    throw FormError("a boundary line has bytes after the boundary");
+                }
+                if (padding > max_boundary_padding && padding != std::string_view::npos) {
+                    throw FormError("a boundary line is too long");
+                }
+                if (padding == std::string_view::npos || padding + 1 >= view.size()) {
+                    if (view.size() > max_boundary_padding)
+                        throw FormError("a boundary line is too long");
                     return;
                 }
+                const std::size_t end = padding;
                 if (++parts_ > limits_.parts) throw FormError("the form has too many parts");
                 pending_.erase(pending_.begin(),
                                pending_.begin() + static_cast<std::ptrdiff_t>(end + 2));

@@ -317,6 +317,10 @@ void pubkey_vectors(Writer& w) {
     bad("pubkey_padded", "malformed", "base64 padding is not allowed", pub + "=");
     bad("pubkey_short", "malformed", "one character missing", pub.substr(0, pub.size() - 1));
     bad("pubkey_other_text", "malformed", "not a tipline key at all", "ssh-ed25519 AAAA");
+    // A byte outside the alphabet in place of '_': some base64 decoders read 0x80 to 0xFF as '_'.
+    std::string high = pub;
+    high[high.find('_', 12)] = '\xA9';
+    bad("pubkey_outside_alphabet", "malformed", "byte 0xA9 in place of an underscore", high);
 }
 
 void receipt_vectors(Writer& w) {
