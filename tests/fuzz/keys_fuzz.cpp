@@ -1,0 +1,66 @@
+// Key material from outside: the public key text form and the secret key file. A public key that
+// decodes encodes back to the same text; a key file that opens seals again to one that opens the
+// same.
+#include <cstdint>
+#include <cstdlib>
+#include <span>
+#include <string_view>
+
+#include "fixture.hpp"
+#include "tipline/crypto/bytes.hpp"
+#include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/labels.hpp"
+
+namespace {
+
+using namespace tipline;
+
+// Not inlined, so a crash report names the line of the broken invariant.
+[[gnu::noinline]] void require(bool condition) {
+    if (!condition) std::abort();
+}
+
+// Where the key file's Argon2id parameters sit: magic, version, contents, algorithm, then
+// opslimit (u32) and memlimit (u64), big-endian (FORMAT.md, "Secret key file").
+constexpr std::size_t opslimit_at = 8 + 2 + 1 + 1;
+constexpr std::size_t memlimit_at = opslimit_at + 4;
+
+// The reader accepts up to 64 passes over 4 GiB; one such input would take the target minutes.
+// Files asking for more than the cheapest parameters are left out before the reader sees them.
+bool cheap_kdf(std::span<const unsigned char> file) {
+    if (file.size() < memlimit_at + 8) return true;  // refused before any key derivation
+    const auto ops = crypto::get_u32(file.subspan<opslimit_at, 4>());
+    const auto mem = crypto::get_u64(file.subspan<memlimit_at, 8>());
+    return ops <= fuzz::key_file_kdf.opslimit && mem <= fuzz::key_file_kdf.memlimit;
+}
+
+void public_key_text(std::span<const unsigned char> input) {
+    const std::string_view text(reinterpret_cast<const char*>(input.data()), input.size());
+    crypto::PublicIdentity id;
+    if (crypto::decode_public_key(text, id)) return;
+    require(crypto::encode_public_key(id) == text);
+    (void)crypto::fingerprint(id);
+}
+
+void secret_key_file(std::span<const unsigned char> file) {
+    if (!cheap_kdf(file)) return;
+    const auto passphrase = crypto::as_bytes(fuzz::key_file_passphrase);
+    crypto::SecretIdentity id;
+    if (crypto::open_secret_key_file(file, passphrase, id)) return;
+    const auto contents = static_cast<crypto::KeyFileContents>(file[opslimit_at - 2]);
+    require(id.can_decrypt() == (contents == crypto::KeyFileContents::decrypt_and_sign));
+    require(id.sign_secret.size() == crypto::sign_secret_key_bytes);
+    const auto again = crypto::seal_secret_key_file(id, contents, passphrase, fuzz::key_file_kdf);
+    crypto::SecretIdentity reopened;
+    require(!crypto::open_secret_key_file(again, passphrase, reopened));
+    require(reopened.public_identity == id.public_identity);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::span<const unsigned char> input(data, size);
+    public_key_text(input);
+    secret_key_file(input);
+    return 0;
+}
