@@ -1,5 +1,6 @@
 // Starting and stopping tiplined for tests; a plain POSIX socket client for hostile requests.
 #include "server_process.hpp"
+#include "support.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <string>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -148,6 +150,13 @@ int status_of(const std::string& raw) {
     std::smatch m;
     if (std::regex_search(raw, m, std::regex("^HTTP/1\\.[01] ([0-9]{3})"))) return std::stoi(m[1]);
     return 0;
+}
+
+long stored_tips(const std::filesystem::path& data_dir) {
+    const auto stats = run_command(tool("server/tiplined") + " stats " + q(data_dir));
+    const auto at = stats.out.find("tips: ");
+    if (stats.exit_code != 0 || at == std::string::npos) return -1;
+    return std::stol(stats.out.substr(at + 6));
 }
 
 }  // namespace tipline::test

@@ -56,4 +56,7 @@ std::string raw_http(unsigned short port, const std::string& request,
 // Status code of the first response in raw, or 0.
 int status_of(const std::string& raw);
 
+// How many tips the data directory holds, as `tiplined stats` reports it; -1 if it cannot tell.
+long stored_tips(const std::filesystem::path& data_dir);
+
 }  // namespace tipline::test
