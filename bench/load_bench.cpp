@@ -1335,6 +1335,9 @@ int run(const Options& o) {
     const auto at = config.find(rpc);
     if (at == std::string::npos) throw Failure("no requests_per_connection in " + conf.string());
     config.replace(at, config.find('\n', at) - at, rpc + "100000");
+    // This benchmark measures storage, not the witnesses' proof of work (bench/README.md).
+    const std::string pow = "proof_of_work = true";
+    if (const auto p = config.find(pow); p != std::string::npos) config.replace(p, pow.size(), "proof_of_work = false");
     if (o.server_threads != 0) {
         const auto t = config.find("\nthreads = ");
         if (t == std::string::npos) throw Failure("no threads in " + conf.string());

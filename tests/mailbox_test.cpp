@@ -106,8 +106,9 @@ Witness witness_for(unsigned short port) {
     return w;
 }
 
-std::string post_envelope(const std::string& path, const Bytes& envelope, const std::string& headers) {
-    return "POST " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + headers +
+// A whole POST of an envelope, with a proof of work solved for the server on port.
+std::string post_envelope(unsigned short port, const std::string& path, const Bytes& envelope, const std::string& headers) {
+    return "POST " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + headers + test::proof_line(port) +
            "Content-Length: " + std::to_string(envelope.size()) + "\r\n\r\n" + as_text(envelope);
 }
 
@@ -143,9 +144,9 @@ TEST_CASE("a conversation through the mailbox and the signed responder API", "[m
     const auto tip = test::seal_bytes(to_responder, Bytes{'t', 'i', 'p'});
     const std::string opening = "Tipline-Mailbox: " + hex(w.mailbox) + "\r\nTipline-Mailbox-Token-Hash: " +
                                 hex(crypto::hash_mailbox_token(w.token.span())) + "\r\n";
-    CHECK(test::status_of(test::raw_http(server.port(), post_envelope("/api/v1/tips", tip, opening))) == 201);
+    CHECK(test::status_of(test::raw_http(server.port(), post_envelope(server.port(), "/api/v1/tips", tip, opening))) == 201);
     // The same name cannot be opened twice.
-    const auto again = test::raw_http(server.port(), post_envelope("/api/v1/tips", tip, opening));
+    const auto again = test::raw_http(server.port(), post_envelope(server.port(), "/api/v1/tips", tip, opening));
     CHECK(test::status_of(again) == 409);
     CHECK(error_code_of(again) == "mailbox_taken");
 
@@ -179,7 +180,7 @@ TEST_CASE("a conversation through the mailbox and the signed responder API", "[m
 
     // 5. The witness follows up; the responder sees it after the cursor, marked as a follow-up.
     const auto follow_up = test::seal_bytes(to_responder, Bytes{'a', '!'});
-    CHECK(test::status_of(test::raw_http(server.port(), post_envelope("/api/v1/mailbox/messages", follow_up, w.headers()))) == 201);
+    CHECK(test::status_of(test::raw_http(server.port(), post_envelope(server.port(), "/api/v1/mailbox/messages", follow_up, w.headers()))) == 201);
     const auto later = test::raw_http(server.responder_port(),
                                       signed_request(responder, "GET", "/api/v1/responder/items?after=" + std::to_string(tip_ref), ""));
     items = items_of(later);
@@ -219,7 +220,7 @@ TEST_CASE("mailbox requests with a wrong token or a malformed one are refused", 
     Witness w = witness_for(server.port());
     const std::string opening = "Tipline-Mailbox: " + hex(w.mailbox) + "\r\nTipline-Mailbox-Token-Hash: " +
                                 hex(crypto::hash_mailbox_token(w.token.span())) + "\r\n";
-    REQUIRE(test::status_of(test::raw_http(server.port(), post_envelope("/api/v1/tips", test::seal_bytes(to_responder, Bytes{1}), opening))) == 201);
+    REQUIRE(test::status_of(test::raw_http(server.port(), post_envelope(server.port(), "/api/v1/tips", test::seal_bytes(to_responder, Bytes{1}), opening))) == 201);
 
     // A wrong receipt gives a wrong token: the same answer as for a mailbox that does not exist.
     Witness stranger = witness_for(server.port());
@@ -233,7 +234,7 @@ TEST_CASE("mailbox requests with a wrong token or a malformed one are refused", 
     CHECK(test::status_of(missing) == 404);
     CHECK(body_of(missing) == body_of(wrong));
     // A follow-up with a wrong token is refused too, and stores nothing.
-    const auto follow = test::raw_http(server.port(), post_envelope("/api/v1/mailbox/messages", test::seal_bytes(to_responder, Bytes{2}),
+    const auto follow = test::raw_http(server.port(), post_envelope(server.port(), "/api/v1/mailbox/messages", test::seal_bytes(to_responder, Bytes{2}),
                                                                     "Tipline-Mailbox: " + hex(w.mailbox) + "\r\nTipline-Mailbox-Token: " +
                                                                         hex(stranger.token.span()) + "\r\n"));
     CHECK(test::status_of(follow) == 404);

@@ -87,20 +87,20 @@ TEST_CASE("the mailbox name depends on the reply key alone", "[receipt]") {
 }
 
 TEST_CASE("failed mailbox requests use up a global budget that refills over time", "[throttle]") {
-    server::MailboxThrottle throttle(3, 60);  // 3 at once, then one a second
-    const auto t0 = server::MailboxThrottle::Clock::now();
+    server::TokenBucket throttle(3, 60);  // 3 at once, then one a second
+    const auto t0 = server::TokenBucket::Clock::now();
     for (int i = 0; i < 3; ++i) {
         CHECK(throttle.allow_at(t0));
-        throttle.failed_at(t0);
+        throttle.take_at(t0);
     }
     CHECK_FALSE(throttle.allow_at(t0));
     CHECK_FALSE(throttle.allow_at(t0 + std::chrono::milliseconds(500)));
     CHECK(throttle.allow_at(t0 + std::chrono::milliseconds(1100)));
-    throttle.failed_at(t0 + std::chrono::milliseconds(1100));
+    throttle.take_at(t0 + std::chrono::milliseconds(1100));
     CHECK_FALSE(throttle.allow_at(t0 + std::chrono::milliseconds(1200)));
     CHECK(throttle.allow_at(t0 + std::chrono::seconds(60)));
     // The budget never grows past its burst, however long it rests.
-    for (int i = 0; i < 3; ++i) throttle.failed_at(t0 + std::chrono::hours(1));
+    for (int i = 0; i < 3; ++i) throttle.take_at(t0 + std::chrono::hours(1));
     CHECK_FALSE(throttle.allow_at(t0 + std::chrono::hours(1)));
 }
 

@@ -1,6 +1,7 @@
 // Starting and stopping tiplined for tests; a plain POSIX socket client for hostile requests.
 #include "server_process.hpp"
 #include "support.hpp"
+#include "tipline/crypto/bundle.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <set>
 #include <string>
 #include <fstream>
 #include <regex>
@@ -19,6 +21,7 @@
 #include <thread>
 
 namespace tipline::test {
+namespace fs = std::filesystem;
 namespace {
 
 std::string tool(const char* name) { return (tools_dir().parent_path() / name).string(); }
@@ -46,7 +49,58 @@ Deployment::Deployment(const std::map<std::string, std::string>& config) {
     const auto init = run_command("'" + tool("server/tiplined") + "' init '" + data.string() + "' --responder '" +
                                   pub.string() + "'");
     if (init.exit_code != 0) throw std::runtime_error("init failed: " + init.err);
-    if (!config.empty()) set_config(data / "tiplined.conf", config);
+    std::map<std::string, std::string> values{{"pow_bits", "8"}};
+    for (const auto& [k, v] : config) values[k] = v;
+    set_config(data / "tiplined.conf", values);
+}
+
+std::string sealed_envelope(const Deployment& d, const std::string& message) {
+    const auto r = run_command(tool(std::string("client/tipline-submit")) + " seal --to " + q(d.pub), message);
+    if (r.exit_code != 0) throw std::runtime_error("seal failed: " + r.err);
+    return r.out;
+}
+
+std::pair<std::set<std::string>, std::size_t> export_and_open(const Deployment& d, const std::string& name) {
+    const fs::path bundle = d.dir / (name + ".bundle"), out = d.dir / (name + "-opened");
+    const auto exported = run_command(tool(std::string("server/tiplined")) + " export " + q(d.data) + " --out " + q(bundle));
+    if (exported.exit_code != 0) throw std::runtime_error("export failed: " + exported.err);
+    std::vector<crypto::BundleEntry> entries;
+    const Bytes bytes = read_file(bundle);
+    crypto::MemorySource source(bytes);
+    if (crypto::read_bundle_manifest(source, bytes.size(), entries)) throw std::runtime_error("bad bundle");
+    std::set<std::string> ids;
+    for (const auto& e : entries) {
+        char hex[33];
+        static const char* digits = "0123456789abcdef";
+        for (std::size_t i = 0; i < 16; ++i) hex[2 * i] = digits[e.id[i] >> 4], hex[2 * i + 1] = digits[e.id[i] & 15];
+        hex[32] = 0;
+        ids.insert(hex);
+    }
+    const auto opened = run_command(tool(std::string("client/tipline-responder")) + " open " + q(bundle) + " --key " + q(d.key) +
+                                    " --passphrase-file " + q(d.pass) + " --out " + q(out));
+    if (opened.exit_code != 0) throw std::runtime_error("open failed: " + opened.err);
+    std::size_t count = 0;
+    if (fs::exists(out)) {
+        for (const auto& e : fs::directory_iterator(out)) count += fs::exists(e.path() / "message.txt") ? 1U : 0U;
+    }
+    return {ids, count};
+}
+
+std::optional<crypto::PowChallenge> fetch_challenge(unsigned short port) {
+    const std::string raw = raw_http(port, "GET /api/v1/challenge HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    std::smatch m;
+    if (status_of(raw) != 200 || !std::regex_search(raw, m, std::regex("\"challenge\":\"([0-9a-f]+)\""))) {
+        return std::nullopt;  // no proof asked for, or a server that is down refuses the submission anyway
+    }
+    const auto challenge = crypto::parse_pow_challenge(m[1].str());
+    if (!challenge) throw std::runtime_error("the server sent a malformed challenge");
+    return challenge;
+}
+
+std::string proof_line(unsigned short port) {
+    const auto challenge = fetch_challenge(port);
+    if (!challenge) return "";
+    return "Tipline-Proof: " + crypto::pow_proof_text(*challenge, *crypto::pow_solve(*challenge)) + "\r\n";
 }
 
 ServerProcess::ServerProcess(const std::filesystem::path& data_dir) {

@@ -6,9 +6,13 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "support.hpp"
+#include "tipline/crypto/proof_of_work.hpp"
 
 namespace tipline::test {
 
@@ -19,7 +23,8 @@ struct Deployment {
     std::filesystem::path pub = dir / "responder.key.pub";
     std::filesystem::path pass = dir / "pass";
     std::filesystem::path data = dir / "data";
-    // config: lines of tiplined.conf to replace, e.g. {"header_timeout_s", "1"}
+    // config: lines of tiplined.conf to replace, e.g. {"header_timeout_s", "1"}. Unless replaced,
+    // proof of work stays on at pow_bits 8, cheap enough for every submission a test makes.
     explicit Deployment(const std::map<std::string, std::string>& config = {});
 };
 
@@ -46,6 +51,12 @@ private:
     unsigned short responder_port_ = 0;
 };
 
+// A tip sealed to the deployment's responder with tipline-submit seal.
+std::string sealed_envelope(const Deployment& d, const std::string& message);
+
+// Exports and opens everything; returns the ids in the bundle's manifest and how many opened.
+std::pair<std::set<std::string>, std::size_t> export_and_open(const Deployment& d, const std::string& name);
+
 // A TCP connection to 127.0.0.1:port, or -1.
 int connect_to(unsigned short port);
 
@@ -55,6 +66,13 @@ std::string raw_http(unsigned short port, const std::string& request,
 
 // Status code of the first response in raw, or 0.
 int status_of(const std::string& raw);
+
+// A fresh challenge from GET /api/v1/challenge; nullopt when the server asks for no proof or is down.
+std::optional<crypto::PowChallenge> fetch_challenge(unsigned short port);
+
+// A "Tipline-Proof: ...\r\n" header line solving a fresh challenge from the server, or "" when the
+// server asks for no proof of work.
+std::string proof_line(unsigned short port);
 
 // How many tips the data directory holds, as `tiplined stats` reports it; -1 if it cannot tell.
 long stored_tips(const std::filesystem::path& data_dir);

@@ -29,48 +29,15 @@ namespace crypto = tipline::crypto;
 namespace {
 
 
+// A whole POST /api/v1/tips, with a proof of work solved for the server on port.
 std::string post(unsigned short port, const std::string& body, const std::string& extra_headers = "") {
     return "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n" + extra_headers + "Connection: close\r\n\r\n" + body;
-    (void)port;
-}
-
-std::string sealed_envelope(const Deployment& d, const std::string& message) {
-    const auto r = run_command(tool("client/tipline-submit") + " seal --to " + q(d.pub), message);
-    if (r.exit_code != 0) throw std::runtime_error("seal failed: " + r.err);
-    return r.out;
+           std::to_string(body.size()) + "\r\n" + proof_line(port) + extra_headers + "Connection: close\r\n\r\n" + body;
 }
 
 std::string tip_id(const std::string& reply) {
     std::smatch m;
     return std::regex_search(reply, m, std::regex("\\{\"id\":\"([0-9a-f]{32})\"\\}")) ? m[1].str() : std::string();
-}
-
-// Exports and opens everything; returns the ids in the bundle's manifest and how many opened.
-std::pair<std::set<std::string>, std::size_t> export_and_open(const Deployment& d, const std::string& name) {
-    const fs::path bundle = d.dir / (name + ".bundle"), out = d.dir / (name + "-opened");
-    const auto exported = run_command(tool("server/tiplined") + " export " + q(d.data) + " --out " + q(bundle));
-    if (exported.exit_code != 0) throw std::runtime_error("export failed: " + exported.err);
-    std::vector<crypto::BundleEntry> entries;
-    const Bytes bytes = read_file(bundle);
-    crypto::MemorySource source(bytes);
-    if (crypto::read_bundle_manifest(source, bytes.size(), entries)) throw std::runtime_error("bad bundle");
-    std::set<std::string> ids;
-    for (const auto& e : entries) {
-        char hex[33];
-        static const char* digits = "0123456789abcdef";
-        for (std::size_t i = 0; i < 16; ++i) hex[2 * i] = digits[e.id[i] >> 4], hex[2 * i + 1] = digits[e.id[i] & 15];
-        hex[32] = 0;
-        ids.insert(hex);
-    }
-    const auto opened = run_command(tool("client/tipline-responder") + " open " + q(bundle) + " --key " + q(d.key) +
-                                    " --passphrase-file " + q(d.pass) + " --out " + q(out));
-    if (opened.exit_code != 0) throw std::runtime_error("open failed: " + opened.err);
-    std::size_t count = 0;
-    if (fs::exists(out)) {
-        for (const auto& e : fs::directory_iterator(out)) count += fs::exists(e.path() / "message.txt") ? 1U : 0U;
-    }
-    return {ids, count};
 }
 
 }  // namespace
@@ -193,9 +160,9 @@ TEST_CASE("hostile HTTP gets precise errors and the server keeps serving", "[ser
     const std::string envelope = sealed_envelope(d, "hostile");
 
     CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n")) == 413);
-    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\n" + proof_line(port) + "Content-Length: 5\r\n"
                                    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")) == 400);
-    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\n" + proof_line(port) + "Content-Length: 5\r\n"
                                    "Content-Length: 5\r\n\r\nhello")) == 400);
     CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n")) == 501);
     CHECK(status_of(raw_http(port, "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nX-Flood: " + std::string(9000, 'a') +
@@ -209,7 +176,7 @@ TEST_CASE("hostile HTTP gets precise errors and the server keeps serving", "[ser
 
     // Slow headers and a slow body run into the read deadline.
     CHECK(status_of(raw_http(port, "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\n")) == 408);
-    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\nabc",
+    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\n" + proof_line(port) + "Content-Length: 60000\r\n\r\nabc",
                              std::chrono::milliseconds(10000))) == 408);
 
     const std::string truncated = envelope.substr(0, envelope.size() - 1);
@@ -330,7 +297,8 @@ TEST_CASE("a dropped chunk is not stored and the upload resumes from the durable
     const unsigned short port = server.port();
     const std::string envelope = sealed_envelope(d, "resumed");
     const std::string created = raw_http(port, "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Length: " +
-                                                   std::to_string(envelope.size()) + "\r\nConnection: close\r\n\r\n");
+                                                   std::to_string(envelope.size()) + "\r\n" + proof_line(port) +
+                                                   "Connection: close\r\n\r\n");
     REQUIRE(status_of(created) == 201);
     const std::string key = created.substr(created.find("\"upload\":\"") + 10, 32);
     const std::string path = "/api/v1/uploads/" + key;
@@ -382,7 +350,7 @@ TEST_CASE("SIGTERM lets a request in flight finish before the server exits", "[s
     const int fd = connect_to(server.port());
     REQUIRE(fd >= 0);
     const std::string head = "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(envelope.size()) +
-                             "\r\n\r\n";
+                             "\r\n" + proof_line(server.port()) + "\r\n";
     const std::string first = head + envelope.substr(0, 100);
     REQUIRE(::send(fd, first.data(), first.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(first.size()));
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

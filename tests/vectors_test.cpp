@@ -15,6 +15,7 @@
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/proof_of_work.hpp"
 #include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/tip_document.hpp"
 
@@ -179,6 +180,14 @@ void check_replyfile(const Vector& v, const std::string& expect) {
     CHECK(std::to_string(envelope.size()) == v.get("envelope-length"));
 }
 
+void check_pow(const Vector& v, const std::string& expect) {
+    PowProof proof;
+    std::error_code ec = parse_pow_proof(std::string(v.body.begin(), v.body.end()), proof);
+    if (!ec) ec = check_pow_work(proof);
+    CHECK(outcome(ec) == expect);
+    if (expect == "success") CHECK(std::to_string(pow_zero_bits(proof.challenge, proof.nonce)) == v.get("zero-bits"));
+}
+
 }  // namespace
 
 TEST_CASE("every test vector gives its expected result", "[vectors]") {
@@ -204,10 +213,11 @@ TEST_CASE("every test vector gives its expected result", "[vectors]") {
         else if (area == "bundle") check_bundle(v, expect);
         else if (area == "request") check_request(v, expect);
         else if (area == "replyfile") check_replyfile(v, expect);
+        else if (area == "pow") check_pow(v, expect);
         else FAIL("unknown vector area " << area);
         ++walked;
     }
     CHECK(areas == std::set<std::string>{"envelope", "tipdoc", "keyfile", "pubkey", "receipt", "bundle", "request",
-                                         "replyfile"});
+                                         "replyfile", "pow"});
     CHECK(walked >= 50);
 }

@@ -115,20 +115,26 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view path,
     return response;
 }
 
-std::string describe_server_error(const HttpResponse& response) {
+namespace {
+
+// A string field of the JSON error body ({"error": {"code", "message"}}), or empty.
+std::string error_field(const HttpResponse& response, std::string_view field) {
     boost::system::error_code ec;
     const auto value = boost::json::parse(response.body, ec);
-    if (!ec && value.is_object()) {
-        const auto* error = value.as_object().if_contains("error");
-        if (error != nullptr && error->is_object()) {
-            const auto* message = error->as_object().if_contains("message");
-            if (message != nullptr && message->is_string()) {
-                return "the server answered " + std::to_string(response.status) + ": " +
-                       std::string(message->as_string().c_str());
-            }
-        }
-    }
-    return "the server answered " + std::to_string(response.status);
+    if (ec || !value.is_object()) return {};
+    const auto* error = value.as_object().if_contains("error");
+    if (error == nullptr || !error->is_object()) return {};
+    const auto* text = error->as_object().if_contains(field);
+    return text != nullptr && text->is_string() ? std::string(text->as_string().c_str()) : std::string();
 }
+
+}  // namespace
+
+std::string describe_server_error(const HttpResponse& response) {
+    const std::string message = error_field(response, "message");
+    return "the server answered " + std::to_string(response.status) + (message.empty() ? "" : ": " + message);
+}
+
+std::string server_error_code(const HttpResponse& response) { return error_field(response, "code"); }
 
 }  // namespace tipline::client

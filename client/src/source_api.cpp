@@ -10,7 +10,10 @@
 #include <chrono>
 #include <thread>
 
+#include <sodium.h>
+
 #include "tipline/client/diagnostics.hpp"
+#include "tipline/client/interrupt.hpp"
 #include "tipline/crypto/bytes.hpp"
 
 namespace tipline::client {
@@ -30,6 +33,36 @@ std::string id_of(const HttpResponse& r) {
     const auto* id = body.if_contains("id");
     if (id == nullptr || !id->is_string()) io_error("the server's answer has no id");
     return std::string(id->as_string().c_str());
+}
+
+ProofState proof_state_of(const json::object& body) {
+    ProofState state;
+    const auto* required = body.if_contains("required");
+    state.required = required != nullptr && required->is_bool() && required->as_bool();
+    if (!state.required) return state;
+    const auto* text = body.if_contains("challenge");
+    if (text != nullptr && text->is_string()) {
+        state.challenge = crypto::parse_pow_challenge(std::string_view(text->as_string().data(), text->as_string().size()));
+    }
+    if (!state.challenge) io_error("the server sent a proof-of-work challenge that is not valid");
+    return state;
+}
+
+ProofState fetch_challenge(HttpClient& http) {
+    const HttpResponse r = http.get("/api/v1/challenge");
+    if (r.status != 200) io_error("cannot fetch a proof-of-work challenge: " + describe_server_error(r));
+    return proof_state_of(parse_object(r));
+}
+
+// Tries nonces from a random start, so two clients given one challenge by mistake do not race.
+std::string solve(const crypto::PowChallenge& challenge) {
+    std::uint64_t start = 0;
+    randombytes_buf(&start, sizeof start);
+    const auto nonce = crypto::pow_solve(challenge, start >> 1, [](std::uint64_t) {
+        stop_if_interrupted();
+        return true;
+    });
+    return crypto::pow_proof_text(challenge, *nonce);
 }
 
 }  // namespace
@@ -61,10 +94,11 @@ std::vector<unsigned char> fetch_replies(HttpClient& http, const MailboxAccess& 
     return {r.body.begin(), r.body.end()};
 }
 
-std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox, std::span<const unsigned char> envelope) {
+std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox, std::span<const unsigned char> envelope,
+                           ProofState& proof) {
     auto headers = mailbox.access_headers();
     headers.push_back("Content-Type: application/octet-stream");
-    const HttpResponse r = http.request("POST", "/api/v1/mailbox/messages", envelope, headers);
+    const HttpResponse r = post_with_proof(http, "/api/v1/mailbox/messages", envelope, headers, proof);
     if (r.status == 404) {
         throw ToolError(exit_verification_failure, "no mailbox matches this receipt", {"check the receipt's 20 digits"});
     }
@@ -100,14 +134,36 @@ ServerKeys fetch_server_keys(HttpClient& http) {
             keys.upload_chunk_bytes = n->to_number<std::uint64_t>();
         }
     }
+    if (const auto* pow = body.if_contains("proof_of_work"); pow != nullptr && pow->is_object()) {
+        keys.proof = proof_state_of(pow->as_object());
+    }
     return keys;
 }
 
+HttpResponse post_with_proof(HttpClient& http, const std::string& path, std::span<const unsigned char> body,
+                             std::vector<std::string> headers, ProofState& proof) {
+    constexpr int max_solves = 4;
+    for (int solves = 1;; ++solves) {
+        std::vector<std::string> sent = headers;
+        if (proof.required && !proof.challenge) proof = fetch_challenge(http);
+        if (proof.challenge) {
+            sent.push_back("Tipline-Proof: " + solve(*proof.challenge));
+            proof.challenge.reset();  // each challenge is accepted once
+        }
+        HttpResponse r = http.request("POST", path, body, sent);
+        const std::string code = r.status == 403 ? server_error_code(r) : std::string();
+        const bool solve_again =
+            code == "proof_required" || code == "proof_stale" || code == "proof_too_weak" || code == "proof_spent";
+        if (!solve_again || solves == max_solves) return r;
+        proof.required = true;
+    }
+}
+
 std::string submit_envelope(HttpClient& http, std::span<const unsigned char> envelope,
-                            const std::vector<std::string>& headers) {
+                            const std::vector<std::string>& headers, ProofState& proof) {
     auto all = headers;
     all.push_back("Content-Type: application/octet-stream");
-    const HttpResponse r = http.request("POST", "/api/v1/tips", envelope, all);
+    const HttpResponse r = post_with_proof(http, "/api/v1/tips", envelope, all, proof);
     if (r.status != 201) io_error("the tip was not accepted: " + describe_server_error(r));
     return id_of(r);
 }
@@ -120,7 +176,8 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
     if (key.empty()) {
         auto headers = job.start_headers;
         headers.push_back("Upload-Length: " + std::to_string(job.length));
-        const HttpResponse created = http.request("POST", "/api/v1/uploads", {}, headers);
+        ProofState none;
+        const HttpResponse created = post_with_proof(http, "/api/v1/uploads", {}, headers, job.proof ? *job.proof : none);
         if (created.status != 201) io_error("the server refused the upload: " + describe_server_error(created));
         const json::object start = parse_object(created);
         const auto* key_value = start.if_contains("upload");

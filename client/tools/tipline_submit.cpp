@@ -189,7 +189,7 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
     }
     check_receipt_out(receipt_out);
     HttpClient http(server, proxy);
-    const ServerKeys server_keys = fetch_server_keys(http);
+    ServerKeys server_keys = fetch_server_keys(http);
     const std::vector<crypto::PublicIdentity> ids = o.to.empty() ? server_keys.recipients : keys_from_arguments(o.to);
     check_expected(ids, expect);
     const auto recipients = box_keys(ids);
@@ -207,7 +207,7 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
     if (server_keys.inline_bytes != 0 && size <= server_keys.inline_bytes && resume_file.empty()) {
         crypto::VectorSink sealed;
         seal_into(recipients, tip, sealed);
-        const std::string id = submit_envelope(http, sealed.bytes(), opening);
+        const std::string id = submit_envelope(http, sealed.bytes(), opening, server_keys.proof);
         show_receipt(receipt, receipt_out);
         std::cout << id << "\n";
         return exit_success;
@@ -225,7 +225,7 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
         if (!resume_file.empty()) ::unlink(resume_file.c_str());  // nothing was sent yet
         throw;
     }
-    UploadJob job{file.get(), base, size, upload_chunk(server_keys), opening, {}, {}, progress_printer()};
+    UploadJob job{file.get(), base, size, upload_chunk(server_keys), opening, {}, {}, progress_printer(), &server_keys.proof};
     if (!resume_file.empty()) {
         job.on_started = [&](const std::string& key) { record_upload_key(file.get(), resume_file, key); };
     }
@@ -240,7 +240,7 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
 // Goes on with the upload a resume file describes, and finishes the tip.
 int resume(const std::string& server, const std::string& proxy, const fs::path& resume_file, const fs::path& receipt_out) {
     HttpClient http(server, proxy);
-    const ServerKeys server_keys = fetch_server_keys(http);
+    ServerKeys server_keys = fetch_server_keys(http);
     UniqueFd file(::open(resume_file.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
     if (!file) io_error("cannot open '" + resume_file.string() + "'");
     ResumeState state;
@@ -251,7 +251,8 @@ int resume(const std::string& server, const std::string& proxy, const fs::path& 
     std::cerr << "resuming the tip in '" << resume_file.string() << "'\n";
     const MailboxAccess mailbox = MailboxAccess::from_receipt(state.receipt.span(), server_keys.salt);
     UploadJob job{file.get(),           resume_header_size, state.envelope_length, upload_chunk(server_keys),
-                  mailbox.opening_headers(), state.upload_key,  {},                     progress_printer()};
+                  mailbox.opening_headers(), state.upload_key,  {},                     progress_printer(),
+                  &server_keys.proof};
     job.on_started = [&](const std::string& key) { record_upload_key(file.get(), resume_file, key); };
     const std::string id = upload_envelope(http, job);
     end_progress();
@@ -301,7 +302,7 @@ int check(const std::string& server, const std::string& proxy, const fs::path& r
 int follow_up(const TipOptions& o, const std::string& server, const std::string& proxy,
               const std::vector<std::string>& expect, const fs::path& receipt_file) {
     HttpClient http(server, proxy);
-    const ServerKeys server_keys = fetch_server_keys(http);
+    ServerKeys server_keys = fetch_server_keys(http);
     check_expected(server_keys.recipients, expect);
     const auto recipients = box_keys(server_keys.recipients);
     const crypto::SecretBuffer digits = obtain_receipt(receipt_file);
@@ -315,7 +316,7 @@ int follow_up(const TipOptions& o, const std::string& server, const std::string&
                         " MiB sealed",
                     {"send large files as a new tip with tipline-submit send"});
     }
-    std::cout << send_follow_up(http, mailbox, sealed.bytes()) << "\n";
+    std::cout << send_follow_up(http, mailbox, sealed.bytes(), server_keys.proof) << "\n";
     return exit_success;
 }
 

@@ -12,6 +12,7 @@
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/padding.hpp"
+#include "tipline/crypto/proof_of_work.hpp"
 #include "tipline/crypto/receipt.hpp"
 #include "tipline/server/web.hpp"
 #include "tipline/server/write_ops.hpp"
@@ -27,6 +28,8 @@ constexpr std::string_view uploads_path = "/api/v1/uploads";
 constexpr std::string_view finish_suffix = "/finish";
 constexpr std::string_view length_header = "Upload-Length";
 constexpr std::string_view offset_header = "Upload-Offset";
+constexpr std::string_view challenge_path = "/api/v1/challenge";
+constexpr std::string_view proof_header = "Tipline-Proof";
 constexpr std::string_view mailbox_path = "/api/v1/mailbox";
 constexpr std::string_view mailbox_messages_path = "/api/v1/mailbox/messages";
 constexpr std::string_view token_header = "Tipline-Mailbox-Token";
@@ -128,12 +131,13 @@ Response upload_failure(const WriteResult& r, unsigned v) {
 }
 
 struct Route {
-    enum Kind { keys, tips, uploads, upload, upload_finish, mailbox, mailbox_messages, none } kind = none;
+    enum Kind { keys, challenge, tips, uploads, upload, upload_finish, mailbox, mailbox_messages, none } kind = none;
     std::optional<TipId> key;
 };
 
 Route route(std::string_view target) {
     if (target == keys_path) return {Route::keys, {}};
+    if (target == challenge_path) return {Route::challenge, {}};
     if (target == tips_path) return {Route::tips, {}};
     if (target == uploads_path) return {Route::uploads, {}};
     if (target == mailbox_path) return {Route::mailbox, {}};
@@ -160,6 +164,16 @@ Response method_not_allowed(std::string_view allowed, unsigned v) {
 
 namespace {
 
+// A fresh challenge and what it takes, or only "required": false when the server asks for no work.
+json::object challenge_body(const ServerInfo& info) {
+    if (!info.pow->enabled()) return json::object{{"required", false}};
+    const crypto::PowChallenge c = info.pow->issue();
+    return json::object{{"required", true},
+                        {"challenge", crypto::to_hex(c)},
+                        {"bits", crypto::pow_bits(c)},
+                        {"valid_for_s", info.pow->lifetime_s() / 2}};
+}
+
 Action keys(const Request& req, const ServerInfo& info) {
     const unsigned v = req.version();
     if (req.method() != http::verb::get && req.method() != http::verb::head) return method_not_allowed("GET, HEAD", v);
@@ -172,10 +186,17 @@ Action keys(const Request& req, const ServerInfo& info) {
                       {"salt", info.salt_hex},
                       {"limits", json::object{{"inline_bytes", info.limits.inline_bytes},
                                               {"envelope_bytes", info.limits.envelope_bytes},
-                                              {"upload_chunk_bytes", info.limits.upload_chunk_bytes}}}};
+                                              {"upload_chunk_bytes", info.limits.upload_chunk_bytes}}},
+                      {"proof_of_work", challenge_body(info)}};
     Response res = json_response(http::status::ok, body, v, req.keep_alive());
     if (req.method() == http::verb::head) res.body().clear();
     return res;
+}
+
+Action challenge(const Request& req, const ServerInfo& info) {
+    const unsigned v = req.version();
+    if (req.method() != http::verb::get) return method_not_allowed("GET", v);
+    return json_response(http::status::ok, challenge_body(info), v, req.keep_alive());
 }
 
 }  // namespace
@@ -229,7 +250,7 @@ Response mailbox_failure(const WriteResult& r, const ServerInfo& info, unsigned 
         return error_response(http::status::conflict, "mailbox_taken", "a mailbox with this name exists already", v);
     }
     if (r.ec == IngestError::mailbox_denied) {
-        info.mailbox_throttle->failed();
+        info.mailbox_throttle->take();
         return error_response(http::status::not_found, "mailbox_denied", "no mailbox with this name and token", v);
     }
     if (r.ec == IngestError::too_large) {
@@ -297,6 +318,15 @@ Action mailbox_message(Request&& req, const ServerInfo& info) {
                         }};
 }
 
+constexpr unsigned upload_busy_retry_s = 600;  // unfinished uploads free up as they finish or expire
+
+Response uploads_busy(unsigned retry_after_s, unsigned v) {
+    Response res = error_response(http::status::service_unavailable, "uploads_busy",
+                                  "too many uploads are unfinished or starting; try again later", v);
+    res.set(http::field::retry_after, std::to_string(retry_after_s));
+    return res;
+}
+
 Action begin_upload(const Request& req, const ServerInfo& info) {
     const unsigned v = req.version();
     const bool keep = req.keep_alive();
@@ -313,9 +343,12 @@ Action begin_upload(const Request& req, const ServerInfo& info) {
     }
     auto mailbox = new_mailbox(req.base());
     if (auto* res = std::get_if<Response>(&mailbox)) return std::move(*res);
+    if (!info.upload_starts->try_take()) return uploads_busy(info.upload_starts->retry_after_seconds(), v);
     const std::uint64_t chunk = info.limits.upload_chunk_bytes;
-    return PendingWrite{begin_upload_op(*length, std::get<0>(mailbox)), 0, [v, keep, chunk, &info](const WriteResult& r) {
+    const PendingUploadLimits limits{info.limits.max_pending_uploads, info.limits.pending_upload_bytes};
+    return PendingWrite{begin_upload_op(*length, std::get<0>(mailbox), limits), 0, [v, keep, chunk, &info](const WriteResult& r) {
                             if (r.ec == IngestError::mailbox_taken) return mailbox_failure(r, info, v);
+                            if (r.ec == IngestError::busy) return uploads_busy(upload_busy_retry_s, v);
                             if (r.ec) return upload_failure(r, v);
                             return json_response(http::status::created,
                                                  json::object{{"upload", r.id.hex()}, {"offset", 0}, {"chunk_bytes", chunk}},
@@ -376,6 +409,55 @@ bool wants_keep_alive(const RequestHeader& h) {
     return !connection.exists("close");
 }
 
+namespace {
+
+// The submissions that cost a proof of work: new tips, new uploads and follow-ups. Upload chunks
+// are covered by the proof that started their upload.
+bool needs_proof(const RequestHeader& h, const ServerInfo& info) {
+    if (!info.pow->enabled() || h.method() != http::verb::post) return false;
+    const Route::Kind k = route(std::string_view(h.target().data(), h.target().size())).kind;
+    return k == Route::tips || k == Route::uploads || k == Route::mailbox_messages;
+}
+
+// Checks and spends the request's proof; the answer refusing it, or nothing when it is accepted.
+std::optional<Response> check_proof(const RequestHeader& h, const ServerInfo& info) {
+    const auto it = h.find(proof_header);
+    const std::string_view text = it == h.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
+    const unsigned v = h.version();
+    const auto refuse = [v](std::string_view code, std::string_view message) {
+        return error_response(http::status::forbidden, code, message, v);
+    };
+    switch (info.pow->check(text)) {
+        case PowVerdict::accepted: return std::nullopt;
+        case PowVerdict::missing:
+            return refuse("proof_required", "solve a challenge from GET /api/v1/challenge and send it in Tipline-Proof");
+        case PowVerdict::malformed:
+            return error_response(http::status::bad_request, "bad_proof", "Tipline-Proof is not a challenge and a nonce", v);
+        case PowVerdict::stale: return refuse("proof_stale", "the challenge has expired; solve a new one");
+        case PowVerdict::too_weak: return refuse("proof_too_weak", "the server asks for more work now; solve a new challenge");
+        case PowVerdict::unsolved: return refuse("proof_unsolved", "the nonce does not solve the challenge");
+        case PowVerdict::spent: return refuse("proof_spent", "this challenge was used already; solve a new one");
+        case PowVerdict::busy: break;
+    }
+    Response res = error_response(http::status::service_unavailable, "busy", "the server is busy; try again later", v);
+    res.set(http::field::retry_after, std::to_string(info.pow->lifetime_s() / 2));
+    return res;
+}
+
+}  // namespace
+
+void apply_limits(ServerInfo& info, const Limits& limits) {
+    info.limits = limits;
+    info.mailbox_throttle = std::make_shared<TokenBucket>(limits.mailbox_failure_burst, limits.mailbox_failures_per_minute);
+    info.upload_starts = std::make_shared<TokenBucket>(limits.upload_burst, limits.uploads_per_hour / 60.0);
+    info.web_forms = std::make_shared<TokenBucket>(limits.web_form_burst, limits.web_forms_per_hour / 60.0);
+    info.pow = std::make_shared<ProofOfWork>(PowSettings{.enabled = limits.proof_of_work,
+                                                         .bits = limits.pow_bits,
+                                                         .max_bits = limits.pow_max_bits,
+                                                         .target_per_minute = limits.pow_target_per_minute,
+                                                         .lifetime_s = limits.pow_lifetime_s});
+}
+
 std::uint64_t body_limit_for(const RequestHeader& h, const ServerInfo& info) {
     const std::string_view target(h.target().data(), h.target().size());
     if (const auto page = web_target(target); page && h.method() == http::verb::post) {
@@ -391,6 +473,7 @@ std::uint64_t body_limit_for(const RequestHeader& h, const ServerInfo& info) {
 
 std::optional<Response> screen_header(const RequestHeader& h, const ServerInfo& info) {
     auto refusal = screen_header_with_limit(h, body_limit_for(h, info));
+    if (!refusal && needs_proof(h, info)) refusal = check_proof(h, info);
     // The web form's visitors get a page in their language, not JSON.
     if (refusal && h.method() == http::verb::post) {
         if (const auto page = web_target(std::string_view(h.target().data(), h.target().size()));
@@ -442,6 +525,7 @@ Action handle_request(Request&& req, const ServerInfo& info) {
     const Route r = route(std::string_view(req.target().data(), req.target().size()));
     switch (r.kind) {
         case Route::keys: return keys(req, info);
+        case Route::challenge: return challenge(req, info);
         case Route::tips: return submit(std::move(req), info);
         case Route::uploads: return begin_upload(req, info);
         case Route::upload: return upload(std::move(req), *r.key);

@@ -34,6 +34,17 @@ void bind_options(CLI::App& app, Config& c) {
     app.add_option("--mailbox_failures_per_minute", c.limits.mailbox_failures_per_minute)->check(CLI::Range(1u, 100000u));
     app.add_option("--request_window_s", c.limits.request_window_s)->check(CLI::Range(10u, 3600u));
     app.add_option("--web_form_bytes", c.limits.web_form_bytes)->check(CLI::Range(1ul << 16, 1ul << 30));
+    app.add_option("--web_form_burst", c.limits.web_form_burst)->check(CLI::Range(1u, 100000u));
+    app.add_option("--web_forms_per_hour", c.limits.web_forms_per_hour)->check(CLI::Range(1u, 1000000u));
+    app.add_option("--max_pending_uploads", c.limits.max_pending_uploads)->check(CLI::Range(1u, 10000000u));
+    app.add_option("--pending_upload_bytes", c.limits.pending_upload_bytes)->check(CLI::Range(1ul << 20, 1ul << 50));
+    app.add_option("--upload_burst", c.limits.upload_burst)->check(CLI::Range(1u, 100000u));
+    app.add_option("--uploads_per_hour", c.limits.uploads_per_hour)->check(CLI::Range(1u, 1000000u));
+    app.add_option("--proof_of_work", c.limits.proof_of_work);
+    app.add_option("--pow_bits", c.limits.pow_bits)->check(CLI::Range(0u, 32u));
+    app.add_option("--pow_max_bits", c.limits.pow_max_bits)->check(CLI::Range(0u, 32u));
+    app.add_option("--pow_target_per_minute", c.limits.pow_target_per_minute)->check(CLI::Range(1u, 1000000u));
+    app.add_option("--pow_lifetime_s", c.limits.pow_lifetime_s)->check(CLI::Range(10u, 86400u));
 }
 
 }  // namespace
@@ -54,6 +65,9 @@ Config load_config(const std::filesystem::path& data_dir) {
     if (c.responders.empty()) throw std::runtime_error("'" + file.string() + "' names no responder");
     if (c.limits.inline_bytes > c.limits.envelope_bytes) {
         throw std::runtime_error("'" + file.string() + "': inline_bytes is larger than envelope_bytes");
+    }
+    if (c.limits.pow_max_bits < c.limits.pow_bits) {
+        throw std::runtime_error("'" + file.string() + "': pow_max_bits is smaller than pow_bits");
     }
     return c;
 }
@@ -96,7 +110,26 @@ std::string default_config_text(const std::vector<std::string>& responders) {
         << "# Signed responder requests must carry a time within this many seconds of the server's clock.\n"
         << "request_window_s = " << d.limits.request_window_s << "\n"
         << "# Largest submission of the web form without JavaScript, sealed by the server in memory.\n"
-        << "web_form_bytes = " << d.limits.web_form_bytes << "\n";
+        << "web_form_bytes = " << d.limits.web_form_bytes << "\n"
+        << "# Web-form submissions sealed by the server (no JavaScript): this many at once, then this many an\n"
+        << "# hour, for everyone together; past that the form answers 503 until the budget refills.\n"
+        << "web_form_burst = " << d.limits.web_form_burst << "\n"
+        << "web_forms_per_hour = " << d.limits.web_forms_per_hour << "\n"
+        << "# Resumable uploads: at most this many unfinished at once, declaring at most this many bytes\n"
+        << "# together, and started this many at once, then this many an hour (503 beyond any of them).\n"
+        << "max_pending_uploads = " << d.limits.max_pending_uploads << "\n"
+        << "pending_upload_bytes = " << d.limits.pending_upload_bytes << "\n"
+        << "upload_burst = " << d.limits.upload_burst << "\n"
+        << "uploads_per_hour = " << d.limits.uploads_per_hour << "\n"
+        << "# Proof of work on every submission through the API. Each leading zero bit doubles the cost;\n"
+        << "# 18 bits is about 0.1 s for tipline-submit and about 1 s in a browser on a phone. Under a flood\n"
+        << "# the server adds a bit for each doubling of solved submissions a minute past the target, up to\n"
+        << "# pow_max_bits, and drops back as the flood stops.\n"
+        << "proof_of_work = " << (d.limits.proof_of_work ? "true" : "false") << "\n"
+        << "pow_bits = " << d.limits.pow_bits << "\n"
+        << "pow_max_bits = " << d.limits.pow_max_bits << "\n"
+        << "pow_target_per_minute = " << d.limits.pow_target_per_minute << "\n"
+        << "pow_lifetime_s = " << d.limits.pow_lifetime_s << "\n";
     return out.str();
 }
 

@@ -83,9 +83,7 @@ ServerInfo load_server_info(const fs::path& dir, const Config& config) {
     if (info.salt_hex.size() != 2 * crypto::deployment_salt_bytes) {
         throw std::runtime_error("the database has no deployment salt; was it made by 'tiplined init'?");
     }
-    info.limits = config.limits;
-    info.mailbox_throttle =
-        std::make_shared<MailboxThrottle>(config.limits.mailbox_failure_burst, config.limits.mailbox_failures_per_minute);
+    apply_limits(info, config.limits);
     return info;
 }
 

@@ -23,6 +23,7 @@ public:
             case IngestError::mailbox_taken: return "the mailbox already exists";
             case IngestError::mailbox_denied: return "no mailbox with this name and token";
             case IngestError::too_large: return "more than one response may carry";
+            case IngestError::busy: return "too many unfinished uploads";
         }
         return "unknown error";
     }

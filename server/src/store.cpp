@@ -111,6 +111,11 @@ ALTER TABLE tips ADD COLUMN acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (ackno
 CREATE INDEX tips_by_mailbox ON tips (mailbox, seq) WHERE mailbox IS NOT NULL;
 )sql";
 
+// Version 3: unfinished uploads found without a scan, for the global limits checked at each new upload.
+constexpr const char* schema_v3 = R"sql(
+CREATE INDEX tips_unfinished ON tips (seq) WHERE complete = 0;
+)sql";
+
 // Passes bytes on and counts them.
 class CountingSink final : public crypto::ByteSink {
 public:
@@ -238,6 +243,12 @@ void Store::migrate() {
             exec("PRAGMA user_version=2");
         });
     }
+    if (current < 3) {
+        in_transaction([this] {
+            exec(schema_v3);
+            exec("PRAGMA user_version=3");
+        });
+    }
 }
 
 void Store::begin() { exec("BEGIN IMMEDIATE"); }
@@ -349,6 +360,12 @@ StoreStats Store::stats() {
     out.uploads = static_cast<std::uint64_t>(up.int64(0));
     out.upload_bytes = static_cast<std::uint64_t>(up.int64(1));
     return out;
+}
+
+PendingUploads Store::pending_uploads() {
+    Statement st = statements_->get(db_, "SELECT count(*), coalesce(sum(size), 0) FROM tips WHERE complete = 0");
+    st.step();
+    return {static_cast<std::uint64_t>(st.int64(0)), static_cast<std::uint64_t>(st.int64(1))};
 }
 
 std::uint64_t Store::stored_bytes() {

@@ -198,6 +198,12 @@ class WebSubmission final : public StreamedBody, private FormHandler {
             fail("error.bad_form", http::status::bad_request);
             return refusal(Failure::refused);
         }
+        // Without JavaScript there is no proof of work: a global budget bounds what the server
+        // seals, counting only whole, well-formed submissions.
+        if (!info_.web_forms->try_take()) {
+            fail("error.busy", http::status::service_unavailable);
+            return refusal(Failure::refused);
+        }
         spool_.close();
         return mode_ == Mode::tip ? seal_and_store() : seal_follow_up();
     }
@@ -417,7 +423,7 @@ class WebSubmission final : public StreamedBody, private FormHandler {
     static Response mailbox_refusal(const WriteResult& r, const ServerInfo& info,
                                     const std::string& lang, unsigned v, WebTarget::Kind back) {
         if (r.ec == IngestError::mailbox_denied) {
-            info.mailbox_throttle->failed();
+            info.mailbox_throttle->take();
             return form_error_page(lang, http::status::not_found, "check.not_found", v, back);
         }
         if (r.ec == IngestError::full)

@@ -62,8 +62,12 @@ WriteOp store_envelope_op(std::vector<unsigned char> envelope, std::optional<New
     };
 }
 
-WriteOp begin_upload_op(std::uint64_t length, std::optional<NewMailbox> mailbox) {
-    return [length, mailbox](Store& store, std::int64_t day) {
+WriteOp begin_upload_op(std::uint64_t length, std::optional<NewMailbox> mailbox, PendingUploadLimits limits) {
+    return [length, mailbox, limits](Store& store, std::int64_t day) {
+        const PendingUploads pending = store.pending_uploads();
+        if (pending.count >= limits.max_count || pending.declared_bytes + length > limits.max_declared_bytes) {
+            return fail(IngestError::busy);
+        }
         Placement placement;
         if (mailbox) {
             if (!store.create_mailbox(mailbox->key, mailbox->token_hash, day)) return fail(IngestError::mailbox_taken);

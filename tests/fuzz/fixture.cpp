@@ -106,7 +106,7 @@ server::ServerInfo server_info() {
     info.recipients = {responder_key_text()};
     info.fingerprints = {fingerprint};
     info.salt_hex = std::string(2 * crypto::deployment_salt_bytes, '5');
-    info.mailbox_throttle = std::make_shared<server::MailboxThrottle>(
+    info.mailbox_throttle = std::make_shared<server::TokenBucket>(
         info.limits.mailbox_failure_burst, info.limits.mailbox_failures_per_minute);
     return info;
 }

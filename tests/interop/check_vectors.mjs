@@ -27,6 +27,7 @@ const LABEL = {
   mailboxId: 'tipline mailbox id v1',
   requestSignature: 'tipline responder request v1',
   replyFileMagic: 'TIPLNRPL',
+  pow: 'tipline pow v1',
 };
 
 // A format rejection with one of the error classes of FORMAT.md section 4.
@@ -466,7 +467,30 @@ function readBundle(bytes) {
   return ids;
 }
 
+// FORMAT.md section 16: a proof's text, then the work. Returns the hash's leading zero bits.
+function checkProof(body) {
+  const text = Buffer.from(body).toString('latin1');
+  const match = /^([0-9a-f]{68})\.([0-9a-f]{16})$/.exec(text);
+  if (!match) fail('malformed');
+  const challenge = bytesFromHex(match[1]);
+  if (challenge[0] !== 1) fail('unsupported_version');
+  if (challenge[1] > 40) fail('malformed');
+  const hash = blake2b(32, concat(ascii(LABEL.pow), challenge, bytesFromHex(match[2])));
+  let zeros = 0;
+  for (const b of hash) {
+    if (b === 0) {
+      zeros += 8;
+      continue;
+    }
+    zeros += Math.clz32(b) - 24;
+    break;
+  }
+  if (zeros < challenge[1]) fail('authentication_failed');
+  return zeros;
+}
+
 const AREAS = {
+  pow: (body) => ({ 'zero-bits': String(checkProof(body)) }),
   bundle: (body) => {
     const ids = readBundle(body);
     return { entries: String(ids.length), ids: ids.join(',') };

@@ -1,6 +1,7 @@
 // Writes every test vector in tests/vectors/ from a fixed seed, so the committed files can be regenerated exactly.
 #include <sodium.h>
 
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/labels.hpp"
+#include "tipline/crypto/proof_of_work.hpp"
 #include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/request_auth.hpp"
 #include "tipline/crypto/tip_document.hpp"
@@ -431,6 +433,42 @@ void request_vectors(Writer& w) {
            headers(split_method, split_target, r.timestamp, signer.public_identity, sig), body});
 }
 
+void pow_vectors(Writer& w) {
+    c::PowChallenge challenge{};
+    challenge[0] = c::pow_version;
+    challenge[1] = 16;
+    randombytes_buf(challenge.data() + 2, challenge.size() - 2);  // random and MAC: opaque to the client
+    const std::uint64_t nonce = *c::pow_solve(challenge);
+    auto solved = [](const c::PowChallenge& ch, std::uint64_t n) {
+        return std::vector<std::pair<std::string, std::string>>{{"zero-bits", std::to_string(c::pow_zero_bits(ch, n))}};
+    };
+    auto text = [](const c::PowChallenge& ch, std::uint64_t n) { return bytes_of(c::pow_proof_text(ch, n)); };
+    w.add({"pow_success", "success", "a 16-bit challenge and the first nonce from 0 that meets it", solved(challenge, nonce),
+           text(challenge, nonce)});
+    c::PowChallenge free = challenge;
+    free[1] = 0;
+    w.add({"pow_success_zero_bits", "success", "a 0-bit challenge: every nonce meets it", solved(free, 7), text(free, 7)});
+    std::uint64_t miss = 0;
+    while (c::pow_zero_bits(challenge, miss) >= 16) ++miss;
+    w.add({"pow_unsolved", "authentication_failed", "a nonce whose hash has fewer than 16 leading zero bits", {},
+           text(challenge, miss)});
+    c::PowChallenge v2 = challenge;
+    v2[0] = 2;
+    w.add({"pow_unknown_version", "unsupported_version", "challenge version 2", {}, text(v2, nonce)});
+    c::PowChallenge greedy = challenge;
+    greedy[1] = c::pow_max_bits + 1;
+    w.add({"pow_bits_too_large", "malformed", "a challenge asking for 41 bits", {}, text(greedy, nonce)});
+    std::string upper = c::pow_proof_text(challenge, nonce);
+    for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    w.add({"pow_uppercase", "malformed", "the same proof in uppercase hex", {}, bytes_of(upper)});
+    std::string colon = c::pow_proof_text(challenge, nonce);
+    colon[2 * c::pow_challenge_bytes] = ':';
+    w.add({"pow_no_dot", "malformed", "a colon in place of the dot", {}, bytes_of(colon)});
+    const std::string short_nonce = c::pow_proof_text(challenge, nonce);
+    w.add({"pow_short_nonce", "malformed", "the nonce with 15 hex digits", {},
+           bytes_of(short_nonce.substr(0, short_nonce.size() - 1))});
+}
+
 void replyfile_vectors(Writer& w) {
     const auto witness = c::BoxKeyPair::generate();
     const Bytes envelope = seal({witness.public_key}, bytes_of("a reply"));
@@ -478,6 +516,7 @@ int main(int argc, char** argv) {
         bundle_vectors(w);
         request_vectors(w);
         replyfile_vectors(w);
+        pow_vectors(w);
         std::cout << "wrote " << w.count() << " vectors to " << argv[1] << "\n";
     } catch (const std::exception& e) {
         std::cerr << "tipline-gen-vectors: error: " << e.what() << "\n";

@@ -69,10 +69,19 @@ async function fetchKeys() {
   return seal.parseKeysResponse(await response.json());
 }
 
-async function post(pathName, envelope, headers) {
+// A submission with a proof of work solved here, as the web page solves it; solved: false sends none.
+async function post(pathName, envelope, headers, { solved = true } = {}) {
+  const proof = {};
+  if (solved) {
+    const answer = await fetch(`${baseUrl}/api/v1/challenge`);
+    assert.equal(answer.status, 200, 'GET /api/v1/challenge');
+    const { required, challenge } = seal.parseChallengeResponse(await answer.json());
+    assert.ok(required, 'the server asks for a proof of work by default');
+    proof['Tipline-Proof'] = await seal.solveChallenge(challenge, () => undefined);
+  }
   const response = await fetch(`${baseUrl}${pathName}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/octet-stream', ...headers },
+    headers: { 'Content-Type': 'application/octet-stream', ...headers, ...proof },
     body: envelope,
   });
   return { status: response.status, body: await response.json() };
@@ -114,6 +123,10 @@ test('a tip sealed here is stored with its mailbox, checked by tipline-submit, a
     attachments: [{ name: 'photo.jpg', mediaType: 'image/jpeg', bytes: evidence }],
   });
   assert.ok(envelope.length <= keys.limits.inlineBytes, 'small enough for one POST');
+  const unsolved = await post('/api/v1/tips', envelope, seal.newMailboxHeaders(receiptKeys), { solved: false });
+  assert.equal(unsolved.status, 403, 'a tip without a proof of work is refused');
+  assert.equal(unsolved.body.error.code, 'proof_required');
+  assert.ok(keys.proof.required && keys.proof.challenge instanceof Uint8Array, 'the keys answer carries a challenge');
   const stored = await post('/api/v1/tips', envelope, seal.newMailboxHeaders(receiptKeys));
   assert.equal(stored.status, 201, `POST /api/v1/tips: ${JSON.stringify(stored.body)}`);
   assert.match(stored.body.id, /^[0-9a-f]{32}$/);

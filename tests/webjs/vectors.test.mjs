@@ -91,6 +91,21 @@ test('bundle vectors: the manifest checks of 11.2', async () => {
   });
 });
 
+test('proof-of-work vectors: the text of 16.3 and the work', async () => {
+  await walk('pow', (v) => {
+    const text = Buffer.from(v.body).toString('latin1');
+    const match = /^(.*)\.([0-9a-f]{16})$/s.exec(text);
+    if (!match) throw new seal.TiplineError('malformed', 'no nonce');
+    const challenge = seal.parseChallenge(match[1]);
+    const nonce = Number.parseInt(match[2], 16);
+    assert.ok(Number.isSafeInteger(nonce), `${v.name}: the vectors' nonces are safe integers`);
+    assert.equal(seal.proofText(challenge, nonce), text, `${v.name}: the same text back`);
+    const zeros = seal.powZeroBits(challenge, nonce);
+    if (zeros < challenge[1]) throw new seal.TiplineError('authentication_failed', 'unsolved');
+    return { 'zero-bits': String(zeros) };
+  });
+});
+
 test('padding: the examples of section 5', () => {
   const table = [
     [1, 4096], [8, 4096], [4096, 4096], [4097, 4352], [5000, 5120], [8193, 8704], [65536, 65536],

@@ -25,6 +25,7 @@ export const LABELS = Object.freeze({
   mailboxTokenHash: 'tipline mailbox token hash v1',
   mailboxId: 'tipline mailbox id v1',
   bundleMagic: 'TIPLNBDL',
+  pow: 'tipline pow v1',
 });
 
 const FORMAT_VERSION = 1;
@@ -320,6 +321,7 @@ export function parseKeysResponse(answer) {
       envelopeBytes: limit('envelope_bytes'),
       uploadChunkBytes: limit('upload_chunk_bytes'),
     },
+    proof: parseChallengeResponse(answer.proof_of_work ?? { required: false }),
   };
 }
 
@@ -997,4 +999,78 @@ export function openReplies(bundle, replyKeyPair) {
     }
   }
   return { replies, unreadable };
+}
+
+// --- Section 16: proof of work on submission ----------------------------------------------------
+
+const POW_VERSION = 1;
+const POW_CHALLENGE_SIZE = 34;
+const POW_MAX_BITS = 40;
+const POW_TRIES_PER_PAUSE = 8192;  // about 5 ms in a browser: the page stays responsive while solving
+
+// A challenge as the server sends it: 68 lowercase hex digits, version 1, at most 40 bits.
+export function parseChallenge(hex) {
+  const challenge = fromHex(hex, POW_CHALLENGE_SIZE, 'the challenge');
+  if (challenge[0] !== POW_VERSION) unsupported('the challenge');
+  if (challenge[1] > POW_MAX_BITS) fail('malformed', 'the challenge asks for more than 40 bits');
+  return challenge;
+}
+
+// GET /api/v1/challenge, or the proof_of_work member of the keys answer (PROTOCOL.md).
+export function parseChallengeResponse(answer) {
+  if (answer === null || typeof answer !== 'object' || typeof answer.required !== 'boolean') {
+    fail('malformed', 'the proof-of-work answer has no "required"');
+  }
+  if (!answer.required) return { required: false, challenge: null };
+  return { required: true, challenge: parseChallenge(answer.challenge) };
+}
+
+function leadingZeroBits(hash) {
+  let bits = 0;
+  for (const b of hash) {
+    if (b !== 0) return bits + Math.clz32(b) - 24;
+    bits += 8;
+  }
+  return bits;
+}
+
+// label || challenge || nonce (8 bytes, big-endian); the nonce is a safe integer.
+function powInput(challenge) {
+  const label = ascii(LABELS.pow);
+  return concat(label, challenge, new Uint8Array(8));
+}
+
+function setNonce(view, at, nonce) {
+  view.setUint32(at, Math.floor(nonce / 2 ** 32));
+  view.setUint32(at + 4, nonce >>> 0);
+}
+
+// Leading zero bits of BLAKE2b-256(label || challenge || nonce).
+export function powZeroBits(challenge, nonce) {
+  const input = powInput(challenge);
+  setNonce(new DataView(input.buffer), input.length - 8, nonce);
+  return leadingZeroBits(lib().crypto_generichash(32, input));
+}
+
+// The Tipline-Proof header value: challenge hex, '.', nonce as 16 hex digits.
+export function proofText(challenge, nonce) {
+  const n = new Uint8Array(8);
+  setNonce(new DataView(n.buffer), 0, nonce);
+  return `${toHex(challenge)}.${toHex(n)}`;
+}
+
+// Tries nonces upward from a random start until one meets the challenge's bits. pause() is awaited
+// every few thousand tries, so a page can stay responsive and show progress; it gets the tries so far.
+export async function solveChallenge(challenge, pause = () => new Promise((r) => setTimeout(r, 0))) {
+  const s = lib();
+  const bits = challenge[1];
+  const input = powInput(challenge);
+  const view = new DataView(input.buffer);
+  const at = input.length - 8;
+  let nonce = s.randombytes_uniform(2 ** 30) * 2 ** 20;  // a random start, far below 2^53
+  for (let tries = 1; ; tries++, nonce++) {
+    setNonce(view, at, nonce);
+    if (leadingZeroBits(s.crypto_generichash(32, input)) >= bits) return proofText(challenge, nonce);
+    if (tries % POW_TRIES_PER_PAUSE === 0) await pause(tries);
+  }
 }

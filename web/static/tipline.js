@@ -65,12 +65,35 @@ function sealFor(keys, kind, form, language, replyKey, attachments) {
   return envelope;
 }
 
+const PROOF_RETRY_CODES = ['proof_required', 'proof_stale', 'proof_too_weak', 'proof_spent'];
+
+// Sends a submission with a solved proof of work when the server asks for one (PROTOCOL.md). A proof
+// the server finds stale, too weak or spent is solved again with a fresh challenge, a few times.
+async function withProof(keys, send) {
+  for (let solves = 1; ; solves++) {
+    const headers = {};
+    if (keys.proof.required) {
+      if (!keys.proof.challenge) {
+        keys.proof = seal.parseChallengeResponse(await json(await fetch('/api/v1/challenge', request), 'reading a challenge'));
+      }
+      if (keys.proof.challenge) headers['Tipline-Proof'] = await seal.solveChallenge(keys.proof.challenge);
+      keys.proof.challenge = null;  // each challenge is accepted once
+    }
+    const response = await send(headers);
+    if (response.status !== 403 || solves === 4) return response;
+    const answer = await response.clone().json().catch(() => ({}));
+    if (!PROOF_RETRY_CODES.includes(answer?.error?.code)) return response;
+    keys.proof.required = true;
+  }
+}
+
 // Resumable upload (PROTOCOL.md) for an envelope larger than one request may carry.
-async function upload(envelope, headers, limits) {
+async function upload(envelope, headers, keys) {
+  const { limits } = keys;
   const started = await json(
-    await fetch('/api/v1/uploads', {
-      ...request, method: 'POST', headers: { ...headers, 'Upload-Length': String(envelope.length) },
-    }),
+    await withProof(keys, (proof) => fetch('/api/v1/uploads', {
+      ...request, method: 'POST', headers: { ...headers, ...proof, 'Upload-Length': String(envelope.length) },
+    })),
     'starting the upload',
   );
   const chunk = Math.min(started.chunk_bytes ?? limits.uploadChunkBytes, limits.uploadChunkBytes);
@@ -105,10 +128,13 @@ async function upload(envelope, headers, limits) {
   );
 }
 
-function postEnvelope(path, envelope, headers) {
-  return fetch(path, {
-    ...request, method: 'POST', headers: { ...headers, 'Content-Type': 'application/octet-stream' }, body: envelope,
-  });
+function postEnvelope(keys, path, envelope, headers) {
+  return withProof(keys, (proof) => fetch(path, {
+    ...request,
+    method: 'POST',
+    headers: { ...headers, ...proof, 'Content-Type': 'application/octet-stream' },
+    body: envelope,
+  }));
 }
 
 // Replaces the page's main content with a template of the page, and moves the focus to its heading.
@@ -139,9 +165,9 @@ async function sendTip() {
   const envelope = sealFor(keys, 'tip', tipForm, tipForm.elements.language.value, receiptKeys.replyPublicKey, attachments);
   const headers = seal.newMailboxHeaders(receiptKeys);
   if (envelope.length <= keys.limits.inlineBytes) {
-    await json(await postEnvelope('/api/v1/tips', envelope, headers), 'sending the tip');
+    await json(await postEnvelope(keys, '/api/v1/tips', envelope, headers), 'sending the tip');
   } else {
-    await upload(envelope, headers, keys.limits);
+    await upload(envelope, headers, keys);
   }
   // Stored: show the receipt, once, in place of the form.
   const main = showView('receipt-view');
@@ -170,7 +196,7 @@ async function sendFollowUp(form, keys, receiptKeys, lang) {
     return;
   }
   await json(
-    await postEnvelope('/api/v1/mailbox/messages', envelope, seal.mailboxAccessHeaders(receiptKeys)),
+    await postEnvelope(keys, '/api/v1/mailbox/messages', envelope, seal.mailboxAccessHeaders(receiptKeys)),
     'sending the follow-up',
   );
   showView('follow-up-sent');

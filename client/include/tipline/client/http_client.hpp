@@ -45,5 +45,7 @@ private:
 
 // The message of a JSON error body ({"error": {"code", "message"}}), or a generic text.
 std::string describe_server_error(const HttpResponse& response);
+// The stable code of a JSON error body, or empty.
+std::string server_error_code(const HttpResponse& response);
 
 }  // namespace tipline::client

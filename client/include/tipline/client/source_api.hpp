@@ -3,23 +3,38 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "tipline/client/http_client.hpp"
 #include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/proof_of_work.hpp"
 #include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/secret_buffer.hpp"
 
 namespace tipline::client {
+
+// Whether submissions cost a proof of work here, and a challenge not used yet (docs/PROTOCOL.md).
+struct ProofState {
+    bool required = false;
+    std::optional<crypto::PowChallenge> challenge;
+};
 
 struct ServerKeys {
     std::vector<crypto::PublicIdentity> recipients;
     crypto::DeploymentSalt salt{};
     std::uint64_t inline_bytes = 0;
     std::uint64_t upload_chunk_bytes = 0;
+    ProofState proof;  // from the same answer, which saves a round trip over Tor
 };
+
+// POSTs body to path, with a solved proof of work when the server asks for one. A proof the server
+// finds stale, too weak or spent (it was solving while the difficulty rose) is solved again with a
+// fresh challenge, a few times, before the refusal is returned.
+HttpResponse post_with_proof(HttpClient& http, const std::string& path, std::span<const unsigned char> body,
+                             std::vector<std::string> headers, ProofState& proof);
 
 // What a witness's client derives from a receipt to reach its mailbox (FORMAT.md 10.3, 10.4).
 struct MailboxAccess {
@@ -40,13 +55,14 @@ ServerKeys fetch_server_keys(HttpClient& http);
 // POST /api/v1/tips; returns the tip's id once the server has stored it durably. headers may open
 // a mailbox (MailboxAccess::opening_headers).
 std::string submit_envelope(HttpClient& http, std::span<const unsigned char> envelope,
-                            const std::vector<std::string>& headers = {});
+                            const std::vector<std::string>& headers, ProofState& proof);
 
 // GET /api/v1/mailbox: the replies as a bundle. A wrong receipt is a ToolError (exit 1).
 std::vector<unsigned char> fetch_replies(HttpClient& http, const MailboxAccess& mailbox);
 
 // POST /api/v1/mailbox/messages; returns the follow-up's id once stored.
-std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox, std::span<const unsigned char> envelope);
+std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox, std::span<const unsigned char> envelope,
+                           ProofState& proof);
 
 struct UploadProgress {
     std::uint64_t done = 0;
@@ -63,6 +79,7 @@ struct UploadJob {
     std::string key;                         // an upload started earlier, to resume; empty to start one
     std::function<void(const std::string& key)> on_started;  // the new key, before any byte is sent
     std::function<void(const UploadProgress&)> progress;
+    ProofState* proof = nullptr;  // for starting the upload; required when key is empty
 };
 
 // Sends the envelope as a resumable upload. A dropped connection is retried from the offset the

@@ -47,4 +47,8 @@ inline constexpr std::string_view mailbox_id_label = "tipline mailbox id v1";
 // Signed responder API requests (FORMAT.md section "Signed responder requests").
 inline constexpr std::string_view request_signature_label = "tipline responder request v1";
 
+// Proof of work on submission (FORMAT.md section "Proof of work").
+inline constexpr std::string_view pow_label = "tipline pow v1";
+inline constexpr std::string_view pow_challenge_mac_label = "tipline pow challenge v1";
+
 }  // namespace tipline::crypto::labels

@@ -22,6 +22,7 @@
 #include "tipline/server/config.hpp"
 #include "tipline/server/form_tokens.hpp"
 #include "tipline/server/ingest_queue.hpp"
+#include "tipline/server/proof_of_work.hpp"
 #include "tipline/server/throttle.hpp"
 #include "tipline/server/tip_id.hpp"
 
@@ -38,9 +39,15 @@ struct ServerInfo {
     std::vector<std::string> fingerprints;  // in the same order
     std::string salt_hex;                   // deployment salt for receipts
     Limits limits;
-    std::shared_ptr<MailboxThrottle> mailbox_throttle = std::make_shared<MailboxThrottle>();
+    std::shared_ptr<TokenBucket> mailbox_throttle = std::make_shared<TokenBucket>();
     std::shared_ptr<FormTokens> form_tokens = std::make_shared<FormTokens>();
+    std::shared_ptr<TokenBucket> upload_starts = std::make_shared<TokenBucket>(30, 5);
+    std::shared_ptr<TokenBucket> web_forms = std::make_shared<TokenBucket>(10, 2);
+    std::shared_ptr<ProofOfWork> pow = std::make_shared<ProofOfWork>(PowSettings{.enabled = false});
 };
+
+// The budgets and the proof of work for these limits, for a server starting now.
+void apply_limits(ServerInfo& info, const Limits& limits);
 
 // A write for the ingest queue, and how to answer once it is durable or has failed.
 struct PendingWrite {

@@ -29,6 +29,19 @@ struct Limits {
     unsigned mailbox_failures_per_minute = 10;            // and this many a minute after that
     unsigned request_window_s = 300;                      // signed responder requests: allowed clock difference
     std::uint64_t web_form_bytes = 16 * 1024 * 1024;      // largest submission of the web form without JavaScript
+    unsigned web_form_burst = 10;                         // web-form submissions sealed by the server at once,
+    unsigned web_forms_per_hour = 120;                    // then this many an hour, for everyone together (503)
+    // Global limits on resumable uploads (503 with Retry-After beyond them).
+    unsigned max_pending_uploads = 1000;                  // unfinished uploads at once
+    std::uint64_t pending_upload_bytes = 8ull << 30;      // declared bytes of all unfinished uploads together
+    unsigned upload_burst = 30;                           // uploads started at once,
+    unsigned uploads_per_hour = 300;                      // then this many an hour
+    // Proof of work on submission (POST /api/v1/tips, /api/v1/uploads, /api/v1/mailbox/messages).
+    bool proof_of_work = true;
+    unsigned pow_bits = 18;                               // normal difficulty, in leading zero bits
+    unsigned pow_max_bits = 28;                           // the most a flood can raise it to
+    unsigned pow_target_per_minute = 20;                  // solved submissions a minute before it rises
+    unsigned pow_lifetime_s = 600;                        // a challenge is good for between half this and this
 };
 
 struct Config {

@@ -28,6 +28,7 @@ enum class IngestError {
     mailbox_taken = 8,    // a new tip names a mailbox that already exists
     mailbox_denied = 9,   // no such mailbox, or the token does not match: deliberately one error
     too_large = 10,       // a read would return more than one response may carry
+    busy = 11,            // a global limit on unfinished uploads is reached
 };
 const std::error_category& ingest_category() noexcept;
 std::error_code make_error_code(IngestError e) noexcept;

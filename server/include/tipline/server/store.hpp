@@ -20,7 +20,7 @@ struct sqlite3;
 namespace tipline::server {
 
 inline constexpr std::size_t store_row_size = 256 * 1024;  // a large tip never sits whole in one row
-inline constexpr int store_schema_version = 2;
+inline constexpr int store_schema_version = 3;
 inline constexpr std::size_t upload_key_bytes = 16;
 
 // Days since the Unix epoch in UTC: the only time the server keeps.
@@ -65,6 +65,11 @@ struct StoreStats {
     std::uint64_t upload_bytes = 0;   // received so far by unfinished uploads
     std::int64_t oldest_day = 0;  // 0 when empty
     std::int64_t newest_day = 0;
+};
+
+struct PendingUploads {
+    std::uint64_t count = 0;
+    std::uint64_t declared_bytes = 0;  // the lengths the unfinished uploads declared, together
 };
 
 // Thrown for SQLite failures; full() tells a full disk or quota apart from other failures.
@@ -149,6 +154,8 @@ public:
     // Deletes unfinished uploads started before day; returns how many.
     std::size_t delete_uploads_before(std::int64_t day);
 
+    // Unfinished uploads, for the global limits on them.
+    PendingUploads pending_uploads();
     // Bytes held by complete tips and unfinished uploads together, for the quota.
     std::uint64_t stored_bytes();
 

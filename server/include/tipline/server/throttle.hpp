@@ -1,5 +1,5 @@
-// A global limit on failed mailbox requests. Behind Tor there is no address to limit per client, so
-// past the limit every mailbox request waits, the right ones too, until the bucket refills.
+// Global token buckets. Behind Tor there is no address to limit per client, so a bucket holds for
+// everyone together: failed mailbox requests, upload starts, web-form submissions sealed by the server.
 #pragma once
 
 #include <chrono>
@@ -7,20 +7,22 @@
 
 namespace tipline::server {
 
-class MailboxThrottle {
+class TokenBucket {
 public:
     using Clock = std::chrono::steady_clock;
 
-    // burst failures at once, then per_minute failures a minute on average.
-    explicit MailboxThrottle(unsigned burst = 20, unsigned per_minute = 10);
+    // burst tokens at once, refilled at per_minute tokens a minute.
+    explicit TokenBucket(double burst = 20, double per_minute = 10);
 
-    bool allow();   // false while the failures have used up the bucket
-    void failed();  // one failed mailbox request
+    bool allow();      // whether a token is left, without taking it
+    void take();       // takes one token (none left: stays empty)
+    bool try_take();   // takes one token if one is left
     unsigned retry_after_seconds();
 
     // For tests: the same decisions at a given time.
     bool allow_at(Clock::time_point now);
-    void failed_at(Clock::time_point now);
+    void take_at(Clock::time_point now);
+    bool try_take_at(Clock::time_point now);
 
 private:
     void refill(Clock::time_point now);

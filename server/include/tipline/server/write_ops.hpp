@@ -19,8 +19,16 @@ struct NewMailbox {
 // (mailbox_taken if the name exists) and belongs to it.
 WriteOp store_envelope_op(std::vector<unsigned char> envelope, std::optional<NewMailbox> mailbox = std::nullopt);
 
+// Global limits on unfinished uploads, checked when one starts.
+struct PendingUploadLimits {
+    std::uint64_t max_count = UINT64_MAX;
+    std::uint64_t max_declared_bytes = UINT64_MAX;
+};
+
 // Starts an upload of length bytes; result.id is the new upload key. The mailbox is opened at once.
-WriteOp begin_upload_op(std::uint64_t length, std::optional<NewMailbox> mailbox = std::nullopt);
+// busy when the upload would pass the limits on unfinished uploads.
+WriteOp begin_upload_op(std::uint64_t length, std::optional<NewMailbox> mailbox = std::nullopt,
+                        PendingUploadLimits limits = {});
 
 // The witness's follow-up into a mailbox, when token_hash matches the stored one (compared in
 // constant time); otherwise mailbox_denied, the same for a missing mailbox as for a wrong token.
