@@ -58,8 +58,11 @@
 #include <thread>
 #include <vector>
 
+#include "bench_process.hpp"
+
 namespace {
 
+using namespace tipline::bench;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -78,20 +81,12 @@ constexpr std::size_t response_buffer_bytes = 64 * 1024;
 constexpr std::size_t max_body_bytes = 4 * 1024 * 1024;
 constexpr auto drain_limit =
     std::chrono::seconds(10);  // for requests still in flight when the window closes
-constexpr auto start_limit = std::chrono::seconds(30);  // tiplined must print its port within this
-constexpr auto stop_limit = std::chrono::seconds(30);   // and exit within this after SIGTERM
-constexpr auto tool_limit = std::chrono::seconds(60);
 constexpr std::size_t read_reserve = 64 * 1024;   // as tiplined's sessions
 constexpr unsigned checkpoint_interval_ms = 250;  // as tiplined's IngestLimits
 constexpr std::size_t envelope_size = 4268;       // the smallest padded envelope
 constexpr double p99_target_ms = 10.0;
 constexpr double storage_ratio_target = 0.6;
 constexpr double noise_warning_cores = 0.2;  // "other" CPU above this in any row: warn
-
-// Something broke (as opposed to a target being missed): reported, and the exit status is 1.
-struct Failure : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 [[gnu::format(printf, 1, 2)]] std::string format(const char* f, ...) {
     std::array<char, 1024> buf{};
@@ -104,35 +99,6 @@ struct Failure : std::runtime_error {
 }
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-std::string read_file(const fs::path& p, std::size_t limit = 1 << 20) {
-    std::ifstream in(p, std::ios::binary);
-    std::string s(limit, '\0');
-    in.read(s.data(), static_cast<std::streamsize>(limit));
-    s.resize(static_cast<std::size_t>(in.gcount()));
-    return s;
-}
-
-void write_file(const fs::path& p, std::string_view text) {
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    if (!out.flush()) throw Failure("cannot write " + p.string());
-}
-
-// utime + stime of a /proc/.../stat file, in seconds; 0 if it cannot be read.
-double cpu_seconds(const std::string& stat_path) {
-    const std::string s = read_file(stat_path, 4096);
-    const auto close = s.rfind(')');
-    if (close == std::string::npos) return 0;
-    std::istringstream in(s.substr(close + 1));
-    std::string field;
-    unsigned long long user = 0, system = 0;
-    for (int i = 0; i < 13 && (in >> field); ++i) {  // fields 3 (state) to 15 (stime)
-        if (i == 11) user = std::stoull(field);
-        if (i == 12) system = std::stoull(field);
-    }
-    return static_cast<double>(user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
 
 std::string thread_stat(pid_t tid) { return "/proc/self/task/" + std::to_string(tid) + "/stat"; }
 
@@ -155,222 +121,6 @@ double machine_busy_seconds() {
     }
     return busy / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
-
-// Counters of one thread of another process, from /proc/PID/task/TID/{stat,status}.
-struct ThreadSample {
-    pid_t tid = 0;
-    double cpu = 0;
-    std::uint64_t voluntary = 0;    // context switches: blocked (waits, fsync, futex)
-    std::uint64_t involuntary = 0;  // context switches: preempted
-};
-
-std::uint64_t status_field(const std::string& status, std::string_view name) {
-    const auto at = status.find(name);
-    return at == std::string::npos ? 0 : std::stoull(status.substr(at + name.size()));
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Child processes
-
-struct Args {
-    std::vector<std::string> strings;
-    std::vector<char*> pointers;
-    explicit Args(std::vector<std::string> s) : strings(std::move(s)) {
-        for (auto& a : strings) pointers.push_back(a.data());
-        pointers.push_back(nullptr);
-    }
-};
-
-int open_or_fail(const fs::path& p, int flags) {
-    const int fd = ::open(p.c_str(), flags | O_CLOEXEC, 0600);
-    if (fd < 0) throw Failure("cannot open " + p.string() + ": " + std::strerror(errno));
-    return fd;
-}
-
-// Waits for pid until the deadline; the raw wait status, or nothing if it is still running.
-std::optional<int> wait_until(pid_t pid, Clock::time_point deadline) {
-    for (;;) {  // bounded by the deadline
-        int status = 0;
-        const pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid) return status;
-        if (r < 0 && errno != EINTR) return -1;
-        if (Clock::now() >= deadline) return std::nullopt;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-}
-
-std::string describe_status(int status) {
-    if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
-    if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
-    return "status " + std::to_string(status);
-}
-
-// Runs a tool with stdin, stdout and stderr on files; throws unless it exits 0.
-void run_tool(const std::vector<std::string>& argv, const fs::path& in, const fs::path& out,
-              const fs::path& err) {
-    Args args(argv);
-    const int in_fd = open_or_fail(in, O_RDONLY);
-    const int out_fd = open_or_fail(out, O_WRONLY | O_CREAT | O_TRUNC);
-    const int err_fd = open_or_fail(err, O_WRONLY | O_CREAT | O_TRUNC);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::dup2(in_fd, 0);
-        ::dup2(out_fd, 1);
-        ::dup2(err_fd, 2);
-        ::execv(args.pointers[0], args.pointers.data());
-        ::_exit(127);
-    }
-    ::close(in_fd);
-    ::close(out_fd);
-    ::close(err_fd);
-    if (pid < 0) throw Failure(std::string("fork: ") + std::strerror(errno));
-    const auto status = wait_until(pid, Clock::now() + tool_limit);
-    if (!status) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
-        throw Failure(argv[0] + " did not finish in time");
-    }
-    if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-        throw Failure(argv[0] + " " + argv[1] + " failed (" + describe_status(*status) +
-                      "): " + read_file(err, 4096));
-    }
-}
-
-class TempDir {
-  public:
-    TempDir(const fs::path& parent, bool keep) : keep_(keep) {
-        std::string name = (parent / "tipline-bench-load.XXXXXX").string();
-        if (::mkdtemp(name.data()) == nullptr)
-            throw Failure("mkdtemp in " + parent.string() + ": " + std::strerror(errno));
-        path_ = name;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        if (!keep_) fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
-    bool keep_;
-};
-
-// The real server: `tiplined serve DATA --listen 127.0.0.1:0`, stdout on a pipe (for the port),
-// stderr to a log.
-class Tiplined {
-  public:
-    Tiplined(const fs::path& binary, const fs::path& data, const fs::path& log) : log_(log) {
-        Args args({binary.string(), "serve", data.string(), "--listen", "127.0.0.1:0"});
-        std::array<int, 2> pipe_fds{};
-        if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0)
-            throw Failure(std::string("pipe: ") + std::strerror(errno));
-        const int err_fd = open_or_fail(log, O_WRONLY | O_CREAT | O_TRUNC);
-        const int null_fd = open_or_fail("/dev/null", O_RDONLY);
-        const pid_t parent = ::getpid();
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the benchmark
-            if (::getppid() != parent) ::_exit(126);
-            ::dup2(null_fd, 0);
-            ::dup2(pipe_fds[1], 1);
-            ::dup2(err_fd, 2);
-            ::execv(args.pointers[0], args.pointers.data());
-            ::_exit(127);
-        }
-        ::close(pipe_fds[1]);
-        ::close(err_fd);
-        ::close(null_fd);
-        out_fd_ = pipe_fds[0];
-        if (pid_ < 0) throw Failure(std::string("fork: ") + std::strerror(errno));
-        read_port();
-    }
-    ~Tiplined() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-        if (out_fd_ >= 0) ::close(out_fd_);
-    }
-    Tiplined(const Tiplined&) = delete;
-    Tiplined& operator=(const Tiplined&) = delete;
-
-    unsigned short port() const { return port_; }
-    double cpu_seconds() const { return ::cpu_seconds("/proc/" + std::to_string(pid_) + "/stat"); }
-    // Per thread, in thread-id order: the main thread (also an I/O thread), then IngestQueue's
-    // writer and checkpointer, then the other I/O threads.
-    std::vector<ThreadSample> threads() const {
-        std::vector<ThreadSample> out;
-        const fs::path tasks = "/proc/" + std::to_string(pid_) + "/task";
-        std::error_code ec;
-        for (const auto& entry : fs::directory_iterator(tasks, ec)) {
-            ThreadSample t;
-            t.tid = static_cast<pid_t>(std::stol(entry.path().filename().string()));
-            t.cpu = ::cpu_seconds((entry.path() / "stat").string());
-            const std::string status = read_file(entry.path() / "status", 1 << 16);
-            t.voluntary = status_field(status, "\nvoluntary_ctxt_switches:");
-            t.involuntary = status_field(status, "\nnonvoluntary_ctxt_switches:");
-            out.push_back(t);
-        }
-        std::sort(out.begin(), out.end(),
-                  [](const auto& a, const auto& b) { return a.tid < b.tid; });
-        return out;
-    }
-    // VmHWM from /proc/PID/status, in KiB.
-    std::uint64_t peak_rss_kib() const {
-        const std::string s = read_file("/proc/" + std::to_string(pid_) + "/status", 1 << 16);
-        const auto at = s.find("VmHWM:");
-        if (at == std::string::npos)
-            throw Failure("no VmHWM in /proc/" + std::to_string(pid_) + "/status");
-        return std::stoull(s.substr(at + 6));
-    }
-    // SIGTERM and wait; the exit status text.
-    std::string stop() {
-        ::kill(pid_, SIGTERM);
-        const auto status = wait_until(pid_, Clock::now() + stop_limit);
-        if (!status) throw Failure("tiplined did not stop within 30 s of SIGTERM");
-        pid_ = -1;
-        if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-            throw Failure("tiplined stopped with " + describe_status(*status) + ": " +
-                          read_file(log_, 4096));
-        }
-        return describe_status(*status);
-    }
-
-  private:
-    void read_port() {
-        const auto deadline = Clock::now() + start_limit;
-        std::string out;
-        for (;;) {  // bounded by the deadline and by the output size
-            const auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now())
-                    .count();
-            if (left <= 0 || out.size() > 4096) break;
-            pollfd p{out_fd_, POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
-            std::array<char, 512> buf{};
-            const ssize_t n = ::read(out_fd_, buf.data(), buf.size());
-            if (n <= 0) break;
-            out.append(buf.data(), static_cast<std::size_t>(n));
-            const std::string_view prefix = "listening on 127.0.0.1:";
-            const auto at = out.find(prefix);
-            const auto eol = at == std::string::npos ? std::string::npos : out.find('\n', at);
-            if (eol != std::string::npos) {
-                port_ = static_cast<unsigned short>(
-                    std::stoul(out.substr(at + prefix.size(), eol - at - prefix.size())));
-                return;
-            }
-        }
-        throw Failure("tiplined did not report its port; stdout: '" + out +
-                      "'; log: " + read_file(log_, 4096));
-    }
-
-    fs::path log_;
-    pid_t pid_ = -1;
-    int out_fd_ = -1;
-    unsigned short port_ = 0;
-};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Baseline A: a minimal Beast server that reads each request and answers 204, storing nothing.

@@ -1,15 +1,24 @@
 // Catch2 entry point for every unit test. The tools the tests run keep their per-user state (the
 // responder's index of opened tips) in a throwaway folder, never in the home of whoever runs them.
+// A run that leaves a secret buffer allocated fails.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 
 #include "support.hpp"
+#include "tipline/crypto/secret_buffer.hpp"
 
 int main(int argc, char* argv[]) {
     const tipline::test::TempDir state;
     ::setenv("XDG_DATA_HOME", state.path().c_str(), 1);
-    return Catch::Session().run(argc, argv);
+    const int failed = Catch::Session().run(argc, argv);
+    // LeakSanitizer does not see sodium_malloc's mapped memory, so secret buffers are counted.
+    if (const std::size_t live = tipline::crypto::SecretBuffer::live_count(); live != 0) {
+        std::cerr << "tipline-tests: " << live << " secret buffer(s) were never freed\n";
+        return failed != 0 ? failed : 1;
+    }
+    return failed;
 }

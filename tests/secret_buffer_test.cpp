@@ -39,3 +39,19 @@ TEST_CASE("secret buffer copy_of copies the bytes", "[secret_buffer]") {
     CHECK(s.data()[2] == 3);
     CHECK(SecretBuffer(0).empty());
 }
+
+TEST_CASE("the count of live secret buffers follows allocation, moves and release", "[secret_buffer]") {
+    using tipline::crypto::SecretBuffer;
+    const std::size_t before = SecretBuffer::live_count();
+    {
+        SecretBuffer a(16);
+        CHECK(SecretBuffer::live_count() == before + 1);
+        SecretBuffer b = std::move(a);
+        CHECK(SecretBuffer::live_count() == before + 1);
+        const SecretBuffer empty(0);  // nothing mapped, nothing counted
+        CHECK(SecretBuffer::live_count() == before + 1);
+        b = SecretBuffer::copy_of(std::span<const unsigned char>(b.data(), 4));
+        CHECK(SecretBuffer::live_count() == before + 1);
+    }
+    CHECK(SecretBuffer::live_count() == before);
+}

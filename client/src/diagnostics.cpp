@@ -10,6 +10,7 @@
 #include <new>
 
 #include "tipline/crypto/errors.hpp"
+#include "tipline/crypto/secret_buffer.hpp"
 
 namespace tipline::client {
 
@@ -62,18 +63,25 @@ int run_tool(std::string_view tool, CLI::App& app, int argc, char** argv, const 
         print_error(tool, e.what(), {"run '" + std::string(tool) + " --help' for usage"});
         return exit_usage_or_io;
     }
+    int rc = exit_usage_or_io;
     try {
-        return body();
+        rc = body();
     } catch (const ToolError& e) {
         print_error(tool, e.what(), e.hints());
-        return e.exit_code();
+        rc = e.exit_code();
     } catch (const std::system_error& e) {
         print_error(tool, e.what(), {});
-        return exit_usage_or_io;
     } catch (const std::bad_alloc&) {
         print_error(tool, "out of memory", {"Argon2id needs up to 1 GiB for a key file made with --kdf sensitive"});
-        return exit_usage_or_io;
     }
+#ifdef TIPLINE_CHECK_SECRET_LEAKS
+    // Sanitizer builds: sodium_malloc memory is mapped, not heap, so LeakSanitizer cannot see it.
+    if (const std::size_t live = crypto::SecretBuffer::live_count(); live != 0) {
+        print_error(tool, std::to_string(live) + " secret buffer(s) were never freed", {});
+        return exit_leaked_secrets;
+    }
+#endif
+    return rc;
 }
 
 }  // namespace tipline::client

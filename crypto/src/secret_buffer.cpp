@@ -3,12 +3,18 @@
 
 #include <sodium.h>
 
+#include <atomic>
 #include <cstring>
 #include <new>
 #include <stdexcept>
 #include <utility>
 
 namespace tipline::crypto {
+namespace {
+
+std::atomic<std::size_t> live_buffers{0};
+
+}  // namespace
 
 void ensure_sodium() {
     static const bool ready = sodium_init() >= 0;
@@ -21,6 +27,7 @@ SecretBuffer::SecretBuffer(std::size_t size) {
     data_ = static_cast<unsigned char*>(sodium_malloc(size));
     if (data_ == nullptr) throw std::bad_alloc();
     size_ = size;
+    live_buffers.fetch_add(1, std::memory_order_relaxed);
 }
 
 SecretBuffer::~SecretBuffer() { release(); }
@@ -38,10 +45,15 @@ SecretBuffer& SecretBuffer::operator=(SecretBuffer&& other) noexcept {
 }
 
 void SecretBuffer::release() noexcept {
-    if (data_ != nullptr) sodium_free(data_);
+    if (data_ != nullptr) {
+        sodium_free(data_);
+        live_buffers.fetch_sub(1, std::memory_order_relaxed);
+    }
     data_ = nullptr;
     size_ = 0;
 }
+
+std::size_t SecretBuffer::live_count() noexcept { return live_buffers.load(std::memory_order_relaxed); }
 
 SecretBuffer SecretBuffer::copy_of(std::span<const unsigned char> bytes) {
     SecretBuffer out(bytes.size());

@@ -18,6 +18,7 @@ namespace tipline::client {
 inline constexpr int exit_success = 0;
 inline constexpr int exit_verification_failure = 1;  // decryption or verification failed
 inline constexpr int exit_usage_or_io = 2;           // bad arguments, unreadable or unwritable files
+inline constexpr int exit_leaked_secrets = 70;       // sanitizer builds only: a secret buffer outlived its command
 
 class ToolError : public std::runtime_error {
 public:

@@ -31,6 +31,10 @@ public:
     // Copies bytes into a fresh secret buffer.
     static SecretBuffer copy_of(std::span<const unsigned char> bytes);
 
+    // Buffers allocated and not yet freed, in the whole process: the tests and sanitizer builds
+    // check it, because LeakSanitizer does not see sodium_malloc's mapped memory.
+    static std::size_t live_count() noexcept;
+
 private:
     void release() noexcept;
 

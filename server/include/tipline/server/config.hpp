@@ -12,7 +12,7 @@ inline constexpr const char* config_file_name = "tiplined.conf";
 inline constexpr const char* database_file_name = "tips.sqlite";
 
 struct Limits {
-    std::size_t header_bytes = 8 * 1024;                  // request line and headers (431 beyond)
+    std::size_t header_bytes = 8 * 1024;                  // request line, and header fields, each (431 beyond)
     std::uint64_t envelope_bytes = 512ull * 1024 * 1024;  // largest tip the server stores (413 beyond)
     std::uint64_t inline_bytes = 4 * 1024 * 1024;         // largest body of one POST /api/v1/tips
     unsigned header_timeout_s = 20;                       // to receive the request line and headers (slowloris)
