@@ -106,8 +106,9 @@ server::ServerInfo server_info() {
     info.recipients = {responder_key_text()};
     info.fingerprints = {fingerprint};
     info.salt_hex = std::string(2 * crypto::deployment_salt_bytes, '5');
-    info.mailbox_throttle = std::make_shared<server::TokenBucket>(
-        info.limits.mailbox_failure_burst, info.limits.mailbox_failures_per_minute);
+    server::Limits limits;
+    limits.proof_of_work = false;  // no input can solve a challenge; pow_fuzz.cpp covers the header
+    server::apply_limits(info, limits);
     return info;
 }
 

@@ -36,7 +36,8 @@ inline constexpr std::string_view mailbox_token_hex =
     "746f6b656e746f6b656e746f6b656e746f6b656e746f6b656e746f6b656e746f";
 
 // A fresh ServerInfo as tiplined builds it from a config naming the responder, with the default
-// limits. Fresh per input, so the mailbox throttle does not carry state from one input to the next.
+// limits and budgets but no proof of work. Fresh per input, so no budget carries state from one
+// input to the next.
 server::ServerInfo server_info();
 
 // Seals content to the responder alone.

@@ -168,6 +168,11 @@ void keys(const fs::path& root) {
                                        passphrase, fuzz::key_file_kdf));
 }
 
+void proofs(const fs::path& root) {
+    Corpus c(root, "pow");
+    c.add_vectors("pow_");
+}
+
 void bundles(const fs::path& root) {
     Corpus c(root, "bundle");
     c.add_vectors("bundle_");
@@ -388,6 +393,7 @@ int main(int argc, char** argv) {
         multipart(root);
         http(root);
         uploads(root);
+        proofs(root);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tipline-fuzz-corpus: error: %s\n", e.what());
         return 2;

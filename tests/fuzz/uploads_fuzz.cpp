@@ -3,6 +3,7 @@
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -143,9 +144,30 @@ class Session {
             const auto parsed = server::parse_decimal(text);
             require(parsed.has_value() && field_text(*res, "offset") == "0");
             uploads_.push_back({*key, *parsed, {}, false});
+            ++starts_;
+        } else if (res->result() == http::status::service_unavailable) {
+            // Only the global limits refuse a start that is otherwise sound (PROTOCOL.md).
+            require(error_code_of(*res) == "uploads_busy");
+            const auto parsed = server::parse_decimal(text);
+            require(parsed.has_value());
+            require(starts_ >= info_.limits.upload_burst || pending() >= info_.limits.max_pending_uploads ||
+                    pending_bytes() + *parsed > info_.limits.pending_upload_bytes);
         } else if (how == 0 && !mailbox) {
-            std::abort();  // a valid envelope's exact length is always accepted
+            std::abort();  // a valid envelope's exact length is otherwise always accepted
+        } else if (res->result() == http::status::conflict) {
+            ++starts_;  // a taken mailbox: the start spent its token all the same
         }
+    }
+
+    // The model's unfinished uploads, as the global limits count them.
+    std::uint64_t pending() const {
+        return static_cast<std::uint64_t>(
+            std::count_if(uploads_.begin(), uploads_.end(), [](const Upload& u) { return !u.gone; }));
+    }
+    std::uint64_t pending_bytes() const {
+        std::uint64_t sum = 0;
+        for (const Upload& u : uploads_) sum += u.gone ? 0 : u.length;
+        return sum;
     }
 
     void chunk() {
@@ -282,6 +304,7 @@ class Session {
     server::Store& store_;
     server::ServerInfo info_ = fuzz::server_info();
     std::vector<Upload> uploads_;
+    unsigned starts_ = 0;  // starts that spent a token of the upload budget
 };
 
 }  // namespace

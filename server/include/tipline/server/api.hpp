@@ -33,7 +33,9 @@ using Request = http::request<http::vector_body<unsigned char>>;
 using RequestHeader = http::request_header<>;
 using Response = http::response<http::string_body>;
 
-// What handlers know about this deployment; read-only while serving.
+// What handlers know about this deployment; read-only while serving. The budgets and the proof of
+// work below are shared and internally locked. Their defaults suit handler tests (no proof of work);
+// apply_limits sets them from the configuration.
 struct ServerInfo {
     std::vector<std::string> recipients;    // public key texts
     std::vector<std::string> fingerprints;  // in the same order
