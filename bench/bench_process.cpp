@@ -100,4 +100,28 @@ void run_tool(const std::vector<std::string>& argv, const fs::path& in, const fs
     }
 }
 
+std::string prepare_deployment(const fs::path& tiplined, const fs::path& tools, const fs::path& dir,
+                               std::string_view message) {
+    write_file(dir / "passphrase", "tipline benchmark passphrase, not for real use\n");
+    write_file(dir / "tip.txt", message);
+    run_tool({(tools / "tipline-responder").string(), "keygen", "--kdf", "interactive", "--out", (dir / "K").string(),
+              "--passphrase-file", (dir / "passphrase").string()},
+             "/dev/null", dir / "keygen.out", dir / "keygen.err");
+    run_tool({(tools / "tipline-submit").string(), "seal", "--to", (dir / "K.pub").string()}, dir / "tip.txt",
+             dir / "E", dir / "seal.err");
+    run_tool({tiplined.string(), "init", (dir / "data").string(), "--responder", (dir / "K.pub").string()},
+             "/dev/null", dir / "init.out", dir / "init.err");
+    return read_file(dir / "E");
+}
+
+void set_config_value(const fs::path& conf, std::string_view key, std::string_view value) {
+    std::string text = read_file(conf);
+    const std::string prefix = std::string(key) + " = ";
+    std::size_t at = text.starts_with(prefix) ? 0 : text.find("\n" + prefix);
+    if (at == std::string::npos) throw Failure("no " + std::string(key) + " in " + conf.string());
+    if (at != 0) ++at;
+    text.replace(at, text.find('\n', at) - at, prefix + std::string(value));
+    write_file(conf, text);
+}
+
 }  // namespace tipline::bench

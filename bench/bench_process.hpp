@@ -74,6 +74,15 @@ std::string describe_status(int status);
 void run_tool(const std::vector<std::string>& argv, const fs::path& in, const fs::path& out,
               const fs::path& err);
 
+// In dir: a responder key pair made with tipline-responder (Argon2id at interactive cost) as K and
+// K.pub, message sealed to it with tipline-submit as E, and a data directory initialised for it by
+// tiplined as data/. Returns the envelope's bytes.
+std::string prepare_deployment(const fs::path& tiplined, const fs::path& tools, const fs::path& dir,
+                               std::string_view message);
+
+// Sets "key = value" in a tiplined.conf, replacing the line the file has for key; throws if none.
+void set_config_value(const fs::path& conf, std::string_view key, std::string_view value);
+
 class TempDir {
   public:
     TempDir(const fs::path& parent, bool keep) : keep_(keep) {

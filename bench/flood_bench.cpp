@@ -219,19 +219,9 @@ void print_acceptances(const char* name, const std::vector<Acceptance>& a) {
 void acceptance_during_flood(const Options& o) {
     TempDir tmp(o.tmp, false);
     const fs::path& dir = tmp.path();
-    write_file(dir / "passphrase", "tipline flood benchmark passphrase\n");
-    write_file(dir / "tip.txt", "a real tip\n");
-    run_tool({(o.tools / "tipline-responder").string(), "keygen", "--kdf", "interactive", "--out", (dir / "K").string(),
-              "--passphrase-file", (dir / "passphrase").string()},
-             "/dev/null", dir / "keygen.out", dir / "keygen.err");
-    run_tool({(o.tools / "tipline-submit").string(), "seal", "--to", (dir / "K.pub").string()}, dir / "tip.txt",
-             dir / "E", dir / "seal.err");
-    run_tool({o.tiplined.string(), "init", (dir / "data").string(), "--responder", (dir / "K.pub").string()},
-             "/dev/null", dir / "init.out", dir / "init.err");
+    const std::string envelope = prepare_deployment(o.tiplined, o.tools, dir, "a real tip\n");
     // The benchmark's own tips must not raise the difficulty between the two phases.
-    const fs::path conf = dir / "data" / "tiplined.conf";
-    write_file(conf, read_file(conf) + "pow_target_per_minute = 100000\n");
-    const std::string envelope = read_file(dir / "E");
+    set_config_value(dir / "data" / "tiplined.conf", "pow_target_per_minute", "100000");
     Tiplined server(o.tiplined, dir / "data", dir / "tiplined.log");
 
     const int n = o.quick ? 5 : 20;

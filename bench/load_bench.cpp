@@ -1063,37 +1063,18 @@ int run(const Options& o) {
     progress("work directory: " + dir.string() + (o.keep ? " (kept)" : ""));
 
     // A responder key, a real envelope, and a data directory whose config keeps connections open.
-    write_file(dir / "passphrase", "tipline load benchmark passphrase\n");
-    write_file(dir / "tip.txt", "hi\n");
-    run_tool({(o.tools / "tipline-responder").string(), "keygen", "--kdf", "interactive", "--out",
-              (dir / "K").string(), "--passphrase-file", (dir / "passphrase").string()},
-             "/dev/null", dir / "keygen.out", dir / "keygen.err");
-    run_tool({(o.tools / "tipline-submit").string(), "seal", "--to", (dir / "K.pub").string()},
-             dir / "tip.txt", dir / "E", dir / "seal.err");
-    run_tool({o.tiplined.string(), "init", (dir / "data").string(), "--responder",
-              (dir / "K.pub").string()},
-             "/dev/null", dir / "init.out", dir / "init.err");
-    const std::string envelope_text = read_file(dir / "E");
+    const std::string envelope_text = prepare_deployment(o.tiplined, o.tools, dir, "hi\n");
     const std::vector<unsigned char> envelope(envelope_text.begin(), envelope_text.end());
     if (envelope.size() != envelope_size) {
         throw Failure("the sealed envelope is " + std::to_string(envelope.size()) + " bytes, not " +
                       std::to_string(envelope_size));
     }
     const fs::path conf = dir / "data" / "tiplined.conf";
-    std::string config = read_file(conf);
-    const std::string rpc = "requests_per_connection = ";
-    const auto at = config.find(rpc);
-    if (at == std::string::npos) throw Failure("no requests_per_connection in " + conf.string());
-    config.replace(at, config.find('\n', at) - at, rpc + "100000");
+    set_config_value(conf, "requests_per_connection", "100000");
     // This benchmark measures storage, not the witnesses' proof of work (bench/README.md).
-    const std::string pow = "proof_of_work = true";
-    if (const auto p = config.find(pow); p != std::string::npos) config.replace(p, pow.size(), "proof_of_work = false");
-    if (o.server_threads != 0) {
-        const auto t = config.find("\nthreads = ");
-        if (t == std::string::npos) throw Failure("no threads in " + conf.string());
-        config.replace(t + 11, config.find('\n', t + 1) - t - 11, std::to_string(o.server_threads));
-    }
-    write_file(conf, config);
+    set_config_value(conf, "proof_of_work", "false");
+    if (o.server_threads != 0) set_config_value(conf, "threads", std::to_string(o.server_threads));
+    const std::string config = read_file(conf);
     std::string server_threads = "?";
     if (const auto t = config.find("\nthreads = "); t != std::string::npos) {
         server_threads = config.substr(t + 11, config.find('\n', t + 1) - t - 11);
