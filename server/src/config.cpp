@@ -122,7 +122,7 @@ std::string default_config_text(const std::vector<std::string>& responders) {
         << "upload_burst = " << d.limits.upload_burst << "\n"
         << "uploads_per_hour = " << d.limits.uploads_per_hour << "\n"
         << "# Proof of work on every submission through the API. Each leading zero bit doubles the cost;\n"
-        << "# 18 bits is about 0.1 s for tipline-submit and about 1 s in a browser on a phone. Under a flood\n"
+        << "# 18 bits is about 0.05 s for tipline-submit and 1 to 2 s in a browser on a phone. Under a flood\n"
         << "# the server adds a bit for each doubling of solved submissions a minute past the target, up to\n"
         << "# pow_max_bits, and drops back as the flood stops.\n"
         << "proof_of_work = " << (d.limits.proof_of_work ? "true" : "false") << "\n"
