@@ -80,6 +80,47 @@ test('with JavaScript on the tip is sealed in the browser and only ciphertext is
   assert.equal(file.size, evidence.length);
 });
 
+test('with JavaScript on a tip larger than one request goes up in chunks, started with a proof of work', async () => {
+  const marker = uniqueMarker('javascript-upload');
+  const evidence = randomBytes(5 * 1024 * 1024);  // past the 4 MiB one request may carry
+  evidence.write(marker, 4096);
+  const evidencePath = path.join(env.scratch, 'large-in-browser.bin');
+  await writeFile(evidencePath, evidence);
+
+  const browser = await openBrowser({ javaScriptEnabled: true });
+  const sent = [];
+  try {
+    const page = await browser.context.newPage();
+    page.on('request', (r) => {
+      if (r.method() === 'GET') return;
+      sent.push({ line: `${r.method()} ${new URL(r.url()).pathname}`, headers: r.headers(), body: r.postDataBuffer() });
+    });
+    await page.goto(`${env.baseUrl}/en/submit`);
+    await page.locator('#mode-browser').waitFor();
+    await page.locator('#message').fill(marker);
+    await page.locator('#files').setInputFiles([evidencePath]);
+    await page.locator('#tip-form button[type="submit"]').click();
+    await page.locator('p.receipt strong').filter({ hasText: /\d/ }).waitFor({ timeout: 120000 });
+    await shownReceipt(page);
+  } finally {
+    await browser.close();
+  }
+
+  const lines = sent.map((r) => r.line.replace(/[0-9a-f]{32}/, 'KEY'));
+  assert.equal(lines[0], 'POST /api/v1/uploads', 'the upload is started first');
+  assert.match(sent[0].headers['tipline-proof'] ?? '', /^[0-9a-f]{68}\.[0-9a-f]{16}$/, 'with a solved challenge');
+  const puts = lines.filter((l) => l === 'PUT /api/v1/uploads/KEY').length;
+  assert.ok(puts >= 6, `the envelope went up in chunks of at most 1 MiB (${puts} PUTs)`);
+  assert.equal(lines.at(-1), 'POST /api/v1/uploads/KEY/finish', 'and is finished last');
+  assert.ok(!lines.includes('POST /api/v1/tips'), 'nothing went through the one-request path');
+  assert.equal(sent[1].body.subarray(0, 8).toString('latin1'), 'TIPLNENV', 'the first chunk starts the envelope');
+  for (const r of sent) assert.equal(r.body?.indexOf(Buffer.from(marker)) ?? -1, -1, 'no plaintext in any request');
+
+  const tip = await findTip(await exportAndOpen('javascript-upload'), marker);
+  const [file] = attachmentsOf(tip.info);
+  assert.equal(file.size, evidence.length, 'the whole file arrived');
+});
+
 test('when libsodium cannot load, the page says so and sends nothing', async () => {
   const browser = await openBrowser({ javaScriptEnabled: true });
   try {
