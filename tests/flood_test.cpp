@@ -19,35 +19,13 @@ namespace crypto = tipline::crypto;
 
 namespace {
 
-std::string error_code(const std::string& raw) {
-    std::smatch m;
-    return std::regex_search(raw, m, std::regex("\"code\":\"([a-z_]+)\"")) ? m[1].str() : std::string();
-}
-
-std::string tips_request(const std::string& envelope, const std::string& proof_header) {
-    return "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n" + proof_header +
-           "Content-Length: " + std::to_string(envelope.size()) + "\r\nConnection: close\r\n\r\n" + envelope;
-}
-
 std::string proof_header(const crypto::PowChallenge& c, std::uint64_t nonce) {
     return "Tipline-Proof: " + crypto::pow_proof_text(c, nonce) + "\r\n";
-}
-
-std::uint64_t failing_nonce(const crypto::PowChallenge& c) {
-    std::uint64_t n = 0;
-    while (crypto::pow_zero_bits(c, n) >= crypto::pow_bits(c)) ++n;
-    return n;
 }
 
 std::string start_upload(unsigned short port, std::uint64_t length) {
     return raw_http(port, "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Length: " + std::to_string(length) +
                               "\r\n" + proof_line(port) + "Connection: close\r\n\r\n");
-}
-
-std::string header_value(const std::string& raw, const std::string& name) {
-    std::smatch m;
-    return std::regex_search(raw, m, std::regex("\r\n" + name + ": ([^\r]*)\r\n", std::regex::icase)) ? m[1].str()
-                                                                                                     : std::string();
 }
 
 }  // namespace
@@ -64,32 +42,32 @@ TEST_CASE("every submission through the API must carry a solved challenge, each 
     CHECK(fresh.find("\"bits\":12") != std::string::npos);
     CHECK(fresh.find("\"valid_for_s\":300") != std::string::npos);
 
-    const std::string none = raw_http(port, tips_request(envelope, ""));
+    const std::string none = raw_http(port, tip_request(envelope, ""));
     CHECK(status_of(none) == 403);
-    CHECK(error_code(none) == "proof_required");
+    CHECK(error_code_of(none) == "proof_required");
     for (const std::string path : {"/api/v1/uploads", "/api/v1/mailbox/messages"}) {
         const std::string refused = raw_http(port, "POST " + path + " HTTP/1.1\r\nHost: x\r\nUpload-Length: 5000\r\n"
                                                    "Content-Length: 0\r\nConnection: close\r\n\r\n");
-        CHECK(error_code(refused) == "proof_required");
+        CHECK(error_code_of(refused) == "proof_required");
     }
-    CHECK(error_code(raw_http(port, tips_request(envelope, "Tipline-Proof: 12.34\r\n"))) == "bad_proof");
+    CHECK(error_code_of(raw_http(port, tip_request(envelope, "Tipline-Proof: 12.34\r\n"))) == "bad_proof");
 
     const auto challenge = fetch_challenge(port);
     REQUIRE(challenge);
     CHECK(crypto::pow_bits(*challenge) == 12);
-    CHECK(error_code(raw_http(port, tips_request(envelope, proof_header(*challenge, failing_nonce(*challenge))))) ==
+    CHECK(error_code_of(raw_http(port, tip_request(envelope, proof_header(*challenge, unsolved_nonce(*challenge))))) ==
           "proof_unsolved");
     crypto::PowChallenge forged = *challenge;
     forged[1] = 1;  // an easier challenge than the one issued: its authentication no longer holds
-    CHECK(error_code(raw_http(port, tips_request(envelope, proof_header(forged, *crypto::pow_solve(forged))))) ==
+    CHECK(error_code_of(raw_http(port, tip_request(envelope, proof_header(forged, *crypto::pow_solve(forged))))) ==
           "proof_stale");
     CHECK(stored_tips(d.data) == 0);
 
     const std::string solved = proof_header(*challenge, *crypto::pow_solve(*challenge));
-    CHECK(status_of(raw_http(port, tips_request(envelope, solved))) == 201);
-    const std::string replayed = raw_http(port, tips_request(envelope, solved));
+    CHECK(status_of(raw_http(port, tip_request(envelope, solved))) == 201);
+    const std::string replayed = raw_http(port, tip_request(envelope, solved));
     CHECK(status_of(replayed) == 403);
-    CHECK(error_code(replayed) == "proof_spent");
+    CHECK(error_code_of(replayed) == "proof_spent");
     CHECK(stored_tips(d.data) == 1);
 
     // tipline-submit solves the challenge the keys answer carried, with no extra round trip.
@@ -105,7 +83,7 @@ TEST_CASE("with proof_of_work off the server asks for none", "[flood][pow]") {
     ServerProcess server(d.data);
     const std::string keys = raw_http(server.port(), "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     CHECK(keys.find("\"proof_of_work\":{\"required\":false}") != std::string::npos);
-    CHECK(status_of(raw_http(server.port(), tips_request(sealed_envelope(d, "no work"), ""))) == 201);
+    CHECK(status_of(raw_http(server.port(), tip_request(sealed_envelope(d, "no work"), ""))) == 201);
     CHECK(run_command(tool("client/tipline-submit") + " send --server " + server.url(), "no work either").exit_code == 0);
     CHECK(stored_tips(d.data) == 2);
 }
@@ -117,14 +95,14 @@ TEST_CASE("the difficulty rises with a flood of solved submissions", "[flood][po
     const auto before = fetch_challenge(server.port());
     REQUIRE(before);
     CHECK(crypto::pow_bits(*before) == 4);
-    for (int i = 0; i < 24; ++i) REQUIRE(status_of(raw_http(server.port(), tips_request(envelope, proof_line(server.port())))) == 201);
+    for (int i = 0; i < 24; ++i) REQUIRE(status_of(raw_http(server.port(), tip_request(envelope, proof_line(server.port())))) == 201);
     // 24 solved a minute against a target of 2: at least 3 more bits (the load decays a little meanwhile).
     const auto during = fetch_challenge(server.port());
     REQUIRE(during);
     CHECK(crypto::pow_bits(*during) >= 7);
     // A challenge from before the flood is now too weak, and tipline-submit simply solves a new one.
-    const std::string weak = raw_http(server.port(), tips_request(envelope, proof_header(*before, *crypto::pow_solve(*before))));
-    CHECK(error_code(weak) == "proof_too_weak");
+    const std::string weak = raw_http(server.port(), tip_request(envelope, proof_header(*before, *crypto::pow_solve(*before))));
+    CHECK(error_code_of(weak) == "proof_too_weak");
     CHECK(run_command(tool("client/tipline-submit") + " send --server " + server.url(), "still gets through").exit_code == 0);
     CHECK(stored_tips(d.data) == 25);
 }
@@ -145,9 +123,9 @@ TEST_CASE("a solved tip is acknowledged during a flood of unsolved and garbage s
             for (long i = 0; !stop; ++i) {
                 std::string request;
                 switch ((t + i) % 6) {
-                    case 0: request = tips_request(envelope, ""); break;
-                    case 1: request = tips_request(std::string(4000, 'x'), "Tipline-Proof: nonsense\r\n"); break;
-                    case 2: request = tips_request(envelope, proof_header(*stale, failing_nonce(*stale))); break;
+                    case 0: request = tip_request(envelope, ""); break;
+                    case 1: request = tip_request(std::string(4000, 'x'), "Tipline-Proof: nonsense\r\n"); break;
+                    case 2: request = tip_request(envelope, proof_header(*stale, unsolved_nonce(*stale))); break;
                     case 3: request = "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Length: 99999\r\n\r\n"; break;
                     case 4: request = "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n"; break;  // stalls
                     default: request = std::string(300, '\x01') + "\r\n\r\n"; break;
@@ -184,8 +162,8 @@ TEST_CASE("unfinished uploads are capped in number, in declared bytes and in sta
         CHECK(status_of(start_upload(server.port(), 5000)) == 201);
         const std::string third = start_upload(server.port(), 5000);
         CHECK(status_of(third) == 503);
-        CHECK(error_code(third) == "uploads_busy");
-        CHECK(std::stoi(header_value(third, "Retry-After")) > 0);
+        CHECK(error_code_of(third) == "uploads_busy");
+        CHECK(std::stoi(header_of(third, "Retry-After")) > 0);
         // Finishing one frees its place.
         const std::string key = first.substr(first.find("\"upload\":\"") + 10, 32);
         const std::string path = "/api/v1/uploads/" + key;
@@ -203,7 +181,7 @@ TEST_CASE("unfinished uploads are capped in number, in declared bytes and in sta
         CHECK(status_of(start_upload(server.port(), 600000)) == 201);
         const std::string over = start_upload(server.port(), 600000);
         CHECK(status_of(over) == 503);
-        CHECK(error_code(over) == "uploads_busy");
+        CHECK(error_code_of(over) == "uploads_busy");
         CHECK(status_of(start_upload(server.port(), 400000)) == 201);
     }
     SECTION("starts per hour") {
@@ -213,7 +191,7 @@ TEST_CASE("unfinished uploads are capped in number, in declared bytes and in sta
         CHECK(status_of(start_upload(server.port(), 5000)) == 201);
         const std::string third = start_upload(server.port(), 5000);
         CHECK(status_of(third) == 503);
-        CHECK(error_code(third) == "uploads_busy");
-        CHECK(std::stoi(header_value(third, "Retry-After")) > 1000);  // one start an hour refills slowly
+        CHECK(error_code_of(third) == "uploads_busy");
+        CHECK(std::stoi(header_of(third, "Retry-After")) > 1000);  // one start an hour refills slowly
     }
 }

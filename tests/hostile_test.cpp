@@ -24,23 +24,14 @@ namespace {
 
 constexpr std::size_t header_bytes = 8 * 1024;  // tiplined's default header_bytes
 
-std::string error_code(const std::string& raw) {
-    std::smatch m;
-    return std::regex_search(raw, m, std::regex("\"code\":\"([a-z_]+)\"")) ? m[1].str() : std::string();
-}
-
 int statuses(const std::string& raw) {
     int n = 0;
     for (std::size_t at = raw.find("HTTP/1.1 "); at != std::string::npos; at = raw.find("HTTP/1.1 ", at + 1)) ++n;
     return n;
 }
 
-std::string as_text(const Bytes& b) { return {b.begin(), b.end()}; }
-
 std::string post_tip(unsigned short port, const std::string& envelope) {
-    return raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\n" + proof_line(port) +
-                              "Content-Length: " + std::to_string(envelope.size()) + "\r\nConnection: close\r\n\r\n" +
-                              envelope);
+    return raw_http(port, tip_request(envelope, proof_line(port)));
 }
 
 // A GET whose header fields, up to and including the blank line, are exactly size bytes. The request
@@ -94,12 +85,8 @@ struct Opened {
 
 // Exports what the server holds and opens it with tipline-responder.
 Opened export_and_open_tool(const Deployment& d, const std::string& name) {
-    const fs::path bundle = d.dir / (name + ".bundle"), out = d.dir / (name + "-opened");
-    const auto exported = run_command(tool("server/tiplined") + " export " + q(d.data) + " --out " + q(bundle));
-    if (exported.exit_code != 0) throw std::runtime_error("export failed: " + exported.err);
-    return {run_command(tool("client/tipline-responder") + " open " + q(bundle) + " --key " + q(d.key) +
-                        " --passphrase-file " + q(d.pass) + " --out " + q(out)),
-            out};
+    const fs::path out = d.dir / (name + "-opened");
+    return {open_with_key(d, export_all(d, name), out), out};
 }
 
 std::vector<fs::path> files_under(const fs::path& dir) {
@@ -120,7 +107,7 @@ TEST_CASE("a header at its size limit is read, one byte more gets 431", "[hostil
         CHECK(status_of(raw_http(server.port(), get_of_size(target, header_bytes))) == 200);
         const std::string over = raw_http(server.port(), get_of_size(target, header_bytes + 1));
         CHECK(status_of(over) == 431);
-        CHECK(error_code(over) == "header_too_large");
+        CHECK(error_code_of(over) == "header_too_large");
     }
     // The request line: a target that fills it is read (and not found), one byte more is refused.
     const std::size_t line_overhead = std::string("GET  HTTP/1.1\r\n").size();
@@ -138,7 +125,7 @@ TEST_CASE("a NUL in a header, an absolute-form target and a bare LF are refused 
     CHECK(status_of(nul) == 400);
     const std::string absolute = raw_http(server.port(), "GET http://x/api/v1/keys HTTP/1.1\r\nHost: x\r\n\r\n");
     CHECK(status_of(absolute) == 400);
-    CHECK(error_code(absolute) == "bad_target");
+    CHECK(error_code_of(absolute) == "bad_target");
     CHECK(status_of(raw_http(server.port(), "GET /api/v1/keys HTTP/1.1\nHost: x\n\n")) == 400);
     CHECK(status_of(raw_http(server.port(), "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200);
 }
@@ -175,10 +162,10 @@ TEST_CASE("an envelope with 16 recipients declaring 2^31 chunks is refused by th
     const Bytes chunks_2_31 = header(std::uint64_t{1} << 47);  // 2^31 chunks of 65536 bytes
     const std::string refused = post_tip(server.port(), as_text(chunks_2_31));
     CHECK(status_of(refused) == 400);
-    CHECK(error_code(refused) == "envelope_malformed");
+    CHECK(error_code_of(refused) == "envelope_malformed");
     const std::string largest = post_tip(server.port(), as_text(header(std::uint64_t{1} << 40)));  // 2^24 chunks
     CHECK(status_of(largest) == 413);
-    CHECK(error_code(largest) == "envelope_too_large");
+    CHECK(error_code_of(largest) == "envelope_too_large");
     const std::string upload = raw_http(server.port(), "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Length: " +
                                                            std::to_string((std::uint64_t{1} << 47) + 2000) + "\r\n" +
                                                            proof_line(server.port()) + "Connection: close\r\n\r\n");
@@ -186,8 +173,7 @@ TEST_CASE("an envelope with 16 recipients declaring 2^31 chunks is refused by th
     CHECK(stored_tips(d.data) == 0);
 
     write_file(d.dir / "huge.env", chunks_2_31);
-    const auto opened = run_command(tool("client/tipline-responder") + " open " + q(d.dir / "huge.env") + " --key " +
-                                    q(d.key) + " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "huge"));
+    const auto opened = open_with_key(d, d.dir / "huge.env", d.dir / "huge");
     CHECK(opened.exit_code == 1);
     CHECK(opened.err.find("malformed") != std::string::npos);
     CHECK_FALSE(fs::exists(d.dir / "huge"));
@@ -205,7 +191,7 @@ TEST_CASE("a zero-length upload chunk gets 400 and the upload goes on", "[hostil
     const std::string empty = raw_http(server.port(), "PUT " + path + " HTTP/1.1\r\nHost: x\r\nUpload-Offset: 0\r\n"
                                                       "Content-Length: 0\r\nConnection: close\r\n\r\n");
     CHECK(status_of(empty) == 400);
-    CHECK(error_code(empty) == "empty_chunk");
+    CHECK(error_code_of(empty) == "empty_chunk");
     CHECK(status_of(raw_http(server.port(), "PUT " + path + " HTTP/1.1\r\nHost: x\r\nUpload-Offset: 0\r\nContent-Length: " +
                                                 std::to_string(envelope.size()) + "\r\nConnection: close\r\n\r\n" +
                                                 envelope)) == 200);
@@ -221,8 +207,7 @@ TEST_CASE("a bundle whose manifest lies about sizes is refused before any envelo
         REQUIRE(status_of(post_tip(server.port(), sealed_envelope(d, "first"))) == 201);
         REQUIRE(status_of(post_tip(server.port(), sealed_envelope(d, "second"))) == 201);
     }
-    const fs::path bundle = d.dir / "true.bundle";
-    REQUIRE(run_command(tool("server/tiplined") + " export " + q(d.data) + " --out " + q(bundle)).exit_code == 0);
+    const fs::path bundle = export_all(d, "true");
     const Bytes truth = read_file(bundle);
     // The manifest: 14 bytes, then 28 per entry; an entry's size is its last 8 bytes.
     for (const auto& [name, delta] : std::vector<std::pair<std::string, int>>{{"bigger", 1}, {"smaller", -1}}) {
@@ -232,17 +217,14 @@ TEST_CASE("a bundle whose manifest lies about sizes is refused before any envelo
         size = static_cast<std::uint64_t>(static_cast<std::int64_t>(size) + delta);
         crypto::store_u64(std::span<unsigned char, 8>(lie.data() + size_at, 8), size);
         write_file(d.dir / (name + ".bundle"), lie);
-        const auto r = run_command(tool("client/tipline-responder") + " open " + q(d.dir / (name + ".bundle")) +
-                                   " --key " + q(d.key) + " --passphrase-file " + q(d.pass) + " --out " +
-                                   q(d.dir / name));
+        const auto r = open_with_key(d, d.dir / (name + ".bundle"), d.dir / name);
         INFO(name << ": " << r.err);
         CHECK(r.exit_code == 1);
         CHECK((r.err.find("malformed") != std::string::npos || r.err.find("truncated") != std::string::npos));
         CHECK_FALSE(fs::exists(d.dir / name / "message.txt"));
     }
     // The true bundle still opens: nothing stored was harmed.
-    const auto r = run_command(tool("client/tipline-responder") + " open " + q(bundle) + " --key " + q(d.key) +
-                               " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "true"));
+    const auto r = open_with_key(d, bundle, d.dir / "true");
     CHECK(r.exit_code == 0);
 }
 

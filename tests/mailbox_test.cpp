@@ -27,10 +27,11 @@ using test::ServerProcess;
 namespace {
 
 namespace json = boost::json;
+using test::as_text;
+using test::body_of;
+using test::error_code_of;
 
 std::string hex(std::span<const unsigned char> b) { return crypto::to_hex(b); }
-
-std::string as_text(const Bytes& b) { return {b.begin(), b.end()}; }
 
 std::int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -70,18 +71,6 @@ std::string signed_request(const crypto::SecretIdentity& who, const std::string&
            "Tipline-Timestamp: " + std::to_string(s.timestamp) + "\r\n" + "Tipline-Nonce: " + hex(s.nonce) + "\r\n" +
            "Tipline-Signature: " + hex(sig) + "\r\n" + extra_headers +
            "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-}
-
-std::string body_of(const std::string& raw) {
-    const auto at = raw.find("\r\n\r\n");
-    return at == std::string::npos ? std::string() : raw.substr(at + 4);
-}
-
-std::string error_code_of(const std::string& raw) {
-    boost::system::error_code ec;
-    const auto v = json::parse(body_of(raw), ec);
-    if (ec || !v.is_object() || !v.as_object().contains("error")) return "";
-    return json::value_to<std::string>(v.at("error").at("code"));
 }
 
 // The witness side of one receipt: its mailbox name and token, and the reply key pair.

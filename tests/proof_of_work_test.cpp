@@ -7,6 +7,7 @@
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/proof_of_work.hpp"
 #include "tipline/server/proof_of_work.hpp"
+#include "server_process.hpp"
 
 using namespace tipline;
 using server::PowVerdict;
@@ -14,13 +15,6 @@ using Clock = server::ProofOfWork::Clock;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A nonce that does not meet the challenge's difficulty.
-std::uint64_t failing_nonce(const crypto::PowChallenge& c) {
-    std::uint64_t n = 0;
-    while (crypto::pow_zero_bits(c, n) >= crypto::pow_bits(c)) ++n;
-    return n;
-}
 
 std::string solved(const crypto::PowChallenge& c) { return crypto::pow_proof_text(c, *crypto::pow_solve(c)); }
 
@@ -83,7 +77,7 @@ TEST_CASE("the server accepts each of its challenges once, solved, and nothing e
 
     CHECK(pow.check("", t0) == PowVerdict::missing);
     CHECK(pow.check("not a proof", t0) == PowVerdict::malformed);
-    CHECK(pow.check(crypto::pow_proof_text(c, failing_nonce(c)), t0) == PowVerdict::unsolved);
+    CHECK(pow.check(crypto::pow_proof_text(c, test::unsolved_nonce(c)), t0) == PowVerdict::unsolved);
     const std::string proof = solved(c);
     CHECK(pow.check(proof, t0) == PowVerdict::accepted);
     CHECK(pow.check(proof, t0 + 1s) == PowVerdict::spent);

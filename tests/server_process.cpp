@@ -2,6 +2,9 @@
 #include "server_process.hpp"
 #include "support.hpp"
 #include "tipline/crypto/bundle.hpp"
+#include "tipline/crypto/bytes.hpp"
+
+#include <boost/json.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -60,30 +63,64 @@ std::string sealed_envelope(const Deployment& d, const std::string& message) {
     return r.out;
 }
 
-std::pair<std::set<std::string>, std::size_t> export_and_open(const Deployment& d, const std::string& name) {
-    const fs::path bundle = d.dir / (name + ".bundle"), out = d.dir / (name + "-opened");
+fs::path export_all(const Deployment& d, const std::string& name) {
+    const fs::path bundle = d.dir / (name + ".bundle");
     const auto exported = run_command(tool(std::string("server/tiplined")) + " export " + q(d.data) + " --out " + q(bundle));
     if (exported.exit_code != 0) throw std::runtime_error("export failed: " + exported.err);
+    return bundle;
+}
+
+CommandResult open_with_key(const Deployment& d, const fs::path& input, const fs::path& out) {
+    return run_command(tool(std::string("client/tipline-responder")) + " open " + q(input) + " --key " + q(d.key) +
+                       " --passphrase-file " + q(d.pass) + " --out " + q(out));
+}
+
+std::pair<std::set<std::string>, std::size_t> export_and_open(const Deployment& d, const std::string& name) {
+    const fs::path bundle = export_all(d, name), out = d.dir / (name + "-opened");
     std::vector<crypto::BundleEntry> entries;
     const Bytes bytes = read_file(bundle);
     crypto::MemorySource source(bytes);
     if (crypto::read_bundle_manifest(source, bytes.size(), entries)) throw std::runtime_error("bad bundle");
     std::set<std::string> ids;
-    for (const auto& e : entries) {
-        char hex[33];
-        static const char* digits = "0123456789abcdef";
-        for (std::size_t i = 0; i < 16; ++i) hex[2 * i] = digits[e.id[i] >> 4], hex[2 * i + 1] = digits[e.id[i] & 15];
-        hex[32] = 0;
-        ids.insert(hex);
-    }
-    const auto opened = run_command(tool(std::string("client/tipline-responder")) + " open " + q(bundle) + " --key " + q(d.key) +
-                                    " --passphrase-file " + q(d.pass) + " --out " + q(out));
+    for (const auto& e : entries) ids.insert(crypto::to_hex(e.id));
+    const auto opened = open_with_key(d, bundle, out);
     if (opened.exit_code != 0) throw std::runtime_error("open failed: " + opened.err);
     std::size_t count = 0;
     if (fs::exists(out)) {
         for (const auto& e : fs::directory_iterator(out)) count += fs::exists(e.path() / "message.txt") ? 1U : 0U;
     }
     return {ids, count};
+}
+
+std::string body_of(const std::string& raw) {
+    const auto at = raw.find("\r\n\r\n");
+    return at == std::string::npos ? std::string() : raw.substr(at + 4);
+}
+
+std::string header_of(const std::string& raw, const std::string& name) {
+    std::smatch m;
+    return std::regex_search(raw, m, std::regex("\r\n" + name + ": ([^\r]*)\r\n", std::regex::icase)) ? m[1].str()
+                                                                                                   : std::string();
+}
+
+std::string error_code_of(const std::string& raw) {
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(body_of(raw), ec);
+    if (ec || !v.is_object()) return "";
+    const auto* error = v.as_object().if_contains("error");
+    const auto* code = error != nullptr && error->is_object() ? error->as_object().if_contains("code") : nullptr;
+    return code != nullptr && code->is_string() ? std::string(code->as_string()) : std::string();
+}
+
+std::string tip_request(const std::string& envelope, const std::string& extra_headers) {
+    return "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+           std::to_string(envelope.size()) + "\r\n" + extra_headers + "Connection: close\r\n\r\n" + envelope;
+}
+
+std::uint64_t unsolved_nonce(const crypto::PowChallenge& challenge) {
+    std::uint64_t n = 0;
+    while (crypto::pow_zero_bits(challenge, n) >= crypto::pow_bits(challenge)) ++n;
+    return n;
 }
 
 std::optional<crypto::PowChallenge> fetch_challenge(unsigned short port) {

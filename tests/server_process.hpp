@@ -54,6 +54,11 @@ private:
 // A tip sealed to the deployment's responder with tipline-submit seal.
 std::string sealed_envelope(const Deployment& d, const std::string& message);
 
+// Exports everything the server holds into d.dir/NAME.bundle with tiplined export; returns its path.
+std::filesystem::path export_all(const Deployment& d, const std::string& name);
+// tipline-responder open of input (an envelope or a bundle) with the deployment's key, into out.
+CommandResult open_with_key(const Deployment& d, const std::filesystem::path& input, const std::filesystem::path& out);
+
 // Exports and opens everything; returns the ids in the bundle's manifest and how many opened.
 std::pair<std::set<std::string>, std::size_t> export_and_open(const Deployment& d, const std::string& name);
 
@@ -66,6 +71,19 @@ std::string raw_http(unsigned short port, const std::string& request,
 
 // Status code of the first response in raw, or 0.
 int status_of(const std::string& raw);
+// The body of the first response in raw, or "".
+std::string body_of(const std::string& raw);
+// The value of a header of the first response in raw (name case-insensitive), or "".
+std::string header_of(const std::string& raw, const std::string& name);
+// The stable code of the JSON error body in raw, or "".
+std::string error_code_of(const std::string& raw);
+
+// A whole POST /api/v1/tips of envelope that closes the connection; extra_headers are whole lines,
+// each ending in CRLF (a proof_line, mailbox headers).
+std::string tip_request(const std::string& envelope, const std::string& extra_headers = "");
+
+// A nonce that does not solve the challenge.
+std::uint64_t unsolved_nonce(const crypto::PowChallenge& challenge);
 
 // A fresh challenge from GET /api/v1/challenge; nullopt when the server asks for no proof or is down.
 std::optional<crypto::PowChallenge> fetch_challenge(unsigned short port);

@@ -31,8 +31,7 @@ namespace {
 
 // A whole POST /api/v1/tips, with a proof of work solved for the server on port.
 std::string post(unsigned short port, const std::string& body, const std::string& extra_headers = "") {
-    return "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n" + proof_line(port) + extra_headers + "Connection: close\r\n\r\n" + body;
+    return tip_request(body, proof_line(port) + extra_headers);
 }
 
 std::string tip_id(const std::string& reply) {

@@ -12,6 +12,9 @@ namespace tipline::test {
 
 using Bytes = std::vector<unsigned char>;
 
+// Bytes as a string, one char each.
+inline std::string as_text(const Bytes& b) { return {b.begin(), b.end()}; }
+
 // Deterministic bytes that differ at every position, so misplaced data is caught.
 Bytes pattern_bytes(std::size_t size, std::uint32_t seed = 1);
 

@@ -19,18 +19,6 @@ std::string get(unsigned short port, const std::string& path) {
     return raw_http(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 }
 
-std::string body_of(const std::string& raw) {
-    const auto at = raw.find("\r\n\r\n");
-    return at == std::string::npos ? std::string() : raw.substr(at + 4);
-}
-
-std::string header_of(const std::string& raw, const std::string& name) {
-    std::smatch m;
-    return std::regex_search(raw, m,
-                             std::regex("\r\n" + name + ": ([^\r]*)\r\n", std::regex::icase))
-               ? m[1].str()
-               : "";
-}
 
 struct FilePart {
     std::string name;
