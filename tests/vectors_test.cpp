@@ -17,6 +17,7 @@
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/proof_of_work.hpp"
 #include "tipline/crypto/receipt.hpp"
+#include "tipline/crypto/recipient_list.hpp"
 #include "tipline/crypto/tip_document.hpp"
 
 using namespace tipline::crypto;
@@ -73,7 +74,10 @@ std::string outcome(std::error_code ec) {
                                                        {Error::no_matching_key, "no_matching_key"},
                                                        {Error::authentication_failed, "authentication_failed"},
                                                        {Error::truncated, "truncated"},
-                                                       {Error::invalid_argument, "invalid_argument"}};
+                                                       {Error::invalid_argument, "invalid_argument"},
+                                                       {Error::expired, "expired"},
+                                                       {Error::rolled_back, "rolled_back"},
+                                                       {Error::untrusted_key, "untrusted_key"}};
     return names.at(static_cast<Error>(ec.value()));
 }
 
@@ -103,6 +107,9 @@ void check_tipdoc(const Vector& v, const std::string& expect) {
         CHECK(std::to_string(h.attachments.size()) == v.get("attachments"));
         CHECK(sha256(std::span(reinterpret_cast<const unsigned char*>(h.message.data()), h.message.size())) ==
               v.get("message-sha256"));
+        // A signed reply names its signer; an unsigned document has none.
+        CHECK(h.signer.has_value() == (v.headers.count("signer") == 1));
+        if (h.signer) CHECK(fingerprint(*h.signer) == v.get("signer"));
     }
 }
 
@@ -111,7 +118,43 @@ void check_keyfile(const Vector& v, const std::string& expect) {
     SecretIdentity id;
     CHECK(outcome(open_secret_key_file(v.body, std::span(reinterpret_cast<const unsigned char*>(pass.data()), pass.size()),
                                        id)) == expect);
-    if (expect == "success") CHECK(encode_public_key(id.public_identity) == v.get("public-key"));
+    if (expect != "success") return;
+    if (v.headers.count("organisation-key") == 1) {
+        CHECK(id.contents == KeyFileContents::organisation);
+        CHECK(encode_organisation_key({id.public_identity.sign}) == v.get("organisation-key"));
+    } else {
+        CHECK(encode_public_key(id.public_identity) == v.get("public-key"));
+    }
+}
+
+void check_orgkey(const Vector& v, const std::string& expect) {
+    OrganisationKey key;
+    CHECK(outcome(decode_organisation_key(std::string(v.body.begin(), v.body.end()), key)) == expect);
+    if (expect == "success") CHECK(organisation_fingerprint(key) == v.get("fingerprint"));
+}
+
+void check_list(const Vector& v, const std::string& expect) {
+    RecipientList list;
+    std::error_code ec = decode_recipient_list(v.body, list);
+    if (!ec) {
+        ListExpectations expectations;
+        expectations.today = std::stoll(v.get("today"));
+        if (v.headers.count("pinned") == 1) {
+            OrganisationKey pinned;
+            REQUIRE_FALSE(decode_organisation_key(v.get("pinned"), pinned));
+            expectations.organisation = pinned;
+        }
+        if (v.headers.count("remembered") == 1) expectations.highest_serial_seen = std::stoull(v.get("remembered"));
+        ec = check_recipient_list(list, expectations);
+    }
+    CHECK(outcome(ec) == expect);
+    if (expect != "success") return;
+    CHECK(organisation_fingerprint(list.organisation) == v.get("organisation"));
+    CHECK(std::to_string(list.serial) == v.get("serial"));
+    CHECK(format_day(list.expires_day) == v.get("expires"));
+    std::string fingerprints;
+    for (const auto& r : list.recipients) fingerprints += (fingerprints.empty() ? "" : ",") + fingerprint(r);
+    CHECK(fingerprints == v.get("recipients"));
 }
 
 void check_pubkey(const Vector& v, const std::string& expect) {
@@ -191,8 +234,9 @@ void check_pow(const Vector& v, const std::string& expect) {
 }  // namespace
 
 TEST_CASE("every test vector gives its expected result", "[vectors]") {
-    static const std::set<std::string> known = {"success", "malformed", "unsupported_version", "no_matching_key",
-                                                "authentication_failed", "truncated"};
+    static const std::set<std::string> known = {"success",   "malformed",   "unsupported_version", "no_matching_key",
+                                                "authentication_failed", "truncated", "expired", "rolled_back",
+                                                "untrusted_key"};
     std::size_t walked = 0;
     std::set<std::string> areas;
     for (const auto& entry : fs::directory_iterator(TIPLINE_VECTORS_DIR)) {
@@ -214,10 +258,12 @@ TEST_CASE("every test vector gives its expected result", "[vectors]") {
         else if (area == "request") check_request(v, expect);
         else if (area == "replyfile") check_replyfile(v, expect);
         else if (area == "pow") check_pow(v, expect);
+        else if (area == "orgkey") check_orgkey(v, expect);
+        else if (area == "list") check_list(v, expect);
         else FAIL("unknown vector area " << area);
         ++walked;
     }
     CHECK(areas == std::set<std::string>{"envelope", "tipdoc", "keyfile", "pubkey", "receipt", "bundle", "request",
-                                         "replyfile", "pow"});
+                                         "replyfile", "pow", "orgkey", "list"});
     CHECK(walked >= 50);
 }

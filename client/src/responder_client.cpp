@@ -111,22 +111,6 @@ std::vector<unsigned char> ResponderClient::envelope_range(std::int64_t ref, std
     return {r.body.begin(), r.body.end()};
 }
 
-std::optional<std::int64_t> parse_day_text(std::string_view text) {
-    unsigned y = 0, m = 0, d = 0;
-    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-    const auto digits = [&](std::size_t at, std::size_t n, unsigned& out) {
-        for (std::size_t i = at; i < at + n; ++i) {
-            if (text[i] < '0' || text[i] > '9') return false;
-            out = out * 10 + static_cast<unsigned>(text[i] - '0');
-        }
-        return true;
-    };
-    if (!digits(0, 4, y) || !digits(5, 2, m) || !digits(8, 2, d)) return std::nullopt;
-    const std::chrono::year_month_day ymd{std::chrono::year(static_cast<int>(y)), std::chrono::month(m), std::chrono::day(d)};
-    if (!ymd.ok()) return std::nullopt;
-    return std::chrono::sys_days(ymd).time_since_epoch().count();
-}
-
 std::uint64_t ResponderClient::acknowledge(std::span<const std::int64_t> refs, bool delete_items) {
     const std::string body = refs_json(refs, delete_items ? ",\"delete\":true" : "");
     const HttpResponse r = signed_request("POST", "/api/v1/responder/ack", as_span(body), {"Content-Type: application/json"});

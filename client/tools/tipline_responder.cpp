@@ -276,7 +276,7 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
         // Too large for one bundle: its envelope comes in parts, after the items before it.
         flush_batch();
         crypto::BundleEntry entry;
-        const auto day = parse_day_text(item.day);
+        const auto day = crypto::parse_day(item.day);
         if (!crypto::from_hex(item.id, entry.id) || !day || *day < 0) io_error("the server listed an item that is not valid");
         entry.day = static_cast<std::uint32_t>(*day);
         entry.size = item.size;

@@ -79,12 +79,4 @@ bool LimitedSource::skip_rest() {
     return true;
 }
 
-std::string format_day(std::int64_t days_since_epoch) {
-    const std::time_t t = static_cast<std::time_t>(days_since_epoch) * 86400;
-    std::tm tm{};
-    char out[16] = "unknown";
-    if (::gmtime_r(&t, &tm) != nullptr) std::strftime(out, sizeof out, "%Y-%m-%d", &tm);
-    return out;
-}
-
 }  // namespace tipline::crypto

@@ -92,4 +92,27 @@ bool from_hex(std::string_view hex, std::span<unsigned char> out) {
            len == out.size();
 }
 
+namespace {
+constexpr std::string_view base64url_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr int base64url_variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+}  // namespace
+
+std::string to_base64url(std::span<const unsigned char> bytes) {
+    std::string out(sodium_base64_encoded_len(bytes.size(), base64url_variant), '\0');
+    sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(), base64url_variant);
+    out.resize(std::char_traits<char>::length(out.c_str()));
+    return out;
+}
+
+bool from_base64url(std::string_view text, std::span<unsigned char> out) {
+    if (text.size() != (out.size() * 4 + 2) / 3) return false;
+    // libsodium 1.0.18 reads any byte from 0x80 up as '_', which would give one value many spellings.
+    if (text.find_first_not_of(base64url_alphabet) != std::string_view::npos) return false;
+    std::size_t length = 0;
+    const char* end = nullptr;
+    return sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length, &end,
+                             base64url_variant) == 0 &&
+           length == out.size() && end == text.data() + text.size();
+}
+
 }  // namespace tipline::crypto

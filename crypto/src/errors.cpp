@@ -17,6 +17,9 @@ public:
             case Error::authentication_failed: return "authentication failed";
             case Error::truncated: return "input is truncated";
             case Error::invalid_argument: return "invalid argument";
+            case Error::expired: return "the signed list has expired";
+            case Error::rolled_back: return "the signed list is older than one seen before";
+            case Error::untrusted_key: return "signed by a key that is not trusted here";
         }
         return "unknown error";
     }

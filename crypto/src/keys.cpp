@@ -9,32 +9,27 @@
 
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/errors.hpp"
+#include "tipline/crypto/labelled_hash.hpp"
 #include "tipline/crypto/labels.hpp"
+#include "tipline/crypto/typed_digits.hpp"
 
 namespace tipline::crypto {
 namespace {
 
-constexpr std::string_view base64url_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 constexpr std::size_t checksum_bytes = 4;
 constexpr std::size_t public_body_bytes = box_public_key_bytes + sign_public_key_bytes + checksum_bytes;
+constexpr std::size_t organisation_body_bytes = sign_public_key_bytes + checksum_bytes;
 constexpr std::size_t key_file_header_bytes = 64;  // magic .. nonce, also the AEAD associated data
 constexpr std::size_t key_file_salt_bytes = crypto_pwhash_SALTBYTES;
 constexpr std::size_t key_file_nonce_bytes = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 constexpr std::size_t key_file_tag_bytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
 constexpr std::uint8_t kdf_argon2id13 = 1;
+constexpr std::size_t fingerprint_groups = 5;
 
 static_assert(key_file_salt_bytes == 16 && key_file_nonce_bytes == 24);
 
-std::array<unsigned char, 32> labelled_hash(std::string_view label, const PublicIdentity& id) {
-    std::array<unsigned char, 32> out{};
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, nullptr, 0, out.size());
-    crypto_generichash_update(&st, as_bytes(label).data(), label.size());
-    crypto_generichash_update(&st, id.box.data(), id.box.size());
-    crypto_generichash_update(&st, id.sign.data(), id.sign.size());
-    crypto_generichash_final(&st, out.data(), out.size());
-    return out;
+Hash32 identity_hash(std::string_view label, const PublicIdentity& id) {
+    return labelled_hash(label, {id.box, id.sign});
 }
 
 // Both bodies are 64 bytes: the X25519 secret key (or, in a sign-only file, only its public key), then the Ed25519 seed.
@@ -57,9 +52,8 @@ void sign_pair_from_seed(const unsigned char* seed, SecretIdentity& id) {
     crypto_sign_seed_keypair(id.public_identity.sign.data(), id.sign_secret.data(), seed);
 }
 
-// "tipline-pk" DIGITS "-": a version this build does not read, as opposed to a damaged v1 key.
-bool is_other_public_key_version(std::string_view text) {
-    constexpr std::string_view family = "tipline-pk";
+// FAMILY DIGITS "-" (such as "tipline-pk2-"): a version this build does not read, as opposed to a damaged key.
+bool is_other_key_version(std::string_view text, std::string_view family) {
     if (!text.starts_with(family)) return false;
     text.remove_prefix(family.size());
     const auto digits = text.find_first_not_of("0123456789");
@@ -111,6 +105,16 @@ SecretIdentity SecretIdentity::generate() {
     return id;
 }
 
+SecretIdentity SecretIdentity::generate_organisation() {
+    ensure_sodium();
+    SecretIdentity id;
+    id.contents = KeyFileContents::organisation;
+    SecretBuffer seed(sign_seed_bytes);
+    randombytes_buf(seed.data(), seed.size());
+    sign_pair_from_seed(seed.data(), id);
+    return id;
+}
+
 KdfLimits kdf_interactive() noexcept {
     return {crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE, crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE};
 }
@@ -126,39 +130,22 @@ std::string encode_public_key(const PublicIdentity& identity) {
     std::array<unsigned char, public_body_bytes> body{};
     std::memcpy(body.data(), identity.box.data(), box_public_key_bytes);
     std::memcpy(body.data() + box_public_key_bytes, identity.sign.data(), sign_public_key_bytes);
-    const auto sum = labelled_hash(labels::public_key_checksum_label, identity);
+    const auto sum = identity_hash(labels::public_key_checksum_label, identity);
     std::memcpy(body.data() + box_public_key_bytes + sign_public_key_bytes, sum.data(), checksum_bytes);
-
-    constexpr int variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
-    std::string b64(sodium_base64_encoded_len(body.size(), variant), '\0');
-    sodium_bin2base64(b64.data(), b64.size(), body.data(), body.size(), variant);
-    b64.resize(std::strlen(b64.c_str()));
-    return std::string(labels::public_key_prefix) + b64;
+    return std::string(labels::public_key_prefix) + to_base64url(body);
 }
 
 std::error_code decode_public_key(std::string_view text, PublicIdentity& out) {
     ensure_sodium();
     if (!text.starts_with(labels::public_key_prefix)) {
-        return is_other_public_key_version(text) ? Error::unsupported_version : Error::malformed;
+        return is_other_key_version(text, "tipline-pk") ? Error::unsupported_version : Error::malformed;
     }
-    const std::string_view b64 = text.substr(labels::public_key_prefix.size());
-    constexpr std::size_t expected_chars = (public_body_bytes * 4 + 2) / 3;
-    if (b64.size() != expected_chars) return Error::malformed;
-    // libsodium 1.0.18 reads any byte from 0x80 up as '_', which would give one key many spellings.
-    if (b64.find_first_not_of(base64url_alphabet) != std::string_view::npos) return Error::malformed;
-
     std::array<unsigned char, public_body_bytes> body{};
-    std::size_t body_len = 0;
-    const char* end = nullptr;
-    if (sodium_base642bin(body.data(), body.size(), b64.data(), b64.size(), nullptr, &body_len, &end,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        body_len != body.size() || end != b64.data() + b64.size()) {
-        return Error::malformed;
-    }
+    if (!from_base64url(text.substr(labels::public_key_prefix.size()), body)) return Error::malformed;
     PublicIdentity id;
     std::memcpy(id.box.data(), body.data(), box_public_key_bytes);
     std::memcpy(id.sign.data(), body.data() + box_public_key_bytes, sign_public_key_bytes);
-    const auto sum = labelled_hash(labels::public_key_checksum_label, id);
+    const auto sum = identity_hash(labels::public_key_checksum_label, id);
     if (sodium_memcmp(sum.data(), body.data() + box_public_key_bytes + sign_public_key_bytes,
                       checksum_bytes) != 0) {
         return Error::malformed;
@@ -167,11 +154,39 @@ std::error_code decode_public_key(std::string_view text, PublicIdentity& out) {
     return {};
 }
 
+std::string encode_organisation_key(const OrganisationKey& key) {
+    std::array<unsigned char, organisation_body_bytes> body{};
+    std::memcpy(body.data(), key.key.data(), key.key.size());
+    const auto sum = labelled_hash(labels::organisation_key_checksum_label, {key.key});
+    std::memcpy(body.data() + key.key.size(), sum.data(), checksum_bytes);
+    return std::string(labels::organisation_key_prefix) + to_base64url(body);
+}
+
+std::error_code decode_organisation_key(std::string_view text, OrganisationKey& out) {
+    if (!text.starts_with(labels::organisation_key_prefix)) {
+        return is_other_key_version(text, "tipline-org") ? Error::unsupported_version : Error::malformed;
+    }
+    std::array<unsigned char, organisation_body_bytes> body{};
+    if (!from_base64url(text.substr(labels::organisation_key_prefix.size()), body)) return Error::malformed;
+    OrganisationKey key;
+    std::memcpy(key.key.data(), body.data(), key.key.size());
+    const auto sum = labelled_hash(labels::organisation_key_checksum_label, {key.key});
+    if (sodium_memcmp(sum.data(), body.data() + key.key.size(), checksum_bytes) != 0) return Error::malformed;
+    out = key;
+    return {};
+}
+
+std::string organisation_fingerprint(const OrganisationKey& key) {
+    return fingerprint_digits(labelled_hash(labels::organisation_fingerprint_label, {key.key}));
+}
+
 std::string fingerprint(const PublicIdentity& identity) {
-    ensure_sodium();
-    const auto hash = labelled_hash(labels::fingerprint_label, identity);
+    return fingerprint_digits(identity_hash(labels::fingerprint_label, identity));
+}
+
+std::string fingerprint_digits(std::span<const unsigned char, 32> hash) {
     std::string out;
-    for (std::size_t group = 0; group < 5; ++group) {
+    for (std::size_t group = 0; group < fingerprint_groups; ++group) {
         std::uint64_t v = 0;
         for (std::size_t i = 0; i < 5; ++i) v = (v << 8) | hash[group * 5 + i];
         v %= 100000;
@@ -184,12 +199,26 @@ std::string fingerprint(const PublicIdentity& identity) {
     return out;
 }
 
+std::optional<std::string> parse_fingerprint(std::string_view typed) {
+    std::array<unsigned char, fingerprint_groups * 5> digits{};
+    if (!read_typed_digits(typed, DigitSeparators::fingerprint, digits)) return std::nullopt;
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && i % 5 == 0) out += ' ';
+        out += static_cast<char>(digits[i]);
+    }
+    return out;
+}
+
 std::vector<unsigned char> seal_secret_key_file(const SecretIdentity& identity, KeyFileContents contents,
                                                 std::span<const unsigned char> passphrase, KdfLimits limits) {
     ensure_sodium();
     check_kdf_limits_or_throw(limits);
     if (contents == KeyFileContents::decrypt_and_sign && !identity.can_decrypt()) {
         throw std::invalid_argument("a sign-only identity cannot be saved as a decryption key");
+    }
+    if ((contents == KeyFileContents::organisation) != (identity.contents == KeyFileContents::organisation)) {
+        throw std::invalid_argument("an organisation key and a responder key are saved only as what they are");
     }
     std::vector<unsigned char> out;
     out.reserve(key_file_header_bytes + secret_body_bytes + key_file_tag_bytes);
@@ -207,8 +236,10 @@ std::vector<unsigned char> seal_secret_key_file(const SecretIdentity& identity, 
     SecretBuffer body(secret_body_bytes);
     if (contents == KeyFileContents::decrypt_and_sign) {
         std::memcpy(body.data(), identity.box.secret_key.data(), box_secret_key_bytes);
-    } else {
+    } else if (contents == KeyFileContents::sign_only) {
         std::memcpy(body.data(), identity.public_identity.box.data(), box_public_key_bytes);
+    } else {
+        sodium_memzero(body.data(), box_public_key_bytes);  // an organisation has no X25519 key
     }
     crypto_sign_ed25519_sk_to_seed(body.data() + box_secret_key_bytes, identity.sign_secret.data());
 
@@ -234,7 +265,8 @@ std::error_code open_secret_key_file(std::span<const unsigned char> file,
     if (*r.take_u16() != labels::secret_key_version) return Error::unsupported_version;
     if (file.size() < key_file_header_bytes) return Error::truncated;
     const auto contents = static_cast<KeyFileContents>(*r.take_u8());
-    if (contents != KeyFileContents::decrypt_and_sign && contents != KeyFileContents::sign_only) {
+    if (contents != KeyFileContents::decrypt_and_sign && contents != KeyFileContents::sign_only &&
+        contents != KeyFileContents::organisation) {
         return Error::malformed;
     }
     if (*r.take_u8() != kdf_argon2id13) return Error::malformed;
@@ -260,11 +292,14 @@ std::error_code open_secret_key_file(std::span<const unsigned char> file,
     }
 
     SecretIdentity id;
+    id.contents = contents;
     if (contents == KeyFileContents::decrypt_and_sign) {
         id.box = BoxKeyPair::from_secret(body.span().first<box_secret_key_bytes>());
         id.public_identity.box = id.box.public_key;
-    } else {
+    } else if (contents == KeyFileContents::sign_only) {
         std::memcpy(id.public_identity.box.data(), body.data(), box_public_key_bytes);
+    } else if (!sodium_is_zero(body.data(), box_public_key_bytes)) {
+        return Error::malformed;
     }
     sign_pair_from_seed(body.data() + box_secret_key_bytes, id);
     out = std::move(id);

@@ -7,8 +7,9 @@
 
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/errors.hpp"
+#include "tipline/crypto/labelled_hash.hpp"
 #include "tipline/crypto/labels.hpp"
-#include "tipline/crypto/utf8.hpp"
+#include "tipline/crypto/typed_digits.hpp"
 
 namespace tipline::crypto {
 namespace {
@@ -43,18 +44,7 @@ SecretBuffer format_receipt(std::span<const unsigned char> digits) {
 
 std::error_code parse_receipt(std::string_view typed, SecretBuffer& digits) {
     SecretBuffer out(receipt_digit_count);
-    std::size_t count = 0;
-    while (!typed.empty()) {
-        const auto cp = decode_utf8(typed);
-        if (!cp) return Error::malformed;
-        typed.remove_prefix(cp->length);
-        char32_t c = cp->value;
-        if (c >= U'\uFF10' && c <= U'\uFF19') c = U'0' + (c - U'\uFF10');  // full-width digits from CJK input
-        if (c == U' ' || c == U'-' || c == U'\u3000' || c == U'\t') continue;
-        if (c < U'0' || c > U'9' || count == receipt_digit_count) return Error::malformed;
-        out.data()[count++] = static_cast<unsigned char>(c);
-    }
-    if (count != receipt_digit_count) return Error::malformed;
+    if (!read_typed_digits(typed, DigitSeparators::receipt, out.span())) return Error::malformed;
     digits = std::move(out);
     return {};
 }
@@ -75,29 +65,12 @@ ReceiptKeys derive_receipt_keys(std::span<const unsigned char> digits, const Dep
     return keys;
 }
 
-namespace {
-
-// LH(label, x) of FORMAT.md section 2.1.
-std::array<unsigned char, 32> labelled_hash(std::string_view label_text, std::span<const unsigned char> x) {
-    ensure_sodium();
-    std::array<unsigned char, 32> out{};
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, nullptr, 0, out.size());
-    const auto label = as_bytes(label_text);
-    crypto_generichash_update(&st, label.data(), label.size());
-    crypto_generichash_update(&st, x.data(), x.size());
-    crypto_generichash_final(&st, out.data(), out.size());
-    return out;
-}
-
-}  // namespace
-
 MailboxTokenHash hash_mailbox_token(std::span<const unsigned char> token) {
-    return labelled_hash(labels::mailbox_token_hash_label, token);
+    return labelled_hash(labels::mailbox_token_hash_label, {token});
 }
 
 MailboxId mailbox_id(const BoxPublicKey& reply_public_key) {
-    return labelled_hash(labels::mailbox_id_label, reply_public_key);
+    return labelled_hash(labels::mailbox_id_label, {reply_public_key});
 }
 
 }  // namespace tipline::crypto

@@ -47,11 +47,28 @@ T need(std::optional<T> v) {
     return *v;
 }
 
-// The document as one stream: the encoded header, then each attachment cut to its declared size.
+using HashState = crypto_generichash_state;
+static_assert(sizeof(HashState) == 384 && alignof(HashState) <= 64);
+
+// The message a signed reply's signature covers: the label, then the hash of the document before it.
+std::vector<unsigned char> reply_signing_message(HashState& state) {
+    std::array<unsigned char, 32> hash{};
+    crypto_generichash_final(&state, hash.data(), hash.size());
+    std::vector<unsigned char> m;
+    put_bytes(m, labels::signed_reply_label);
+    put_bytes(m, hash);
+    return m;
+}
+
+// The document as one stream: the encoded header, then each attachment cut to its declared size,
+// then, for a signed reply, the signature over everything before it.
 class DocumentSource final : public ByteSource {
 public:
-    DocumentSource(std::span<const unsigned char> header, const TipHeader& tip, std::span<ByteSource* const> parts)
-        : header_(header), tip_(tip), parts_(parts) {}
+    DocumentSource(std::span<const unsigned char> header, const TipHeader& tip, std::span<ByteSource* const> parts,
+                   const SecretBuffer* sign_secret)
+        : header_(header), tip_(tip), parts_(parts), sign_secret_(sign_secret) {
+        if (sign_secret_) crypto_generichash_init(&hash_, nullptr, 0, 32);
+    }
 
     std::size_t read(std::span<unsigned char> out) override {
         std::size_t filled = header_.read(out);
@@ -61,18 +78,42 @@ public:
             const std::size_t got = read_fully(*parts_[index_], out.subspan(filled, n));
             filled += got;
             done_ += got;
-            if (got < n) return filled;  // attachment shorter than declared: the sealer reports truncation
+            if (got < n) return hashed(out.first(filled));  // shorter than declared: the sealer reports truncation
             if (done_ == size) ++index_, done_ = 0;
         }
+        hashed(out.first(filled));
+        if (sign_secret_ && filled < out.size()) filled += read_signature(out.subspan(filled));
         return filled;
     }
 
 private:
+    std::size_t hashed(std::span<const unsigned char> bytes) {
+        if (sign_secret_ && !signature_made_) crypto_generichash_update(&hash_, bytes.data(), bytes.size());
+        return bytes.size();
+    }
+
+    std::size_t read_signature(std::span<unsigned char> out) {
+        if (!signature_made_) {
+            const auto message = reply_signing_message(hash_);
+            crypto_sign_detached(signature_.data(), nullptr, message.data(), message.size(), sign_secret_->data());
+            signature_made_ = true;
+        }
+        const std::size_t n = std::min(out.size(), signature_.size() - signature_given_);
+        std::memcpy(out.data(), signature_.data() + signature_given_, n);
+        signature_given_ += n;
+        return n;
+    }
+
     MemorySource header_;
     const TipHeader& tip_;
     std::span<ByteSource* const> parts_;
     std::size_t index_ = 0;
     std::uint64_t done_ = 0;
+    const SecretBuffer* sign_secret_;
+    HashState hash_{};
+    std::array<unsigned char, tip_signature_size> signature_{};
+    bool signature_made_ = false;
+    std::size_t signature_given_ = 0;
 };
 
 class CollectingReceiver final : public TipReceiver {
@@ -105,6 +146,8 @@ std::error_code validate_tip_header(const TipHeader& h) {
             return Error::invalid_argument;
         }
     }
+    // Only a reply is signed, and it names the witness it answers, so it cannot be passed to another.
+    if (h.signer && (h.kind != TipKind::reply || !h.reply_key)) return Error::invalid_argument;
     return {};
 }
 
@@ -127,9 +170,13 @@ std::error_code encode_tip_header(const TipHeader& h, std::vector<unsigned char>
         put_bytes(body, a.media_type);
         put_u64(body, a.size);
     }
+    if (h.signer) {
+        put_bytes(body, h.signer->box);
+        put_bytes(body, h.signer->sign);
+    }
     out.clear();
     put_bytes(out, labels::tip_document_magic);
-    put_u16(out, labels::tip_document_version);
+    put_u16(out, h.signer ? labels::tip_document_signed_version : labels::tip_document_version);
     put_u32(out, static_cast<std::uint32_t>(body.size()));
     put_bytes(out, body);
     return {};
@@ -138,18 +185,39 @@ std::error_code encode_tip_header(const TipHeader& h, std::vector<unsigned char>
 std::uint64_t tip_document_length(std::size_t encoded_header_size, const TipHeader& header) noexcept {
     std::uint64_t total = encoded_header_size;
     for (const AttachmentInfo& a : header.attachments) total += a.size;
-    return total;
+    return total + (header.signer ? tip_signature_size : 0);
 }
 
-std::error_code seal_tip(std::span<const BoxPublicKey> recipients, const TipHeader& header,
-                         std::span<ByteSource* const> attachments, ByteSink& out) {
+namespace {
+
+std::error_code seal_document(std::span<const BoxPublicKey> recipients, const TipHeader& header,
+                              std::span<ByteSource* const> attachments, const SecretBuffer* sign_secret,
+                              ByteSink& out) {
     if (attachments.size() != header.attachments.size()) return Error::invalid_argument;
     std::vector<unsigned char> encoded;
     if (auto ec = encode_tip_header(header, encoded)) return ec;
     const std::uint64_t total = tip_document_length(encoded.size(), header);
     if (total > envelope_max_content_length) return Error::invalid_argument;
-    DocumentSource source(encoded, header, attachments);
+    DocumentSource source(encoded, header, attachments, sign_secret);
     return seal_envelope(recipients, total, source, out);
+}
+
+}  // namespace
+
+std::error_code seal_tip(std::span<const BoxPublicKey> recipients, const TipHeader& header,
+                         std::span<ByteSource* const> attachments, ByteSink& out) {
+    if (header.signer) return Error::invalid_argument;  // only seal_signed_reply can sign
+    return seal_document(recipients, header, attachments, nullptr, out);
+}
+
+std::error_code seal_signed_reply(std::span<const BoxPublicKey> recipients, TipHeader header,
+                                  std::span<ByteSource* const> attachments, const SecretIdentity& signer,
+                                  ByteSink& out) {
+    if (signer.contents == KeyFileContents::organisation || signer.sign_secret.size() != crypto_sign_SECRETKEYBYTES) {
+        return Error::invalid_argument;
+    }
+    header.signer = signer.public_identity;
+    return seal_document(recipients, header, attachments, &signer.sign_secret, out);
 }
 
 TipDocumentParser::~TipDocumentParser() {
@@ -157,6 +225,7 @@ TipDocumentParser::~TipDocumentParser() {
 }
 
 void TipDocumentParser::write(std::span<const unsigned char> bytes) {
+    auto* hash = reinterpret_cast<HashState*>(hash_state_.data());
     while (!bytes.empty()) {
         if (!header_done_) {
             const std::size_t want = (header_size_ == 0 ? tip_preamble_size : header_size_) - pending_.size();
@@ -164,14 +233,23 @@ void TipDocumentParser::write(std::span<const unsigned char> bytes) {
             pending_.insert(pending_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
             bytes = bytes.subspan(n);
             if (n < want) return;
+            if (signed_) crypto_generichash_update(hash, pending_.data(), pending_.size());
             if (header_size_ == 0) {
                 ByteReader r(pending_);
                 if (std::memcmp(need(r.take(8)).data(), labels::tip_document_magic.data(), 8) != 0) {
                     fail(Error::malformed);
                 }
-                if (need(r.take_u16()) != labels::tip_document_version) fail(Error::unsupported_version);
+                const std::uint16_t version = need(r.take_u16());
+                if (version != labels::tip_document_version && version != labels::tip_document_signed_version) {
+                    fail(Error::unsupported_version);
+                }
                 header_size_ = need(r.take_u32());
                 if (header_size_ == 0 || header_size_ > tip_max_header_size) fail(Error::malformed);
+                signed_ = version == labels::tip_document_signed_version;
+                if (signed_) {
+                    crypto_generichash_init(hash, nullptr, 0, 32);
+                    crypto_generichash_update(hash, pending_.data(), pending_.size());
+                }
                 pending_.clear();
                 pending_.reserve(header_size_);  // one buffer, so no stale copy of header plaintext is left behind
             } else {
@@ -182,8 +260,13 @@ void TipDocumentParser::write(std::span<const unsigned char> bytes) {
         while (current_ < sizes_.size() && current_left_ == 0) {
             if (++current_ < sizes_.size()) current_left_ = sizes_[current_];
         }
-        if (current_ >= sizes_.size()) fail(Error::malformed);  // bytes past the last attachment
+        if (current_ >= sizes_.size()) {  // past the last attachment: a signature, or bytes too many
+            if (!signed_ || signature_.size() + bytes.size() > tip_signature_size) fail(Error::malformed);
+            signature_.insert(signature_.end(), bytes.begin(), bytes.end());
+            return;
+        }
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(bytes.size(), current_left_));
+        if (signed_) crypto_generichash_update(hash, bytes.data(), n);
         receiver_.on_attachment_data(current_, bytes.first(n));
         current_left_ -= n;
         bytes = bytes.subspan(n);
@@ -214,6 +297,13 @@ void TipDocumentParser::parse_header() {
         a.size = need(r.take_u64());
         h.attachments.push_back(std::move(a));
     }
+    if (signed_) {
+        PublicIdentity signer;
+        std::memcpy(signer.box.data(), need(r.take(signer.box.size())).data(), signer.box.size());
+        std::memcpy(signer.sign.data(), need(r.take(signer.sign.size())).data(), signer.sign.size());
+        h.signer = signer;
+        signer_ = signer.sign;
+    }
     if (r.remaining() != 0 || validate_tip_header(h)) fail(Error::malformed);
 
     sodium_memzero(pending_.data(), pending_.size());
@@ -231,6 +321,14 @@ std::error_code TipDocumentParser::finish() const {
     if (index < sizes_.size() && current_left_ > 0) return Error::malformed;
     for (++index; index < sizes_.size(); ++index) {
         if (sizes_[index] > 0) return Error::malformed;
+    }
+    if (!signed_) return {};
+    if (signature_.size() != tip_signature_size) return Error::malformed;
+    HashState hash;
+    std::memcpy(&hash, hash_state_.data(), sizeof hash);
+    const auto message = reply_signing_message(hash);
+    if (crypto_sign_verify_detached(signature_.data(), message.data(), message.size(), signer_.data()) != 0) {
+        return Error::authentication_failed;
     }
     return {};
 }

@@ -87,22 +87,6 @@ ServerInfo load_server_info(const fs::path& dir, const Config& config) {
     return info;
 }
 
-std::optional<std::int64_t> parse_day(std::string_view date) {
-    if (date.size() != 10 || date[4] != '-' || date[7] != '-') return std::nullopt;
-    auto number = [&](std::size_t at, std::size_t len) -> std::optional<unsigned> {
-        unsigned v = 0;
-        const auto [end, ec] = std::from_chars(date.data() + at, date.data() + at + len, v);
-        if (ec != std::errc() || end != date.data() + at + len) return std::nullopt;
-        return v;
-    };
-    const auto y = number(0, 4), m = number(5, 2), d = number(8, 2);
-    if (!y || !m || !d) return std::nullopt;
-    const std::chrono::year_month_day ymd{std::chrono::year(static_cast<int>(*y)), std::chrono::month(*m),
-                                          std::chrono::day(*d)};
-    if (!ymd.ok()) return std::nullopt;
-    return std::chrono::sys_days(ymd).time_since_epoch().count();
-}
-
 ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete_exported, std::int64_t since_day) {
     auto store = Store::open(database_path(dir), false);
     std::vector<StoredTip> tips = store->list_tips();

@@ -166,11 +166,6 @@ struct Store::StatementCache {
 
 Store::Store(sqlite3* db) : db_(db), statements_(std::make_unique<StatementCache>()) {}
 
-std::int64_t current_day() {
-    using namespace std::chrono;
-    return duration_cast<days>(system_clock::now().time_since_epoch()).count();
-}
-
 StoreError::StoreError(const std::string& what, int sqlite_code) : std::runtime_error(what), code_(sqlite_code) {}
 
 bool StoreError::full() const noexcept { return (code_ & 0xFF) == SQLITE_FULL; }

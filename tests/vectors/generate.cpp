@@ -17,6 +17,7 @@
 #include "tipline/crypto/labels.hpp"
 #include "tipline/crypto/proof_of_work.hpp"
 #include "tipline/crypto/receipt.hpp"
+#include "tipline/crypto/recipient_list.hpp"
 #include "tipline/crypto/request_auth.hpp"
 #include "tipline/crypto/tip_document.hpp"
 
@@ -292,7 +293,7 @@ void keyfile_vectors(Writer& w) {
     memlimit[16] = 0x10;  // 2^60 + 1 MiB
     add("keyfile_memlimit_absurd", "malformed", "memlimit above 4 GiB is refused before any work", memlimit, pass);
     add("keyfile_unknown_version", "unsupported_version", "version field 2", patched(full, 9, 0x03), pass);
-    add("keyfile_bad_contents", "malformed", "contents byte 3 is not defined", patched(full, 10, 0x02), pass);
+    add("keyfile_bad_contents", "malformed", "contents byte 4 is not defined", patched(full, 10, 0x05), pass);
 }
 
 void pubkey_vectors(Writer& w) {
@@ -497,6 +498,221 @@ void replyfile_vectors(Writer& w) {
     bad("replyfile_envelope_cut", "truncated", "the envelope's last byte is missing", Bytes(good.begin(), good.end() - 1));
 }
 
+// A key file whose body is given, encrypted exactly as FORMAT.md 7.3 says, for contents the writer refuses.
+Bytes keyfile_with_body(std::uint8_t contents, const Bytes& body, const std::string& pass, c::KdfLimits limits) {
+    Bytes out;
+    c::put_bytes(out, c::labels::secret_key_magic);
+    c::put_u16(out, c::labels::secret_key_version);
+    c::put_u8(out, contents);
+    c::put_u8(out, 1);
+    c::put_u32(out, limits.opslimit);
+    c::put_u64(out, limits.memlimit);
+    out.resize(out.size() + 16 + 24);
+    randombytes_buf(out.data() + 24, 16 + 24);
+    unsigned char key[32];
+    if (crypto_pwhash(key, sizeof key, pass.data(), pass.size(), out.data() + 24, limits.opslimit, limits.memlimit,
+                      crypto_pwhash_ALG_ARGON2ID13) != 0) {
+        throw std::runtime_error("Argon2id failed");
+    }
+    out.resize(64 + body.size() + 16);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + 64, nullptr, body.data(), body.size(), out.data(), 64,
+                                               nullptr, out.data() + 40, key);
+    return out;
+}
+
+void organisation_vectors(Writer& w) {
+    const std::string pass = "organisation passphrase";
+    const c::KdfLimits cheap{1, 1 << 20};
+    const auto org = c::SecretIdentity::generate_organisation();
+    const c::OrganisationKey org_key{org.public_identity.sign};
+    const std::string text = c::encode_organisation_key(org_key);
+    const Bytes file = c::seal_secret_key_file(org, c::KeyFileContents::organisation, c::as_bytes(pass), cheap);
+    w.add({"keyfile_success_organisation", "success", "an organisation key: 32 zero bytes, then the Ed25519 seed",
+           {{"passphrase", pass}, {"organisation-key", text}}, file});
+    Bytes body(64, 0);
+    body[5] = 1;
+    crypto_sign_ed25519_sk_to_seed(body.data() + 32, org.sign_secret.data());
+    w.add({"keyfile_organisation_box_not_zero", "malformed",
+           "contents 3 (organisation) whose first 32 body bytes are not all zero; found only after decryption",
+           {{"passphrase", pass}}, keyfile_with_body(3, body, pass, cheap)});
+
+    w.add({"orgkey_success", "success", "an organisation public key",
+           {{"fingerprint", c::organisation_fingerprint(org_key)}}, bytes_of(text)});
+    auto bad = [&](std::string name, std::string expect, std::string comment, std::string t) {
+        w.add({std::move(name), std::move(expect), std::move(comment), {}, bytes_of(t)});
+    };
+    std::string sum = text;
+    sum[20] = sum[20] == 'A' ? 'B' : 'A';
+    bad("orgkey_bad_checksum", "malformed", "one character of the key changed", sum);
+    std::string v2 = text;
+    v2[11] = '2';
+    bad("orgkey_unknown_version", "unsupported_version", "prefix tipline-org2-", v2);
+    bad("orgkey_responder_key", "malformed", "a responder's public key is not an organisation key",
+        c::encode_public_key(c::SecretIdentity::generate().public_identity));
+    bad("orgkey_short", "malformed", "one character missing", text.substr(0, text.size() - 1));
+}
+
+// A list signed over whatever bytes it is given, as FORMAT.md 18.2 says, for lists the writer refuses.
+Bytes signed_list_bytes(Bytes body, const c::SecretIdentity& org) {
+    Bytes message;
+    c::put_bytes(message, c::labels::recipient_list_signature_label);
+    c::put_bytes(message, body);
+    unsigned char sig[64];
+    crypto_sign_detached(sig, nullptr, message.data(), message.size(), org.sign_secret.data());
+    body.insert(body.end(), sig, sig + sizeof sig);
+    return body;
+}
+
+void list_vectors(Writer& w) {
+    const auto org = c::SecretIdentity::generate_organisation();
+    const auto other = c::SecretIdentity::generate_organisation();
+    const c::OrganisationKey org_key{org.public_identity.sign};
+    const c::OrganisationKey other_key{other.public_identity.sign};
+    c::RecipientList list;
+    list.organisation = org_key;
+    list.serial = 7;
+    list.expires_day = 20818;  // 2026-12-31
+    for (int i = 0; i < 3; ++i) list.recipients.push_back(c::SecretIdentity::generate().public_identity);
+    const Bytes good = c::sign_recipient_list(list, org);
+    const std::string today = "20790";  // 2026-12-03
+    std::string fingerprints;
+    for (const auto& r : list.recipients) fingerprints += (fingerprints.empty() ? "" : ",") + c::fingerprint(r);
+    auto ok = [&](std::string name, std::string comment, std::vector<std::pair<std::string, std::string>> h) {
+        h.emplace_back("organisation", c::organisation_fingerprint(org_key));
+        h.emplace_back("serial", "7");
+        h.emplace_back("expires", "2026-12-31");
+        h.emplace_back("recipients", fingerprints);
+        w.add({std::move(name), "success", std::move(comment), std::move(h), good});
+    };
+    ok("list_success", "three responders, serial 7, valid through 2026-12-31, no key pinned", {{"today", today}});
+    ok("list_success_pinned", "the same list with its organisation key pinned",
+       {{"today", today}, {"pinned", c::encode_organisation_key(org_key)}});
+    ok("list_success_last_day", "read on 2026-12-31, its last valid day", {{"today", "20818"}});
+    ok("list_success_same_serial", "serial 7 where 7 was the highest seen", {{"today", today}, {"remembered", "7"}});
+    auto bad = [&](std::string name, std::string expect, std::string comment, Bytes body,
+                   std::vector<std::pair<std::string, std::string>> h = {}) {
+        if (h.empty() || h.front().first != "today") h.insert(h.begin(), {"today", today});
+        w.add({std::move(name), std::move(expect), std::move(comment), std::move(h), std::move(body)});
+    };
+    bad("list_expired", "expired", "read on 2027-01-01, the day after its last", good, {{"today", "20819"}});
+    w.add({"list_expired_checked_after_signer", "untrusted_key",
+           "expired and signed by another organisation than the pinned one: the signer is checked first",
+           {{"today", "20819"}, {"pinned", c::encode_organisation_key(other_key)}}, good});
+    bad("list_rolled_back", "rolled_back", "serial 7 where serial 8 was seen before", good, {{"remembered", "8"}});
+    bad("list_wrong_signer", "untrusted_key", "a valid list signed by an organisation other than the pinned one", good,
+        {{"pinned", c::encode_organisation_key(other_key)}});
+    bad("list_tampered", "authentication_failed", "one byte of the second responder's X25519 key changed",
+        patched(good, c::recipient_list_fixed_size + 64 + 3, 0x01));
+    Bytes swapped = good;
+    std::copy(other_key.key.begin(), other_key.key.end(), swapped.begin() + 10);
+    bad("list_signer_swapped", "authentication_failed", "another organisation's key in place of the signer's",
+        swapped);
+    Bytes later = good;
+    later[49] ^= 0x01;  // the last byte of the serial: 7 becomes 6
+    bad("list_serial_altered", "authentication_failed", "serial changed after signing", later);
+    bad("list_truncated", "truncated", "the signature's last byte is missing", Bytes(good.begin(), good.end() - 1));
+    Bytes trailing = good;
+    trailing.push_back(0);
+    bad("list_trailing_byte", "malformed", "one byte after the signature", trailing);
+    bad("list_short_magic", "truncated", "the first six bytes of the magic", Bytes(good.begin(), good.begin() + 6));
+    bad("list_wrong_magic", "malformed", "a bundle's magic", patched(good, 5, 'L' ^ 'B'));
+    bad("list_unknown_version", "unsupported_version", "version field 2", patched(good, 9, 0x03));
+    Bytes unsigned_part(good.begin(), good.end() - 64);
+    Bytes zero_count = unsigned_part;
+    zero_count[54] = 0;
+    zero_count.resize(c::recipient_list_fixed_size);
+    bad("list_no_recipients", "malformed", "count 0, validly signed", signed_list_bytes(zero_count, org));
+    Bytes seventeen = unsigned_part;
+    seventeen[54] = 17;
+    for (int i = 3; i < 17; ++i) c::put_bytes(seventeen, std::span(unsigned_part).subspan(55, 64));
+    bad("list_seventeen_recipients", "malformed", "count 17, validly signed", signed_list_bytes(seventeen, org));
+    Bytes twice = unsigned_part;
+    std::copy(twice.begin() + 55, twice.begin() + 119, twice.begin() + 119);
+    bad("list_duplicate_recipient", "malformed", "the first responder named twice, validly signed",
+        signed_list_bytes(twice, org));
+    Bytes serial_zero = unsigned_part;
+    std::fill(serial_zero.begin() + 42, serial_zero.begin() + 50, 0);
+    bad("list_serial_zero", "malformed", "serial 0, validly signed", signed_list_bytes(serial_zero, org));
+}
+
+// A version 2 document: the unsigned part as given, then its signature as FORMAT.md 9.5 says.
+Bytes with_reply_signature(Bytes document, const c::SecretIdentity& who) {
+    unsigned char hash[32];
+    crypto_generichash(hash, sizeof hash, document.data(), document.size(), nullptr, 0);
+    Bytes message;
+    c::put_bytes(message, c::labels::signed_reply_label);
+    message.insert(message.end(), hash, hash + sizeof hash);
+    unsigned char sig[64];
+    crypto_sign_detached(sig, nullptr, message.data(), message.size(), who.sign_secret.data());
+    document.insert(document.end(), sig, sig + sizeof sig);
+    return document;
+}
+
+void signed_reply_vectors(Writer& w) {
+    const auto responder = c::SecretIdentity::generate();
+    c::TipHeader h;
+    h.kind = c::TipKind::reply;
+    h.created_at = 1796169600;  // 2026-12-02 00:00:00 UTC
+    h.language = "zh-Hans";
+    h.reply_key = c::BoxKeyPair::generate().public_key;
+    h.message = "我们收到了您的消息。请保存好您的收据。\n";
+    h.signer = responder.public_identity;
+    const Bytes unsigned_part = document(h, {});
+    const Bytes good = with_reply_signature(unsigned_part, responder);
+    // The library's writer must give the same bytes as the construction from the text above.
+    const auto box = c::BoxKeyPair::generate();
+    c::VectorSink sealed;
+    c::TipHeader plain = h;
+    plain.signer.reset();
+    const std::vector<c::BoxPublicKey> to = {box.public_key};
+    if (c::seal_signed_reply(to, plain, {}, responder, sealed)) throw std::runtime_error("seal failed");
+    c::MemorySource in(sealed.bytes());
+    c::VectorSink opened;
+    const c::BoxKeyPair* keys[] = {&box};
+    if (c::open_envelope(keys, in, opened) || opened.bytes() != good) {
+        throw std::runtime_error("seal_signed_reply disagrees with FORMAT.md 9.5");
+    }
+    w.add({"tipdoc_signed_reply_success", "success", "a reply signed by its responder (document version 2)",
+           {{"language", h.language},
+            {"attachments", "0"},
+            {"message-sha256", sha256_hex(bytes_of(h.message))},
+            {"signer", c::fingerprint(responder.public_identity)}},
+           good});
+    auto bad = [&](std::string name, std::string expect, std::string comment, Bytes body) {
+        w.add({std::move(name), std::move(expect), std::move(comment), {}, std::move(body)});
+    };
+    bad("tipdoc_signed_reply_bad_signature", "authentication_failed", "one bit of the signature changed",
+        patched(good, good.size() - 1, 0x01));
+    Bytes altered = unsigned_part;
+    const std::size_t message_at = altered.size() - 2 - 64 - h.message.size();  // before count and signer
+    altered[message_at + h.message.size() - 1] = '!';
+    altered.insert(altered.end(), good.end() - 64, good.end());
+    bad("tipdoc_signed_reply_altered", "authentication_failed", "the message's last byte changed after signing", altered);
+    const auto impostor = c::SecretIdentity::generate();
+    bad("tipdoc_signed_reply_other_signer", "authentication_failed",
+        "signed by a key other than the signer the header names", with_reply_signature(unsigned_part, impostor));
+    bad("tipdoc_signed_reply_no_signature", "malformed", "the 64 signature bytes are missing", unsigned_part);
+    bad("tipdoc_signed_reply_short_signature", "malformed", "the signature's last byte is missing",
+        Bytes(good.begin(), good.end() - 1));
+    Bytes trailing = good;
+    trailing.push_back(0);
+    bad("tipdoc_signed_reply_trailing_byte", "malformed", "one byte after the signature", trailing);
+    bad("tipdoc_signed_tip", "malformed", "version 2 with kind 1: only a reply is signed",
+        with_reply_signature(patched(unsigned_part, c::tip_preamble_size, 0x02), responder));
+    // Without a reply key: a version 1 reply's header, turned into version 2 with a signer.
+    c::TipHeader loose = h;
+    loose.reply_key.reset();
+    loose.signer.reset();
+    Bytes no_key = document(loose, {});
+    no_key[9] = 2;
+    c::put_bytes(no_key, responder.public_identity.box);
+    c::put_bytes(no_key, responder.public_identity.sign);
+    const std::uint32_t body_length = static_cast<std::uint32_t>(no_key.size() - c::tip_preamble_size);
+    for (int i = 0; i < 4; ++i) no_key[10 + i] = static_cast<unsigned char>(body_length >> (24 - 8 * i));
+    bad("tipdoc_signed_reply_no_reply_key", "malformed", "a signed reply must name the witness's reply key",
+        with_reply_signature(no_key, responder));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -517,6 +733,9 @@ int main(int argc, char** argv) {
         request_vectors(w);
         replyfile_vectors(w);
         pow_vectors(w);
+        organisation_vectors(w);
+        list_vectors(w);
+        signed_reply_vectors(w);
         std::cout << "wrote " << w.count() << " vectors to " << argv[1] << "\n";
     } catch (const std::exception& e) {
         std::cerr << "tipline-gen-vectors: error: " << e.what() << "\n";

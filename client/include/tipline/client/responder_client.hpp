@@ -14,9 +14,6 @@
 
 namespace tipline::client {
 
-// A day as the API writes it, YYYY-MM-DD, as days since 1970-01-01; nullopt if it is not one.
-std::optional<std::int64_t> parse_day_text(std::string_view text);
-
 struct ResponderItem {
     std::int64_t ref = 0;
     std::string id;    // 32 hex digits

@@ -8,6 +8,7 @@
 #include <system_error>
 #include <vector>
 
+#include "tipline/crypto/days.hpp"  // a manifest day is days since 1970-01-01, UTC
 #include "tipline/crypto/stream.hpp"
 
 namespace tipline::crypto {
@@ -23,9 +24,6 @@ struct BundleEntry {
     std::uint64_t size = 0;   // envelope bytes
     bool operator==(const BundleEntry&) const = default;
 };
-
-// A manifest day as YYYY-MM-DD (UTC), as folder names and listings show it.
-std::string format_day(std::int64_t days_since_epoch);
 
 // Writes the preamble and manifest; the caller then writes each envelope, in manifest order.
 void write_bundle_manifest(ByteSink& out, std::span<const BundleEntry> entries);

@@ -28,6 +28,11 @@ std::string to_hex(std::span<const unsigned char> bytes);
 // Exactly out.size() bytes as 2 * out.size() lowercase hex digits; false for anything else.
 bool from_hex(std::string_view hex, std::span<unsigned char> out);
 
+// Unpadded base64url (FORMAT.md 2.7), as public keys are written.
+std::string to_base64url(std::span<const unsigned char> bytes);
+// Exactly out.size() bytes from their one canonical unpadded base64url form; false for anything else.
+bool from_base64url(std::string_view text, std::span<unsigned char> out);
+
 // Walks a byte span; every take_* returns nullopt instead of reading past the end.
 class ByteReader {
 public:

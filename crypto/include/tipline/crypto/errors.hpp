@@ -12,6 +12,9 @@ enum class Error {
     authentication_failed = 4,  // a MAC or AEAD tag did not verify (includes a wrong passphrase)
     truncated = 5,            // input ended before the format said it would
     invalid_argument = 6,     // the caller asked for something the format cannot express
+    expired = 7,              // a signed recipient list past its last valid day
+    rolled_back = 8,          // a signed recipient list older than one already seen from its organisation
+    untrusted_key = 9,        // validly signed, but by a key the reader does not trust
 };
 
 const std::error_category& error_category() noexcept;

@@ -1,8 +1,10 @@
-// Responder identities: X25519 for decryption, Ed25519 for signing, their text form, fingerprint and key file.
+// Responder identities: X25519 for decryption, Ed25519 for signing, their text form, fingerprint and key file,
+// which also holds the organisation's signing key.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,15 +46,19 @@ struct PublicIdentity {
 enum class KeyFileContents : std::uint8_t {
     decrypt_and_sign = 1,  // offline use: opens tips and signs
     sign_only = 2,         // online use: signs API requests, can never decrypt
+    organisation = 3,      // the NGO's offline key that signs recipient lists; no decryption key
 };
 
 struct SecretIdentity {
-    PublicIdentity public_identity;
+    KeyFileContents contents = KeyFileContents::decrypt_and_sign;
+    PublicIdentity public_identity;  // for an organisation key, box is all zero
     BoxKeyPair box;            // secret_key is empty when the file was sign_only
     SecretBuffer sign_secret;  // 64 bytes, libsodium's seed || public key form
 
     bool can_decrypt() const noexcept { return !box.secret_key.empty(); }
     static SecretIdentity generate();
+    // An organisation key: the Ed25519 pair only.
+    static SecretIdentity generate_organisation();
 };
 
 struct KdfLimits {
@@ -72,8 +78,26 @@ std::string encode_public_key(const PublicIdentity& identity);
 std::error_code decode_public_key(std::string_view text, PublicIdentity& out);
 // Five groups of five digits, for two people to read aloud and compare.
 std::string fingerprint(const PublicIdentity& identity);
+// The five groups of digits of a labelled hash (FORMAT.md 6.3), shared by every kind of fingerprint.
+std::string fingerprint_digits(std::span<const unsigned char, 32> hash);
+// A fingerprint as a person typed or pasted it (any grouping, dashes, full-width digits), in the
+// canonical form fingerprint() prints; nullopt unless it holds exactly 25 digits and separators.
+std::optional<std::string> parse_fingerprint(std::string_view typed);
 
-// Throws std::invalid_argument for limits a reader would refuse, or decrypt_and_sign without a box key.
+// The organisation's Ed25519 public key, which signs the list of responders (FORMAT.md section 17).
+struct OrganisationKey {
+    SignPublicKey key{};
+    bool operator==(const OrganisationKey&) const = default;
+};
+
+std::string encode_organisation_key(const OrganisationKey& key);
+// Strict, as decode_public_key: exact prefix, canonical base64url, exact length, matching checksum.
+std::error_code decode_organisation_key(std::string_view text, OrganisationKey& out);
+// Five groups of five digits, under a label of its own: never equal to a responder's by construction.
+std::string organisation_fingerprint(const OrganisationKey& key);
+
+// Throws std::invalid_argument for limits a reader would refuse, decrypt_and_sign without a box key, or
+// contents that do not match the identity (an organisation key is saved only as organisation).
 std::vector<unsigned char> seal_secret_key_file(const SecretIdentity& identity, KeyFileContents contents,
                                                 std::span<const unsigned char> passphrase, KdfLimits limits);
 // A wrong passphrase and an altered file both give Error::authentication_failed.

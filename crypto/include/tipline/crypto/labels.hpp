@@ -22,9 +22,21 @@ inline constexpr std::string_view fingerprint_label = "tipline fingerprint v1";
 inline constexpr std::string_view secret_key_magic = "TIPLNSEC";
 inline constexpr std::uint16_t secret_key_version = 1;
 
-// Tip document (FORMAT.md section "Tip document").
+// Tip document (FORMAT.md section "Tip document"); version 2 is a reply signed by its responder.
 inline constexpr std::string_view tip_document_magic = "TIPLNDOC";
 inline constexpr std::uint16_t tip_document_version = 1;
+inline constexpr std::uint16_t tip_document_signed_version = 2;
+inline constexpr std::string_view signed_reply_label = "tipline signed reply v1";
+
+// Organisation key text form and fingerprint (FORMAT.md section "Organisation key").
+inline constexpr std::string_view organisation_key_prefix = "tipline-org1-";
+inline constexpr std::string_view organisation_key_checksum_label = "tipline organisation key v1 checksum";
+inline constexpr std::string_view organisation_fingerprint_label = "tipline organisation fingerprint v1";
+
+// Recipient list signed by the organisation key (FORMAT.md section "Recipient list").
+inline constexpr std::string_view recipient_list_magic = "TIPLNLST";
+inline constexpr std::uint16_t recipient_list_version = 1;
+inline constexpr std::string_view recipient_list_signature_label = "tipline recipient list v1";
 
 // Export bundle (FORMAT.md section "Bundle").
 inline constexpr std::string_view bundle_magic = "TIPLNBDL";

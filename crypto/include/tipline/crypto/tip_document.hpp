@@ -1,6 +1,7 @@
 // The tip document: the plaintext inside an envelope, a structured header followed by the attachment bytes.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -20,6 +21,7 @@ inline constexpr std::size_t tip_max_name_size = 255;
 inline constexpr std::size_t tip_max_media_type_size = 127;
 inline constexpr std::size_t tip_max_language_size = 35;
 inline constexpr std::size_t tip_preamble_size = 8 + 2 + 4;  // magic, version, header length
+inline constexpr std::size_t tip_signature_size = 64;        // Ed25519, after the last attachment of version 2
 
 enum class TipKind : std::uint8_t { tip = 1, follow_up = 2, reply = 3 };
 
@@ -34,9 +36,13 @@ struct TipHeader {
     TipKind kind = TipKind::tip;
     std::int64_t created_at = 0;  // client clock, seconds since the Unix epoch; exists only inside ciphertext
     std::string language = "und";
-    std::optional<BoxPublicKey> reply_key;  // present when the witness can receive replies
+    // A tip's or follow-up's: where the witness receives replies, when it can. A reply's: the
+    // witness's key it answers, which a signed reply must name.
+    std::optional<BoxPublicKey> reply_key;
     std::string message;
     std::vector<AttachmentInfo> attachments;
+    // A signed reply's responder (version 2). When a parsed document has one, its signature verified.
+    std::optional<PublicIdentity> signer;
     bool operator==(const TipHeader&) const = default;
 };
 
@@ -46,12 +52,18 @@ std::error_code validate_tip_header(const TipHeader& header);
 // Preamble and header body; the attachment bytes follow it in the document.
 std::error_code encode_tip_header(const TipHeader& header, std::vector<unsigned char>& out);
 
-// Total document length: encoded header plus every attachment size.
+// Total document length: encoded header, every attachment size and, when signed, the signature.
 std::uint64_t tip_document_length(std::size_t encoded_header_size, const TipHeader& header) noexcept;
 
 // Seals the header and attachment i read from attachments[i], which must yield exactly its declared size.
 std::error_code seal_tip(std::span<const BoxPublicKey> recipients, const TipHeader& header,
                          std::span<ByteSource* const> attachments, ByteSink& out);
+
+// As seal_tip, for a reply signed by the responder who writes it (document version 2): header must
+// be a reply naming the witness's reply key; its signer is set to signer's public identity.
+std::error_code seal_signed_reply(std::span<const BoxPublicKey> recipients, TipHeader header,
+                                  std::span<ByteSource* const> attachments, const SecretIdentity& signer,
+                                  ByteSink& out);
 
 // Receives a document as it is parsed. Nothing here is final until open_tip returns success.
 class TipReceiver {
@@ -62,7 +74,8 @@ public:
 };
 
 // Streaming parser: a ByteSink that buffers only the header. write() throws std::system_error
-// carrying Error::malformed on bad input; finish() reports a document that ended early.
+// carrying Error::malformed on bad input; finish() reports a document that ended early, and for a
+// signed reply checks its signature (Error::authentication_failed).
 class TipDocumentParser final : public ByteSink {
 public:
     explicit TipDocumentParser(TipReceiver& receiver) : receiver_(receiver) {}
@@ -82,6 +95,11 @@ private:
     std::vector<std::uint64_t> sizes_;
     std::size_t current_ = 0;
     std::uint64_t current_left_ = 0;
+    // Version 2: the hash of every byte before the signature, the signer and the signature's bytes.
+    bool signed_ = false;
+    alignas(64) std::array<unsigned char, 384> hash_state_{};  // a crypto_generichash_state
+    SignPublicKey signer_{};
+    std::vector<unsigned char> signature_;
 };
 
 // Parses a whole in-memory document (used by tests and the vector walker).

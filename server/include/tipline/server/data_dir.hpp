@@ -39,7 +39,7 @@ ExportResult export_bundle(const std::filesystem::path& dir, const std::filesyst
 std::uint64_t backup_database(const std::filesystem::path& dir, const std::filesystem::path& out);
 
 // "YYYY-MM-DD" as days since 1970-01-01; nullopt for anything else.
-std::optional<std::int64_t> parse_day(std::string_view date);
+using crypto::parse_day;
 
 struct PurgeResult {
     std::size_t tips = 0;     // received more than retention_days ago

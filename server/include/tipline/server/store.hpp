@@ -17,6 +17,8 @@
 
 struct sqlite3;
 
+#include "tipline/crypto/days.hpp"
+
 namespace tipline::server {
 
 inline constexpr std::size_t store_row_size = 256 * 1024;  // a large tip never sits whole in one row
@@ -24,7 +26,7 @@ inline constexpr int store_schema_version = 3;
 inline constexpr std::size_t upload_key_bytes = 16;
 
 // Days since the Unix epoch in UTC: the only time the server keeps.
-std::int64_t current_day();
+using crypto::current_day;
 
 // What an envelope is, as its sender declared it to the server. The numbers are the tip document's.
 enum class ItemKind : std::int64_t { tip = 1, follow_up = 2, reply = 3 };
