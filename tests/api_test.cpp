@@ -17,8 +17,7 @@ namespace {
 server::ServerInfo info() {
     server::ServerInfo i;
     const auto id = crypto::SecretIdentity::generate();
-    i.recipients = {crypto::encode_public_key(id.public_identity)};
-    i.fingerprints = {crypto::fingerprint(id.public_identity)};
+    i.recipients->replace(server::recipients_from_keys({crypto::encode_public_key(id.public_identity)}));
     i.salt_hex = std::string(32, 'a');
     i.limits.inline_bytes = 100000;
     i.limits.envelope_bytes = 200000;
@@ -83,8 +82,9 @@ TEST_CASE("the keys endpoint lists every recipient", "[api]") {
     const auto action = server::handle_request(request(verb::get, "/api/v1/keys"), i);
     const auto& res = std::get<server::Response>(action);
     CHECK(res.result() == status::ok);
-    CHECK(res.body().find(i.recipients[0]) != std::string::npos);
-    CHECK(res.body().find(i.fingerprints[0]) != std::string::npos);
+    CHECK(res.body().find(i.recipients->current()->texts[0]) != std::string::npos);
+    CHECK(res.body().find(i.recipients->current()->fingerprints[0]) != std::string::npos);
+    CHECK(res.body().find("recipient_list") == std::string::npos);  // none installed
     CHECK(res[field::cache_control] == "no-store");
     CHECK(res.find(field::server) == res.end());
     CHECK(status_of(server::handle_request(request(verb::post, "/api/v1/keys"), i)) == status::method_not_allowed);

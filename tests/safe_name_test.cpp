@@ -1,6 +1,7 @@
 // The sanitizer against hostile attachment names.
 #include <catch2/catch.hpp>
 
+#include "tipline/client/display_text.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/utf8.hpp"
 

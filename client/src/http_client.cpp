@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "tipline/client/diagnostics.hpp"
+#include "tipline/client/display_text.hpp"
 
 namespace tipline::client {
 namespace {
@@ -131,7 +132,8 @@ std::string error_field(const HttpResponse& response, std::string_view field) {
 }  // namespace
 
 std::string describe_server_error(const HttpResponse& response) {
-    const std::string message = error_field(response, "message");
+    constexpr std::size_t shown_bytes = 200;  // a server's message is a line, not a page
+    const std::string message = escape_for_display(error_field(response, "message").substr(0, shown_bytes));
     return "the server answered " + std::to_string(response.status) + (message.empty() ? "" : ": " + message);
 }
 

@@ -92,7 +92,9 @@ crypto::SecretBuffer obtain_passphrase(const PassphraseSource& source, std::stri
     return first;
 }
 
-crypto::SecretIdentity load_secret_key(const std::filesystem::path& path, const PassphraseSource& source) {
+namespace {
+
+crypto::SecretIdentity open_key_file(const std::filesystem::path& path, const PassphraseSource& source) {
     const std::vector<unsigned char> file = read_small_file(path, max_key_file_size);
     const crypto::SecretBuffer passphrase = obtain_passphrase(source, "Passphrase for the key: ", false);
     crypto::SecretIdentity identity;
@@ -106,16 +108,53 @@ crypto::SecretIdentity load_secret_key(const std::filesystem::path& path, const 
     return identity;
 }
 
-crypto::PublicIdentity load_public_key(std::string_view text_or_path) {
+// The key text itself, or the trimmed contents of the file it names.
+std::string key_text(std::string_view text_or_path, std::string_view family) {
     std::string text(text_or_path);
-    if (!text.starts_with("tipline-pk")) {
-        const auto bytes = read_small_file(std::string(text_or_path), max_key_file_size);
-        text.assign(bytes.begin(), bytes.end());
-        const auto end = text.find_last_not_of(" \t\r\n");
-        text.erase(end == std::string::npos ? 0 : end + 1);
-        const auto begin = text.find_first_not_of(" \t\r\n");
-        text.erase(0, begin == std::string::npos ? text.size() : begin);
+    if (text.starts_with(family)) return text;
+    const auto bytes = read_small_file(std::string(text_or_path), max_key_file_size);
+    text.assign(bytes.begin(), bytes.end());
+    const auto end = text.find_last_not_of(" \t\r\n");
+    text.erase(end == std::string::npos ? 0 : end + 1);
+    const auto begin = text.find_first_not_of(" \t\r\n");
+    text.erase(0, begin == std::string::npos ? text.size() : begin);
+    return text;
+}
+
+}  // namespace
+
+crypto::SecretIdentity load_secret_key(const std::filesystem::path& path, const PassphraseSource& source) {
+    crypto::SecretIdentity identity = open_key_file(path, source);
+    if (identity.contents == crypto::KeyFileContents::organisation) {
+        usage_error("'" + path.string() + "' is the organisation's key, not a responder's",
+                    {"it signs the list of responders only: 'tipline-responder org sign'"});
     }
+    return identity;
+}
+
+crypto::SecretIdentity load_organisation_key(const std::filesystem::path& path, const PassphraseSource& source) {
+    crypto::SecretIdentity identity = open_key_file(path, source);
+    if (identity.contents != crypto::KeyFileContents::organisation) {
+        usage_error("'" + path.string() + "' is a responder's key, not the organisation's",
+                    {"make the organisation key once with 'tipline-responder org keygen'"});
+    }
+    return identity;
+}
+
+crypto::OrganisationKey load_organisation_public_key(std::string_view text_or_path) {
+    const std::string text = key_text(text_or_path, "tipline-org");
+    crypto::OrganisationKey key;
+    if (auto ec = crypto::decode_organisation_key(text, key)) {
+        usage_error("'" + std::string(text_or_path).substr(0, 64) + "' is not a valid organisation key: " +
+                        ec.message(),
+                    {"an organisation key is one line starting with tipline-org1-, as written by "
+                     "'tipline-responder org keygen' to PATH.pub"});
+    }
+    return key;
+}
+
+crypto::PublicIdentity load_public_key(std::string_view text_or_path) {
+    const std::string text = key_text(text_or_path, "tipline-pk");
     crypto::PublicIdentity identity;
     if (auto ec = crypto::decode_public_key(text, identity)) {
         usage_error("'" + std::string(text_or_path).substr(0, 64) + "' is not a valid tipline public key: " +

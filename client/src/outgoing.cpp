@@ -11,6 +11,7 @@
 
 #include "tipline/client/diagnostics.hpp"
 #include "tipline/client/image_metadata.hpp"
+#include "tipline/client/display_text.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/utf8.hpp"
 

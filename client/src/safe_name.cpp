@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdio>
 
+#include "tipline/client/display_text.hpp"
 #include "tipline/crypto/utf8.hpp"
 
 namespace tipline::client {
@@ -12,17 +13,6 @@ namespace {
 
 constexpr std::string_view fallback_name = "attachment";
 constexpr std::size_t max_extension_bytes = 16;
-
-// Characters that hide or reorder text (extension spoofing such as "photo\u202Egpj.exe") or are invisible.
-bool is_deceptive(char32_t c) {
-    return (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x206F) ||
-           c == 0x2028 || c == 0x2029 || c == 0xFEFF || c == 0x061C || c == 0x180E || c == 0x00AD ||
-           c == 0x034F || c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0 ||  // Hangul fillers
-           (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0xE0000 && c <= 0xE0FFF) ||          // selectors, tags
-           (c >= 0xFFF9 && c <= 0xFFFB);
-}
-
-bool is_control(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
 
 // Separators, and characters Windows forbids, matter once files are copied off the air-gapped machine.
 bool is_forbidden_ascii(char32_t c) {
@@ -80,7 +70,7 @@ std::string sanitize_name(std::string_view raw) {
             continue;
         }
         const char32_t c = cp->value;
-        if (is_control(c) || is_deceptive(c) || is_forbidden_ascii(c)) {
+        if (is_control_char(c) || is_deceptive_char(c) || is_forbidden_ascii(c)) {
             clean += '_';
         } else {
             clean.append(raw.substr(0, cp->length));
@@ -98,28 +88,6 @@ std::string sanitize_name(std::string_view raw) {
     if (clean.empty()) return std::string(fallback_name);
     if (is_device_name(clean)) clean.insert(0, "_");
     return clean;
-}
-
-std::string escape_for_display(std::string_view raw) {
-    std::string out;
-    while (!raw.empty()) {
-        const auto cp = crypto::decode_utf8(raw);
-        char buf[16];
-        if (!cp) {
-            std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned char>(raw[0]));
-            out += buf;
-            raw.remove_prefix(1);
-            continue;
-        }
-        if (is_control(cp->value) || is_deceptive(cp->value) || cp->value == '\\') {
-            std::snprintf(buf, sizeof buf, "\\u{%X}", static_cast<unsigned>(cp->value));
-            out += buf;
-        } else {
-            out.append(raw.substr(0, cp->length));
-        }
-        raw.remove_prefix(cp->length);
-    }
-    return out;
 }
 
 NameAllocator::NameAllocator(std::set<std::string> reserved) {

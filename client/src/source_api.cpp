@@ -13,8 +13,10 @@
 #include <sodium.h>
 
 #include "tipline/client/diagnostics.hpp"
+#include "tipline/client/display_text.hpp"
 #include "tipline/client/interrupt.hpp"
 #include "tipline/crypto/bytes.hpp"
+#include "tipline/crypto/recipient_list.hpp"
 
 namespace tipline::client {
 namespace {
@@ -28,11 +30,14 @@ json::object parse_object(const HttpResponse& r) {
     return std::move(v.as_object());
 }
 
-std::string id_of(const HttpResponse& r) {
+// The id the server gave: exactly 32 hex digits, so nothing from the server reaches the terminal raw.
+std::string id_of(const HttpResponse& r, std::string_view field = "id") {
     const json::object body = parse_object(r);
-    const auto* id = body.if_contains("id");
-    if (id == nullptr || !id->is_string()) io_error("the server's answer has no id");
-    return std::string(id->as_string().c_str());
+    const auto* id = body.if_contains(field);
+    if (id == nullptr || !id->is_string()) io_error("the server's answer has no " + std::string(field));
+    const std::string text(id->as_string().data(), id->as_string().size());
+    if (!is_item_id(text)) io_error("the server's answer has an " + std::string(field) + " that is not 32 hex digits");
+    return text;
 }
 
 ProofState proof_state_of(const json::object& body) {
@@ -121,6 +126,18 @@ ServerKeys fetch_server_keys(HttpClient& http) {
         }
         keys.recipients.push_back(id);
     }
+    if (const auto* signed_list = body.if_contains("recipient_list"); signed_list != nullptr) {
+        // Kept as served; bytes that are not hex of a possible list are refused by choose_recipients.
+        std::vector<unsigned char> bytes;
+        const std::string_view hex = signed_list->is_string()
+                                         ? std::string_view(signed_list->as_string().data(), signed_list->as_string().size())
+                                         : std::string_view();
+        if (hex.size() <= 2 * crypto::recipient_list_max_size && hex.size() % 2 == 0) {
+            bytes.resize(hex.size() / 2);
+            if (!crypto::from_hex(hex, bytes)) bytes.clear();
+        }
+        keys.recipient_list = std::move(bytes);
+    }
     const auto* salt = body.if_contains("salt");
     if (salt == nullptr || !salt->is_string() ||
         !crypto::from_hex(std::string_view(salt->as_string().data(), salt->as_string().size()), keys.salt)) {
@@ -179,10 +196,7 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
         ProofState none;
         const HttpResponse created = post_with_proof(http, "/api/v1/uploads", {}, headers, job.proof ? *job.proof : none);
         if (created.status != 201) io_error("the server refused the upload: " + describe_server_error(created));
-        const json::object start = parse_object(created);
-        const auto* key_value = start.if_contains("upload");
-        if (key_value == nullptr || !key_value->is_string()) io_error("the server's answer has no upload key");
-        key = std::string(key_value->as_string().c_str());
+        key = id_of(created, "upload");  // it goes into request paths and the resume file
         if (job.on_started) job.on_started(key);
     }
     const std::string path = "/api/v1/uploads/" + key;

@@ -15,6 +15,7 @@
 #include "tipline/client/diagnostics.hpp"
 #include "tipline/client/file_io.hpp"
 #include "tipline/client/interrupt.hpp"
+#include "tipline/client/display_text.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/bytes.hpp"
@@ -205,8 +206,15 @@ std::string describe_tip(const OpenedTip& tip) {
     std::tm tm{};
     if (::gmtime_r(&t, &tm) != nullptr) std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
     out += "written: " + std::string(when) + " (the sender's clock, which may be wrong)\n";
+    if (h.kind == crypto::TipKind::reply) {
+        out += h.signer ? "signed by: responder " + crypto::fingerprint(*h.signer) +
+                              " (the signature verified; compare the fingerprint with your colleagues')\n"
+                        : std::string("signed by: nobody; anyone who could reach the mailbox may have written it\n");
+    }
     if (h.reply_key) {
-        out += "reply: possible, the sender can read replies (tipline-responder reply)\n";
+        out += h.kind == crypto::TipKind::reply
+                   ? "reply: possible, to the witness this reply answers (tipline-responder reply)\n"
+                   : "reply: possible, the sender can read replies (tipline-responder reply)\n";
         out += "mailbox: " + encode_reply_key(crypto::mailbox_id(*h.reply_key)) + "\n";
     } else {
         out += "reply: not possible, the sender kept no receipt\n";

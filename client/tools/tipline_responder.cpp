@@ -19,6 +19,7 @@
 #include "tipline/client/http_client.hpp"
 #include "tipline/client/key_io.hpp"
 #include "tipline/client/outgoing.hpp"
+#include "tipline/client/pinning.hpp"
 #include "tipline/client/responder_client.hpp"
 #include "tipline/client/tip_folder.hpp"
 #include "tipline/crypto/bundle.hpp"
@@ -27,6 +28,7 @@
 #include "tipline/crypto/tip_document.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/labels.hpp"
+#include "tipline/crypto/recipient_list.hpp"
 
 namespace {
 
@@ -55,7 +57,9 @@ crypto::KdfLimits kdf_by_name(const std::string& name) {
     return crypto::kdf_moderate();
 }
 
-int keygen(const fs::path& out, const PassphraseSource& source, bool force, const std::string& kdf) {
+// A responder's key pair, or with organisation the NGO's list-signing key: PATH (0600) and PATH.pub.
+int keygen(const fs::path& out, const PassphraseSource& source, bool force, const std::string& kdf,
+           bool organisation = false) {
     const fs::path pub = out.string() + ".pub";
     if (!force) {
         for (const fs::path& p : {out, pub}) {
@@ -68,10 +72,15 @@ int keygen(const fs::path& out, const PassphraseSource& source, bool force, cons
     const crypto::SecretBuffer passphrase = obtain_passphrase(source, "Passphrase for the new key: ", true);
     if (passphrase.size() < 12) print_warning(tool, "the passphrase is short; prefer several random words");
 
-    const crypto::SecretIdentity identity = crypto::SecretIdentity::generate();
-    const auto file = crypto::seal_secret_key_file(identity, crypto::KeyFileContents::decrypt_and_sign,
-                                                   passphrase.span(), kdf_by_name(kdf));
-    const std::string text = crypto::encode_public_key(identity.public_identity) + "\n";
+    const crypto::SecretIdentity identity =
+        organisation ? crypto::SecretIdentity::generate_organisation() : crypto::SecretIdentity::generate();
+    const auto file = crypto::seal_secret_key_file(
+        identity, organisation ? crypto::KeyFileContents::organisation : crypto::KeyFileContents::decrypt_and_sign,
+        passphrase.span(), kdf_by_name(kdf));
+    const crypto::OrganisationKey organisation_key{identity.public_identity.sign};
+    const std::string text = (organisation ? crypto::encode_organisation_key(organisation_key)
+                                           : crypto::encode_public_key(identity.public_identity)) +
+                             "\n";
     // Both files or neither: a new secret key beside an old public key would lose every tip sealed to it.
     PendingFile secret_file(out, 0600), public_file(pub, 0644);
     secret_file.write(file);
@@ -81,7 +90,97 @@ int keygen(const fs::path& out, const PassphraseSource& source, bool force, cons
 
     std::cout << "secret key: " << out.string() << " (keep it on the offline machine)\n"
               << "public key: " << pub.string() << "\n"
-              << "fingerprint: " << crypto::fingerprint(identity.public_identity) << "\n";
+              << (organisation ? "organisation fingerprint: " + crypto::organisation_fingerprint(organisation_key) +
+                                     " (publish it where witnesses can compare it: a flyer, the NGO's website)"
+                               : "fingerprint: " + crypto::fingerprint(identity.public_identity))
+              << "\n";
+    return exit_success;
+}
+
+std::vector<unsigned char> read_list(const fs::path& path) {
+    return read_small_file(path, crypto::recipient_list_max_size + 1);
+}
+
+// A list file, its signature checked; a list that does not verify is exit 1.
+crypto::RecipientList open_list(const fs::path& path) {
+    crypto::RecipientList list;
+    if (const std::error_code ec = crypto::decode_recipient_list(read_list(path), list)) {
+        open_failure("'" + path.string() + "' is not a valid recipient list", ec);
+    }
+    return list;
+}
+
+void print_list(const crypto::RecipientList& list) {
+    std::cout << "organisation: " << crypto::organisation_fingerprint(list.organisation) << "\n"
+              << "serial: " << list.serial << "\n"
+              << "valid through: " << crypto::format_day(list.expires_day) << "\n";
+    for (const auto& r : list.recipients) std::cout << "responder " << crypto::fingerprint(r) << "\n";
+}
+
+// Signs the responders into a new list. Its serial follows the list it replaces (--previous), so
+// that witnesses who remember serials accept it and refuse the old one from then on.
+int org_sign(const fs::path& key_path, const PassphraseSource& source, const std::vector<std::string>& responders,
+             const fs::path& previous, std::uint64_t serial, const std::string& expires, const fs::path& out) {
+    if (fs::exists(fs::symlink_status(out))) usage_error("'" + out.string() + "' already exists", {"choose a new file name"});
+    constexpr std::int64_t default_validity_days = 180;
+    crypto::RecipientList list;
+    for (const std::string& r : responders) {
+        const auto id = load_public_key(r);
+        if (std::find(list.recipients.begin(), list.recipients.end(), id) != list.recipients.end()) {
+            usage_error("responder " + crypto::fingerprint(id) + " is named twice");
+        }
+        list.recipients.push_back(id);
+    }
+    if (list.recipients.size() > crypto::recipient_list_max_entries) usage_error("a list names at most 16 responders");
+    std::optional<crypto::RecipientList> before;
+    if (!previous.empty()) before = open_list(previous);
+    list.serial = before ? before->serial + 1 : serial;
+    if (list.serial == 0) usage_error("give the list being replaced with --previous, or a --serial above 0");
+    const std::int64_t today = crypto::current_day();
+    const auto day = expires.empty() ? std::optional(today + default_validity_days) : crypto::parse_day(expires);
+    if (!day) usage_error("--expires takes a date such as 2027-06-30");
+    if (*day < today) usage_error("--expires " + expires + " is in the past");
+    if (*day > std::int64_t{0xFFFFFFFF}) usage_error("--expires is too far away");
+    list.expires_day = static_cast<std::uint32_t>(*day);
+
+    const crypto::SecretIdentity organisation = load_organisation_key(key_path, source);
+    list.organisation.key = organisation.public_identity.sign;
+    if (before && before->organisation != list.organisation) {
+        usage_error("'" + previous.string() + "' was signed by another organisation key",
+                    {"sign with the key that signed the list being replaced"});
+    }
+    write_new_file(out, crypto::sign_recipient_list(list, organisation), 0644, false);
+    print_list(list);
+    if (before) {
+        for (const auto& r : list.recipients) {
+            if (std::find(before->recipients.begin(), before->recipients.end(), r) == before->recipients.end()) {
+                std::cout << "joins: responder " << crypto::fingerprint(r) << "\n";
+            }
+        }
+        for (const auto& r : before->recipients) {
+            if (std::find(list.recipients.begin(), list.recipients.end(), r) == list.recipients.end()) {
+                std::cout << "leaves: responder " << crypto::fingerprint(r) << "\n";
+            }
+        }
+    }
+    std::cout << "signed into " << out.string()
+              << "; carry it to the server and run: tiplined recipients install DATADIR " << out.filename().string()
+              << "\n";
+    return exit_success;
+}
+
+int org_show(const fs::path& list_path, const std::vector<std::string>& expect) {
+    const crypto::RecipientList list = open_list(list_path);
+    print_list(list);
+    const Pins pins = parse_pins(expect);
+    if (!pins.empty() && !pins.contains(crypto::organisation_fingerprint(list.organisation))) {
+        throw ToolError(exit_verification_failure, "the list is not signed by the organisation key you expect",
+                        {"do not install it; ask the organisation for its list"});
+    }
+    if (crypto::current_day() > static_cast<std::int64_t>(list.expires_day)) {
+        throw ToolError(exit_verification_failure, "the list expired on " + crypto::format_day(list.expires_day),
+                        {"sign a new one with 'tipline-responder org sign --previous'"});
+    }
     return exit_success;
 }
 
@@ -216,6 +315,7 @@ int reply(const std::string& tip, const fs::path& in_dir, const fs::path& key_pa
     header.kind = crypto::TipKind::reply;
     header.created_at = static_cast<std::int64_t>(std::time(nullptr));
     header.language = language;
+    header.reply_key = *reply_key;  // the witness it answers, under the signature
     header.message = read_message(message_file, tool);
     if (crypto::validate_tip_header(header)) usage_error("--lang must be a language tag such as en, ko or zh-Hans");
     const crypto::SecretIdentity identity = load_secret_key(key_path, source);
@@ -224,7 +324,10 @@ int reply(const std::string& tip, const fs::path& in_dir, const fs::path& key_pa
     for (const std::string& c : cc) recipients.push_back(load_public_key(c).box);
     if (recipients.size() > crypto::envelope_max_recipients) usage_error("at most 14 colleagues can get a copy");
     crypto::VectorSink sealed;
-    if (auto ec = crypto::seal_tip(recipients, header, {}, sealed)) io_error("cannot seal the reply: " + ec.message());
+    // Signed, so the witness's tools can tell it from words anyone else put in the mailbox.
+    if (auto ec = crypto::seal_signed_reply(recipients, header, {}, identity, sealed)) {
+        io_error("cannot seal the reply: " + ec.message());
+    }
     PendingFile pending(out, 0644);
     pending.write(encode_reply_file(crypto::mailbox_id(*reply_key), sealed.bytes()));
     PendingFile* files[] = {&pending};
@@ -365,6 +468,10 @@ int main(int argc, char** argv) {
     fs::path in_dir = ".", message_file;
     std::vector<std::string> cc;
     std::vector<fs::path> reply_files;
+    std::vector<std::string> responders, expect;
+    fs::path previous_list;
+    std::uint64_t serial = 0;
+    std::string expires;
     bool all = false, delete_items = false;
     const std::string online = "Online (signs requests; never needs the decryption key)";
 
@@ -375,6 +482,32 @@ int main(int argc, char** argv) {
     keygen_cmd->add_option("--kdf", kdf, "Argon2id cost: interactive, moderate or sensitive")
         ->check(CLI::IsMember({"interactive", "moderate", "sensitive"}));
     add_passphrase_options(keygen_cmd, passphrase);
+
+    auto* org_cmd = app.add_subcommand("org", "the organisation key, which signs the list of responders tips are "
+                                              "sealed to");
+    org_cmd->group(offline);
+    org_cmd->require_subcommand(1);
+    auto* org_keygen_cmd = org_cmd->add_subcommand("keygen", "create the organisation key: PATH (secret, 0600) and PATH.pub");
+    org_keygen_cmd->add_option("--out", out, "path of the organisation's secret key file")->required();
+    org_keygen_cmd->add_flag("--force", force, "replace existing key files (witnesses who pinned the old key must be told)");
+    org_keygen_cmd->add_option("--kdf", kdf, "Argon2id cost: interactive, moderate or sensitive")
+        ->check(CLI::IsMember({"interactive", "moderate", "sensitive"}));
+    add_passphrase_options(org_keygen_cmd, passphrase);
+    auto* org_fp_cmd = org_cmd->add_subcommand("fingerprint", "print the organisation key's fingerprint, to publish");
+    org_fp_cmd->add_option("public-key", pub, "PATH.pub or the key text (tipline-org1-...)")->required();
+    auto* org_sign_cmd = org_cmd->add_subcommand("sign", "sign the responders' public keys into a new recipient list");
+    org_sign_cmd->add_option("--key", key, "the organisation's secret key file")->required();
+    org_sign_cmd->add_option("--responder", responders, "a responder's PATH.pub or key text (repeatable)")->required();
+    auto* previous_opt = org_sign_cmd->add_option("--previous", previous_list, "the list this one replaces: the new "
+                                                                                "serial follows its serial");
+    auto* serial_opt = org_sign_cmd->add_option("--serial", serial, "the serial of a first list (usually 1)");
+    previous_opt->excludes(serial_opt);
+    org_sign_cmd->add_option("--expires", expires, "the last day the list is valid, YYYY-MM-DD (default: 180 days on)");
+    org_sign_cmd->add_option("--out", out, "the new list file")->required();
+    add_passphrase_options(org_sign_cmd, passphrase);
+    auto* org_show_cmd = org_cmd->add_subcommand("show", "check a list's signature and print it");
+    org_show_cmd->add_option("list", input, "a list file from 'org sign'")->required();
+    org_show_cmd->add_option("--expect", expect, "also check that this organisation fingerprint signed it");
 
     auto* fp_cmd = app.add_subcommand("fingerprint", "print the fingerprint of a public key, to compare aloud");
     fp_cmd->group(offline);
@@ -422,6 +555,18 @@ int main(int argc, char** argv) {
         umask(077);
         if (*keygen_cmd) return keygen(out, passphrase, force, kdf);
         if (*fp_cmd) return fingerprint(pub);
+        if (org_keygen_cmd->parsed()) return keygen(out, passphrase, force, kdf, true);
+        if (org_fp_cmd->parsed()) {
+            std::cout << crypto::organisation_fingerprint(load_organisation_public_key(pub)) << "\n";
+            return exit_success;
+        }
+        if (org_sign_cmd->parsed()) {
+            if (previous_list.empty() && serial == 0) {
+                usage_error("give the list this one replaces with --previous, or --serial 1 for the first list");
+            }
+            return org_sign(key, passphrase, responders, previous_list, serial, expires, out);
+        }
+        if (org_show_cmd->parsed()) return org_show(input, expect);
         if (*sign_cmd) return signing_key(key, passphrase, new_passphrase, out);
         if (*reply_cmd) return reply(tip, in_dir, key, passphrase, message_file, cc, language, out);
         if (*fetch_cmd) return fetch(server, proxy, key, passphrase, out, all, delete_items);

@@ -14,6 +14,8 @@
 #include "tipline/client/http_client.hpp"
 #include "tipline/client/key_io.hpp"
 #include "tipline/client/outgoing.hpp"
+#include "tipline/client/pinning.hpp"
+#include "tipline/client/display_text.hpp"
 #include "tipline/client/source_api.hpp"
 #include "tipline/client/resume_file.hpp"
 #include "tipline/client/safe_name.hpp"
@@ -85,16 +87,29 @@ std::vector<crypto::BoxPublicKey> box_keys(const std::vector<crypto::PublicIdent
     return keys;
 }
 
-// Stops before anything is sealed when a fingerprint the witness expects is not among the keys.
-void check_expected(const std::vector<crypto::PublicIdentity>& ids, const std::vector<std::string>& expected) {
-    for (const std::string& want : expected) {
-        bool found = false;
-        for (const auto& id : ids) found = found || crypto::fingerprint(id) == want;
-        if (!found) {
-            throw ToolError(exit_verification_failure, "no responder key has the fingerprint " + want,
-                            {"the keys may have been replaced; do not send, and check the fingerprint with the NGO"});
-        }
+// What the witness pins and remembers, checked before anything reaches the network.
+struct Trust {
+    Pins pins;
+    ListMemory memory;
+};
+
+Trust trust_from(const std::vector<std::string>& expect, const fs::path& remember) {
+    Trust t{parse_pins(expect), remember.empty() ? ListMemory() : ListMemory(remember)};
+    return t;
+}
+
+// The keys this tool may seal to and trust replies from, with every warning shown; throws (exit 1)
+// when there is none, before anything is sealed.
+TrustedRecipients trusted_recipients(const ServerKeys& keys, Trust& trust) {
+    TrustedRecipients chosen =
+        choose_recipients(keys.recipients, keys.recipient_list, trust.pins, trust.memory, crypto::current_day());
+    for (const std::string& w : chosen.warnings) print_warning(tool, w);
+    if (chosen.list && chosen.pinned) {
+        std::cerr << "the organisation you pinned vouches for " << chosen.list->recipients.size()
+                  << " responder(s): list serial " << chosen.list->serial << ", valid through "
+                  << crypto::format_day(chosen.list->expires_day) << "\n";
     }
+    return chosen;
 }
 
 void seal_into(const std::vector<crypto::BoxPublicKey>& recipients, PreparedTip& tip, crypto::ByteSink& sink) {
@@ -177,8 +192,8 @@ void end_progress() {
 
 int resume(const std::string& server, const std::string& proxy, const fs::path& resume_file, const fs::path& receipt_out);
 
-int send(const TipOptions& o, const std::string& server, const std::string& proxy,
-         const std::vector<std::string>& expect, const fs::path& receipt_out, const fs::path& resume_file) {
+int send(const TipOptions& o, const std::string& server, const std::string& proxy, Trust& trust,
+         const fs::path& receipt_out, const fs::path& resume_file) {
     if (!resume_file.empty() && fs::exists(fs::symlink_status(resume_file))) {
         if (!o.files.empty() || !o.message_file.empty() || !o.to.empty()) {
             usage_error("'" + resume_file.string() + "' exists: this run resumes the tip sealed in it",
@@ -190,9 +205,9 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
     check_receipt_out(receipt_out);
     HttpClient http(server, proxy);
     ServerKeys server_keys = fetch_server_keys(http);
-    const std::vector<crypto::PublicIdentity> ids = o.to.empty() ? server_keys.recipients : keys_from_arguments(o.to);
-    check_expected(ids, expect);
-    const auto recipients = box_keys(ids);
+    // Keys given with --to are the witness's own choice; the server's are only what pinning allows.
+    const auto recipients =
+        box_keys(o.to.empty() ? trusted_recipients(server_keys, trust).identities : keys_from_arguments(o.to));
     PreparedTip tip = prepare_tip(o);
     // The receipt opens a mailbox for replies: the tip carries the reply key, the server gets the
     // mailbox's name and the token's hash.
@@ -272,9 +287,10 @@ crypto::SecretBuffer obtain_receipt(const fs::path& receipt_file) {
     return digits;
 }
 
-int check(const std::string& server, const std::string& proxy, const fs::path& receipt_file) {
+int check(const std::string& server, const std::string& proxy, Trust& trust, const fs::path& receipt_file) {
     HttpClient http(server, proxy);
     const ServerKeys server_keys = fetch_server_keys(http);
+    const TrustedRecipients trusted = trusted_recipients(server_keys, trust);
     const crypto::SecretBuffer digits = obtain_receipt(receipt_file);
     const MailboxAccess mailbox = MailboxAccess::from_receipt(digits.span(), server_keys.salt);
     const std::vector<unsigned char> bundle = fetch_replies(http, mailbox);
@@ -288,10 +304,25 @@ int check(const std::string& server, const std::string& proxy, const fs::path& r
         std::cout << "no replies yet\n";
         return exit_success;
     }
-    std::size_t shown = 0;
+    // Only replies a trusted responder signed for this receipt are shown; the rest are counted.
+    std::size_t shown = 0, unverified = 0;
     for (const crypto::OpenedMessage& r : replies) {
-        std::cout << "--- reply " << ++shown << " (" << crypto::format_day(r.day) << ")\n"
-                  << r.header.message << (r.header.message.ends_with('\n') ? "" : "\n");
+        if (!crypto::is_trusted_reply(r.header, trusted.identities, mailbox.reply.public_key)) {
+            ++unverified;
+            continue;
+        }
+        const std::string text = escape_text_for_display(r.header.message);
+        std::cout << "--- reply " << ++shown << " (" << crypto::format_day(r.day) << "), "
+                  << (trusted.pinned ? "from the NGO, signed by responder " : "signed by responder ")
+                  << crypto::fingerprint(*r.header.signer) << "\n"
+                  << text << (text.ends_with('\n') ? "" : "\n");
+    }
+    if (shown == 0) std::cout << "no replies yet that a responder you trust signed\n";
+    if (unverified > 0) {
+        print_warning(tool, std::to_string(unverified) +
+                                " message(s) in the mailbox are not signed by a responder you trust, and are not "
+                                "shown: do not act on anything that claims to come from the NGO without that "
+                                "signature");
     }
     if (unreadable > 0) {
         print_warning(tool, std::to_string(unreadable) + " message(s) in the mailbox could not be opened with this receipt");
@@ -299,12 +330,11 @@ int check(const std::string& server, const std::string& proxy, const fs::path& r
     return exit_success;
 }
 
-int follow_up(const TipOptions& o, const std::string& server, const std::string& proxy,
-              const std::vector<std::string>& expect, const fs::path& receipt_file) {
+int follow_up(const TipOptions& o, const std::string& server, const std::string& proxy, Trust& trust,
+              const fs::path& receipt_file) {
     HttpClient http(server, proxy);
     ServerKeys server_keys = fetch_server_keys(http);
-    check_expected(server_keys.recipients, expect);
-    const auto recipients = box_keys(server_keys.recipients);
+    const auto recipients = box_keys(trusted_recipients(server_keys, trust).identities);
     const crypto::SecretBuffer digits = obtain_receipt(receipt_file);
     const MailboxAccess mailbox = MailboxAccess::from_receipt(digits.span(), server_keys.salt);
     PreparedTip tip = prepare_tip(o, crypto::TipKind::follow_up);
@@ -340,6 +370,16 @@ int main(int argc, char** argv) {
     bool force = false;
     std::string server, proxy;
     std::vector<std::string> expect;
+    fs::path remember;
+    // Pinning and remembering take the same words in every command that talks to a tip line.
+    const auto add_trust_options = [&](CLI::App* cmd) {
+        cmd->add_option("--expect", expect,
+                        "seal only to keys with this fingerprint, a responder's or the organisation's whose signed "
+                        "list names the responders (repeatable; 25 digits in any grouping)");
+        cmd->add_option("--remember", remember,
+                        "keep the highest list serial seen in this file, to notice a list rolled back to an older "
+                        "one (the file names the tip line's organisation: keep it only where that is safe)");
+    };
 
     auto* seal_cmd = app.add_subcommand("seal", "seal a message and files into an envelope file");
     add_tip_options(seal_cmd, seal_opts, true);
@@ -350,7 +390,8 @@ int main(int argc, char** argv) {
     add_tip_options(send_cmd, send_opts, false);
     send_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")->required();
     send_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
-    send_cmd->add_option("--expect", expect, "stop unless a responder key has this fingerprint (repeatable)");
+    add_trust_options(send_cmd);
+    send_cmd->get_option("--expect")->excludes(send_cmd->get_option("--to"));
     send_cmd->add_option("--receipt-out", receipt_out, "also save the receipt in this new file (mode 0600)");
     send_cmd->add_option("--resume-file", resume_file,
                          "keep the sealed tip, its receipt and its upload here until it is stored, so that running "
@@ -360,12 +401,13 @@ int main(int argc, char** argv) {
     check_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")->required();
     check_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
     check_cmd->add_option("--receipt-file", receipt_file, "read the receipt from this file instead of asking");
+    add_trust_options(check_cmd);
 
     auto* reply_cmd = app.add_subcommand("reply", "answer the replies: send a follow-up with the same receipt");
     reply_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")->required();
     reply_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
     reply_cmd->add_option("--receipt-file", receipt_file, "read the receipt from this file instead of asking");
-    reply_cmd->add_option("--expect", expect, "stop unless a responder key has this fingerprint (repeatable)");
+    add_trust_options(reply_cmd);
     reply_cmd->add_option("--file", reply_opts.files, "a file to attach (repeatable)");
     reply_cmd->add_option("--message-file", reply_opts.message_file, "read the message from this file instead of standard input");
     reply_cmd->add_option("--lang", reply_opts.language, "language tag of the message, e.g. ko or zh-Hans");
@@ -373,8 +415,9 @@ int main(int argc, char** argv) {
 
     return run_tool(tool, app, argc, argv, [&] {
         if (*seal_cmd) return seal(seal_opts, out, force);
-        if (*check_cmd) return check(server, proxy, receipt_file);
-        if (*reply_cmd) return follow_up(reply_opts, server, proxy, expect, receipt_file);
-        return send(send_opts, server, proxy, expect, receipt_out, resume_file);
+        Trust trust = trust_from(expect, remember);
+        if (*check_cmd) return check(server, proxy, trust, receipt_file);
+        if (*reply_cmd) return follow_up(reply_opts, server, proxy, trust, receipt_file);
+        return send(send_opts, server, proxy, trust, receipt_out, resume_file);
     });
 }

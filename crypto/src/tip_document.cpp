@@ -371,6 +371,11 @@ private:
 
 }  // namespace
 
+bool is_trusted_reply(const TipHeader& reply, std::span<const PublicIdentity> trusted, const BoxPublicKey& own_reply_key) {
+    return reply.kind == TipKind::reply && reply.signer && reply.reply_key == own_reply_key &&
+           std::find(trusted.begin(), trusted.end(), *reply.signer) != trusted.end();
+}
+
 std::error_code open_bundle_messages(std::span<const unsigned char> bundle, std::span<const BoxKeyPair* const> identities,
                                      TipKind want, std::vector<OpenedMessage>& out, std::size_t& unreadable) {
     MemorySource in(bundle);

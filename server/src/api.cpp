@@ -177,9 +177,10 @@ json::object challenge_body(const ServerInfo& info) {
 Action keys(const Request& req, const ServerInfo& info) {
     const unsigned v = req.version();
     if (req.method() != http::verb::get && req.method() != http::verb::head) return method_not_allowed("GET, HEAD", v);
+    const auto current = info.recipients->current();
     json::array recipients;
-    for (std::size_t i = 0; i < info.recipients.size(); ++i) {
-        recipients.push_back(json::object{{"key", info.recipients[i]}, {"fingerprint", info.fingerprints[i]}});
+    for (std::size_t i = 0; i < current->texts.size(); ++i) {
+        recipients.push_back(json::object{{"key", current->texts[i]}, {"fingerprint", current->fingerprints[i]}});
     }
     json::object body{{"version", 1},
                       {"recipients", std::move(recipients)},
@@ -188,6 +189,8 @@ Action keys(const Request& req, const ServerInfo& info) {
                                               {"envelope_bytes", info.limits.envelope_bytes},
                                               {"upload_chunk_bytes", info.limits.upload_chunk_bytes}}},
                       {"proof_of_work", challenge_body(info)}};
+    // The organisation's signature over the recipients, for clients to check; the server cannot forge it.
+    if (current->list) body["recipient_list"] = crypto::to_hex(current->list_bytes);
     Response res = json_response(http::status::ok, body, v, req.keep_alive());
     if (req.method() == http::verb::head) res.body().clear();
     return res;

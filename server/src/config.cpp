@@ -62,7 +62,6 @@ Config load_config(const std::filesystem::path& data_dir) {
     } catch (const CLI::ParseError& e) {
         throw std::runtime_error("'" + file.string() + "': " + e.what());
     }
-    if (c.responders.empty()) throw std::runtime_error("'" + file.string() + "' names no responder");
     if (c.limits.inline_bytes > c.limits.envelope_bytes) {
         throw std::runtime_error("'" + file.string() + "': inline_bytes is larger than envelope_bytes");
     }
@@ -79,10 +78,11 @@ std::string default_config_text(const std::vector<std::string>& responders) {
         << "listen = \"" << d.listen << "\"\n"
         << "# The signed responder API; publish it only through a client-authorized onion service.\n"
         << "responder_listen = \"" << d.responder_listen << "\"\n"
-        << "# Public keys of the responders every tip is sealed to (tipline-pk1-...).\n"
-        << "responder = [";
+        << "# Public keys of the responders every tip is sealed to (tipline-pk1-...). Once a recipient list\n"
+        << "# signed by the organisation is installed (tiplined recipients install), it is used instead.\n"
+        << (responders.empty() ? "# responder = []\n" : "responder = [");
     for (std::size_t i = 0; i < responders.size(); ++i) out << (i ? ", " : "") << '"' << responders[i] << '"';
-    out << "]\n"
+    out << (responders.empty() ? "" : "]\n")
         << "threads = " << d.threads << "\n"
         << "# tiplined purge deletes tips received more than this many days ago.\n"
         << "retention_days = " << d.retention_days << "\n"

@@ -68,17 +68,7 @@ void init_data_dir(const fs::path& dir, const std::vector<std::string>& responde
 
 ServerInfo load_server_info(const fs::path& dir, const Config& config) {
     ServerInfo info;
-    for (const std::string& text : config.responders) {
-        crypto::PublicIdentity id;
-        if (crypto::decode_public_key(text, id)) {
-            throw std::runtime_error("tiplined.conf: '" + text.substr(0, 24) + "...' is not a valid public key");
-        }
-        info.recipients.push_back(text);
-        info.fingerprints.push_back(crypto::fingerprint(id));
-    }
-    if (info.recipients.size() > crypto::envelope_max_recipients) {
-        throw std::runtime_error("tiplined.conf names more than 16 responders");
-    }
+    info.recipients->replace(load_recipients(dir, config.responders));
     info.salt_hex = Store::open(database_path(dir), false)->meta(salt_key);
     if (info.salt_hex.size() != 2 * crypto::deployment_salt_bytes) {
         throw std::runtime_error("the database has no deployment salt; was it made by 'tiplined init'?");

@@ -43,12 +43,8 @@ bool authenticated(const Request& req, ResponderContext& ctx) {
     crypto::PublicIdentity who;
     const std::string_view key_text = header_text(h, responder_key_header);
     if (key_text.empty() || crypto::decode_public_key(key_text, who)) return false;
-    bool known = false;
-    for (const std::string& r : ctx.info.recipients) {
-        crypto::PublicIdentity configured;
-        if (!crypto::decode_public_key(r, configured) && configured == who) known = true;
-    }
-    if (!known) return false;
+    // A responder the current list names: one removed from it is refused from the next request on.
+    if (!ctx.info.recipients->current()->contains(who)) return false;
 
     const auto timestamp = parse_decimal(header_text(h, responder_time_header));
     if (!timestamp) return false;

@@ -85,6 +85,9 @@ constexpr std::string_view used_keys[] = {
     "mode.nojs",
     "mode.js",
     "mode.js_failed",
+    "mode.list_failed",
+    "submit.organisation",
+    "check.unverified",
     "submit.heading",
     "submit.message",
     "submit.message_hint",
@@ -224,7 +227,23 @@ std::string mode_notices(const Page& p, std::string_view server_key, std::string
     return "<p class=\"notice warning\" id=\"mode-server\">" + p.t(server_key) + "</p>\n" +
            "<p class=\"notice\" id=\"mode-browser\" hidden>" + p.t(browser_key) + "</p>\n" +
            "<p class=\"notice warning\" id=\"mode-failed\" role=\"alert\" hidden>" +
-           p.t("mode.js_failed") + "</p>\n";
+           p.t("mode.js_failed") + "</p>\n" +
+           "<p class=\"notice warning\" id=\"mode-list-failed\" role=\"alert\" hidden>" +
+           p.t("mode.list_failed") + "</p>\n";
+}
+
+// The organisation's fingerprint, for the witness to compare with one published elsewhere; the
+// script checks the signed list against it before it seals anything. Nothing without a list.
+std::string organisation_notice(const Page& p, const ServerInfo& info) {
+    const auto current = info.recipients->current();
+    if (!current->list) return {};
+    std::string text = p.t("submit.organisation");
+    const std::string slot = "{fingerprint}";
+    const std::string fingerprint = "<strong class=\"fingerprint\" data-organisation>" +
+                                    escape(crypto::organisation_fingerprint(current->list->organisation)) +
+                                    "</strong>";
+    if (const auto at = text.find(slot); at != std::string::npos) text.replace(at, slot.size(), fingerprint);
+    return "<p class=\"notice\" id=\"organisation\">" + text + "</p>\n";
 }
 
 // Every form posts multipart/form-data in UTF-8 to a page of its own language.
@@ -266,6 +285,7 @@ std::string receipt_main(const Page& p, std::string_view receipt, bool again) {
 
 std::string submit_main(const Page& p, const ServerInfo& info) {
     std::string m = "<h1>" + p.t("submit.heading") + "</h1>\n";
+    m += organisation_notice(p, info);
     m += mode_notices(p, "mode.nojs", "mode.js") + form_start(p, "tip-form", "submit");
     // The receipt this form will get, sealed: sending the form twice stores the tip once.
     m +=
@@ -311,14 +331,18 @@ std::string reply_item(const Page& p, const crypto::OpenedMessage* r) {
 // The replies, then the form to send more. Served by the server it carries the receipt in a hidden
 // field and posts to /LANG/follow-up; as the script's template (for_script) it has neither.
 std::string replies_main(const Page& p, std::string_view receipt,
-                         std::span<const crypto::OpenedMessage> replies, std::size_t unreadable,
+                         std::span<const crypto::OpenedMessage> replies, const ReplyCounts& counts,
                          const ServerInfo& info, bool for_script) {
     std::string m = "<h1>" + p.t("check.replies_heading") + "</h1>\n";
     if (replies.empty()) m += "<p class=\"notice\" data-none>" + p.t("check.none") + "</p>\n";
     m += "<div data-replies>\n";
     for (const crypto::OpenedMessage& r : replies) m += reply_item(p, &r);
     m += "</div>\n";
-    if (unreadable > 0 || for_script) {
+    if (counts.unverified > 0 || for_script) {
+        m += "<p class=\"notice warning\" data-unverified" +
+             std::string(for_script ? " hidden" : "") + ">" + p.t("check.unverified") + "</p>\n";
+    }
+    if (counts.unreadable > 0 || for_script) {
         m += "<p class=\"notice warning\" data-unreadable" +
              std::string(for_script ? " hidden" : "") + ">" + p.t("check.unreadable") + "</p>\n";
     }
@@ -355,6 +379,7 @@ std::string follow_up_sent_main(const Page& p) {
 
 std::string check_main(const Page& p, const ServerInfo& info) {
     std::string m = "<h1>" + p.t("check.heading") + "</h1>\n" + paragraph(p, "check.intro");
+    m += organisation_notice(p, info);
     m += mode_notices(p, "check.mode_nojs", "check.mode_js") + form_start(p, "check-form", "check");
     m += "<label for=\"receipt\">" + p.t("check.receipt") +
          "</label>\n<input id=\"receipt\" name=\"receipt\" inputmode=\"numeric\" "
@@ -369,7 +394,7 @@ std::string check_main(const Page& p, const ServerInfo& info) {
     m += "<p id=\"sending\" role=\"status\" hidden>" + p.t("submit.sending") + "</p>\n</form>\n";
     // What the script shows with JavaScript on: the replies page and the follow-up confirmation,
     // as the server renders them, to be filled in on the device.
-    m += "<template id=\"replies-view\">\n" + replies_main(p, "", {}, 0, info, true) +
+    m += "<template id=\"replies-view\">\n" + replies_main(p, "", {}, {}, info, true) +
          "</template>\n";
     m += "<template id=\"reply-item\">\n" + reply_item(p, nullptr) + "</template>\n";
     m += "<template id=\"follow-up-sent\">\n" + follow_up_sent_main(p) + "</template>\n";
@@ -543,12 +568,12 @@ Response form_error_page(std::string_view lang, http::status status, std::string
 }
 
 Response replies_page(std::string_view lang, std::string_view receipt,
-                      std::span<const crypto::OpenedMessage> replies, std::size_t unreadable,
+                      std::span<const crypto::OpenedMessage> replies, const ReplyCounts& counts,
                       const ServerInfo& info, unsigned version, bool keep_alive) {
     const Page p(lang, "check");
     return html_response(http::status::ok,
                          p.render("check.replies_heading",
-                                  replies_main(p, receipt, replies, unreadable, info, false)),
+                                  replies_main(p, receipt, replies, counts, info, false)),
                          version, keep_alive);
 }
 

@@ -324,11 +324,7 @@ class WebSubmission final : public StreamedBody, private FormHandler {
     // The tip document of the form's fields, sealed to the responders; empty on failure.
     std::vector<unsigned char> seal(crypto::TipKind kind, const crypto::BoxPublicKey& reply_key) {
         std::vector<crypto::BoxPublicKey> recipients;
-        for (const std::string& text : info_.recipients) {
-            crypto::PublicIdentity id;
-            if (crypto::decode_public_key(text, id)) return {};
-            recipients.push_back(id.box);
-        }
+        for (const crypto::PublicIdentity& id : info_.recipients->current()->identities) recipients.push_back(id.box);
         crypto::TipHeader header;
         header.kind = kind;
         // The server's clock: in this mode the server sees the moment of arrival anyway.
@@ -449,16 +445,27 @@ class WebSubmission final : public StreamedBody, private FormHandler {
                 if (r.ec) return mailbox_refusal(r, info, lang, v, WebTarget::check);
                 const crypto::BoxKeyPair* identities[] = {&k->reply};
                 std::vector<crypto::OpenedMessage> replies;
-                std::size_t unreadable = 0;
+                ReplyCounts counts;
                 if (crypto::open_bundle_messages(
                         std::span(reinterpret_cast<const unsigned char*>(r.body.data()),
                                   r.body.size()),
-                        identities, crypto::TipKind::reply, replies, unreadable)) {
+                        identities, crypto::TipKind::reply, replies, counts.unreadable)) {
                     return form_error_page(lang, http::status::internal_server_error,
                                            "error.storage", v, WebTarget::check);
                 }
-                Response res = replies_page(lang, receipt, replies, unreadable, info, v, keep);
-                for (auto& m : replies) wipe(m.header.message);
+                // Shown only when a responder on the current list signed it for this receipt.
+                const auto current = info.recipients->current();
+                std::vector<crypto::OpenedMessage> trusted;
+                for (auto& m : replies) {
+                    if (crypto::is_trusted_reply(m.header, current->identities, k->reply.public_key)) {
+                        trusted.push_back(std::move(m));
+                    } else {
+                        ++counts.unverified;
+                        wipe(m.header.message);
+                    }
+                }
+                Response res = replies_page(lang, receipt, trusted, counts, info, v, keep);
+                for (auto& m : trusted) wipe(m.header.message);
                 return res;
             }};
     }

@@ -1,10 +1,17 @@
 // tiplined: the tip line server and its operator commands. Logs start-up and errors only.
 #include <CLI/CLI.hpp>
 
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
+#include <stop_token>
+#include <thread>
 
 #include "tipline/client/diagnostics.hpp"
+#include "tipline/client/file_io.hpp"
 #include "tipline/client/key_io.hpp"
+#include "tipline/crypto/days.hpp"
+#include "tipline/crypto/recipient_list.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/server/data_dir.hpp"
 #include "tipline/server/http_server.hpp"
@@ -17,6 +24,9 @@ namespace server = tipline::server;
 using namespace tipline::client;
 
 constexpr std::string_view tool = "tiplined";
+namespace crypto = tipline::crypto;
+constexpr unsigned list_poll_s = 2;                  // how soon a running server serves a newly installed list
+constexpr std::int64_t list_expiry_warning_days = 30;
 
 // Configuration and storage problems are the operator's to fix: exit 2 with the reason.
 template <typename F>
@@ -31,15 +41,80 @@ auto operator_step(F&& f) {
     }
 }
 
-int init(const fs::path& dir, const std::vector<std::string>& responder_args) {
+// A recipient list file from the organisation, checked for what this data directory would accept.
+server::Recipients checked_list(const fs::path& dir, const fs::path& list_file, bool new_organisation,
+                                std::vector<unsigned char>& bytes) {
+    bytes = read_small_file(list_file, crypto::recipient_list_max_size + 1);
+    try {
+        return server::check_new_list(dir, bytes, crypto::current_day(), new_organisation);
+    } catch (const std::runtime_error& e) {
+        throw ToolError(exit_verification_failure, "'" + list_file.string() + "' cannot be installed: " + e.what(),
+                        {"the running server keeps the list it has; ask the organisation for a new signed list"});
+    }
+}
+
+void print_recipients(const server::Recipients& r) {
+    if (r.list) {
+        std::cout << "organisation: " << crypto::organisation_fingerprint(r.list->organisation) << "\n"
+                  << "serial: " << r.list->serial << "\n"
+                  << "valid through: " << crypto::format_day(r.list->expires_day) << " ("
+                  << static_cast<std::int64_t>(r.list->expires_day) - crypto::current_day() << " days from today)\n";
+    }
+    for (const std::string& fp : r.fingerprints) std::cout << "responder " << fp << "\n";
+}
+
+int init(const fs::path& dir, const std::vector<std::string>& responder_args, const fs::path& list_file) {
+    if (responder_args.empty() && list_file.empty()) {
+        usage_error("name the responders with --responder, or give the organisation's --recipient-list");
+    }
     std::vector<std::string> texts;
     for (const std::string& arg : responder_args) {
         const auto id = load_public_key(arg);
-        texts.push_back(tipline::crypto::encode_public_key(id));
-        std::cout << "responder " << tipline::crypto::fingerprint(id) << "\n";
+        texts.push_back(crypto::encode_public_key(id));
+        std::cout << "responder " << crypto::fingerprint(id) << "\n";
     }
-    operator_step([&] { server::init_data_dir(dir, texts); });
+    std::vector<unsigned char> list;
+    if (!list_file.empty()) print_recipients(checked_list(dir / "missing", list_file, false, list));
+    operator_step([&] {
+        server::init_data_dir(dir, texts);
+        if (!list.empty()) server::install_list(dir, list);
+    });
     std::cout << "initialised " << dir.string() << "\n";
+    return exit_success;
+}
+
+// Replaces the list a data directory serves, after checking it; a running server picks it up.
+int recipients_install(const fs::path& dir, const fs::path& list_file, bool new_organisation, bool check_only) {
+    const server::Config config = operator_step([&] { return server::load_config(dir); });
+    const server::Recipients before = operator_step([&] { return server::load_recipients(dir, config.responders); });
+    std::vector<unsigned char> bytes;
+    const server::Recipients after = checked_list(dir, list_file, new_organisation, bytes);
+    print_recipients(after);
+    for (std::size_t i = 0; i < after.identities.size(); ++i) {
+        if (!before.contains(after.identities[i])) std::cout << "joins: responder " << after.fingerprints[i] << "\n";
+    }
+    for (std::size_t i = 0; i < before.identities.size(); ++i) {
+        if (!after.contains(before.identities[i])) std::cout << "leaves: responder " << before.fingerprints[i] << "\n";
+    }
+    if (check_only) {
+        std::cout << "the list can be installed; nothing was changed\n";
+        return exit_success;
+    }
+    if (before.list_bytes == bytes) {
+        std::cout << "this list is installed already; nothing was changed\n";
+        return exit_success;
+    }
+    operator_step([&] { server::install_list(dir, bytes); });
+    std::cout << "installed; a running tiplined serves it within " << list_poll_s << " seconds, and tips sealed "
+              << "from then on are sealed to these responders only\n";
+    return exit_success;
+}
+
+int recipients_show(const fs::path& dir) {
+    const server::Config config = operator_step([&] { return server::load_config(dir); });
+    const server::Recipients r = operator_step([&] { return server::load_recipients(dir, config.responders); });
+    if (!r.list) std::cout << "no signed recipient list is installed; tiplined.conf names the responders\n";
+    print_recipients(r);
     return exit_success;
 }
 
@@ -84,6 +159,25 @@ int serve(const fs::path& dir, const std::string& listen_override, const std::st
     ingest.quota_bytes = config.limits.quota_bytes;
     server::IngestQueue queue(server::database_path(dir), ingest);
     server::ServeOptions options{endpoint, responder, config.threads};
+    if (const auto current = info.recipients->current(); current->list) {
+        const auto left = static_cast<std::int64_t>(current->list->expires_day) - crypto::current_day();
+        if (left < list_expiry_warning_days) {
+            print_warning(tool, "the recipient list " + std::string(left < 0 ? "expired" : "expires") + " on " +
+                                    crypto::format_day(current->list->expires_day) +
+                                    ": witnesses' tools refuse an expired list; ask the organisation for a new one");
+        }
+    }
+    // A list installed while serving (tiplined recipients install) replaces the running one.
+    std::jthread list_watcher([&](std::stop_token stop) {
+        server::ListWatcher watcher(dir, *info.recipients);
+        std::mutex m;
+        std::condition_variable_any wake;
+        while (!stop.stop_requested()) {
+            std::unique_lock lock(m);
+            wake.wait_for(lock, stop, std::chrono::seconds(list_poll_s), [] { return false; });
+            if (const std::string news = watcher.poll(); !news.empty()) std::cerr << "tiplined: " << news << "\n";
+        }
+    });
     try {
         server::serve(options, info, queue, [&](const server::ReadyPorts& ports) {
             std::cout << "listening on " << endpoint_text(endpoint, ports.source) << "\n"
@@ -144,14 +238,20 @@ int purge(const fs::path& dir) {
 int main(int argc, char** argv) {
     CLI::App app{"Tipline server. Stores only ciphertext; run it behind a Tor onion service.", std::string(tool)};
     app.require_subcommand(1);
-    fs::path dir, out;
+    fs::path dir, out, list_file;
     std::vector<std::string> responders;
+    bool new_organisation = false;
     std::string listen, responder_listen, since;
     bool allow_non_loopback = false, delete_exported = false;
 
     auto* init_cmd = app.add_subcommand("init", "create a data directory for these responders");
     init_cmd->add_option("datadir", dir)->required();
-    init_cmd->add_option("--responder", responders, "a responder's PATH.pub or key text (repeatable)")->required();
+    auto* init_responder =
+        init_cmd->add_option("--responder", responders, "a responder's PATH.pub or key text (repeatable)");
+    auto* init_list = init_cmd->add_option("--recipient-list", list_file,
+                                           "the responders as the organisation signed them (from "
+                                           "'tipline-responder org sign'), instead of --responder");
+    init_responder->excludes(init_list);
 
     auto* serve_cmd = app.add_subcommand("serve", "serve the source and responder APIs until SIGTERM");
     serve_cmd->add_option("datadir", dir)->required();
@@ -176,8 +276,25 @@ int main(int argc, char** argv) {
     auto* purge_cmd = app.add_subcommand("purge", "delete tips older than retention_days");
     purge_cmd->add_option("datadir", dir)->required();
 
+    auto* recipients_cmd = app.add_subcommand("recipients", "the responders tips are sealed to: show, check or "
+                                                            "install the organisation's signed list");
+    recipients_cmd->require_subcommand(1);
+    auto* show_cmd = recipients_cmd->add_subcommand("show", "print the list in use: organisation, serial, expiry");
+    show_cmd->add_option("datadir", dir)->required();
+    auto* install_cmd = recipients_cmd->add_subcommand(
+        "install", "check a new signed list and put it in place; a running tiplined serves it within seconds");
+    auto* check_cmd = recipients_cmd->add_subcommand("check", "the checks of install, changing nothing");
+    for (auto* cmd : {install_cmd, check_cmd}) {
+        cmd->add_option("datadir", dir)->required();
+        cmd->add_option("list", list_file, "the list file from 'tipline-responder org sign'")->required();
+        cmd->add_flag("--new-organisation", new_organisation,
+                      "accept a list signed by another organisation key than the installed list's");
+    }
+
     return run_tool(tool, app, argc, argv, [&] {
-        if (*init_cmd) return init(dir, responders);
+        if (*init_cmd) return init(dir, responders, list_file);
+        if (*show_cmd) return recipients_show(dir);
+        if (*install_cmd || *check_cmd) return recipients_install(dir, list_file, new_organisation, check_cmd->parsed());
         if (*serve_cmd) return serve(dir, listen, responder_listen, allow_non_loopback);
         if (*export_cmd) return export_command(dir, out, delete_exported, since);
         if (*backup_cmd) return backup(dir, out);

@@ -101,10 +101,8 @@ const std::string& responder_key_text() {
 }
 
 server::ServerInfo server_info() {
-    static const std::string fingerprint = crypto::fingerprint(responder().public_identity);
     server::ServerInfo info;
-    info.recipients = {responder_key_text()};
-    info.fingerprints = {fingerprint};
+    info.recipients->replace(server::recipients_from_keys({responder_key_text()}));
     info.salt_hex = std::string(2 * crypto::deployment_salt_bytes, '5');
     server::Limits limits;
     limits.proof_of_work = false;  // no input can solve a challenge; pow_fuzz.cpp covers the header

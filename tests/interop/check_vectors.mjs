@@ -9,7 +9,8 @@ import sodium from 'libsodium-wrappers-sumo';
 
 import { parseVector } from '../js/common.mjs';
 
-const EXPECTS = new Set(['success', 'malformed', 'unsupported_version', 'no_matching_key', 'authentication_failed', 'truncated']);
+const EXPECTS = new Set(['success', 'malformed', 'unsupported_version', 'no_matching_key', 'authentication_failed',
+  'truncated', 'untrusted_key', 'expired', 'rolled_back']);
 
 // FORMAT.md section 3, spelled as there.
 const LABEL = {
@@ -28,6 +29,12 @@ const LABEL = {
   requestSignature: 'tipline responder request v1',
   replyFileMagic: 'TIPLNRPL',
   pow: 'tipline pow v1',
+  signedReply: 'tipline signed reply v1',
+  organisationKeyPrefix: 'tipline-org1-',
+  organisationKeyChecksum: 'tipline organisation key v1 checksum',
+  organisationFingerprint: 'tipline organisation fingerprint v1',
+  recipientListMagic: 'TIPLNLST',
+  recipientListSignature: 'tipline recipient list v1',
 };
 
 // A format rejection with one of the error classes of FORMAT.md section 4.
@@ -166,12 +173,14 @@ function decodePublicKey(text) {
   return { box, sign };
 }
 
-function fingerprint(box, sign) {
-  const h = labelledHash(LABEL.fingerprint, box, sign);
+// Section 6.3: five groups of five digits from the first 25 bytes of h.
+function fingerprintOfHash(h) {
   const groups = [];
   for (let g = 0; g < 5; g++) groups.push((be(h.subarray(5 * g, 5 * g + 5)) % 100000n).toString().padStart(5, '0'));
   return groups.join(' ');
 }
+
+const fingerprint = (box, sign) => fingerprintOfHash(labelledHash(LABEL.fingerprint, box, sign));
 
 // --- Section 7: secret key file ------------------------------------------------------------------
 
@@ -183,7 +192,7 @@ function openSecretKeyFile(file, passphrase) {
   if (be(file.subarray(8, 10)) !== 1n) fail('unsupported_version');
   if (file.length < 64) fail('truncated');
   const contents = file[10];
-  if (contents !== 1 && contents !== 2) fail('malformed');
+  if (contents !== 1 && contents !== 2 && contents !== 3) fail('malformed');
   if (file[11] !== 1) fail('malformed');
   const opslimit = be(file.subarray(12, 16));
   const memlimit = be(file.subarray(16, 24));
@@ -200,9 +209,11 @@ function openSecretKeyFile(file, passphrase) {
   } catch {
     fail('authentication_failed');
   }
-  const box = contents === 1 ? sodium.crypto_scalarmult_base(body.subarray(0, 32)) : body.slice(0, 32);
+  if (contents === 3 && body.subarray(0, 32).some((b) => b !== 0)) fail('malformed');
   const sign = sodium.crypto_sign_seed_keypair(body.subarray(32, 64)).publicKey;
-  return { box, sign };
+  if (contents === 3) return { organisation: true, sign };
+  const box = contents === 1 ? sodium.crypto_scalarmult_base(body.subarray(0, 32)) : body.slice(0, 32);
+  return { organisation: false, box, sign };
 }
 
 // --- Section 8: envelope v1 ----------------------------------------------------------------------
@@ -303,10 +314,14 @@ function openEnvelope(bytes, secretKeys) {
 
 const MAX_CONTENT = (1n << 40n) - (1n << 37n);
 
+const SIGNATURE_SIZE = 64;
+
 function parseTipDocument(doc) {
   if (doc.length < 14) fail('malformed');
   if (!equalBytes(doc.subarray(0, 8), ascii(LABEL.tipDocumentMagic))) fail('malformed');
-  if (be(doc.subarray(8, 10)) !== 1n) fail('unsupported_version');
+  const version = be(doc.subarray(8, 10));
+  if (version !== 1n && version !== 2n) fail('unsupported_version');
+  const signed = version === 2n;  // 9.5: a reply signed by its responder
   const headerLength = Number(be(doc.subarray(10, 14)));
   if (headerLength === 0 || headerLength > 2 * 1024 * 1024) fail('malformed');
   if (doc.length < 14 + headerLength) fail('malformed');
@@ -332,6 +347,7 @@ function parseTipDocument(doc) {
     const mediaType = take(Number(int(1)));
     attachments.push({ name, mediaType, size: int(8) });
   }
+  const signer = signed ? { box: take(32), sign: take(32) } : null;
   const languageOk = language.length >= 1 && language.length <= 35 &&
                      language.every((c) => /[A-Za-z0-9-]/.test(String.fromCharCode(c)));
   const attachmentOk = (a) => a.name.length >= 1 && a.name.length <= 255 && decodeUtf8(a.name) !== null &&
@@ -341,9 +357,108 @@ function parseTipDocument(doc) {
       decodeUtf8(message) === null || !attachments.every(attachmentOk)) {
     fail('malformed');
   }
-  const total = attachments.reduce((sum, a) => sum + a.size, BigInt(14 + headerLength));
-  if (BigInt(doc.length) !== total) fail('malformed');
-  return { language: String.fromCharCode(...language), message, attachments };
+  if (signed && (kind !== 3 || hasReply !== 1)) fail('malformed');
+  const signedLength = attachments.reduce((sum, a) => sum + a.size, BigInt(14 + headerLength));
+  const total = signedLength + (signed ? BigInt(SIGNATURE_SIZE) : 0n);
+  if (BigInt(doc.length) !== total) fail('malformed');  // steps 8 and 9: more bytes, or fewer
+  if (signed) {
+    const at = Number(signedLength);
+    const message = concat(ascii(LABEL.signedReply), blake2b(32, doc.subarray(0, at)));
+    if (!sodium.crypto_sign_verify_detached(doc.subarray(at, at + SIGNATURE_SIZE), message, signer.sign)) {
+      fail('authentication_failed');
+    }
+  }
+  return { language: String.fromCharCode(...language), message, attachments, signer };
+}
+
+// --- Section 17: organisation key ---------------------------------------------------------------
+
+const ORG_KEY_BASE64_LENGTH = 48;
+const ORG_KEY_BODY_SIZE = 36;
+
+function encodeOrganisationKey(orgPk) {
+  const checksum = labelledHash(LABEL.organisationKeyChecksum, orgPk).subarray(0, 4);
+  return LABEL.organisationKeyPrefix + base64urlEncode(concat(orgPk, checksum));
+}
+
+function decodeOrganisationKey(text) {
+  if (!text.startsWith(LABEL.organisationKeyPrefix)) {
+    fail(/^tipline-org[0-9]+-/.test(text) ? 'unsupported_version' : 'malformed');
+  }
+  const b64 = text.slice(LABEL.organisationKeyPrefix.length);
+  if (b64.length !== ORG_KEY_BASE64_LENGTH) fail('malformed');
+  const body = base64urlDecode(b64);
+  if (body === null || body.length !== ORG_KEY_BODY_SIZE) fail('malformed');
+  const orgPk = body.subarray(0, 32);
+  const checksum = labelledHash(LABEL.organisationKeyChecksum, orgPk).subarray(0, 4);
+  if (sodium.compare(checksum, body.subarray(32, 36)) !== 0) fail('malformed');
+  return orgPk;
+}
+
+const organisationFingerprint = (orgPk) => fingerprintOfHash(labelledHash(LABEL.organisationFingerprint, orgPk));
+
+// --- Section 18: recipient list ------------------------------------------------------------------
+
+const LIST_FIXED_SIZE = 55;
+const LIST_ENTRY_SIZE = 64;
+const LIST_MAX_COUNT = 16;
+
+// 18.2, checks 1 to 7.
+function readRecipientList(bytes) {
+  const n = bytes.length;
+  const magic = ascii(LABEL.recipientListMagic);
+  const k = Math.min(n, 8);
+  if (!equalBytes(bytes.subarray(0, k), magic.subarray(0, k))) fail('malformed');
+  if (n < 10) fail('truncated');
+  if (be(bytes.subarray(8, 10)) !== 1n) fail('unsupported_version');
+  if (n < LIST_FIXED_SIZE) fail('truncated');
+  const orgPk = bytes.subarray(10, 42);
+  const serial = be(bytes.subarray(42, 50));
+  const expires = Number(be(bytes.subarray(50, 54)));
+  const count = bytes[54];
+  if (serial === 0n || count === 0 || count > LIST_MAX_COUNT) fail('malformed');
+  const signedSize = LIST_FIXED_SIZE + LIST_ENTRY_SIZE * count;
+  if (n < signedSize + SIGNATURE_SIZE) fail('truncated');
+  if (n > signedSize + SIGNATURE_SIZE) fail('malformed');
+  const recipients = [];
+  for (let i = 0; i < count; i++) {
+    const at = LIST_FIXED_SIZE + LIST_ENTRY_SIZE * i;
+    recipients.push(bytes.subarray(at, at + LIST_ENTRY_SIZE));
+  }
+  for (let i = 0; i < count; i++) {
+    for (let j = i + 1; j < count; j++) if (equalBytes(recipients[i], recipients[j])) fail('malformed');
+  }
+  const message = concat(ascii(LABEL.recipientListSignature), bytes.subarray(0, signedSize));
+  if (!sodium.crypto_sign_verify_detached(bytes.subarray(signedSize, n), message, orgPk)) fail('authentication_failed');
+  return {
+    orgPk,
+    serial,
+    expires,
+    recipients: recipients.map((r) => ({ box: r.subarray(0, 32), sign: r.subarray(32, 64) })),
+  };
+}
+
+// 18.3, checks 8 to 10. pinned is an org_pk or null; remembered a BigInt or null.
+function trustRecipientList(list, today, pinned, remembered) {
+  if (pinned !== null && !equalBytes(pinned, list.orgPk)) fail('untrusted_key');
+  if (today > BigInt(list.expires)) fail('expired');
+  if (remembered !== null && list.serial < remembered) fail('rolled_back');
+}
+
+// Days since 1970-01-01 (UTC) as YYYY-MM-DD, by the proleptic Gregorian calendar: 146097 days
+// every 400 years, counted from 0000-03-01 so that the leap day ends each year.
+function dayToDate(day) {
+  const z = BigInt(day) + 719468n;  // days from 0000-03-01 to 1970-01-01
+  const era = z / 146097n;
+  const doe = z % 146097n;
+  const yoe = (doe - doe / 1460n + doe / 36524n - doe / 146096n) / 365n;
+  const doy = doe - (365n * yoe + yoe / 4n - yoe / 100n);
+  const mp = (5n * doy + 2n) / 153n;
+  const d = doy - (153n * mp + 2n) / 5n + 1n;
+  const m = mp < 10n ? mp + 3n : mp - 9n;
+  const y = era * 400n + yoe + (m <= 2n ? 1n : 0n);
+  const pad = (v, w) => v.toString().padStart(w, '0');
+  return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
 }
 
 // --- Section 10: receipt -------------------------------------------------------------------------
@@ -501,11 +616,46 @@ const AREAS = {
   },
   tipdoc: (body) => {
     const doc = parseTipDocument(body);
-    return { 'message-sha256': sha256Hex(doc.message), attachments: String(doc.attachments.length), language: doc.language };
+    const values = { 'message-sha256': sha256Hex(doc.message), attachments: String(doc.attachments.length),
+      language: doc.language };
+    if (doc.signer !== null) values.signer = fingerprint(doc.signer.box, doc.signer.sign);
+    return values;
   },
   keyfile: (body, h) => {
     const id = openSecretKeyFile(body, ascii(one(h, 'passphrase')));
+    if (id.organisation) return { 'organisation-key': encodeOrganisationKey(id.sign) };
     return { 'public-key': encodePublicKey(id.box, id.sign) };
+  },
+  orgkey: (body) => {
+    const orgPk = decodeOrganisationKey(Buffer.from(body).toString('latin1'));  // one char per byte
+    return { fingerprint: organisationFingerprint(orgPk) };
+  },
+  list: (body, h) => {
+    const decimal = (key) => {
+      const text = one(h, key);
+      if (!/^(0|[1-9][0-9]*)$/.test(text)) throw new Error(`"${key}:" is not a decimal number: ${text}`);
+      return BigInt(text);
+    };
+    const optional = (key, read) => (h.has(key) ? read(key) : null);
+    const pinnedKey = (key) => {
+      try {
+        return decodeOrganisationKey(one(h, key));
+      } catch (e) {
+        if (e instanceof FormatError) throw new Error(`"${key}:" is not an organisation key: ${e.cls}`);
+        throw e;
+      }
+    };
+    const today = decimal('today');
+    const pinned = optional('pinned', pinnedKey);
+    const remembered = optional('remembered', decimal);
+    const list = readRecipientList(body);
+    trustRecipientList(list, today, pinned, remembered);
+    return {
+      organisation: organisationFingerprint(list.orgPk),
+      serial: list.serial.toString(),
+      expires: dayToDate(list.expires),
+      recipients: list.recipients.map((r) => fingerprint(r.box, r.sign)).join(','),
+    };
   },
   pubkey: (body) => {
     const id = decodePublicKey(Buffer.from(body).toString('latin1'));  // one char per byte, as the text is ASCII

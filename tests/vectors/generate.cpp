@@ -708,7 +708,7 @@ void signed_reply_vectors(Writer& w) {
     c::put_bytes(no_key, responder.public_identity.box);
     c::put_bytes(no_key, responder.public_identity.sign);
     const std::uint32_t body_length = static_cast<std::uint32_t>(no_key.size() - c::tip_preamble_size);
-    for (int i = 0; i < 4; ++i) no_key[10 + i] = static_cast<unsigned char>(body_length >> (24 - 8 * i));
+    for (std::size_t i = 0; i < 4; ++i) no_key[10 + i] = static_cast<unsigned char>(body_length >> (24 - 8 * i));
     bad("tipdoc_signed_reply_no_reply_key", "malformed", "a signed reply must name the witness's reply key",
         with_reply_signature(no_key, responder));
 }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
-import { outcome, randomBytes, seal, sodium } from './support.mjs';
+import { bundleOf, makeIdentity, outcome, randomBytes, seal, signedReplyDocument, sodium } from './support.mjs';
 
 const keyPair = () => {
   const k = sodium.crypto_box_keypair();
@@ -240,35 +240,23 @@ test('the keys answer: every key decoded and its fingerprint computed here', () 
   assert.equal(codeOf(() => seal.parseKeysResponse(answer({ limits: { inline_bytes: 1 } }))), 'malformed');
 });
 
-// A bundle of FORMAT.md section 11, made here: each envelope with an id and a day.
-function bundleOf(envelopes, day = 20000) {
-  const head = Buffer.alloc(14 + 28 * envelopes.length);
-  head.write('TIPLNBDL', 0, 'latin1');
-  head.writeUInt16BE(1, 8);
-  head.writeUInt32BE(envelopes.length, 10);
-  envelopes.forEach((e, i) => {
-    head.fill(i + 1, 14 + 28 * i, 30 + 28 * i);
-    head.writeUInt32BE(day + i, 30 + 28 * i);
-    head.writeBigUInt64BE(BigInt(e.length), 34 + 28 * i);
-  });
-  return new Uint8Array(Buffer.concat([head, ...envelopes]));
-}
-
-test('openReplies reads the replies of a mailbox bundle, and only those', () => {
+test('openReplies reads the signed replies of a mailbox bundle, and only those', () => {
   const witness = keyPair();
-  const responder = keyPair();
-  const reply = (message, extra = {}) => seal.sealTip([witness.publicKey, responder.publicKey], {
-    kind: 'reply', createdAt: 1800000000, language: 'en', message, ...extra,
-  });
+  const responder = makeIdentity();
+  const reply = (message, extra = {}) => seal.sealEnvelope([witness.publicKey, responder.boxPublicKey],
+    signedReplyDocument(responder, { createdAt: 1800000000, language: 'en', replyKey: witness.publicKey, message,
+      ...extra }));
   const bundle = bundleOf([
     reply('Thank you. Are you safe?'),
     seal.sealTip([witness.publicKey], { kind: 'tip', createdAt: 0, language: 'en', message: 'not a reply' }),
-    seal.sealTip([responder.publicKey], { kind: 'reply', createdAt: 0, language: 'en', message: 'for someone else' }),
+    seal.sealTip([responder.boxPublicKey],
+      { kind: 'reply', createdAt: 0, language: 'en', message: 'for someone else' }),
     reply('다시 연락 주세요', { language: 'ko', attachments: [{ name: 'form.pdf', mediaType: 'application/pdf',
       bytes: randomBytes(70000) }] }),
   ]);
-  const { replies, unreadable } = seal.openReplies(bundle, witness);
+  const { replies, unverified, unreadable } = seal.openReplies(bundle, witness, [responder]);
   assert.equal(unreadable, 2, 'the tip and the envelope for someone else');
+  assert.equal(unverified, 0);
   assert.deepEqual(replies.map((r) => [r.day, r.message, r.language]), [
     ['2024-10-04', 'Thank you. Are you safe?', 'en'],
     ['2024-10-07', '다시 연락 주세요', 'ko'],
@@ -276,17 +264,27 @@ test('openReplies reads the replies of a mailbox bundle, and only those', () => 
   assert.equal(replies[0].id, '01'.repeat(16));
   assert.deepEqual(replies[1].attachments, [{ name: 'form.pdf', mediaType: 'application/pdf', size: 70000 }]);
   assert.equal(replies[0].createdAt, 1800000000n);
+  assert.deepEqual(replies[0].signer, { fingerprint: seal.fingerprint(responder) });
 
-  assert.deepEqual(seal.openReplies(bundleOf([]), witness), { replies: [], unreadable: 0 }, 'an empty mailbox');
+  assert.deepEqual(seal.openReplies(bundleOf([]), witness, [responder]), { replies: [], unverified: 0, unreadable: 0 },
+    'an empty mailbox');
   const damaged = bundle.slice();
   damaged[damaged.length - 1] ^= 1;
-  assert.equal(seal.openReplies(damaged, witness).unreadable, 3, 'a damaged reply is unreadable, not shown');
-  assert.equal(codeOf(() => seal.openReplies(bundle.subarray(0, bundle.length - 1), witness)), 'truncated');
+  const fromDamaged = seal.openReplies(damaged, witness, [responder]);
+  assert.equal(fromDamaged.unreadable, 3, 'a damaged envelope is unreadable, not shown');
+  assert.equal(fromDamaged.replies.length, 1);
+  const cut = bundle.subarray(0, bundle.length - 1);
+  assert.equal(codeOf(() => seal.openReplies(cut, witness, [responder])), 'truncated');
   const longer = new Uint8Array(bundle.length + 1);
   longer.set(bundle);
-  assert.equal(codeOf(() => seal.openReplies(longer, witness)), 'malformed', 'a byte no entry accounts for');
-  assert.equal(codeOf(() => seal.openReplies(bundle.subarray(0, 20), witness)), 'truncated');
-  assertInvalid(() => seal.openReplies(bundle, { publicKey: witness.publicKey }), /secretKey must be a 32-byte/);
+  assert.equal(codeOf(() => seal.openReplies(longer, witness, [responder])), 'malformed',
+    'a byte no entry accounts for');
+  assert.equal(codeOf(() => seal.openReplies(bundle.subarray(0, 20), witness, [responder])), 'truncated');
+  assertInvalid(() => seal.openReplies(bundle, { publicKey: witness.publicKey }, [responder]),
+    /secretKey must be a 32-byte/);
+  assertInvalid(() => seal.openReplies(bundle, witness, responder), /trustedSigners is an array/);
+  assertInvalid(() => seal.openReplies(bundle, witness, [{ boxPublicKey: responder.boxPublicKey }]),
+    /signPublicKey must be a 32-byte/);
 });
 
 test('days print as UTC dates for every u32', () => {

@@ -105,10 +105,11 @@ async function exportAndOpen(label) {
 
 const today = () => new Date().toISOString().slice(0, 10);
 
-test('a tip sealed here is stored with its mailbox, checked by tipline-submit, answered and read back', async () => {
+test('a tip sealed here is stored with its mailbox, checked by tipline-submit, answered and read back', async (t) => {
   const keys = await fetchKeys();
   assert.equal(keys.recipients.length, 1);
   assert.equal(keys.recipients[0].text, responder.text, 'the server lists the responder key it was given');
+  assert.equal(keys.list, null, 'a server given no recipient list serves none');
 
   const receipt = seal.generateReceipt();
   const receiptKeys = seal.deriveReceiptKeys(receipt, keys.salt);
@@ -162,13 +163,32 @@ test('a tip sealed here is stored with its mailbox, checked by tipline-submit, a
   const mailbox = await fetch(`${baseUrl}/api/v1/mailbox`, { headers: seal.mailboxAccessHeaders(receiptKeys) });
   assert.equal(mailbox.status, 200, 'GET /api/v1/mailbox with the token derived here');
   const bundle = new Uint8Array(await mailbox.arrayBuffer());
-  const { replies, unreadable } = seal.openReplies(bundle,
-    { publicKey: receiptKeys.replyPublicKey, secretKey: receiptKeys.replySecretKey });
+  const witness = { publicKey: receiptKeys.replyPublicKey, secretKey: receiptKeys.replySecretKey };
+  const entries = seal.readBundle(bundle);
+  assert.equal(entries.length, 1, 'the one reply');
+  const reply = seal.parseTipDocument(seal.openEnvelope(
+    bundle.subarray(entries[0].offset, entries[0].offset + entries[0].size), [witness]));
+  assert.equal(reply.kind, 'reply');
+  assert.equal(reply.message, answer, "the responder's answer, as written");
+  // The page shows a reply only when its responder signed it (document version 2, FORMAT.md 9.5) with
+  // a key it seals to. A tool that does not sign replies yet gives one the page counts as unverified.
+  const { replies, unverified, unreadable } = seal.openReplies(bundle, witness, keys.recipients);
   assert.equal(unreadable, 0);
-  assert.equal(replies.length, 1, 'the one reply');
-  assert.equal(replies[0].message, answer, "the responder's answer, as written");
-  assert.equal(replies[0].day, today());
-  assert.deepEqual(replies[0].attachments, []);
+  t.diagnostic(`tipline-responder reply wrote ${reply.signer === null ? 'an unsigned' : 'a signed'} reply`);
+  if (reply.signer === null) {
+    assert.deepEqual([replies.length, unverified], [0, 1], 'an unsigned reply is counted, not shown');
+  } else {
+    assert.equal(reply.signer.fingerprint, keys.recipients[0].fingerprint, 'signed by the responder');
+    assert.deepEqual(reply.replyKey, receiptKeys.replyPublicKey, 'it answers this receipt');
+    assert.equal(unverified, 0);
+    assert.equal(replies.length, 1, 'the signed reply is shown');
+    assert.equal(replies[0].message, answer, "the responder's answer, as written");
+    assert.equal(replies[0].day, today());
+    assert.deepEqual(replies[0].attachments, []);
+    assert.deepEqual(replies[0].signer, { fingerprint: keys.recipients[0].fingerprint });
+  }
+  assert.deepEqual(seal.openReplies(bundle, witness), { replies: [], unverified: 1, unreadable: 0 },
+    'trusting no one, nothing is shown');
 
   // A follow-up under the same receipt, sealed here, reaches the responder.
   const followUp = `추가 정보 ${receipt.slice(-4)}\n`;

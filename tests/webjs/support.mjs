@@ -101,3 +101,73 @@ export function outcome(fn) {
     return { got: e.code, error: e };
   }
 }
+
+// --- Signed things made here with libsodium, byte for byte as FORMAT.md describes them -------------
+
+// A responder's public identity with both secret halves (FORMAT.md 6): an X25519 and an Ed25519 pair.
+export function makeIdentity() {
+  const box = sodium.crypto_box_keypair();
+  const sign = sodium.crypto_sign_keypair();
+  return {
+    boxPublicKey: box.publicKey,
+    boxSecretKey: box.privateKey,
+    signPublicKey: sign.publicKey,
+    signSecretKey: sign.privateKey,
+  };
+}
+
+// FORMAT.md 6.1 and 17.1, written here with Node's base64url (which never pads).
+const checksumOf = (label, ...parts) =>
+  sodium.crypto_generichash(32, Buffer.concat([Buffer.from(label), ...parts])).subarray(0, 4);
+export const publicKeyText = ({ boxPublicKey, signPublicKey }) => 'tipline-pk1-' +
+  Buffer.concat([boxPublicKey, signPublicKey, checksumOf('tipline public key v1 checksum', boxPublicKey,
+    signPublicKey)]).toString('base64url');
+export const organisationKeyText = (signPublicKey) => 'tipline-org1-' +
+  Buffer.concat([signPublicKey, checksumOf('tipline organisation key v1 checksum', signPublicKey)])
+    .toString('base64url');
+
+// FORMAT.md 9.5: a reply (fields as for encodeTipDocument, kind reply) signed by `signer`, as document
+// version 2: version 2, header_length + 64, the signer after the header body, the attachments, then
+// Ed25519 over "tipline signed reply v1" || BLAKE2b-256(everything before the signature).
+// signWith signs with another Ed25519 secret key than the signer's, to make a forgery.
+export function signedReplyDocument(signer, reply, { signWith = signer.signSecretKey } = {}) {
+  const [head, ...attachments] = seal.encodeTipDocument({ kind: 'reply', ...reply });
+  const preamble = Buffer.from(head.subarray(0, 14));
+  preamble.writeUInt16BE(2, 8);
+  preamble.writeUInt32BE(preamble.readUInt32BE(10) + 64, 10);
+  const document = Buffer.concat([preamble, head.subarray(14), signer.boxPublicKey, signer.signPublicKey,
+    ...attachments]);
+  const message = Buffer.concat([Buffer.from('tipline signed reply v1'), sodium.crypto_generichash(32, document)]);
+  return new Uint8Array(Buffer.concat([document, sodium.crypto_sign_detached(message, signWith)]));
+}
+
+// FORMAT.md 18.1: a recipient list signed by `organisation` ({ publicKey, privateKey }, Ed25519).
+// `signWith` signs with another key than the one the list names.
+export function recipientListBytes(organisation, { serial, expiresDay, recipients },
+  { signWith = organisation.privateKey } = {}) {
+  const head = Buffer.alloc(55);
+  head.write('TIPLNLST', 0, 'latin1');
+  head.writeUInt16BE(1, 8);
+  Buffer.from(organisation.publicKey).copy(head, 10);
+  head.writeBigUInt64BE(BigInt(serial), 42);
+  head.writeUInt32BE(expiresDay, 50);
+  head.writeUInt8(recipients.length, 54);
+  const body = Buffer.concat([head, ...recipients.flatMap((r) => [r.boxPublicKey, r.signPublicKey])]);
+  const signature = sodium.crypto_sign_detached(Buffer.concat([Buffer.from('tipline recipient list v1'), body]),
+    signWith);
+  return new Uint8Array(Buffer.concat([body, signature]));
+}
+
+// A bundle of FORMAT.md section 11, made here: envelope i gets id bytes i + 1 and day `day + i`.
+export function bundleOf(envelopes, day = 20000) {
+  const head = Buffer.alloc(14 + 28 * envelopes.length);
+  head.write('TIPLNBDL', 0, 'latin1');
+  head.writeUInt16BE(1, 8);
+  head.writeUInt32BE(envelopes.length, 10);
+  envelopes.forEach((e, i) => {
+    head.fill(i + 1, 14 + 28 * i, 30 + 28 * i);
+    head.writeUInt32BE(day + i, 30 + 28 * i);
+    head.writeBigUInt64BE(BigInt(e.length), 34 + 28 * i);
+  });
+  return new Uint8Array(Buffer.concat([head, ...envelopes]));
+}

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
-import { hexBytes, outcome, seal, sha256Hex, sodium, vectorsOf } from './support.mjs';
+import { hexBytes, outcome, publicKeyText, seal, sha256Hex, sodium, vectorsOf } from './support.mjs';
 
 const EXPECTS = new Set(['success', 'malformed', 'unsupported_version', 'no_matching_key', 'authentication_failed',
-  'truncated']);
+  'truncated', 'untrusted_key', 'expired', 'rolled_back']);
 
 // Every vector of the area reaches its expect class, and on success the values check() returns
 // match the vector's success headers.
@@ -55,18 +55,80 @@ test('the mailbox name example of 10.4', () => {
 
 test('tip document vectors: parsing in the order of 9.4, and encoding gives back the same bytes', async () => {
   let encoded = 0;
+  let signed = 0;
   await walk('tipdoc', (v) => {
     const doc = seal.parseTipDocument(v.body);
-    const parts = seal.encodeTipDocument(doc);
-    assert.deepEqual(Buffer.concat(parts), Buffer.from(v.body), `${v.name}: encoded again, byte for byte`);
-    encoded++;
-    return {
+    const values = {
       'message-sha256': sha256Hex(new TextEncoder().encode(doc.message)),
       attachments: String(doc.attachments.length),
       language: doc.language,
     };
+    const version = Buffer.from(v.body).readUInt16BE(8);
+    if (version === 1) {
+      assert.equal(doc.signer, null, `${v.name}: an unsigned document has no signer`);
+      const parts = seal.encodeTipDocument(doc);
+      assert.deepEqual(Buffer.concat(parts), Buffer.from(v.body), `${v.name}: encoded again, byte for byte`);
+      encoded++;
+      return values;
+    }
+    // Version 2: the module never signs, so it refuses to encode the document as it is. Without its
+    // signer it encodes to the same fields as version 1; the vector has them, then the signer,
+    // the attachments and the signature (9.2, 9.3).
+    assert.equal(version, 2, `${v.name}: a tip document of version 1 or 2`);
+    assert.throws(() => seal.encodeTipDocument(doc), (e) => e.code === 'invalid_argument',
+      `${v.name}: not signed here`);
+    const [head, ...attachments] = seal.encodeTipDocument({ ...doc, signer: null });
+    const body = Buffer.from(v.body);
+    const headerLength = body.readUInt32BE(10);
+    assert.equal(headerLength, head.length - 14 + 64, `${v.name}: the header body holds the signer`);
+    assert.deepEqual(body.subarray(14, head.length), Buffer.from(head.subarray(14)), `${v.name}: the same fields`);
+    assert.deepEqual(body.subarray(head.length, head.length + 64),
+      Buffer.concat([doc.signer.boxPublicKey, doc.signer.signPublicKey]), `${v.name}: then the signer`);
+    assert.deepEqual(body.subarray(14 + headerLength, body.length - 64), Buffer.concat(attachments),
+      `${v.name}: then the attachments`);
+    assert.equal(doc.signer.fingerprint, seal.fingerprint(doc.signer), `${v.name}: the signer's fingerprint`);
+    signed++;
+    return { ...values, signer: doc.signer.fingerprint };
   });
-  assert.ok(encoded >= 3, 'every success vector was encoded again');
+  assert.ok(encoded >= 3, 'every unsigned success vector was encoded again');
+  assert.ok(signed >= 1, 'the signed success vector was read');
+});
+
+test('organisation key vectors: decoding in the order of 17.1, the fingerprint of 17.2', async () => {
+  await walk('orgkey', (v) => {
+    const text = Buffer.from(v.body).toString('latin1');  // one character per byte
+    const key = seal.decodeOrganisationKey(text);
+    assert.equal(seal.encodeOrganisationKey(key), text, `${v.name}: encoded again, the same text`);
+    return { fingerprint: seal.organisationFingerprint(key) };
+  });
+});
+
+test('recipient list vectors: reading in the order of 18.2, then trusting in the order of 18.3', async () => {
+  let checked = 0;
+  await walk('list', (v) => {
+    const optional = (key) => (v.headers.has(key) ? v.one(key) : undefined);
+    const list = seal.decodeRecipientList(v.body);
+    const remembered = optional('remembered');
+    seal.checkRecipientList(list, {
+      today: Number(v.one('today')),
+      pinned: optional('pinned'),
+      remembered: remembered === undefined ? undefined : BigInt(remembered),
+    });
+    assert.equal(typeof list.serial, 'bigint', `${v.name}: the serial is a u64, as a BigInt`);
+    assert.equal(list.organisation.text, seal.encodeOrganisationKey(list.organisation), `${v.name}: organisation text`);
+    for (const r of list.recipients) {
+      assert.equal(r.text, publicKeyText(r), `${v.name}: a recipient's text`);
+      assert.deepEqual(seal.decodePublicKey(r.text), { boxPublicKey: r.boxPublicKey, signPublicKey: r.signPublicKey });
+    }
+    checked++;
+    return {
+      organisation: list.organisation.fingerprint,
+      serial: String(list.serial),
+      expires: list.expires,
+      recipients: list.recipients.map((r) => r.fingerprint).join(','),
+    };
+  });
+  assert.ok(checked >= 4, 'every success vector was checked');
 });
 
 test('envelope vectors: opening in the order of 8.7, and the sizes of 8.8', async () => {

@@ -26,9 +26,16 @@ export const LABELS = Object.freeze({
   mailboxId: 'tipline mailbox id v1',
   bundleMagic: 'TIPLNBDL',
   pow: 'tipline pow v1',
+  signedReply: 'tipline signed reply v1',
+  organisationKeyPrefix: 'tipline-org1-',
+  organisationKeyChecksum: 'tipline organisation key v1 checksum',
+  organisationFingerprint: 'tipline organisation fingerprint v1',
+  recipientListMagic: 'TIPLNLST',
+  recipientListSignature: 'tipline recipient list v1',
 });
 
 const FORMAT_VERSION = 1;
+const SIGNED_DOCUMENT_VERSION = 2;  // section 9.5: a reply signed by its responder
 
 // Section 5 and 8.
 const MIN_PADDED_LENGTH = 4096;
@@ -48,6 +55,10 @@ const PUBLIC_KEY_BODY_SIZE = 68;
 const PUBLIC_KEY_BASE64_LENGTH = 91;
 const CHECKSUM_SIZE = 4;
 const FINGERPRINT_GROUPS = 5;
+const FINGERPRINT_GROUP_DIGITS = 5;
+const FINGERPRINT_DIGITS = FINGERPRINT_GROUPS * FINGERPRINT_GROUP_DIGITS;
+const IDENTITY_SIZE = 64;  // box_pk then sign_pk, as in the text form and the recipient list
+const SIGNATURE_SIZE = 64;  // Ed25519
 
 // Section 9.
 const PREAMBLE_SIZE = 14;
@@ -66,6 +77,16 @@ const RECEIPT_OPSLIMIT = 2;
 const RECEIPT_MEMLIMIT = 67108864;
 const RECEIPT_SEED_SIZE = 64;
 const SALT_SIZE = 16;
+
+// Section 17.
+const ORGANISATION_KEY_BODY_SIZE = 36;
+const ORGANISATION_KEY_BASE64_LENGTH = 48;
+
+// Section 18.
+const LIST_FIXED_SIZE = 55;  // magic, version, organisation, serial, expires, count
+const LIST_ENTRY_SIZE = IDENTITY_SIZE;
+const LIST_MAX_COUNT = 16;
+const DAY_MS = 86400000;
 
 // Section 11.
 const BUNDLE_HEADER_SIZE = 14;
@@ -92,6 +113,7 @@ const unsupported = (what) => fail('unsupported_version', `${what} is of a versi
 
 const REQUIRED_SODIUM = [
   'crypto_pwhash', 'crypto_box_seal', 'crypto_box_seal_open', 'crypto_box_seed_keypair', 'crypto_generichash',
+  'crypto_generichash_init', 'crypto_generichash_update', 'crypto_generichash_final', 'crypto_sign_verify_detached',
   'crypto_scalarmult_base', 'crypto_secretstream_xchacha20poly1305_keygen',
   'crypto_secretstream_xchacha20poly1305_init_push', 'crypto_secretstream_xchacha20poly1305_push',
   'crypto_secretstream_xchacha20poly1305_init_pull', 'crypto_secretstream_xchacha20poly1305_pull',
@@ -229,6 +251,24 @@ export function envelopeSize(contentLength, recipientCount) {
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
+// Section 2.7: base64url without padding.
+function encodeBase64url(bytes) {
+  let out = '';
+  let acc = 0;
+  let bits = 0;
+  for (const b of bytes) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += BASE64URL[(acc >> bits) & 63];
+    }
+    acc &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += BASE64URL[(acc << (6 - bits)) & 63];
+  return out;
+}
+
 // Section 2.7: canonical base64url without padding, or null.
 function decodeBase64url(text) {
   if (text.length % 4 === 1) return null;
@@ -272,28 +312,238 @@ export function decodePublicKey(text) {
   return { boxPublicKey, signPublicKey };
 }
 
-// Section 6.3: five groups of five digits, to compare aloud.
-export function fingerprint({ boxPublicKey, signPublicKey }) {
-  const h = labelledHash(LABELS.fingerprint, checkKey(boxPublicKey, 'boxPublicKey'),
-    checkKey(signPublicKey, 'signPublicKey'));
+// Section 6.1: the text form of a public identity.
+export function encodePublicKey({ boxPublicKey, signPublicKey }) {
+  checkKey(boxPublicKey, 'boxPublicKey');
+  checkKey(signPublicKey, 'signPublicKey');
+  const checksum = labelledHash(LABELS.publicKeyChecksum, boxPublicKey, signPublicKey).subarray(0, CHECKSUM_SIZE);
+  return LABELS.publicKeyPrefix + encodeBase64url(concat(boxPublicKey, signPublicKey, checksum));
+}
+
+// Section 6.3 from the 32-byte hash: five groups of five digits, to compare aloud.
+function fingerprintOfHash(h) {
   const groups = [];
   for (let g = 0; g < FINGERPRINT_GROUPS; g++) {
     let v = 0;
     for (const b of h.subarray(5 * g, 5 * g + 5)) v = v * 256 + b;  // 40 bits: exact in a double
-    groups.push(String(v % 100000).padStart(5, '0'));
+    groups.push(String(v % 10 ** FINGERPRINT_GROUP_DIGITS).padStart(FINGERPRINT_GROUP_DIGITS, '0'));
   }
   return groups.join(' ');
 }
 
+// Section 6.3: a responder's fingerprint.
+export function fingerprint({ boxPublicKey, signPublicKey }) {
+  return fingerprintOfHash(labelledHash(LABELS.fingerprint, checkKey(boxPublicKey, 'boxPublicKey'),
+    checkKey(signPublicKey, 'signPublicKey')));
+}
+
+// Sections 6.4 and 10.2 share one reader: strict UTF-8, full-width digits as ASCII, separators
+// skipped, anything else refused; exactly `count` digits.
+function readTypedDigits(typed, count, isSeparator, what) {
+  let text = typed;
+  if (typed instanceof Uint8Array) text = decodeStrictUtf8(typed);
+  else if (typeof typed !== 'string') invalid(`a typed ${what} is a string or its UTF-8 bytes`);
+  else if (LONE_SURROGATE.test(typed)) text = null;
+  if (text === null) fail('malformed', `the ${what} is not valid text`);
+  let digits = '';
+  for (const ch of text) {
+    let c = ch.codePointAt(0);
+    if (c >= 0xff10 && c <= 0xff19) c = 0x30 + (c - 0xff10);  // full-width digits from CJK input
+    if (isSeparator(c)) continue;
+    if (c < 0x30 || c > 0x39) fail('malformed', `a ${what} holds only digits, spaces and dashes`);
+    if (digits.length === count) fail('malformed', `the ${what} has more than ${count} digits`);
+    digits += String.fromCharCode(c);
+  }
+  if (digits.length !== count) fail('malformed', `the ${what} has ${digits.length} digits, not ${count}`);
+  return digits;
+}
+
+// Section 10.2: space, hyphen-minus, ideographic space and tab.
+const isReceiptSeparator = (c) => c === 0x20 || c === 0x2d || c === 0x3000 || c === 0x09;
+
+// Section 6.4: those, and the other Unicode spaces and dashes a web page or a PDF may hold.
+const isFingerprintSeparator = (c) => isReceiptSeparator(c) || c === 0xa0 || (c >= 0x2000 && c <= 0x200a) ||
+  c === 0x202f || c === 0x205f || (c >= 0x2010 && c <= 0x2015) || c === 0x2212 || c === 0xfe58 ||
+  c === 0xfe63 || c === 0xff0d || c === 0x30fc;
+
+// Section 6.4: a fingerprint as a person typed or pasted it (a string, or its UTF-8 bytes), in its
+// canonical form "ddddd ddddd ddddd ddddd ddddd", to compare with one computed here.
+export function parseFingerprint(typed) {
+  const digits = readTypedDigits(typed, FINGERPRINT_DIGITS, isFingerprintSeparator, 'fingerprint');
+  const groups = [];
+  for (let i = 0; i < FINGERPRINT_DIGITS; i += FINGERPRINT_GROUP_DIGITS) {
+    groups.push(digits.slice(i, i + FINGERPRINT_GROUP_DIGITS));
+  }
+  return groups.join(' ');
+}
+
+// --- Section 17: organisation key -----------------------------------------------------------------
+
+const organisationChecksum = (signPublicKey) =>
+  labelledHash(LABELS.organisationKeyChecksum, signPublicKey).subarray(0, CHECKSUM_SIZE);
+
+// Section 17.1, checks in order; returns { signPublicKey }, the organisation's Ed25519 key.
+export function decodeOrganisationKey(text) {
+  if (typeof text !== 'string') invalid('an organisation key is a string');
+  if (!text.startsWith(LABELS.organisationKeyPrefix)) {
+    if (/^tipline-org[0-9]+-/.test(text)) unsupported('the organisation key');
+    fail('malformed', `an organisation key starts with ${LABELS.organisationKeyPrefix}`);
+  }
+  const encoded = text.slice(LABELS.organisationKeyPrefix.length);
+  if (encoded.length !== ORGANISATION_KEY_BASE64_LENGTH) fail('malformed', 'the organisation key has the wrong length');
+  const body = decodeBase64url(encoded);
+  if (body === null || body.length !== ORGANISATION_KEY_BODY_SIZE) {
+    fail('malformed', 'the organisation key is not canonical base64url');
+  }
+  const signPublicKey = body.slice(0, KEY_SIZE);
+  if (!lib().memcmp(organisationChecksum(signPublicKey), body.subarray(KEY_SIZE))) {
+    fail('malformed', 'the organisation key checksum does not match: the key is damaged');
+  }
+  return { signPublicKey };
+}
+
+// Section 17.1: the text form of { signPublicKey }.
+export function encodeOrganisationKey({ signPublicKey }) {
+  checkKey(signPublicKey, 'signPublicKey');
+  return LABELS.organisationKeyPrefix + encodeBase64url(concat(signPublicKey, organisationChecksum(signPublicKey)));
+}
+
+// Section 17.2: the organisation's fingerprint, under its own label.
+export function organisationFingerprint({ signPublicKey }) {
+  return fingerprintOfHash(labelledHash(LABELS.organisationFingerprint, checkKey(signPublicKey, 'signPublicKey')));
+}
+
+// --- Section 18: recipient list -------------------------------------------------------------------
+
+// Today in UTC, as days since 1970-01-01: the day a recipient list's expiry is compared with.
+export function currentDay() {
+  return Math.floor(Date.now() / DAY_MS);
+}
+
+// Section 18.2, checks 1 to 7: the list as the organisation signed it, or a TiplineError. The
+// serial is a u64 and is returned as a BigInt, always, so that every serial the format allows
+// (not only those below 2^53) compares exactly; String(serial) prints it.
+export function decodeRecipientList(bytes) {
+  if (!(bytes instanceof Uint8Array)) invalid('a recipient list is a Uint8Array');
+  const s = lib();
+  const n = bytes.length;
+  const magic = ascii(LABELS.recipientListMagic);
+  const head = bytes.subarray(0, Math.min(n, magic.length));
+  if (!sameBytes(head, magic.subarray(0, head.length))) fail('malformed', 'not a recipient list');
+  if (n < magic.length + 2) fail('truncated', 'the recipient list ends inside its header');
+  const v = view(bytes);
+  if (v.getUint16(8) !== FORMAT_VERSION) unsupported('the recipient list');
+  if (n < LIST_FIXED_SIZE) fail('truncated', 'the recipient list ends inside its header');
+  const signPublicKey = bytes.slice(10, 42);
+  const serial = v.getBigUint64(42);
+  const expiresDay = v.getUint32(50);
+  const count = bytes[54];
+  if (serial === 0n) fail('malformed', 'the recipient list has serial 0');
+  if (count === 0 || count > LIST_MAX_COUNT) {
+    fail('malformed', `a recipient list names 1 to ${LIST_MAX_COUNT} responders`);
+  }
+  const signedSize = LIST_FIXED_SIZE + LIST_ENTRY_SIZE * count;
+  if (n < signedSize + SIGNATURE_SIZE) fail('truncated', 'the recipient list ends early');
+  if (n > signedSize + SIGNATURE_SIZE) fail('malformed', 'the recipient list has bytes after its signature');
+  const entries = [];
+  for (let i = 0; i < count; i++) {
+    const at = LIST_FIXED_SIZE + LIST_ENTRY_SIZE * i;
+    entries.push(bytes.subarray(at, at + LIST_ENTRY_SIZE));
+  }
+  for (let i = 0; i < count; i++) {
+    for (let j = i + 1; j < count; j++) {
+      if (sameBytes(entries[i], entries[j])) fail('malformed', 'the recipient list names a responder twice');
+    }
+  }
+  const message = concat(ascii(LABELS.recipientListSignature), bytes.subarray(0, signedSize));
+  if (!s.crypto_sign_verify_detached(bytes.subarray(signedSize), message, signPublicKey)) {
+    fail('authentication_failed', 'the recipient list is not signed by the organisation it names');
+  }
+  const organisation = { signPublicKey };
+  const recipients = entries.map((e) => {
+    const key = { boxPublicKey: e.slice(0, KEY_SIZE), signPublicKey: e.slice(KEY_SIZE) };
+    return { ...key, text: encodePublicKey(key), fingerprint: fingerprint(key) };
+  });
+  return {
+    organisation: {
+      signPublicKey,
+      text: encodeOrganisationKey(organisation),
+      fingerprint: organisationFingerprint(organisation),
+    },
+    serial,
+    expiresDay,
+    expires: formatDay(expiresDay),
+    recipients,
+  };
+}
+
+function checkDay(day, what) {
+  if (!Number.isSafeInteger(day) || day < 0) invalid(`${what} is a day number: days since 1970-01-01, UTC`);
+  return day;
+}
+
+// Section 18.3, checks 8 to 10, on a list from decodeRecipientList. today defaults to currentDay();
+// pinned is the organisation key the reader trusts (its text, or { signPublicKey }); remembered the
+// highest serial seen from the list's organisation (a safe integer or a BigInt). Returns the list.
+export function checkRecipientList(list, { today, pinned, remembered } = {}) {
+  if (list === null || typeof list !== 'object' || list.organisation === null ||
+      typeof list.organisation !== 'object' || typeof list.serial !== 'bigint' || !Number.isInteger(list.expiresDay)) {
+    invalid('checkRecipientList needs a list from decodeRecipientList');
+  }
+  const day = today === undefined ? currentDay() : checkDay(today, 'today');
+  let pinnedKey = null;
+  if (typeof pinned === 'string') {
+    try {
+      pinnedKey = decodeOrganisationKey(pinned).signPublicKey;
+    } catch (e) {
+      if (!(e instanceof TiplineError)) throw e;
+      invalid(`pinned is not an organisation key: ${e.message}`);
+    }
+  } else if (pinned !== undefined && pinned !== null) {
+    if (typeof pinned !== 'object') invalid('pinned is an organisation key text or { signPublicKey }');
+    pinnedKey = checkKey(pinned.signPublicKey, 'pinned.signPublicKey');
+  }
+  let highest = null;
+  if (typeof remembered === 'bigint' && remembered >= 0n) highest = remembered;
+  else if (Number.isSafeInteger(remembered) && remembered >= 0) highest = BigInt(remembered);
+  else if (remembered !== undefined && remembered !== null) {
+    invalid('remembered is a serial: a safe integer or a BigInt');
+  }
+
+  if (pinnedKey !== null && !sameBytes(pinnedKey, checkKey(list.organisation.signPublicKey, 'signPublicKey'))) {
+    fail('untrusted_key', 'the recipient list is signed by another organisation than the one pinned');
+  }
+  if (day > list.expiresDay) fail('expired', `the recipient list expired after ${formatDay(list.expiresDay)}`);
+  if (highest !== null && list.serial < highest) {
+    fail('rolled_back', `the recipient list has serial ${list.serial}, older than ${highest} seen before`);
+  }
+  return list;
+}
+
+// The list's bytes as the source API sends them: lowercase hex.
+function listBytesOfHex(text) {
+  if (typeof text !== 'string' || text.length % 2 !== 0 || !/^[0-9a-f]*$/.test(text)) {
+    fail('malformed', 'the recipient list is not lowercase hex');
+  }
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
 // GET /api/v1/keys (PROTOCOL.md): every key decoded and checked, fingerprints computed here.
-export function parseKeysResponse(answer) {
+// When the answer carries recipient_list (the organisation's signed list, section 18, as lowercase
+// hex), the list is decoded, its signature verified and its expiry checked against today (default:
+// currentDay()), and the recipients are the list's: the JSON recipients array must still be
+// well-formed but names no one. Then `list` is { organisation: { signPublicKey, text, fingerprint },
+// serial (BigInt), expiresDay, expires }; without a list it is null.
+export function parseKeysResponse(answer, { today } = {}) {
   if (answer === null || typeof answer !== 'object') fail('malformed', 'the keys answer is not a JSON object');
   if (answer.version !== FORMAT_VERSION) unsupported('the keys answer');
-  const list = answer.recipients;
-  if (!Array.isArray(list) || list.length < 1 || list.length > MAX_RECIPIENTS) {
+  const listed = answer.recipients;
+  if (!Array.isArray(listed) || listed.length < 1 || listed.length > MAX_RECIPIENTS) {
     fail('malformed', `the keys answer lists 1 to ${MAX_RECIPIENTS} recipients`);
   }
-  const recipients = list.map((entry, i) => {
+  const fromJson = listed.map((entry, i) => {
     if (entry === null || typeof entry !== 'object' || typeof entry.key !== 'string') {
       fail('malformed', `recipient ${i + 1} of the keys answer has no key`);
     }
@@ -304,6 +554,18 @@ export function parseKeysResponse(answer) {
     }
     return { text: entry.key, ...key, fingerprint: computed };
   });
+  let recipients = fromJson;
+  let list = null;
+  if (answer.recipient_list !== undefined && answer.recipient_list !== null) {
+    const decoded = checkRecipientList(decodeRecipientList(listBytesOfHex(answer.recipient_list)), { today });
+    recipients = decoded.recipients;
+    list = {
+      organisation: decoded.organisation,
+      serial: decoded.serial,
+      expiresDay: decoded.expiresDay,
+      expires: decoded.expires,
+    };
+  }
   if (typeof answer.salt !== 'string' || !/^[0-9a-f]{32}$/.test(answer.salt)) {
     fail('malformed', 'the keys answer has no salt of 32 lowercase hex digits');
   }
@@ -315,6 +577,7 @@ export function parseKeysResponse(answer) {
   };
   return {
     recipients,
+    list,
     salt: fromHex(answer.salt, SALT_SIZE, 'the salt'),
     limits: {
       inlineBytes: limit('inline_bytes'),
@@ -349,24 +612,7 @@ export function formatReceipt(digits) {
 
 // Section 10.2: what a person typed (a string, or its UTF-8 bytes) to the 20 digits.
 export function parseReceipt(typed) {
-  let text = typed;
-  if (typed instanceof Uint8Array) text = decodeStrictUtf8(typed);
-  else if (typeof typed !== 'string') invalid('a typed receipt is a string or its UTF-8 bytes');
-  else if (LONE_SURROGATE.test(typed)) text = null;
-  if (text === null) fail('malformed', 'the receipt is not valid text');
-  let digits = '';
-  for (const ch of text) {
-    let c = ch.codePointAt(0);
-    if (c >= 0xff10 && c <= 0xff19) c = 0x30 + (c - 0xff10);  // full-width digits from CJK input
-    if (c === 0x20 || c === 0x2d || c === 0x3000 || c === 0x09) continue;
-    if (c < 0x30 || c > 0x39) fail('malformed', 'a receipt holds only digits, spaces and hyphens');
-    if (digits.length === RECEIPT_DIGITS) fail('malformed', `the receipt has more than ${RECEIPT_DIGITS} digits`);
-    digits += String.fromCharCode(c);
-  }
-  if (digits.length !== RECEIPT_DIGITS) {
-    fail('malformed', `the receipt has ${digits.length} digits, not ${RECEIPT_DIGITS}`);
-  }
-  return digits;
+  return readTypedDigits(typed, RECEIPT_DIGITS, isReceiptSeparator, 'receipt');
 }
 
 function saltBytes(salt) {
@@ -464,6 +710,9 @@ function checkAttachment(a, i) {
 // The fields of section 9.2 as bytes, the message last so that no check leaves a copy of it behind.
 function checkTip(tip) {
   if (tip === null || typeof tip !== 'object') invalid('a tip document is an object');
+  if (tip.signer !== undefined && tip.signer !== null) {
+    invalid('this module does not sign: a tip document with a signer (version 2) is written by a responder');
+  }
   const kind = TIP_KINDS.indexOf(tip.kind) + 1;
   if (kind === 0) invalid(`kind is one of ${TIP_KINDS.join(', ')}`);
   const createdAt = checkCreatedAt(tip.createdAt);
@@ -486,9 +735,10 @@ function headerBodyLength(t) {
   return n;
 }
 
-// Section 9: the document as a list of byte strings whose concatenation is the document. The first
-// (preamble and header body) is new and holds the message: wipe it after sealing (sealTip does).
-// The attachments follow as the caller's own arrays, not copied.
+// Section 9, version 1: the document as a list of byte strings whose concatenation is the document.
+// The first (preamble and header body) is new and holds the message: wipe it after sealing (sealTip
+// does). The attachments follow as the caller's own arrays, not copied. The browser never signs: a
+// tip with a signer (version 2, which only a responder writes) is refused, not silently unsigned.
 export function encodeTipDocument(tip) {
   const t = checkTip(tip);
   const bodyLength = headerBodyLength(t);
@@ -533,7 +783,9 @@ export function encodeTipDocument(tip) {
   return [head, ...t.attachments.map((a) => a.bytes)];
 }
 
-// Section 9.4 as a stream: buffers the preamble and header body, counts attachment bytes.
+// Section 9.4 as a stream: buffers the preamble and header body, counts attachment bytes. In
+// version 2 it also hashes every byte before the signature (9.5) and keeps the signature's 64 bytes.
+// close() frees the hash state of a document that ended in an error; finish() frees it too.
 class TipDocumentReader {
   constructor() {
     this.pending = new Uint8Array(PREAMBLE_SIZE);
@@ -544,6 +796,14 @@ class TipDocumentReader {
     this.currentLeft = 0;
     this.attachmentOffsets = [];  // where each attachment starts in the document
     this.position = 0;
+    this.signed = false;  // version 2
+    this.hash = null;  // version 2: the libsodium BLAKE2b state over the document before the signature
+    this.signature = null;
+    this.signatureFilled = 0;
+  }
+
+  hashUpdate(bytes) {
+    if (this.hash !== null && bytes.length > 0) lib().crypto_generichash_update(this.hash, bytes);
   }
 
   write(bytes) {
@@ -567,8 +827,19 @@ class TipDocumentReader {
           this.attachmentOffsets[this.current] = this.position;
         }
       }
-      if (this.current >= sizes.length) fail('malformed', 'the tip document has bytes after its last attachment');
+      if (this.current >= sizes.length) {
+        if (!this.signed || this.signatureFilled === SIGNATURE_SIZE) {
+          fail('malformed', `the tip document has bytes after its ${this.signed ? 'signature' : 'last attachment'}`);
+        }
+        const n = Math.min(rest.length, SIGNATURE_SIZE - this.signatureFilled);
+        this.signature.set(rest.subarray(0, n), this.signatureFilled);
+        this.signatureFilled += n;
+        this.position += n;
+        rest = rest.subarray(n);
+        continue;
+      }
       const n = Math.min(rest.length, this.currentLeft);
+      this.hashUpdate(rest.subarray(0, n));
       this.currentLeft -= n;
       this.position += n;
       rest = rest.subarray(n);
@@ -578,10 +849,17 @@ class TipDocumentReader {
   readPreamble() {
     const p = this.pending;
     if (!sameBytes(p.subarray(0, 8), ascii(LABELS.tipDocumentMagic))) fail('malformed', 'not a tip document');
-    if (view(p).getUint16(8) !== FORMAT_VERSION) unsupported('the tip document');
+    const version = view(p).getUint16(8);
+    if (version !== FORMAT_VERSION && version !== SIGNED_DOCUMENT_VERSION) unsupported('the tip document');
     this.headerLength = view(p).getUint32(10);
     if (this.headerLength === 0 || this.headerLength > MAX_HEADER_LENGTH) {
       fail('malformed', 'the tip document header has a bad length');
+    }
+    if (version === SIGNED_DOCUMENT_VERSION) {
+      this.signed = true;
+      this.signature = new Uint8Array(SIGNATURE_SIZE);
+      this.hash = lib().crypto_generichash_init(null, KEY_SIZE);
+      this.hashUpdate(p);
     }
     this.pending = new Uint8Array(this.headerLength);
     this.filled = 0;
@@ -590,7 +868,8 @@ class TipDocumentReader {
   readHeaderBody() {
     const body = this.pending;
     try {
-      this.header = parseHeaderBody(body);
+      this.hashUpdate(body);
+      this.header = parseHeaderBody(body, this.signed);
     } finally {
       wipe(body);
       this.pending = null;
@@ -602,8 +881,21 @@ class TipDocumentReader {
     }
   }
 
-  // Steps 1, 5 and 9 at the end of the input.
-  finish() {
+  // Frees the hash state; returns the digest when it was still open.
+  closeHash() {
+    if (this.hash === null) return null;
+    const state = this.hash;
+    this.hash = null;
+    return lib().crypto_generichash_final(state, KEY_SIZE);
+  }
+
+  close() {
+    this.closeHash();
+  }
+
+  // Steps 1, 5, 9 and 10 at the end of the input. A signature that does not verify (step 10) is
+  // returned as signatureValid: false, for finish() to throw and openReplies to count.
+  end() {
     if (this.header === null) fail('malformed', 'the tip document ends inside its header');
     const sizes = this.header.attachments;
     if (this.current < sizes.length && this.currentLeft > 0) {
@@ -613,12 +905,26 @@ class TipDocumentReader {
       if (sizes[i].size > 0) fail('malformed', 'the tip document ends before its last attachment');
       this.attachmentOffsets[i] = this.position;
     }
-    return { ...this.header, attachmentOffsets: this.attachmentOffsets };
+    const document = { ...this.header, attachmentOffsets: this.attachmentOffsets };
+    if (!this.signed) return { document, signatureValid: true };
+    if (this.signatureFilled < SIGNATURE_SIZE) fail('malformed', 'the tip document ends inside its signature');
+    const digest = this.closeHash();
+    const message = concat(ascii(LABELS.signedReply), digest);
+    const signer = this.header.signer;
+    const signatureValid = lib().crypto_sign_verify_detached(this.signature, message, signer.signPublicKey);
+    document.signer = { ...signer, fingerprint: fingerprint(signer) };
+    return { document, signatureValid };
+  }
+
+  finish() {
+    const { document, signatureValid } = this.end();
+    if (!signatureValid) fail('authentication_failed', 'the signed reply is not signed by the responder it names');
+    return document;
   }
 }
 
-// Steps 6 and 7 of section 9.4, once the whole header body is here.
-function parseHeaderBody(body) {
+// Steps 6 and 7 of section 9.4, once the whole header body is here; signed is version 2.
+function parseHeaderBody(body, signed) {
   const v = view(body);
   let at = 0;
   const need = (n) => {
@@ -643,6 +949,7 @@ function parseHeaderBody(body) {
     const mediaType = take(body[need(1)]);
     attachments.push({ name, mediaType, size: v.getBigUint64(need(8)) });
   }
+  const signer = signed ? take(IDENTITY_SIZE).slice() : null;
   const languageText = String.fromCharCode(...language);
   const messageText = message.length <= MAX_MESSAGE_BYTES ? decodeStrictUtf8(message) : null;
   const names = attachments.map((a) =>
@@ -654,6 +961,9 @@ function parseHeaderBody(body) {
       attachments.some((a) => a.size > BigInt(MAX_CONTENT_LENGTH))) {
     fail('malformed', 'the tip document header breaks a rule of its format');
   }
+  if (signed && (TIP_KINDS[kind - 1] !== 'reply' || replyKey === null)) {
+    fail('malformed', 'only a reply that names the reply key it answers is signed');
+  }
   return {
     kind: TIP_KINDS[kind - 1],
     createdAt,
@@ -661,15 +971,25 @@ function parseHeaderBody(body) {
     replyKey,
     message: messageText,
     attachments: attachments.map((a, i) => ({ name: names[i], mediaType: mediaTypes[i], size: Number(a.size) })),
+    signer: signer === null ? null
+      : { boxPublicKey: signer.slice(0, KEY_SIZE), signPublicKey: signer.slice(KEY_SIZE) },
   };
 }
 
-// Section 9.4 on a whole document in memory. Attachment bytes are views into the document.
+// Section 9.4 on a whole document in memory. Attachment bytes are views into the document. A
+// signed reply (version 2) has signer { boxPublicKey, signPublicKey, fingerprint }: its signature
+// verified, which shows only which key signed it. Any other document has signer null.
 export function parseTipDocument(document) {
   if (!(document instanceof Uint8Array)) invalid('a tip document is a Uint8Array');
   const reader = new TipDocumentReader();
-  reader.write(document);
-  const { attachmentOffsets, ...header } = reader.finish();
+  let parsed;
+  try {
+    reader.write(document);
+    parsed = reader.finish();
+  } finally {
+    reader.close();
+  }
+  const { attachmentOffsets, ...header } = parsed;
   header.attachments = header.attachments.map((a, i) => ({
     ...a,
     bytes: document.subarray(attachmentOffsets[i], attachmentOffsets[i] + a.size),
@@ -968,37 +1288,76 @@ export function formatDay(days) {
   return `${String(year).padStart(4, '0')}-${two(month)}-${two(day)}`;
 }
 
+function checkSigners(trustedSigners) {
+  if (trustedSigners === undefined || trustedSigners === null) return [];
+  if (!Array.isArray(trustedSigners)) invalid('trustedSigners is an array of { boxPublicKey, signPublicKey }');
+  return trustedSigners.map((id, i) => {
+    if (id === null || typeof id !== 'object') {
+      invalid(`trusted signer ${i + 1} is not { boxPublicKey, signPublicKey }`);
+    }
+    return {
+      boxPublicKey: checkKey(id.boxPublicKey, 'boxPublicKey'),
+      signPublicKey: checkKey(id.signPublicKey, 'signPublicKey'),
+    };
+  });
+}
+
+const sameIdentity = (a, b) =>
+  sameBytes(a.boxPublicKey, b.boxPublicKey) && sameBytes(a.signPublicKey, b.signPublicKey);
+
 // A mailbox's bundle (GET /api/v1/mailbox) opened with the reply key pair
 // ({ publicKey: keys.replyPublicKey, secretKey: keys.replySecretKey }), oldest first. Attachment
-// bytes are not kept. An envelope that does not open, or is not a reply, counts as unreadable;
-// a damaged bundle throws.
-export function openReplies(bundle, replyKeyPair) {
+// bytes are not kept. A damaged bundle throws.
+//
+// Only a reply from the NGO is shown (FORMAT.md 9.5): a signed reply (version 2) whose signature
+// verified, that answers this reply key, and whose signer is, both halves, one of trustedSigners
+// ([{ boxPublicKey, signPublicKey }], the responders a tip is sealed to: keys.recipients from
+// parseKeysResponse). Each gains signer: { fingerprint }. A reply that opens but fails any of these
+// (unsigned, badly signed, for another reply key, or signed by someone else) is only counted, as
+// unverified, and its words are not returned: whoever holds the receipt or the server can write
+// one. An envelope that does not open, or is not a reply, counts as unreadable. Without
+// trustedSigners (an older caller) no one is trusted, so nothing is shown.
+export function openReplies(bundle, replyKeyPair, trustedSigners) {
   const ids = checkIdentities([replyKeyPair]);
+  const trusted = checkSigners(trustedSigners);
   const replies = [];
+  let unverified = 0;
   let unreadable = 0;
   for (const entry of readBundle(bundle)) {
     const reader = new TipDocumentReader();
+    let opened;
     try {
       openEnvelopeInto(bundle.subarray(entry.offset, entry.offset + entry.size), ids, (piece) => reader.write(piece));
-      const { attachmentOffsets, ...doc } = reader.finish();
-      if (doc.kind !== 'reply') {
-        unreadable++;
-        continue;
-      }
-      replies.push({
-        id: entry.id,
-        day: formatDay(entry.day),
-        createdAt: doc.createdAt,
-        language: doc.language,
-        message: doc.message,
-        attachments: doc.attachments,
-      });
+      opened = reader.end();
     } catch (e) {
       if (!(e instanceof TiplineError)) throw e;
       unreadable++;
+      continue;
+    } finally {
+      reader.close();
     }
+    const { document: doc, signatureValid } = opened;
+    if (doc.kind !== 'reply') {
+      unreadable++;
+      continue;
+    }
+    // A signed reply always names a reply key (9.4 step 7), so doc.replyKey is set once doc.signer is.
+    if (doc.signer === null || !signatureValid || !sameBytes(doc.replyKey, ids[0].publicKey) ||
+        !trusted.some((t) => sameIdentity(t, doc.signer))) {
+      unverified++;
+      continue;
+    }
+    replies.push({
+      id: entry.id,
+      day: formatDay(entry.day),
+      createdAt: doc.createdAt,
+      language: doc.language,
+      message: doc.message,
+      attachments: doc.attachments,
+      signer: { fingerprint: doc.signer.fingerprint },
+    });
   }
-  return { replies, unreadable };
+  return { replies, unverified, unreadable };
 }
 
 // --- Section 16: proof of work on submission ----------------------------------------------------

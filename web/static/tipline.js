@@ -37,11 +37,28 @@ async function json(response, what) {
   return response.json();
 }
 
+// The organisation's list of responders did not verify, or does not match the fingerprint the page
+// shows: the page says so and seals nothing (SECURITY.md: a page from a hostile server is trusted
+// code, so this guards against a damaged or swapped list, not against the server itself).
+class ListRefused extends Error {}
+
 async function ready() {
   const sodium = await sodiumLoaded;
   await sodium.ready;
   seal.useSodium(sodium);
-  return seal.parseKeysResponse(await json(await fetch('/api/v1/keys', request), 'reading the keys'));
+  const answer = await json(await fetch('/api/v1/keys', request), 'reading the keys');
+  let keys;
+  try {
+    keys = seal.parseKeysResponse(answer);
+  } catch (error) {
+    if (answer?.recipient_list !== undefined) throw new ListRefused(error.message);
+    throw error;
+  }
+  const shown = document.querySelector('[data-organisation]');
+  if (shown && shown.textContent !== keys.list?.organisation.fingerprint) {
+    throw new ListRefused('the signed list is not the organisation\'s this page names');
+  }
+  return keys;
 }
 
 async function readFiles(input) {
@@ -224,13 +241,16 @@ async function checkReplies() {
     return;
   }
   if (!answer.ok) throw new Error(`reading the replies: the server answered ${answer.status}`);
-  const { replies, unreadable } = seal.openReplies(new Uint8Array(await answer.arrayBuffer()), {
-    publicKey: receiptKeys.replyPublicKey,
-    secretKey: receiptKeys.replySecretKey,
-  });
+  // Shown only when a responder the tip would be sealed to signed it for this receipt.
+  const { replies, unverified, unreadable } = seal.openReplies(
+    new Uint8Array(await answer.arrayBuffer()),
+    { publicKey: receiptKeys.replyPublicKey, secretKey: receiptKeys.replySecretKey },
+    keys.recipients,
+  );
   const lang = document.documentElement.lang;
   const main = showView('replies-view');
   main.querySelector('[data-none]').hidden = replies.length > 0;
+  main.querySelector('[data-unverified]').hidden = unverified === 0;
   main.querySelector('[data-unreadable]').hidden = unreadable === 0;
   const list = main.querySelector('[data-replies]');
   for (const reply of replies) {
@@ -256,10 +276,10 @@ function takeOver(form, handler) {
   show('mode-browser', true);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    handler().catch(() => {
+    handler().catch((error) => {
       show('sending', false);
       show('mode-browser', false);
-      show('mode-failed', true);
+      show(error instanceof ListRefused ? 'mode-list-failed' : 'mode-failed', true);
     });
   });
 }

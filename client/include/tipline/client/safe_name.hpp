@@ -13,9 +13,6 @@ inline constexpr std::size_t safe_name_max_bytes = 200;
 // or dash, no Windows device name, at most safe_name_max_bytes bytes of UTF-8, never empty.
 std::string sanitize_name(std::string_view raw);
 
-// For showing a hostile name in a text file: control and invisible characters become \u{...}.
-std::string escape_for_display(std::string_view raw);
-
 // Hands out sanitized names that are unique in one folder, ignoring ASCII case (as Windows and macOS do).
 class NameAllocator {
 public:

@@ -24,6 +24,8 @@ struct ProofState {
 
 struct ServerKeys {
     std::vector<crypto::PublicIdentity> recipients;
+    // The organisation-signed list, as served and not yet checked: choose_recipients decides.
+    std::optional<std::vector<unsigned char>> recipient_list;
     crypto::DeploymentSalt salt{};
     std::uint64_t inline_bytes = 0;
     std::uint64_t upload_chunk_bytes = 0;
@@ -49,10 +51,12 @@ struct MailboxAccess {
     std::vector<std::string> access_headers() const;
 };
 
-// GET /api/v1/keys; every key is checked (checksum, canonical form) before it is returned.
+// GET /api/v1/keys; every key is checked (checksum, canonical form) before it is returned. Which of
+// them a tip may be sealed to is choose_recipients's decision (pinning.hpp).
 ServerKeys fetch_server_keys(HttpClient& http);
 
-// POST /api/v1/tips; returns the tip's id once the server has stored it durably. headers may open
+// POST /api/v1/tips; returns the tip's id (32 hex digits, or the answer is refused) once the server
+// has stored it durably. headers may open
 // a mailbox (MailboxAccess::opening_headers).
 std::string submit_envelope(HttpClient& http, std::span<const unsigned char> envelope,
                             const std::vector<std::string>& headers, ProofState& proof);

@@ -116,6 +116,10 @@ struct OpenedMessage {
     TipHeader header;
 };
 
+// Whether a witness may show this reply as the NGO's (FORMAT.md 9.5): it is signed (its signature
+// verified when it was parsed), it answers this reply key, and its signer is one of the trusted keys.
+bool is_trusted_reply(const TipHeader& reply, std::span<const PublicIdentity> trusted, const BoxPublicKey& own_reply_key);
+
 // Opens every envelope of a whole bundle in memory (a mailbox's replies) with these identities,
 // in order, keeping those of kind want. Envelopes that do not open, or are of another kind, are
 // counted in unreadable. A damaged bundle is Error::malformed or Error::truncated.

@@ -23,6 +23,7 @@
 #include "tipline/server/form_tokens.hpp"
 #include "tipline/server/ingest_queue.hpp"
 #include "tipline/server/proof_of_work.hpp"
+#include "tipline/server/recipients.hpp"
 #include "tipline/server/throttle.hpp"
 #include "tipline/server/tip_id.hpp"
 
@@ -37,8 +38,7 @@ using Response = http::response<http::string_body>;
 // work below are shared and internally locked. Their defaults suit handler tests (no proof of work);
 // apply_limits sets them from the configuration.
 struct ServerInfo {
-    std::vector<std::string> recipients;    // public key texts
-    std::vector<std::string> fingerprints;  // in the same order
+    std::shared_ptr<RecipientBook> recipients = std::make_shared<RecipientBook>();  // replaced while serving
     std::string salt_hex;                   // deployment salt for receipts
     Limits limits;
     std::shared_ptr<TokenBucket> mailbox_throttle = std::make_shared<TokenBucket>();

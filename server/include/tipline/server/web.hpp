@@ -46,9 +46,15 @@ Response receipt_page(std::string_view lang, std::string_view receipt, bool agai
 // A refusal, with a link back to the form it came from (submit, check or follow_up).
 Response form_error_page(std::string_view lang, http::status status, std::string_view error_key,
                          unsigned version, WebTarget::Kind form = WebTarget::submit);
-// The replies a receipt opened, then a form to send more under the same receipt.
+// Messages in a mailbox that are not shown: not signed by a current responder, or not openable.
+struct ReplyCounts {
+    std::size_t unverified = 0;
+    std::size_t unreadable = 0;
+};
+// The replies a receipt opened that a current responder signed, then a form to send more under the
+// same receipt.
 Response replies_page(std::string_view lang, std::string_view receipt,
-                      std::span<const crypto::OpenedMessage> replies, std::size_t unreadable,
+                      std::span<const crypto::OpenedMessage> replies, const ReplyCounts& counts,
                       const ServerInfo& info, unsigned version, bool keep_alive);
 Response follow_up_sent_page(std::string_view lang, unsigned version, bool keep_alive);
 
