@@ -1,7 +1,6 @@
 // The sanitizer against hostile attachment names.
 #include <catch2/catch.hpp>
 
-#include "tipline/client/display_text.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/utf8.hpp"
 
@@ -84,11 +83,4 @@ TEST_CASE("the allocator keeps names unique ignoring case and avoids reserved na
     CHECK(names.claim("dup.jpg") == "dup (3).jpg");
     CHECK(names.claim("") == "attachment");
     CHECK(names.claim("..") == "attachment (2)");
-}
-
-TEST_CASE("display escaping makes control and bidi characters visible", "[safe_name]") {
-    CHECK(escape_for_display("a\nb") == "a\\u{A}b");
-    CHECK(escape_for_display("x\u202Ey") == "x\\u{202E}y");
-    CHECK(escape_for_display("\xFF") == "\\xFF");
-    CHECK(escape_for_display("사진") == "사진");
 }

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "tipline/client/diagnostics.hpp"
+#include "tipline/client/display_text.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
@@ -86,6 +87,10 @@ std::vector<ResponderItem> ResponderClient::items(std::int64_t after) {
             } catch (const std::exception&) {
                 io_error("the server's list of items is not valid");
             }
+            // Nothing the server names reaches a terminal or a path unchecked.
+            if (!is_item_id(item.id) || (item.kind != "tip" && item.kind != "follow_up" && item.kind != "reply")) {
+                io_error("the server's list of items is not valid");
+            }
             if (item.ref <= after) io_error("the server listed items out of order");
             after = item.ref;
             out.push_back(std::move(item));
@@ -132,7 +137,9 @@ std::string ResponderClient::post_reply(const crypto::MailboxId& mailbox, std::s
     const json::object answer = parse_object(r);
     const auto* id = answer.if_contains("id");
     if (id == nullptr || !id->is_string()) io_error("the server's answer has no id");
-    return std::string(id->as_string().c_str());
+    const std::string text(id->as_string().data(), id->as_string().size());
+    if (!is_item_id(text)) io_error("the server's answer has an id that is not 32 hex digits");
+    return text;
 }
 
 std::vector<unsigned char> encode_reply_file(const crypto::MailboxId& mailbox, std::span<const unsigned char> envelope) {
