@@ -27,7 +27,8 @@ readonly units=(tiplined.service tipline-purge.service tipline-purge.timer)
 readonly enabled_units=(tiplined.service tipline-purge.timer "tor@$tor_instance.service")
 # tor and the libraries the three programs link (ldd), plus what this script runs.
 readonly packages=(tor openssl adduser systemd libsodium23 libsqlite3-0 libboost-json1.81.0 libcurl4 libexiv2-27)
-readonly enrol_doc="\"Enrolling and removing a responder\" in $doc_dir/OPERATIONS.md (docs/OPERATIONS.md)"
+readonly list_file_name=recipients.list  # in the data folder, as tiplined recipients install writes it
+readonly enrol_doc="\"The list of responders\" in $doc_dir/OPERATIONS.md (docs/OPERATIONS.md)"
 
 self=$(realpath "${BASH_SOURCE[0]}")
 src_root=$(dirname "$(dirname "$self")")
@@ -35,6 +36,8 @@ readonly self src_root
 
 binaries=""
 responders_file=""
+recipient_list=""          # the organisation's signed list, when the responders come from one
+work_dir=""                # scratch files of this run, removed when it ends
 show=false
 responder_args=()
 responder_keys=()          # key texts, as given
@@ -49,7 +52,7 @@ first_install=true         # no install record yet: this run makes the client au
 
 usage() {
   cat <<EOF
-Usage: $prog [--binaries DIR] --responder PATH.pub|KEY [--responder ...] | --responders-file FILE
+Usage: $prog [--binaries DIR] --recipient-list FILE | --responder PATH.pub|KEY [--responder ...] | --responders-file FILE
        $prog --show
 
 Installs tiplined, tipline-submit and tipline-responder, a "tipline" system user with its data in
@@ -58,13 +61,15 @@ client authorization for each responder, and the systemd units. Run as root on D
 
   --binaries DIR        install the programs from DIR (or DIR/server and DIR/client) instead of
                         building them from the source tree this script is in
+  --recipient-list F    the responders as the organisation signed them (tipline-responder org sign);
+                        witnesses then pin the organisation's fingerprint
   --responder KEY       a responder's PATH.pub or key text (tipline-pk1-...); repeatable, up to $max_responders
   --responders-file F   one key text or .pub path per line; '#' starts a comment; relative paths
                         are relative to F's folder; $record itself is such a file
   --show                print the onion addresses and enrolled responders, and change nothing
 
 A rerun with the same responders upgrades the programs and changes nothing else. Enrolling or
-removing a responder later is done by hand: see $enrol_doc.
+removing a responder later is a new signed list and tiplined recipients install: see $enrol_doc.
 EOF
 }
 
@@ -94,10 +99,12 @@ trim() { # trim TEXT: without leading and trailing white space
 parse_args() {
   while (($#)); do
     case $1 in
-      --binaries | --responder | --responders-file)
+      --binaries | --responder | --responders-file | --recipient-list)
         (($# >= 2)) || usage_error "$1 needs a value" "run $prog --help"
         case $1 in
           --binaries) binaries=$2 ;;
+          --recipient-list) [ -z "$recipient_list" ] || usage_error "--recipient-list is given twice"
+            recipient_list=$2 ;;
           --responder) responder_args+=("$2") ;;
           --responders-file) [ -z "$responders_file" ] || usage_error "--responders-file is given twice"
             responders_file=$2 ;;
@@ -106,18 +113,28 @@ parse_args() {
       --binaries=*) binaries=${1#*=}; shift ;;
       --responder=*) responder_args+=("${1#*=}"); shift ;;
       --responders-file=*) responders_file=${1#*=}; shift ;;
+      --recipient-list=*) recipient_list=${1#*=}; shift ;;
       --show) show=true; shift ;;
       -h | --help) usage; exit 0 ;;
       *) usage_error "unknown argument '$1'" "run $prog --help" ;;
     esac
   done
   if $show; then
-    [ -z "$binaries$responders_file" ] && ((${#responder_args[@]} == 0)) ||
+    [ -z "$binaries$responders_file$recipient_list" ] && ((${#responder_args[@]} == 0)) ||
       usage_error "--show takes no other option" "it only prints what an earlier install set up"
     return 0
   fi
+  if [ -n "$recipient_list" ]; then
+    [ -z "$responders_file" ] && ((${#responder_args[@]} == 0)) ||
+      usage_error "--recipient-list names the responders itself" "give either the list or --responder keys, not both"
+    [ -f "$recipient_list" ] && [ -r "$recipient_list" ] ||
+      usage_error "cannot read the recipient list '$recipient_list'" "give the file tipline-responder org sign wrote"
+    recipient_list=$(realpath -- "$recipient_list")
+    return 0
+  fi
   [ -n "$responders_file" ] || ((${#responder_args[@]})) ||
-    usage_error "no responder given" "name each responder's public key: --responder alice.pub --responder bob.pub," \
+    usage_error "no responder given" "give the organisation's signed list: --recipient-list responders.list," \
+      "or name each responder's public key: --responder alice.pub --responder bob.pub," \
       "or list them in a file: --responders-file responders.txt"
 }
 
@@ -168,6 +185,19 @@ resolve_responders() {
   ((${#responder_keys[@]})) || usage_error "'$responders_file' names no responder" "put one key or .pub path per line"
   ((${#responder_keys[@]} <= max_responders)) ||
     usage_error "${#responder_keys[@]} responders given; a tip is sealed to at most $max_responders"
+}
+
+# The responders of the organisation's list, its signature and expiry checked by the programs this
+# run installs (so only after they are built: up to here only packages have been added).
+resolve_list_responders() {
+  local keys key
+  work_dir=$(mktemp -d /tmp/tipline-install.XXXXXX) || die "cannot make a scratch folder in /tmp"
+  chmod 0755 "$work_dir"
+  trap 'rm -rf -- "$work_dir"' EXIT
+  keys=$("${program_source[2]}" org show --keys "$recipient_list" 2>"$work_dir/list.err") ||
+    die "the recipient list '$recipient_list' cannot be used: $(sed -n 's/^tipline-responder: error: //p' "$work_dir/list.err" | head -n 1)" \
+      "ask the organisation for its current signed list; nothing of Tipline's was changed"
+  while IFS= read -r key; do [ -z "$key" ] || add_responder "$key" "$recipient_list" "$PWD"; done <<<"$keys"
 }
 
 sorted_keys() { printf '%s\n' "${responder_keys[@]}" | LC_ALL=C sort; }
@@ -382,7 +412,13 @@ init_data_dir() {
     install -d -m 0700 -o "$service_user" -g "$service_user" "$data_dir"
   fi
   local args=() key
-  while IFS= read -r key; do args+=(--responder "$key"); done < <(sorted_keys)
+  if [ -n "$recipient_list" ]; then
+    # A copy the service user can read, wherever the operator keeps the list.
+    install -m 0644 -- "$recipient_list" "$work_dir/recipients.list"
+    args=(--recipient-list "$work_dir/recipients.list")
+  else
+    while IFS= read -r key; do args+=(--responder "$key"); done < <(sorted_keys)
+  fi
   (cd / && setpriv --reuid="$service_user" --regid="$service_user" --init-groups --no-new-privs --reset-env -- \
     "$bin_dir/tiplined" init "$data_dir" "${args[@]}") >&2 ||
     die "tiplined init $data_dir failed (its message is above)" \
@@ -396,7 +432,7 @@ write_record() {
   tmp=$(mktemp "$record_dir/.install.conf.XXXXXX")
   {
     echo "# The responders deploy/install.sh installed this server with. A rerun must name the same keys;"
-    echo "# to enrol or remove a responder, follow \"Enrolling and removing a responder\" in docs/OPERATIONS.md."
+    echo "# to enrol or remove a responder, follow \"The list of responders\" in docs/OPERATIONS.md."
     while IFS= read -r key; do echo "responder $key"; done < <(sorted_keys)
   } >"$tmp"
   chmod 0600 "$tmp"
@@ -555,7 +591,17 @@ print_summary() {
   echo "Responder onion address (give it only to the enrolled responders; it answers only their authorized tor):"
   echo "  ${responder_address:-not made yet: tor@$tor_instance has not run}"
   echo
-  echo "Enrolled responder keys (publish these fingerprints; compare each aloud with its responder):"
+  local organisation=""
+  [ ! -f "$data_dir/$list_file_name" ] ||
+    organisation=$("$bin_dir/tipline-responder" org show "$data_dir/$list_file_name" 2>/dev/null | sed -n 's/^organisation: //p')
+  if [ -n "$organisation" ]; then
+    echo "Organisation fingerprint (publish it next to the address: witnesses pin it with --expect):"
+    echo "  $organisation"
+    echo
+    echo "Responders on the organisation's list (tiplined recipients show $data_dir):"
+  else
+    echo "Enrolled responder keys (publish these fingerprints; compare each aloud with its responder):"
+  fi
   while IFS= read -r key; do
     echo "  ${fingerprint[$key]:-unknown fingerprint: ${key:0:28}...}"
   done < <(sorted_keys)
@@ -593,16 +639,23 @@ main() {
     show_install
     return 0
   fi
-  resolve_responders
   check_source_tree
-  check_against_record
-  check_existing_data_dir
+  if [ -z "$recipient_list" ]; then
+    resolve_responders
+    check_against_record
+    check_existing_data_dir
+  fi
   [ -z "$binaries" ] || locate_programs "$binaries"
   # Nothing has changed up to here.
   mask_default_tor
   install_packages
   [ -n "$binaries" ] || build_programs
   check_programs_run
+  if [ -n "$recipient_list" ]; then
+    resolve_list_responders
+    check_against_record
+    check_existing_data_dir
+  fi
   fingerprint_responders
   install_programs
   install_docs

@@ -169,10 +169,12 @@ int org_sign(const fs::path& key_path, const PassphraseSource& source, const std
     return exit_success;
 }
 
-int org_show(const fs::path& list_path, const std::vector<std::string>& expect) {
-    const crypto::RecipientList list = open_list(list_path);
-    print_list(list);
+// Checks a list and prints it; with keys_only, for scripts, only its responders' key texts and
+// only once every check passed.
+int org_show(const fs::path& list_path, const std::vector<std::string>& expect, bool keys_only) {
     const Pins pins = parse_pins(expect);
+    const crypto::RecipientList list = open_list(list_path);
+    if (!keys_only) print_list(list);
     if (!pins.empty() && !pins.contains(crypto::organisation_fingerprint(list.organisation))) {
         throw ToolError(exit_verification_failure, "the list is not signed by the organisation key you expect",
                         {"do not install it; ask the organisation for its list"});
@@ -180,6 +182,9 @@ int org_show(const fs::path& list_path, const std::vector<std::string>& expect) 
     if (crypto::current_day() > static_cast<std::int64_t>(list.expires_day)) {
         throw ToolError(exit_verification_failure, "the list expired on " + crypto::format_day(list.expires_day),
                         {"sign a new one with 'tipline-responder org sign --previous'"});
+    }
+    if (keys_only) {
+        for (const auto& r : list.recipients) std::cout << crypto::encode_public_key(r) << "\n";
     }
     return exit_success;
 }
@@ -472,6 +477,7 @@ int main(int argc, char** argv) {
     fs::path previous_list;
     std::uint64_t serial = 0;
     std::string expires;
+    bool keys_only = false;
     bool all = false, delete_items = false;
     const std::string online = "Online (signs requests; never needs the decryption key)";
 
@@ -508,6 +514,7 @@ int main(int argc, char** argv) {
     auto* org_show_cmd = org_cmd->add_subcommand("show", "check a list's signature and print it");
     org_show_cmd->add_option("list", input, "a list file from 'org sign'")->required();
     org_show_cmd->add_option("--expect", expect, "also check that this organisation fingerprint signed it");
+    org_show_cmd->add_flag("--keys", keys_only, "print only the responders' public keys, one a line, for scripts");
 
     auto* fp_cmd = app.add_subcommand("fingerprint", "print the fingerprint of a public key, to compare aloud");
     fp_cmd->group(offline);
@@ -566,7 +573,7 @@ int main(int argc, char** argv) {
             }
             return org_sign(key, passphrase, responders, previous_list, serial, expires, out);
         }
-        if (org_show_cmd->parsed()) return org_show(input, expect);
+        if (org_show_cmd->parsed()) return org_show(input, expect, keys_only);
         if (*sign_cmd) return signing_key(key, passphrase, new_passphrase, out);
         if (*reply_cmd) return reply(tip, in_dir, key, passphrase, message_file, cc, language, out);
         if (*fetch_cmd) return fetch(server, proxy, key, passphrase, out, all, delete_items);

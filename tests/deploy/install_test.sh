@@ -25,6 +25,7 @@ root=""
 tor_pid=""
 nspawn_pid=""
 leader=""
+org_fp=""
 
 say() { echo "install_test: $*"; }
 ok() { passed=$((passed + 1)); echo "ok: $1"; }
@@ -197,6 +198,18 @@ stage_files() {
   alice_fp=$("$build/client/tipline-responder" fingerprint "$alice_key")
   bob_fp=$("$build/client/tipline-responder" fingerprint "$work/bob.key.pub")
   printf '# alice again, as key text\n\n  %s  # alice\n' "$alice_key" >"$root$stage/keys/same.txt"
+  # The organisation's signed lists: Alice alone, then Alice and Bob, and one altered after signing.
+  local responder=$build/client/tipline-responder
+  "$responder" org keygen --out "$work/org.key" --kdf interactive --passphrase-file "$work/passphrase" >/dev/null 2>&1 ||
+    fatal "tipline-responder org keygen failed"
+  "$responder" org sign --key "$work/org.key" --passphrase-file "$work/passphrase" --responder "$work/alice.key.pub" \
+    --serial 1 --out "$root$stage/keys/alice.list" >/dev/null 2>&1 || fatal "tipline-responder org sign failed"
+  "$responder" org sign --key "$work/org.key" --passphrase-file "$work/passphrase" --responder "$work/alice.key.pub" \
+    --responder "$work/bob.key.pub" --previous "$root$stage/keys/alice.list" --out "$root$stage/keys/two.list" \
+    >/dev/null 2>&1 || fatal "tipline-responder org sign --previous failed"
+  org_fp=$("$responder" org fingerprint "$work/org.key.pub")
+  cp "$root$stage/keys/two.list" "$root$stage/keys/altered.list"
+  printf '\x01' | dd of="$root$stage/keys/altered.list" bs=1 seek=60 conv=notrunc status=none
   printf 'alice.pub\nbob.pub  # a second responder, by a path relative to this file\n' >"$root$stage/keys/two.txt"
 }
 
@@ -352,8 +365,24 @@ check_reruns() {
   expect_equal "a rerun with another responder set exits 1" "$rc" 1
   expect "it says the responders differ" grep -q "differ from those this server was installed with" "$work/two.err"
   expect "it names the new responder's fingerprint" grep -qF "given but not enrolled: fingerprint $bob_fp" "$work/two.err"
-  expect "it points to the enrolment procedure" grep -qF '"Enrolling and removing a responder"' "$work/two.err"
+  expect "it points to the enrolment procedure" grep -qF '"The list of responders"' "$work/two.err"
   expect_unchanged "a rerun with another responder set changes no file" "$work/before"
+
+  # The organisation's list names the responders too: checked by the programs, then as any rerun.
+  snapshot >"$work/before"
+  rc=$(run_install list-same -- --binaries "$stage/bin" --recipient-list "$stage/keys/alice.list")
+  expect_equal "a rerun with the organisation's list of the same responder exits 0" "$rc" 0
+  expect_unchanged "it changes no file" "$work/before"
+  rc=$(run_install list-two -- --binaries "$stage/bin" --recipient-list "$stage/keys/two.list")
+  expect_equal "a rerun with a list of other responders exits 1" "$rc" 1
+  expect "it names the list's new responder" grep -qF "given but not enrolled: fingerprint $bob_fp" "$work/list-two.err"
+  rc=$(run_install list-altered -- --binaries "$stage/bin" --recipient-list "$stage/keys/altered.list")
+  expect_equal "a list altered after signing is refused" "$rc" 1
+  expect "it says the list cannot be used" grep -q "cannot be used" "$work/list-altered.err"
+  rc=$(run_install list-both -- --binaries "$stage/bin" --recipient-list "$stage/keys/alice.list" \
+    --responder "$stage/keys/bob.pub")
+  expect_equal "a list and --responder together are a usage error" "$rc" 2
+  expect_unchanged "refused list runs change no file" "$work/before"
 
   snapshot >"$work/before"
   rc=$(run_install none -- --binaries "$stage/bin")
@@ -492,6 +521,25 @@ check_boot() {
   expect "it restarts tiplined" test "$(main_pid tiplined.service)" != "$tiplined_pid"
   expect_equal "tiplined runs after the upgrade" "$(in_container systemctl is-active tiplined.service || true)" active
   expect_equal "it leaves tor running" "$(main_pid tor@tipline.service)" "$tor_main"
+
+  # The organisation's list, installed by the operator's one command while the sandboxed tiplined runs.
+  tiplined_pid=$(main_pid tiplined.service)
+  rc=0
+  in_container runuser -u tipline -- tiplined recipients install /var/lib/tipline "$stage/keys/two.list" \
+    >"$work/boot-list.out" 2>"$work/boot-list.err" || rc=$?
+  expect_equal "tiplined recipients install, as the service user, exits 0" "$rc" 0
+  expect "it says Bob joins" grep -qF "joins: responder $bob_fp" "$work/boot-list.out"
+  local keys=""
+  for ((i = 0; i < listener_wait_s * 4; i++)); do
+    keys=$(in_container bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >&3 && cat <&3' 2>&1 || true)
+    ! grep -q '"recipient_list"' <<<"$keys" || break
+    sleep 0.5
+  done
+  expect "the running tiplined serves the signed list, without a restart" grep -q '"recipient_list"' <<<"$keys"
+  expect_equal "tiplined was not restarted" "$(main_pid tiplined.service)" "$tiplined_pid"
+  rc=0
+  in_container "$installer" --show >"$work/boot-show-list.out" 2>&1 || rc=$?
+  expect "--show prints the organisation's fingerprint" grep -qF "$org_fp" "$work/boot-show-list.out"
   stop_container
 }
 

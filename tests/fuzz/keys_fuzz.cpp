@@ -1,6 +1,6 @@
-// Key material from outside: the public key text form and the secret key file. A public key that
-// decodes encodes back to the same text; a key file that opens seals again to one that opens the
-// same.
+// Key material from outside: the public key and organisation key text forms, the secret key file and
+// the organisation's recipient list. A key that decodes encodes back to the same text; a key file
+// that opens seals again to one that opens the same; a list that verifies has exactly its size.
 #include <cstdint>
 #include <cstdlib>
 #include <span>
@@ -10,6 +10,7 @@
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/labels.hpp"
+#include "tipline/crypto/recipient_list.hpp"
 
 namespace {
 
@@ -42,6 +43,24 @@ void public_key_text(std::span<const unsigned char> input) {
     (void)crypto::fingerprint(id);
 }
 
+void organisation_key_text(std::span<const unsigned char> input) {
+    const std::string_view text(reinterpret_cast<const char*>(input.data()), input.size());
+    crypto::OrganisationKey key;
+    if (crypto::decode_organisation_key(text, key)) return;
+    require(crypto::encode_organisation_key(key) == text);
+    (void)crypto::organisation_fingerprint(key);
+}
+
+void recipient_list(std::span<const unsigned char> input) {
+    crypto::RecipientList list;
+    if (crypto::decode_recipient_list(input, list)) return;
+    require(!list.recipients.empty() && list.recipients.size() <= crypto::recipient_list_max_entries);
+    require(input.size() == crypto::recipient_list_fixed_size + list.recipients.size() * crypto::recipient_list_entry_size +
+                                crypto::recipient_list_signature_size);
+    require(list.serial > 0);
+    (void)crypto::check_recipient_list(list, {0, list.organisation, list.serial});
+}
+
 void secret_key_file(std::span<const unsigned char> file) {
     if (!cheap_kdf(file)) return;
     const auto passphrase = crypto::as_bytes(fuzz::key_file_passphrase);
@@ -61,6 +80,8 @@ void secret_key_file(std::span<const unsigned char> file) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::span<const unsigned char> input(data, size);
     public_key_text(input);
+    organisation_key_text(input);
+    recipient_list(input);
     secret_key_file(input);
     return 0;
 }

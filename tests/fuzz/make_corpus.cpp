@@ -158,6 +158,8 @@ void keys(const fs::path& root) {
     Corpus c(root, "keys");
     c.add_vectors("pubkey_");
     c.add_vectors("keyfile_");
+    c.add_vectors("orgkey_");
+    c.add_vectors("list_");
     c.add("responder_public_key", fuzz::responder_key_text());
     const auto passphrase = crypto::as_bytes(fuzz::key_file_passphrase);
     c.add("key_file",
