@@ -1,4 +1,5 @@
-// Crypto benchmark: envelope seal/open throughput as a ratio of raw secretstream, and peak RSS per size.
+// Crypto benchmark: envelope seal/open throughput as a ratio of raw secretstream, and peak RSS per size;
+// what signing a reply and checking the organisation's list add, as ratios of the unsigned reply.
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/resource.h>
@@ -29,6 +30,8 @@
 
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/recipient_list.hpp"
+#include "tipline/crypto/tip_document.hpp"
 #include "tipline/crypto/secret_buffer.hpp"
 #include "tipline/crypto/stream.hpp"
 
@@ -546,6 +549,70 @@ int usage(const char* program, int status) {
     return status;
 }
 
+// A reply as the witness's tool opens one: the envelope opened, the document parsed (and, when signed,
+// its signature checked), the attachment bytes dropped.
+class DropAttachments final : public crypto::TipReceiver {
+public:
+    void on_header(const crypto::TipHeader&) override {}
+    void on_attachment_data(std::size_t, std::span<const unsigned char>) override {}
+};
+
+std::vector<unsigned char> sealed_reply(const crypto::BoxKeyPair& witness, const crypto::SecretIdentity* signer,
+                                        std::size_t message_bytes) {
+    crypto::TipHeader h;
+    h.kind = crypto::TipKind::reply;
+    h.reply_key = witness.public_key;
+    h.message.assign(message_bytes, 'r');
+    crypto::VectorSink out;
+    const std::vector<crypto::BoxPublicKey> to{witness.public_key};
+    check(signer ? crypto::seal_signed_reply(to, h, {}, *signer, out) : crypto::seal_tip(to, h, {}, out), "seal reply");
+    return std::move(out.bytes());
+}
+
+// The time a witness's tool spends on what pinning and signed replies add: a signed reply against an
+// unsigned one of the same size, and checking a full list of 16 responders.
+void measure_trust(int runs) {
+    const crypto::BoxKeyPair witness = crypto::BoxKeyPair::generate();
+    const crypto::SecretIdentity responder = crypto::SecretIdentity::generate();
+    const crypto::SecretIdentity organisation = crypto::SecretIdentity::generate_organisation();
+    const crypto::BoxKeyPair* ids[] = {&witness};
+    const auto opener = [&](const std::vector<unsigned char>& envelope) {
+        return [&ids, &envelope] {
+            crypto::MemorySource in(envelope);
+            DropAttachments drop;
+            check(crypto::open_tip(ids, in, drop), "open reply");
+        };
+    };
+    crypto::RecipientList list{{organisation.public_identity.sign}, 1, 30000, {}};
+    for (std::size_t i = 0; i < crypto::recipient_list_max_entries; ++i) {
+        list.recipients.push_back(crypto::SecretIdentity::generate().public_identity);
+    }
+    const auto list_bytes = crypto::sign_recipient_list(list, organisation);
+    std::printf("\nwhat trust adds, microseconds per call (best of %d runs):\n", runs);
+    double unsigned_small = 0;
+    for (const std::size_t message : {std::size_t{1024}, std::size_t{1024} * 1024}) {
+        const auto plain = sealed_reply(witness, nullptr, message);
+        const auto signed_one = sealed_reply(witness, &responder, message);
+        Timed a{opener(plain)}, b{opener(signed_one)};
+        a.calibrate();
+        b.calibrate();
+        for (int r = 0; r < runs; ++r) a.run(), b.run();
+        const double ua = a.best_seconds / static_cast<double>(a.calls_per_run) * 1e6;
+        const double ub = b.best_seconds / static_cast<double>(b.calls_per_run) * 1e6;
+        if (message == 1024) unsigned_small = ua;
+        std::printf("  open a reply of %7zu bytes: unsigned %9.1f, signed %9.1f, ratio %.2f\n", message, ua, ub, ub / ua);
+    }
+    Timed verify{[&] {
+        crypto::RecipientList read;
+        check(crypto::decode_recipient_list(list_bytes, read), "list");
+    }};
+    verify.calibrate();
+    for (int r = 0; r < runs; ++r) verify.run();
+    const double uv = verify.best_seconds / static_cast<double>(verify.calls_per_run) * 1e6;
+    std::printf("  check a list of 16 responders: %9.1f, ratio %.2f of opening the 1 KiB unsigned reply\n", uv,
+                uv / unsigned_small);
+}
+
 int run(bool quick) {
     const int runs = quick ? quick_runs : full_runs;
     // Other work on the machine skews a baseline and its envelope differently, so say how busy it was.
@@ -596,6 +663,7 @@ int run(bool quick) {
                 start_kib);
     std::printf("target: seal and open >= %.1fx raw at >= %llu MiB: %s\n", target_ratio,
                 static_cast<unsigned long long>(target_min_size / mib), target_holds(rows) ? "PASS" : "FAIL");
+    measure_trust(runs);
     return 0;
 }
 

@@ -528,7 +528,8 @@ check_boot() {
   in_container runuser -u tipline -- tiplined recipients install /var/lib/tipline "$stage/keys/two.list" \
     >"$work/boot-list.out" 2>"$work/boot-list.err" || rc=$?
   expect_equal "tiplined recipients install, as the service user, exits 0" "$rc" 0
-  expect "it says Bob joins" grep -qF "joins: responder $bob_fp" "$work/boot-list.out"
+  expect "it names the organisation that signed the list" grep -qF "organisation: $org_fp" "$work/boot-list.out"
+  expect "it names Bob, enrolled by hand before, as on the list" grep -qF "responder $bob_fp" "$work/boot-list.out"
   local keys=""
   for ((i = 0; i < listener_wait_s * 4; i++)); do
     keys=$(in_container bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >&3 && cat <&3' 2>&1 || true)
