@@ -62,6 +62,13 @@ std::pair<int, std::string> refusal(const std::function<void()>& f) {
     return {-1, ""};
 }
 
+// A choice that leaves no key, as the tools refuse it (exit 1), with its reason; -1 otherwise.
+std::pair<int, std::string> refusal_of(const client::TrustedRecipients& t) {
+    if (!t.identities.empty()) return {-1, ""};
+    CHECK_FALSE(t.refusal.empty());
+    return {client::exit_verification_failure, t.refusal};
+}
+
 }  // namespace
 
 TEST_CASE("a fingerprint is its 25 digits, whatever the spelling; anything else is a usage error",
@@ -101,12 +108,14 @@ TEST_CASE("a pinned responder gets the only copy; a key the server adds gets non
 TEST_CASE("no pinned key listed: the tool refuses before sealing anything", "[pinning]") {
     People p;
     ListMemory memory;
-    const auto [code, message] = refusal([&] {
-        client::choose_recipients({p.attacker.public_identity}, std::nullopt, pins({fp(p.a)}),
-                                  memory, today);
-    });
+    const auto t = client::choose_recipients({p.attacker.public_identity}, std::nullopt,
+                                             pins({fp(p.a)}), memory, today);
+    const auto [code, message] = refusal_of(t);
     CHECK(code == client::exit_verification_failure);
     CHECK(message.find("nothing was sent") != std::string::npos);
+    // What was left out is said too, for the tool to show before it refuses.
+    CHECK(warned(t, "no key the tip line lists has the fingerprint " + fp(p.a)));
+    CHECK(warned(t, fp(p.attacker)));
 }
 
 TEST_CASE("without pins every listed key is used, and the witness is told what that means",
@@ -150,9 +159,8 @@ TEST_CASE("a list that fails its checks vouches for nobody", "[pinning]") {
     People p;
     ListMemory memory;
     const auto refused = [&](const std::vector<unsigned char>& list, const Pins& with) {
-        return refusal([&] {
-            client::choose_recipients({p.attacker.public_identity}, list, with, memory, today);
-        });
+        return refusal_of(
+            client::choose_recipients({p.attacker.public_identity}, list, with, memory, today));
     };
     SECTION("expired") {
         const auto [code, message] =
@@ -208,22 +216,22 @@ TEST_CASE("a remembered serial refuses a list rolled back to an older one", "[pi
           crypto::encode_organisation_key({p.organisation.public_identity.sign}) + " 5\n");
     ListMemory memory(file);
     CHECK(memory.highest({p.organisation.public_identity.sign}) == 5u);
-    const auto [code, message] = refusal([&] {
-        client::choose_recipients({}, p.list({p.attacker.public_identity}, 4), pins({p.org_fp()}),
-                                  memory, today);
-    });
+    const auto [code, message] = refusal_of(client::choose_recipients(
+        {}, p.list({p.attacker.public_identity}, 4), pins({p.org_fp()}), memory, today));
     CHECK(code == client::exit_verification_failure);
     CHECK(message.find("(serial 4) is older than one seen before (serial 5)") != std::string::npos);
     // The same serial again is no rollback, and a newer one raises what is kept.
-    CHECK_NOTHROW(client::choose_recipients({}, p.list({p.a.public_identity}, 5),
-                                            pins({p.org_fp()}), memory, today));
+    CHECK(client::choose_recipients({}, p.list({p.a.public_identity}, 5), pins({p.org_fp()}),
+                                    memory, today)
+              .identities == std::vector{p.a.public_identity});
     client::choose_recipients({}, p.list({p.b.public_identity}, 9), pins({p.org_fp()}), memory,
                               today);
     CHECK(ListMemory(file).highest({p.organisation.public_identity.sign}) == 9u);
     // Without a memory file the older list is accepted: the limit SECURITY.md states.
     ListMemory forgetful;
-    CHECK_NOTHROW(client::choose_recipients({}, p.list({p.attacker.public_identity}, 4),
-                                            pins({p.org_fp()}), forgetful, today));
+    CHECK(client::choose_recipients({}, p.list({p.attacker.public_identity}, 4),
+                                    pins({p.org_fp()}), forgetful, today)
+              .identities == std::vector{p.attacker.public_identity});
 }
 
 TEST_CASE("a memory file that breaks its format is refused, not guessed at", "[pinning]") {

@@ -73,6 +73,9 @@ int run_tool(std::string_view tool, CLI::App& app, int argc, char** argv, const 
         print_error(tool, e.what(), {});
     } catch (const std::bad_alloc&) {
         print_error(tool, "out of memory", {"Argon2id needs up to 1 GiB for a key file made with --kdf sensitive"});
+    } catch (const std::exception& e) {
+        // Whatever slipped past the checks above still ends in a message and exit 2, never an abort.
+        print_error(tool, std::string("cannot go on: ") + e.what(), {});
     }
 #ifdef TIPLINE_CHECK_SECRET_LEAKS
     // Sanitizer builds: sodium_malloc memory is mapped, not heap, so LeakSanitizer cannot see it.

@@ -38,8 +38,22 @@ std::string proxy_failure(CURL* c) {
     }
 }
 
+// No answer the tools expect comes near this (a mailbox is at most the server's response_bytes,
+// 64 MiB by default); a server that sends more is refused before it can exhaust the device's memory.
+constexpr std::size_t max_answer_bytes = std::size_t{256} << 20;
+
+struct Collected {
+    std::string* body;
+    bool too_large = false;
+};
+
 size_t collect(char* data, size_t size, size_t count, void* user) {
-    static_cast<std::string*>(user)->append(data, size * count);
+    auto* collected = static_cast<Collected*>(user);
+    if (collected->body->size() + size * count > max_answer_bytes) {
+        collected->too_large = true;
+        return 0;  // libcurl stops the transfer
+    }
+    collected->body->append(data, size * count);
     return size * count;
 }
 
@@ -83,7 +97,8 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view path,
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, low_speed_time_s);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
+    Collected collected{&response.body};
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &collected);
     if (!proxy_.empty()) curl_easy_setopt(c, CURLOPT_PROXY, proxy_.c_str());
     curl_slist* headers = curl_slist_append(nullptr, "Expect:");  // no 100-continue round trip over Tor
     for (const std::string& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
@@ -99,6 +114,9 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view path,
     }
     const CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(headers);
+    if (collected.too_large) {
+        io_error("the server's answer is larger than " + std::to_string(max_answer_bytes >> 20) + " MiB; refused");
+    }
     if (rc == CURLE_PROXY) {
         std::vector<std::string> hints{"check the address in --server, and that the service is up"};
         if (base_url_.ends_with(".onion")) {

@@ -184,13 +184,9 @@ TrustedRecipients choose_recipients(const std::vector<crypto::PublicIdentity>& l
         }
     }
     if (out.identities.empty()) {
-        throw ToolError(
-            exit_verification_failure,
-            problem.empty()
-                ? "none of the keys the tip line lists is one you pinned; nothing was sent"
-                : problem + "; nothing was sent",
-            {"the keys may have been replaced: do not send, and check the fingerprint with the NGO "
-             "through another channel"});
+        out.refusal = problem.empty()
+                          ? "none of the keys the tip line lists is one you pinned; nothing was sent"
+                          : problem + "; nothing was sent";
     }
     return out;
 }

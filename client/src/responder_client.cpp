@@ -8,6 +8,7 @@
 
 #include "tipline/client/diagnostics.hpp"
 #include "tipline/client/display_text.hpp"
+#include "server_answer.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
@@ -24,12 +25,7 @@ std::span<const unsigned char> as_span(const std::string& s) {
     return {reinterpret_cast<const unsigned char*>(s.data()), s.size()};
 }
 
-json::object parse_object(const HttpResponse& r) {
-    boost::system::error_code ec;
-    json::value v = json::parse(r.body, ec);
-    if (ec || !v.is_object()) io_error("the server's answer is not valid JSON");
-    return std::move(v.as_object());
-}
+json::object parse_object(const HttpResponse& r) { return parse_answer(r); }
 
 [[noreturn]] void refused(const std::string& what, const HttpResponse& r) {
     if (r.status == 401) {
@@ -121,9 +117,9 @@ std::uint64_t ResponderClient::acknowledge(std::span<const std::int64_t> refs, b
     const HttpResponse r = signed_request("POST", "/api/v1/responder/ack", as_span(body), {"Content-Type: application/json"});
     if (r.status != 200) refused(delete_items ? "cannot delete the items on the server" : "cannot acknowledge the items", r);
     const json::object answer = parse_object(r);
-    const auto* n = answer.if_contains(delete_items ? "deleted" : "acknowledged");
-    if (n == nullptr || !n->is_number()) io_error("the server's answer has no count");
-    return n->to_number<std::uint64_t>();
+    const auto count = unsigned_member(answer, delete_items ? "deleted" : "acknowledged");
+    if (!count) io_error("the server's answer has no count");
+    return *count;
 }
 
 std::string ResponderClient::post_reply(const crypto::MailboxId& mailbox, std::span<const unsigned char> envelope) {
@@ -135,11 +131,7 @@ std::string ResponderClient::post_reply(const crypto::MailboxId& mailbox, std::s
     }
     if (r.status != 201) refused("the reply was not accepted", r);
     const json::object answer = parse_object(r);
-    const auto* id = answer.if_contains("id");
-    if (id == nullptr || !id->is_string()) io_error("the server's answer has no id");
-    const std::string text(id->as_string().data(), id->as_string().size());
-    if (!is_item_id(text)) io_error("the server's answer has an id that is not 32 hex digits");
-    return text;
+    return item_id_member(answer, "id");
 }
 
 std::vector<unsigned char> encode_reply_file(const crypto::MailboxId& mailbox, std::span<const unsigned char> envelope) {

@@ -15,6 +15,7 @@
 #include "tipline/client/diagnostics.hpp"
 #include "tipline/client/display_text.hpp"
 #include "tipline/client/interrupt.hpp"
+#include "server_answer.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/recipient_list.hpp"
 
@@ -23,22 +24,9 @@ namespace {
 
 namespace json = boost::json;
 
-json::object parse_object(const HttpResponse& r) {
-    boost::system::error_code ec;
-    json::value v = json::parse(r.body, ec);
-    if (ec || !v.is_object()) io_error("the server's answer is not valid JSON");
-    return std::move(v.as_object());
-}
+json::object parse_object(const HttpResponse& r) { return parse_answer(r); }
 
-// The id the server gave: exactly 32 hex digits, so nothing from the server reaches the terminal raw.
-std::string id_of(const HttpResponse& r, std::string_view field = "id") {
-    const json::object body = parse_object(r);
-    const auto* id = body.if_contains(field);
-    if (id == nullptr || !id->is_string()) io_error("the server's answer has no " + std::string(field));
-    const std::string text(id->as_string().data(), id->as_string().size());
-    if (!is_item_id(text)) io_error("the server's answer has an " + std::string(field) + " that is not 32 hex digits");
-    return text;
-}
+std::string id_of(const HttpResponse& r, std::string_view field = "id") { return item_id_member(parse_answer(r), field); }
 
 ProofState proof_state_of(const json::object& body) {
     ProofState state;
@@ -144,12 +132,11 @@ ServerKeys fetch_server_keys(HttpClient& http) {
         io_error("the server sent no valid deployment salt");
     }
     if (const auto* limits = body.if_contains("limits"); limits != nullptr && limits->is_object()) {
-        if (const auto* n = limits->as_object().if_contains("inline_bytes"); n != nullptr && n->is_number()) {
-            keys.inline_bytes = n->to_number<std::uint64_t>();
-        }
-        if (const auto* n = limits->as_object().if_contains("upload_chunk_bytes"); n != nullptr && n->is_number()) {
-            keys.upload_chunk_bytes = n->to_number<std::uint64_t>();
-        }
+        const auto inline_bytes = unsigned_member(limits->as_object(), "inline_bytes");
+        const auto chunk_bytes = unsigned_member(limits->as_object(), "upload_chunk_bytes");
+        if (!inline_bytes || !chunk_bytes || *chunk_bytes == 0) io_error("the server sent limits that are not valid");
+        keys.inline_bytes = *inline_bytes;
+        keys.upload_chunk_bytes = *chunk_bytes;
     }
     if (const auto* pow = body.if_contains("proof_of_work"); pow != nullptr && pow->is_object()) {
         keys.proof = proof_state_of(pow->as_object());
@@ -207,10 +194,7 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
                             {"unfinished uploads expire after a few days; send the tip again"});
         }
         if (s.status != 200) return std::nullopt;
-        const json::object body = parse_object(s);  // kept alive while at points into it
-        const auto* at = body.if_contains("offset");
-        if (at == nullptr || !at->is_number()) return std::nullopt;
-        return at->to_number<std::uint64_t>();
+        return unsigned_member(parse_object(s), "offset");
     };
     if (!job.key.empty()) {
         offset = stored_offset().value_or(0);
@@ -218,7 +202,7 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
     }
 
     std::vector<unsigned char> chunk;
-    int failures = 0;
+    int failures = 0, stalls = 0;
     while (offset < job.length) {
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(job.chunk_bytes, job.length - offset));
         chunk.resize(n);
@@ -229,12 +213,13 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
             const HttpResponse r = http.request("PUT", path, chunk, {"Upload-Offset: " + std::to_string(offset),
                                                                       "Content-Type: application/octet-stream"});
             if (r.status == 200 || r.status == 409) {
-                const json::object body = parse_object(r);
-                const auto* next = body.if_contains("offset");
-                if (next == nullptr || !next->is_number()) io_error("the server's answer has no offset");
-                const auto confirmed = next->to_number<std::uint64_t>();
-                if (confirmed > job.length) io_error("the server confirmed more bytes than were sent");
-                offset = confirmed;
+                const auto confirmed = unsigned_member(parse_object(r), "offset");
+                if (!confirmed) io_error("the server's answer has no offset");
+                if (*confirmed > job.length) io_error("the server confirmed more bytes than were sent");
+                // A server that never stores a chunk would have the upload sent forever.
+                stalls = *confirmed > offset ? 0 : stalls + 1;
+                if (stalls == max_attempts) io_error("the server stores none of the chunks it is sent");
+                offset = *confirmed;
                 failures = 0;
                 if (job.progress) job.progress({offset, job.length});
                 continue;

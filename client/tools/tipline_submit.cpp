@@ -104,6 +104,11 @@ TrustedRecipients trusted_recipients(const ServerKeys& keys, Trust& trust) {
     TrustedRecipients chosen =
         choose_recipients(keys.recipients, keys.recipient_list, trust.pins, trust.memory, crypto::current_day());
     for (const std::string& w : chosen.warnings) print_warning(tool, w);
+    if (chosen.identities.empty()) {
+        throw ToolError(exit_verification_failure, chosen.refusal,
+                        {"the keys may have been replaced: do not send, and check the fingerprint with the NGO "
+                         "through another channel"});
+    }
     if (chosen.list && chosen.pinned) {
         std::cerr << "the organisation you pinned vouches for " << chosen.list->recipients.size()
                   << " responder(s): list serial " << chosen.list->serial << ", valid through "
@@ -342,8 +347,7 @@ int follow_up(const TipOptions& o, const std::string& server, const std::string&
     crypto::VectorSink sealed;
     seal_into(recipients, tip, sealed);
     if (server_keys.inline_bytes != 0 && sealed.bytes().size() > server_keys.inline_bytes) {
-        usage_error("a follow-up can carry at most " + std::to_string(server_keys.inline_bytes / (1024 * 1024)) +
-                        " MiB sealed",
+        usage_error("a follow-up can carry at most " + std::to_string(server_keys.inline_bytes) + " bytes sealed",
                     {"send large files as a new tip with tipline-submit send"});
     }
     std::cout << send_follow_up(http, mailbox, sealed.bytes(), server_keys.proof) << "\n";

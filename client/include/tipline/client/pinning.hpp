@@ -50,10 +50,12 @@ struct TrustedRecipients {
     bool pinned = false;  // false: nothing the witness pinned stands behind them
     std::optional<crypto::RecipientList> list;  // the signed list that named them, when one did
     std::vector<std::string> warnings;          // for the witness, one line each
+    std::string refusal;  // why, when identities is empty: nothing may be sealed or sent
 };
 
 // From the keys the tip line lists, its signed list (raw bytes, when it serves one), the pins and
-// what is remembered. Throws ToolError (exit 1) when no key may be sealed to: nothing is sent then.
+// what is remembered. With no key left, identities is empty and refusal says why; the warnings say
+// what was left out, and a tool shows them before it refuses.
 TrustedRecipients choose_recipients(const std::vector<crypto::PublicIdentity>& listed,
                                     const std::optional<std::vector<unsigned char>>& list_bytes,
                                     const Pins& pins, ListMemory& memory, std::int64_t today);
