@@ -7,11 +7,17 @@
 
 #include "server_process.hpp"
 #include "support.hpp"
+#include "tipline/client/responder_client.hpp"
+#include "tipline/client/tip_folder.hpp"
+#include "tipline/crypto/receipt.hpp"
+#include "tipline/crypto/tip_document.hpp"
 #include "tipline/server/web_assets.hpp"
 
 using namespace tipline::test;
 namespace fs = std::filesystem;
 namespace server = tipline::server;
+namespace client = tipline::client;
+namespace crypto = tipline::crypto;
 
 namespace {
 
@@ -309,6 +315,28 @@ TEST_CASE("without JavaScript a witness reads replies with the receipt and sends
           std::string::npos);
     CHECK(page.find("<b>") == std::string::npos);
     CHECK(page.find(std::string(server::translate("zh-Hans", "check.none"))) == std::string::npos);
+    CHECK(page.find(std::string(server::translate("zh-Hans", "check.unverified"))) == std::string::npos);
+
+    // A message in the mailbox that no responder signed, as anyone who knows the reply key could
+    // put there, is counted on the page and its words are not shown.
+    const auto reply_key = client::read_reply_key(tip);
+    REQUIRE(reply_key);
+    crypto::TipHeader planted;
+    planted.kind = crypto::TipKind::reply;
+    planted.reply_key = *reply_key;
+    planted.message = "planted: go to the new address";
+    crypto::VectorSink sealed;
+    const std::vector<crypto::BoxPublicKey> to{*reply_key};
+    REQUIRE_FALSE(crypto::seal_tip(to, planted, {}, sealed));
+    write_file(d.dir / "planted.reply",
+               client::encode_reply_file(crypto::mailbox_id(*reply_key), sealed.bytes()));
+    REQUIRE(run_command(responder + " push " + q(d.dir / "planted.reply") + online).exit_code == 0);
+    const std::string with_planted =
+        body_of(raw_http(server.port(), fields_post("/zh-Hans/check", {{"receipt", receipt}})));
+    CHECK(with_planted.find("planted: go to the new address") == std::string::npos);
+    CHECK(with_planted.find(std::string(server::translate("zh-Hans", "check.unverified"))) !=
+          std::string::npos);
+    CHECK(with_planted.find("We will call.") != std::string::npos);
 
     // The witness sends more under the same receipt; the responder's next fetch holds it.
     const std::string more =
