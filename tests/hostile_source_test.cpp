@@ -152,6 +152,24 @@ CommandResult run_tool(const std::string& command, const HostileSource& server,
     return run_command(submit() + " " + command + " --server " + server.url() + " " + args);
 }
 
+// A tip line whose inline limit is small, and a witness's file larger than it: the tool uploads.
+// Returns the file's text.
+std::string serve_for_upload(HostileSource& server, KeysAnswer keys, const Witness& w) {
+    keys.inline_bytes = small_inline_bytes;
+    keys.upload_chunk_bytes = small_chunk_bytes;
+    server.serve_tip_line(keys);
+    std::string notes;
+    while (notes.size() < attachment_bytes) notes += "names, places and dates of the transfers\n";
+    write_file(w.dir / "notes.txt", notes);
+    return notes;
+}
+
+CommandResult send_upload(const HostileSource& server, const Witness& w, const std::string& pin) {
+    return run_tool("send", server,
+                    "--expect " + arg(pin) + " --message-file " + q(w.message) + " --file " +
+                        q(w.dir / "notes.txt"));
+}
+
 // Checks one envelope: as many stanzas as trusted keys, opens with each of them and with none of
 // the attacker's keys. Returns the document's header, and its attachments.
 crypto::TipHeader check_sealed_to(const Bytes& envelope,
@@ -315,17 +333,8 @@ TEST_CASE("a key the server adds gets no copy of a tip sent as a resumable uploa
     Cast cast;
     Witness w;
     HostileSource server;
-    KeysAnswer keys = listing({&cast.a, &cast.x});
-    keys.inline_bytes = small_inline_bytes;
-    keys.upload_chunk_bytes = small_chunk_bytes;
-    server.serve_tip_line(keys);
-    std::string notes;
-    while (notes.size() < attachment_bytes) notes += "names, places and dates of the transfers\n";
-    write_file(w.dir / "notes.txt", notes);
-
-    const auto r = run_tool("send", server,
-                            "--expect " + arg(fp(cast.a)) + " --message-file " + q(w.message) +
-                                " --file " + q(w.dir / "notes.txt"));
+    const std::string notes = serve_for_upload(server, listing({&cast.a, &cast.x}), w);
+    const auto r = send_upload(server, w, fp(cast.a));
     INFO("stderr: " << r.err);
     REQUIRE(r.exit_code == exit_ok);
     CHECK(r.out == std::string(fake_upload_tip_id) + "\n");
@@ -360,19 +369,11 @@ TEST_CASE("an upload the server never stores stops instead of going on forever",
     Cast cast;
     Witness w;
     HostileSource server;
-    KeysAnswer keys = listing({&cast.a});
-    keys.inline_bytes = small_inline_bytes;
-    keys.upload_chunk_bytes = small_chunk_bytes;
-    server.serve_tip_line(keys);
+    serve_for_upload(server, listing({&cast.a}), w);
     // Every chunk is answered as if it were stored, while the offset never moves.
     server.answer("PUT", "/api/v1/uploads/" + std::string(fake_upload_key),
                   {200, "{\"offset\":0}"});
-    std::string notes;
-    while (notes.size() < attachment_bytes) notes += "names, places and dates of the transfers\n";
-    write_file(w.dir / "notes.txt", notes);
-    const auto r = run_tool("send", server,
-                            "--expect " + arg(fp(cast.a)) + " --message-file " + q(w.message) +
-                                " --file " + q(w.dir / "notes.txt"));
+    const auto r = send_upload(server, w, fp(cast.a));
     INFO("stderr: " << r.err);
     CHECK(r.exit_code == exit_usage);
     CHECK(contains(r.err, "the server stores none of the chunks it is sent"));
@@ -658,15 +659,10 @@ TEST_CASE("ids of follow-ups and finished uploads are held to the same rule",
         CHECK_FALSE(has_terminal_controls(r.out + r.err));
     }
     SECTION("a finished upload") {
-        keys.inline_bytes = small_inline_bytes;
-        keys.upload_chunk_bytes = small_chunk_bytes;
-        server.serve_tip_line(keys);
+        serve_for_upload(server, keys, w);
         server.answer("POST", "/api/v1/uploads/" + std::string(fake_upload_key) + "/finish",
                       id_answer("../../x"));
-        write_file(w.dir / "notes.txt", pattern_bytes(attachment_bytes));
-        const auto r = run_tool("send", server,
-                                "--expect " + arg(fp(cast.a)) + " --message-file " + q(w.message) +
-                                    " --file " + q(w.dir / "notes.txt"));
+        const auto r = send_upload(server, w, fp(cast.a));
         INFO("stderr: " << r.err);
         CHECK(r.exit_code == exit_usage);
         CHECK(contains(r.err, "an id that is not 32 hex digits"));
@@ -680,19 +676,13 @@ TEST_CASE("an upload key that is not 32 lowercase hex digits stops the upload be
     Cast cast;
     Witness w;
     HostileSource server;
-    KeysAnswer keys = listing({&cast.a});
-    keys.inline_bytes = small_inline_bytes;
-    keys.upload_chunk_bytes = small_chunk_bytes;
-    server.serve_tip_line(keys);
-    write_file(w.dir / "notes.txt", pattern_bytes(attachment_bytes));
+    serve_for_upload(server, listing({&cast.a}), w);
     for (const std::string& key :
          {hostile_text, std::string("../tips"), std::string("../../../api/v1/tips?x=")}) {
         INFO("upload key: " << key);
         server.answer("POST", "/api/v1/uploads", id_answer(key, "upload"));
         server.forget_requests();
-        const auto r = run_tool("send", server,
-                                "--expect " + arg(fp(cast.a)) + " --message-file " + q(w.message) +
-                                    " --file " + q(w.dir / "notes.txt"));
+        const auto r = send_upload(server, w, fp(cast.a));
         INFO("stderr: " << r.err);
         CHECK(r.exit_code == exit_usage);
         CHECK(contains(r.err, "the server's answer has an upload that is not 32 hex digits"));
