@@ -131,6 +131,7 @@ class Session {
         std::string text = std::to_string(length);
         if (how == 2) text = in_.ConsumeRandomLengthString(24);
         r.set("Upload-Length", text);
+        text = std::string(r["Upload-Length"]);  // as the handler reads it: the fields trim blanks
         const bool mailbox = in_.ConsumeBool();
         if (mailbox) {
             r.set(server::mailbox_header, in_.ConsumeRandomLengthString(70));
@@ -190,6 +191,7 @@ class Session {
         }
         server::Request r{http::verb::put, upload_target(u->key, false), 11};
         r.set("Upload-Offset", text);
+        text = std::string(r["Upload-Offset"]);  // as the handler reads it: the fields trim blanks
         r.body() = bytes;
         const auto res = send(std::move(r));
         if (!res) return;
