@@ -104,6 +104,29 @@ TEST_CASE("a named pipe is refused instead of read", "[cli]") {
     CHECK(r.err.find("is not a regular file") != std::string::npos);
 }
 
+TEST_CASE("a passphrase of 1024 bytes is taken with either line ending, and 1025 are refused", "[cli]") {
+    TempDir d;
+    const std::string longest(1024, 'p');
+    const auto keygen = [&](const std::string& name, const std::string& line) {
+        write_file(d / (name + ".pass"), line);
+        return run_command(responder() + " keygen --kdf interactive --out " + q(d / name) + " --passphrase-file " +
+                           q(d / (name + ".pass")));
+    };
+    CHECK(keygen("unix", longest + "\n").exit_code == 0);
+    CHECK(keygen("windows", longest + "\r\n").exit_code == 0);
+    CHECK(keygen("none", longest).exit_code == 0);
+    const auto refused = keygen("long", longest + "p\r\n");
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err.find("longer than 1024 bytes") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(d / "long"));
+    // The key made with a \r\n line opens with the same passphrase given without one.
+    write_file(d / "plain.pass", longest + "\n");
+    CHECK(run_command(responder() + " signing-key --key " + q(d / "windows") + " --passphrase-file " +
+                      q(d / "plain.pass") + " --new-passphrase-file " + q(d / "plain.pass") + " --out " +
+                      q(d / "online"))
+              .exit_code == 0);
+}
+
 TEST_CASE("keygen reads the passphrase from a descriptor", "[cli]") {
     TempDir d;
     write_file(d / "pass", std::string("from a descriptor"));

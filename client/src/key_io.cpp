@@ -16,8 +16,9 @@ namespace tipline::client {
 namespace {
 
 // Reads one line into secure memory, one byte at a time so nothing past the newline is consumed.
+// The limit counts the passphrase, not its line break: room is kept for the \r of a Windows line.
 crypto::SecretBuffer read_line(int fd, const std::string& what) {
-    crypto::SecretBuffer buffer(max_passphrase_size);
+    crypto::SecretBuffer buffer(max_passphrase_size + 1);
     std::size_t length = 0;
     bool newline = false;
     for (;;) {
@@ -34,6 +35,7 @@ crypto::SecretBuffer read_line(int fd, const std::string& what) {
         buffer.data()[length++] = c;
     }
     if (newline && length > 0 && buffer.data()[length - 1] == '\r') --length;  // a line from Windows
+    if (length > max_passphrase_size) usage_error("the passphrase from " + what + " is longer than 1024 bytes");
     if (length == 0) usage_error("the passphrase from " + what + " is empty");
     return crypto::SecretBuffer::copy_of(buffer.span().first(length));
 }

@@ -489,7 +489,7 @@ void replyfile_vectors(Writer& w) {
         w.add({std::move(name), std::move(expect), std::move(comment), {}, std::move(body)});
     };
     bad("replyfile_short_magic", "truncated", "the first five bytes of the magic", Bytes(good.begin(), good.begin() + 5));
-    bad("replyfile_wrong_magic", "malformed", "a bundle's magic", patched(good, 7, 'L' ^ 'R'));
+    bad("replyfile_wrong_magic", "malformed", "the magic's last letter changed: TIPLNRPR", patched(good, 7, 'L' ^ 'R'));
     bad("replyfile_header_cut", "truncated", "ends inside the mailbox name", Bytes(good.begin(), good.begin() + 30));
     bad("replyfile_version_2", "unsupported_version", "version field 2", file(envelope, 2));
     Bytes longer = good;
@@ -615,7 +615,7 @@ void list_vectors(Writer& w) {
     trailing.push_back(0);
     bad("list_trailing_byte", "malformed", "one byte after the signature", trailing);
     bad("list_short_magic", "truncated", "the first six bytes of the magic", Bytes(good.begin(), good.begin() + 6));
-    bad("list_wrong_magic", "malformed", "a bundle's magic", patched(good, 5, 'L' ^ 'B'));
+    bad("list_wrong_magic", "malformed", "the magic's sixth letter changed: TIPLNBST", patched(good, 5, 'L' ^ 'B'));
     bad("list_unknown_version", "unsupported_version", "version field 2", patched(good, 9, 0x03));
     Bytes unsigned_part(good.begin(), good.end() - 64);
     Bytes zero_count = unsigned_part;
