@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "support.hpp"
+#include "tipline/crypto/keys.hpp"
 
 using namespace tipline::test;
 namespace fs = std::filesystem;
@@ -125,6 +126,17 @@ TEST_CASE("a passphrase of 1024 bytes is taken with either line ending, and 1025
                       q(d / "plain.pass") + " --new-passphrase-file " + q(d / "plain.pass") + " --out " +
                       q(d / "online"))
               .exit_code == 0);
+}
+
+TEST_CASE("tiplined init refuses a responder key of small order, which no tip could be sealed to", "[cli]") {
+    TempDir d;
+    auto id = tipline::crypto::SecretIdentity::generate().public_identity;
+    id.box = {};
+    write_file(d / "zero.pub", tipline::crypto::encode_public_key(id) + "\n");
+    const auto r = run_command(tool("server/tiplined") + " init " + q(d / "data") + " --responder " + q(d / "zero.pub"));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("is not a valid tipline public key: input is malformed") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(d / "data"));
 }
 
 TEST_CASE("keygen reads the passphrase from a descriptor", "[cli]") {

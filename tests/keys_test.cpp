@@ -1,5 +1,6 @@
 // Responder identities: public key text, fingerprint, and the passphrase-protected key file.
 #include <catch2/catch.hpp>
+#include <sodium.h>
 
 #include <regex>
 #include <stdexcept>
@@ -113,4 +114,18 @@ TEST_CASE("damaged and foreign public key prefixes are told apart", "[keys]") {
     CHECK(decode_public_key("tipline-pk1" + body, ignored) == Error::malformed);
     CHECK(decode_public_key("tipline-pk-" + body, ignored) == Error::malformed);
     CHECK(decode_public_key("tipline-pk", ignored) == Error::malformed);
+}
+
+TEST_CASE("a key of small order is refused: nothing sealed to it could be opened", "[keys]") {
+    const auto id = SecretIdentity::generate();
+    CHECK_FALSE(is_low_order(id.public_identity.box));
+    PublicIdentity zero = id.public_identity;
+    zero.box = {};
+    CHECK(is_low_order(zero.box));
+    PublicIdentity back;
+    CHECK(decode_public_key(encode_public_key(zero), back) == Error::malformed);
+    // The writer cannot seal to one either: the same test, from libsodium's side.
+    std::array<unsigned char, 80> stanza{};
+    const std::array<unsigned char, 32> file_key{};
+    CHECK(crypto_box_seal(stanza.data(), file_key.data(), file_key.size(), zero.box.data()) != 0);
 }

@@ -150,8 +150,19 @@ std::error_code decode_public_key(std::string_view text, PublicIdentity& out) {
                       checksum_bytes) != 0) {
         return Error::malformed;
     }
+    if (is_low_order(id.box)) return Error::malformed;
     out = id;
     return {};
+}
+
+bool is_low_order(const BoxPublicKey& key) noexcept {
+    ensure_sodium();
+    // libsodium refuses to return the all-zero output that every low-order point gives.
+    constexpr std::array<unsigned char, 32> scalar{9};
+    std::array<unsigned char, 32> shared{};
+    const bool low = crypto_scalarmult(shared.data(), scalar.data(), key.data()) != 0;
+    sodium_memzero(shared.data(), shared.size());
+    return low;
 }
 
 std::string encode_organisation_key(const OrganisationKey& key) {

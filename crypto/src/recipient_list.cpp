@@ -40,10 +40,14 @@ std::vector<unsigned char> sign_recipient_list(const RecipientList& list,
         organisation.public_identity.sign != list.organisation.key) {
         throw std::invalid_argument("the list must be signed by the organisation key it names");
     }
+    const bool low_order = std::any_of(list.recipients.begin(), list.recipients.end(),
+                                       [](const PublicIdentity& id) { return is_low_order(id.box); });
     if (list.serial == 0 || list.recipients.empty() ||
-        list.recipients.size() > recipient_list_max_entries || has_duplicates(list.recipients)) {
+        list.recipients.size() > recipient_list_max_entries || has_duplicates(list.recipients) ||
+        low_order) {
         throw std::invalid_argument(
-            "a recipient list names 1 to 16 different responders and has a serial above 0");
+            "a recipient list names 1 to 16 different responders with usable keys, and has a serial "
+            "above 0");
     }
     std::vector<unsigned char> out;
     put_bytes(out, labels::recipient_list_magic);
@@ -92,6 +96,9 @@ std::error_code decode_recipient_list(std::span<const unsigned char> bytes, Reci
         list.recipients.push_back(id);
     }
     if (has_duplicates(list.recipients)) return Error::malformed;
+    for (const PublicIdentity& id : list.recipients) {
+        if (is_low_order(id.box)) return Error::malformed;
+    }
 
     const auto message = signed_message(bytes.first(signed_size));
     if (crypto_sign_verify_detached(bytes.data() + signed_size, message.data(), message.size(),

@@ -170,7 +170,20 @@ function decodePublicKey(text) {
   const sign = body.subarray(32, 64);
   const checksum = labelledHash(LABEL.publicKeyChecksum, box, sign).subarray(0, 4);
   if (sodium.compare(checksum, body.subarray(64, 68)) !== 0) fail('malformed');
+  if (smallOrder(box)) fail('malformed');
   return { box, sign };
+}
+
+// 6.2 step 5: a small-order point makes X25519 all zero for every scalar; libsodium then throws.
+function smallOrder(box) {
+  const scalar = new Uint8Array(32);
+  scalar[0] = 9;
+  try {
+    sodium.crypto_scalarmult(scalar, box);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 // Section 6.3: five groups of five digits from the first 25 bytes of h.
@@ -427,6 +440,7 @@ function readRecipientList(bytes) {
   }
   for (let i = 0; i < count; i++) {
     for (let j = i + 1; j < count; j++) if (equalBytes(recipients[i], recipients[j])) fail('malformed');
+    if (smallOrder(recipients[i].subarray(0, 32))) fail('malformed');
   }
   const message = concat(ascii(LABEL.recipientListSignature), bytes.subarray(0, signedSize));
   if (!sodium.crypto_sign_verify_detached(bytes.subarray(signedSize, n), message, orgPk)) fail('authentication_failed');

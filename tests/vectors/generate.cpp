@@ -713,6 +713,37 @@ void signed_reply_vectors(Writer& w) {
         with_reply_signature(no_key, responder));
 }
 
+// X25519 keys of small order: nothing sealed to one could be opened, so readers refuse them (6.2).
+void low_order_vectors(Writer& w) {
+    const auto responder = c::SecretIdentity::generate();
+    // All zeros, and a point of order 8 (from the list of low-order Curve25519 points).
+    const c::BoxPublicKey zero{};
+    const c::BoxPublicKey order8 = {0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3,
+                                    0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32,
+                                    0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00};
+    for (const auto& [name, key] : {std::pair{"pubkey_low_order_zero", zero}, std::pair{"pubkey_low_order_point", order8}}) {
+        c::PublicIdentity id = responder.public_identity;
+        id.box = key;
+        w.add({name, "malformed", "a valid checksum over an X25519 key of small order", {},
+               bytes_of(c::encode_public_key(id))});
+    }
+    // A list that names one, validly signed: its entries are held to the same rule.
+    const auto org = c::SecretIdentity::generate_organisation();
+    Bytes body;
+    c::put_bytes(body, c::labels::recipient_list_magic);
+    c::put_u16(body, c::labels::recipient_list_version);
+    c::put_bytes(body, org.public_identity.sign);
+    c::put_u64(body, 1);
+    c::put_u32(body, 20818);
+    c::put_u8(body, 2);
+    c::put_bytes(body, responder.public_identity.box);
+    c::put_bytes(body, responder.public_identity.sign);
+    c::put_bytes(body, order8);
+    c::put_bytes(body, responder.public_identity.sign);
+    w.add({"list_low_order_recipient", "malformed", "a validly signed list whose second X25519 key has small order",
+           {{"today", "20790"}}, signed_list_bytes(body, org)});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -736,6 +767,7 @@ int main(int argc, char** argv) {
         organisation_vectors(w);
         list_vectors(w);
         signed_reply_vectors(w);
+        low_order_vectors(w);
         std::cout << "wrote " << w.count() << " vectors to " << argv[1] << "\n";
     } catch (const std::exception& e) {
         std::cerr << "tipline-gen-vectors: error: " << e.what() << "\n";

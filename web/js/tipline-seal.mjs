@@ -114,7 +114,7 @@ const unsupported = (what) => fail('unsupported_version', `${what} is of a versi
 const REQUIRED_SODIUM = [
   'crypto_pwhash', 'crypto_box_seal', 'crypto_box_seal_open', 'crypto_box_seed_keypair', 'crypto_generichash',
   'crypto_generichash_init', 'crypto_generichash_update', 'crypto_generichash_final', 'crypto_sign_verify_detached',
-  'crypto_scalarmult_base', 'crypto_secretstream_xchacha20poly1305_keygen',
+  'crypto_scalarmult', 'crypto_scalarmult_base', 'crypto_secretstream_xchacha20poly1305_keygen',
   'crypto_secretstream_xchacha20poly1305_init_push', 'crypto_secretstream_xchacha20poly1305_push',
   'crypto_secretstream_xchacha20poly1305_init_pull', 'crypto_secretstream_xchacha20poly1305_pull',
   'randombytes_uniform', 'memzero', 'memcmp',
@@ -309,7 +309,19 @@ export function decodePublicKey(text) {
   if (!lib().memcmp(checksum, body.subarray(64, 64 + CHECKSUM_SIZE))) {
     fail('malformed', 'the public key checksum does not match: the key is damaged');
   }
+  if (isLowOrder(boxPublicKey)) fail('malformed', 'the public key is a point of small order: nothing sealed to it opens');
   return { boxPublicKey, signPublicKey };
+}
+
+// Section 6.2, step 5: X25519 with any scalar gives all zeros, which libsodium refuses to return.
+const LOW_ORDER_PROBE = Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 9 : 0));
+function isLowOrder(boxPublicKey) {
+  try {
+    wipe(lib().crypto_scalarmult(LOW_ORDER_PROBE, boxPublicKey));
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 // Section 6.1: the text form of a public identity.
@@ -454,6 +466,7 @@ export function decodeRecipientList(bytes) {
     for (let j = i + 1; j < count; j++) {
       if (sameBytes(entries[i], entries[j])) fail('malformed', 'the recipient list names a responder twice');
     }
+    if (isLowOrder(entries[i].subarray(0, 32))) fail('malformed', 'the recipient list names a key of small order');
   }
   const message = concat(ascii(LABELS.recipientListSignature), bytes.subarray(0, signedSize));
   if (!s.crypto_sign_verify_detached(bytes.subarray(signedSize), message, signPublicKey)) {

@@ -74,8 +74,12 @@ inline constexpr std::uint64_t kdf_min_memlimit = 8192;
 inline constexpr std::uint64_t kdf_max_memlimit = std::uint64_t{4} << 30;
 
 std::string encode_public_key(const PublicIdentity& identity);
-// Strict: exact prefix, canonical unpadded base64url, exact length, matching checksum.
+// Strict: exact prefix, canonical unpadded base64url, exact length, matching checksum, and an
+// X25519 key of large order (nothing can be sealed to a low-order one).
 std::error_code decode_public_key(std::string_view text, PublicIdentity& out);
+// Whether an X25519 public key has small order (all zeros among them): X25519 with any scalar
+// gives the all-zero secret, so a tip sealed to it could not be opened (FORMAT.md 6.2).
+bool is_low_order(const BoxPublicKey& key) noexcept;
 // Five groups of five digits, for two people to read aloud and compare.
 std::string fingerprint(const PublicIdentity& identity);
 // The five groups of digits of a labelled hash (FORMAT.md 6.3), shared by every kind of fingerprint.
