@@ -15,6 +15,7 @@
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/labels.hpp"
+#include "tipline/crypto/padding.hpp"
 #include "tipline/crypto/proof_of_work.hpp"
 #include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/recipient_list.hpp"
@@ -744,6 +745,115 @@ void low_order_vectors(Writer& w) {
            {{"today", "20790"}}, signed_list_bytes(body, org)});
 }
 
+// An envelope built step by step from FORMAT.md 8.5 and 8.6, with the secretstream tag of each chunk
+// chosen by the caller, for readers to refuse wrong tags (8.7 step 9.3).
+Bytes seal_with_tags(const c::BoxPublicKey& to, const Bytes& framed_plaintext, const std::vector<unsigned char>& tags) {
+    unsigned char file_key[32], payload_key[32], mac_key[32];
+    randombytes_buf(file_key, sizeof file_key);
+    crypto_generichash(payload_key, 32, reinterpret_cast<const unsigned char*>(c::labels::payload_key_label.data()),
+                       c::labels::payload_key_label.size(), file_key, sizeof file_key);
+    crypto_generichash(mac_key, 32, reinterpret_cast<const unsigned char*>(c::labels::header_mac_key_label.data()),
+                       c::labels::header_mac_key_label.size(), file_key, sizeof file_key);
+    Bytes out;
+    c::put_bytes(out, c::labels::envelope_magic);
+    c::put_u16(out, c::labels::envelope_version);
+    c::put_u8(out, 1);
+    c::put_u64(out, framed_plaintext.size());
+    crypto_secretstream_xchacha20poly1305_state st;
+    unsigned char stream_header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+    crypto_secretstream_xchacha20poly1305_init_push(&st, stream_header, payload_key);
+    out.insert(out.end(), stream_header, stream_header + sizeof stream_header);
+    unsigned char stanza[80];
+    if (crypto_box_seal(stanza, file_key, sizeof file_key, to.data()) != 0) throw std::runtime_error("seal failed");
+    out.insert(out.end(), stanza, stanza + sizeof stanza);
+    unsigned char mac[32];
+    crypto_generichash(mac, sizeof mac, out.data(), out.size(), mac_key, sizeof mac_key);
+    out.insert(out.end(), mac, mac + sizeof mac);
+    const std::size_t chunk = c::envelope_chunk_size;
+    for (std::size_t j = 0, at = 0; at < framed_plaintext.size(); ++j, at += chunk) {
+        const std::size_t n = std::min(chunk, framed_plaintext.size() - at);
+        const std::size_t was = out.size();
+        out.resize(was + n + crypto_secretstream_xchacha20poly1305_ABYTES);
+        crypto_secretstream_xchacha20poly1305_push(&st, out.data() + was, nullptr, framed_plaintext.data() + at, n,
+                                                   nullptr, 0, tags.at(j));
+    }
+    return out;
+}
+
+// Cases an implementation written from the text alone could not settle before.
+void outsider_vectors(Writer& w) {
+    constexpr unsigned char message_tag = crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+    constexpr unsigned char push_tag = crypto_secretstream_xchacha20poly1305_TAG_PUSH;
+    constexpr unsigned char final_tag = crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+    const auto reader = c::BoxKeyPair::generate();
+    const auto other = c::BoxKeyPair::generate();
+    const Bytes content = bytes_of("opened by whichever of its identities matches");
+    w.add({"envelope_success_two_identities", "success",
+           "the reader holds two identities; the envelope is sealed to the second",
+           {identity(other), identity(reader), {"content-sha256", sha256_hex(content)},
+            {"content-length", std::to_string(content.size())}},
+           seal({reader.public_key}, content)});
+
+    // Two chunks: L = 70000 gives P = 71680.
+    const Bytes long_content(70000, 'x');
+    const Bytes two = framed(long_content.size(), long_content, c::padded_length(8 + long_content.size()), 0);
+    const Bytes one = framed(content.size(), content, c::padded_length(8 + content.size()), 0);
+    w.add({"envelope_tag_final_first", "malformed", "two chunks; the first carries TAG_FINAL", {identity(reader)},
+           seal_with_tags(reader.public_key, two, {final_tag, final_tag})});
+    w.add({"envelope_tag_last_not_final", "malformed", "one chunk carrying TAG_MESSAGE: the stream never ends",
+           {identity(reader)}, seal_with_tags(reader.public_key, one, {message_tag})});
+    w.add({"envelope_tag_push", "malformed", "two chunks; the first carries TAG_PUSH instead of TAG_MESSAGE",
+           {identity(reader)}, seal_with_tags(reader.public_key, two, {push_tag, final_tag})});
+
+    // Receipts typed with every separator 10.2 ignores, and one digit too many.
+    c::DeploymentSalt salt{};
+    randombytes_buf(salt.data(), salt.size());
+    const c::SecretBuffer digits = c::generate_receipt();
+    const auto keys = c::derive_receipt_keys(digits.span(), salt);
+    std::string spaced;
+    const char* separators[] = {"\t", "\xE3\x80\x80", " ", "-"};  // tab, ideographic space, space, hyphen
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && i % 4 == 0) spaced += separators[(i / 4) % 4];
+        spaced += static_cast<char>(digits.data()[i]);
+    }
+    w.add({"receipt_success_tab_and_ideographic_space", "success", "groups separated by a tab, U+3000, a space and a hyphen",
+           {{"salt", hex(salt)},
+            {"mailbox-token", hex(keys.mailbox_token.span())},
+            {"mailbox-token-hash", hex(c::hash_mailbox_token(keys.mailbox_token.span()))},
+            {"reply-public-key", hex(keys.reply.public_key)},
+            {"mailbox-name", hex(c::mailbox_id(keys.reply.public_key))}},
+           bytes_of(spaced)});
+    w.add({"receipt_too_long", "malformed", "twenty-one digits", {{"salt", hex(salt)}}, bytes_of(spaced + "7")});
+
+    // A tip document that declares 257 attachments: the count is refused before any is read.
+    c::TipHeader h;
+    h.message = "x";
+    Bytes doc = document(h, {});
+    const std::size_t count_at = doc.size() - 2;  // no attachments: the count ends the header body
+    doc[count_at] = 0x01;
+    doc[count_at + 1] = 0x01;
+    w.add({"tipdoc_too_many_attachments", "malformed", "attachment count 257", {}, doc});
+
+    // Key file limits, each refused before any key derivation (7.4 step 7).
+    const std::string pass = "limits";
+    const auto id = c::SecretIdentity::generate();
+    const Bytes file = c::seal_secret_key_file(id, c::KeyFileContents::decrypt_and_sign, c::as_bytes(pass), {1, 1 << 20});
+    auto limit = [&](std::string name, std::string comment, std::uint32_t ops, std::uint64_t mem) {
+        Bytes f = file;
+        for (std::size_t i = 0; i < 4; ++i) f[12 + i] = static_cast<unsigned char>(ops >> (24 - 8 * i));
+        for (std::size_t i = 0; i < 8; ++i) f[16 + i] = static_cast<unsigned char>(mem >> (56 - 8 * i));
+        w.add({std::move(name), "malformed", std::move(comment), {{"passphrase", pass}}, f});
+    };
+    limit("keyfile_opslimit_zero", "opslimit 0", 0, 1 << 20);
+    limit("keyfile_opslimit_65", "opslimit 65, one above the most", 65, 1 << 20);
+    limit("keyfile_memlimit_too_small", "memlimit 4096, below 8192", 1, 4096);
+    limit("keyfile_memlimit_not_kib", "memlimit 1048577, not a multiple of 1024", 1, (1 << 20) + 1);
+
+    // A bundle that is only the first five bytes of its magic.
+    w.add({"bundle_short_magic", "truncated", "only TIPLN, the first five bytes of the magic", {},
+           bytes_of("TIPLN")});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -768,6 +878,7 @@ int main(int argc, char** argv) {
         list_vectors(w);
         signed_reply_vectors(w);
         low_order_vectors(w);
+        outsider_vectors(w);
         std::cout << "wrote " << w.count() << " vectors to " << argv[1] << "\n";
     } catch (const std::exception& e) {
         std::cerr << "tipline-gen-vectors: error: " << e.what() << "\n";
