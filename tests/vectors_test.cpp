@@ -113,6 +113,29 @@ void check_tipdoc(const Vector& v, const std::string& expect) {
     }
 }
 
+// An envelope whose content is a tip document, opened and parsed as one stream (FORMAT.md 9.4).
+void check_tip(const Vector& v, const std::string& expect) {
+    std::vector<BoxKeyPair> keys;
+    for (auto [it, end] = v.headers.equal_range("identity"); it != end; ++it) {
+        const Bytes sk = unhex(it->second);
+        keys.push_back(BoxKeyPair::from_secret(std::span<const unsigned char, 32>(sk.data(), 32)));
+    }
+    std::vector<const BoxKeyPair*> ids;
+    for (const auto& k : keys) ids.push_back(&k);
+    struct Kept final : TipReceiver {
+        TipHeader header;
+        void on_header(const TipHeader& h) override { header = h; }
+        void on_attachment_data(std::size_t, std::span<const unsigned char>) override {}
+    } kept;
+    MemorySource in(v.body);
+    CHECK(outcome(open_tip(ids, in, kept)) == expect);
+    if (expect != "success") return;
+    CHECK(kept.header.language == v.get("language"));
+    CHECK(std::to_string(kept.header.attachments.size()) == v.get("attachments"));
+    CHECK(sha256(std::span(reinterpret_cast<const unsigned char*>(kept.header.message.data()),
+                           kept.header.message.size())) == v.get("message-sha256"));
+}
+
 void check_keyfile(const Vector& v, const std::string& expect) {
     const std::string pass = v.get("passphrase");
     SecretIdentity id;
@@ -260,10 +283,11 @@ TEST_CASE("every test vector gives its expected result", "[vectors]") {
         else if (area == "pow") check_pow(v, expect);
         else if (area == "orgkey") check_orgkey(v, expect);
         else if (area == "list") check_list(v, expect);
+        else if (area == "tip") check_tip(v, expect);
         else FAIL("unknown vector area " << area);
         ++walked;
     }
     CHECK(areas == std::set<std::string>{"envelope", "tipdoc", "keyfile", "pubkey", "receipt", "bundle", "request",
-                                         "replyfile", "pow", "orgkey", "list"});
+                                         "replyfile", "pow", "orgkey", "list", "tip"});
     CHECK(walked >= 50);
 }

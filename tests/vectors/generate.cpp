@@ -854,6 +854,62 @@ void outsider_vectors(Writer& w) {
            bytes_of("TIPLN")});
 }
 
+// Tip documents inside envelopes: the envelope's checks and the document's run together, and the
+// first failure in stream order is the one reported (FORMAT.md 9.4, last paragraph).
+void tip_vectors(Writer& w) {
+    const auto reader = c::BoxKeyPair::generate();
+    const auto stranger = c::BoxKeyPair::generate();
+    const std::vector<c::BoxPublicKey> to{reader.public_key};
+    c::TipHeader h;
+    h.created_at = 1796083200;
+    h.language = "ko";
+    h.message = std::string(70000, 'm');  // the document spans two payload chunks
+    const Bytes note = bytes_of("an attachment\n");
+    h.attachments = {{"note.txt", "text/plain", note.size()}};
+    const Bytes doc = document(h, {note});
+    const auto add = [&](std::string name, std::string expect, std::string comment, Bytes body) {
+        std::vector<std::pair<std::string, std::string>> headers{identity(reader)};
+        if (expect == "success") {
+            headers.insert(headers.end(), {{"language", h.language},
+                                           {"attachments", "1"},
+                                           {"message-sha256", sha256_hex(bytes_of(h.message))}});
+        }
+        w.add({std::move(name), std::move(expect), std::move(comment), headers, std::move(body)});
+    };
+    const Bytes sealed = seal(to, doc);
+    add("tip_success", "success", "a tip of two chunks with one attachment, opened and parsed together", sealed);
+    add("tip_not_for_reader", "no_matching_key", "sealed to someone else", seal({stranger.public_key}, doc));
+
+    const std::size_t first_chunk_end =
+        c::EnvelopeHeader{1, c::padded_length(8 + doc.size())}.header_size() + c::envelope_chunk_size + c::envelope_chunk_overhead;
+    const Bytes cut(sealed.begin(), sealed.begin() + static_cast<std::ptrdiff_t>(first_chunk_end));
+    add("tip_envelope_cut_after_first_chunk", "truncated",
+        "the document is sound as far as it goes; the envelope ends after its first chunk", cut);
+    Bytes v9 = doc;
+    v9[9] = 9;
+    const Bytes v9_sealed = seal(to, v9);
+    add("tip_document_version_before_cut", "unsupported_version",
+        "document version 9, found at its 14th byte in the first chunk, before the envelope ends early",
+        Bytes(v9_sealed.begin(), v9_sealed.begin() + static_cast<std::ptrdiff_t>(first_chunk_end)));
+    Bytes short_doc = doc;
+    short_doc.pop_back();
+    add("tip_document_short", "malformed", "the envelope is whole; the document inside lacks its last byte",
+        seal(to, short_doc));
+    Bytes flipped = sealed;
+    flipped[first_chunk_end + 40] ^= 1;
+    add("tip_second_chunk_flipped", "authentication_failed", "one bit of the second chunk changed", flipped);
+    const auto responder = c::SecretIdentity::generate();
+    c::TipHeader reply;
+    reply.kind = c::TipKind::reply;
+    reply.reply_key = reader.public_key;
+    reply.message = "a reply";
+    reply.signer = responder.public_identity;
+    Bytes signed_doc = with_reply_signature(document(reply, {}), responder);
+    signed_doc[signed_doc.size() - 1] ^= 1;
+    add("tip_signed_reply_bad_signature", "authentication_failed",
+        "a signed reply whose signature fails, found once the envelope has opened", seal(to, signed_doc));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -879,6 +935,7 @@ int main(int argc, char** argv) {
         signed_reply_vectors(w);
         low_order_vectors(w);
         outsider_vectors(w);
+        tip_vectors(w);
         std::cout << "wrote " << w.count() << " vectors to " << argv[1] << "\n";
     } catch (const std::exception& e) {
         std::cerr << "tipline-gen-vectors: error: " << e.what() << "\n";
