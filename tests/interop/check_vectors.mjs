@@ -251,7 +251,9 @@ class Reader {
 const CHUNK = 65536n;
 const MAX_PADDED = 1n << 40n;
 
-function openEnvelope(bytes, secretKeys) {
+// 8.7 in stream order: onContent gets each chunk's content (provisional) as soon as that chunk has
+// authenticated and its tag and length prefix are checked, before its padding is.
+function openEnvelopeInto(bytes, secretKeys, onContent) {
   const r = new Reader(bytes);
   const magic = r.read(8);
   if (!equalBytes(magic, ascii(LABEL.envelopeMagic).subarray(0, magic.length))) fail('malformed');
@@ -292,7 +294,6 @@ function openEnvelope(bytes, secretKeys) {
   } catch {
     fail('authentication_failed');
   }
-  const parts = [];
   let remaining = P;
   let contentLeft = 0n;
   let first = true;
@@ -315,11 +316,16 @@ function openEnvelope(bytes, secretKeys) {
     }
     const available = BigInt(plain.length - offset);
     const emit = Number(contentLeft < available ? contentLeft : available);
-    parts.push(plain.slice(offset, offset + emit));
+    onContent(plain.slice(offset, offset + emit));
     contentLeft -= BigInt(emit);
     if (plain.subarray(offset + emit).some((b) => b !== 0)) fail('malformed');
   }
   if (r.read(1).length !== 0) fail('malformed');
+}
+
+function openEnvelope(bytes, secretKeys) {
+  const parts = [];
+  openEnvelopeInto(bytes, secretKeys, (piece) => parts.push(piece));
   return concat(...parts);
 }
 
@@ -328,17 +334,21 @@ function openEnvelope(bytes, secretKeys) {
 const MAX_CONTENT = (1n << 40n) - (1n << 37n);
 
 const SIGNATURE_SIZE = 64;
+const PREAMBLE_SIZE = 14;
 
-function parseTipDocument(doc) {
-  if (doc.length < 14) fail('malformed');
-  if (!equalBytes(doc.subarray(0, 8), ascii(LABEL.tipDocumentMagic))) fail('malformed');
-  const version = be(doc.subarray(8, 10));
+// 9.4 steps 2 to 4, on the first 14 bytes.
+function readPreamble(preamble) {
+  if (!equalBytes(preamble.subarray(0, 8), ascii(LABEL.tipDocumentMagic))) fail('malformed');
+  const version = be(preamble.subarray(8, 10));
   if (version !== 1n && version !== 2n) fail('unsupported_version');
-  const signed = version === 2n;  // 9.5: a reply signed by its responder
-  const headerLength = Number(be(doc.subarray(10, 14)));
+  const headerLength = Number(be(preamble.subarray(10, 14)));
   if (headerLength === 0 || headerLength > 2 * 1024 * 1024) fail('malformed');
-  if (doc.length < 14 + headerLength) fail('malformed');
-  const r = new Reader(doc.subarray(14, 14 + headerLength));
+  return { signed: version === 2n, headerLength };  // signed: 9.5, a reply signed by its responder
+}
+
+// 9.4 steps 6 and 7, on the whole header body. signedLength is where the signature would start.
+function parseHeaderBody(body, signed) {
+  const r = new Reader(body);
   const take = (n) => {
     const out = r.read(n);
     if (out.length < n) fail('malformed');
@@ -366,22 +376,92 @@ function parseTipDocument(doc) {
   const attachmentOk = (a) => a.name.length >= 1 && a.name.length <= 255 && decodeUtf8(a.name) !== null &&
                               !a.name.includes(0) && a.mediaType.length >= 1 && a.mediaType.length <= 127 &&
                               a.mediaType.every((c) => c >= 0x21 && c <= 0x7e) && a.size <= MAX_CONTENT;
-  if (r.at !== headerLength || kind < 1 || kind > 3 || !languageOk || message.length > 1024 * 1024 ||
+  if (r.at !== body.length || kind < 1 || kind > 3 || !languageOk || message.length > 1024 * 1024 ||
       decodeUtf8(message) === null || !attachments.every(attachmentOk)) {
     fail('malformed');
   }
   if (signed && (kind !== 3 || hasReply !== 1)) fail('malformed');
-  const signedLength = attachments.reduce((sum, a) => sum + a.size, BigInt(14 + headerLength));
-  const total = signedLength + (signed ? BigInt(SIGNATURE_SIZE) : 0n);
-  if (BigInt(doc.length) !== total) fail('malformed');  // steps 8 and 9: more bytes, or fewer
-  if (signed) {
-    const at = Number(signedLength);
-    const message = concat(ascii(LABEL.signedReply), blake2b(32, doc.subarray(0, at)));
-    if (!sodium.crypto_sign_verify_detached(doc.subarray(at, at + SIGNATURE_SIZE), message, signer.sign)) {
-      fail('authentication_failed');
-    }
+  const signedLength = attachments.reduce((sum, a) => sum + a.size, BigInt(PREAMBLE_SIZE + body.length));
+  return {
+    language: String.fromCharCode(...language),
+    message,
+    attachments,
+    signer,
+    signedLength,
+    total: signedLength + (signed ? BigInt(SIGNATURE_SIZE) : 0n),
+  };
+}
+
+// 9.4 step 10 (9.5) on the whole document.
+function checkReplySignature(doc, header) {
+  const at = Number(header.signedLength);
+  const message = concat(ascii(LABEL.signedReply), blake2b(32, doc.subarray(0, at)));
+  if (!sodium.crypto_sign_verify_detached(doc.subarray(at, at + SIGNATURE_SIZE), message, header.signer.sign)) {
+    fail('authentication_failed');
   }
-  return { language: String.fromCharCode(...language), message, attachments, signer };
+}
+
+const documentResult = ({ language, message, attachments, signer }) => ({ language, message, attachments, signer });
+
+// 9.4 on a whole document, in the order of its steps.
+function parseTipDocument(doc) {
+  if (doc.length < PREAMBLE_SIZE) fail('malformed');
+  const { signed, headerLength } = readPreamble(doc.subarray(0, PREAMBLE_SIZE));
+  if (doc.length < PREAMBLE_SIZE + headerLength) fail('malformed');
+  const header = parseHeaderBody(doc.subarray(PREAMBLE_SIZE, PREAMBLE_SIZE + headerLength), signed);
+  if (BigInt(doc.length) !== header.total) fail('malformed');  // steps 8 and 9: more bytes, or fewer
+  if (signed) checkReplySignature(doc, header);
+  return documentResult(header);
+}
+
+// 9.4 as the reference parser streams it: each check fails at the byte where that parser finds it,
+// steps 2 to 4 at the 14th byte, 6 and 7 at the header body's last byte and 8 at the first byte too
+// many. end() runs the checks at the end of the input: steps 1, 5, 9 and 10.
+class TipDocumentStream {
+  constructor() {
+    this.parts = [];
+    this.length = 0;
+    this.preamble = null;  // { signed, headerLength } once 14 bytes have arrived and passed
+    this.header = null;  // parseHeaderBody's result once the header body has arrived and passed
+  }
+
+  bytes() {
+    const all = concat(...this.parts);
+    this.parts = [all];
+    return all;
+  }
+
+  write(piece) {
+    const before = this.length;
+    this.parts.push(piece.slice());
+    this.length += piece.length;
+    if (before < PREAMBLE_SIZE && this.length >= PREAMBLE_SIZE) {
+      this.preamble = readPreamble(this.bytes().subarray(0, PREAMBLE_SIZE));
+    }
+    if (this.preamble === null) return;
+    const headerEnd = PREAMBLE_SIZE + this.preamble.headerLength;
+    if (before < headerEnd && this.length >= headerEnd) {
+      this.header = parseHeaderBody(this.bytes().subarray(PREAMBLE_SIZE, headerEnd), this.preamble.signed);
+    }
+    if (this.header !== null && BigInt(this.length) > this.header.total) fail('malformed');
+  }
+
+  end() {
+    if (this.preamble === null) fail('malformed');  // step 1
+    if (this.header === null) fail('malformed');  // step 5
+    if (BigInt(this.length) < this.header.total) fail('malformed');  // step 9
+    if (this.preamble.signed) checkReplySignature(this.bytes(), this.header);
+    return documentResult(this.header);
+  }
+}
+
+// FORMAT.md 9.4, last paragraph: an envelope whose content is a tip document, as one stream. Each
+// chunk's content reaches the document parser once the envelope has released it, so the first
+// failure in stream order wins; the document's end checks come after the envelope opened.
+function openTip(bytes, secretKeys) {
+  const doc = new TipDocumentStream();
+  openEnvelopeInto(bytes, secretKeys, (piece) => doc.write(piece));
+  return doc.end();
 }
 
 // --- Section 17: organisation key ---------------------------------------------------------------
@@ -618,6 +698,23 @@ function checkProof(body) {
   return zeros;
 }
 
+function tipDocumentValues(doc) {
+  const values = { 'message-sha256': sha256Hex(doc.message), attachments: String(doc.attachments.length),
+    language: doc.language };
+  if (doc.signer !== null) values.signer = fingerprint(doc.signer.box, doc.signer.sign);
+  return values;
+}
+
+// What fn returns, or the class of the FormatError it throws.
+function outcomeOf(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof FormatError)) throw e;
+    return e.cls;
+  }
+}
+
 const AREAS = {
   pow: (body) => ({ 'zero-bits': String(checkProof(body)) }),
   bundle: (body) => {
@@ -629,12 +726,22 @@ const AREAS = {
     return { 'content-sha256': sha256Hex(content), 'content-length': String(content.length) };
   },
   tipdoc: (body) => {
-    const doc = parseTipDocument(body);
-    const values = { 'message-sha256': sha256Hex(doc.message), attachments: String(doc.attachments.length),
-      language: doc.language };
-    if (doc.signer !== null) values.signer = fingerprint(doc.signer.box, doc.signer.sign);
-    return values;
+    // The streaming parser that tip_* vectors use must agree with the whole-document one (the values
+    // as JSON, or the class), however the document is cut.
+    const whole = outcomeOf(() => JSON.stringify(tipDocumentValues(parseTipDocument(body))));
+    for (const size of [1, 3, 13, 14, 15, 64, Math.max(body.length, 1)]) {
+      const streamed = outcomeOf(() => {
+        const doc = new TipDocumentStream();
+        for (let at = 0; at < body.length; at += size) doc.write(body.subarray(at, at + size));
+        return JSON.stringify(tipDocumentValues(doc.end()));
+      });
+      if (streamed !== whole) {
+        throw new Error(`fed in pieces of ${size} bytes, the streaming parser gives ${streamed}, not ${whole}`);
+      }
+    }
+    return tipDocumentValues(parseTipDocument(body));
   },
+  tip: (body, h) => tipDocumentValues(openTip(body, (h.get('identity') ?? []).map(bytesFromHex))),
   keyfile: (body, h) => {
     const id = openSecretKeyFile(body, ascii(one(h, 'passphrase')));
     if (id.organisation) return { 'organisation-key': encodeOrganisationKey(id.sign) };

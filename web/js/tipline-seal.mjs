@@ -798,9 +798,12 @@ export function encodeTipDocument(tip) {
 
 // Section 9.4 as a stream: buffers the preamble and header body, counts attachment bytes. In
 // version 2 it also hashes every byte before the signature (9.5) and keeps the signature's 64 bytes.
-// close() frees the hash state of a document that ended in an error; finish() frees it too.
+// close() frees the hash state of a document that ended in an error; finish() frees it too. When
+// onAttachmentData is given, it receives (index, bytes) for each run of attachment bytes as they
+// pass through, and must copy what it keeps.
 class TipDocumentReader {
-  constructor() {
+  constructor(onAttachmentData = null) {
+    this.onAttachmentData = onAttachmentData;
     this.pending = new Uint8Array(PREAMBLE_SIZE);
     this.filled = 0;
     this.headerLength = 0;  // 0 until the preamble is read
@@ -853,6 +856,7 @@ class TipDocumentReader {
       }
       const n = Math.min(rest.length, this.currentLeft);
       this.hashUpdate(rest.subarray(0, n));
+      if (this.onAttachmentData !== null && n > 0) this.onAttachmentData(this.current, rest.subarray(0, n));
       this.currentLeft -= n;
       this.position += n;
       rest = rest.subarray(n);
@@ -1237,6 +1241,41 @@ function openEnvelopeInto(envelope, identities, onContent) {
     }
   }
   if (at !== envelope.length) fail('malformed', 'the envelope has bytes after its end');
+}
+
+// Sections 8.7 and 9.4 as one stream (9.4, last paragraph): an envelope whose content is a tip
+// document. Each chunk's content goes to the document parser as soon as the envelope releases it, so
+// the first failure in stream order is thrown: a document error at the byte where it shows (the
+// preamble at its 14th byte, the header body at its last, a byte past the document's end as it
+// arrives) wins over a later chunk's damage, and the document's end checks, the signature of a
+// signed reply among them, come only once the envelope has opened. identities are
+// [{ publicKey, secretKey }]. Returns what parseTipDocument returns, each attachment's bytes a copy.
+export function openTip(envelope, identities) {
+  if (!(envelope instanceof Uint8Array)) invalid('an envelope is a Uint8Array');
+  const ids = checkIdentities(identities);
+  const pieces = [];  // copies of each attachment's bytes, by attachment
+  const reader = new TipDocumentReader((index, bytes) => {
+    if (pieces[index] === undefined) pieces[index] = [];
+    pieces[index].push(bytes.slice());
+  });
+  let document;
+  try {
+    openEnvelopeInto(envelope, ids, (piece) => reader.write(piece));
+    document = reader.finish();
+  } catch (e) {
+    for (const list of pieces) if (list) wipe(...list);
+    throw e;
+  } finally {
+    reader.close();
+  }
+  const { attachmentOffsets, ...header } = document;
+  header.attachments = header.attachments.map((a, i) => {
+    const list = pieces[i] ?? [];
+    const bytes = list.length === 1 ? list[0] : concat(...list);
+    if (list.length > 1) wipe(...list);
+    return { ...a, bytes };
+  });
+  return header;
 }
 
 // Section 8.7 on a whole envelope; identities are [{ publicKey, secretKey }]. Returns the content.
