@@ -104,12 +104,13 @@ std::string prepare_deployment(const fs::path& tiplined, const fs::path& tools, 
                                std::string_view message) {
     write_file(dir / "passphrase", "tipline benchmark passphrase, not for real use\n");
     write_file(dir / "tip.txt", message);
-    run_tool({(tools / "tipline-responder").string(), "keygen", "--kdf", "interactive", "--out", (dir / "K").string(),
-              "--passphrase-file", (dir / "passphrase").string()},
+    run_tool({(tools / "tipline-responder").string(), "keygen", "--kdf", "interactive", "--out",
+              (dir / "K").string(), "--passphrase-file", (dir / "passphrase").string()},
              "/dev/null", dir / "keygen.out", dir / "keygen.err");
-    run_tool({(tools / "tipline-submit").string(), "seal", "--to", (dir / "K.pub").string()}, dir / "tip.txt",
-             dir / "E", dir / "seal.err");
-    run_tool({tiplined.string(), "init", (dir / "data").string(), "--responder", (dir / "K.pub").string()},
+    run_tool({(tools / "tipline-submit").string(), "seal", "--to", (dir / "K.pub").string()},
+             dir / "tip.txt", dir / "E", dir / "seal.err");
+    run_tool({tiplined.string(), "init", (dir / "data").string(), "--responder",
+              (dir / "K.pub").string()},
              "/dev/null", dir / "init.out", dir / "init.err");
     return read_file(dir / "E");
 }

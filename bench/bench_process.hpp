@@ -14,8 +14,8 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -28,8 +28,9 @@ namespace tipline::bench {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-inline constexpr auto start_limit = std::chrono::seconds(30);  // tiplined must print its port within this
-inline constexpr auto stop_limit = std::chrono::seconds(30);   // and exit within this after SIGTERM
+inline constexpr auto start_limit =
+    std::chrono::seconds(30);  // tiplined must print its port within this
+inline constexpr auto stop_limit = std::chrono::seconds(30);  // and exit within this after SIGTERM
 inline constexpr auto tool_limit = std::chrono::seconds(60);
 
 // Something broke (as opposed to a target being missed): reported, and the exit status is 1.
@@ -144,7 +145,9 @@ class Tiplined {
     Tiplined& operator=(const Tiplined&) = delete;
 
     unsigned short port() const { return port_; }
-    double cpu_seconds() const { return tipline::bench::cpu_seconds("/proc/" + std::to_string(pid_) + "/stat"); }
+    double cpu_seconds() const {
+        return tipline::bench::cpu_seconds("/proc/" + std::to_string(pid_) + "/stat");
+    }
     // Per thread, in thread-id order: the main thread (also an I/O thread), then IngestQueue's
     // writer and checkpointer, then the other I/O threads.
     std::vector<ThreadSample> threads() const {

@@ -1,5 +1,6 @@
-// Crypto benchmark: envelope seal/open throughput as a ratio of raw secretstream, and peak RSS per size;
-// what signing a reply and checking the organisation's list add, as ratios of the unsigned reply.
+// Crypto benchmark: envelope seal/open throughput as a ratio of raw secretstream, and peak RSS per
+// size; what signing a reply and checking the organisation's list add, as ratios of the unsigned
+// reply.
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/resource.h>
@@ -31,9 +32,9 @@
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/recipient_list.hpp"
-#include "tipline/crypto/tip_document.hpp"
 #include "tipline/crypto/secret_buffer.hpp"
 #include "tipline/crypto/stream.hpp"
+#include "tipline/crypto/tip_document.hpp"
 
 namespace crypto = tipline::crypto;
 
@@ -44,14 +45,15 @@ using Clock = std::chrono::steady_clock;
 constexpr std::uint64_t kib = 1024;
 constexpr std::uint64_t mib = 1024 * kib;
 
-// The baseline pushes chunks of the envelope's own size, so both sides make the same number of AEAD calls.
+// The baseline pushes chunks of the envelope's own size, so both sides make the same number of AEAD
+// calls.
 constexpr std::size_t chunk_size = crypto::envelope_chunk_size;
 constexpr std::size_t stream_abytes = crypto_secretstream_xchacha20poly1305_ABYTES;
 constexpr std::size_t stream_header_bytes = crypto_secretstream_xchacha20poly1305_HEADERBYTES;
 constexpr std::size_t stream_key_bytes = crypto_secretstream_xchacha20poly1305_KEYBYTES;
 
-// Past this, inputs for open go to a temp file: holding several 256 MiB buffers would be the very growth
-// this benchmark exists to rule out.
+// Past this, inputs for open go to a temp file: holding several 256 MiB buffers would be the very
+// growth this benchmark exists to rule out.
 constexpr std::uint64_t max_in_memory_size = 16 * mib;
 constexpr std::uint64_t quick_max_size = 16 * mib;
 
@@ -65,8 +67,8 @@ constexpr double target_ratio = 0.8;
 constexpr std::uint64_t target_min_size = mib;
 constexpr double bytes_per_mb = 1e6;
 
-// A prime period, so no two 64 KiB chunks carry the same plaintext and a misordered or shifted chunk
-// fails verification instead of passing unnoticed.
+// A prime period, so no two 64 KiB chunks carry the same plaintext and a misordered or shifted
+// chunk fails verification instead of passing unnoticed.
 constexpr std::size_t pattern_period = 65521;
 constexpr std::uint64_t pattern_seed = 0x7469706c696e6521;  // "tipline!"
 
@@ -74,7 +76,8 @@ constexpr char temp_template[] = "/tmp/tipline-bench-XXXXXX";
 constexpr int child_failed_exit = 1;
 constexpr int usage_error_exit = 2;
 
-// Small enough that the warm-up allocates nothing a child would inherit as resident memory worth noting.
+// Small enough that the warm-up allocates nothing a child would inherit as resident memory worth
+// noting.
 constexpr std::uint64_t warm_up_size = kib;
 
 struct SizeCase {
@@ -90,7 +93,9 @@ constexpr std::array<SizeCase, 5> all_sizes{{
     {256 * mib, "256 MiB"},
 }};
 
-[[noreturn]] void throw_errno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
+[[noreturn]] void throw_errno(const char* what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
 
 void check(std::error_code ec, const char* what) {
     if (ec) throw std::system_error(ec, what);
@@ -113,9 +118,10 @@ const std::vector<unsigned char>& pattern_table() {
     return table;
 }
 
-// Content of any length from a fixed table, so memory stays flat and generation costs only a memcpy.
+// Content of any length from a fixed table, so memory stays flat and generation costs only a
+// memcpy.
 class PatternSource final : public crypto::ByteSource {
-public:
+  public:
     explicit PatternSource(std::uint64_t length) noexcept : left_(length) {}
 
     std::size_t read(std::span<unsigned char> out) override {
@@ -132,23 +138,24 @@ public:
         return n;
     }
 
-private:
+  private:
     std::uint64_t left_;
     std::size_t phase_ = 0;
 };
 
 class CountingSink final : public crypto::ByteSink {
-public:
+  public:
     void write(std::span<const unsigned char> bytes) override { count_ += bytes.size(); }
     std::uint64_t count() const noexcept { return count_; }
 
-private:
+  private:
     std::uint64_t count_ = 0;
 };
 
-// Compares what open produces with the pattern, so a fast but wrong path cannot report a good number.
+// Compares what open produces with the pattern, so a fast but wrong path cannot report a good
+// number.
 class VerifyingSink final : public crypto::ByteSink {
-public:
+  public:
     explicit VerifyingSink(std::uint64_t length) : expected_(length), length_(length) {}
 
     void write(std::span<const unsigned char> bytes) override {
@@ -163,7 +170,7 @@ public:
 
     bool ok() const noexcept { return matches_ && count_ == length_; }
 
-private:
+  private:
     PatternSource expected_;
     std::vector<unsigned char> scratch_;
     std::uint64_t length_;
@@ -173,7 +180,7 @@ private:
 
 // Unlinked as soon as it exists, so no crash or kill leaves hundreds of MiB behind in /tmp.
 class TempFile {
-public:
+  public:
     TempFile() {
         std::string name = temp_template;
         fd_ = ::mkstemp(name.data());
@@ -186,12 +193,12 @@ public:
 
     int fd() const noexcept { return fd_; }
 
-private:
+  private:
     int fd_ = -1;
 };
 
 class FileSink final : public crypto::ByteSink {
-public:
+  public:
     explicit FileSink(int fd) noexcept : fd_(fd) {}
 
     void write(std::span<const unsigned char> bytes) override {
@@ -205,19 +212,21 @@ public:
         }
     }
 
-private:
+  private:
     int fd_;
 };
 
-// pread keeps its own offset, so forked children can read the parent's descriptor without disturbing it.
+// pread keeps its own offset, so forked children can read the parent's descriptor without
+// disturbing it.
 class FileSource final : public crypto::ByteSource {
-public:
+  public:
     explicit FileSource(int fd) noexcept : fd_(fd) {}
 
     std::size_t read(std::span<unsigned char> out) override {
         std::size_t filled = 0;
         while (filled < out.size()) {
-            const ssize_t n = ::pread(fd_, out.data() + filled, out.size() - filled, static_cast<off_t>(offset_));
+            const ssize_t n =
+                ::pread(fd_, out.data() + filled, out.size() - filled, static_cast<off_t>(offset_));
             if (n < 0) {
                 if (errno == EINTR) continue;
                 throw_errno("pread");
@@ -229,14 +238,14 @@ public:
         return filled;
     }
 
-private:
+  private:
     int fd_;
     std::uint64_t offset_ = 0;
 };
 
 // A sealed input for open or pull: in memory up to max_in_memory_size, beyond that in a temp file.
 class StoredBytes {
-public:
+  public:
     explicit StoredBytes(std::uint64_t expected_size) {
         if (expected_size > max_in_memory_size) file_.emplace();
     }
@@ -257,7 +266,7 @@ public:
         }
     }
 
-private:
+  private:
     std::optional<TempFile> file_;
     std::optional<FileSink> file_sink_;
     crypto::VectorSink memory_;
@@ -266,7 +275,8 @@ private:
 using StreamKey = std::array<unsigned char, stream_key_bytes>;
 
 // The baseline for seal: the same source and sink, with nothing but secretstream in between.
-void raw_push(const StreamKey& key, std::uint64_t length, crypto::ByteSource& in, crypto::ByteSink& out) {
+void raw_push(const StreamKey& key, std::uint64_t length, crypto::ByteSource& in,
+              crypto::ByteSink& out) {
     crypto_secretstream_xchacha20poly1305_state state;
     std::array<unsigned char, stream_header_bytes> header{};
     crypto_secretstream_xchacha20poly1305_init_push(&state, header.data(), key.data());
@@ -277,21 +287,25 @@ void raw_push(const StreamKey& key, std::uint64_t length, crypto::ByteSource& in
     std::uint64_t remaining = length;
     while (remaining > 0) {
         const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk_size));
-        if (crypto::read_fully(in, std::span(plain).first(len)) < len) throw std::runtime_error("source ended early");
+        if (crypto::read_fully(in, std::span(plain).first(len)) < len)
+            throw std::runtime_error("source ended early");
         remaining -= len;
-        const unsigned char tag = remaining == 0 ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
-                                                 : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+        const unsigned char tag = remaining == 0
+                                      ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
+                                      : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
         unsigned long long cipher_len = 0;
-        crypto_secretstream_xchacha20poly1305_push(&state, cipher.data(), &cipher_len, plain.data(), len, nullptr, 0,
-                                                   tag);
+        crypto_secretstream_xchacha20poly1305_push(&state, cipher.data(), &cipher_len, plain.data(),
+                                                   len, nullptr, 0, tag);
         out.write(std::span(cipher).first(static_cast<std::size_t>(cipher_len)));
     }
 }
 
 // The baseline for open. Like open, it checks every tag and the final one.
-void raw_pull(const StreamKey& key, std::uint64_t length, crypto::ByteSource& in, crypto::ByteSink& out) {
+void raw_pull(const StreamKey& key, std::uint64_t length, crypto::ByteSource& in,
+              crypto::ByteSink& out) {
     std::array<unsigned char, stream_header_bytes> header{};
-    if (crypto::read_fully(in, header) < header.size()) throw std::runtime_error("raw stream truncated");
+    if (crypto::read_fully(in, header) < header.size())
+        throw std::runtime_error("raw stream truncated");
     crypto_secretstream_xchacha20poly1305_state state;
     if (crypto_secretstream_xchacha20poly1305_init_pull(&state, header.data(), key.data()) != 0) {
         throw std::runtime_error("raw stream header rejected");
@@ -309,20 +323,24 @@ void raw_pull(const StreamKey& key, std::uint64_t length, crypto::ByteSource& in
         remaining -= len;
         unsigned long long plain_len = 0;
         unsigned char tag = 0;
-        if (crypto_secretstream_xchacha20poly1305_pull(&state, plain.data(), &plain_len, &tag, cipher.data(),
-                                                       cipher_len, nullptr, 0) != 0) {
+        if (crypto_secretstream_xchacha20poly1305_pull(&state, plain.data(), &plain_len, &tag,
+                                                       cipher.data(), cipher_len, nullptr,
+                                                       0) != 0) {
             throw std::runtime_error("raw stream chunk rejected");
         }
-        const unsigned char expected_tag = remaining == 0 ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
-                                                          : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+        const unsigned char expected_tag = remaining == 0
+                                               ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
+                                               : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
         if (tag != expected_tag) throw std::runtime_error("raw stream tag out of place");
         out.write(std::span(plain).first(static_cast<std::size_t>(plain_len)));
     }
 }
 
-void seal_pattern(const crypto::BoxPublicKey& recipient, std::uint64_t length, crypto::ByteSink& out) {
+void seal_pattern(const crypto::BoxPublicKey& recipient, std::uint64_t length,
+                  crypto::ByteSink& out) {
     PatternSource content(length);
-    check(crypto::seal_envelope(std::span<const crypto::BoxPublicKey>(&recipient, 1), length, content, out),
+    check(crypto::seal_envelope(std::span<const crypto::BoxPublicKey>(&recipient, 1), length,
+                                content, out),
           "seal_envelope");
 }
 
@@ -344,15 +362,17 @@ struct ChildReport {
     long peak_rss_kib = 0;
 };
 
-// Runs work in a forked child so ru_maxrss covers one operation, not the parent's benchmark buffers.
-// This phase runs before any large allocation, because a child inherits the parent's resident pages.
-// libsodium was already initialised in the parent; its default randombytes (getrandom or an inherited
-// /dev/urandom descriptor) keeps no user-space state, so every child still draws fresh randomness.
+// Runs work in a forked child so ru_maxrss covers one operation, not the parent's benchmark
+// buffers. This phase runs before any large allocation, because a child inherits the parent's
+// resident pages. libsodium was already initialised in the parent; its default randombytes
+// (getrandom or an inherited /dev/urandom descriptor) keeps no user-space state, so every child
+// still draws fresh randomness.
 template <typename Fn>
 ChildReport measure_in_child(Fn&& work) {
     std::array<int, 2> fds{};
     if (::pipe(fds.data()) != 0) throw_errno("pipe");
-    // Flushed first so nothing buffered before the fork can be written twice, whichever way a child exits.
+    // Flushed first so nothing buffered before the fork can be written twice, whichever way a child
+    // exits.
     std::fflush(stdout);
     std::fflush(stderr);
     const pid_t pid = ::fork();
@@ -386,7 +406,8 @@ ChildReport measure_in_child(Fn&& work) {
     while (::waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) throw_errno("waitpid");
     }
-    if (got != static_cast<ssize_t>(sizeof report) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (got != static_cast<ssize_t>(sizeof report) || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
         throw std::runtime_error("RSS child failed");
     }
     return report;
@@ -403,7 +424,8 @@ RssResult measure_rss(const SizeCase& size, const crypto::BoxKeyPair& identity) 
     const ChildReport seal = measure_in_child([&] {
         CountingSink sink;
         seal_pattern(identity.public_key, size.bytes, sink);
-        if (sink.count() != crypto::envelope_size(size.bytes, 1)) throw std::runtime_error("seal wrote wrong size");
+        if (sink.count() != crypto::envelope_size(size.bytes, 1))
+            throw std::runtime_error("seal wrote wrong size");
     });
 
     // Every size goes through a file here, so the open child holds no copy of the envelope at all.
@@ -431,7 +453,8 @@ double time_calls(const std::function<void()>& call, std::uint64_t calls) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// One operation under test: how many calls make a run of at least min_run_seconds, and its best run.
+// One operation under test: how many calls make a run of at least min_run_seconds, and its best
+// run.
 struct Timed {
     std::function<void()> call;
     std::uint64_t calls_per_run = 1;
@@ -441,7 +464,8 @@ struct Timed {
         for (std::uint64_t calls = 1;; calls *= 2) {
             const double seconds = time_calls(call, calls);
             if (seconds >= calibration_seconds) {
-                const double needed = std::ceil(min_run_seconds * static_cast<double>(calls) / seconds);
+                const double needed =
+                    std::ceil(min_run_seconds * static_cast<double>(calls) / seconds);
                 calls_per_run = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(needed));
                 return;
             }
@@ -451,7 +475,8 @@ struct Timed {
     void run() { best_seconds = std::min(best_seconds, time_calls(call, calls_per_run)); }
 
     double mb_per_second(std::uint64_t bytes_per_call) const {
-        return static_cast<double>(bytes_per_call) * static_cast<double>(calls_per_run) / best_seconds / bytes_per_mb;
+        return static_cast<double>(bytes_per_call) * static_cast<double>(calls_per_run) /
+               best_seconds / bytes_per_mb;
     }
 };
 
@@ -480,7 +505,8 @@ Throughput measure_throughput(const SizeCase& size, const crypto::BoxKeyPair& id
     envelope.read([&](crypto::ByteSource& in) { open_one(identity, in, opened); });
     VerifyingSink pulled(length);
     stream.read([&](crypto::ByteSource& in) { raw_pull(key, length, in, pulled); });
-    if (!opened.ok() || !pulled.ok()) throw std::runtime_error("decrypted content does not match what was sealed");
+    if (!opened.ok() || !pulled.ok())
+        throw std::runtime_error("decrypted content does not match what was sealed");
 
     Timed push{[&] {
         PatternSource content(length);
@@ -506,7 +532,8 @@ Throughput measure_throughput(const SizeCase& size, const crypto::BoxKeyPair& id
 
     const std::array<Timed*, 4> all{&push, &seal, &pull, &open};
     for (Timed* t : all) t->calibrate();
-    // Interleaved rounds, so a noisy moment on a shared machine slows a baseline and its envelope alike.
+    // Interleaved rounds, so a noisy moment on a shared machine slows a baseline and its envelope
+    // alike.
     for (int round = 0; round < runs; ++round) {
         for (Timed* t : all) t->run();
     }
@@ -523,21 +550,23 @@ struct Row {
 };
 
 void print_table(const std::vector<Row>& rows) {
-    std::printf("%-9s %10s %10s %6s %10s %10s %6s %10s %10s\n", "", "raw push", "seal", "seal", "raw pull", "open",
-                "open", "seal peak", "open peak");
-    std::printf("%-9s %10s %10s %6s %10s %10s %6s %10s %10s\n", "size", "MB/s", "MB/s", "ratio", "MB/s", "MB/s",
-                "ratio", "RSS KiB", "RSS KiB");
+    std::printf("%-9s %10s %10s %6s %10s %10s %6s %10s %10s\n", "", "raw push", "seal", "seal",
+                "raw pull", "open", "open", "seal peak", "open peak");
+    std::printf("%-9s %10s %10s %6s %10s %10s %6s %10s %10s\n", "size", "MB/s", "MB/s", "ratio",
+                "MB/s", "MB/s", "ratio", "RSS KiB", "RSS KiB");
     for (const Row& row : rows) {
-        std::printf("%-9s %10.1f %10.1f %6.3f %10.1f %10.1f %6.3f %10ld %10ld\n", row.size.label, row.speed.push,
-                    row.speed.seal, row.speed.seal / row.speed.push, row.speed.pull, row.speed.open,
-                    row.speed.open / row.speed.pull, row.rss.seal_kib, row.rss.open_kib);
+        std::printf("%-9s %10.1f %10.1f %6.3f %10.1f %10.1f %6.3f %10ld %10ld\n", row.size.label,
+                    row.speed.push, row.speed.seal, row.speed.seal / row.speed.push, row.speed.pull,
+                    row.speed.open, row.speed.open / row.speed.pull, row.rss.seal_kib,
+                    row.rss.open_kib);
     }
 }
 
 bool target_holds(const std::vector<Row>& rows) {
     return std::all_of(rows.begin(), rows.end(), [](const Row& row) {
-        return row.size.bytes < target_min_size || (row.speed.seal >= target_ratio * row.speed.push &&
-                                                    row.speed.open >= target_ratio * row.speed.pull);
+        return row.size.bytes < target_min_size ||
+               (row.speed.seal >= target_ratio * row.speed.push &&
+                row.speed.open >= target_ratio * row.speed.pull);
     });
 }
 
@@ -549,15 +578,16 @@ int usage(const char* program, int status) {
     return status;
 }
 
-// A reply as the witness's tool opens one: the envelope opened, the document parsed (and, when signed,
-// its signature checked), the attachment bytes dropped.
+// A reply as the witness's tool opens one: the envelope opened, the document parsed (and, when
+// signed, its signature checked), the attachment bytes dropped.
 class DropAttachments final : public crypto::TipReceiver {
-public:
+  public:
     void on_header(const crypto::TipHeader&) override {}
     void on_attachment_data(std::size_t, std::span<const unsigned char>) override {}
 };
 
-std::vector<unsigned char> sealed_reply(const crypto::BoxKeyPair& witness, const crypto::SecretIdentity* signer,
+std::vector<unsigned char> sealed_reply(const crypto::BoxKeyPair& witness,
+                                        const crypto::SecretIdentity* signer,
                                         std::size_t message_bytes) {
     crypto::TipHeader h;
     h.kind = crypto::TipKind::reply;
@@ -565,12 +595,14 @@ std::vector<unsigned char> sealed_reply(const crypto::BoxKeyPair& witness, const
     h.message.assign(message_bytes, 'r');
     crypto::VectorSink out;
     const std::vector<crypto::BoxPublicKey> to{witness.public_key};
-    check(signer ? crypto::seal_signed_reply(to, h, {}, *signer, out) : crypto::seal_tip(to, h, {}, out), "seal reply");
+    check(signer ? crypto::seal_signed_reply(to, h, {}, *signer, out)
+                 : crypto::seal_tip(to, h, {}, out),
+          "seal reply");
     return std::move(out.bytes());
 }
 
-// The time a witness's tool spends on what pinning and signed replies add: a signed reply against an
-// unsigned one of the same size, and checking a full list of 16 responders.
+// The time a witness's tool spends on what pinning and signed replies add: a signed reply against
+// an unsigned one of the same size, and checking a full list of 16 responders.
 void measure_trust(int runs) {
     const crypto::BoxKeyPair witness = crypto::BoxKeyPair::generate();
     const crypto::SecretIdentity responder = crypto::SecretIdentity::generate();
@@ -600,7 +632,8 @@ void measure_trust(int runs) {
         const double ua = a.best_seconds / static_cast<double>(a.calls_per_run) * 1e6;
         const double ub = b.best_seconds / static_cast<double>(b.calls_per_run) * 1e6;
         if (message == 1024) unsigned_small = ua;
-        std::printf("  open a reply of %7zu bytes: unsigned %9.1f, signed %9.1f, ratio %.2f\n", message, ua, ub, ub / ua);
+        std::printf("  open a reply of %7zu bytes: unsigned %9.1f, signed %9.1f, ratio %.2f\n",
+                    message, ua, ub, ub / ua);
     }
     Timed verify{[&] {
         crypto::RecipientList read;
@@ -609,13 +642,15 @@ void measure_trust(int runs) {
     verify.calibrate();
     for (int r = 0; r < runs; ++r) verify.run();
     const double uv = verify.best_seconds / static_cast<double>(verify.calls_per_run) * 1e6;
-    std::printf("  check a list of 16 responders: %9.1f, ratio %.2f of opening the 1 KiB unsigned reply\n", uv,
-                uv / unsigned_small);
+    std::printf(
+        "  check a list of 16 responders: %9.1f, ratio %.2f of opening the 1 KiB unsigned reply\n",
+        uv, uv / unsigned_small);
 }
 
 int run(bool quick) {
     const int runs = quick ? quick_runs : full_runs;
-    // Other work on the machine skews a baseline and its envelope differently, so say how busy it was.
+    // Other work on the machine skews a baseline and its envelope differently, so say how busy it
+    // was.
     std::array<double, 1> load_before{};
     const bool have_load = ::getloadavg(load_before.data(), 1) == 1;
     std::vector<SizeCase> sizes;
@@ -626,8 +661,9 @@ int run(bool quick) {
     // Built before any fork, so children share the parent's table instead of each making its own.
     (void)pattern_table();
     const crypto::BoxKeyPair identity = crypto::BoxKeyPair::generate();
-    // One small seal and open in the parent first, so one-time lazy setup (symbol binding, first-use
-    // allocations) is inherited by every child rather than charged to whichever child runs first.
+    // One small seal and open in the parent first, so one-time lazy setup (symbol binding,
+    // first-use allocations) is inherited by every child rather than charged to whichever child
+    // runs first.
     {
         crypto::VectorSink warm_envelope;
         seal_pattern(identity.public_key, warm_up_size, warm_envelope);
@@ -646,11 +682,15 @@ int run(bool quick) {
         row.speed = measure_throughput(row.size, identity, runs);
     }
 
-    std::printf("tipline crypto benchmark: envelope v1 (1 recipient) vs raw secretstream, %zu-byte chunks\n",
-                chunk_size);
-    std::printf("libsodium %s; %s; throughput in content MB/s (1 MB = 10^6 bytes), best of %d run%s of >= %.1f s\n",
-                sodium_version_string(), quick ? "quick mode" : "full mode", runs, runs == 1 ? "" : "s",
-                min_run_seconds);
+    std::printf(
+        "tipline crypto benchmark: envelope v1 (1 recipient) vs raw secretstream, %zu-byte "
+        "chunks\n",
+        chunk_size);
+    std::printf(
+        "libsodium %s; %s; throughput in content MB/s (1 MB = 10^6 bytes), best of %d run%s of >= "
+        "%.1f s\n",
+        sodium_version_string(), quick ? "quick mode" : "full mode", runs, runs == 1 ? "" : "s",
+        min_run_seconds);
     if (have_load) {
         std::printf("1-minute load average before the run: %.2f on %ld CPUs\n", load_before[0],
                     ::sysconf(_SC_NPROCESSORS_ONLN));
@@ -659,10 +699,13 @@ int run(bool quick) {
     print_table(rows);
     long start_kib = 0;
     for (const Row& row : rows) start_kib = std::max(start_kib, row.rss.start_kib);
-    std::printf("\npeak RSS: ru_maxrss of a forked child doing one seal or open; children start at <= %ld KiB\n",
-                start_kib);
+    std::printf(
+        "\npeak RSS: ru_maxrss of a forked child doing one seal or open; children start at <= %ld "
+        "KiB\n",
+        start_kib);
     std::printf("target: seal and open >= %.1fx raw at >= %llu MiB: %s\n", target_ratio,
-                static_cast<unsigned long long>(target_min_size / mib), target_holds(rows) ? "PASS" : "FAIL");
+                static_cast<unsigned long long>(target_min_size / mib),
+                target_holds(rows) ? "PASS" : "FAIL");
     measure_trust(runs);
     return 0;
 }

@@ -84,7 +84,8 @@ void client_cost(bool quick) {
         crypto_generichash(hash.data(), hash.size(), input.data(), input.size(), nullptr, 0);
     });
     volatile unsigned sink = 0;
-    const double tries = calls_per_second([&](std::uint64_t n) { sink = sink + crypto::pow_zero_bits(c, n); });
+    const double tries =
+        calls_per_second([&](std::uint64_t n) { sink = sink + crypto::pow_zero_bits(c, n); });
     const int solves = quick ? 8 : 40;
     std::vector<double> times;
     for (int i = 0; i < solves; ++i) {
@@ -97,14 +98,16 @@ void client_cost(bool quick) {
     for (double t : times) mean += t / static_cast<double>(times.size());
     std::printf("client cost, one core of this machine:\n");
     std::printf("  raw BLAKE2b-256 of 56 bytes (baseline)   %10.0f calls/s\n", raw);
-    std::printf("  proof-of-work tries                      %10.0f tries/s   %.2fx the baseline\n", tries,
-                tries / raw);
-    std::printf("  solving %u bits, %d challenges          mean %.0f ms, median %.0f ms, p95 %.0f ms\n", normal_bits,
-                solves, mean, percentile(times, 0.5), percentile(times, 0.95));
+    std::printf("  proof-of-work tries                      %10.0f tries/s   %.2fx the baseline\n",
+                tries, tries / raw);
+    std::printf(
+        "  solving %u bits, %d challenges          mean %.0f ms, median %.0f ms, p95 %.0f ms\n",
+        normal_bits, solves, mean, percentile(times, 0.5), percentile(times, 0.95));
 }
 
 // One HTTP/1.1 exchange on a fresh connection, parsed by Beast.
-http::response<http::string_body> exchange(unsigned short port, http::request<http::string_body> req) {
+http::response<http::string_body> exchange(unsigned short port,
+                                           http::request<http::string_body> req) {
     asio::io_context io;
     tcp::socket socket(io);
     socket.connect({asio::ip::make_address("127.0.0.1"), port});
@@ -126,7 +129,8 @@ Acceptance accept_one(unsigned short port, const std::string& envelope) {
     const auto start = Clock::now();
     const auto answer = exchange(port, {http::verb::get, "/api/v1/challenge", 11});
     const auto json = boost::json::parse(answer.body()).as_object();
-    const auto challenge = crypto::parse_pow_challenge(std::string(json.at("challenge").as_string()));
+    const auto challenge =
+        crypto::parse_pow_challenge(std::string(json.at("challenge").as_string()));
     if (!challenge) throw Failure("tiplined sent no challenge: " + answer.body());
     const std::string proof = crypto::pow_proof_text(*challenge, *crypto::pow_solve(*challenge));
     http::request<http::string_body> post{http::verb::post, "/api/v1/tips", 11};
@@ -149,15 +153,19 @@ std::vector<Acceptance> accept_many(unsigned short port, const std::string& enve
 }
 
 // Garbage a flooder sends without solving anything: each on a fresh connection, read to the end.
-std::string flood_request(std::uint64_t i, const std::string& envelope, const crypto::PowChallenge& c) {
+std::string flood_request(std::uint64_t i, const std::string& envelope,
+                          const crypto::PowChallenge& c) {
     const std::string head = "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: ";
     switch (i % 4) {
-        case 0: return head + std::to_string(envelope.size()) + "\r\n\r\n" + envelope;
+        case 0:
+            return head + std::to_string(envelope.size()) + "\r\n\r\n" + envelope;
         case 1:
-            return head + std::to_string(envelope.size()) + "\r\nTipline-Proof: " + crypto::pow_proof_text(c, i) +
-                   "\r\n\r\n" + envelope;
-        case 2: return head + "4000\r\nTipline-Proof: nonsense\r\n\r\n" + std::string(4000, 'x');
-        default: return std::string(300, '\x01') + "\r\n\r\n";
+            return head + std::to_string(envelope.size()) +
+                   "\r\nTipline-Proof: " + crypto::pow_proof_text(c, i) + "\r\n\r\n" + envelope;
+        case 2:
+            return head + "4000\r\nTipline-Proof: nonsense\r\n\r\n" + std::string(4000, 'x');
+        default:
+            return std::string(300, '\x01') + "\r\n\r\n";
     }
 }
 
@@ -212,8 +220,10 @@ FloodResult under_flood(unsigned short port, const std::string& envelope, int n)
 void print_acceptances(const char* name, const std::vector<Acceptance>& a) {
     std::vector<double> total, post;
     for (const auto& x : a) total.push_back(x.total_ms), post.push_back(x.post_ms);
-    std::printf("  %-26s median %6.0f ms, p95 %6.0f ms   POST alone: median %6.1f ms, p95 %6.1f ms\n", name,
-                percentile(total, 0.5), percentile(total, 0.95), percentile(post, 0.5), percentile(post, 0.95));
+    std::printf(
+        "  %-26s median %6.0f ms, p95 %6.0f ms   POST alone: median %6.1f ms, p95 %6.1f ms\n", name,
+        percentile(total, 0.5), percentile(total, 0.95), percentile(post, 0.5),
+        percentile(post, 0.95));
 }
 
 void acceptance_during_flood(const Options& o) {
@@ -228,15 +238,20 @@ void acceptance_during_flood(const Options& o) {
     accept_one(server.port(), envelope);  // warm up
     const auto quiet = accept_many(server.port(), envelope, n);
     const FloodResult flood = under_flood(server.port(), envelope, n);
-    std::printf("\na solved tip (%u bits) against the real tiplined, %d tips each, one at a time:\n", normal_bits, n);
+    std::printf(
+        "\na solved tip (%u bits) against the real tiplined, %d tips each, one at a time:\n",
+        normal_bits, n);
     print_acceptances("no flood (baseline)", quiet);
     print_acceptances("during the flood", flood.accepted);
     std::vector<double> quiet_post, flood_post, quiet_total, flood_total;
     for (const auto& x : quiet) quiet_post.push_back(x.post_ms), quiet_total.push_back(x.total_ms);
-    for (const auto& x : flood.accepted) flood_post.push_back(x.post_ms), flood_total.push_back(x.total_ms);
-    std::printf("  the flood: %u threads of unsolved, forged and garbage submissions, each on a new connection,\n"
-                "  %.0f refused a second, and %u stalled connections held open\n",
-                flood_threads, static_cast<double>(flood.requests) / flood.seconds, stalled_connections);
+    for (const auto& x : flood.accepted)
+        flood_post.push_back(x.post_ms), flood_total.push_back(x.total_ms);
+    std::printf(
+        "  the flood: %u threads of unsolved, forged and garbage submissions, each on a new "
+        "connection,\n"
+        "  %.0f refused a second, and %u stalled connections held open\n",
+        flood_threads, static_cast<double>(flood.requests) / flood.seconds, stalled_connections);
     std::printf("  ratio during/baseline: whole acceptance %.2fx, POST alone %.2fx (medians)\n",
                 percentile(flood_total, 0.5) / percentile(quiet_total, 0.5),
                 percentile(flood_post, 0.5) / percentile(quiet_post, 0.5));
@@ -261,12 +276,18 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const bool has_value = i + 1 < argc;
-        if (a == "--quick") o.quick = true;
-        else if (a == "--tiplined" && has_value) o.tiplined = argv[++i];
-        else if (a == "--tools" && has_value) o.tools = argv[++i];
-        else if (a == "--tmp" && has_value) o.tmp = argv[++i];
-        else if (a == "--help" || a == "-h") return usage(0);
-        else return usage(2);
+        if (a == "--quick")
+            o.quick = true;
+        else if (a == "--tiplined" && has_value)
+            o.tiplined = argv[++i];
+        else if (a == "--tools" && has_value)
+            o.tools = argv[++i];
+        else if (a == "--tmp" && has_value)
+            o.tmp = argv[++i];
+        else if (a == "--help" || a == "-h")
+            return usage(0);
+        else
+            return usage(2);
     }
     try {
         std::printf("tipline flood benchmark (%s mode)\n", o.quick ? "quick" : "full");

@@ -1,9 +1,10 @@
 // The source API handlers as pure functions: no socket, no server process.
+#include "tipline/server/api.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "support.hpp"
 #include "tipline/crypto/keys.hpp"
-#include "tipline/server/api.hpp"
 #include "tipline/server/ingest_queue.hpp"
 #include "tipline/server/store.hpp"
 
@@ -17,7 +18,8 @@ namespace {
 server::ServerInfo info() {
     server::ServerInfo i;
     const auto id = crypto::SecretIdentity::generate();
-    i.recipients->replace(server::recipients_from_keys({crypto::encode_public_key(id.public_identity)}));
+    i.recipients->replace(
+        server::recipients_from_keys({crypto::encode_public_key(id.public_identity)}));
     i.salt_hex = std::string(32, 'a');
     i.limits.inline_bytes = 100000;
     i.limits.envelope_bytes = 200000;
@@ -32,7 +34,8 @@ server::Request request(verb method, std::string target, test::Bytes body = {}) 
 }
 
 // Handles a request and, when it asks for a write, runs the write in its own transaction.
-server::Response run_request(server::Request req, const server::ServerInfo& i, server::Store& store) {
+server::Response run_request(server::Request req, const server::ServerInfo& i,
+                             server::Store& store) {
     auto action = server::handle_request(std::move(req), i);
     if (auto* r = std::get_if<server::Response>(&action)) return *r;
     auto& write = std::get<server::PendingWrite>(action);
@@ -87,7 +90,8 @@ TEST_CASE("the keys endpoint lists every recipient", "[api]") {
     CHECK(res.body().find("recipient_list") == std::string::npos);  // none installed
     CHECK(res[field::cache_control] == "no-store");
     CHECK(res.find(field::server) == res.end());
-    CHECK(status_of(server::handle_request(request(verb::post, "/api/v1/keys"), i)) == status::method_not_allowed);
+    CHECK(status_of(server::handle_request(request(verb::post, "/api/v1/keys"), i)) ==
+          status::method_not_allowed);
 }
 
 TEST_CASE("a valid envelope becomes a write that stores exactly its bytes", "[api]") {
@@ -129,8 +133,9 @@ TEST_CASE("an upload in chunks becomes a tip only when complete and valid", "[ap
     const std::string path = "/api/v1/uploads/" + key;
 
     auto chunk = [&](std::size_t from, std::size_t to, std::uint64_t offset) {
-        auto put = request(verb::put, path, test::Bytes(env.begin() + static_cast<std::ptrdiff_t>(from),
-                                                          env.begin() + static_cast<std::ptrdiff_t>(to)));
+        auto put = request(verb::put, path,
+                           test::Bytes(env.begin() + static_cast<std::ptrdiff_t>(from),
+                                       env.begin() + static_cast<std::ptrdiff_t>(to)));
         put.set("Upload-Offset", std::to_string(offset));
         return run(std::move(put));
     };
@@ -180,10 +185,12 @@ TEST_CASE("bad envelopes get their own codes", "[api]") {
     const auto i = info();
     auto env = envelope(1000);
     auto code = [&](test::Bytes body) {
-        const auto action = server::handle_request(request(verb::post, "/api/v1/tips", std::move(body)), i);
+        const auto action =
+            server::handle_request(request(verb::post, "/api/v1/tips", std::move(body)), i);
         return std::get<server::Response>(action).body();
     };
-    CHECK(code(test::Bytes(env.begin(), env.end() - 1)).find("envelope_truncated") != std::string::npos);
+    CHECK(code(test::Bytes(env.begin(), env.end() - 1)).find("envelope_truncated") !=
+          std::string::npos);
     auto longer = env;
     longer.push_back(0);
     CHECK(code(longer).find("envelope_trailing_data") != std::string::npos);
@@ -208,7 +215,10 @@ TEST_CASE("stored responses map storage outcomes to statuses", "[api]") {
     const auto ok = server::stored_response({}, id, 11, true);
     CHECK(ok.result() == status::created);
     CHECK(ok.body().find(id.hex()) != std::string::npos);
-    CHECK(server::stored_response(server::IngestError::full, id, 11, true).result() == status::insufficient_storage);
-    CHECK(server::stored_response(server::IngestError::stopped, id, 11, true).result() == status::service_unavailable);
-    CHECK(server::stored_response(server::IngestError::failed, id, 11, true).result() == status::internal_server_error);
+    CHECK(server::stored_response(server::IngestError::full, id, 11, true).result() ==
+          status::insufficient_storage);
+    CHECK(server::stored_response(server::IngestError::stopped, id, 11, true).result() ==
+          status::service_unavailable);
+    CHECK(server::stored_response(server::IngestError::failed, id, 11, true).result() ==
+          status::internal_server_error);
 }

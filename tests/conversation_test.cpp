@@ -1,18 +1,17 @@
-// The whole conversation with the real tools against a real tiplined on 127.0.0.1: the witness sends
-// text, a file and a photo with GPS metadata; the responder fetches, opens offline, replies and
-// pushes; the witness reads the reply with the receipt and answers; the responder fetches that.
-#include <catch2/catch.hpp>
-
+// The whole conversation with the real tools against a real tiplined on 127.0.0.1: the witness
+// sends text, a file and a photo with GPS metadata; the responder fetches, opens offline, replies
+// and pushes; the witness reads the reply with the receipt and answers; the responder fetches that.
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <thread>
 #include <regex>
 #include <string>
+#include <thread>
 
 #include "image_fixtures.hpp"
 #include "server_process.hpp"
@@ -43,7 +42,8 @@ std::string text_of(const fs::path& p) {
 std::vector<fs::path> folders_of_kind(const fs::path& dir, const std::string& kind) {
     std::vector<fs::path> out;
     for (const auto& e : fs::directory_iterator(dir)) {
-        if (e.is_directory() && text_of(e.path() / "info.txt").find("kind: " + kind + "\n") != std::string::npos) {
+        if (e.is_directory() &&
+            text_of(e.path() / "info.txt").find("kind: " + kind + "\n") != std::string::npos) {
             out.push_back(e.path());
         }
     }
@@ -56,14 +56,15 @@ struct Online {
     fs::path sign_key;
     fs::path sign_pass;
     test::CommandResult run(const std::string& args) const {
-        return test::run_command(responder() + " " + args + " --server " + responder_url + " --key " + q(sign_key) +
-                                 " --passphrase-file " + q(sign_pass));
+        return test::run_command(responder() + " " + args + " --server " + responder_url +
+                                 " --key " + q(sign_key) + " --passphrase-file " + q(sign_pass));
     }
 };
 
 }  // namespace
 
-TEST_CASE("a full conversation between a witness and a responder with the tools", "[conversation][server]") {
+TEST_CASE("a full conversation between a witness and a responder with the tools",
+          "[conversation][server]") {
     Deployment d;
     ServerProcess server(d.data);
     const fs::path w = d.dir / "witness";
@@ -74,11 +75,12 @@ TEST_CASE("a full conversation between a witness and a responder with the tools"
     // The online machine gets a sign-only copy of the key.
     const fs::path sign_pass = r / "sign.pass";
     test::write_file(sign_pass, std::string("online signing passphrase\n"));
-    const auto signing = test::run_command(responder() + " signing-key --key " + q(d.key) + " --passphrase-file " +
-                                           q(d.pass) + " --new-passphrase-file " + q(sign_pass) + " --out " +
-                                           q(r / "sign.key"));
+    const auto signing = test::run_command(
+        responder() + " signing-key --key " + q(d.key) + " --passphrase-file " + q(d.pass) +
+        " --new-passphrase-file " + q(sign_pass) + " --out " + q(r / "sign.key"));
     REQUIRE(signing.exit_code == 0);
-    const Online online{d, "http://127.0.0.1:" + std::to_string(server.responder_port()), r / "sign.key", sign_pass};
+    const Online online{d, "http://127.0.0.1:" + std::to_string(server.responder_port()),
+                        r / "sign.key", sign_pass};
 
     // 1. The witness sends text and two files, one a photo with GPS metadata.
     test::write_file(w / "message.txt", std::string("거래된 여성들이 있습니다. 长白县。\n"));
@@ -88,31 +90,36 @@ TEST_CASE("a full conversation between a witness and a responder with the tools"
     REQUIRE_FALSE(client::strip_image_metadata(photo, before));
     REQUIRE(before.report.exif_gps);  // the photo really carries a position
     test::write_file(w / "photo.jpg", photo);
-    const auto sent = test::run_command(submit() + " send --server " + server.url() + " --message-file " +
-                                        q(w / "message.txt") + " --file " + q(w / "notes.txt") + " --file " +
-                                        q(w / "photo.jpg") + " --lang ko --receipt-out " + q(w / "receipt.txt"));
+    const auto sent =
+        test::run_command(submit() + " send --server " + server.url() + " --message-file " +
+                          q(w / "message.txt") + " --file " + q(w / "notes.txt") + " --file " +
+                          q(w / "photo.jpg") + " --lang ko --receipt-out " + q(w / "receipt.txt"));
     INFO("send stderr: " << sent.err);
     REQUIRE(sent.exit_code == 0);
     CHECK(std::regex_match(sent.out, std::regex("[0-9a-f]{32}\n")));
-    CHECK(sent.err.find("removed from '" + (w / "photo.jpg").string() + "': exif") != std::string::npos);
+    CHECK(sent.err.find("removed from '" + (w / "photo.jpg").string() + "': exif") !=
+          std::string::npos);
     CHECK(sent.err.find("gps") != std::string::npos);
     CHECK(sent.err.find("Your receipt:") != std::string::npos);
     const std::string receipt = text_of(w / "receipt.txt");
     CHECK(std::regex_match(receipt, std::regex("[0-9]{4}( [0-9]{4}){4}\n")));
     CHECK(sent.err.find(receipt.substr(0, 24)) != std::string::npos);  // shown once, as saved
-    CHECK((fs::status(w / "receipt.txt").permissions() & fs::perms::others_read) == fs::perms::none);
+    CHECK((fs::status(w / "receipt.txt").permissions() & fs::perms::others_read) ==
+          fs::perms::none);
 
     // 2. The responder fetches (online, sign-only key) and opens offline (full key).
     const auto first = online.run("fetch --out " + q(r / "one.bundle"));
     INFO("fetch stderr: " << first.err);
     REQUIRE(first.exit_code == 0);
     CHECK(first.out.find("fetched 1 items (1 tips, 0 follow-ups, 0 replies)") != std::string::npos);
-    const auto cannot_open = test::run_command(responder() + " open " + q(r / "one.bundle") + " --key " + q(r / "sign.key") +
-                                               " --passphrase-file " + q(sign_pass) + " --out " + q(r / "nope"));
+    const auto cannot_open = test::run_command(
+        responder() + " open " + q(r / "one.bundle") + " --key " + q(r / "sign.key") +
+        " --passphrase-file " + q(sign_pass) + " --out " + q(r / "nope"));
     CHECK(cannot_open.exit_code == 2);
     CHECK(cannot_open.err.find("signing-only key") != std::string::npos);
-    const auto opened = test::run_command(responder() + " open " + q(r / "one.bundle") + " --key " + q(d.key) +
-                                          " --passphrase-file " + q(d.pass) + " --out " + q(r / "inbox"));
+    const auto opened =
+        test::run_command(responder() + " open " + q(r / "one.bundle") + " --key " + q(d.key) +
+                          " --passphrase-file " + q(d.pass) + " --out " + q(r / "inbox"));
     REQUIRE(opened.exit_code == 0);
     const auto tips = folders_of_kind(r / "inbox", "tip");
     REQUIRE(tips.size() == 1);
@@ -128,67 +135,77 @@ TEST_CASE("a full conversation between a witness and a responder with the tools"
     CHECK_FALSE(check.report.found_any());
     CHECK(test::jpeg_has_no_gps(test::read_file(tips[0] / "photo.jpg")));
     // Fetching again finds nothing new.
-    CHECK(online.run("fetch --out " + q(r / "empty.bundle")).out.find("fetched 0 items") != std::string::npos);
+    CHECK(online.run("fetch --out " + q(r / "empty.bundle")).out.find("fetched 0 items") !=
+          std::string::npos);
 
     // 3. The responder replies offline and pushes online.
     test::write_file(r / "reply.txt", std::string("감사합니다. Are you safe now?\n"));
     const std::string tip_id = tips[0].filename().string().substr(11);
     // From another folder, with the interface's arguments only: 'open' noted where the tip is.
-    const auto sealed = test::run_command("cd " + q(w) + " && " + responder() + " reply --tip " + tip_id + " --key " +
-                                          q(d.key) + " --passphrase-file " + q(d.pass) + " --message-file " +
-                                          q(r / "reply.txt") + " --out " + q(r / "one.reply"));
+    const auto sealed =
+        test::run_command("cd " + q(w) + " && " + responder() + " reply --tip " + tip_id +
+                          " --key " + q(d.key) + " --passphrase-file " + q(d.pass) +
+                          " --message-file " + q(r / "reply.txt") + " --out " + q(r / "one.reply"));
     INFO("reply stderr: " << sealed.err);
     REQUIRE(sealed.exit_code == 0);
     // An unknown tip id is refused with a hint.
-    const auto unknown = test::run_command(responder() + " reply --tip 0123456789abcdef0123456789abcdef --key " + q(d.key) +
-                                           " --passphrase-file " + q(d.pass) + " --out " + q(r / "x.reply"), "hi\n");
+    const auto unknown = test::run_command(
+        responder() + " reply --tip 0123456789abcdef0123456789abcdef --key " + q(d.key) +
+            " --passphrase-file " + q(d.pass) + " --out " + q(r / "x.reply"),
+        "hi\n");
     CHECK(unknown.exit_code == 2);
-    CHECK(unknown.err.find("no folder for tip 0123456789abcdef0123456789abcdef") != std::string::npos);
+    CHECK(unknown.err.find("no folder for tip 0123456789abcdef0123456789abcdef") !=
+          std::string::npos);
     const auto pushed = online.run("push " + q(r / "one.reply"));
     INFO("push stderr: " << pushed.err);
     REQUIRE(pushed.exit_code == 0);
     CHECK(pushed.out.find("stored as ") != std::string::npos);
 
     // 4. The witness reads the reply with the receipt and answers.
-    const auto checked = test::run_command(submit() + " check --server " + server.url() + " --receipt-file " +
-                                           q(w / "receipt.txt"));
+    const auto checked = test::run_command(submit() + " check --server " + server.url() +
+                                           " --receipt-file " + q(w / "receipt.txt"));
     INFO("check stderr: " << checked.err);
     REQUIRE(checked.exit_code == 0);
     CHECK(checked.out.find("감사합니다. Are you safe now?") != std::string::npos);
     test::write_file(w / "answer.txt", std::string("Yes. There are two more women.\n"));
-    const auto answered = test::run_command(submit() + " reply --server " + server.url() + " --receipt-file " +
-                                            q(w / "receipt.txt") + " --message-file " + q(w / "answer.txt"));
+    const auto answered =
+        test::run_command(submit() + " reply --server " + server.url() + " --receipt-file " +
+                          q(w / "receipt.txt") + " --message-file " + q(w / "answer.txt"));
     INFO("reply stderr: " << answered.err);
     REQUIRE(answered.exit_code == 0);
 
     // 5. The responder fetches the follow-up (and the thread's own reply) and reads it.
     const auto second = online.run("fetch --out " + q(r / "two.bundle") + " --delete");
     REQUIRE(second.exit_code == 0);
-    CHECK(second.out.find("fetched 2 items (0 tips, 1 follow-ups, 1 replies)") != std::string::npos);
+    CHECK(second.out.find("fetched 2 items (0 tips, 1 follow-ups, 1 replies)") !=
+          std::string::npos);
     CHECK(second.out.find("deleted 2 items on the server") != std::string::npos);
-    REQUIRE(test::run_command(responder() + " open " + q(r / "two.bundle") + " --key " + q(d.key) + " --passphrase-file " +
-                              q(d.pass) + " --out " + q(r / "inbox2"))
+    REQUIRE(test::run_command(responder() + " open " + q(r / "two.bundle") + " --key " + q(d.key) +
+                              " --passphrase-file " + q(d.pass) + " --out " + q(r / "inbox2"))
                 .exit_code == 0);
     const auto follow_ups = folders_of_kind(r / "inbox2", "follow-up");
     REQUIRE(follow_ups.size() == 1);
     CHECK(text_of(follow_ups[0] / "message.txt") == "Yes. There are two more women.\n");
-    // The responder's own reply came back too, readable with the responder's key: the thread is whole.
+    // The responder's own reply came back too, readable with the responder's key: the thread is
+    // whole.
     const auto replies = folders_of_kind(r / "inbox2", "reply");
     REQUIRE(replies.size() == 1);
     CHECK(text_of(replies[0] / "message.txt") == "감사합니다. Are you safe now?\n");
 }
 
-TEST_CASE("a wrong receipt reads nothing, and a bad reply file is refused before anything is sent", "[conversation][server]") {
+TEST_CASE("a wrong receipt reads nothing, and a bad reply file is refused before anything is sent",
+          "[conversation][server]") {
     Deployment d;
     ServerProcess server(d.data);
     test::write_file(d.dir / "m.txt", std::string("hello\n"));
-    REQUIRE(test::run_command(submit() + " send --server " + server.url() + " --message-file " + q(d.dir / "m.txt") +
-                              " --receipt-out " + q(d.dir / "receipt.txt"))
+    REQUIRE(test::run_command(submit() + " send --server " + server.url() + " --message-file " +
+                              q(d.dir / "m.txt") + " --receipt-out " + q(d.dir / "receipt.txt"))
                 .exit_code == 0);
     // A --receipt-out that exists stops the run before anything is sent: the receipt must never be
     // lost after the tip is stored.
-    const auto refused = test::run_command(submit() + " send --server " + server.url() + " --message-file " +
-                                           q(d.dir / "m.txt") + " --receipt-out " + q(d.dir / "receipt.txt"));
+    const auto refused =
+        test::run_command(submit() + " send --server " + server.url() + " --message-file " +
+                          q(d.dir / "m.txt") + " --receipt-out " + q(d.dir / "receipt.txt"));
     CHECK(refused.exit_code == 2);
     CHECK(refused.err.find("already exists") != std::string::npos);
     CHECK(test::stored_tips(d.data) == 1);
@@ -196,29 +213,33 @@ TEST_CASE("a wrong receipt reads nothing, and a bad reply file is refused before
     std::string wrong = text_of(d.dir / "receipt.txt");
     wrong[0] = wrong[0] == '9' ? '0' : static_cast<char>(wrong[0] + 1);
     test::write_file(d.dir / "wrong.txt", wrong);
-    const auto checked = test::run_command(submit() + " check --server " + server.url() + " --receipt-file " + q(d.dir / "wrong.txt"));
+    const auto checked = test::run_command(submit() + " check --server " + server.url() +
+                                           " --receipt-file " + q(d.dir / "wrong.txt"));
     CHECK(checked.exit_code == 1);
     CHECK(checked.err.find("no replies can be found with this receipt") != std::string::npos);
     // Not a receipt at all.
     test::write_file(d.dir / "junk.txt", std::string("1234 5678\n"));
-    const auto junk = test::run_command(submit() + " check --server " + server.url() + " --receipt-file " + q(d.dir / "junk.txt"));
+    const auto junk = test::run_command(submit() + " check --server " + server.url() +
+                                        " --receipt-file " + q(d.dir / "junk.txt"));
     CHECK(junk.exit_code == 2);
     CHECK(junk.err.find("that is not a receipt") != std::string::npos);
     // The right one works and finds no reply yet.
-    const auto ok = test::run_command(submit() + " check --server " + server.url() + " --receipt-file " + q(d.dir / "receipt.txt"));
+    const auto ok = test::run_command(submit() + " check --server " + server.url() +
+                                      " --receipt-file " + q(d.dir / "receipt.txt"));
     CHECK(ok.exit_code == 0);
     CHECK(ok.out == "no replies yet\n");
 
     // push checks every file first.
     test::write_file(d.dir / "not.reply", std::string("TIPLNRPL but not really"));
-    const auto pushed = test::run_command(responder() + " push --server http://127.0.0.1:" +
-                                          std::to_string(server.responder_port()) + " --key " + q(d.key) +
-                                          " --passphrase-file " + q(d.pass) + " " + q(d.dir / "not.reply"));
+    const auto pushed = test::run_command(
+        responder() + " push --server http://127.0.0.1:" + std::to_string(server.responder_port()) +
+        " --key " + q(d.key) + " --passphrase-file " + q(d.pass) + " " + q(d.dir / "not.reply"));
     CHECK(pushed.exit_code == 2);
     CHECK(pushed.err.find("is not a reply file") != std::string::npos);
 }
 
-TEST_CASE("a large tip goes on after the client is killed midway, completes and decrypts", "[conversation][server]") {
+TEST_CASE("a large tip goes on after the client is killed midway, completes and decrypts",
+          "[conversation][server]") {
     // Small chunks, so the upload takes many durable steps and the kill lands in the middle of it.
     Deployment d(std::map<std::string, std::string>{{"upload_chunk_bytes", "16384"}});
     ServerProcess server(d.data);
@@ -228,35 +249,40 @@ TEST_CASE("a large tip goes on after the client is killed midway, completes and 
     const fs::path resume = d.dir / "tip.resume";
 
     // The first run goes to the background; it is killed once part of the upload is durable.
-    const auto started = test::run_command(submit() + " send --server " + server.url() + " --message-file " +
-                                           q(d.dir / "m.txt") + " --file " + q(d.dir / "video.bin") + " --resume-file " +
-                                           q(resume) + " > " + q(d.dir / "first.out") + " 2> " + q(d.dir / "first.err") +
-                                           " & echo $!");
+    const auto started = test::run_command(
+        submit() + " send --server " + server.url() + " --message-file " + q(d.dir / "m.txt") +
+        " --file " + q(d.dir / "video.bin") + " --resume-file " + q(resume) + " > " +
+        q(d.dir / "first.out") + " 2> " + q(d.dir / "first.err") + " & echo $!");
     REQUIRE(started.exit_code == 0);
     const pid_t pid = std::stoi(started.out);
     std::uint64_t stored = 0;
-    for (int i = 0; i < 3000 && stored == 0; ++i) {  // at most 30 s; a hang fails instead of blocking
+    for (int i = 0; i < 3000 && stored == 0;
+         ++i) {  // at most 30 s; a hang fails instead of blocking
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         std::string header(62, '\0');
         std::ifstream in(resume, std::ios::binary);
         if (!in.read(header.data(), 62) || header[30] == '\0') continue;
         const std::string key = header.substr(30);
-        const std::string status = test::raw_http(
-            server.port(), "GET /api/v1/uploads/" + key + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        const std::string status =
+            test::raw_http(server.port(), "GET /api/v1/uploads/" + key +
+                                              " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         const auto at = status.find("\"offset\":");
         if (at != std::string::npos) stored = std::stoull(status.substr(at + 9));
     }
-    INFO("first run's stderr: " << (fs::exists(d.dir / "first.err") ? text_of(d.dir / "first.err") : ""));
+    INFO("first run's stderr: " << (fs::exists(d.dir / "first.err") ? text_of(d.dir / "first.err")
+                                                                    : ""));
     REQUIRE(stored > 0);
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);  // not our child when the shell started it; harmless then
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     REQUIRE(fs::exists(resume));
-    CHECK(text_of(d.dir / "first.err").find("Your receipt:") == std::string::npos);  // not sent, so not shown
+    CHECK(text_of(d.dir / "first.err").find("Your receipt:") ==
+          std::string::npos);  // not sent, so not shown
 
     // Running again with the resume file alone goes on from the stored offset and finishes.
-    const auto resumed = test::run_command(submit() + " send --server " + server.url() + " --resume-file " + q(resume) +
-                                           " --receipt-out " + q(d.dir / "receipt.txt"));
+    const auto resumed =
+        test::run_command(submit() + " send --server " + server.url() + " --resume-file " +
+                          q(resume) + " --receipt-out " + q(d.dir / "receipt.txt"));
     INFO("resume stderr: " << resumed.err);
     REQUIRE(resumed.exit_code == 0);
     CHECK(std::regex_match(resumed.out, std::regex("[0-9a-f]{32}\n")));
@@ -265,18 +291,19 @@ TEST_CASE("a large tip goes on after the client is killed midway, completes and 
     CHECK_FALSE(fs::exists(resume));  // it held the receipt: gone once the tip is stored
 
     // The tip decrypts to exactly what was sealed, and its mailbox works with the receipt.
-    REQUIRE(test::run_command(test::tool("server/tiplined") + " export " + q(d.data) +
-                              " --out " + q(d.dir / "all.bundle"))
+    REQUIRE(test::run_command(test::tool("server/tiplined") + " export " + q(d.data) + " --out " +
+                              q(d.dir / "all.bundle"))
                 .exit_code == 0);
-    REQUIRE(test::run_command(responder() + " open " + q(d.dir / "all.bundle") + " --key " + q(d.key) +
-                              " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "opened"))
+    REQUIRE(test::run_command(responder() + " open " + q(d.dir / "all.bundle") + " --key " +
+                              q(d.key) + " --passphrase-file " + q(d.pass) + " --out " +
+                              q(d.dir / "opened"))
                 .exit_code == 0);
     const auto tips = folders_of_kind(d.dir / "opened", "tip");
     REQUIRE(tips.size() == 1);
     CHECK(test::read_file(tips[0] / "video.bin") == big);
     CHECK(text_of(tips[0] / "message.txt") == "see the file\n");
-    const auto checked = test::run_command(submit() + " check --server " + server.url() + " --receipt-file " +
-                                           q(d.dir / "receipt.txt"));
+    const auto checked = test::run_command(submit() + " check --server " + server.url() +
+                                           " --receipt-file " + q(d.dir / "receipt.txt"));
     CHECK(checked.exit_code == 0);
     CHECK(checked.out == "no replies yet\n");
 }
@@ -288,19 +315,22 @@ TEST_CASE("fetch downloads an item too large for one bundle in parts", "[convers
     test::write_file(d.dir / "big.bin", big);
     test::write_file(d.dir / "m.txt", std::string("large\n"));
     test::write_file(d.dir / "small.txt", std::string("small\n"));
-    REQUIRE(test::run_command(submit() + " send --server " + server.url() + " --message-file " + q(d.dir / "small.txt"))
+    REQUIRE(test::run_command(submit() + " send --server " + server.url() + " --message-file " +
+                              q(d.dir / "small.txt"))
                 .exit_code == 0);
-    REQUIRE(test::run_command(submit() + " send --server " + server.url() + " --message-file " + q(d.dir / "m.txt") +
-                              " --file " + q(d.dir / "big.bin"))
+    REQUIRE(test::run_command(submit() + " send --server " + server.url() + " --message-file " +
+                              q(d.dir / "m.txt") + " --file " + q(d.dir / "big.bin"))
                 .exit_code == 0);
-    const auto fetched = test::run_command(responder() + " fetch --server http://127.0.0.1:" +
-                                           std::to_string(server.responder_port()) + " --key " + q(d.key) +
-                                           " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "b.bundle"));
+    const auto fetched =
+        test::run_command(responder() + " fetch --server http://127.0.0.1:" +
+                          std::to_string(server.responder_port()) + " --key " + q(d.key) +
+                          " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "b.bundle"));
     INFO("fetch stderr: " << fetched.err);
     REQUIRE(fetched.exit_code == 0);
     CHECK(fetched.out.find("fetched 2 items (2 tips") != std::string::npos);
-    REQUIRE(test::run_command(responder() + " open " + q(d.dir / "b.bundle") + " --key " + q(d.key) + " --passphrase-file " +
-                              q(d.pass) + " --out " + q(d.dir / "opened"))
+    REQUIRE(test::run_command(responder() + " open " + q(d.dir / "b.bundle") + " --key " +
+                              q(d.key) + " --passphrase-file " + q(d.pass) + " --out " +
+                              q(d.dir / "opened"))
                 .exit_code == 0);
     const auto tips = folders_of_kind(d.dir / "opened", "tip");
     REQUIRE(tips.size() == 2);
@@ -316,7 +346,8 @@ TEST_CASE("fetch downloads an item too large for one bundle in parts", "[convers
     CHECK(matched == 1);
 }
 
-TEST_CASE("fetch pages through more items than one listing or acknowledgement takes", "[conversation][server]") {
+TEST_CASE("fetch pages through more items than one listing or acknowledgement takes",
+          "[conversation][server]") {
     Deployment d;
     {
         // 10001 stored tips, written straight into the store: one past the API's 10000 per request.
@@ -325,12 +356,14 @@ TEST_CASE("fetch pages through more items than one listing or acknowledgement ta
         const test::Bytes envelope = test::seal_bytes(to, test::Bytes{'x'});
         auto store = server::Store::open(server::database_path(d.data), false);
         store->in_transaction([&] {
-            for (int i = 0; i < 10001; ++i) store->insert_tip(server::TipId::random(), server::current_day(), envelope);
+            for (int i = 0; i < 10001; ++i)
+                store->insert_tip(server::TipId::random(), server::current_day(), envelope);
         });
     }
     ServerProcess server(d.data);
-    const std::string fetch = responder() + " fetch --server http://127.0.0.1:" + std::to_string(server.responder_port()) +
-                              " --key " + q(d.key) + " --passphrase-file " + q(d.pass) + " --out ";
+    const std::string fetch = responder() + " fetch --server http://127.0.0.1:" +
+                              std::to_string(server.responder_port()) + " --key " + q(d.key) +
+                              " --passphrase-file " + q(d.pass) + " --out ";
     const auto first = test::run_command(fetch + q(d.dir / "all.bundle"));
     INFO("fetch stderr: " << first.err);
     REQUIRE(first.exit_code == 0);
@@ -341,5 +374,6 @@ TEST_CASE("fetch pages through more items than one listing or acknowledgement ta
     std::vector<crypto::BundleEntry> entries;
     REQUIRE_FALSE(crypto::read_bundle_manifest(in, bundle.size(), entries));
     CHECK(entries.size() == 10001);
-    CHECK(test::run_command(fetch + q(d.dir / "none.bundle")).out.find("fetched 0 items") != std::string::npos);
+    CHECK(test::run_command(fetch + q(d.dir / "none.bundle")).out.find("fetched 0 items") !=
+          std::string::npos);
 }

@@ -1,10 +1,10 @@
 // Envelope v1: round trips, recipients, tamper detection and strict parsing.
-#include <catch2/catch.hpp>
+#include "tipline/crypto/envelope.hpp"
 
+#include <catch2/catch.hpp>
 #include <vector>
 
 #include "support.hpp"
-#include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/padding.hpp"
 
@@ -26,7 +26,7 @@ std::error_code open_bytes(const BoxKeyPair& id, const Bytes& envelope, Bytes& c
 
 // Delivers at most three bytes per call, to prove parsing does not depend on read sizes.
 class TrickleSource final : public ByteSource {
-public:
+  public:
     explicit TrickleSource(const Bytes& bytes) : bytes_(bytes) {}
     std::size_t read(std::span<unsigned char> out) override {
         const std::size_t n = std::min({out.size(), bytes_.size() - at_, std::size_t{3}});
@@ -35,7 +35,7 @@ public:
         return n;
     }
 
-private:
+  private:
     const Bytes& bytes_;
     std::size_t at_ = 0;
 };
@@ -44,8 +44,9 @@ private:
 
 TEST_CASE("envelopes round-trip across sizes and recipient counts", "[envelope]") {
     const std::size_t chunk = envelope_chunk_size, prefix = envelope_length_prefix_size;
-    const auto size = GENERATE_COPY(values<std::size_t>({0, 1, chunk - prefix - 1, chunk - prefix, chunk - prefix + 1,
-                                                         chunk - 1, chunk, chunk + 1, 5 * 1024 * 1024 + 3}));
+    const auto size = GENERATE_COPY(
+        values<std::size_t>({0, 1, chunk - prefix - 1, chunk - prefix, chunk - prefix + 1,
+                             chunk - 1, chunk, chunk + 1, 5 * 1024 * 1024 + 3}));
     const auto recipients = GENERATE(1, 2, 16);
     std::vector<BoxKeyPair> keys;
     std::vector<BoxPublicKey> pubs;
@@ -93,7 +94,8 @@ TEST_CASE("a key pair among several identities is found", "[envelope]") {
     CHECK(sink.bytes() == pattern_bytes(10));
 }
 
-TEST_CASE("changing any single byte of a small envelope makes open fail and releases nothing", "[envelope]") {
+TEST_CASE("changing any single byte of a small envelope makes open fail and releases nothing",
+          "[envelope]") {
     const auto key = BoxKeyPair::generate();
     const BoxPublicKey to[] = {key.public_key};
     const Bytes envelope = seal_bytes(to, pattern_bytes(100));
@@ -113,13 +115,14 @@ TEST_CASE("truncation anywhere is reported as truncated", "[envelope]") {
     const auto key = BoxKeyPair::generate();
     const BoxPublicKey to[] = {key.public_key};
     const Bytes envelope = seal_bytes(to, pattern_bytes(70000));
-    for (std::size_t n : {std::size_t{0}, std::size_t{5}, std::size_t{8}, std::size_t{10}, std::size_t{19},
-                          std::size_t{60}, std::size_t{154}, std::size_t{155}, std::size_t{65536 + 155 + 17},
-                          envelope.size() - 1}) {
+    for (std::size_t n : {std::size_t{0}, std::size_t{5}, std::size_t{8}, std::size_t{10},
+                          std::size_t{19}, std::size_t{60}, std::size_t{154}, std::size_t{155},
+                          std::size_t{65536 + 155 + 17}, envelope.size() - 1}) {
         Bytes opened;
         INFO("length " << n);
-        CHECK(open_bytes(key, Bytes(envelope.begin(), envelope.begin() + static_cast<std::ptrdiff_t>(n)), opened) ==
-              Error::truncated);
+        CHECK(open_bytes(key,
+                         Bytes(envelope.begin(), envelope.begin() + static_cast<std::ptrdiff_t>(n)),
+                         opened) == Error::truncated);
     }
     Bytes longer = envelope;
     longer.push_back(0);

@@ -1,11 +1,10 @@
 // Flood resistance against the real tiplined: proof of work on submissions, the global limits on
 // uploads, and a solved tip getting through a flood of unsolved and garbage requests.
-#include <catch2/catch.hpp>
-
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <regex>
 #include <thread>
 #include <vector>
@@ -24,21 +23,25 @@ std::string proof_header(const crypto::PowChallenge& c, std::uint64_t nonce) {
 }
 
 std::string start_upload(unsigned short port, std::uint64_t length) {
-    return raw_http(port, "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Length: " + std::to_string(length) +
-                              "\r\n" + proof_line(port) + "Connection: close\r\n\r\n");
+    return raw_http(port, "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Length: " +
+                              std::to_string(length) + "\r\n" + proof_line(port) +
+                              "Connection: close\r\n\r\n");
 }
 
 }  // namespace
 
-TEST_CASE("every submission through the API must carry a solved challenge, each accepted once", "[flood][pow]") {
+TEST_CASE("every submission through the API must carry a solved challenge, each accepted once",
+          "[flood][pow]") {
     Deployment d(std::map<std::string, std::string>{{"pow_bits", "12"}});
     ServerProcess server(d.data);
     const unsigned short port = server.port();
     const std::string envelope = sealed_envelope(d, "proof of work");
 
-    const std::string keys = raw_http(port, "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string keys =
+        raw_http(port, "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     CHECK(keys.find("\"proof_of_work\":{\"required\":true,\"challenge\":\"") != std::string::npos);
-    const std::string fresh = raw_http(port, "GET /api/v1/challenge HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string fresh =
+        raw_http(port, "GET /api/v1/challenge HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     CHECK(fresh.find("\"bits\":12") != std::string::npos);
     CHECK(fresh.find("\"valid_for_s\":300") != std::string::npos);
 
@@ -46,20 +49,25 @@ TEST_CASE("every submission through the API must carry a solved challenge, each 
     CHECK(status_of(none) == 403);
     CHECK(error_code_of(none) == "proof_required");
     for (const std::string path : {"/api/v1/uploads", "/api/v1/mailbox/messages"}) {
-        const std::string refused = raw_http(port, "POST " + path + " HTTP/1.1\r\nHost: x\r\nUpload-Length: 5000\r\n"
-                                                   "Content-Length: 0\r\nConnection: close\r\n\r\n");
+        const std::string refused =
+            raw_http(port, "POST " + path +
+                               " HTTP/1.1\r\nHost: x\r\nUpload-Length: 5000\r\n"
+                               "Content-Length: 0\r\nConnection: close\r\n\r\n");
         CHECK(error_code_of(refused) == "proof_required");
     }
-    CHECK(error_code_of(raw_http(port, tip_request(envelope, "Tipline-Proof: 12.34\r\n"))) == "bad_proof");
+    CHECK(error_code_of(raw_http(port, tip_request(envelope, "Tipline-Proof: 12.34\r\n"))) ==
+          "bad_proof");
 
     const auto challenge = fetch_challenge(port);
     REQUIRE(challenge);
     CHECK(crypto::pow_bits(*challenge) == 12);
-    CHECK(error_code_of(raw_http(port, tip_request(envelope, proof_header(*challenge, unsolved_nonce(*challenge))))) ==
+    CHECK(error_code_of(raw_http(
+              port, tip_request(envelope, proof_header(*challenge, unsolved_nonce(*challenge))))) ==
           "proof_unsolved");
     crypto::PowChallenge forged = *challenge;
     forged[1] = 1;  // an easier challenge than the one issued: its authentication no longer holds
-    CHECK(error_code_of(raw_http(port, tip_request(envelope, proof_header(forged, *crypto::pow_solve(forged))))) ==
+    CHECK(error_code_of(raw_http(
+              port, tip_request(envelope, proof_header(forged, *crypto::pow_solve(forged))))) ==
           "proof_stale");
     CHECK(stored_tips(d.data) == 0);
 
@@ -81,10 +89,14 @@ TEST_CASE("every submission through the API must carry a solved challenge, each 
 TEST_CASE("with proof_of_work off the server asks for none", "[flood][pow]") {
     Deployment d(std::map<std::string, std::string>{{"proof_of_work", "false"}});
     ServerProcess server(d.data);
-    const std::string keys = raw_http(server.port(), "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string keys = raw_http(
+        server.port(), "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     CHECK(keys.find("\"proof_of_work\":{\"required\":false}") != std::string::npos);
-    CHECK(status_of(raw_http(server.port(), tip_request(sealed_envelope(d, "no work"), ""))) == 201);
-    CHECK(run_command(tool("client/tipline-submit") + " send --server " + server.url(), "no work either").exit_code == 0);
+    CHECK(status_of(raw_http(server.port(), tip_request(sealed_envelope(d, "no work"), ""))) ==
+          201);
+    CHECK(run_command(tool("client/tipline-submit") + " send --server " + server.url(),
+                      "no work either")
+              .exit_code == 0);
     CHECK(stored_tips(d.data) == 2);
 }
 
@@ -95,19 +107,27 @@ TEST_CASE("the difficulty rises with a flood of solved submissions", "[flood][po
     const auto before = fetch_challenge(server.port());
     REQUIRE(before);
     CHECK(crypto::pow_bits(*before) == 4);
-    for (int i = 0; i < 24; ++i) REQUIRE(status_of(raw_http(server.port(), tip_request(envelope, proof_line(server.port())))) == 201);
-    // 24 solved a minute against a target of 2: at least 3 more bits (the load decays a little meanwhile).
+    for (int i = 0; i < 24; ++i)
+        REQUIRE(status_of(raw_http(server.port(),
+                                   tip_request(envelope, proof_line(server.port())))) == 201);
+    // 24 solved a minute against a target of 2: at least 3 more bits (the load decays a little
+    // meanwhile).
     const auto during = fetch_challenge(server.port());
     REQUIRE(during);
     CHECK(crypto::pow_bits(*during) >= 7);
-    // A challenge from before the flood is now too weak, and tipline-submit simply solves a new one.
-    const std::string weak = raw_http(server.port(), tip_request(envelope, proof_header(*before, *crypto::pow_solve(*before))));
+    // A challenge from before the flood is now too weak, and tipline-submit simply solves a new
+    // one.
+    const std::string weak = raw_http(
+        server.port(), tip_request(envelope, proof_header(*before, *crypto::pow_solve(*before))));
     CHECK(error_code_of(weak) == "proof_too_weak");
-    CHECK(run_command(tool("client/tipline-submit") + " send --server " + server.url(), "still gets through").exit_code == 0);
+    CHECK(run_command(tool("client/tipline-submit") + " send --server " + server.url(),
+                      "still gets through")
+              .exit_code == 0);
     CHECK(stored_tips(d.data) == 25);
 }
 
-TEST_CASE("a solved tip is acknowledged during a flood of unsolved and garbage submissions", "[flood]") {
+TEST_CASE("a solved tip is acknowledged during a flood of unsolved and garbage submissions",
+          "[flood]") {
     Deployment d({{"pow_bits", "14"}, {"header_timeout_s", "2"}});
     ServerProcess server(d.data);
     const unsigned short port = server.port();
@@ -123,12 +143,29 @@ TEST_CASE("a solved tip is acknowledged during a flood of unsolved and garbage s
             for (long i = 0; !stop; ++i) {
                 std::string request;
                 switch ((t + i) % 6) {
-                    case 0: request = tip_request(envelope, ""); break;
-                    case 1: request = tip_request(std::string(4000, 'x'), "Tipline-Proof: nonsense\r\n"); break;
-                    case 2: request = tip_request(envelope, proof_header(*stale, unsolved_nonce(*stale))); break;
-                    case 3: request = "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Length: 99999\r\n\r\n"; break;
-                    case 4: request = "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n"; break;  // stalls
-                    default: request = std::string(300, '\x01') + "\r\n\r\n"; break;
+                    case 0:
+                        request = tip_request(envelope, "");
+                        break;
+                    case 1:
+                        request =
+                            tip_request(std::string(4000, 'x'), "Tipline-Proof: nonsense\r\n");
+                        break;
+                    case 2:
+                        request =
+                            tip_request(envelope, proof_header(*stale, unsolved_nonce(*stale)));
+                        break;
+                    case 3:
+                        request =
+                            "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Length: "
+                            "99999\r\n\r\n";
+                        break;
+                    case 4:
+                        request =
+                            "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n";
+                        break;  // stalls
+                    default:
+                        request = std::string(300, '\x01') + "\r\n\r\n";
+                        break;
                 }
                 const std::string reply = raw_http(port, request, std::chrono::milliseconds(200));
                 ++flood_requests;
@@ -152,7 +189,8 @@ TEST_CASE("a solved tip is acknowledged during a flood of unsolved and garbage s
     CHECK(opened == 1);
 }
 
-TEST_CASE("unfinished uploads are capped in number, in declared bytes and in starts per hour", "[flood][upload]") {
+TEST_CASE("unfinished uploads are capped in number, in declared bytes and in starts per hour",
+          "[flood][upload]") {
     SECTION("number") {
         Deployment d(std::map<std::string, std::string>{{"max_pending_uploads", "2"}});
         ServerProcess server(d.data);
@@ -167,11 +205,15 @@ TEST_CASE("unfinished uploads are capped in number, in declared bytes and in sta
         // Finishing one frees its place.
         const std::string key = first.substr(first.find("\"upload\":\"") + 10, 32);
         const std::string path = "/api/v1/uploads/" + key;
-        REQUIRE(status_of(raw_http(server.port(), "PUT " + path + " HTTP/1.1\r\nHost: x\r\nUpload-Offset: 0\r\n"
-                                                  "Content-Length: " + std::to_string(envelope.size()) +
-                                                  "\r\nConnection: close\r\n\r\n" + envelope)) == 200);
-        REQUIRE(status_of(raw_http(server.port(), "POST " + path + "/finish HTTP/1.1\r\nHost: x\r\n"
-                                                  "Connection: close\r\n\r\n")) == 201);
+        REQUIRE(status_of(raw_http(server.port(), "PUT " + path +
+                                                      " HTTP/1.1\r\nHost: x\r\nUpload-Offset: 0\r\n"
+                                                      "Content-Length: " +
+                                                      std::to_string(envelope.size()) +
+                                                      "\r\nConnection: close\r\n\r\n" +
+                                                      envelope)) == 200);
+        REQUIRE(status_of(raw_http(server.port(), "POST " + path +
+                                                      "/finish HTTP/1.1\r\nHost: x\r\n"
+                                                      "Connection: close\r\n\r\n")) == 201);
         CHECK(status_of(start_upload(server.port(), 5000)) == 201);
         CHECK(stored_tips(d.data) == 1);
     }
@@ -192,6 +234,7 @@ TEST_CASE("unfinished uploads are capped in number, in declared bytes and in sta
         const std::string third = start_upload(server.port(), 5000);
         CHECK(status_of(third) == 503);
         CHECK(error_code_of(third) == "uploads_busy");
-        CHECK(std::stoi(header_of(third, "Retry-After")) > 1000);  // one start an hour refills slowly
+        CHECK(std::stoi(header_of(third, "Retry-After")) >
+              1000);  // one start an hour refills slowly
     }
 }

@@ -2,9 +2,8 @@
 // checker (to look for it). Shared by the metadata tests and the conversation test.
 #include "image_fixtures.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 namespace tipline::test {
 
@@ -53,7 +52,9 @@ ImageBytes jpeg_coding_segments() {
     return out;
 }
 
-ImageBytes jfif_segment() { return jpeg_segment(0xE0, {'J', 'F', 'I', 'F', 0, 1, 2, 0, 0, 1, 0, 1, 0, 0}); }
+ImageBytes jfif_segment() {
+    return jpeg_segment(0xE0, {'J', 'F', 'I', 'F', 0, 1, 2, 0, 0, 1, 0, 1, 0, 0});
+}
 
 ImageBytes plain_jpeg() {
     ImageBytes b = {0xFF, 0xD8};
@@ -66,7 +67,8 @@ ImageBytes plain_jpeg() {
 
 Exiv2::Image::AutoPtr open_with_exiv2(const ImageBytes& file) {
     Exiv2::LogMsg::setLevel(Exiv2::LogMsg::mute);
-    Exiv2::Image::AutoPtr image = Exiv2::ImageFactory::open(file.data(), static_cast<long>(file.size()));
+    Exiv2::Image::AutoPtr image =
+        Exiv2::ImageFactory::open(file.data(), static_cast<long>(file.size()));
     REQUIRE(image.get() != nullptr);
     image->readMetadata();
     return image;

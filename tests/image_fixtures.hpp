@@ -1,9 +1,8 @@
 // Test images built byte by byte, and Exiv2 as a camera and as a checker (image_fixtures.cpp).
 #pragma once
 
-#include <exiv2/exiv2.hpp>
-
 #include <cstdint>
+#include <exiv2/exiv2.hpp>
 #include <vector>
 
 namespace tipline::test {

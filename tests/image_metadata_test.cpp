@@ -1,17 +1,16 @@
 // Metadata stripping on camera-style JPEG, PNG and WebP images that the tests build byte by byte.
-#include <catch2/catch.hpp>
-
-#include <exiv2/exiv2.hpp>
+#include "tipline/client/image_metadata.hpp"
 
 #include <algorithm>
 #include <array>
+#include <catch2/catch.hpp>
 #include <cstdint>
+#include <exiv2/exiv2.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "image_fixtures.hpp"
-#include "tipline/client/image_metadata.hpp"
 
 using namespace tipline::client;
 
@@ -33,19 +32,21 @@ using tipline::test::put_be32;
 using tipline::test::put_le32;
 
 // Strings planted in the metadata; none may survive anywhere in a cleaned file.
-constexpr std::array<std::string_view, 7> planted = {"Canon", "EOS 5D", "Kim Min", "Yanji",
-                                                     "2024:03:01", "the window of", "41,24.2N"};
+constexpr std::array<std::string_view, 7> planted = {
+    "Canon", "EOS 5D", "Kim Min", "Yanji", "2024:03:01", "the window of", "41,24.2N"};
 
 Bytes text_bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
 Bytes slice(const Bytes& b, std::size_t from, std::size_t to) {
     REQUIRE(from <= to);
     REQUIRE(to <= b.size());
-    return Bytes(b.begin() + static_cast<std::ptrdiff_t>(from), b.begin() + static_cast<std::ptrdiff_t>(to));
+    return Bytes(b.begin() + static_cast<std::ptrdiff_t>(from),
+                 b.begin() + static_cast<std::ptrdiff_t>(to));
 }
 
 bool contains(const Bytes& haystack, std::string_view needle) {
-    return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end()) != haystack.end();
+    return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end()) !=
+           haystack.end();
 }
 
 void check_no_planted_strings(const Bytes& file) {
@@ -55,11 +56,8 @@ void check_no_planted_strings(const Bytes& file) {
     }
 }
 
-// ---- JPEG ----------------------------------------------------------------------------------------
-
-
-
-
+// ---- JPEG
+// ----------------------------------------------------------------------------------------
 
 // An ICC profile Exiv2 accepts: its first four bytes give its size.
 Bytes icc_segment() {
@@ -69,7 +67,6 @@ Bytes icc_segment() {
     payload.resize(payload.size() + 128, 0x5A);
     return jpeg_segment(0xE2, payload);
 }
-
 
 struct Segment {
     unsigned char marker;
@@ -115,7 +112,8 @@ bool has_segment(const JpegLayout& l, unsigned char marker, std::string_view sig
     });
 }
 
-// ---- PNG -----------------------------------------------------------------------------------------
+// ---- PNG
+// -----------------------------------------------------------------------------------------
 
 std::uint32_t crc32(const Bytes& data, std::size_t from) {
     std::uint32_t crc = 0xFFFFFFFF;
@@ -181,21 +179,23 @@ std::vector<std::string> png_chunk_types(const Bytes& f, std::size_t* after_iend
     return types;
 }
 
-// ---- WebP ----------------------------------------------------------------------------------------
+// ---- WebP
+// ----------------------------------------------------------------------------------------
 
 // Writes bits least significant first, as VP8L reads them.
 class BitWriter {
-public:
+  public:
     void put(std::uint32_t value, int count) {
         for (int i = 0; i < count; ++i) {
             if (used_ % 8 == 0) bytes_.push_back(0);
-            bytes_.back() = static_cast<unsigned char>(bytes_.back() | ((value >> i) & 1U) << (used_ % 8));
+            bytes_.back() =
+                static_cast<unsigned char>(bytes_.back() | ((value >> i) & 1U) << (used_ % 8));
             ++used_;
         }
     }
     const Bytes& bytes() const { return bytes_; }
 
-private:
+  private:
     Bytes bytes_;
     int used_ = 0;
 };
@@ -246,8 +246,8 @@ Bytes plain_webp() {
 std::vector<std::pair<std::string, Bytes>> webp_chunks(const Bytes& f) {
     std::vector<std::pair<std::string, Bytes>> chunks;
     REQUIRE(f.size() >= 12);
-    const std::size_t riff_end = 8 + (std::size_t{f[4]} | std::size_t{f[5]} << 8 | std::size_t{f[6]} << 16 |
-                                      std::size_t{f[7]} << 24);
+    const std::size_t riff_end = 8 + (std::size_t{f[4]} | std::size_t{f[5]} << 8 |
+                                      std::size_t{f[6]} << 16 | std::size_t{f[7]} << 24);
     REQUIRE(riff_end == f.size());
     std::size_t pos = 12;
     while (pos + 8 <= riff_end) {
@@ -255,18 +255,16 @@ std::vector<std::pair<std::string, Bytes>> webp_chunks(const Bytes& f) {
                                  std::size_t{f[pos + 6]} << 16 | std::size_t{f[pos + 7]} << 24;
         REQUIRE(pos + 8 + size <= riff_end);
         const Bytes fourcc = slice(f, pos, pos + 4);
-        chunks.emplace_back(std::string(fourcc.begin(), fourcc.end()), slice(f, pos + 8, pos + 8 + size));
+        chunks.emplace_back(std::string(fourcc.begin(), fourcc.end()),
+                            slice(f, pos + 8, pos + 8 + size));
         pos += 8 + size + (size & 1);
     }
     CHECK(pos == riff_end);
     return chunks;
 }
 
-// ---- Exiv2, as a camera and as a checker -----------------------------------------------------------
-
-
-
-
+// ---- Exiv2, as a camera and as a checker
+// -----------------------------------------------------------
 
 void check_clean_with_exiv2(const Bytes& file) {
     Exiv2::Image::AutoPtr image = open_with_exiv2(file);
@@ -300,8 +298,10 @@ TEST_CASE("the hand-built test images are valid", "[metadata]") {
     CHECK(open_with_exiv2(plain_png())->pixelWidth() == 2);
 }
 
-TEST_CASE("a camera JPEG loses every trace of who, when and where, and keeps its pixels", "[metadata]") {
-    // An MPF index segment, and a second image after EOI as phones append one, with its own GPS tags.
+TEST_CASE("a camera JPEG loses every trace of who, when and where, and keeps its pixels",
+          "[metadata]") {
+    // An MPF index segment, and a second image after EOI as phones append one, with its own GPS
+    // tags.
     Bytes original = {0xFF, 0xD8};
     append(original, jfif_segment());
     append(original, icc_segment());
@@ -322,8 +322,10 @@ TEST_CASE("a camera JPEG loses every trace of who, when and where, and keeps its
     {
         Exiv2::Image::AutoPtr image = open_with_exiv2(original);
         REQUIRE(any_gps_tag(image->exifData()));
-        REQUIRE(image->exifData().findKey(Exiv2::ExifKey("Exif.Canon.OwnerName")) != image->exifData().end());
-        REQUIRE(image->xmpData().findKey(Exiv2::XmpKey("Xmp.exif.GPSLatitude")) != image->xmpData().end());
+        REQUIRE(image->exifData().findKey(Exiv2::ExifKey("Exif.Canon.OwnerName")) !=
+                image->exifData().end());
+        REQUIRE(image->xmpData().findKey(Exiv2::XmpKey("Xmp.exif.GPSLatitude")) !=
+                image->xmpData().end());
         REQUIRE(!image->iptcData().empty());
         REQUIRE(!image->comment().empty());
     }
@@ -343,7 +345,8 @@ TEST_CASE("a camera JPEG loses every trace of who, when and where, and keeps its
     CHECK(r.iptc);
     CHECK(r.comment);
     CHECK(r.other_blocks == 2);  // the MPF segment and the appended image
-    const std::string exif = "exif (" + std::to_string(r.exif_tags) + " tags, with gps and maker note)";
+    const std::string exif =
+        "exif (" + std::to_string(r.exif_tags) + " tags, with gps and maker note)";
     CHECK(describe_removed(r) == exif + ", xmp (with gps), iptc, comment, 2 other blocks");
 
     check_clean_with_exiv2(cleaned.bytes);
@@ -364,7 +367,8 @@ TEST_CASE("a camera JPEG loses every trace of who, when and where, and keeps its
     for (const Segment& s : after.segments) kept.push_back(s.bytes);
     std::vector<Bytes> expected = {jfif_segment(), icc_segment()};
     const JpegLayout plain = scan_jpeg(plain_jpeg());
-    for (std::size_t i = 1; i < plain.segments.size(); ++i) expected.push_back(plain.segments[i].bytes);
+    for (std::size_t i = 1; i < plain.segments.size(); ++i)
+        expected.push_back(plain.segments[i].bytes);
     CHECK(kept == expected);
 }
 
@@ -396,7 +400,8 @@ TEST_CASE("a JFIF thumbnail is removed with its segment", "[metadata]") {
     CHECK(after.entropy == jpeg_entropy);
 }
 
-TEST_CASE("a PNG loses Exif, XMP, IPTC, comments, text and time chunks, and keeps its pixels", "[metadata]") {
+TEST_CASE("a PNG loses Exif, XMP, IPTC, comments, text and time chunks, and keeps its pixels",
+          "[metadata]") {
     Bytes original = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     append(original, png_ihdr());
     append(original, png_chunk("gAMA", {0, 0, 0xB1, 0x8F}));
@@ -425,7 +430,8 @@ TEST_CASE("a PNG loses Exif, XMP, IPTC, comments, text and time chunks, and keep
     CHECK(cleaned.report.xmp_gps);
     CHECK(cleaned.report.iptc);
     CHECK(cleaned.report.comment);
-    CHECK(cleaned.report.other_blocks >= 2);  // tEXt and tIME; Exiv2 already drops what follows IEND
+    CHECK(cleaned.report.other_blocks >=
+          2);  // tEXt and tIME; Exiv2 already drops what follows IEND
 
     check_clean_with_exiv2(cleaned.bytes);
     check_no_planted_strings(cleaned.bytes);
@@ -453,11 +459,13 @@ TEST_CASE("a WebP loses Exif and XMP, and a clean WebP stays valid", "[metadata]
     Bytes original = add_camera_metadata(plain, false);
     append(original, riff_chunk("LOCN", text_bytes("Yanji")));
     const auto riff_size = static_cast<std::uint32_t>(original.size() - 8);
-    for (std::size_t i = 0; i < 4; ++i) original[4 + i] = static_cast<unsigned char>(riff_size >> (8 * i));
+    for (std::size_t i = 0; i < 4; ++i)
+        original[4 + i] = static_cast<unsigned char>(riff_size >> (8 * i));
     {
         const auto chunks = webp_chunks(original);
         const auto has = [&chunks](std::string_view name) {
-            return std::any_of(chunks.begin(), chunks.end(), [&](const auto& c) { return c.first == name; });
+            return std::any_of(chunks.begin(), chunks.end(),
+                               [&](const auto& c) { return c.first == name; });
         };
         REQUIRE(has("EXIF"));
         REQUIRE(has("XMP "));
@@ -499,8 +507,8 @@ TEST_CASE("a damaged image is an error, never a crash and never a partial result
     REQUIRE(layout.segments.at(1).marker == 0xE1);
     const std::size_t exif_at = 2 + layout.segments[0].bytes.size();
     // Cut after SOI, inside the JFIF header, inside the Exif data, inside the scan, inside EOI.
-    for (const std::size_t keep : {std::size_t{3}, std::size_t{5}, exif_at + 40, camera.size() - 4,
-                                   camera.size() - 1}) {
+    for (const std::size_t keep :
+         {std::size_t{3}, std::size_t{5}, exif_at + 40, camera.size() - 4, camera.size() - 1}) {
         INFO("kept " << keep << " of " << camera.size() << " bytes");
         const Bytes cut(camera.begin(), camera.begin() + static_cast<std::ptrdiff_t>(keep));
         CleanedImage cleaned;
@@ -510,14 +518,16 @@ TEST_CASE("a damaged image is an error, never a crash and never a partial result
         CHECK(cleaned.bytes.empty());
         REQUIRE_FALSE(cleaned.detail.empty());
         CHECK(cleaned.detail.back() != '.');
-        CHECK_FALSE((cleaned.detail[0] >= 'A' && cleaned.detail[0] <= 'Z' && cleaned.detail[1] >= 'a'));
+        CHECK_FALSE(
+            (cleaned.detail[0] >= 'A' && cleaned.detail[0] <= 'Z' && cleaned.detail[1] >= 'a'));
     }
 
     // Exiv2 stays silent about a damaged file, even when something else turned its warnings on.
     Exiv2::LogMsg::setLevel(Exiv2::LogMsg::warn);
     Exiv2::LogMsg::setHandler(Exiv2::LogMsg::defaultHandler);
     CleanedImage silent;
-    CHECK(strip_image_metadata(slice(camera, 0, exif_at + 40), silent) == MetadataError::unreadable);
+    CHECK(strip_image_metadata(slice(camera, 0, exif_at + 40), silent) ==
+          MetadataError::unreadable);
     CHECK(Exiv2::LogMsg::level() == Exiv2::LogMsg::mute);
     CHECK(Exiv2::LogMsg::handler() == nullptr);
 

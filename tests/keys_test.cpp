@@ -1,13 +1,14 @@
 // Responder identities: public key text, fingerprint, and the passphrase-protected key file.
-#include <catch2/catch.hpp>
+#include "tipline/crypto/keys.hpp"
+
 #include <sodium.h>
 
+#include <catch2/catch.hpp>
 #include <regex>
 #include <stdexcept>
 
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/errors.hpp"
-#include "tipline/crypto/keys.hpp"
 
 using namespace tipline::crypto;
 
@@ -32,7 +33,8 @@ TEST_CASE("public key text round-trips and is checked", "[keys]") {
         CHECK(decode_public_key(bad, ignored) == Error::malformed);
     }
     PublicIdentity ignored;
-    CHECK(decode_public_key("tipline-pk9-" + text.substr(12), ignored) == Error::unsupported_version);
+    CHECK(decode_public_key("tipline-pk9-" + text.substr(12), ignored) ==
+          Error::unsupported_version);
     CHECK(decode_public_key(text + "\n", ignored) == Error::malformed);
     CHECK(decode_public_key("", ignored) == Error::malformed);
 }
@@ -51,7 +53,8 @@ TEST_CASE("fingerprint is five groups of five digits and depends on both keys", 
 
 TEST_CASE("key file opens with the right passphrase only", "[keys]") {
     const auto id = SecretIdentity::generate();
-    const auto file = seal_secret_key_file(id, KeyFileContents::decrypt_and_sign, as_bytes("right passphrase"), fast);
+    const auto file = seal_secret_key_file(id, KeyFileContents::decrypt_and_sign,
+                                           as_bytes("right passphrase"), fast);
     CHECK(file.size() == 144);
 
     SecretIdentity back;
@@ -62,7 +65,8 @@ TEST_CASE("key file opens with the right passphrase only", "[keys]") {
                      id.box.secret_key.span().begin()));
 
     SecretIdentity wrong;
-    CHECK(open_secret_key_file(file, as_bytes("wrong passphrase"), wrong) == Error::authentication_failed);
+    CHECK(open_secret_key_file(file, as_bytes("wrong passphrase"), wrong) ==
+          Error::authentication_failed);
     CHECK_FALSE(wrong.can_decrypt());
 }
 
@@ -78,11 +82,13 @@ TEST_CASE("sign-only key file cannot decrypt but knows the full public identity"
 
 TEST_CASE("key file parser rejects every truncation and altered parameters", "[keys]") {
     const auto id = SecretIdentity::generate();
-    const auto file = seal_secret_key_file(id, KeyFileContents::decrypt_and_sign, as_bytes("pw"), fast);
+    const auto file =
+        seal_secret_key_file(id, KeyFileContents::decrypt_and_sign, as_bytes("pw"), fast);
     for (std::size_t n = 0; n < file.size(); ++n) {
         SecretIdentity out;
         INFO("length " << n);
-        CHECK(open_secret_key_file(std::span(file).first(n), as_bytes("pw"), out) == Error::truncated);
+        CHECK(open_secret_key_file(std::span(file).first(n), as_bytes("pw"), out) ==
+              Error::truncated);
     }
     for (std::size_t i = 0; i < file.size(); ++i) {
         auto bad = file;
@@ -96,19 +102,23 @@ TEST_CASE("key file parser rejects every truncation and altered parameters", "[k
 
 TEST_CASE("key file writer refuses what a reader would refuse", "[keys]") {
     const auto id = SecretIdentity::generate();
-    CHECK_THROWS_AS(seal_secret_key_file(id, KeyFileContents::decrypt_and_sign, as_bytes("pw"), KdfLimits{0, 1 << 20}),
+    CHECK_THROWS_AS(seal_secret_key_file(id, KeyFileContents::decrypt_and_sign, as_bytes("pw"),
+                                         KdfLimits{0, 1 << 20}),
                     std::invalid_argument);
-    CHECK_THROWS_AS(seal_secret_key_file(id, KeyFileContents::decrypt_and_sign, as_bytes("pw"), KdfLimits{1, 1000}),
+    CHECK_THROWS_AS(seal_secret_key_file(id, KeyFileContents::decrypt_and_sign, as_bytes("pw"),
+                                         KdfLimits{1, 1000}),
                     std::invalid_argument);
     SecretIdentity sign_only;
     const auto file = seal_secret_key_file(id, KeyFileContents::sign_only, as_bytes("pw"), fast);
     REQUIRE_FALSE(open_secret_key_file(file, as_bytes("pw"), sign_only));
-    CHECK_THROWS_AS(seal_secret_key_file(sign_only, KeyFileContents::decrypt_and_sign, as_bytes("pw"), fast),
-                    std::invalid_argument);
+    CHECK_THROWS_AS(
+        seal_secret_key_file(sign_only, KeyFileContents::decrypt_and_sign, as_bytes("pw"), fast),
+        std::invalid_argument);
 }
 
 TEST_CASE("damaged and foreign public key prefixes are told apart", "[keys]") {
-    const std::string body = encode_public_key(SecretIdentity::generate().public_identity).substr(12);
+    const std::string body =
+        encode_public_key(SecretIdentity::generate().public_identity).substr(12);
     PublicIdentity ignored;
     CHECK(decode_public_key("tipline-pk12-" + body, ignored) == Error::unsupported_version);
     CHECK(decode_public_key("tipline-pk1" + body, ignored) == Error::malformed);

@@ -3,7 +3,6 @@
 // A run that leaves a secret buffer allocated fails.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>

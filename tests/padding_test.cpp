@@ -1,9 +1,8 @@
 // Padmé padding over the 4096-byte minimum.
-#include <catch2/catch.hpp>
+#include "tipline/crypto/padding.hpp"
 
 #include <bit>
-
-#include "tipline/crypto/padding.hpp"
+#include <catch2/catch.hpp>
 
 using namespace tipline::crypto;
 
@@ -11,9 +10,9 @@ TEST_CASE("padme matches the paper's definition on known values", "[padding]") {
     CHECK(padme(0) == 0);
     CHECK(padme(1) == 1);
     CHECK(padme(4096) == 4096);
-    CHECK(padme(4097) == 4352);      // E=12, S=4: the low 8 bits are cleared
+    CHECK(padme(4097) == 4352);  // E=12, S=4: the low 8 bits are cleared
     CHECK(padme(5000) == 5120);
-    CHECK(padme(65537) == 67584);    // E=16, S=5: low 11 bits
+    CHECK(padme(65537) == 67584);  // E=16, S=5: low 11 bits
     CHECK(padme(1000000) == 1015808);
     CHECK(padme(1048584) == 1081344);
 }

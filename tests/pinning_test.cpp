@@ -229,8 +229,8 @@ TEST_CASE("a remembered serial refuses a list rolled back to an older one", "[pi
     CHECK(ListMemory(file).highest({p.organisation.public_identity.sign}) == 9u);
     // Without a memory file the older list is accepted: the limit SECURITY.md states.
     ListMemory forgetful;
-    CHECK(client::choose_recipients({}, p.list({p.attacker.public_identity}, 4),
-                                    pins({p.org_fp()}), forgetful, today)
+    CHECK(client::choose_recipients({}, p.list({p.attacker.public_identity}, 4), pins({p.org_fp()}),
+                                    forgetful, today)
               .identities == std::vector{p.attacker.public_identity});
 }
 

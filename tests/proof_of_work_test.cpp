@@ -1,13 +1,13 @@
 // Proof of work: the hash and its text forms, and the server's challenges, spending and difficulty.
-#include <catch2/catch.hpp>
+#include "tipline/crypto/proof_of_work.hpp"
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
 
-#include "tipline/crypto/bytes.hpp"
-#include "tipline/crypto/proof_of_work.hpp"
-#include "tipline/server/proof_of_work.hpp"
 #include "server_process.hpp"
+#include "tipline/crypto/bytes.hpp"
+#include "tipline/server/proof_of_work.hpp"
 
 using namespace tipline;
 using server::PowVerdict;
@@ -16,7 +16,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string solved(const crypto::PowChallenge& c) { return crypto::pow_proof_text(c, *crypto::pow_solve(c)); }
+std::string solved(const crypto::PowChallenge& c) {
+    return crypto::pow_proof_text(c, *crypto::pow_solve(c));
+}
 
 }  // namespace
 
@@ -70,14 +72,16 @@ TEST_CASE("proof and challenge texts are parsed strictly", "[pow]") {
 
 TEST_CASE("the server accepts each of its challenges once, solved, and nothing else", "[pow]") {
     const auto t0 = Clock::now();
-    server::ProofOfWork pow({.bits = 10, .max_bits = 20, .target_per_minute = 1000, .lifetime_s = 600}, t0);
+    server::ProofOfWork pow(
+        {.bits = 10, .max_bits = 20, .target_per_minute = 1000, .lifetime_s = 600}, t0);
     const auto c = pow.issue(t0);
     CHECK(c[0] == crypto::pow_version);
     CHECK(crypto::pow_bits(c) == 10);
 
     CHECK(pow.check("", t0) == PowVerdict::missing);
     CHECK(pow.check("not a proof", t0) == PowVerdict::malformed);
-    CHECK(pow.check(crypto::pow_proof_text(c, test::unsolved_nonce(c)), t0) == PowVerdict::unsolved);
+    CHECK(pow.check(crypto::pow_proof_text(c, test::unsolved_nonce(c)), t0) ==
+          PowVerdict::unsolved);
     const std::string proof = solved(c);
     CHECK(pow.check(proof, t0) == PowVerdict::accepted);
     CHECK(pow.check(proof, t0 + 1s) == PowVerdict::spent);
@@ -96,9 +100,11 @@ TEST_CASE("a challenge is good for at least half its lifetime and at most all of
     const auto early = pow.issue(t0);
     const auto late = pow.issue(t0 + 299s);
     const auto late_too = pow.issue(t0 + 299s);
-    CHECK(pow.check(solved(early), t0 + 599s) == PowVerdict::accepted);     // 599 s after it was issued
-    CHECK(pow.check(solved(late), t0 + 599s) == PowVerdict::accepted);      // 300 s
-    CHECK(pow.check(solved(late_too), t0 + 600s) == PowVerdict::stale);     // 301 s, but its key is gone
+    CHECK(pow.check(solved(early), t0 + 599s) ==
+          PowVerdict::accepted);                                        // 599 s after it was issued
+    CHECK(pow.check(solved(late), t0 + 599s) == PowVerdict::accepted);  // 300 s
+    CHECK(pow.check(solved(late_too), t0 + 600s) ==
+          PowVerdict::stale);  // 301 s, but its key is gone
 
     // A spent challenge stays spent for as long as it is valid, across a key rotation.
     const auto twice = pow.issue(t0 + 601s);
@@ -110,11 +116,13 @@ TEST_CASE("a challenge is good for at least half its lifetime and at most all of
 
 TEST_CASE("difficulty rises with a flood of solved submissions and falls back after it", "[pow]") {
     const auto t0 = Clock::now();
-    server::ProofOfWork pow({.bits = 4, .max_bits = 9, .target_per_minute = 10, .lifetime_s = 600}, t0);
+    server::ProofOfWork pow({.bits = 4, .max_bits = 9, .target_per_minute = 10, .lifetime_s = 600},
+                            t0);
     CHECK(pow.required_bits(t0) == 4);
     const auto before_flood = pow.issue(t0);
 
-    // 200 solved submissions within a few seconds: 20 times the target, so 5 more bits, capped at 9.
+    // 200 solved submissions within a few seconds: 20 times the target, so 5 more bits, capped
+    // at 9.
     auto now = t0;
     for (int i = 0; i < 200; ++i) {
         now += 10ms;
@@ -131,7 +139,8 @@ TEST_CASE("difficulty rises with a flood of solved submissions and falls back af
     CHECK(pow.required_bits(now + 300s) == 4);
 }
 
-TEST_CASE("a proof solved while the difficulty rose by at most the grace is still accepted", "[pow]") {
+TEST_CASE("a proof solved while the difficulty rose by at most the grace is still accepted",
+          "[pow]") {
     const auto t0 = Clock::now();
     server::ProofOfWork pow({.bits = 4, .max_bits = 12, .target_per_minute = 10}, t0);
     const auto before = pow.issue(t0);

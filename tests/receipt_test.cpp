@@ -1,16 +1,19 @@
-// Receipts: generation, the typed form, and key derivation (pinned further by tests/vectors/receipt_*).
-#include <catch2/catch.hpp>
+// Receipts: generation, the typed form, and key derivation (pinned further by
+// tests/vectors/receipt_*).
+#include "tipline/crypto/receipt.hpp"
 
+#include <catch2/catch.hpp>
 #include <set>
 #include <string>
 
 #include "tipline/crypto/errors.hpp"
-#include "tipline/crypto/receipt.hpp"
 
 using namespace tipline::crypto;
 
 namespace {
-std::string text(const SecretBuffer& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::string text(const SecretBuffer& b) {
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 }  // namespace
 
 TEST_CASE("receipts are twenty digits shown in groups of four", "[receipt]") {
@@ -37,9 +40,15 @@ TEST_CASE("typed receipts are normalised or rejected", "[receipt]") {
     SecretBuffer d;
     REQUIRE_FALSE(parse_receipt("1234-5678-9012-3456-7890", d));
     CHECK(text(d) == "12345678901234567890");
-    REQUIRE_FALSE(parse_receipt("\xEF\xBC\x91" "234 5678 9012 3456 7890", d));  // full-width 1
+    REQUIRE_FALSE(
+        parse_receipt("\xEF\xBC\x91"
+                      "234 5678 9012 3456 7890",
+                      d));  // full-width 1
     CHECK(text(d) == "12345678901234567890");
-    REQUIRE_FALSE(parse_receipt("1234\xE3\x80\x80" "5678 9012 3456 7890", d));  // ideographic space
+    REQUIRE_FALSE(
+        parse_receipt("1234\xE3\x80\x80"
+                      "5678 9012 3456 7890",
+                      d));  // ideographic space
     CHECK(parse_receipt("1234 5678 9012 3456 789", d) == Error::malformed);
     CHECK(parse_receipt("1234 5678 9012 3456 78901", d) == Error::malformed);
     CHECK(parse_receipt("1234 5678 9012 3456 789O", d) == Error::malformed);

@@ -1,15 +1,15 @@
 // Signed responder requests, the mailbox name, and the global mailbox throttle.
-#include <catch2/catch.hpp>
+#include "tipline/crypto/request_auth.hpp"
 
 #include <sodium.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
 
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/receipt.hpp"
-#include "tipline/crypto/request_auth.hpp"
 #include "tipline/server/throttle.hpp"
 
 using namespace tipline;
@@ -21,7 +21,8 @@ crypto::RequestToSign sample(const std::string& method, const std::string& targe
     r.method = method;
     r.target = target;
     const std::string body = "{\"refs\":[1]}";
-    r.body_hash = crypto::hash_request_body({reinterpret_cast<const unsigned char*>(body.data()), body.size()});
+    r.body_hash = crypto::hash_request_body(
+        {reinterpret_cast<const unsigned char*>(body.data()), body.size()});
     r.timestamp = 1800000000;
     r.nonce.fill(0x42);
     return r;
@@ -57,24 +58,29 @@ TEST_CASE("a signed request verifies, and changing any signed field breaks it", 
     CHECK_FALSE(crypto::verify_request(request, someone_else.public_identity.sign, sig));
 }
 
-TEST_CASE("the signed message is length-prefixed, so fields cannot slide into each other", "[request_auth]") {
+TEST_CASE("the signed message is length-prefixed, so fields cannot slide into each other",
+          "[request_auth]") {
     const std::string m1 = "GE", t1 = "T/x", m2 = "GET", t2 = "/x";
-    CHECK(crypto::request_signing_message(sample(m1, t1)) != crypto::request_signing_message(sample(m2, t2)));
+    CHECK(crypto::request_signing_message(sample(m1, t1)) !=
+          crypto::request_signing_message(sample(m2, t2)));
 }
 
-TEST_CASE("a sign-only key file signs requests the full key's public half verifies", "[request_auth]") {
+TEST_CASE("a sign-only key file signs requests the full key's public half verifies",
+          "[request_auth]") {
     const auto me = crypto::SecretIdentity::generate();
     const std::string pass = "correct horse";
-    const auto file = crypto::seal_secret_key_file(me, crypto::KeyFileContents::sign_only,
-                                                   {reinterpret_cast<const unsigned char*>(pass.data()), pass.size()},
-                                                   crypto::kdf_interactive());
+    const auto file = crypto::seal_secret_key_file(
+        me, crypto::KeyFileContents::sign_only,
+        {reinterpret_cast<const unsigned char*>(pass.data()), pass.size()},
+        crypto::kdf_interactive());
     crypto::SecretIdentity opened;
-    REQUIRE_FALSE(crypto::open_secret_key_file(file, {reinterpret_cast<const unsigned char*>(pass.data()), pass.size()},
-                                               opened));
+    REQUIRE_FALSE(crypto::open_secret_key_file(
+        file, {reinterpret_cast<const unsigned char*>(pass.data()), pass.size()}, opened));
     CHECK_FALSE(opened.can_decrypt());
     const std::string post = "POST", target = "/api/v1/responder/ack";
     const auto request = sample(post, target);
-    CHECK(crypto::verify_request(request, me.public_identity.sign, crypto::sign_request(request, opened.sign_secret)));
+    CHECK(crypto::verify_request(request, me.public_identity.sign,
+                                 crypto::sign_request(request, opened.sign_secret)));
 }
 
 TEST_CASE("the mailbox name depends on the reply key alone", "[receipt]") {
@@ -116,9 +122,11 @@ TEST_CASE("the examples in FORMAT.md sections 10.4 and 13 hold", "[request_auth]
     r.method = "POST";
     r.target = "/api/v1/responder/ack";
     const std::string body = "{\"refs\":[17],\"delete\":true}";
-    r.body_hash = crypto::hash_request_body({reinterpret_cast<const unsigned char*>(body.data()), body.size()});
+    r.body_hash = crypto::hash_request_body(
+        {reinterpret_cast<const unsigned char*>(body.data()), body.size()});
     r.timestamp = 1800000000;
-    for (int i = 0; i < 16; ++i) r.nonce[static_cast<std::size_t>(i)] = static_cast<unsigned char>(0xa0 + i);
+    for (int i = 0; i < 16; ++i)
+        r.nonce[static_cast<std::size_t>(i)] = static_cast<unsigned char>(0xa0 + i);
     CHECK(hex(r.body_hash) == "b9c82412145dacf0eedd88058fbb06cfadd1cd419bd7a898a748baa5f1357248");
     CHECK(hex(crypto::request_signing_message(r)) ==
           "7469706c696e6520726573706f6e64657220726571756573742076310004504f5354000000152f6170692f76"
@@ -129,6 +137,8 @@ TEST_CASE("the examples in FORMAT.md sections 10.4 and 13 hold", "[request_auth]
           "d444731b04b82a19a362ea2506e92e720dffd6a9acc91d1e41699b2b5589730a");
 
     crypto::BoxPublicKey reply{};
-    for (int i = 0; i < 32; ++i) reply[static_cast<std::size_t>(i)] = static_cast<unsigned char>(0x20 + i);
-    CHECK(hex(crypto::mailbox_id(reply)) == "00f447072fdb9d318ee409e675c42874487ae52c82961436fbff4f8300daa38e");
+    for (int i = 0; i < 32; ++i)
+        reply[static_cast<std::size_t>(i)] = static_cast<unsigned char>(0x20 + i);
+    CHECK(hex(crypto::mailbox_id(reply)) ==
+          "00f447072fdb9d318ee409e675c42874487ae52c82961436fbff4f8300daa38e");
 }

@@ -1,7 +1,8 @@
 // The sanitizer against hostile attachment names.
+#include "tipline/client/safe_name.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/utf8.hpp"
 
 using namespace tipline::client;
@@ -46,9 +47,9 @@ TEST_CASE("hostile names become safe single components", "[safe_name]") {
     CHECK(sanitize_name("사진 1.jpg") == "사진 1.jpg");
     CHECK(sanitize_name("报告.pdf") == "报告.pdf");
     CHECK(sanitize_name("\xFF\xFEx") == "__x");
-    CHECK(sanitize_name("a\u3164b") == "a_b");       // Hangul filler, invisible
-    CHECK(sanitize_name("a\u00ADb") == "a_b");       // soft hyphen
-    CHECK(sanitize_name("a\U000E0041b") == "a_b");   // tag character
+    CHECK(sanitize_name("a\u3164b") == "a_b");      // Hangul filler, invisible
+    CHECK(sanitize_name("a\u00ADb") == "a_b");      // soft hyphen
+    CHECK(sanitize_name("a\U000E0041b") == "a_b");  // tag character
     CHECK(sanitize_name("con .txt") == "_con .txt");
     CHECK(sanitize_name("COM\u00B9.txt") == "_COM\u00B9.txt");
 }
@@ -72,10 +73,12 @@ TEST_CASE("every byte value and many odd shapes give a safe name", "[safe_name]"
         check_safe(sanitize_name(std::string(1, static_cast<char>(b)) + "x"));
         check_safe(sanitize_name("x" + std::string(3, static_cast<char>(b))));
     }
-    for (const char* s : {"...", "- -", " .", "\u200B", "\u2066x\u2069", "CON.", "aux.tar.gz"}) check_safe(sanitize_name(s));
+    for (const char* s : {"...", "- -", " .", "\u200B", "\u2066x\u2069", "CON.", "aux.tar.gz"})
+        check_safe(sanitize_name(s));
 }
 
-TEST_CASE("the allocator keeps names unique ignoring case and avoids reserved names", "[safe_name]") {
+TEST_CASE("the allocator keeps names unique ignoring case and avoids reserved names",
+          "[safe_name]") {
     NameAllocator names({"message.txt", "info.txt"});
     CHECK(names.claim("Message.TXT") == "Message (2).TXT");
     CHECK(names.claim("dup.jpg") == "dup.jpg");

@@ -1,10 +1,9 @@
 // SecretBuffer: move-only ownership of sodium_malloc memory.
-#include <catch2/catch.hpp>
+#include "tipline/crypto/secret_buffer.hpp"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <type_traits>
-
-#include "tipline/crypto/secret_buffer.hpp"
 
 using tipline::crypto::SecretBuffer;
 
@@ -40,7 +39,8 @@ TEST_CASE("secret buffer copy_of copies the bytes", "[secret_buffer]") {
     CHECK(SecretBuffer(0).empty());
 }
 
-TEST_CASE("the count of live secret buffers follows allocation, moves and release", "[secret_buffer]") {
+TEST_CASE("the count of live secret buffers follows allocation, moves and release",
+          "[secret_buffer]") {
     using tipline::crypto::SecretBuffer;
     const std::size_t before = SecretBuffer::live_count();
     {

@@ -1,10 +1,5 @@
 // Starting and stopping tiplined for tests; a plain POSIX socket client for hostile requests.
 #include "server_process.hpp"
-#include "support.hpp"
-#include "tipline/crypto/bundle.hpp"
-#include "tipline/crypto/bytes.hpp"
-
-#include <boost/json.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,14 +9,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
 #include <cstring>
-#include <set>
-#include <string>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
+#include <string>
 #include <thread>
+
+#include "support.hpp"
+#include "tipline/crypto/bundle.hpp"
+#include "tipline/crypto/bytes.hpp"
 
 namespace tipline::test {
 namespace fs = std::filesystem;
@@ -29,7 +29,8 @@ namespace {
 
 std::string tool(const char* name) { return (tools_dir().parent_path() / name).string(); }
 
-void set_config(const std::filesystem::path& file, const std::map<std::string, std::string>& values) {
+void set_config(const std::filesystem::path& file,
+                const std::map<std::string, std::string>& values) {
     std::ifstream in(file);
     std::stringstream out;
     std::string line;
@@ -46,11 +47,12 @@ void set_config(const std::filesystem::path& file, const std::map<std::string, s
 
 Deployment::Deployment(const std::map<std::string, std::string>& config) {
     write_file(pass, std::string("integration test passphrase\n"));
-    const auto keygen = run_command("'" + tool("client/tipline-responder") + "' keygen --kdf interactive --out '" +
-                                    key.string() + "' --passphrase-file '" + pass.string() + "'");
+    const auto keygen =
+        run_command("'" + tool("client/tipline-responder") + "' keygen --kdf interactive --out '" +
+                    key.string() + "' --passphrase-file '" + pass.string() + "'");
     if (keygen.exit_code != 0) throw std::runtime_error("keygen failed: " + keygen.err);
-    const auto init = run_command("'" + tool("server/tiplined") + "' init '" + data.string() + "' --responder '" +
-                                  pub.string() + "'");
+    const auto init = run_command("'" + tool("server/tiplined") + "' init '" + data.string() +
+                                  "' --responder '" + pub.string() + "'");
     if (init.exit_code != 0) throw std::runtime_error("init failed: " + init.err);
     std::map<std::string, std::string> values{{"pow_bits", "8"}};
     for (const auto& [k, v] : config) values[k] = v;
@@ -58,36 +60,42 @@ Deployment::Deployment(const std::map<std::string, std::string>& config) {
 }
 
 std::string sealed_envelope(const Deployment& d, const std::string& message) {
-    const auto r = run_command(tool(std::string("client/tipline-submit")) + " seal --to " + q(d.pub), message);
+    const auto r =
+        run_command(tool(std::string("client/tipline-submit")) + " seal --to " + q(d.pub), message);
     if (r.exit_code != 0) throw std::runtime_error("seal failed: " + r.err);
     return r.out;
 }
 
 fs::path export_all(const Deployment& d, const std::string& name) {
     const fs::path bundle = d.dir / (name + ".bundle");
-    const auto exported = run_command(tool(std::string("server/tiplined")) + " export " + q(d.data) + " --out " + q(bundle));
+    const auto exported = run_command(tool(std::string("server/tiplined")) + " export " +
+                                      q(d.data) + " --out " + q(bundle));
     if (exported.exit_code != 0) throw std::runtime_error("export failed: " + exported.err);
     return bundle;
 }
 
 CommandResult open_with_key(const Deployment& d, const fs::path& input, const fs::path& out) {
-    return run_command(tool(std::string("client/tipline-responder")) + " open " + q(input) + " --key " + q(d.key) +
-                       " --passphrase-file " + q(d.pass) + " --out " + q(out));
+    return run_command(tool(std::string("client/tipline-responder")) + " open " + q(input) +
+                       " --key " + q(d.key) + " --passphrase-file " + q(d.pass) + " --out " +
+                       q(out));
 }
 
-std::pair<std::set<std::string>, std::size_t> export_and_open(const Deployment& d, const std::string& name) {
+std::pair<std::set<std::string>, std::size_t> export_and_open(const Deployment& d,
+                                                              const std::string& name) {
     const fs::path bundle = export_all(d, name), out = d.dir / (name + "-opened");
     std::vector<crypto::BundleEntry> entries;
     const Bytes bytes = read_file(bundle);
     crypto::MemorySource source(bytes);
-    if (crypto::read_bundle_manifest(source, bytes.size(), entries)) throw std::runtime_error("bad bundle");
+    if (crypto::read_bundle_manifest(source, bytes.size(), entries))
+        throw std::runtime_error("bad bundle");
     std::set<std::string> ids;
     for (const auto& e : entries) ids.insert(crypto::to_hex(e.id));
     const auto opened = open_with_key(d, bundle, out);
     if (opened.exit_code != 0) throw std::runtime_error("open failed: " + opened.err);
     std::size_t count = 0;
     if (fs::exists(out)) {
-        for (const auto& e : fs::directory_iterator(out)) count += fs::exists(e.path() / "message.txt") ? 1U : 0U;
+        for (const auto& e : fs::directory_iterator(out))
+            count += fs::exists(e.path() / "message.txt") ? 1U : 0U;
     }
     return {ids, count};
 }
@@ -99,8 +107,10 @@ std::string body_of(const std::string& raw) {
 
 std::string header_of(const std::string& raw, const std::string& name) {
     std::smatch m;
-    return std::regex_search(raw, m, std::regex("\r\n" + name + ": ([^\r]*)\r\n", std::regex::icase)) ? m[1].str()
-                                                                                                   : std::string();
+    return std::regex_search(raw, m,
+                             std::regex("\r\n" + name + ": ([^\r]*)\r\n", std::regex::icase))
+               ? m[1].str()
+               : std::string();
 }
 
 std::string error_code_of(const std::string& raw) {
@@ -108,13 +118,16 @@ std::string error_code_of(const std::string& raw) {
     const auto v = boost::json::parse(body_of(raw), ec);
     if (ec || !v.is_object()) return "";
     const auto* error = v.as_object().if_contains("error");
-    const auto* code = error != nullptr && error->is_object() ? error->as_object().if_contains("code") : nullptr;
+    const auto* code =
+        error != nullptr && error->is_object() ? error->as_object().if_contains("code") : nullptr;
     return code != nullptr && code->is_string() ? std::string(code->as_string()) : std::string();
 }
 
 std::string tip_request(const std::string& envelope, const std::string& extra_headers) {
-    return "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
-           std::to_string(envelope.size()) + "\r\n" + extra_headers + "Connection: close\r\n\r\n" + envelope;
+    return "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Type: "
+           "application/octet-stream\r\nContent-Length: " +
+           std::to_string(envelope.size()) + "\r\n" + extra_headers + "Connection: close\r\n\r\n" +
+           envelope;
 }
 
 std::uint64_t unsolved_nonce(const crypto::PowChallenge& challenge) {
@@ -124,10 +137,13 @@ std::uint64_t unsolved_nonce(const crypto::PowChallenge& challenge) {
 }
 
 std::optional<crypto::PowChallenge> fetch_challenge(unsigned short port) {
-    const std::string raw = raw_http(port, "GET /api/v1/challenge HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string raw =
+        raw_http(port, "GET /api/v1/challenge HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     std::smatch m;
-    if (status_of(raw) != 200 || !std::regex_search(raw, m, std::regex("\"challenge\":\"([0-9a-f]+)\""))) {
-        return std::nullopt;  // no proof asked for, or a server that is down refuses the submission anyway
+    if (status_of(raw) != 200 ||
+        !std::regex_search(raw, m, std::regex("\"challenge\":\"([0-9a-f]+)\""))) {
+        return std::nullopt;  // no proof asked for, or a server that is down refuses the submission
+                              // anyway
     }
     const auto challenge = crypto::parse_pow_challenge(m[1].str());
     if (!challenge) throw std::runtime_error("the server sent a malformed challenge");
@@ -137,7 +153,8 @@ std::optional<crypto::PowChallenge> fetch_challenge(unsigned short port) {
 std::string proof_line(unsigned short port) {
     const auto challenge = fetch_challenge(port);
     if (!challenge) return "";
-    return "Tipline-Proof: " + crypto::pow_proof_text(*challenge, *crypto::pow_solve(*challenge)) + "\r\n";
+    return "Tipline-Proof: " + crypto::pow_proof_text(*challenge, *crypto::pow_solve(*challenge)) +
+           "\r\n";
 }
 
 ServerProcess::ServerProcess(const std::filesystem::path& data_dir) {
@@ -149,7 +166,8 @@ ServerProcess::ServerProcess(const std::filesystem::path& data_dir) {
         ::dup2(out[1], STDOUT_FILENO);
         ::close(out[0]);
         ::close(out[1]);
-        ::execl(binary.c_str(), binary.c_str(), "serve", data_dir.c_str(), "--listen", "127.0.0.1:0", nullptr);
+        ::execl(binary.c_str(), binary.c_str(), "serve", data_dir.c_str(), "--listen",
+                "127.0.0.1:0", nullptr);
         ::_exit(127);
     }
     ::close(out[1]);
@@ -165,7 +183,8 @@ ServerProcess::ServerProcess(const std::filesystem::path& data_dir) {
     ::close(out[0]);
     std::smatch m, r;
     if (!std::regex_match(line, m, std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)")) ||
-        !std::regex_match(responder_line, r, std::regex("responder listening on 127\\.0\\.0\\.1:([0-9]+)"))) {
+        !std::regex_match(responder_line, r,
+                          std::regex("responder listening on 127\\.0\\.0\\.1:([0-9]+)"))) {
         kill_hard();
         throw std::runtime_error("tiplined did not start: '" + line + "' '" + responder_line + "'");
     }
@@ -212,7 +231,8 @@ int connect_to(unsigned short port) {
     return fd;
 }
 
-std::string raw_http(unsigned short port, const std::string& request, std::chrono::milliseconds timeout) {
+std::string raw_http(unsigned short port, const std::string& request,
+                     std::chrono::milliseconds timeout) {
     const int fd = connect_to(port);
     if (fd < 0) return {};
     std::size_t sent = 0;
@@ -225,7 +245,8 @@ std::string raw_http(unsigned short port, const std::string& request, std::chron
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     char buf[65536];
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) break;
         pollfd p{fd, POLLIN, 0};
         if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;

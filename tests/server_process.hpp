@@ -1,4 +1,5 @@
-// A real tiplined started on an ephemeral 127.0.0.1 port for integration tests, and raw HTTP over a socket.
+// A real tiplined started on an ephemeral 127.0.0.1 port for integration tests, and raw HTTP over a
+// socket.
 #pragma once
 
 #include <sys/types.h>
@@ -29,7 +30,7 @@ struct Deployment {
 };
 
 class ServerProcess {
-public:
+  public:
     explicit ServerProcess(const std::filesystem::path& data_dir);
     ~ServerProcess();
     ServerProcess(const ServerProcess&) = delete;
@@ -45,7 +46,7 @@ public:
     // SIGKILL and wait, as a crash would.
     void kill_hard();
 
-private:
+  private:
     pid_t pid_ = -1;
     unsigned short port_ = 0;
     unsigned short responder_port_ = 0;
@@ -54,13 +55,16 @@ private:
 // A tip sealed to the deployment's responder with tipline-submit seal.
 std::string sealed_envelope(const Deployment& d, const std::string& message);
 
-// Exports everything the server holds into d.dir/NAME.bundle with tiplined export; returns its path.
+// Exports everything the server holds into d.dir/NAME.bundle with tiplined export; returns its
+// path.
 std::filesystem::path export_all(const Deployment& d, const std::string& name);
 // tipline-responder open of input (an envelope or a bundle) with the deployment's key, into out.
-CommandResult open_with_key(const Deployment& d, const std::filesystem::path& input, const std::filesystem::path& out);
+CommandResult open_with_key(const Deployment& d, const std::filesystem::path& input,
+                            const std::filesystem::path& out);
 
 // Exports and opens everything; returns the ids in the bundle's manifest and how many opened.
-std::pair<std::set<std::string>, std::size_t> export_and_open(const Deployment& d, const std::string& name);
+std::pair<std::set<std::string>, std::size_t> export_and_open(const Deployment& d,
+                                                              const std::string& name);
 
 // A TCP connection to 127.0.0.1:port, or -1.
 int connect_to(unsigned short port);
@@ -85,7 +89,8 @@ std::string tip_request(const std::string& envelope, const std::string& extra_he
 // A nonce that does not solve the challenge.
 std::uint64_t unsolved_nonce(const crypto::PowChallenge& challenge);
 
-// A fresh challenge from GET /api/v1/challenge; nullopt when the server asks for no proof or is down.
+// A fresh challenge from GET /api/v1/challenge; nullopt when the server asks for no proof or is
+// down.
 std::optional<crypto::PowChallenge> fetch_challenge(unsigned short port);
 
 // A "Tipline-Proof: ...\r\n" header line solving a fresh challenge from the server, or "" when the

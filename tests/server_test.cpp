@@ -1,6 +1,5 @@
-// Integration tests: the real tiplined over a real socket on 127.0.0.1, with the real tools around it.
-#include <catch2/catch.hpp>
-
+// Integration tests: the real tiplined over a real socket on 127.0.0.1, with the real tools around
+// it.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -28,23 +28,27 @@ namespace crypto = tipline::crypto;
 
 namespace {
 
-
 // A whole POST /api/v1/tips, with a proof of work solved for the server on port.
-std::string post(unsigned short port, const std::string& body, const std::string& extra_headers = "") {
+std::string post(unsigned short port, const std::string& body,
+                 const std::string& extra_headers = "") {
     return tip_request(body, proof_line(port) + extra_headers);
 }
 
 std::string tip_id(const std::string& reply) {
     std::smatch m;
-    return std::regex_search(reply, m, std::regex("\\{\"id\":\"([0-9a-f]{32})\"\\}")) ? m[1].str() : std::string();
+    return std::regex_search(reply, m, std::regex("\\{\"id\":\"([0-9a-f]{32})\"\\}"))
+               ? m[1].str()
+               : std::string();
 }
 
 }  // namespace
 
-TEST_CASE("keys endpoint lists the responders with strict headers and no Server header", "[server]") {
+TEST_CASE("keys endpoint lists the responders with strict headers and no Server header",
+          "[server]") {
     Deployment d;
     ServerProcess server(d.data);
-    const std::string reply = raw_http(server.port(), "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string reply = raw_http(
+        server.port(), "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     CHECK(status_of(reply) == 200);
     const Bytes pub = read_file(d.pub);
     CHECK(reply.find(std::string(pub.begin(), pub.end() - 1)) != std::string::npos);
@@ -58,7 +62,8 @@ TEST_CASE("a tip sent with tipline-submit is exported and opens to the same mess
     Deployment d;
     ServerProcess server(d.data);
     const std::string marker = "unique-marker-7f3a9c 목격 증언";
-    const auto sent = run_command(tool("client/tipline-submit") + " send --lang ko --server " + server.url(), marker);
+    const auto sent = run_command(
+        tool("client/tipline-submit") + " send --lang ko --server " + server.url(), marker);
     REQUIRE(sent.exit_code == 0);
     CHECK(std::regex_match(sent.out, std::regex("[0-9a-f]{32}\n")));
 
@@ -87,7 +92,8 @@ TEST_CASE("concurrent submissions are all stored and all decrypt", "[server]") {
     for (int t = 0; t < threads; ++t) {
         workers.emplace_back([&] {
             for (int i = 0; i < per_thread; ++i) {
-                const std::string id = tip_id(raw_http(server.port(), post(server.port(), envelope)));
+                const std::string id =
+                    tip_id(raw_http(server.port(), post(server.port(), envelope)));
                 std::lock_guard lock(m);
                 if (!id.empty()) acked.insert(id);
             }
@@ -113,8 +119,9 @@ TEST_CASE("acknowledged tips survive kill -9 at any point and still decrypt", "[
         for (int t = 0; t < 6; ++t) {
             workers.emplace_back([&] {
                 while (!stop) {
-                    const std::string id = tip_id(raw_http(server.port(), post(server.port(), envelope),
-                                                           std::chrono::milliseconds(2000)));
+                    const std::string id =
+                        tip_id(raw_http(server.port(), post(server.port(), envelope),
+                                        std::chrono::milliseconds(2000)));
                     std::lock_guard lock(m);
                     if (!id.empty()) acked.insert(id);
                 }
@@ -153,29 +160,40 @@ TEST_CASE("acknowledged tips survive kill -9 at any point and still decrypt", "[
 }
 
 TEST_CASE("hostile HTTP gets precise errors and the server keeps serving", "[server][hostile]") {
-    Deployment d({{"header_timeout_s", "1"}, {"inline_bytes", "65536"}, {"body_min_rate", "1000000"}});
+    Deployment d(
+        {{"header_timeout_s", "1"}, {"inline_bytes", "65536"}, {"body_min_rate", "1000000"}});
     ServerProcess server(d.data);
     const unsigned short port = server.port();
     const std::string envelope = sealed_envelope(d, "hostile");
 
-    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n")) == 413);
-    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\n" + proof_line(port) + "Content-Length: 5\r\n"
-                                   "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")) == 400);
-    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\n" + proof_line(port) + "Content-Length: 5\r\n"
-                                   "Content-Length: 5\r\n\r\nhello")) == 400);
-    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n")) == 501);
-    CHECK(status_of(raw_http(port, "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nX-Flood: " + std::string(9000, 'a') +
-                                       "\r\n\r\n")) == 431);
+    CHECK(
+        status_of(raw_http(
+            port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n")) ==
+        413);
+    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\n" + proof_line(port) +
+                                       "Content-Length: 5\r\n"
+                                       "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")) == 400);
+    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\n" + proof_line(port) +
+                                       "Content-Length: 5\r\n"
+                                       "Content-Length: 5\r\n\r\nhello")) == 400);
+    CHECK(status_of(raw_http(
+              port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n")) ==
+          501);
+    CHECK(status_of(raw_http(port, "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nX-Flood: " +
+                                       std::string(9000, 'a') + "\r\n\r\n")) == 431);
     CHECK(status_of(raw_http(port, "BREW /api/v1/keys HTTP/1.1\r\nHost: x\r\n\r\n")) == 501);
     CHECK(status_of(raw_http(port, "DELETE /api/v1/tips HTTP/1.1\r\nHost: x\r\n\r\n")) == 405);
     CHECK(status_of(raw_http(port, "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")) == 404);
-    CHECK(status_of(raw_http(port, "GET http://evil/api/v1/keys HTTP/1.1\r\nHost: x\r\n\r\n")) == 400);
+    CHECK(status_of(raw_http(port, "GET http://evil/api/v1/keys HTTP/1.1\r\nHost: x\r\n\r\n")) ==
+          400);
     CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\n\r\n")) == 411);
     CHECK(status_of(raw_http(port, "garbage\r\n\r\n")) == 400);
 
     // Slow headers and a slow body run into the read deadline.
     CHECK(status_of(raw_http(port, "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\n")) == 408);
-    CHECK(status_of(raw_http(port, "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\n" + proof_line(port) + "Content-Length: 60000\r\n\r\nabc",
+    CHECK(status_of(raw_http(port,
+                             "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\n" + proof_line(port) +
+                                 "Content-Length: 60000\r\n\r\nabc",
                              std::chrono::milliseconds(10000))) == 408);
 
     const std::string truncated = envelope.substr(0, envelope.size() - 1);
@@ -188,9 +206,11 @@ TEST_CASE("hostile HTTP gets precise errors and the server keeps serving", "[ser
     const std::string reply_trailing = raw_http(port, post(port, envelope + "x"));
     CHECK(reply_trailing.find("envelope_trailing_data") != std::string::npos);
     // No error page echoes the request.
-    CHECK(raw_http(port, "GET /<script>echo HTTP/1.1\r\nHost: x\r\n\r\n").find("<script>") == std::string::npos);
+    CHECK(raw_http(port, "GET /<script>echo HTTP/1.1\r\nHost: x\r\n\r\n").find("<script>") ==
+          std::string::npos);
 
-    CHECK(status_of(raw_http(port, "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200);
+    CHECK(status_of(raw_http(
+              port, "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200);
     CHECK(!tip_id(raw_http(port, post(port, envelope))).empty());
 }
 
@@ -211,7 +231,8 @@ TEST_CASE("over the storage quota new tips get 507 and stored ones stay", "[serv
     CHECK(opened == 2);
 }
 
-TEST_CASE("export refuses to replace a bundle and --delete-exported removes exactly what it wrote", "[server]") {
+TEST_CASE("export refuses to replace a bundle and --delete-exported removes exactly what it wrote",
+          "[server]") {
     Deployment d;
     {
         ServerProcess server(d.data);
@@ -220,7 +241,8 @@ TEST_CASE("export refuses to replace a bundle and --delete-exported removes exac
         raw_http(server.port(), post(server.port(), envelope));
     }
     const std::string tiplined = tool("server/tiplined");
-    auto first = run_command(tiplined + " export " + q(d.data) + " --out " + q(d.dir / "b") + " --delete-exported");
+    auto first = run_command(tiplined + " export " + q(d.data) + " --out " + q(d.dir / "b") +
+                             " --delete-exported");
     CHECK(first.exit_code == 0);
     CHECK(first.out.find("exported 2 tips") != std::string::npos);
     auto again = run_command(tiplined + " export " + q(d.data) + " --out " + q(d.dir / "b"));
@@ -229,7 +251,8 @@ TEST_CASE("export refuses to replace a bundle and --delete-exported removes exac
     CHECK(stored_tips(d.data) == 0);
 }
 
-TEST_CASE("backup copies the database consistently while tips arrive, and the copy restores", "[server]") {
+TEST_CASE("backup copies the database consistently while tips arrive, and the copy restores",
+          "[server]") {
     Deployment d;
     const std::string tiplined = tool("server/tiplined");
     const fs::path copy = d.dir / "backup.sqlite";
@@ -237,7 +260,8 @@ TEST_CASE("backup copies the database consistently while tips arrive, and the co
     {
         ServerProcess server(d.data);
         const std::string envelope = sealed_envelope(d, "backup");
-        for (int i = 0; i < 5; ++i) before.insert(tip_id(raw_http(server.port(), post(server.port(), envelope))));
+        for (int i = 0; i < 5; ++i)
+            before.insert(tip_id(raw_http(server.port(), post(server.port(), envelope))));
         // Writers keep committing while the backup runs.
         std::atomic<bool> stop{false};
         std::thread writer([&] {
@@ -252,7 +276,8 @@ TEST_CASE("backup copies the database consistently while tips arrive, and the co
         CHECK(again.exit_code == 2);
         CHECK(again.err.find("already exists") != std::string::npos);
     }
-    CHECK((fs::status(copy).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+    CHECK((fs::status(copy).permissions() & fs::perms::all) ==
+          (fs::perms::owner_read | fs::perms::owner_write));
     CHECK_FALSE(fs::exists(copy.string() + "-wal"));
 
     // Restoring is the config plus the copy in a new data directory.
@@ -273,13 +298,14 @@ TEST_CASE("tiplined refuses a non-loopback address unless told", "[server]") {
     CHECK(r.err.find("not a loopback address") != std::string::npos);
 }
 
-TEST_CASE("a tip too large for one request goes up as a resumable upload and decrypts", "[server][upload]") {
+TEST_CASE("a tip too large for one request goes up as a resumable upload and decrypts",
+          "[server][upload]") {
     Deployment d({{"inline_bytes", "65536"}, {"upload_chunk_bytes", "65536"}});
     ServerProcess server(d.data);
     const Bytes file = pattern_bytes(700000, 5);
     write_file(d.dir / "video.bin", file);
-    const auto sent = run_command(tool("client/tipline-submit") + " send --server " + server.url() + " --file " +
-                                      q(d.dir / "video.bin"),
+    const auto sent = run_command(tool("client/tipline-submit") + " send --server " + server.url() +
+                                      " --file " + q(d.dir / "video.bin"),
                                   "large");
     REQUIRE(sent.exit_code == 0);
     server.stop();
@@ -290,28 +316,34 @@ TEST_CASE("a tip too large for one request goes up as a resumable upload and dec
     CHECK(read_file(folder / "video.bin") == file);
 }
 
-TEST_CASE("a dropped chunk is not stored and the upload resumes from the durable offset", "[server][upload]") {
+TEST_CASE("a dropped chunk is not stored and the upload resumes from the durable offset",
+          "[server][upload]") {
     Deployment d({{"header_timeout_s", "1"}, {"body_min_rate", "1000000"}});
     ServerProcess server(d.data);
     const unsigned short port = server.port();
     const std::string envelope = sealed_envelope(d, "resumed");
-    const std::string created = raw_http(port, "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Length: " +
-                                                   std::to_string(envelope.size()) + "\r\n" + proof_line(port) +
-                                                   "Connection: close\r\n\r\n");
+    const std::string created =
+        raw_http(port, "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Length: " +
+                           std::to_string(envelope.size()) + "\r\n" + proof_line(port) +
+                           "Connection: close\r\n\r\n");
     REQUIRE(status_of(created) == 201);
     const std::string key = created.substr(created.find("\"upload\":\"") + 10, 32);
     const std::string path = "/api/v1/uploads/" + key;
     auto put = [&](std::size_t from, std::size_t to, std::size_t offset, std::size_t sent_bytes) {
         const std::string body = envelope.substr(from, to - from);
-        return raw_http(port, "PUT " + path + " HTTP/1.1\r\nHost: x\r\nUpload-Offset: " + std::to_string(offset) +
-                                  "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
-                                  body.substr(0, sent_bytes),
+        return raw_http(port,
+                        "PUT " + path +
+                            " HTTP/1.1\r\nHost: x\r\nUpload-Offset: " + std::to_string(offset) +
+                            "\r\nContent-Length: " + std::to_string(body.size()) +
+                            "\r\nConnection: close\r\n\r\n" + body.substr(0, sent_bytes),
                         std::chrono::milliseconds(3000));
     };
     auto offset_now = [&] {
-        const std::string s = raw_http(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        const std::string s =
+            raw_http(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         std::smatch m;
-        return std::regex_search(s, m, std::regex("\"offset\":([0-9]+)")) ? std::stoul(m[1]) : 999999UL;
+        return std::regex_search(s, m, std::regex("\"offset\":([0-9]+)")) ? std::stoul(m[1])
+                                                                          : 999999UL;
     };
     put(0, 2000, 0, 1000);  // the connection gives out halfway through the chunk
     CHECK(offset_now() == 0);
@@ -321,7 +353,8 @@ TEST_CASE("a dropped chunk is not stored and the upload resumes from the durable
     CHECK(status_of(wrong) == 409);
     CHECK(wrong.find("\"offset\":2000") != std::string::npos);
     CHECK(status_of(put(2000, envelope.size(), 2000, envelope.size())) == 200);
-    const std::string finished = raw_http(port, "POST " + path + "/finish HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string finished =
+        raw_http(port, "POST " + path + "/finish HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     CHECK(status_of(finished) == 201);
     server.stop();
     const auto [ids, opened] = export_and_open(d, "resumed");
@@ -329,7 +362,8 @@ TEST_CASE("a dropped chunk is not stored and the upload resumes from the durable
     CHECK(opened == 1);
 }
 
-TEST_CASE("past the connection cap new connections are closed and service resumes after", "[server][hostile]") {
+TEST_CASE("past the connection cap new connections are closed and service resumes after",
+          "[server][hostile]") {
     Deployment d(std::map<std::string, std::string>{{"max_connections", "4"}});
     ServerProcess server(d.data);
     const std::string keys = "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
@@ -348,18 +382,22 @@ TEST_CASE("SIGTERM lets a request in flight finish before the server exits", "[s
     const std::string envelope = sealed_envelope(d, "drain");
     const int fd = connect_to(server.port());
     REQUIRE(fd >= 0);
-    const std::string head = "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(envelope.size()) +
-                             "\r\n" + proof_line(server.port()) + "\r\n";
+    const std::string head = "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                             std::to_string(envelope.size()) + "\r\n" + proof_line(server.port()) +
+                             "\r\n";
     const std::string first = head + envelope.substr(0, 100);
-    REQUIRE(::send(fd, first.data(), first.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(first.size()));
+    REQUIRE(::send(fd, first.data(), first.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(first.size()));
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     ::kill(server.pid(), SIGTERM);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     const std::string rest = envelope.substr(100);
-    REQUIRE(::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(rest.size()));
+    REQUIRE(::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(rest.size()));
     std::string reply;
     char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) reply.append(buf, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+        reply.append(buf, static_cast<std::size_t>(n));
     ::close(fd);
     CHECK(status_of(reply) == 201);
     CHECK(reply.find("Connection: close") != std::string::npos);
@@ -378,7 +416,8 @@ int idle_keep_alive_connection(unsigned short port) {
     const timeval bound{60, 0};
     REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound) == 0);
     const std::string keys = "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\n\r\n";
-    REQUIRE(::send(fd, keys.data(), keys.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(keys.size()));
+    REQUIRE(::send(fd, keys.data(), keys.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(keys.size()));
     std::string reply;
     char buf[65536];
     while (reply.find("\r\n\r\n") == std::string::npos) {
@@ -393,9 +432,11 @@ int idle_keep_alive_connection(unsigned short port) {
 
 }  // namespace
 
-TEST_CASE("SIGTERM closes idle keep-alive connections without waiting for the drain deadline", "[server]") {
+TEST_CASE("SIGTERM closes idle keep-alive connections without waiting for the drain deadline",
+          "[server]") {
     // Both timeouts far beyond the receive bound: only the drain itself can close the connection.
-    Deployment d(std::map<std::string, std::string>{{"idle_timeout_s", "3600"}, {"drain_timeout_s", "3600"}});
+    Deployment d(std::map<std::string, std::string>{{"idle_timeout_s", "3600"},
+                                                    {"drain_timeout_s", "3600"}});
     ServerProcess server(d.data);
     const int fd = idle_keep_alive_connection(server.port());
     ::kill(server.pid(), SIGTERM);
@@ -411,18 +452,22 @@ TEST_CASE("SIGTERM closes idle keep-alive connections without waiting for the dr
     CHECK(server.stop() == 0);
 }
 
-TEST_CASE("SIGTERM answers 503 to a request that started arriving on an idle connection", "[server]") {
-    Deployment d(std::map<std::string, std::string>{{"idle_timeout_s", "3600"}, {"drain_timeout_s", "3600"}});
+TEST_CASE("SIGTERM answers 503 to a request that started arriving on an idle connection",
+          "[server]") {
+    Deployment d(std::map<std::string, std::string>{{"idle_timeout_s", "3600"},
+                                                    {"drain_timeout_s", "3600"}});
     ServerProcess server(d.data);
     const int fd = idle_keep_alive_connection(server.port());
     // Half a request line: the session has data, so the drain answers instead of closing silently.
     const std::string partial = "GET /api/v1/ke";
-    REQUIRE(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(partial.size()));
+    REQUIRE(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(partial.size()));
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     ::kill(server.pid(), SIGTERM);
     std::string rest;
     char buf[65536];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) rest.append(buf, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+        rest.append(buf, static_cast<std::size_t>(n));
     ::close(fd);
     const auto second = rest.find("HTTP/1.1 503");
     REQUIRE(second != std::string::npos);
@@ -462,14 +507,19 @@ TEST_CASE("on a full file system new tips get 507 and every stored tip stays", "
         }
         CHECK(full == 5);
         CHECK(other == 0);
-        CHECK(status_of(raw_http(server.port(), "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200);
+        CHECK(status_of(raw_http(
+                  server.port(),
+                  "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200);
     }
     REQUIRE(acked.size() > 10);
     const fs::path bundle = d.dir / "disk.bundle";
-    const auto exported = run_command(tool("server/tiplined") + " export " + q(small / "data") + " --out " + q(bundle));
+    const auto exported = run_command(tool("server/tiplined") + " export " + q(small / "data") +
+                                      " --out " + q(bundle));
     REQUIRE(exported.exit_code == 0);
-    const auto opened = run_command(tool("client/tipline-responder") + " open " + q(bundle) + " --key " + q(d.key) +
-                                    " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "disk-opened"));
+    const auto opened =
+        run_command(tool("client/tipline-responder") + " open " + q(bundle) + " --key " + q(d.key) +
+                    " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "disk-opened"));
     CHECK(opened.exit_code == 0);
-    CHECK(opened.out.find(std::to_string(acked.size()) + " opened, 0 for other keys, 0 damaged") != std::string::npos);
+    CHECK(opened.out.find(std::to_string(acked.size()) + " opened, 0 for other keys, 0 damaged") !=
+          std::string::npos);
 }

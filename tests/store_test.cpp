@@ -1,12 +1,13 @@
 // Store: chunked rows, days, listing, deletion, schema versions, and purge by retention.
-#include <catch2/catch.hpp>
+#include "tipline/server/store.hpp"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <catch2/catch.hpp>
+
 #include "support.hpp"
 #include "tipline/server/data_dir.hpp"
-#include "tipline/server/store.hpp"
 
 using namespace tipline;
 using test::Bytes;
@@ -18,7 +19,8 @@ TEST_CASE("tips of any size come back byte for byte from chunked rows", "[store]
     REQUIRE(::stat((tmp / "db").c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
 
-    const Bytes small = test::pattern_bytes(4268), large = test::pattern_bytes(3 * server::store_row_size + 5, 2);
+    const Bytes small = test::pattern_bytes(4268),
+                large = test::pattern_bytes(3 * server::store_row_size + 5, 2);
     const auto a = server::TipId::random(), b = server::TipId::random();
     store->begin();
     const auto seq_a = store->insert_tip(a, 100, small);
@@ -59,11 +61,13 @@ TEST_CASE("export --since takes only tips from that day on, and dates are checke
 
     test::TempDir tmp;
     const auto dir = tmp / "data";
-    server::init_data_dir(dir, {crypto::encode_public_key(crypto::SecretIdentity::generate().public_identity)});
+    server::init_data_dir(
+        dir, {crypto::encode_public_key(crypto::SecretIdentity::generate().public_identity)});
     {
         auto store = server::Store::open(server::database_path(dir), false);
         store->in_transaction([&] {
-            for (std::int64_t day : {20780, 20783, 20790}) store->insert_tip(server::TipId::random(), day, test::pattern_bytes(100));
+            for (std::int64_t day : {20780, 20783, 20790})
+                store->insert_tip(server::TipId::random(), day, test::pattern_bytes(100));
         });
     }
     const auto r = server::export_bundle(dir, tmp / "b", true, 20783);
@@ -88,7 +92,8 @@ TEST_CASE("a database from a newer schema is refused", "[store]") {
     server::Store::open(tmp / "db", true);
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open((tmp / "db").c_str(), &db) == SQLITE_OK);
-    const std::string newer = "PRAGMA user_version=" + std::to_string(server::store_schema_version + 1);
+    const std::string newer =
+        "PRAGMA user_version=" + std::to_string(server::store_schema_version + 1);
     sqlite3_exec(db, newer.c_str(), nullptr, nullptr, nullptr);
     sqlite3_close(db);
     CHECK_THROWS_AS(server::Store::open(tmp / "db", false), server::StoreError);
@@ -161,7 +166,8 @@ PRAGMA user_version=1;
     CHECK(std::string(out.bytes().begin(), out.bytes().end()) == "abc");
 }
 
-TEST_CASE("mailboxes hold a token hash, refuse a second opening, and go when empty and idle", "[store]") {
+TEST_CASE("mailboxes hold a token hash, refuse a second opening, and go when empty and idle",
+          "[store]") {
     test::TempDir tmp;
     auto store = server::Store::open(tmp / "db", true);
     server::MailboxKey key{};
@@ -172,9 +178,12 @@ TEST_CASE("mailboxes hold a token hash, refuse a second opening, and go when emp
     std::int64_t tip = 0, reply = 0;
     store->in_transaction([&] {
         REQUIRE(store->create_mailbox(key, hash, 20000));
-        CHECK_FALSE(store->create_mailbox(key, server::TokenHash{}, 20000));  // taken: the first hash stays
-        tip = store->insert_tip(server::TipId::random(), 20000, envelope, {server::ItemKind::tip, key});
-        reply = store->insert_tip(server::TipId::random(), 20001, envelope, {server::ItemKind::reply, key});
+        CHECK_FALSE(
+            store->create_mailbox(key, server::TokenHash{}, 20000));  // taken: the first hash stays
+        tip = store->insert_tip(server::TipId::random(), 20000, envelope,
+                                {server::ItemKind::tip, key});
+        reply = store->insert_tip(server::TipId::random(), 20001, envelope,
+                                  {server::ItemKind::reply, key});
         store->insert_tip(server::TipId::random(), 20001, envelope);  // no mailbox
     });
     CHECK(store->mailbox_token_hash(key) == hash);
@@ -194,7 +203,7 @@ TEST_CASE("mailboxes hold a token hash, refuse a second opening, and go when emp
         CHECK(store->delete_idle_mailboxes(30000) == 0);  // still holds two items
         store->delete_tip(tip);
         store->delete_tip(reply);
-        store->touch_mailbox(key, 20005);                 // a later reply went in, and was deleted too
+        store->touch_mailbox(key, 20005);  // a later reply went in, and was deleted too
         CHECK(store->delete_idle_mailboxes(20005) == 0);  // empty, but used on day 20005
         CHECK(store->mailbox_token_hash(key) == hash);
         CHECK(store->delete_idle_mailboxes(20006) == 1);
@@ -207,25 +216,33 @@ TEST_CASE("any range of a stored envelope reads back, across rows of uneven size
     auto store = server::Store::open(tmp / "db", true);
     const auto data = test::pattern_bytes(700 * 1024 + 13, 3);
     const auto key = server::TipId::random();
-    store->in_transaction([&] { store->begin_upload(key, server::TipId::random(), 20000, data.size()); });
+    store->in_transaction(
+        [&] { store->begin_upload(key, server::TipId::random(), 20000, data.size()); });
     auto state = store->find_upload(key);
     REQUIRE(state);
     // Chunks of 100 KiB make rows of 100 KiB, unlike the 256 KiB rows of a tip stored whole.
     for (std::size_t at = 0; at < data.size(); at += 100 * 1024) {
         const auto n = std::min<std::size_t>(100 * 1024, data.size() - at);
-        store->in_transaction([&] { store->append_upload(*state, std::span(data).subspan(at, n)); });
+        store->in_transaction(
+            [&] { store->append_upload(*state, std::span(data).subspan(at, n)); });
     }
     store->in_transaction([&] { store->finish_upload(key); });
     const std::int64_t whole = store->in_transaction(
         [&] { return store->insert_tip(server::TipId::random(), 20000, data); });
     for (const std::int64_t seq : {state->seq, whole}) {
-        for (const auto& [offset, n] : std::vector<std::pair<std::size_t, std::size_t>>{
-                 {0, 10}, {100 * 1024 - 1, 2}, {250 * 1024, 300 * 1024}, {data.size() - 5, 100}, {0, data.size()}}) {
+        for (const auto& [offset, n] :
+             std::vector<std::pair<std::size_t, std::size_t>>{{0, 10},
+                                                              {100 * 1024 - 1, 2},
+                                                              {250 * 1024, 300 * 1024},
+                                                              {data.size() - 5, 100},
+                                                              {0, data.size()}}) {
             crypto::VectorSink out;
             store->read_range(seq, offset, n, out);
-            const auto expected = std::span(data).subspan(offset, std::min(n, data.size() - offset));
+            const auto expected =
+                std::span(data).subspan(offset, std::min(n, data.size() - offset));
             INFO("seq " << seq << " offset " << offset << " n " << n);
-            CHECK(std::equal(out.bytes().begin(), out.bytes().end(), expected.begin(), expected.end()));
+            CHECK(std::equal(out.bytes().begin(), out.bytes().end(), expected.begin(),
+                             expected.end()));
         }
         crypto::VectorSink past;
         store->read_range(seq, data.size(), 10, past);

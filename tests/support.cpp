@@ -47,11 +47,14 @@ TempDir::~TempDir() {
 
 void write_file(const std::filesystem::path& path, const Bytes& bytes) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    f.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
     if (!f) throw std::runtime_error("cannot write " + path.string());
 }
 
-void write_file(const std::filesystem::path& path, const std::string& text) { write_file(path, Bytes(text.begin(), text.end())); }
+void write_file(const std::filesystem::path& path, const std::string& text) {
+    write_file(path, Bytes(text.begin(), text.end()));
+}
 
 Bytes read_file(const std::filesystem::path& path) {
     std::ifstream f(path, std::ios::binary);
@@ -63,7 +66,8 @@ CommandResult run_command(const std::string& command_line, const std::string& in
     TempDir scratch;
     write_file(scratch / "in", input);
     const std::string wrapped = "(" + command_line + ") <'" + (scratch / "in").string() + "' >'" +
-                                (scratch / "out").string() + "' 2>'" + (scratch / "err").string() + "'";
+                                (scratch / "out").string() + "' 2>'" + (scratch / "err").string() +
+                                "'";
     const int status = std::system(wrapped.c_str());
     CommandResult r;
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -77,7 +81,9 @@ std::filesystem::path tools_dir() { return TIPLINE_TOOLS_DIR; }
 
 std::string q(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
 
-std::string tool(const std::string& build_path) { return q(tools_dir().parent_path() / build_path); }
+std::string tool(const std::string& build_path) {
+    return q(tools_dir().parent_path() / build_path);
+}
 
 bool folder_contains(const std::filesystem::path& dir, const std::string& needle) {
     for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {

@@ -1,4 +1,5 @@
-// Small helpers shared by the test files: byte generation, temporary folders, running the real tools.
+// Small helpers shared by the test files: byte generation, temporary folders, running the real
+// tools.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +23,7 @@ Bytes seal_bytes(std::span<const crypto::BoxPublicKey> recipients, const Bytes& 
 
 // A fresh folder under the system temp folder, removed with its contents.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -30,7 +31,7 @@ public:
     const std::filesystem::path& path() const noexcept { return path_; }
     std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 

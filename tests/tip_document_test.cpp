@@ -1,9 +1,10 @@
 // Tip document: encoding limits, streaming parsing and seal_tip/open_tip.
+#include "tipline/crypto/tip_document.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "support.hpp"
 #include "tipline/crypto/errors.hpp"
-#include "tipline/crypto/tip_document.hpp"
 
 using namespace tipline::crypto;
 using tipline::test::Bytes;
@@ -19,7 +20,8 @@ TipHeader sample_header(const std::vector<Bytes>& parts) {
     h.reply_key = BoxKeyPair::generate().public_key;
     h.message = "在边境附近看到的情况。\n";
     for (std::size_t i = 0; i < parts.size(); ++i) {
-        h.attachments.push_back({"file-" + std::to_string(i) + ".bin", "application/octet-stream", parts[i].size()});
+        h.attachments.push_back(
+            {"file-" + std::to_string(i) + ".bin", "application/octet-stream", parts[i].size()});
     }
     return h;
 }
@@ -39,7 +41,8 @@ struct Collected final : TipReceiver {
 }  // namespace
 
 TEST_CASE("a tip with attachments seals and opens intact", "[tip_document]") {
-    const std::vector<Bytes> parts = {pattern_bytes(0), pattern_bytes(70000, 2), pattern_bytes(5, 3)};
+    const std::vector<Bytes> parts = {pattern_bytes(0), pattern_bytes(70000, 2),
+                                      pattern_bytes(5, 3)};
     const TipHeader header = sample_header(parts);
     const auto key = BoxKeyPair::generate();
     const BoxPublicKey to[] = {key.public_key};

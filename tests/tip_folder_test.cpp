@@ -1,13 +1,13 @@
 // Opening a tip into a folder: all-or-nothing, safe names, private modes.
-#include <catch2/catch.hpp>
+#include "tipline/client/tip_folder.hpp"
 
 #include <sys/stat.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "support.hpp"
 #include "tipline/client/diagnostics.hpp"
-#include "tipline/client/tip_folder.hpp"
 #include "tipline/crypto/errors.hpp"
 
 using namespace tipline;
@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Bytes seal_tip_bytes(const crypto::BoxPublicKey& to, const crypto::TipHeader& header, const std::vector<Bytes>& parts) {
+Bytes seal_tip_bytes(const crypto::BoxPublicKey& to, const crypto::TipHeader& header,
+                     const std::vector<Bytes>& parts) {
     std::vector<crypto::MemorySource> sources;
     for (const Bytes& p : parts) sources.emplace_back(p);
     std::vector<crypto::ByteSource*> ptrs;
@@ -28,7 +29,8 @@ Bytes seal_tip_bytes(const crypto::BoxPublicKey& to, const crypto::TipHeader& he
 }
 
 std::size_t entries(const fs::path& dir) {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+    return static_cast<std::size_t>(
+        std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
 }
 
 }  // namespace
@@ -37,8 +39,8 @@ TEST_CASE("an opened tip lands under safe names with private modes", "[tip_folde
     const auto key = crypto::BoxKeyPair::generate();
     crypto::TipHeader h;
     h.message = "<b>not html</b>\n";
-    const std::vector<std::string> names = {"../../etc/passwd", "/abs", "CON", "a\nb", std::string(10240, 'x'), "dup", "dup",
-                                            "message.txt"};
+    const std::vector<std::string> names = {"../../etc/passwd",      "/abs", "CON", "a\nb",
+                                            std::string(10240, 'x'), "dup",  "dup", "message.txt"};
     std::vector<Bytes> parts;
     for (std::size_t i = 0; i < names.size(); ++i) {
         const std::string name = names[i].size() > 255 ? names[i].substr(0, 255) : names[i];
@@ -69,10 +71,12 @@ TEST_CASE("an opened tip lands under safe names with private modes", "[tip_folde
         REQUIRE(::stat(p.c_str(), &st) == 0);
         CHECK((st.st_mode & 0777) == 0600);
     }
-    CHECK(entries(out) == names.size() + 2);  // plus message.txt and info.txt, and no staging folder
+    CHECK(entries(out) ==
+          names.size() + 2);  // plus message.txt and info.txt, and no staging folder
     CHECK_FALSE(fs::exists(tmp / "etc"));
     const Bytes info = test::read_file(out / "info.txt");
-    CHECK(std::string(info.begin(), info.end()).find("original name \"a\\u{A}b\"") != std::string::npos);
+    CHECK(std::string(info.begin(), info.end()).find("original name \"a\\u{A}b\"") !=
+          std::string::npos);
 }
 
 TEST_CASE("a damaged envelope leaves the output folder empty", "[tip_folder]") {

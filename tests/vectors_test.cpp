@@ -1,24 +1,23 @@
 // Walks tests/vectors/: every file states what must happen, and any unknown expectation fails.
-#include <catch2/catch.hpp>
-
 #include <sodium.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
 #include <set>
 
 #include "support.hpp"
-#include "vectors/hex.hpp"
 #include "tipline/client/responder_client.hpp"
 #include "tipline/crypto/bundle.hpp"
-#include "tipline/crypto/request_auth.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/proof_of_work.hpp"
 #include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/recipient_list.hpp"
+#include "tipline/crypto/request_auth.hpp"
 #include "tipline/crypto/tip_document.hpp"
+#include "vectors/hex.hpp"
 
 using namespace tipline::crypto;
 using tipline::test::Bytes;
@@ -58,7 +57,9 @@ Vector load(const fs::path& path) {
 Bytes unhex(const std::string& hex) {
     Bytes out(hex.size() / 2);
     std::size_t len = 0;
-    if (sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, &len, nullptr) != 0 || len != out.size()) {
+    if (sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, &len, nullptr) !=
+            0 ||
+        len != out.size()) {
         throw std::runtime_error("bad hex");
     }
     return out;
@@ -69,15 +70,16 @@ const auto sha256 = tipline::test::sha256_hex;
 
 std::string outcome(std::error_code ec) {
     if (!ec) return "success";
-    static const std::map<Error, std::string> names = {{Error::malformed, "malformed"},
-                                                       {Error::unsupported_version, "unsupported_version"},
-                                                       {Error::no_matching_key, "no_matching_key"},
-                                                       {Error::authentication_failed, "authentication_failed"},
-                                                       {Error::truncated, "truncated"},
-                                                       {Error::invalid_argument, "invalid_argument"},
-                                                       {Error::expired, "expired"},
-                                                       {Error::rolled_back, "rolled_back"},
-                                                       {Error::untrusted_key, "untrusted_key"}};
+    static const std::map<Error, std::string> names = {
+        {Error::malformed, "malformed"},
+        {Error::unsupported_version, "unsupported_version"},
+        {Error::no_matching_key, "no_matching_key"},
+        {Error::authentication_failed, "authentication_failed"},
+        {Error::truncated, "truncated"},
+        {Error::invalid_argument, "invalid_argument"},
+        {Error::expired, "expired"},
+        {Error::rolled_back, "rolled_back"},
+        {Error::untrusted_key, "untrusted_key"}};
     return names.at(static_cast<Error>(ec.value()));
 }
 
@@ -105,8 +107,8 @@ void check_tipdoc(const Vector& v, const std::string& expect) {
     if (expect == "success") {
         CHECK(h.language == v.get("language"));
         CHECK(std::to_string(h.attachments.size()) == v.get("attachments"));
-        CHECK(sha256(std::span(reinterpret_cast<const unsigned char*>(h.message.data()), h.message.size())) ==
-              v.get("message-sha256"));
+        CHECK(sha256(std::span(reinterpret_cast<const unsigned char*>(h.message.data()),
+                               h.message.size())) == v.get("message-sha256"));
         // A signed reply names its signer; an unsigned document has none.
         CHECK(h.signer.has_value() == (v.headers.count("signer") == 1));
         if (h.signer) CHECK(fingerprint(*h.signer) == v.get("signer"));
@@ -139,8 +141,9 @@ void check_tip(const Vector& v, const std::string& expect) {
 void check_keyfile(const Vector& v, const std::string& expect) {
     const std::string pass = v.get("passphrase");
     SecretIdentity id;
-    CHECK(outcome(open_secret_key_file(v.body, std::span(reinterpret_cast<const unsigned char*>(pass.data()), pass.size()),
-                                       id)) == expect);
+    CHECK(outcome(open_secret_key_file(
+              v.body, std::span(reinterpret_cast<const unsigned char*>(pass.data()), pass.size()),
+              id)) == expect);
     if (expect != "success") return;
     if (v.headers.count("organisation-key") == 1) {
         CHECK(id.contents == KeyFileContents::organisation);
@@ -152,7 +155,8 @@ void check_keyfile(const Vector& v, const std::string& expect) {
 
 void check_orgkey(const Vector& v, const std::string& expect) {
     OrganisationKey key;
-    CHECK(outcome(decode_organisation_key(std::string(v.body.begin(), v.body.end()), key)) == expect);
+    CHECK(outcome(decode_organisation_key(std::string(v.body.begin(), v.body.end()), key)) ==
+          expect);
     if (expect == "success") CHECK(organisation_fingerprint(key) == v.get("fingerprint"));
 }
 
@@ -167,7 +171,8 @@ void check_list(const Vector& v, const std::string& expect) {
             REQUIRE_FALSE(decode_organisation_key(v.get("pinned"), pinned));
             expectations.organisation = pinned;
         }
-        if (v.headers.count("remembered") == 1) expectations.highest_serial_seen = std::stoull(v.get("remembered"));
+        if (v.headers.count("remembered") == 1)
+            expectations.highest_serial_seen = std::stoull(v.get("remembered"));
         ec = check_recipient_list(list, expectations);
     }
     CHECK(outcome(ec) == expect);
@@ -176,7 +181,8 @@ void check_list(const Vector& v, const std::string& expect) {
     CHECK(std::to_string(list.serial) == v.get("serial"));
     CHECK(format_day(list.expires_day) == v.get("expires"));
     std::string fingerprints;
-    for (const auto& r : list.recipients) fingerprints += (fingerprints.empty() ? "" : ",") + fingerprint(r);
+    for (const auto& r : list.recipients)
+        fingerprints += (fingerprints.empty() ? "" : ",") + fingerprint(r);
     CHECK(fingerprints == v.get("recipients"));
 }
 
@@ -233,7 +239,8 @@ void check_request(const Vector& v, const std::string& expect) {
     std::copy(nonce.begin(), nonce.end(), r.nonce.begin());
     RequestSignature signature{};
     std::copy(sig.begin(), sig.end(), signature.begin());
-    CHECK((verify_request(r, signer.sign, signature) ? "success" : "authentication_failed") == expect);
+    CHECK((verify_request(r, signer.sign, signature) ? "success" : "authentication_failed") ==
+          expect);
     if (expect == "success") CHECK(hex(r.body_hash) == v.get("body-hash"));
 }
 
@@ -251,15 +258,16 @@ void check_pow(const Vector& v, const std::string& expect) {
     std::error_code ec = parse_pow_proof(std::string(v.body.begin(), v.body.end()), proof);
     if (!ec) ec = check_pow_work(proof);
     CHECK(outcome(ec) == expect);
-    if (expect == "success") CHECK(std::to_string(pow_zero_bits(proof.challenge, proof.nonce)) == v.get("zero-bits"));
+    if (expect == "success")
+        CHECK(std::to_string(pow_zero_bits(proof.challenge, proof.nonce)) == v.get("zero-bits"));
 }
 
 }  // namespace
 
 TEST_CASE("every test vector gives its expected result", "[vectors]") {
-    static const std::set<std::string> known = {"success",   "malformed",   "unsupported_version", "no_matching_key",
-                                                "authentication_failed", "truncated", "expired", "rolled_back",
-                                                "untrusted_key"};
+    static const std::set<std::string> known = {
+        "success",   "malformed", "unsupported_version", "no_matching_key", "authentication_failed",
+        "truncated", "expired",   "rolled_back",         "untrusted_key"};
     std::size_t walked = 0;
     std::set<std::string> areas;
     for (const auto& entry : fs::directory_iterator(TIPLINE_VECTORS_DIR)) {
@@ -272,22 +280,36 @@ TEST_CASE("every test vector gives its expected result", "[vectors]") {
         REQUIRE(known.count(expect) == 1);
         const std::string area = name.substr(0, name.find('_'));
         areas.insert(area);
-        if (area == "envelope") check_envelope(v, expect);
-        else if (area == "tipdoc") check_tipdoc(v, expect);
-        else if (area == "keyfile") check_keyfile(v, expect);
-        else if (area == "pubkey") check_pubkey(v, expect);
-        else if (area == "receipt") check_receipt(v, expect);
-        else if (area == "bundle") check_bundle(v, expect);
-        else if (area == "request") check_request(v, expect);
-        else if (area == "replyfile") check_replyfile(v, expect);
-        else if (area == "pow") check_pow(v, expect);
-        else if (area == "orgkey") check_orgkey(v, expect);
-        else if (area == "list") check_list(v, expect);
-        else if (area == "tip") check_tip(v, expect);
-        else FAIL("unknown vector area " << area);
+        if (area == "envelope")
+            check_envelope(v, expect);
+        else if (area == "tipdoc")
+            check_tipdoc(v, expect);
+        else if (area == "keyfile")
+            check_keyfile(v, expect);
+        else if (area == "pubkey")
+            check_pubkey(v, expect);
+        else if (area == "receipt")
+            check_receipt(v, expect);
+        else if (area == "bundle")
+            check_bundle(v, expect);
+        else if (area == "request")
+            check_request(v, expect);
+        else if (area == "replyfile")
+            check_replyfile(v, expect);
+        else if (area == "pow")
+            check_pow(v, expect);
+        else if (area == "orgkey")
+            check_orgkey(v, expect);
+        else if (area == "list")
+            check_list(v, expect);
+        else if (area == "tip")
+            check_tip(v, expect);
+        else
+            FAIL("unknown vector area " << area);
         ++walked;
     }
-    CHECK(areas == std::set<std::string>{"envelope", "tipdoc", "keyfile", "pubkey", "receipt", "bundle", "request",
-                                         "replyfile", "pow", "orgkey", "list", "tip"});
+    CHECK(areas == std::set<std::string>{"envelope", "tipdoc", "keyfile", "pubkey", "receipt",
+                                         "bundle", "request", "replyfile", "pow", "orgkey", "list",
+                                         "tip"});
     CHECK(walked >= 50);
 }

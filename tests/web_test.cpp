@@ -25,7 +25,6 @@ std::string get(unsigned short port, const std::string& path) {
     return raw_http(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 }
 
-
 struct FilePart {
     std::string name;
     std::string type;
@@ -315,7 +314,8 @@ TEST_CASE("without JavaScript a witness reads replies with the receipt and sends
           std::string::npos);
     CHECK(page.find("<b>") == std::string::npos);
     CHECK(page.find(std::string(server::translate("zh-Hans", "check.none"))) == std::string::npos);
-    CHECK(page.find(std::string(server::translate("zh-Hans", "check.unverified"))) == std::string::npos);
+    CHECK(page.find(std::string(server::translate("zh-Hans", "check.unverified"))) ==
+          std::string::npos);
 
     // A message in the mailbox that no responder signed, as anyone who knows the reply key could
     // put there, is counted on the page and its words are not shown.
@@ -434,17 +434,22 @@ TEST_CASE("a message over 1 MiB gets its own refusal, and the text area cannot e
           std::string::npos);
 }
 
-TEST_CASE("without JavaScript a global budget bounds the submissions the server seals", "[web][flood]") {
-    Deployment d(std::map<std::string, std::string>{{"web_form_burst", "2"}, {"web_forms_per_hour", "1"}});
+TEST_CASE("without JavaScript a global budget bounds the submissions the server seals",
+          "[web][flood]") {
+    Deployment d(
+        std::map<std::string, std::string>{{"web_form_burst", "2"}, {"web_forms_per_hour", "1"}});
     ServerProcess server(d.data);
     // A form that cannot be taken costs no budget.
-    for (int i = 0; i < 3; ++i) CHECK(status_of(raw_http(server.port(), form_post("/en/submit", "", "en", {}))) == 400);
+    for (int i = 0; i < 3; ++i)
+        CHECK(status_of(raw_http(server.port(), form_post("/en/submit", "", "en", {}))) == 400);
     CHECK(status_of(raw_http(server.port(), form_post("/en/submit", "first", "en", {}))) == 200);
     CHECK(status_of(raw_http(server.port(), form_post("/en/submit", "second", "en", {}))) == 200);
     const std::string third = raw_http(server.port(), form_post("/ko/submit", "third", "ko", {}));
     CHECK(status_of(third) == 503);
-    CHECK(body_of(third).find(std::string(server::translate("ko", "error.busy"))) != std::string::npos);
+    CHECK(body_of(third).find(std::string(server::translate("ko", "error.busy"))) !=
+          std::string::npos);
     CHECK(stored_tips(d.data) == 2);
     // Reading replies costs no budget: the check page still answers.
-    CHECK(status_of(raw_http(server.port(), fields_post("/en/check", {{"receipt", "1234"}}))) == 400);
+    CHECK(status_of(raw_http(server.port(), fields_post("/en/check", {{"receipt", "1234"}}))) ==
+          400);
 }

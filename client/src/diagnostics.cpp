@@ -1,11 +1,10 @@
 // The single place where tool errors become stderr lines and exit codes.
 #include "tipline/client/diagnostics.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <new>
 
@@ -26,7 +25,8 @@ void open_failure(std::string_view what, std::error_code ec) {
     using crypto::Error;
     std::vector<std::string> hints;
     if (ec == Error::no_matching_key) {
-        hints.push_back("it was sealed to other recipients; check that you chose the right key file");
+        hints.push_back(
+            "it was sealed to other recipients; check that you chose the right key file");
     } else if (ec == Error::authentication_failed) {
         hints.push_back("the data was altered or damaged, or the passphrase is wrong");
     } else if (ec == Error::truncated) {
@@ -34,10 +34,12 @@ void open_failure(std::string_view what, std::error_code ec) {
     } else if (ec == Error::unsupported_version) {
         hints.push_back("it was made by a newer version of tipline; upgrade this tool");
     }
-    throw ToolError(exit_verification_failure, std::string(what) + ": " + ec.message(), std::move(hints));
+    throw ToolError(exit_verification_failure, std::string(what) + ": " + ec.message(),
+                    std::move(hints));
 }
 
-void print_error(std::string_view tool, std::string_view message, const std::vector<std::string>& hints) {
+void print_error(std::string_view tool, std::string_view message,
+                 const std::vector<std::string>& hints) {
     std::cerr << tool << ": error: " << message << '\n';
     for (const std::string& hint : hints) std::cerr << "hint: " << hint << '\n';
 }
@@ -46,7 +48,8 @@ void print_warning(std::string_view tool, std::string_view message) {
     std::cerr << tool << ": warning: " << message << '\n';
 }
 
-int run_tool(std::string_view tool, CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
+int run_tool(std::string_view tool, CLI::App& app, int argc, char** argv,
+             const std::function<int()>& body) {
     // Keys and plaintext pass through this process: no core file, and no ptrace by other processes.
     const rlimit no_core{0, 0};
     ::setrlimit(RLIMIT_CORE, &no_core);
@@ -72,9 +75,11 @@ int run_tool(std::string_view tool, CLI::App& app, int argc, char** argv, const 
     } catch (const std::system_error& e) {
         print_error(tool, e.what(), {});
     } catch (const std::bad_alloc&) {
-        print_error(tool, "out of memory", {"Argon2id needs up to 1 GiB for a key file made with --kdf sensitive"});
+        print_error(tool, "out of memory",
+                    {"Argon2id needs up to 1 GiB for a key file made with --kdf sensitive"});
     } catch (const std::exception& e) {
-        // Whatever slipped past the checks above still ends in a message and exit 2, never an abort.
+        // Whatever slipped past the checks above still ends in a message and exit 2, never an
+        // abort.
         print_error(tool, std::string("cannot go on: ") + e.what(), {});
     }
 #ifdef TIPLINE_CHECK_SECRET_LEAKS

@@ -72,7 +72,8 @@ UniqueFd open_for_reading(const std::filesystem::path& path) {
     return fd;
 }
 
-std::vector<unsigned char> read_small_file(const std::filesystem::path& path, std::size_t max_size) {
+std::vector<unsigned char> read_small_file(const std::filesystem::path& path,
+                                           std::size_t max_size) {
     UniqueFd fd = open_for_reading(path);
     std::vector<unsigned char> bytes(max_size + 1);
     FdSource source(fd.get(), describe(path));
@@ -113,7 +114,9 @@ PendingFile::~PendingFile() {
     if (!installed_) ::unlink(temp_.c_str());
 }
 
-void PendingFile::write(std::span<const unsigned char> bytes) { FdSink(fd_.get(), describe(target_)).write(bytes); }
+void PendingFile::write(std::span<const unsigned char> bytes) {
+    FdSink(fd_.get(), describe(target_)).write(bytes);
+}
 
 void install_files(std::span<PendingFile* const> files, bool force) {
     namespace fs = std::filesystem;
@@ -124,7 +127,8 @@ void install_files(std::span<PendingFile* const> files, bool force) {
     if (!force) {
         for (const PendingFile* f : files) {
             if (fs::exists(fs::symlink_status(f->target_))) {
-                usage_error(describe(f->target_) + " already exists", {"refusing to overwrite it; choose another path"});
+                usage_error(describe(f->target_) + " already exists",
+                            {"refusing to overwrite it; choose another path"});
             }
         }
     }
@@ -140,7 +144,8 @@ void install_files(std::span<PendingFile* const> files, bool force) {
                 }
                 backups.emplace_back(f->target_, backup);
             }
-            if (::renameat2(AT_FDCWD, f->temp_.c_str(), AT_FDCWD, f->target_.c_str(), RENAME_NOREPLACE) != 0) {
+            if (::renameat2(AT_FDCWD, f->temp_.c_str(), AT_FDCWD, f->target_.c_str(),
+                            RENAME_NOREPLACE) != 0) {
                 if (errno == EEXIST) usage_error(describe(f->target_) + " already exists");
                 throw errno_error("cannot create " + describe(f->target_));
             }
@@ -156,8 +161,8 @@ void install_files(std::span<PendingFile* const> files, bool force) {
     for (const PendingFile* f : files) fsync_directory(f->target_.parent_path());
 }
 
-void write_new_file(const std::filesystem::path& path, std::span<const unsigned char> bytes, unsigned mode,
-                    bool force) {
+void write_new_file(const std::filesystem::path& path, std::span<const unsigned char> bytes,
+                    unsigned mode, bool force) {
     PendingFile file(path, mode);
     file.write(bytes);
     PendingFile* files[] = {&file};

@@ -1,4 +1,5 @@
-// libcurl easy interface: no cookies, no redirects, a fixed user agent that says nothing about the device.
+// libcurl easy interface: no cookies, no redirects, a fixed user agent that says nothing about the
+// device.
 #include "tipline/client/http_client.hpp"
 
 #include <curl/curl.h>
@@ -39,7 +40,8 @@ std::string proxy_failure(CURL* c) {
 }
 
 // No answer the tools expect comes near this (a mailbox is at most the server's response_bytes,
-// 64 MiB by default); a server that sends more is refused before it can exhaust the device's memory.
+// 64 MiB by default); a server that sends more is refused before it can exhaust the device's
+// memory.
 constexpr std::size_t max_answer_bytes = std::size_t{256} << 20;
 
 struct Collected {
@@ -67,7 +69,8 @@ HttpClient::HttpClient(std::string base_url, std::string proxy)
     if (!global) io_error("cannot initialise libcurl");
     while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
     if (!base_url_.starts_with("http://") && !base_url_.starts_with("https://")) {
-        usage_error("--server must start with http:// or https://", {"for an onion service: http://ADDRESS.onion"});
+        usage_error("--server must start with http:// or https://",
+                    {"for an onion service: http://ADDRESS.onion"});
     }
     curl_ = curl_easy_init();
     if (curl_ == nullptr) io_error("cannot initialise libcurl");
@@ -77,11 +80,13 @@ HttpClient::~HttpClient() { curl_easy_cleanup(handle(curl_)); }
 
 HttpResponse HttpClient::get(std::string_view path) { return request("GET", path, {}, {}); }
 
-HttpResponse HttpClient::post(std::string_view path, std::span<const unsigned char> body, std::string_view content_type) {
+HttpResponse HttpClient::post(std::string_view path, std::span<const unsigned char> body,
+                              std::string_view content_type) {
     return request("POST", path, body, {"Content-Type: " + std::string(content_type)});
 }
 
-HttpResponse HttpClient::request(std::string_view method, std::string_view path, std::span<const unsigned char> body,
+HttpResponse HttpClient::request(std::string_view method, std::string_view path,
+                                 std::span<const unsigned char> body,
                                  const std::vector<std::string>& extra_headers) {
     CURL* c = handle(curl_);
     curl_easy_reset(c);
@@ -100,7 +105,8 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view path,
     Collected collected{&response.body};
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &collected);
     if (!proxy_.empty()) curl_easy_setopt(c, CURLOPT_PROXY, proxy_.c_str());
-    curl_slist* headers = curl_slist_append(nullptr, "Expect:");  // no 100-continue round trip over Tor
+    curl_slist* headers =
+        curl_slist_append(nullptr, "Expect:");  // no 100-continue round trip over Tor
     for (const std::string& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     if (verb == "HEAD") {
@@ -115,20 +121,25 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view path,
     const CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(headers);
     if (collected.too_large) {
-        io_error("the server's answer is larger than " + std::to_string(max_answer_bytes >> 20) + " MiB; refused");
+        io_error("the server's answer is larger than " + std::to_string(max_answer_bytes >> 20) +
+                 " MiB; refused");
     }
     if (rc == CURLE_PROXY) {
         std::vector<std::string> hints{"check the address in --server, and that the service is up"};
         if (base_url_.ends_with(".onion")) {
-            hints.push_back("a client-authorized onion (the responder API) is out of reach unless your tor has "
-                            "your client-authorization key in its ClientOnionAuthDir");
+            hints.push_back(
+                "a client-authorized onion (the responder API) is out of reach unless your tor has "
+                "your client-authorization key in its ClientOnionAuthDir");
         }
-        throw TransportError(exit_usage_or_io, "cannot reach the server: " + proxy_failure(c), std::move(hints));
+        throw TransportError(exit_usage_or_io, "cannot reach the server: " + proxy_failure(c),
+                             std::move(hints));
     }
     if (rc != CURLE_OK) {
-        throw TransportError(exit_usage_or_io, std::string("cannot reach the server: ") + curl_easy_strerror(rc),
-                             {proxy_.empty() ? "check --server, or give --proxy socks5h://127.0.0.1:9050 to go through Tor"
-                                             : "check that Tor is running and that --proxy points at its SOCKS port"});
+        throw TransportError(
+            exit_usage_or_io, std::string("cannot reach the server: ") + curl_easy_strerror(rc),
+            {proxy_.empty()
+                 ? "check --server, or give --proxy socks5h://127.0.0.1:9050 to go through Tor"
+                 : "check that Tor is running and that --proxy points at its SOCKS port"});
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
     return response;
@@ -144,17 +155,22 @@ std::string error_field(const HttpResponse& response, std::string_view field) {
     const auto* error = value.as_object().if_contains("error");
     if (error == nullptr || !error->is_object()) return {};
     const auto* text = error->as_object().if_contains(field);
-    return text != nullptr && text->is_string() ? std::string(text->as_string().c_str()) : std::string();
+    return text != nullptr && text->is_string() ? std::string(text->as_string().c_str())
+                                                : std::string();
 }
 
 }  // namespace
 
 std::string describe_server_error(const HttpResponse& response) {
     constexpr std::size_t shown_bytes = 200;  // a server's message is a line, not a page
-    const std::string message = escape_for_display(error_field(response, "message").substr(0, shown_bytes));
-    return "the server answered " + std::to_string(response.status) + (message.empty() ? "" : ": " + message);
+    const std::string message =
+        escape_for_display(error_field(response, "message").substr(0, shown_bytes));
+    return "the server answered " + std::to_string(response.status) +
+           (message.empty() ? "" : ": " + message);
 }
 
-std::string server_error_code(const HttpResponse& response) { return error_field(response, "code"); }
+std::string server_error_code(const HttpResponse& response) {
+    return error_field(response, "code");
+}
 
 }  // namespace tipline::client

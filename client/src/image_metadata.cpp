@@ -1,14 +1,14 @@
-// Exiv2 removes the metadata it knows; then a pass keeps only the blocks a viewer needs; then Exiv2 checks.
+// Exiv2 removes the metadata it knows; then a pass keeps only the blocks a viewer needs; then Exiv2
+// checks.
 #include "tipline/client/image_metadata.hpp"
-
-#include <exiv2/exiv2.hpp>
-#include <exiv2/webpimage.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <exiv2/exiv2.hpp>
+#include <exiv2/webpimage.hpp>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -17,14 +17,18 @@ namespace tipline::client {
 namespace {
 
 class Category final : public std::error_category {
-public:
+  public:
     const char* name() const noexcept override { return "tipline.metadata"; }
     std::string message(int value) const override {
         switch (static_cast<MetadataError>(value)) {
-            case MetadataError::too_large: return "image is too large to clean (over 256 MiB)";
-            case MetadataError::unreadable: return "image is damaged, so its metadata cannot be removed";
-            case MetadataError::cannot_strip: return "removing the image's metadata failed";
-            case MetadataError::metadata_remains: return "metadata was still present after cleaning";
+            case MetadataError::too_large:
+                return "image is too large to clean (over 256 MiB)";
+            case MetadataError::unreadable:
+                return "image is damaged, so its metadata cannot be removed";
+            case MetadataError::cannot_strip:
+                return "removing the image's metadata failed";
+            case MetadataError::metadata_remains:
+                return "metadata was still present after cleaning";
         }
         return "unknown error";
     }
@@ -60,9 +64,9 @@ struct Filtered {
     std::size_t dropped = 0;
 };
 
-// JPEG keeps JFIF, the ICC colour profile, Adobe's colour transform and the coding segments; it drops
-// every other APPn (Exif, XMP, MPF, Photoshop, JFXX), comments and anything after EOI. A thumbnail
-// could show what the witness later cropped or blurred, so JFIF stays only without one.
+// JPEG keeps JFIF, the ICC colour profile, Adobe's colour transform and the coding segments; it
+// drops every other APPn (Exif, XMP, MPF, Photoshop, JFXX), comments and anything after EOI. A
+// thumbnail could show what the witness later cropped or blurred, so JFIF stays only without one.
 bool keep_jpeg_segment(unsigned marker, ByteView payload) {
     constexpr std::size_t jfif_without_thumbnail = 14;
     if (marker == 0xE0) {
@@ -192,26 +196,35 @@ std::optional<Filtered> filter_webp(ByteView d) {
     }
     if (riff_end < d.size()) ++f.dropped;
     const auto riff_size = static_cast<std::uint32_t>(f.bytes.size() - 8);
-    for (std::size_t i = 0; i < 4; ++i) f.bytes[4 + i] = static_cast<unsigned char>(riff_size >> (8 * i));
+    for (std::size_t i = 0; i < 4; ++i)
+        f.bytes[4 + i] = static_cast<unsigned char>(riff_size >> (8 * i));
     return f;
 }
 
 std::optional<Filtered> filter_blocks(ImageFormat format, ByteView d) {
     switch (format) {
-        case ImageFormat::jpeg: return filter_jpeg(d);
-        case ImageFormat::png: return filter_png(d);
-        case ImageFormat::webp: return filter_webp(d);
-        case ImageFormat::not_an_image: break;
+        case ImageFormat::jpeg:
+            return filter_jpeg(d);
+        case ImageFormat::png:
+            return filter_png(d);
+        case ImageFormat::webp:
+            return filter_webp(d);
+        case ImageFormat::not_an_image:
+            break;
     }
     return std::nullopt;
 }
 
 int exiv2_type(ImageFormat format) {
     switch (format) {
-        case ImageFormat::jpeg: return Exiv2::ImageType::jpeg;
-        case ImageFormat::png: return Exiv2::ImageType::png;
-        case ImageFormat::webp: return Exiv2::ImageType::webp;
-        case ImageFormat::not_an_image: break;
+        case ImageFormat::jpeg:
+            return Exiv2::ImageType::jpeg;
+        case ImageFormat::png:
+            return Exiv2::ImageType::png;
+        case ImageFormat::webp:
+            return Exiv2::ImageType::webp;
+        case ImageFormat::not_an_image:
+            break;
     }
     return Exiv2::ImageType::none;
 }
@@ -236,7 +249,8 @@ Exiv2::Image::AutoPtr open_image(ByteView d, ImageFormat format) {
 }
 
 bool is_maker_note(const std::string& group, const std::string& key) {
-    return Exiv2::ExifTags::isMakerGroup(group) || group == "MakerNote" || key == "Exif.Photo.MakerNote";
+    return Exiv2::ExifTags::isMakerGroup(group) || group == "MakerNote" ||
+           key == "Exif.Photo.MakerNote";
 }
 
 void note_metadata(const Exiv2::Image& image, MetadataReport& report) {
@@ -283,7 +297,8 @@ Bytes strip_with_exiv2(Exiv2::Image& image) {
     return read_all(image.io());
 }
 
-// Exiv2's messages ("Failed to read image data.") reworded for a hint line: lowercase, no final period.
+// Exiv2's messages ("Failed to read image data.") reworded for a hint line: lowercase, no final
+// period.
 std::string as_hint(std::string text) {
     const auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
     while (!text.empty() && (text.back() == '.' || text.back() == ' ' || text.back() == '\n')) {
@@ -314,7 +329,8 @@ std::error_code make_error_code(MetadataError e) noexcept {
 
 ImageFormat detect_image_format(std::span<const unsigned char> file) noexcept {
     static constexpr unsigned char png_signature[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    if (file.size() >= 3 && file[0] == 0xFF && file[1] == 0xD8 && file[2] == 0xFF) return ImageFormat::jpeg;
+    if (file.size() >= 3 && file[0] == 0xFF && file[1] == 0xD8 && file[2] == 0xFF)
+        return ImageFormat::jpeg;
     if (file.size() >= sizeof png_signature &&
         std::equal(std::begin(png_signature), std::end(png_signature), file.begin())) {
         return ImageFormat::png;
@@ -348,10 +364,12 @@ std::error_code strip_image_metadata(std::span<const unsigned char> file, Cleane
     }
 
     std::optional<Filtered> kept = filter_blocks(format, stripped);
-    if (!kept) return fail(out, MetadataError::unreadable, "the image's structure is broken or cut short");
+    if (!kept)
+        return fail(out, MetadataError::unreadable, "the image's structure is broken or cut short");
     out.report.other_blocks = kept->dropped;
 
-    // Fail closed: the result must read back clean, and a second block pass must find nothing to drop.
+    // Fail closed: the result must read back clean, and a second block pass must find nothing to
+    // drop.
     try {
         const Exiv2::Image::AutoPtr check = open_image(kept->bytes, format);
         if (has_metadata(*check)) return fail(out, MetadataError::metadata_remains, "");
@@ -376,7 +394,8 @@ std::string describe_removed(const MetadataReport& report) {
     if (report.xmp) parts.emplace_back(report.xmp_gps ? "xmp (with gps)" : "xmp");
     if (report.iptc) parts.emplace_back("iptc");
     if (report.comment) parts.emplace_back("comment");
-    if (report.other_blocks > 0) parts.push_back(std::to_string(report.other_blocks) + " other blocks");
+    if (report.other_blocks > 0)
+        parts.push_back(std::to_string(report.other_blocks) + " other blocks");
     if (parts.empty()) return "none";
     std::string text = parts.front();
     for (std::size_t i = 1; i < parts.size(); ++i) text += ", " + parts[i];

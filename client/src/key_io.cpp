@@ -25,23 +25,27 @@ crypto::SecretBuffer read_line(int fd, const std::string& what) {
         unsigned char c = 0;
         const ssize_t n = ::read(fd, &c, 1);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) io_error("cannot read the passphrase from " + what + ": " + std::strerror(errno));
+        if (n < 0)
+            io_error("cannot read the passphrase from " + what + ": " + std::strerror(errno));
         if (n == 0) break;
         if (c == '\n') {
             newline = true;
             break;
         }
-        if (length == buffer.size()) usage_error("the passphrase from " + what + " is longer than 1024 bytes");
+        if (length == buffer.size())
+            usage_error("the passphrase from " + what + " is longer than 1024 bytes");
         buffer.data()[length++] = c;
     }
-    if (newline && length > 0 && buffer.data()[length - 1] == '\r') --length;  // a line from Windows
-    if (length > max_passphrase_size) usage_error("the passphrase from " + what + " is longer than 1024 bytes");
+    if (newline && length > 0 && buffer.data()[length - 1] == '\r')
+        --length;  // a line from Windows
+    if (length > max_passphrase_size)
+        usage_error("the passphrase from " + what + " is longer than 1024 bytes");
     if (length == 0) usage_error("the passphrase from " + what + " is empty");
     return crypto::SecretBuffer::copy_of(buffer.span().first(length));
 }
 
 class EchoOff {
-public:
+  public:
     explicit EchoOff(int fd) : fd_(fd) {
         if (::tcgetattr(fd_, &saved_) != 0) return;
         termios quiet = saved_;
@@ -54,7 +58,7 @@ public:
     EchoOff(const EchoOff&) = delete;
     EchoOff& operator=(const EchoOff&) = delete;
 
-private:
+  private:
     int fd_;
     termios saved_{};
     bool active_ = false;
@@ -72,7 +76,8 @@ crypto::SecretBuffer ask(int tty, std::string_view prompt) {
 
 }  // namespace
 
-crypto::SecretBuffer obtain_passphrase(const PassphraseSource& source, std::string_view prompt, bool confirm) {
+crypto::SecretBuffer obtain_passphrase(const PassphraseSource& source, std::string_view prompt,
+                                       bool confirm) {
     if (!source.file.empty()) {
         UniqueFd fd = open_for_reading(source.file);
         return read_line(fd.get(), "'" + source.file.string() + "'");
@@ -87,7 +92,8 @@ crypto::SecretBuffer obtain_passphrase(const PassphraseSource& source, std::stri
     crypto::SecretBuffer first = ask(tty.get(), prompt);
     if (confirm) {
         crypto::SecretBuffer again = ask(tty.get(), "Repeat the passphrase: ");
-        if (again.size() != first.size() || std::memcmp(again.data(), first.data(), first.size()) != 0) {
+        if (again.size() != first.size() ||
+            std::memcmp(again.data(), first.data(), first.size()) != 0) {
             usage_error("the two passphrases differ");
         }
     }
@@ -96,9 +102,11 @@ crypto::SecretBuffer obtain_passphrase(const PassphraseSource& source, std::stri
 
 namespace {
 
-crypto::SecretIdentity open_key_file(const std::filesystem::path& path, const PassphraseSource& source) {
+crypto::SecretIdentity open_key_file(const std::filesystem::path& path,
+                                     const PassphraseSource& source) {
     const std::vector<unsigned char> file = read_small_file(path, max_key_file_size);
-    const crypto::SecretBuffer passphrase = obtain_passphrase(source, "Passphrase for the key: ", false);
+    const crypto::SecretBuffer passphrase =
+        obtain_passphrase(source, "Passphrase for the key: ", false);
     crypto::SecretIdentity identity;
     if (auto ec = crypto::open_secret_key_file(file, passphrase.span(), identity)) {
         if (ec == crypto::Error::authentication_failed) {
@@ -125,7 +133,8 @@ std::string key_text(std::string_view text_or_path, std::string_view family) {
 
 }  // namespace
 
-crypto::SecretIdentity load_secret_key(const std::filesystem::path& path, const PassphraseSource& source) {
+crypto::SecretIdentity load_secret_key(const std::filesystem::path& path,
+                                       const PassphraseSource& source) {
     crypto::SecretIdentity identity = open_key_file(path, source);
     if (identity.contents == crypto::KeyFileContents::organisation) {
         usage_error("'" + path.string() + "' is the organisation's key, not a responder's",
@@ -134,7 +143,8 @@ crypto::SecretIdentity load_secret_key(const std::filesystem::path& path, const 
     return identity;
 }
 
-crypto::SecretIdentity load_organisation_key(const std::filesystem::path& path, const PassphraseSource& source) {
+crypto::SecretIdentity load_organisation_key(const std::filesystem::path& path,
+                                             const PassphraseSource& source) {
     crypto::SecretIdentity identity = open_key_file(path, source);
     if (identity.contents != crypto::KeyFileContents::organisation) {
         usage_error("'" + path.string() + "' is a responder's key, not the organisation's",
@@ -147,8 +157,8 @@ crypto::OrganisationKey load_organisation_public_key(std::string_view text_or_pa
     const std::string text = key_text(text_or_path, "tipline-org");
     crypto::OrganisationKey key;
     if (auto ec = crypto::decode_organisation_key(text, key)) {
-        usage_error("'" + std::string(text_or_path).substr(0, 64) + "' is not a valid organisation key: " +
-                        ec.message(),
+        usage_error("'" + std::string(text_or_path).substr(0, 64) +
+                        "' is not a valid organisation key: " + ec.message(),
                     {"an organisation key is one line starting with tipline-org1-, as written by "
                      "'tipline-responder org keygen' to PATH.pub"});
     }
@@ -159,8 +169,8 @@ crypto::PublicIdentity load_public_key(std::string_view text_or_path) {
     const std::string text = key_text(text_or_path, "tipline-pk");
     crypto::PublicIdentity identity;
     if (auto ec = crypto::decode_public_key(text, identity)) {
-        usage_error("'" + std::string(text_or_path).substr(0, 64) + "' is not a valid tipline public key: " +
-                        ec.message(),
+        usage_error("'" + std::string(text_or_path).substr(0, 64) +
+                        "' is not a valid tipline public key: " + ec.message(),
                     {"a public key is one line starting with tipline-pk1-, as written by "
                      "'tipline-responder keygen' to PATH.pub"});
     }

@@ -10,8 +10,8 @@
 #include <utility>
 
 #include "tipline/client/diagnostics.hpp"
-#include "tipline/client/image_metadata.hpp"
 #include "tipline/client/display_text.hpp"
+#include "tipline/client/image_metadata.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/utf8.hpp"
 
@@ -19,8 +19,9 @@ namespace tipline::client {
 namespace {
 
 std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
+    std::transform(s.begin(), s.end(), s.begin(), [](char c) {
+        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    });
     return s;
 }
 
@@ -36,10 +37,22 @@ std::string cut_name(std::string name) {
 
 std::string media_type_for(const std::filesystem::path& path) {
     static constexpr std::array<std::pair<std::string_view, std::string_view>, 18> table = {{
-        {".jpg", "image/jpeg"},  {".jpeg", "image/jpeg"}, {".png", "image/png"},        {".webp", "image/webp"},
-        {".gif", "image/gif"},   {".heic", "image/heic"}, {".pdf", "application/pdf"},  {".txt", "text/plain"},
-        {".mp4", "video/mp4"},   {".mov", "video/quicktime"}, {".m4a", "audio/mp4"},    {".mp3", "audio/mpeg"},
-        {".ogg", "audio/ogg"},   {".wav", "audio/wav"},   {".zip", "application/zip"},  {".csv", "text/csv"},
+        {".jpg", "image/jpeg"},
+        {".jpeg", "image/jpeg"},
+        {".png", "image/png"},
+        {".webp", "image/webp"},
+        {".gif", "image/gif"},
+        {".heic", "image/heic"},
+        {".pdf", "application/pdf"},
+        {".txt", "text/plain"},
+        {".mp4", "video/mp4"},
+        {".mov", "video/quicktime"},
+        {".m4a", "audio/mp4"},
+        {".mp3", "audio/mpeg"},
+        {".ogg", "audio/ogg"},
+        {".wav", "audio/wav"},
+        {".zip", "application/zip"},
+        {".csv", "text/csv"},
         {".doc", "application/msword"},
         {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
     }};
@@ -57,7 +70,8 @@ OutgoingAttachment prepare_attachment(const std::filesystem::path& path) {
     if (::fstat(a.fd.get(), &st) != 0) io_error("cannot inspect '" + path.string() + "'");
     a.info.name = cut_name(path.filename().string());
     if (a.info.name.empty() || !crypto::is_valid_utf8(a.info.name)) {
-        usage_error("the name of '" + path.string() + "' is not valid UTF-8", {"rename the file and try again"});
+        usage_error("the name of '" + path.string() + "' is not valid UTF-8",
+                    {"rename the file and try again"});
     }
     a.info.media_type = media_type_for(path);
     a.info.size = static_cast<std::uint64_t>(st.st_size);
@@ -69,18 +83,22 @@ std::string strip_attachment_metadata(const std::filesystem::path& path, Outgoin
     unsigned char head[16] = {};
     const ssize_t got = ::pread(a.fd.get(), head, sizeof head, 0);
     if (got < 0) io_error("cannot read '" + path.string() + "'");
-    if (detect_image_format({head, static_cast<std::size_t>(got)}) == ImageFormat::not_an_image) return {};
+    if (detect_image_format({head, static_cast<std::size_t>(got)}) == ImageFormat::not_an_image)
+        return {};
     if (a.info.size > max_image_size) {
         io_error("'" + path.string() + "' is too large to remove its metadata (over 256 MiB)",
                  {"remove the metadata yourself and send it with --keep-metadata"});
     }
     std::vector<unsigned char> original(static_cast<std::size_t>(a.info.size));
-    if (crypto::read_fully(*a.source, original) != original.size()) io_error("'" + path.string() + "' changed while it was read");
+    if (crypto::read_fully(*a.source, original) != original.size())
+        io_error("'" + path.string() + "' changed while it was read");
     CleanedImage cleaned;
     if (const std::error_code ec = strip_image_metadata(original, cleaned)) {
         std::vector<std::string> hints;
-        if (!cleaned.detail.empty()) hints.push_back("the image library said: " + escape_for_display(cleaned.detail));
-        hints.push_back("nothing was sent; to send the file as it is, metadata and all, add --keep-metadata");
+        if (!cleaned.detail.empty())
+            hints.push_back("the image library said: " + escape_for_display(cleaned.detail));
+        hints.push_back(
+            "nothing was sent; to send the file as it is, metadata and all, add --keep-metadata");
         io_error("cannot remove the metadata of '" + path.string() + "': " + ec.message(), hints);
     }
     sodium_memzero(original.data(), original.size());
@@ -104,13 +122,16 @@ std::string read_message(const std::filesystem::path& path, std::string_view too
     }
     std::string message(crypto::tip_max_message_size + 1, '\0');
     FdSource source(fd, what);
-    const std::size_t n = source.read({reinterpret_cast<unsigned char*>(message.data()), message.size()});
+    const std::size_t n =
+        source.read({reinterpret_cast<unsigned char*>(message.data()), message.size()});
     if (n > crypto::tip_max_message_size) {
-        usage_error("the message is longer than 1 MiB", {"send long text as an attachment with --file"});
+        usage_error("the message is longer than 1 MiB",
+                    {"send long text as an attachment with --file"});
     }
     message.resize(n);
     if (!crypto::is_valid_utf8(message)) {
-        usage_error("the message is not valid UTF-8", {"save the text as UTF-8, or send it as an attachment with --file"});
+        usage_error("the message is not valid UTF-8",
+                    {"save the text as UTF-8, or send it as an attachment with --file"});
     }
     return message;
 }

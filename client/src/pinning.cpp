@@ -184,9 +184,10 @@ TrustedRecipients choose_recipients(const std::vector<crypto::PublicIdentity>& l
         }
     }
     if (out.identities.empty()) {
-        out.refusal = problem.empty()
-                          ? "none of the keys the tip line lists is one you pinned; nothing was sent"
-                          : problem + "; nothing was sent";
+        out.refusal =
+            problem.empty()
+                ? "none of the keys the tip line lists is one you pinned; nothing was sent"
+                : problem + "; nothing was sent";
     }
     return out;
 }

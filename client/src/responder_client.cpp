@@ -1,14 +1,14 @@
 // Signed requests over HttpClient, and strict parsing of what the responder API answers.
 #include "tipline/client/responder_client.hpp"
 
-#include <boost/json.hpp>
 #include <sodium.h>
 
+#include <boost/json.hpp>
 #include <chrono>
 
+#include "server_answer.hpp"
 #include "tipline/client/diagnostics.hpp"
 #include "tipline/client/display_text.hpp"
-#include "server_answer.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
@@ -29,8 +29,10 @@ json::object parse_object(const HttpResponse& r) { return parse_answer(r); }
 
 [[noreturn]] void refused(const std::string& what, const HttpResponse& r) {
     if (r.status == 401) {
-        throw ToolError(exit_verification_failure, what + ": the server does not accept this responder's signature",
-                        {"check that this key is one of the server's responders, and that this machine's clock is right"});
+        throw ToolError(exit_verification_failure,
+                        what + ": the server does not accept this responder's signature",
+                        {"check that this key is one of the server's responders, and that this "
+                         "machine's clock is right"});
     }
     io_error(what + ": " + describe_server_error(r));
 }
@@ -44,13 +46,16 @@ std::string refs_json(std::span<const std::int64_t> refs, const char* extra = ""
 }  // namespace
 
 HttpResponse ResponderClient::signed_request(const std::string& method, const std::string& target,
-                                             std::span<const unsigned char> body, std::vector<std::string> headers) {
+                                             std::span<const unsigned char> body,
+                                             std::vector<std::string> headers) {
     crypto::RequestToSign r;
     r.method = method;
     r.target = target;
     r.body_hash = crypto::hash_request_body(body);
-    r.timestamp = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    r.timestamp =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
     randombytes_buf(r.nonce.data(), r.nonce.size());
     const auto signature = crypto::sign_request(r, signer_.sign_secret);
     headers.push_back("Tipline-Key: " + crypto::encode_public_key(signer_.public_identity));
@@ -63,11 +68,13 @@ HttpResponse ResponderClient::signed_request(const std::string& method, const st
 std::vector<ResponderItem> ResponderClient::items(std::int64_t after) {
     std::vector<ResponderItem> out;
     for (;;) {
-        const HttpResponse r = signed_request("GET", "/api/v1/responder/items?after=" + std::to_string(after), {});
+        const HttpResponse r =
+            signed_request("GET", "/api/v1/responder/items?after=" + std::to_string(after), {});
         if (r.status != 200) refused("cannot list the stored items", r);
         const json::object body = parse_object(r);
         const auto* list = body.if_contains("items");
-        if (list == nullptr || !list->is_array()) io_error("the server's list of items is not valid");
+        if (list == nullptr || !list->is_array())
+            io_error("the server's list of items is not valid");
         for (const json::value& v : list->as_array()) {
             if (!v.is_object()) io_error("the server's list of items is not valid");
             const json::object& o = v.as_object();
@@ -78,13 +85,15 @@ std::vector<ResponderItem> ResponderClient::items(std::int64_t after) {
                 item.kind = json::value_to<std::string>(o.at("kind"));
                 item.day = json::value_to<std::string>(o.at("day"));
                 item.size = json::value_to<std::uint64_t>(o.at("size"));
-                if (o.at("mailbox").is_string()) item.mailbox = json::value_to<std::string>(o.at("mailbox"));
+                if (o.at("mailbox").is_string())
+                    item.mailbox = json::value_to<std::string>(o.at("mailbox"));
                 item.acknowledged = json::value_to<bool>(o.at("acknowledged"));
             } catch (const std::exception&) {
                 io_error("the server's list of items is not valid");
             }
             // Nothing the server names reaches a terminal or a path unchecked.
-            if (!is_item_id(item.id) || (item.kind != "tip" && item.kind != "follow_up" && item.kind != "reply")) {
+            if (!is_item_id(item.id) ||
+                (item.kind != "tip" && item.kind != "follow_up" && item.kind != "reply")) {
                 io_error("the server's list of items is not valid");
             }
             if (item.ref <= after) io_error("the server listed items out of order");
@@ -92,49 +101,64 @@ std::vector<ResponderItem> ResponderClient::items(std::int64_t after) {
             out.push_back(std::move(item));
         }
         const auto* more = body.if_contains("more");
-        if (more == nullptr || !more->is_bool() || !more->as_bool() || list->as_array().empty()) return out;
+        if (more == nullptr || !more->is_bool() || !more->as_bool() || list->as_array().empty())
+            return out;
     }
 }
 
 std::vector<unsigned char> ResponderClient::bundle(std::span<const std::int64_t> refs) {
     const std::string body = refs_json(refs);
-    const HttpResponse r = signed_request("POST", "/api/v1/responder/bundle", as_span(body), {"Content-Type: application/json"});
+    const HttpResponse r = signed_request("POST", "/api/v1/responder/bundle", as_span(body),
+                                          {"Content-Type: application/json"});
     if (r.status != 200) refused("cannot download the items", r);
     return {r.body.begin(), r.body.end()};
 }
 
-std::vector<unsigned char> ResponderClient::envelope_range(std::int64_t ref, std::uint64_t offset, std::uint64_t length) {
-    const std::string body = "{\"ref\":" + std::to_string(ref) + ",\"offset\":" + std::to_string(offset) +
+std::vector<unsigned char> ResponderClient::envelope_range(std::int64_t ref, std::uint64_t offset,
+                                                           std::uint64_t length) {
+    const std::string body = "{\"ref\":" + std::to_string(ref) +
+                             ",\"offset\":" + std::to_string(offset) +
                              ",\"length\":" + std::to_string(length) + "}";
-    const HttpResponse r = signed_request("POST", "/api/v1/responder/envelope", as_span(body), {"Content-Type: application/json"});
+    const HttpResponse r = signed_request("POST", "/api/v1/responder/envelope", as_span(body),
+                                          {"Content-Type: application/json"});
     if (r.status != 200) refused("cannot download part of a large item", r);
-    if (r.body.empty() || r.body.size() > length) io_error("the server sent a part of the wrong size");
+    if (r.body.empty() || r.body.size() > length)
+        io_error("the server sent a part of the wrong size");
     return {r.body.begin(), r.body.end()};
 }
 
 std::uint64_t ResponderClient::acknowledge(std::span<const std::int64_t> refs, bool delete_items) {
     const std::string body = refs_json(refs, delete_items ? ",\"delete\":true" : "");
-    const HttpResponse r = signed_request("POST", "/api/v1/responder/ack", as_span(body), {"Content-Type: application/json"});
-    if (r.status != 200) refused(delete_items ? "cannot delete the items on the server" : "cannot acknowledge the items", r);
+    const HttpResponse r = signed_request("POST", "/api/v1/responder/ack", as_span(body),
+                                          {"Content-Type: application/json"});
+    if (r.status != 200)
+        refused(
+            delete_items ? "cannot delete the items on the server" : "cannot acknowledge the items",
+            r);
     const json::object answer = parse_object(r);
     const auto count = unsigned_member(answer, delete_items ? "deleted" : "acknowledged");
     if (!count) io_error("the server's answer has no count");
     return *count;
 }
 
-std::string ResponderClient::post_reply(const crypto::MailboxId& mailbox, std::span<const unsigned char> envelope) {
-    const HttpResponse r = signed_request("POST", "/api/v1/responder/replies", envelope,
-                                          {"Tipline-Mailbox: " + crypto::to_hex(mailbox), "Content-Type: application/octet-stream"});
+std::string ResponderClient::post_reply(const crypto::MailboxId& mailbox,
+                                        std::span<const unsigned char> envelope) {
+    const HttpResponse r = signed_request(
+        "POST", "/api/v1/responder/replies", envelope,
+        {"Tipline-Mailbox: " + crypto::to_hex(mailbox), "Content-Type: application/octet-stream"});
     if (r.status == 404) {
-        throw ToolError(exit_verification_failure, "the witness's mailbox is no longer on the server",
-                        {"the server deletes a mailbox once it has been empty and unused for its retention period"});
+        throw ToolError(exit_verification_failure,
+                        "the witness's mailbox is no longer on the server",
+                        {"the server deletes a mailbox once it has been empty and unused for its "
+                         "retention period"});
     }
     if (r.status != 201) refused("the reply was not accepted", r);
     const json::object answer = parse_object(r);
     return item_id_member(answer, "id");
 }
 
-std::vector<unsigned char> encode_reply_file(const crypto::MailboxId& mailbox, std::span<const unsigned char> envelope) {
+std::vector<unsigned char> encode_reply_file(const crypto::MailboxId& mailbox,
+                                             std::span<const unsigned char> envelope) {
     std::vector<unsigned char> out;
     out.reserve(crypto::labels::reply_file_magic.size() + 2 + mailbox.size() + envelope.size());
     crypto::put_bytes(out, crypto::labels::reply_file_magic);
@@ -149,11 +173,13 @@ std::error_code decode_reply_file(std::span<const unsigned char> file, crypto::M
     const auto magic = crypto::as_bytes(crypto::labels::reply_file_magic);
     constexpr std::size_t fixed = 8 + 2 + 32;
     if (file.size() < magic.size() || !std::equal(magic.begin(), magic.end(), file.begin())) {
-        return file.size() < magic.size() && std::equal(file.begin(), file.end(), magic.begin()) ? crypto::Error::truncated
-                                                                                                  : crypto::Error::malformed;
+        return file.size() < magic.size() && std::equal(file.begin(), file.end(), magic.begin())
+                   ? crypto::Error::truncated
+                   : crypto::Error::malformed;
     }
     if (file.size() < fixed) return crypto::Error::truncated;
-    if (crypto::get_u16(file.subspan<8, 2>()) != crypto::labels::reply_file_version) return crypto::Error::unsupported_version;
+    if (crypto::get_u16(file.subspan<8, 2>()) != crypto::labels::reply_file_version)
+        return crypto::Error::unsupported_version;
     std::copy_n(file.begin() + 10, mailbox.size(), mailbox.begin());
     envelope = file.subspan(fixed);
     crypto::MemorySource in(envelope);

@@ -1,4 +1,5 @@
-// The resume file: a fixed header, then the envelope. The header is rewritten in place only to add the key.
+// The resume file: a fixed header, then the envelope. The header is rewritten in place only to add
+// the key.
 #include "tipline/client/resume_file.hpp"
 
 #include <fcntl.h>
@@ -22,16 +23,18 @@ constexpr std::size_t key_at = 30;
 constexpr std::size_t key_size = 32;
 constexpr std::size_t length_at = 62;
 
-void pwrite_all(int fd, std::span<const unsigned char> bytes, std::size_t at, const std::filesystem::path& path) {
-    if (::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(at)) != static_cast<ssize_t>(bytes.size())) {
+void pwrite_all(int fd, std::span<const unsigned char> bytes, std::size_t at,
+                const std::filesystem::path& path) {
+    if (::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(at)) !=
+        static_cast<ssize_t>(bytes.size())) {
         io_error("cannot write '" + path.string() + "': " + std::strerror(errno));
     }
 }
 
 }  // namespace
 
-UniqueFd create_resume_file(const std::filesystem::path& path, std::span<const unsigned char> receipt,
-                            std::uint64_t envelope_length) {
+UniqueFd create_resume_file(const std::filesystem::path& path,
+                            std::span<const unsigned char> receipt, std::uint64_t envelope_length) {
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd) io_error("cannot create '" + path.string() + "': " + std::strerror(errno));
     crypto::SecretBuffer header(resume_header_size);
@@ -44,7 +47,8 @@ UniqueFd create_resume_file(const std::filesystem::path& path, std::span<const u
     std::copy(receipt.begin(), receipt.end(), header.data() + receipt_at);
     crypto::store_u64(std::span<unsigned char, 8>(header.data() + length_at, 8), envelope_length);
     pwrite_all(fd.get(), header.span(), 0, path);
-    if (::lseek(fd.get(), static_cast<off_t>(resume_header_size), SEEK_SET) < 0) io_error("cannot seek in '" + path.string() + "'");
+    if (::lseek(fd.get(), static_cast<off_t>(resume_header_size), SEEK_SET) < 0)
+        io_error("cannot seek in '" + path.string() + "'");
     return fd;
 }
 
@@ -65,15 +69,18 @@ std::error_code read_resume_file(int fd, ResumeState& out) {
     crypto::SecretBuffer header(resume_header_size);
     const ssize_t n = ::pread(fd, header.data(), header.size(), 0);
     const auto magic = crypto::as_bytes(crypto::labels::resume_file_magic);
-    if (n < 8) return n > 0 && std::equal(header.data(), header.data() + n, magic.begin()) ? crypto::Error::truncated
-                                                                                            : crypto::Error::malformed;
+    if (n < 8)
+        return n > 0 && std::equal(header.data(), header.data() + n, magic.begin())
+                   ? crypto::Error::truncated
+                   : crypto::Error::malformed;
     if (!std::equal(magic.begin(), magic.end(), header.data())) return crypto::Error::malformed;
     if (static_cast<std::size_t>(n) < resume_header_size) return crypto::Error::truncated;
     if (((header.data()[8] << 8) | header.data()[9]) != crypto::labels::resume_file_version) {
         return crypto::Error::unsupported_version;
     }
     for (std::size_t i = 0; i < 20; ++i) {
-        if (header.data()[receipt_at + i] < '0' || header.data()[receipt_at + i] > '9') return crypto::Error::malformed;
+        if (header.data()[receipt_at + i] < '0' || header.data()[receipt_at + i] > '9')
+            return crypto::Error::malformed;
     }
     std::string key(reinterpret_cast<const char*>(header.data() + key_at), key_size);
     if (key == std::string(key_size, '\0')) {
@@ -81,7 +88,8 @@ std::error_code read_resume_file(int fd, ResumeState& out) {
     } else if (key.find_first_not_of("0123456789abcdef") != std::string::npos) {
         return crypto::Error::malformed;
     }
-    const std::uint64_t length = crypto::get_u64(std::span<const unsigned char, 8>(header.data() + length_at, 8));
+    const std::uint64_t length =
+        crypto::get_u64(std::span<const unsigned char, 8>(header.data() + length_at, 8));
     const auto size = static_cast<std::uint64_t>(st.st_size);
     if (size < resume_header_size + length) return crypto::Error::truncated;
     if (size > resume_header_size + length) return crypto::Error::malformed;

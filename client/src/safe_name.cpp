@@ -14,16 +14,18 @@ namespace {
 constexpr std::string_view fallback_name = "attachment";
 constexpr std::size_t max_extension_bytes = 16;
 
-// Separators, and characters Windows forbids, matter once files are copied off the air-gapped machine.
+// Separators, and characters Windows forbids, matter once files are copied off the air-gapped
+// machine.
 bool is_forbidden_ascii(char32_t c) {
-    return c == '/' || c == '\\' || c == '<' || c == '>' || c == ':' || c == '"' || c == '|' || c == '?' ||
-           c == '*';
+    return c == '/' || c == '\\' || c == '<' || c == '>' || c == ':' || c == '"' || c == '|' ||
+           c == '?' || c == '*';
 }
 
 std::string ascii_lower(std::string_view s) {
     std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    });
     return out;
 }
 
@@ -31,12 +33,13 @@ std::string ascii_lower(std::string_view s) {
 bool is_device_name(std::string_view name) {
     std::string stem = ascii_lower(name.substr(0, name.find('.')));
     while (!stem.empty() && stem.back() == ' ') stem.pop_back();
-    static constexpr std::array<std::string_view, 6> plain = {"con", "prn", "aux", "nul", "conin$", "conout$"};
+    static constexpr std::array<std::string_view, 6> plain = {"con", "prn",    "aux",
+                                                              "nul", "conin$", "conout$"};
     if (std::find(plain.begin(), plain.end(), stem) != plain.end()) return true;
     if (!stem.starts_with("com") && !stem.starts_with("lpt")) return false;
     const std::string_view digit = std::string_view(stem).substr(3);
-    return (digit.size() == 1 && digit[0] >= '0' && digit[0] <= '9') || digit == "\u00B9" || digit == "\u00B2" ||
-           digit == "\u00B3";
+    return (digit.size() == 1 && digit[0] >= '0' && digit[0] <= '9') || digit == "\u00B9" ||
+           digit == "\u00B2" || digit == "\u00B3";
 }
 
 // Cuts text to at most limit bytes without splitting a UTF-8 sequence.
@@ -80,7 +83,8 @@ std::string sanitize_name(std::string_view raw) {
     trim(clean, ". -", ". ");
     if (clean.size() > safe_name_max_bytes) {
         const auto dot = clean.rfind('.');
-        const bool keep_ext = dot != std::string::npos && dot > 0 && clean.size() - dot <= max_extension_bytes;
+        const bool keep_ext =
+            dot != std::string::npos && dot > 0 && clean.size() - dot <= max_extension_bytes;
         const std::string ext = keep_ext ? clean.substr(dot) : std::string();
         clean = std::string(cut_utf8(clean, safe_name_max_bytes - ext.size())) + ext;
         trim(clean, ". -", ". ");

@@ -1,21 +1,19 @@
 // Source API calls with strict checking of what the server sends back.
 #include "tipline/client/source_api.hpp"
 
+#include <sodium.h>
 #include <unistd.h>
 
-#include <boost/json.hpp>
-
 #include <algorithm>
-#include <optional>
+#include <boost/json.hpp>
 #include <chrono>
+#include <optional>
 #include <thread>
 
-#include <sodium.h>
-
+#include "server_answer.hpp"
 #include "tipline/client/diagnostics.hpp"
 #include "tipline/client/display_text.hpp"
 #include "tipline/client/interrupt.hpp"
-#include "server_answer.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/recipient_list.hpp"
 
@@ -26,7 +24,9 @@ namespace json = boost::json;
 
 json::object parse_object(const HttpResponse& r) { return parse_answer(r); }
 
-std::string id_of(const HttpResponse& r, std::string_view field = "id") { return item_id_member(parse_answer(r), field); }
+std::string id_of(const HttpResponse& r, std::string_view field = "id") {
+    return item_id_member(parse_answer(r), field);
+}
 
 ProofState proof_state_of(const json::object& body) {
     ProofState state;
@@ -35,7 +35,8 @@ ProofState proof_state_of(const json::object& body) {
     if (!state.required) return state;
     const auto* text = body.if_contains("challenge");
     if (text != nullptr && text->is_string()) {
-        state.challenge = crypto::parse_pow_challenge(std::string_view(text->as_string().data(), text->as_string().size()));
+        state.challenge = crypto::parse_pow_challenge(
+            std::string_view(text->as_string().data(), text->as_string().size()));
     }
     if (!state.challenge) io_error("the server sent a proof-of-work challenge that is not valid");
     return state;
@@ -43,7 +44,8 @@ ProofState proof_state_of(const json::object& body) {
 
 ProofState fetch_challenge(HttpClient& http) {
     const HttpResponse r = http.get("/api/v1/challenge");
-    if (r.status != 200) io_error("cannot fetch a proof-of-work challenge: " + describe_server_error(r));
+    if (r.status != 200)
+        io_error("cannot fetch a proof-of-work challenge: " + describe_server_error(r));
     return proof_state_of(parse_object(r));
 }
 
@@ -60,40 +62,49 @@ std::string solve(const crypto::PowChallenge& challenge) {
 
 }  // namespace
 
-MailboxAccess MailboxAccess::from_receipt(std::span<const unsigned char> digits, const crypto::DeploymentSalt& salt) {
+MailboxAccess MailboxAccess::from_receipt(std::span<const unsigned char> digits,
+                                          const crypto::DeploymentSalt& salt) {
     crypto::ReceiptKeys keys = crypto::derive_receipt_keys(digits, salt);
-    return MailboxAccess{crypto::mailbox_id(keys.reply.public_key), std::move(keys.mailbox_token), std::move(keys.reply)};
+    return MailboxAccess{crypto::mailbox_id(keys.reply.public_key), std::move(keys.mailbox_token),
+                         std::move(keys.reply)};
 }
 
 std::vector<std::string> MailboxAccess::opening_headers() const {
-    return {"Tipline-Mailbox: " + crypto::to_hex(name), "Tipline-Mailbox-Token-Hash: " + crypto::to_hex(crypto::hash_mailbox_token(token.span()))};
+    return {
+        "Tipline-Mailbox: " + crypto::to_hex(name),
+        "Tipline-Mailbox-Token-Hash: " + crypto::to_hex(crypto::hash_mailbox_token(token.span()))};
 }
 
 std::vector<std::string> MailboxAccess::access_headers() const {
     // The token goes only into this header line, which libcurl sends and then drops.
-    return {"Tipline-Mailbox: " + crypto::to_hex(name), "Tipline-Mailbox-Token: " + crypto::to_hex(token.span())};
+    return {"Tipline-Mailbox: " + crypto::to_hex(name),
+            "Tipline-Mailbox-Token: " + crypto::to_hex(token.span())};
 }
 
 std::vector<unsigned char> fetch_replies(HttpClient& http, const MailboxAccess& mailbox) {
     const HttpResponse r = http.request("GET", "/api/v1/mailbox", {}, mailbox.access_headers());
     if (r.status == 404) {
-        throw ToolError(exit_verification_failure, "no replies can be found with this receipt",
-                        {"check the receipt's 20 digits; a tip sent without a receipt has no mailbox"});
+        throw ToolError(
+            exit_verification_failure, "no replies can be found with this receipt",
+            {"check the receipt's 20 digits; a tip sent without a receipt has no mailbox"});
     }
     if (r.status == 429) {
-        io_error("the tip line is refusing mailbox requests for a while", {"wait a few minutes and try again"});
+        io_error("the tip line is refusing mailbox requests for a while",
+                 {"wait a few minutes and try again"});
     }
     if (r.status != 200) io_error("cannot fetch replies: " + describe_server_error(r));
     return {r.body.begin(), r.body.end()};
 }
 
-std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox, std::span<const unsigned char> envelope,
-                           ProofState& proof) {
+std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox,
+                           std::span<const unsigned char> envelope, ProofState& proof) {
     auto headers = mailbox.access_headers();
     headers.push_back("Content-Type: application/octet-stream");
-    const HttpResponse r = post_with_proof(http, "/api/v1/mailbox/messages", envelope, headers, proof);
+    const HttpResponse r =
+        post_with_proof(http, "/api/v1/mailbox/messages", envelope, headers, proof);
     if (r.status == 404) {
-        throw ToolError(exit_verification_failure, "no mailbox matches this receipt", {"check the receipt's 20 digits"});
+        throw ToolError(exit_verification_failure, "no mailbox matches this receipt",
+                        {"check the receipt's 20 digits"});
     }
     if (r.status != 201) io_error("the follow-up was not accepted: " + describe_server_error(r));
     return id_of(r);
@@ -105,21 +116,25 @@ ServerKeys fetch_server_keys(HttpClient& http) {
     const json::object body = parse_object(r);
     ServerKeys keys;
     const auto* list = body.if_contains("recipients");
-    if (list == nullptr || !list->is_array() || list->as_array().empty()) io_error("the server lists no responder keys");
+    if (list == nullptr || !list->is_array() || list->as_array().empty())
+        io_error("the server lists no responder keys");
     for (const json::value& entry : list->as_array()) {
         const auto* key = entry.is_object() ? entry.as_object().if_contains("key") : nullptr;
         crypto::PublicIdentity id;
-        if (key == nullptr || !key->is_string() || crypto::decode_public_key(std::string(key->as_string().c_str()), id)) {
+        if (key == nullptr || !key->is_string() ||
+            crypto::decode_public_key(std::string(key->as_string().c_str()), id)) {
             io_error("the server sent a responder key that is not valid");
         }
         keys.recipients.push_back(id);
     }
     if (const auto* signed_list = body.if_contains("recipient_list"); signed_list != nullptr) {
-        // Kept as served; bytes that are not hex of a possible list are refused by choose_recipients.
+        // Kept as served; bytes that are not hex of a possible list are refused by
+        // choose_recipients.
         std::vector<unsigned char> bytes;
-        const std::string_view hex = signed_list->is_string()
-                                         ? std::string_view(signed_list->as_string().data(), signed_list->as_string().size())
-                                         : std::string_view();
+        const std::string_view hex =
+            signed_list->is_string()
+                ? std::string_view(signed_list->as_string().data(), signed_list->as_string().size())
+                : std::string_view();
         if (hex.size() <= 2 * crypto::recipient_list_max_size && hex.size() % 2 == 0) {
             bytes.resize(hex.size() / 2);
             if (!crypto::from_hex(hex, bytes)) bytes.clear();
@@ -128,13 +143,15 @@ ServerKeys fetch_server_keys(HttpClient& http) {
     }
     const auto* salt = body.if_contains("salt");
     if (salt == nullptr || !salt->is_string() ||
-        !crypto::from_hex(std::string_view(salt->as_string().data(), salt->as_string().size()), keys.salt)) {
+        !crypto::from_hex(std::string_view(salt->as_string().data(), salt->as_string().size()),
+                          keys.salt)) {
         io_error("the server sent no valid deployment salt");
     }
     if (const auto* limits = body.if_contains("limits"); limits != nullptr && limits->is_object()) {
         const auto inline_bytes = unsigned_member(limits->as_object(), "inline_bytes");
         const auto chunk_bytes = unsigned_member(limits->as_object(), "upload_chunk_bytes");
-        if (!inline_bytes || !chunk_bytes || *chunk_bytes == 0) io_error("the server sent limits that are not valid");
+        if (!inline_bytes || !chunk_bytes || *chunk_bytes == 0)
+            io_error("the server sent limits that are not valid");
         keys.inline_bytes = *inline_bytes;
         keys.upload_chunk_bytes = *chunk_bytes;
     }
@@ -144,8 +161,9 @@ ServerKeys fetch_server_keys(HttpClient& http) {
     return keys;
 }
 
-HttpResponse post_with_proof(HttpClient& http, const std::string& path, std::span<const unsigned char> body,
-                             std::vector<std::string> headers, ProofState& proof) {
+HttpResponse post_with_proof(HttpClient& http, const std::string& path,
+                             std::span<const unsigned char> body, std::vector<std::string> headers,
+                             ProofState& proof) {
     constexpr int max_solves = 4;
     for (int solves = 1;; ++solves) {
         std::vector<std::string> sent = headers;
@@ -156,8 +174,8 @@ HttpResponse post_with_proof(HttpClient& http, const std::string& path, std::spa
         }
         HttpResponse r = http.request("POST", path, body, sent);
         const std::string code = r.status == 403 ? server_error_code(r) : std::string();
-        const bool solve_again =
-            code == "proof_required" || code == "proof_stale" || code == "proof_too_weak" || code == "proof_spent";
+        const bool solve_again = code == "proof_required" || code == "proof_stale" ||
+                                 code == "proof_too_weak" || code == "proof_spent";
         if (!solve_again || solves == max_solves) return r;
         proof.required = true;
     }
@@ -181,8 +199,10 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
         auto headers = job.start_headers;
         headers.push_back("Upload-Length: " + std::to_string(job.length));
         ProofState none;
-        const HttpResponse created = post_with_proof(http, "/api/v1/uploads", {}, headers, job.proof ? *job.proof : none);
-        if (created.status != 201) io_error("the server refused the upload: " + describe_server_error(created));
+        const HttpResponse created =
+            post_with_proof(http, "/api/v1/uploads", {}, headers, job.proof ? *job.proof : none);
+        if (created.status != 201)
+            io_error("the server refused the upload: " + describe_server_error(created));
         key = id_of(created, "upload");  // it goes into request paths and the resume file
         if (job.on_started) job.on_started(key);
     }
@@ -204,21 +224,26 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
     std::vector<unsigned char> chunk;
     int failures = 0, stalls = 0;
     while (offset < job.length) {
-        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(job.chunk_bytes, job.length - offset));
+        const auto n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(job.chunk_bytes, job.length - offset));
         chunk.resize(n);
-        if (::pread(job.fd, chunk.data(), n, static_cast<off_t>(job.file_offset + offset)) != static_cast<ssize_t>(n)) {
+        if (::pread(job.fd, chunk.data(), n, static_cast<off_t>(job.file_offset + offset)) !=
+            static_cast<ssize_t>(n)) {
             io_error("cannot read the sealed tip back");
         }
         try {
-            const HttpResponse r = http.request("PUT", path, chunk, {"Upload-Offset: " + std::to_string(offset),
-                                                                      "Content-Type: application/octet-stream"});
+            const HttpResponse r = http.request("PUT", path, chunk,
+                                                {"Upload-Offset: " + std::to_string(offset),
+                                                 "Content-Type: application/octet-stream"});
             if (r.status == 200 || r.status == 409) {
                 const auto confirmed = unsigned_member(parse_object(r), "offset");
                 if (!confirmed) io_error("the server's answer has no offset");
-                if (*confirmed > job.length) io_error("the server confirmed more bytes than were sent");
+                if (*confirmed > job.length)
+                    io_error("the server confirmed more bytes than were sent");
                 // A server that never stores a chunk would have the upload sent forever.
                 stalls = *confirmed > offset ? 0 : stalls + 1;
-                if (stalls == max_attempts) io_error("the server stores none of the chunks it is sent");
+                if (stalls == max_attempts)
+                    io_error("the server stores none of the chunks it is sent");
                 offset = *confirmed;
                 failures = 0;
                 if (job.progress) job.progress({offset, job.length});
@@ -227,7 +252,8 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
             io_error("the server refused part of the upload: " + describe_server_error(r));
         } catch (const TransportError&) {
             if (++failures == max_attempts) throw;
-            std::this_thread::sleep_for(std::chrono::seconds(std::min(max_backoff_s, 1 << std::min(failures, 5))));
+            std::this_thread::sleep_for(
+                std::chrono::seconds(std::min(max_backoff_s, 1 << std::min(failures, 5))));
             try {  // ask where to go on from; the next PUT corrects a stale answer with 409 anyway
                 if (const auto at = stored_offset()) offset = *at;
             } catch (const TransportError&) {
@@ -235,7 +261,9 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
         }
     }
     const HttpResponse finished = http.request("POST", path + "/finish", {}, {});
-    if (finished.status != 201) io_error("the server did not accept the finished upload: " + describe_server_error(finished));
+    if (finished.status != 201)
+        io_error("the server did not accept the finished upload: " +
+                 describe_server_error(finished));
     return id_of(finished);
 }
 

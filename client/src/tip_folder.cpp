@@ -1,4 +1,5 @@
-// Staged, all-or-nothing writing of an opened tip; names from inside the tip never become paths unsanitized.
+// Staged, all-or-nothing writing of an opened tip; names from inside the tip never become paths
+// unsanitized.
 #include "tipline/client/tip_folder.hpp"
 
 #include <fcntl.h>
@@ -13,9 +14,9 @@
 #include <system_error>
 
 #include "tipline/client/diagnostics.hpp"
+#include "tipline/client/display_text.hpp"
 #include "tipline/client/file_io.hpp"
 #include "tipline/client/interrupt.hpp"
-#include "tipline/client/display_text.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/bytes.hpp"
@@ -38,10 +39,11 @@ std::string part_name(std::size_t index) { return "part-" + std::to_string(index
 
 // A hidden folder inside the output folder; removed with its contents unless committed.
 class Staging {
-public:
+  public:
     explicit Staging(const fs::path& dir) {
         std::string pattern = (dir / ".tipline-partial-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw errno_error("cannot create a folder in '" + dir.string() + "'");
+        if (::mkdtemp(pattern.data()) == nullptr)
+            throw errno_error("cannot create a folder in '" + dir.string() + "'");
         path_ = pattern;
         fd_ = UniqueFd(::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!fd_) throw errno_error("cannot open '" + path_.string() + "'");
@@ -56,23 +58,25 @@ public:
     int fd() const noexcept { return fd_.get(); }
 
     UniqueFd create(const std::string& name) const {
-        UniqueFd f(::openat(fd_.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, file_mode));
+        UniqueFd f(::openat(fd_.get(), name.c_str(),
+                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, file_mode));
         if (!f) throw errno_error("cannot create a file in '" + path_.string() + "'");
         return f;
     }
 
-private:
+  private:
     fs::path path_;
     UniqueFd fd_;
 };
 
 class FolderReceiver final : public crypto::TipReceiver {
-public:
+  public:
     explicit FolderReceiver(const Staging& staging) : staging_(staging) {}
 
     void on_header(const crypto::TipHeader& header) override {
         header_ = header;
-        for (std::size_t i = 0; i < header.attachments.size(); ++i) files_.push_back(staging_.create(part_name(i)));
+        for (std::size_t i = 0; i < header.attachments.size(); ++i)
+            files_.push_back(staging_.create(part_name(i)));
     }
 
     void on_attachment_data(std::size_t index, std::span<const unsigned char> bytes) override {
@@ -87,7 +91,7 @@ public:
 
     const crypto::TipHeader& header() const noexcept { return header_; }
 
-private:
+  private:
     const Staging& staging_;
     crypto::TipHeader header_;
     std::vector<UniqueFd> files_;
@@ -95,13 +99,14 @@ private:
 
 void write_text(const Staging& staging, const std::string& name, std::string_view text) {
     UniqueFd f = staging.create(name);
-    FdSink(f.get(), "'" + name + "'").write({reinterpret_cast<const unsigned char*>(text.data()), text.size()});
+    FdSink(f.get(), "'" + name + "'")
+        .write({reinterpret_cast<const unsigned char*>(text.data()), text.size()});
     fsync_or_throw(f.get(), "'" + name + "'");
 }
 
 // Files moved into the output folder so far; removed again unless the whole tip made it.
 class Placement {
-public:
+  public:
     Placement(const Staging& staging, int dir_fd) : staging_(staging), dir_fd_(dir_fd) {}
     ~Placement() {
         if (committed_) return;
@@ -111,11 +116,13 @@ public:
     Placement& operator=(const Placement&) = delete;
 
     // Moves from staging to the wanted name, or to the next free variant of it: a name that differs
-    // only in a way NameAllocator does not fold (Unicode case on a case-insensitive USB stick) exists.
+    // only in a way NameAllocator does not fold (Unicode case on a case-insensitive USB stick)
+    // exists.
     std::string move(const std::string& from, const std::string& wanted, NameAllocator& names) {
         std::string to = wanted;
         for (int attempt = 0; attempt < max_attempts; ++attempt) {
-            if (::renameat2(staging_.fd(), from.c_str(), dir_fd_, to.c_str(), RENAME_NOREPLACE) == 0) {
+            if (::renameat2(staging_.fd(), from.c_str(), dir_fd_, to.c_str(), RENAME_NOREPLACE) ==
+                0) {
                 placed_.push_back(to);
                 return to;
             }
@@ -127,7 +134,7 @@ public:
 
     void commit() noexcept { committed_ = true; }
 
-private:
+  private:
     static constexpr int max_attempts = 100;
     const Staging& staging_;
     int dir_fd_;
@@ -137,19 +144,22 @@ private:
 
 // The output folder, created when missing and removed again (if still empty) when opening fails.
 class OutputFolder {
-public:
+  public:
     explicit OutputFolder(const fs::path& dir) : dir_(dir) {
         std::error_code ec;
         if (!fs::exists(dir, ec)) {
-            if (::mkdir(dir.c_str(), folder_mode) != 0) throw errno_error("cannot create '" + dir.string() + "'");
+            if (::mkdir(dir.c_str(), folder_mode) != 0)
+                throw errno_error("cannot create '" + dir.string() + "'");
             created_ = true;
         } else if (!fs::is_directory(dir, ec)) {
             usage_error("'" + dir.string() + "' is not a folder");
         } else if (!fs::is_empty(dir, ec)) {
-            std::vector<std::string> hints = {"choose a new folder for each tip, so nothing is mixed up"};
+            std::vector<std::string> hints = {
+                "choose a new folder for each tip, so nothing is mixed up"};
             for (const auto& entry : fs::directory_iterator(dir, ec)) {
                 if (entry.path().filename().string().starts_with(".tipline-partial-")) {
-                    hints.push_back("an earlier open was cut off and left " + entry.path().string() +
+                    hints.push_back("an earlier open was cut off and left " +
+                                    entry.path().string() +
                                     "; delete it, since its content was never authenticated");
                 }
             }
@@ -167,7 +177,7 @@ public:
     int fd() const noexcept { return fd_.get(); }
     void keep() noexcept { kept_ = true; }
 
-private:
+  private:
     fs::path dir_;
     UniqueFd fd_;
     bool created_ = false;
@@ -176,9 +186,12 @@ private:
 
 const char* kind_name(crypto::TipKind kind) {
     switch (kind) {
-        case crypto::TipKind::tip: return "tip";
-        case crypto::TipKind::follow_up: return "follow-up";
-        case crypto::TipKind::reply: return "reply";
+        case crypto::TipKind::tip:
+            return "tip";
+        case crypto::TipKind::follow_up:
+            return "follow-up";
+        case crypto::TipKind::reply:
+            return "reply";
     }
     return "unknown";
 }
@@ -204,33 +217,42 @@ std::string describe_tip(const OpenedTip& tip) {
     char when[64] = "unknown";
     const std::time_t t = static_cast<std::time_t>(h.created_at);
     std::tm tm{};
-    if (::gmtime_r(&t, &tm) != nullptr) std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    if (::gmtime_r(&t, &tm) != nullptr)
+        std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
     out += "written: " + std::string(when) + " (the sender's clock, which may be wrong)\n";
     if (h.kind == crypto::TipKind::reply) {
-        out += h.signer ? "signed by: responder " + crypto::fingerprint(*h.signer) +
-                              " (the signature verified; compare the fingerprint with your colleagues')\n"
-                        : std::string("signed by: nobody; anyone who could reach the mailbox may have written it\n");
+        out +=
+            h.signer
+                ? "signed by: responder " + crypto::fingerprint(*h.signer) +
+                      " (the signature verified; compare the fingerprint with your colleagues')\n"
+                : std::string(
+                      "signed by: nobody; anyone who could reach the mailbox may have written "
+                      "it\n");
     }
     if (h.reply_key) {
-        out += h.kind == crypto::TipKind::reply
-                   ? "reply: possible, to the witness this reply answers (tipline-responder reply)\n"
-                   : "reply: possible, the sender can read replies (tipline-responder reply)\n";
+        out +=
+            h.kind == crypto::TipKind::reply
+                ? "reply: possible, to the witness this reply answers (tipline-responder reply)\n"
+                : "reply: possible, the sender can read replies (tipline-responder reply)\n";
         out += "mailbox: " + encode_reply_key(crypto::mailbox_id(*h.reply_key)) + "\n";
     } else {
         out += "reply: not possible, the sender kept no receipt\n";
     }
-    out += "message: " + std::string(message_file_name) + " (" + std::to_string(h.message.size()) + " bytes)\n";
+    out += "message: " + std::string(message_file_name) + " (" + std::to_string(h.message.size()) +
+           " bytes)\n";
     out += "attachments: " + std::to_string(h.attachments.size()) + "\n";
     for (std::size_t i = 0; i < h.attachments.size(); ++i) {
         const crypto::AttachmentInfo& a = h.attachments[i];
-        out += "  " + tip.attachment_files[i] + ": " + std::to_string(a.size) + " bytes, declared type " +
-               escape_for_display(a.media_type) + ", original name \"" + escape_for_display(a.name) + "\"\n";
+        out += "  " + tip.attachment_files[i] + ": " + std::to_string(a.size) +
+               " bytes, declared type " + escape_for_display(a.media_type) + ", original name \"" +
+               escape_for_display(a.name) + "\"\n";
     }
     return out;
 }
 
-std::error_code open_bundle_to_folders(std::span<const crypto::BoxKeyPair* const> identities, crypto::ByteSource& in,
-                                       std::uint64_t file_size, const fs::path& dir, BundleReport& report) {
+std::error_code open_bundle_to_folders(std::span<const crypto::BoxKeyPair* const> identities,
+                                       crypto::ByteSource& in, std::uint64_t file_size,
+                                       const fs::path& dir, BundleReport& report) {
     std::vector<crypto::BundleEntry> entries;
     if (auto ec = crypto::read_bundle_manifest(in, file_size, entries)) return ec;
     OutputFolder folder(dir);
@@ -255,8 +277,8 @@ std::error_code open_bundle_to_folders(std::span<const crypto::BoxKeyPair* const
     return {};
 }
 
-std::error_code open_tip_to_folder(std::span<const crypto::BoxKeyPair* const> identities, crypto::ByteSource& in,
-                                   const fs::path& dir, OpenedTip& out) {
+std::error_code open_tip_to_folder(std::span<const crypto::BoxKeyPair* const> identities,
+                                   crypto::ByteSource& in, const fs::path& dir, OpenedTip& out) {
     OutputFolder folder(dir);
     Staging staging(dir);
     FolderReceiver receiver(staging);
@@ -266,11 +288,13 @@ std::error_code open_tip_to_folder(std::span<const crypto::BoxKeyPair* const> id
 
     OpenedTip tip;
     tip.header = receiver.header();
-    const std::string message_name(message_file_name), info_name(info_file_name), reply_name(reply_key_file_name);
+    const std::string message_name(message_file_name), info_name(info_file_name),
+        reply_name(reply_key_file_name);
     NameAllocator names({message_name, info_name, reply_name});
     Placement placement(staging, folder.fd());
     for (std::size_t i = 0; i < tip.header.attachments.size(); ++i) {
-        tip.attachment_files.push_back(placement.move(part_name(i), names.claim(tip.header.attachments[i].name), names));
+        tip.attachment_files.push_back(
+            placement.move(part_name(i), names.claim(tip.header.attachments[i].name), names));
     }
     write_text(staging, message_name, tip.header.message);
     write_text(staging, info_name, describe_tip(tip));

@@ -1,22 +1,21 @@
-// tipline-responder: the NGO's tool. Offline commands hold decryption keys; online ones never need them.
-#include <CLI/CLI.hpp>
-
+// tipline-responder: the NGO's tool. Offline commands hold decryption keys; online ones never need
+// them.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "tipline/client/diagnostics.hpp"
 #include "tipline/client/file_io.hpp"
-#include "tipline/client/interrupt.hpp"
 #include "tipline/client/http_client.hpp"
+#include "tipline/client/interrupt.hpp"
 #include "tipline/client/key_io.hpp"
 #include "tipline/client/outgoing.hpp"
 #include "tipline/client/pinning.hpp"
@@ -25,10 +24,10 @@
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/envelope.hpp"
-#include "tipline/crypto/tip_document.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/labels.hpp"
 #include "tipline/crypto/recipient_list.hpp"
+#include "tipline/crypto/tip_document.hpp"
 
 namespace {
 
@@ -39,13 +38,18 @@ using namespace tipline::client;
 constexpr std::string_view tool = "tipline-responder";
 
 void add_passphrase_options(CLI::App* cmd, PassphraseSource& source) {
-    cmd->add_option("--passphrase-file", source.file, "read the passphrase from the first line of this file");
-    cmd->add_option("--passphrase-fd", source.fd, "read the passphrase from this open file descriptor");
+    cmd->add_option("--passphrase-file", source.file,
+                    "read the passphrase from the first line of this file");
+    cmd->add_option("--passphrase-fd", source.fd,
+                    "read the passphrase from this open file descriptor");
 }
 
-// What every online command takes: where the responder API is, how to reach it, and the signing key.
-void add_online_options(CLI::App* cmd, std::string& server, std::string& proxy, fs::path& key, PassphraseSource& source) {
-    cmd->add_option("--server", server, "the responder onion's address, e.g. http://ADDRESS.onion")->required();
+// What every online command takes: where the responder API is, how to reach it, and the signing
+// key.
+void add_online_options(CLI::App* cmd, std::string& server, std::string& proxy, fs::path& key,
+                        PassphraseSource& source) {
+    cmd->add_option("--server", server, "the responder onion's address, e.g. http://ADDRESS.onion")
+        ->required();
     cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
     cmd->add_option("--key", key, "your signing key (sign-only or full)")->required();
     add_passphrase_options(cmd, source);
@@ -57,43 +61,54 @@ crypto::KdfLimits kdf_by_name(const std::string& name) {
     return crypto::kdf_moderate();
 }
 
-// A responder's key pair, or with organisation the NGO's list-signing key: PATH (0600) and PATH.pub.
+// A responder's key pair, or with organisation the NGO's list-signing key: PATH (0600) and
+// PATH.pub.
 int keygen(const fs::path& out, const PassphraseSource& source, bool force, const std::string& kdf,
            bool organisation = false) {
     const fs::path pub = out.string() + ".pub";
     if (!force) {
         for (const fs::path& p : {out, pub}) {
             if (fs::exists(fs::symlink_status(p))) {
-                usage_error("'" + p.string() + "' already exists",
-                            {"refusing to overwrite a key; use --force only if the old key may be lost"});
+                usage_error(
+                    "'" + p.string() + "' already exists",
+                    {"refusing to overwrite a key; use --force only if the old key may be lost"});
             }
         }
     }
-    const crypto::SecretBuffer passphrase = obtain_passphrase(source, "Passphrase for the new key: ", true);
-    if (passphrase.size() < 12) print_warning(tool, "the passphrase is short; prefer several random words");
+    const crypto::SecretBuffer passphrase =
+        obtain_passphrase(source, "Passphrase for the new key: ", true);
+    if (passphrase.size() < 12)
+        print_warning(tool, "the passphrase is short; prefer several random words");
 
-    const crypto::SecretIdentity identity =
-        organisation ? crypto::SecretIdentity::generate_organisation() : crypto::SecretIdentity::generate();
-    const auto file = crypto::seal_secret_key_file(
-        identity, organisation ? crypto::KeyFileContents::organisation : crypto::KeyFileContents::decrypt_and_sign,
-        passphrase.span(), kdf_by_name(kdf));
+    const crypto::SecretIdentity identity = organisation
+                                                ? crypto::SecretIdentity::generate_organisation()
+                                                : crypto::SecretIdentity::generate();
+    const auto file =
+        crypto::seal_secret_key_file(identity,
+                                     organisation ? crypto::KeyFileContents::organisation
+                                                  : crypto::KeyFileContents::decrypt_and_sign,
+                                     passphrase.span(), kdf_by_name(kdf));
     const crypto::OrganisationKey organisation_key{identity.public_identity.sign};
     const std::string text = (organisation ? crypto::encode_organisation_key(organisation_key)
                                            : crypto::encode_public_key(identity.public_identity)) +
                              "\n";
-    // Both files or neither: a new secret key beside an old public key would lose every tip sealed to it.
+    // Both files or neither: a new secret key beside an old public key would lose every tip sealed
+    // to it.
     PendingFile secret_file(out, 0600), public_file(pub, 0644);
     secret_file.write(file);
     public_file.write({reinterpret_cast<const unsigned char*>(text.data()), text.size()});
     PendingFile* both[] = {&secret_file, &public_file};
     install_files(both, force);
 
-    std::cout << "secret key: " << out.string() << " (keep it on the offline machine)\n"
-              << "public key: " << pub.string() << "\n"
-              << (organisation ? "organisation fingerprint: " + crypto::organisation_fingerprint(organisation_key) +
-                                     " (publish it where witnesses can compare it: a flyer, the NGO's website)"
-                               : "fingerprint: " + crypto::fingerprint(identity.public_identity))
-              << "\n";
+    std::cout
+        << "secret key: " << out.string() << " (keep it on the offline machine)\n"
+        << "public key: " << pub.string() << "\n"
+        << (organisation
+                ? "organisation fingerprint: " +
+                      crypto::organisation_fingerprint(organisation_key) +
+                      " (publish it where witnesses can compare it: a flyer, the NGO's website)"
+                : "fingerprint: " + crypto::fingerprint(identity.public_identity))
+        << "\n";
     return exit_success;
 }
 
@@ -114,30 +129,37 @@ void print_list(const crypto::RecipientList& list) {
     std::cout << "organisation: " << crypto::organisation_fingerprint(list.organisation) << "\n"
               << "serial: " << list.serial << "\n"
               << "valid through: " << crypto::format_day(list.expires_day) << "\n";
-    for (const auto& r : list.recipients) std::cout << "responder " << crypto::fingerprint(r) << "\n";
+    for (const auto& r : list.recipients)
+        std::cout << "responder " << crypto::fingerprint(r) << "\n";
 }
 
 // Signs the responders into a new list. Its serial follows the list it replaces (--previous), so
 // that witnesses who remember serials accept it and refuse the old one from then on.
-int org_sign(const fs::path& key_path, const PassphraseSource& source, const std::vector<std::string>& responders,
-             const fs::path& previous, std::uint64_t serial, const std::string& expires, const fs::path& out) {
-    if (fs::exists(fs::symlink_status(out))) usage_error("'" + out.string() + "' already exists", {"choose a new file name"});
+int org_sign(const fs::path& key_path, const PassphraseSource& source,
+             const std::vector<std::string>& responders, const fs::path& previous,
+             std::uint64_t serial, const std::string& expires, const fs::path& out) {
+    if (fs::exists(fs::symlink_status(out)))
+        usage_error("'" + out.string() + "' already exists", {"choose a new file name"});
     constexpr std::int64_t default_validity_days = 180;
     crypto::RecipientList list;
     for (const std::string& r : responders) {
         const auto id = load_public_key(r);
-        if (std::find(list.recipients.begin(), list.recipients.end(), id) != list.recipients.end()) {
+        if (std::find(list.recipients.begin(), list.recipients.end(), id) !=
+            list.recipients.end()) {
             usage_error("responder " + crypto::fingerprint(id) + " is named twice");
         }
         list.recipients.push_back(id);
     }
-    if (list.recipients.size() > crypto::recipient_list_max_entries) usage_error("a list names at most 16 responders");
+    if (list.recipients.size() > crypto::recipient_list_max_entries)
+        usage_error("a list names at most 16 responders");
     std::optional<crypto::RecipientList> before;
     if (!previous.empty()) before = open_list(previous);
     list.serial = before ? before->serial + 1 : serial;
-    if (list.serial == 0) usage_error("give the list being replaced with --previous, or a --serial above 0");
+    if (list.serial == 0)
+        usage_error("give the list being replaced with --previous, or a --serial above 0");
     const std::int64_t today = crypto::current_day();
-    const auto day = expires.empty() ? std::optional(today + default_validity_days) : crypto::parse_day(expires);
+    const auto day =
+        expires.empty() ? std::optional(today + default_validity_days) : crypto::parse_day(expires);
     if (!day) usage_error("--expires takes a date such as 2027-06-30");
     if (*day < today) usage_error("--expires " + expires + " is in the past");
     if (*day > std::int64_t{0xFFFFFFFF}) usage_error("--expires is too far away");
@@ -153,19 +175,21 @@ int org_sign(const fs::path& key_path, const PassphraseSource& source, const std
     print_list(list);
     if (before) {
         for (const auto& r : list.recipients) {
-            if (std::find(before->recipients.begin(), before->recipients.end(), r) == before->recipients.end()) {
+            if (std::find(before->recipients.begin(), before->recipients.end(), r) ==
+                before->recipients.end()) {
                 std::cout << "joins: responder " << crypto::fingerprint(r) << "\n";
             }
         }
         for (const auto& r : before->recipients) {
-            if (std::find(list.recipients.begin(), list.recipients.end(), r) == list.recipients.end()) {
+            if (std::find(list.recipients.begin(), list.recipients.end(), r) ==
+                list.recipients.end()) {
                 std::cout << "leaves: responder " << crypto::fingerprint(r) << "\n";
             }
         }
     }
     std::cout << "signed into " << out.string()
-              << "; carry it to the server and run: tiplined recipients install DATADIR " << out.filename().string()
-              << "\n";
+              << "; carry it to the server and run: tiplined recipients install DATADIR "
+              << out.filename().string() << "\n";
     return exit_success;
 }
 
@@ -176,11 +200,13 @@ int org_show(const fs::path& list_path, const std::vector<std::string>& expect, 
     const crypto::RecipientList list = open_list(list_path);
     if (!keys_only) print_list(list);
     if (!pins.empty() && !pins.contains(crypto::organisation_fingerprint(list.organisation))) {
-        throw ToolError(exit_verification_failure, "the list is not signed by the organisation key you expect",
+        throw ToolError(exit_verification_failure,
+                        "the list is not signed by the organisation key you expect",
                         {"do not install it; ask the organisation for its list"});
     }
     if (crypto::current_day() > static_cast<std::int64_t>(list.expires_day)) {
-        throw ToolError(exit_verification_failure, "the list expired on " + crypto::format_day(list.expires_day),
+        throw ToolError(exit_verification_failure,
+                        "the list expired on " + crypto::format_day(list.expires_day),
                         {"sign a new one with 'tipline-responder org sign --previous'"});
     }
     if (keys_only) {
@@ -199,7 +225,8 @@ bool is_bundle(int fd) {
     unsigned char magic[8] = {};
     const ssize_t n = ::pread(fd, magic, sizeof magic, 0);
     const auto expected = crypto::as_bytes(crypto::labels::bundle_magic);
-    return n == static_cast<ssize_t>(sizeof magic) && std::equal(expected.begin(), expected.end(), magic);
+    return n == static_cast<ssize_t>(sizeof magic) &&
+           std::equal(expected.begin(), expected.end(), magic);
 }
 
 // Where 'open' notes each tip folder it wrote with a reply key, so 'reply --tip ID' finds it from
@@ -209,7 +236,8 @@ fs::path tip_index_path() {
     const char* xdg = std::getenv("XDG_DATA_HOME");
     const char* home = std::getenv("HOME");
     if (xdg != nullptr && *xdg == '/') return fs::path(xdg) / "tipline" / "opened-tips";
-    if (home != nullptr && *home == '/') return fs::path(home) / ".local" / "share" / "tipline" / "opened-tips";
+    if (home != nullptr && *home == '/')
+        return fs::path(home) / ".local" / "share" / "tipline" / "opened-tips";
     return {};
 }
 
@@ -219,20 +247,24 @@ void note_opened_tips(const fs::path& out, const std::vector<std::string>& folde
     std::string lines;
     for (const std::string& name : folder_names) {
         const fs::path folder = fs::absolute(out / name);
-        if (name.size() < 33 || !read_reply_key(folder)) continue;  // only tips that can be answered
+        if (name.size() < 33 || !read_reply_key(folder))
+            continue;  // only tips that can be answered
         lines += name.substr(name.size() - 32) + "\t" + folder.string() + "\n";
     }
     if (lines.empty()) return;
     std::error_code ec;
     fs::create_directories(index.parent_path(), ec);
-    const int fd = ::open(index.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    const int fd =
+        ::open(index.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 || ::write(fd, lines.data(), lines.size()) != static_cast<ssize_t>(lines.size())) {
-        print_warning(tool, "cannot note the opened tips in '" + index.string() + "'; give 'reply' the folder with --in");
+        print_warning(tool, "cannot note the opened tips in '" + index.string() +
+                                "'; give 'reply' the folder with --in");
     }
     if (fd >= 0) ::close(fd);
 }
 
-int open(const fs::path& input, const fs::path& key_path, const PassphraseSource& source, const fs::path& out) {
+int open(const fs::path& input, const fs::path& key_path, const PassphraseSource& source,
+         const fs::path& out) {
     UniqueFd fd = open_for_reading(input);
     const crypto::SecretIdentity identity = load_secret_key(key_path, source);
     if (!identity.can_decrypt()) {
@@ -244,42 +276,51 @@ int open(const fs::path& input, const fs::path& key_path, const PassphraseSource
     catch_interrupts();
     if (!is_bundle(fd.get())) {
         OpenedTip tip;
-        if (auto ec = open_tip_to_folder(ids, in, out, tip)) open_failure("cannot open '" + input.string() + "'", ec);
+        if (auto ec = open_tip_to_folder(ids, in, out, tip))
+            open_failure("cannot open '" + input.string() + "'", ec);
         std::cout << "opened into " << out.string() << "\n" << describe_tip(tip);
         return exit_success;
     }
     struct stat st {};
     ::fstat(fd.get(), &st);
     BundleReport report;
-    if (auto ec = open_bundle_to_folders(ids, in, static_cast<std::uint64_t>(st.st_size), out, report)) {
+    if (auto ec =
+            open_bundle_to_folders(ids, in, static_cast<std::uint64_t>(st.st_size), out, report)) {
         open_failure("cannot open the bundle '" + input.string() + "'", ec);
     }
-    for (const std::string& name : report.opened) std::cout << "opened " << (out / name).string() << "\n";
+    for (const std::string& name : report.opened)
+        std::cout << "opened " << (out / name).string() << "\n";
     note_opened_tips(out, report.opened);
-    for (const std::string& id : report.not_for_this_key) std::cout << "not for this key: tip " << id << "\n";
-    for (const auto& [id, ec] : report.damaged) print_error(tool, "tip " + id + " cannot be opened: " + ec.message(), {});
-    std::cout << report.opened.size() << " opened, " << report.not_for_this_key.size() << " for other keys, "
-              << report.damaged.size() << " damaged\n";
+    for (const std::string& id : report.not_for_this_key)
+        std::cout << "not for this key: tip " << id << "\n";
+    for (const auto& [id, ec] : report.damaged)
+        print_error(tool, "tip " + id + " cannot be opened: " + ec.message(), {});
+    std::cout << report.opened.size() << " opened, " << report.not_for_this_key.size()
+              << " for other keys, " << report.damaged.size() << " damaged\n";
     if (!report.damaged.empty()) {
-        throw ToolError(exit_verification_failure, "some tips in the bundle are damaged",
-                        {"the others were opened; copy the bundle again to retry the damaged ones"});
+        throw ToolError(
+            exit_verification_failure, "some tips in the bundle are damaged",
+            {"the others were opened; copy the bundle again to retry the damaged ones"});
     }
     return exit_success;
 }
 
 // The online machine's key: a sign-only copy of the identity, under its own passphrase.
-int signing_key(const fs::path& key_path, const PassphraseSource& source, const PassphraseSource& new_source,
-                const fs::path& out) {
-    if (fs::exists(fs::symlink_status(out))) usage_error("'" + out.string() + "' already exists", {"choose a new file name"});
+int signing_key(const fs::path& key_path, const PassphraseSource& source,
+                const PassphraseSource& new_source, const fs::path& out) {
+    if (fs::exists(fs::symlink_status(out)))
+        usage_error("'" + out.string() + "' already exists", {"choose a new file name"});
     const crypto::SecretIdentity identity = load_secret_key(key_path, source);
-    const crypto::SecretBuffer passphrase = obtain_passphrase(new_source, "Passphrase for the signing key: ", true);
-    const auto file = crypto::seal_secret_key_file(identity, crypto::KeyFileContents::sign_only, passphrase.span(),
-                                                   crypto::kdf_moderate());
+    const crypto::SecretBuffer passphrase =
+        obtain_passphrase(new_source, "Passphrase for the signing key: ", true);
+    const auto file = crypto::seal_secret_key_file(identity, crypto::KeyFileContents::sign_only,
+                                                   passphrase.span(), crypto::kdf_moderate());
     PendingFile pending(out, 0600);
     pending.write(file);
     PendingFile* files[] = {&pending};
     install_files(files, false);
-    std::cout << "signing key: " << out.string() << " (for the online machine; it cannot open tips)\n"
+    std::cout << "signing key: " << out.string()
+              << " (for the online machine; it cannot open tips)\n"
               << "fingerprint: " << crypto::fingerprint(identity.public_identity) << "\n";
     return exit_success;
 }
@@ -293,14 +334,16 @@ fs::path find_tip_folder(const std::string& tip, const fs::path& dir) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         const std::string name = entry.path().filename().string();
-        if (entry.is_directory() && name.size() > tip.size() && name.ends_with("-" + tip)) return entry.path();
+        if (entry.is_directory() && name.size() > tip.size() && name.ends_with("-" + tip))
+            return entry.path();
     }
     // Then where 'open' noted it; the latest note wins.
     fs::path noted;
     if (const fs::path index = tip_index_path(); !index.empty()) {
         std::ifstream in(index);
         for (std::string line; std::getline(in, line);) {
-            if (line.size() > tip.size() + 1 && line.starts_with(tip) && line[tip.size()] == '\t') noted = line.substr(tip.size() + 1);
+            if (line.size() > tip.size() + 1 && line.starts_with(tip) && line[tip.size()] == '\t')
+                noted = line.substr(tip.size() + 1);
         }
     }
     if (!noted.empty() && fs::is_directory(noted)) return noted;
@@ -308,13 +351,14 @@ fs::path find_tip_folder(const std::string& tip, const fs::path& dir) {
                 {"open the bundle first, or give --in the folder 'open --out' wrote to"});
 }
 
-int reply(const std::string& tip, const fs::path& in_dir, const fs::path& key_path, const PassphraseSource& source,
-          const fs::path& message_file, const std::vector<std::string>& cc, const std::string& language,
-          const fs::path& out) {
+int reply(const std::string& tip, const fs::path& in_dir, const fs::path& key_path,
+          const PassphraseSource& source, const fs::path& message_file,
+          const std::vector<std::string>& cc, const std::string& language, const fs::path& out) {
     const fs::path folder = find_tip_folder(tip, in_dir);
     const auto reply_key = read_reply_key(folder);
     if (!reply_key) {
-        usage_error("the sender of '" + folder.string() + "' cannot receive replies", {"the tip came without a receipt"});
+        usage_error("the sender of '" + folder.string() + "' cannot receive replies",
+                    {"the tip came without a receipt"});
     }
     crypto::TipHeader header;
     header.kind = crypto::TipKind::reply;
@@ -322,12 +366,14 @@ int reply(const std::string& tip, const fs::path& in_dir, const fs::path& key_pa
     header.language = language;
     header.reply_key = *reply_key;  // the witness it answers, under the signature
     header.message = read_message(message_file, tool);
-    if (crypto::validate_tip_header(header)) usage_error("--lang must be a language tag such as en, ko or zh-Hans");
+    if (crypto::validate_tip_header(header))
+        usage_error("--lang must be a language tag such as en, ko or zh-Hans");
     const crypto::SecretIdentity identity = load_secret_key(key_path, source);
     // The witness, this responder (to read the thread later) and each colleague named with --cc.
     std::vector<crypto::BoxPublicKey> recipients{*reply_key, identity.public_identity.box};
     for (const std::string& c : cc) recipients.push_back(load_public_key(c).box);
-    if (recipients.size() > crypto::envelope_max_recipients) usage_error("at most 14 colleagues can get a copy");
+    if (recipients.size() > crypto::envelope_max_recipients)
+        usage_error("at most 14 colleagues can get a copy");
     crypto::VectorSink sealed;
     // Signed, so the witness's tools can tell it from words anyone else put in the mailbox.
     if (auto ec = crypto::seal_signed_reply(recipients, header, {}, identity, sealed)) {
@@ -342,9 +388,10 @@ int reply(const std::string& tip, const fs::path& in_dir, const fs::path& key_pa
     return exit_success;
 }
 
-int fetch(const std::string& server, const std::string& proxy, const fs::path& key_path, const PassphraseSource& source,
-          const fs::path& out, bool all, bool delete_items) {
-    if (fs::exists(fs::symlink_status(out))) usage_error("'" + out.string() + "' already exists", {"choose a new file name"});
+int fetch(const std::string& server, const std::string& proxy, const fs::path& key_path,
+          const PassphraseSource& source, const fs::path& out, bool all, bool delete_items) {
+    if (fs::exists(fs::symlink_status(out)))
+        usage_error("'" + out.string() + "' already exists", {"choose a new file name"});
     // A sign-only key or a full one: only the signing half is used.
     const crypto::SecretIdentity identity = load_secret_key(key_path, source);
     HttpClient http(server, proxy);
@@ -368,7 +415,8 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
         if (crypto::read_bundle_manifest(in, part.size(), got) || got.size() != batch.size()) {
             io_error("the server sent a damaged bundle");
         }
-        envelopes.write(std::span(part).subspan(crypto::bundle_preamble_size + crypto::bundle_entry_size * got.size()));
+        envelopes.write(std::span(part).subspan(crypto::bundle_preamble_size +
+                                                crypto::bundle_entry_size * got.size()));
         entries.insert(entries.end(), got.begin(), got.end());
         batch.clear();
         batch_size = 0;
@@ -376,7 +424,8 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
     for (const ResponderItem& item : items) {
         total += item.size;
         if (item.size <= batch_bytes) {
-            if (batch_size + item.size > batch_bytes || batch.size() == max_refs_per_request) flush_batch();
+            if (batch_size + item.size > batch_bytes || batch.size() == max_refs_per_request)
+                flush_batch();
             batch.push_back(item.ref);
             batch_size += item.size;
             continue;
@@ -385,11 +434,13 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
         flush_batch();
         crypto::BundleEntry entry;
         const auto day = crypto::parse_day(item.day);
-        if (!crypto::from_hex(item.id, entry.id) || !day || *day < 0) io_error("the server listed an item that is not valid");
+        if (!crypto::from_hex(item.id, entry.id) || !day || *day < 0)
+            io_error("the server listed an item that is not valid");
         entry.day = static_cast<std::uint32_t>(*day);
         entry.size = item.size;
         for (std::uint64_t offset = 0; offset < item.size;) {
-            const auto part = api.envelope_range(item.ref, offset, std::min(batch_bytes, item.size - offset));
+            const auto part =
+                api.envelope_range(item.ref, offset, std::min(batch_bytes, item.size - offset));
             envelopes.write(part);
             offset += part.size();
         }
@@ -407,23 +458,28 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
     install_files(files, false);  // flushed to disk before anything is acknowledged
 
     std::size_t tips = 0, follow_ups = 0, replies = 0;
-    for (const auto& i : items) (i.kind == "tip" ? tips : i.kind == "follow_up" ? follow_ups : replies) += 1;
-    std::cout << "fetched " << items.size() << " items (" << tips << " tips, " << follow_ups << " follow-ups, " << replies
-              << " replies), " << total << " bytes of ciphertext, into " << out.string() << "\n";
+    for (const auto& i : items)
+        (i.kind == "tip" ? tips : i.kind == "follow_up" ? follow_ups : replies) += 1;
+    std::cout << "fetched " << items.size() << " items (" << tips << " tips, " << follow_ups
+              << " follow-ups, " << replies << " replies), " << total
+              << " bytes of ciphertext, into " << out.string() << "\n";
     if (!items.empty()) {
         std::vector<std::int64_t> refs;
         for (const auto& i : items) refs.push_back(i.ref);
         std::uint64_t done = 0;
         for (std::size_t at = 0; at < refs.size(); at += max_refs_per_request) {
-            done += api.acknowledge(std::span(refs).subspan(at, std::min(max_refs_per_request, refs.size() - at)), delete_items);
+            done += api.acknowledge(
+                std::span(refs).subspan(at, std::min(max_refs_per_request, refs.size() - at)),
+                delete_items);
         }
-        std::cout << (delete_items ? "deleted " : "marked as fetched ") << done << " items on the server\n";
+        std::cout << (delete_items ? "deleted " : "marked as fetched ") << done
+                  << " items on the server\n";
     }
     return exit_success;
 }
 
-int push(const std::string& server, const std::string& proxy, const fs::path& key_path, const PassphraseSource& source,
-         const std::vector<fs::path>& replies) {
+int push(const std::string& server, const std::string& proxy, const fs::path& key_path,
+         const PassphraseSource& source, const std::vector<fs::path>& replies) {
     // Every file is checked before anything is sent.
     std::vector<std::vector<unsigned char>> files;
     for (const fs::path& p : replies) {
@@ -432,8 +488,10 @@ int push(const std::string& server, const std::string& proxy, const fs::path& ke
         std::vector<unsigned char> bytes;
         std::vector<unsigned char> buffer(1 << 16);
         for (std::size_t n; (n = in.read(buffer)) > 0;) {
-            bytes.insert(bytes.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
-            if (bytes.size() > 64 * 1024 * 1024) usage_error("'" + p.string() + "' is too large to be a reply file");
+            bytes.insert(bytes.end(), buffer.begin(),
+                         buffer.begin() + static_cast<std::ptrdiff_t>(n));
+            if (bytes.size() > 64 * 1024 * 1024)
+                usage_error("'" + p.string() + "' is too large to be a reply file");
         }
         crypto::MailboxId mailbox{};
         std::span<const unsigned char> envelope;
@@ -451,7 +509,8 @@ int push(const std::string& server, const std::string& proxy, const fs::path& ke
         crypto::MailboxId mailbox{};
         std::span<const unsigned char> envelope;
         decode_reply_file(files[i], mailbox, envelope);
-        std::cout << replies[i].string() << ": stored as " << api.post_reply(mailbox, envelope) << "\n";
+        std::cout << replies[i].string() << ": stored as " << api.post_reply(mailbox, envelope)
+                  << "\n";
     }
     return exit_success;
 }
@@ -459,9 +518,10 @@ int push(const std::string& server, const std::string& proxy, const fs::path& ke
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Tipline responder tool. Offline commands run on the air-gapped machine that holds the "
-                 "decryption key.",
-                 std::string(tool)};
+    CLI::App app{
+        "Tipline responder tool. Offline commands run on the air-gapped machine that holds the "
+        "decryption key.",
+        std::string(tool)};
     app.require_subcommand(1);
     const std::string offline = "Offline (air-gapped machine)";
 
@@ -481,7 +541,8 @@ int main(int argc, char** argv) {
     bool all = false, delete_items = false;
     const std::string online = "Online (signs requests; never needs the decryption key)";
 
-    auto* keygen_cmd = app.add_subcommand("keygen", "create a key pair: PATH (secret, 0600) and PATH.pub");
+    auto* keygen_cmd =
+        app.add_subcommand("keygen", "create a key pair: PATH (secret, 0600) and PATH.pub");
     keygen_cmd->group(offline);
     keygen_cmd->add_option("--out", out, "path of the secret key file")->required();
     keygen_cmd->add_flag("--force", force, "replace existing key files (the old key is lost)");
@@ -489,45 +550,65 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"interactive", "moderate", "sensitive"}));
     add_passphrase_options(keygen_cmd, passphrase);
 
-    auto* org_cmd = app.add_subcommand("org", "the organisation key, which signs the list of responders tips are "
-                                              "sealed to");
+    auto* org_cmd =
+        app.add_subcommand("org",
+                           "the organisation key, which signs the list of responders tips are "
+                           "sealed to");
     org_cmd->group(offline);
     org_cmd->require_subcommand(1);
-    auto* org_keygen_cmd = org_cmd->add_subcommand("keygen", "create the organisation key: PATH (secret, 0600) and PATH.pub");
-    org_keygen_cmd->add_option("--out", out, "path of the organisation's secret key file")->required();
-    org_keygen_cmd->add_flag("--force", force, "replace existing key files (witnesses who pinned the old key must be told)");
+    auto* org_keygen_cmd = org_cmd->add_subcommand(
+        "keygen", "create the organisation key: PATH (secret, 0600) and PATH.pub");
+    org_keygen_cmd->add_option("--out", out, "path of the organisation's secret key file")
+        ->required();
+    org_keygen_cmd->add_flag(
+        "--force", force,
+        "replace existing key files (witnesses who pinned the old key must be told)");
     org_keygen_cmd->add_option("--kdf", kdf, "Argon2id cost: interactive, moderate or sensitive")
         ->check(CLI::IsMember({"interactive", "moderate", "sensitive"}));
     add_passphrase_options(org_keygen_cmd, passphrase);
-    auto* org_fp_cmd = org_cmd->add_subcommand("fingerprint", "print the organisation key's fingerprint, to publish");
-    org_fp_cmd->add_option("public-key", pub, "PATH.pub or the key text (tipline-org1-...)")->required();
-    auto* org_sign_cmd = org_cmd->add_subcommand("sign", "sign the responders' public keys into a new recipient list");
+    auto* org_fp_cmd = org_cmd->add_subcommand(
+        "fingerprint", "print the organisation key's fingerprint, to publish");
+    org_fp_cmd->add_option("public-key", pub, "PATH.pub or the key text (tipline-org1-...)")
+        ->required();
+    auto* org_sign_cmd = org_cmd->add_subcommand(
+        "sign", "sign the responders' public keys into a new recipient list");
     org_sign_cmd->add_option("--key", key, "the organisation's secret key file")->required();
-    org_sign_cmd->add_option("--responder", responders, "a responder's PATH.pub or key text (repeatable)")->required();
-    auto* previous_opt = org_sign_cmd->add_option("--previous", previous_list, "the list this one replaces: the new "
-                                                                                "serial follows its serial");
-    auto* serial_opt = org_sign_cmd->add_option("--serial", serial, "the serial of a first list (usually 1)");
+    org_sign_cmd
+        ->add_option("--responder", responders, "a responder's PATH.pub or key text (repeatable)")
+        ->required();
+    auto* previous_opt = org_sign_cmd->add_option("--previous", previous_list,
+                                                  "the list this one replaces: the new "
+                                                  "serial follows its serial");
+    auto* serial_opt =
+        org_sign_cmd->add_option("--serial", serial, "the serial of a first list (usually 1)");
     previous_opt->excludes(serial_opt);
-    org_sign_cmd->add_option("--expires", expires, "the last day the list is valid, YYYY-MM-DD (default: 180 days on)");
+    org_sign_cmd->add_option("--expires", expires,
+                             "the last day the list is valid, YYYY-MM-DD (default: 180 days on)");
     org_sign_cmd->add_option("--out", out, "the new list file")->required();
     add_passphrase_options(org_sign_cmd, passphrase);
     auto* org_show_cmd = org_cmd->add_subcommand("show", "check a list's signature and print it");
     org_show_cmd->add_option("list", input, "a list file from 'org sign'")->required();
-    org_show_cmd->add_option("--expect", expect, "also check that this organisation fingerprint signed it");
-    org_show_cmd->add_flag("--keys", keys_only, "print only the responders' public keys, one a line, for scripts");
+    org_show_cmd->add_option("--expect", expect,
+                             "also check that this organisation fingerprint signed it");
+    org_show_cmd->add_flag("--keys", keys_only,
+                           "print only the responders' public keys, one a line, for scripts");
 
-    auto* fp_cmd = app.add_subcommand("fingerprint", "print the fingerprint of a public key, to compare aloud");
+    auto* fp_cmd = app.add_subcommand("fingerprint",
+                                      "print the fingerprint of a public key, to compare aloud");
     fp_cmd->group(offline);
     fp_cmd->add_option("public-key", pub, "PATH.pub or the key text")->required();
 
-    auto* open_cmd = app.add_subcommand("open", "decrypt an envelope, or every tip of a bundle, into a folder");
+    auto* open_cmd =
+        app.add_subcommand("open", "decrypt an envelope, or every tip of a bundle, into a folder");
     open_cmd->group(offline);
-    open_cmd->add_option("input", input, "an envelope, or a bundle from 'tiplined export'")->required();
+    open_cmd->add_option("input", input, "an envelope, or a bundle from 'tiplined export'")
+        ->required();
     open_cmd->add_option("--key", key, "your secret key file")->required();
     open_cmd->add_option("--out", open_out, "a new or empty folder for the tip")->required();
     add_passphrase_options(open_cmd, passphrase);
 
-    auto* sign_cmd = app.add_subcommand("signing-key", "write a sign-only copy of a key for the online machine");
+    auto* sign_cmd =
+        app.add_subcommand("signing-key", "write a sign-only copy of a key for the online machine");
     sign_cmd->group(offline);
     sign_cmd->add_option("--key", key, "your secret key file")->required();
     sign_cmd->add_option("--out", out, "the new sign-only key file")->required();
@@ -535,23 +616,28 @@ int main(int argc, char** argv) {
     sign_cmd->add_option("--new-passphrase-file", new_passphrase.file,
                          "read the signing key's own passphrase from this file instead of asking");
 
-    auto* reply_cmd = app.add_subcommand("reply", "seal a reply to a tip's sender into a reply file");
+    auto* reply_cmd =
+        app.add_subcommand("reply", "seal a reply to a tip's sender into a reply file");
     reply_cmd->group(offline);
     reply_cmd->add_option("--tip", tip, "the tip's id, or its folder from 'open'")->required();
     reply_cmd->add_option("--in", in_dir, "where 'open' wrote the tip folders (default: here)");
     reply_cmd->add_option("--key", key, "your secret key file")->required();
-    reply_cmd->add_option("--message-file", message_file, "read the reply from this file instead of standard input");
-    reply_cmd->add_option("--cc", cc, "a colleague's public key, who also gets a copy (repeatable)");
+    reply_cmd->add_option("--message-file", message_file,
+                          "read the reply from this file instead of standard input");
+    reply_cmd->add_option("--cc", cc,
+                          "a colleague's public key, who also gets a copy (repeatable)");
     reply_cmd->add_option("--lang", language, "language tag of the reply, e.g. ko or zh-Hans");
     reply_cmd->add_option("--out", out, "the new reply file")->required();
     add_passphrase_options(reply_cmd, passphrase);
 
-    auto* fetch_cmd = app.add_subcommand("fetch", "download new tips, follow-ups and replies into a bundle");
+    auto* fetch_cmd =
+        app.add_subcommand("fetch", "download new tips, follow-ups and replies into a bundle");
     fetch_cmd->group(online);
     add_online_options(fetch_cmd, server, proxy, key, passphrase);
     fetch_cmd->add_option("--out", out, "the new bundle file")->required();
     fetch_cmd->add_flag("--all", all, "also items already fetched");
-    fetch_cmd->add_flag("--delete", delete_items, "delete the items from the server once the bundle is on disk");
+    fetch_cmd->add_flag("--delete", delete_items,
+                        "delete the items from the server once the bundle is on disk");
 
     auto* push_cmd = app.add_subcommand("push", "send reply files to the witnesses' mailboxes");
     push_cmd->group(online);
@@ -564,12 +650,15 @@ int main(int argc, char** argv) {
         if (*fp_cmd) return fingerprint(pub);
         if (org_keygen_cmd->parsed()) return keygen(out, passphrase, force, kdf, true);
         if (org_fp_cmd->parsed()) {
-            std::cout << crypto::organisation_fingerprint(load_organisation_public_key(pub)) << "\n";
+            std::cout << crypto::organisation_fingerprint(load_organisation_public_key(pub))
+                      << "\n";
             return exit_success;
         }
         if (org_sign_cmd->parsed()) {
             if (previous_list.empty() && serial == 0) {
-                usage_error("give the list this one replaces with --previous, or --serial 1 for the first list");
+                usage_error(
+                    "give the list this one replaces with --previous, or --serial 1 for the first "
+                    "list");
             }
             return org_sign(key, passphrase, responders, previous_list, serial, expires, out);
         }

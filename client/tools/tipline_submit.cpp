@@ -1,24 +1,24 @@
-// tipline-submit: the witness's tool. Seals a message and files to the NGO's public keys, and sends them.
-#include <CLI/CLI.hpp>
-
+// tipline-submit: the witness's tool. Seals a message and files to the NGO's public keys, and sends
+// them.
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <optional>
 
 #include "tipline/client/diagnostics.hpp"
+#include "tipline/client/display_text.hpp"
 #include "tipline/client/file_io.hpp"
 #include "tipline/client/http_client.hpp"
 #include "tipline/client/key_io.hpp"
 #include "tipline/client/outgoing.hpp"
 #include "tipline/client/pinning.hpp"
-#include "tipline/client/display_text.hpp"
-#include "tipline/client/source_api.hpp"
 #include "tipline/client/resume_file.hpp"
 #include "tipline/client/safe_name.hpp"
+#include "tipline/client/source_api.hpp"
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/receipt.hpp"
@@ -55,30 +55,37 @@ PreparedTip prepare_tip(const TipOptions& o, crypto::TipKind kind = crypto::TipK
     tip.header.language = o.language;
     crypto::TipHeader language_only;
     language_only.language = o.language;
-    if (crypto::validate_tip_header(language_only)) usage_error("--lang must be a language tag such as en, ko or zh-Hans");
-    if (o.files.size() > crypto::tip_max_attachments) usage_error("at most 256 files can go in one tip");
+    if (crypto::validate_tip_header(language_only))
+        usage_error("--lang must be a language tag such as en, ko or zh-Hans");
+    if (o.files.size() > crypto::tip_max_attachments)
+        usage_error("at most 256 files can go in one tip");
     for (const fs::path& f : o.files) {
         tip.attachments.push_back(prepare_attachment(f));
         if (!o.keep_metadata) {
             const std::string removed = strip_attachment_metadata(f, tip.attachments.back());
-            if (!removed.empty()) std::cerr << "removed from '" << f.string() << "': " << removed << "\n";
+            if (!removed.empty())
+                std::cerr << "removed from '" << f.string() << "': " << removed << "\n";
         }
         const std::string& type = tip.attachments.back().info.media_type;
         const bool stripped = !o.keep_metadata && tip.attachments.back().metadata_stripped;
-        if (!stripped && (type.starts_with("image/") || type.starts_with("video/") || type.starts_with("audio/"))) {
-            print_warning(tool, "'" + f.string() + "' keeps its metadata (device, time, perhaps GPS position); "
-                                "remove it before sending if it could identify you");
+        if (!stripped && (type.starts_with("image/") || type.starts_with("video/") ||
+                          type.starts_with("audio/"))) {
+            print_warning(tool, "'" + f.string() +
+                                    "' keeps its metadata (device, time, perhaps GPS position); "
+                                    "remove it before sending if it could identify you");
         }
         tip.header.attachments.push_back(tip.attachments.back().info);
         tip.sources.push_back(tip.attachments.back().source.get());
     }
     tip.header.message = read_message(o.message_file, tool);
-    if (crypto::validate_tip_header(tip.header)) usage_error("an attached file is too large to seal");
+    if (crypto::validate_tip_header(tip.header))
+        usage_error("an attached file is too large to seal");
     return tip;
 }
 
 std::vector<crypto::BoxPublicKey> box_keys(const std::vector<crypto::PublicIdentity>& ids) {
-    if (ids.size() > crypto::envelope_max_recipients) usage_error("at most 16 recipients are allowed");
+    if (ids.size() > crypto::envelope_max_recipients)
+        usage_error("at most 16 recipients are allowed");
     std::vector<crypto::BoxPublicKey> keys;
     for (const auto& id : ids) {
         std::cerr << "sealing to " << crypto::fingerprint(id) << "\n";
@@ -101,13 +108,14 @@ Trust trust_from(const std::vector<std::string>& expect, const fs::path& remembe
 // The keys this tool may seal to and trust replies from, with every warning shown; throws (exit 1)
 // when there is none, before anything is sealed.
 TrustedRecipients trusted_recipients(const ServerKeys& keys, Trust& trust) {
-    TrustedRecipients chosen =
-        choose_recipients(keys.recipients, keys.recipient_list, trust.pins, trust.memory, crypto::current_day());
+    TrustedRecipients chosen = choose_recipients(keys.recipients, keys.recipient_list, trust.pins,
+                                                 trust.memory, crypto::current_day());
     for (const std::string& w : chosen.warnings) print_warning(tool, w);
     if (chosen.identities.empty()) {
-        throw ToolError(exit_verification_failure, chosen.refusal,
-                        {"the keys may have been replaced: do not send, and check the fingerprint with the NGO "
-                         "through another channel"});
+        throw ToolError(
+            exit_verification_failure, chosen.refusal,
+            {"the keys may have been replaced: do not send, and check the fingerprint with the NGO "
+             "through another channel"});
     }
     if (chosen.list && chosen.pinned) {
         std::cerr << "the organisation you pinned vouches for " << chosen.list->recipients.size()
@@ -117,9 +125,11 @@ TrustedRecipients trusted_recipients(const ServerKeys& keys, Trust& trust) {
     return chosen;
 }
 
-void seal_into(const std::vector<crypto::BoxPublicKey>& recipients, PreparedTip& tip, crypto::ByteSink& sink) {
+void seal_into(const std::vector<crypto::BoxPublicKey>& recipients, PreparedTip& tip,
+               crypto::ByteSink& sink) {
     if (const std::error_code ec = crypto::seal_tip(recipients, tip.header, tip.sources, sink)) {
-        io_error("cannot seal the tip: " + ec.message(), {"a file may have changed or shrunk while it was read"});
+        io_error("cannot seal the tip: " + ec.message(),
+                 {"a file may have changed or shrunk while it was read"});
     }
 }
 
@@ -132,13 +142,15 @@ std::vector<crypto::PublicIdentity> keys_from_arguments(const std::vector<std::s
 int seal(const TipOptions& o, const fs::path& out, bool force) {
     const auto recipients = box_keys(keys_from_arguments(o.to));
     if (out.empty() && ::isatty(STDOUT_FILENO) == 1) {
-        usage_error("refusing to write a binary envelope to the terminal", {"redirect it to a file: > tip.env, or use --out"});
+        usage_error("refusing to write a binary envelope to the terminal",
+                    {"redirect it to a file: > tip.env, or use --out"});
     }
     PreparedTip tip = prepare_tip(o);
     // With --out the envelope appears only once complete; a failure leaves no partial file behind.
     std::optional<PendingFile> pending;
     if (!out.empty()) pending.emplace(out, 0644);
-    FdSink sink(pending ? pending->fd() : STDOUT_FILENO, pending ? "'" + out.string() + "'" : "standard output");
+    FdSink sink(pending ? pending->fd() : STDOUT_FILENO,
+                pending ? "'" + out.string() + "'" : "standard output");
     seal_into(recipients, tip, sink);
     if (pending) {
         PendingFile* files[] = {&*pending};
@@ -151,7 +163,8 @@ int seal(const TipOptions& o, const fs::path& out, bool force) {
 // Refuses a --receipt-out that exists before anything is sent, so saving it cannot fail later.
 void check_receipt_out(const fs::path& receipt_out) {
     if (!receipt_out.empty() && fs::exists(fs::symlink_status(receipt_out))) {
-        usage_error("'" + receipt_out.string() + "' already exists", {"choose a new file for the receipt"});
+        usage_error("'" + receipt_out.string() + "' already exists",
+                    {"choose a new file for the receipt"});
     }
 }
 
@@ -159,7 +172,8 @@ void check_receipt_out(const fs::path& receipt_out) {
 void show_receipt(const crypto::SecretBuffer& digits, const fs::path& receipt_out) {
     const crypto::SecretBuffer shown = crypto::format_receipt(digits.span());
     std::cerr << "\n"
-              << "  Your receipt:  " << std::string_view(reinterpret_cast<const char*>(shown.data()), shown.size())
+              << "  Your receipt:  "
+              << std::string_view(reinterpret_cast<const char*>(shown.data()), shown.size())
               << "\n\n"
               << "  Write it down now and keep it somewhere safe. It is shown only this once.\n"
               << "  With it you can read the replies and answer them (tipline-submit check).\n"
@@ -174,8 +188,9 @@ void show_receipt(const crypto::SecretBuffer& digits, const fs::path& receipt_ou
         PendingFile* files[] = {&file};
         install_files(files, false);
     } catch (const std::exception& e) {
-        print_warning(tool, std::string("the tip was stored, but the receipt could not be saved: ") + e.what() +
-                                "; copy it from above");
+        print_warning(tool,
+                      std::string("the tip was stored, but the receipt could not be saved: ") +
+                          e.what() + "; copy it from above");
     }
 }
 
@@ -187,7 +202,8 @@ std::uint64_t upload_chunk(const ServerKeys& keys) {
 std::function<void(const UploadProgress&)> progress_printer() {
     if (::isatty(STDERR_FILENO) != 1) return {};
     return [](const UploadProgress& p) {
-        std::cerr << "\rsent " << p.done * 100 / p.total << "% of " << p.total << " bytes" << std::flush;
+        std::cerr << "\rsent " << p.done * 100 / p.total << "% of " << p.total << " bytes"
+                  << std::flush;
     };
 }
 
@@ -195,14 +211,17 @@ void end_progress() {
     if (::isatty(STDERR_FILENO) == 1) std::cerr << "\n";
 }
 
-int resume(const std::string& server, const std::string& proxy, const fs::path& resume_file, const fs::path& receipt_out);
+int resume(const std::string& server, const std::string& proxy, const fs::path& resume_file,
+           const fs::path& receipt_out);
 
 int send(const TipOptions& o, const std::string& server, const std::string& proxy, Trust& trust,
          const fs::path& receipt_out, const fs::path& resume_file) {
     if (!resume_file.empty() && fs::exists(fs::symlink_status(resume_file))) {
         if (!o.files.empty() || !o.message_file.empty() || !o.to.empty()) {
-            usage_error("'" + resume_file.string() + "' exists: this run resumes the tip sealed in it",
-                        {"run again with only --server, --proxy and --resume-file, or choose a new resume file"});
+            usage_error(
+                "'" + resume_file.string() + "' exists: this run resumes the tip sealed in it",
+                {"run again with only --server, --proxy and --resume-file, or choose a new resume "
+                 "file"});
         }
         check_receipt_out(receipt_out);
         return resume(server, proxy, resume_file, receipt_out);
@@ -212,7 +231,8 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
     ServerKeys server_keys = fetch_server_keys(http);
     // Keys given with --to are the witness's own choice; the server's are only what pinning allows.
     const auto recipients =
-        box_keys(o.to.empty() ? trusted_recipients(server_keys, trust).identities : keys_from_arguments(o.to));
+        box_keys(o.to.empty() ? trusted_recipients(server_keys, trust).identities
+                              : keys_from_arguments(o.to));
     PreparedTip tip = prepare_tip(o);
     // The receipt opens a mailbox for replies: the tip carries the reply key, the server gets the
     // mailbox's name and the token's hash.
@@ -222,8 +242,8 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
     const auto opening = mailbox.opening_headers();
     std::vector<unsigned char> encoded;
     crypto::encode_tip_header(tip.header, encoded);
-    const std::uint64_t size =
-        crypto::envelope_size(crypto::tip_document_length(encoded.size(), tip.header), recipients.size());
+    const std::uint64_t size = crypto::envelope_size(
+        crypto::tip_document_length(encoded.size(), tip.header), recipients.size());
     if (server_keys.inline_bytes != 0 && size <= server_keys.inline_bytes && resume_file.empty()) {
         crypto::VectorSink sealed;
         seal_into(recipients, tip, sealed);
@@ -232,12 +252,14 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
         std::cout << id << "\n";
         return exit_success;
     }
-    // Larger tips go up in chunks. The envelope is sealed into an unnamed temporary file (ciphertext
-    // only), or with --resume-file into that file, together with the receipt and the upload key,
-    // so that a later run can go on where this one stopped.
-    UniqueFd file = resume_file.empty() ? anonymous_temp_file() : create_resume_file(resume_file, receipt.span(), size);
+    // Larger tips go up in chunks. The envelope is sealed into an unnamed temporary file
+    // (ciphertext only), or with --resume-file into that file, together with the receipt and the
+    // upload key, so that a later run can go on where this one stopped.
+    UniqueFd file = resume_file.empty() ? anonymous_temp_file()
+                                        : create_resume_file(resume_file, receipt.span(), size);
     const std::uint64_t base = resume_file.empty() ? 0 : resume_header_size;
-    FdSink sink(file.get(), resume_file.empty() ? "a temporary file" : "'" + resume_file.string() + "'");
+    FdSink sink(file.get(),
+                resume_file.empty() ? "a temporary file" : "'" + resume_file.string() + "'");
     try {
         seal_into(recipients, tip, sink);
         if (!resume_file.empty()) finish_resume_file(file.get(), resume_file);
@@ -245,9 +267,13 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
         if (!resume_file.empty()) ::unlink(resume_file.c_str());  // nothing was sent yet
         throw;
     }
-    UploadJob job{file.get(), base, size, upload_chunk(server_keys), opening, {}, {}, progress_printer(), &server_keys.proof};
+    UploadJob job{file.get(),        base, size, upload_chunk(server_keys),
+                  opening,           {},   {},   progress_printer(),
+                  &server_keys.proof};
     if (!resume_file.empty()) {
-        job.on_started = [&](const std::string& key) { record_upload_key(file.get(), resume_file, key); };
+        job.on_started = [&](const std::string& key) {
+            record_upload_key(file.get(), resume_file, key);
+        };
     }
     const std::string id = upload_envelope(http, job);
     end_progress();
@@ -258,7 +284,8 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
 }
 
 // Goes on with the upload a resume file describes, and finishes the tip.
-int resume(const std::string& server, const std::string& proxy, const fs::path& resume_file, const fs::path& receipt_out) {
+int resume(const std::string& server, const std::string& proxy, const fs::path& resume_file,
+           const fs::path& receipt_out) {
     HttpClient http(server, proxy);
     ServerKeys server_keys = fetch_server_keys(http);
     UniqueFd file(::open(resume_file.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
@@ -269,11 +296,20 @@ int resume(const std::string& server, const std::string& proxy, const fs::path& 
                     {"it is made by 'tipline-submit send --resume-file' for a large tip"});
     }
     std::cerr << "resuming the tip in '" << resume_file.string() << "'\n";
-    const MailboxAccess mailbox = MailboxAccess::from_receipt(state.receipt.span(), server_keys.salt);
-    UploadJob job{file.get(),           resume_header_size, state.envelope_length, upload_chunk(server_keys),
-                  mailbox.opening_headers(), state.upload_key,  {},                     progress_printer(),
+    const MailboxAccess mailbox =
+        MailboxAccess::from_receipt(state.receipt.span(), server_keys.salt);
+    UploadJob job{file.get(),
+                  resume_header_size,
+                  state.envelope_length,
+                  upload_chunk(server_keys),
+                  mailbox.opening_headers(),
+                  state.upload_key,
+                  {},
+                  progress_printer(),
                   &server_keys.proof};
-    job.on_started = [&](const std::string& key) { record_upload_key(file.get(), resume_file, key); };
+    job.on_started = [&](const std::string& key) {
+        record_upload_key(file.get(), resume_file, key);
+    };
     const std::string id = upload_envelope(http, job);
     end_progress();
     show_receipt(state.receipt, receipt_out);
@@ -284,15 +320,18 @@ int resume(const std::string& server, const std::string& proxy, const fs::path& 
 
 // The receipt from a file (its first line) or typed on the terminal without echo, checked.
 crypto::SecretBuffer obtain_receipt(const fs::path& receipt_file) {
-    const crypto::SecretBuffer typed = obtain_passphrase({receipt_file, -1}, "receipt (20 digits): ", false);
+    const crypto::SecretBuffer typed =
+        obtain_passphrase({receipt_file, -1}, "receipt (20 digits): ", false);
     crypto::SecretBuffer digits;
-    if (crypto::parse_receipt({reinterpret_cast<const char*>(typed.data()), typed.size()}, digits)) {
+    if (crypto::parse_receipt({reinterpret_cast<const char*>(typed.data()), typed.size()},
+                              digits)) {
         usage_error("that is not a receipt", {"a receipt is 20 digits, written in groups of four"});
     }
     return digits;
 }
 
-int check(const std::string& server, const std::string& proxy, Trust& trust, const fs::path& receipt_file) {
+int check(const std::string& server, const std::string& proxy, Trust& trust,
+          const fs::path& receipt_file) {
     HttpClient http(server, proxy);
     const ServerKeys server_keys = fetch_server_keys(http);
     const TrustedRecipients trusted = trusted_recipients(server_keys, trust);
@@ -318,25 +357,29 @@ int check(const std::string& server, const std::string& proxy, Trust& trust, con
         }
         const std::string text = escape_text_for_display(r.header.message);
         std::cout << "--- reply " << ++shown << " (" << crypto::format_day(r.day) << "), "
-                  << (trusted.pinned ? "from the NGO, signed by responder " : "signed by responder ")
+                  << (trusted.pinned ? "from the NGO, signed by responder "
+                                     : "signed by responder ")
                   << crypto::fingerprint(*r.header.signer) << "\n"
                   << text << (text.ends_with('\n') ? "" : "\n");
     }
     if (shown == 0) std::cout << "no replies yet that a responder you trust signed\n";
     if (unverified > 0) {
-        print_warning(tool, std::to_string(unverified) +
-                                " message(s) in the mailbox are not signed by a responder you trust, and are not "
-                                "shown: do not act on anything that claims to come from the NGO without that "
-                                "signature");
+        print_warning(
+            tool,
+            std::to_string(unverified) +
+                " message(s) in the mailbox are not signed by a responder you trust, and are not "
+                "shown: do not act on anything that claims to come from the NGO without that "
+                "signature");
     }
     if (unreadable > 0) {
-        print_warning(tool, std::to_string(unreadable) + " message(s) in the mailbox could not be opened with this receipt");
+        print_warning(tool, std::to_string(unreadable) +
+                                " message(s) in the mailbox could not be opened with this receipt");
     }
     return exit_success;
 }
 
-int follow_up(const TipOptions& o, const std::string& server, const std::string& proxy, Trust& trust,
-              const fs::path& receipt_file) {
+int follow_up(const TipOptions& o, const std::string& server, const std::string& proxy,
+              Trust& trust, const fs::path& receipt_file) {
     HttpClient http(server, proxy);
     ServerKeys server_keys = fetch_server_keys(http);
     const auto recipients = box_keys(trusted_recipients(server_keys, trust).identities);
@@ -347,7 +390,8 @@ int follow_up(const TipOptions& o, const std::string& server, const std::string&
     crypto::VectorSink sealed;
     seal_into(recipients, tip, sealed);
     if (server_keys.inline_bytes != 0 && sealed.bytes().size() > server_keys.inline_bytes) {
-        usage_error("a follow-up can carry at most " + std::to_string(server_keys.inline_bytes) + " bytes sealed",
+        usage_error("a follow-up can carry at most " + std::to_string(server_keys.inline_bytes) +
+                        " bytes sealed",
                     {"send large files as a new tip with tipline-submit send"});
     }
     std::cout << send_follow_up(http, mailbox, sealed.bytes(), server_keys.proof) << "\n";
@@ -355,10 +399,12 @@ int follow_up(const TipOptions& o, const std::string& server, const std::string&
 }
 
 void add_tip_options(CLI::App* cmd, TipOptions& o, bool to_required) {
-    auto* to = cmd->add_option("--to", o.to, "a responder's public key, as text or a PATH.pub file (repeatable)");
+    auto* to = cmd->add_option("--to", o.to,
+                               "a responder's public key, as text or a PATH.pub file (repeatable)");
     if (to_required) to->required();
     cmd->add_option("--file", o.files, "a file to attach (repeatable)");
-    cmd->add_option("--message-file", o.message_file, "read the message from this file instead of standard input");
+    cmd->add_option("--message-file", o.message_file,
+                    "read the message from this file instead of standard input");
     cmd->add_option("--lang", o.language, "language tag of the message, e.g. ko or zh-Hans");
     cmd->add_flag("--keep-metadata", o.keep_metadata,
                   "send images as they are, without removing Exif, GPS, XMP, IPTC and comments");
@@ -367,7 +413,8 @@ void add_tip_options(CLI::App* cmd, TipOptions& o, bool to_required) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Tipline witness tool. Seals a tip so that only the NGO's responders can read it.", std::string(tool)};
+    CLI::App app{"Tipline witness tool. Seals a tip so that only the NGO's responders can read it.",
+                 std::string(tool)};
     app.require_subcommand(1);
     TipOptions seal_opts, send_opts, reply_opts;
     fs::path out, receipt_out, receipt_file, resume_file;
@@ -378,11 +425,14 @@ int main(int argc, char** argv) {
     // Pinning and remembering take the same words in every command that talks to a tip line.
     const auto add_trust_options = [&](CLI::App* cmd) {
         cmd->add_option("--expect", expect,
-                        "seal only to keys with this fingerprint, a responder's or the organisation's whose signed "
+                        "seal only to keys with this fingerprint, a responder's or the "
+                        "organisation's whose signed "
                         "list names the responders (repeatable; 25 digits in any grouping)");
-        cmd->add_option("--remember", remember,
-                        "keep the highest list serial seen in this file, to notice a list rolled back to an older "
-                        "one (the file names the tip line's organisation: keep it only where that is safe)");
+        cmd->add_option(
+            "--remember", remember,
+            "keep the highest list serial seen in this file, to notice a list rolled back to an "
+            "older "
+            "one (the file names the tip line's organisation: keep it only where that is safe)");
     };
 
     auto* seal_cmd = app.add_subcommand("seal", "seal a message and files into an envelope file");
@@ -390,32 +440,44 @@ int main(int argc, char** argv) {
     seal_cmd->add_option("--out", out, "write the envelope here instead of standard output");
     seal_cmd->add_flag("--force", force, "replace the --out file if it exists");
 
-    auto* send_cmd = app.add_subcommand("send", "seal a message and files and send them to a tip line; prints the tip's id");
+    auto* send_cmd = app.add_subcommand(
+        "send", "seal a message and files and send them to a tip line; prints the tip's id");
     add_tip_options(send_cmd, send_opts, false);
-    send_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")->required();
+    send_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")
+        ->required();
     send_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
     add_trust_options(send_cmd);
     send_cmd->get_option("--expect")->excludes(send_cmd->get_option("--to"));
-    send_cmd->add_option("--receipt-out", receipt_out, "also save the receipt in this new file (mode 0600)");
-    send_cmd->add_option("--resume-file", resume_file,
-                         "keep the sealed tip, its receipt and its upload here until it is stored, so that running "
-                         "again with the same file goes on after a crash or a lost connection");
+    send_cmd->add_option("--receipt-out", receipt_out,
+                         "also save the receipt in this new file (mode 0600)");
+    send_cmd->add_option(
+        "--resume-file", resume_file,
+        "keep the sealed tip, its receipt and its upload here until it is stored, so that running "
+        "again with the same file goes on after a crash or a lost connection");
 
     auto* check_cmd = app.add_subcommand("check", "read the replies to a tip, with its receipt");
-    check_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")->required();
+    check_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")
+        ->required();
     check_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
-    check_cmd->add_option("--receipt-file", receipt_file, "read the receipt from this file instead of asking");
+    check_cmd->add_option("--receipt-file", receipt_file,
+                          "read the receipt from this file instead of asking");
     add_trust_options(check_cmd);
 
-    auto* reply_cmd = app.add_subcommand("reply", "answer the replies: send a follow-up with the same receipt");
-    reply_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")->required();
+    auto* reply_cmd =
+        app.add_subcommand("reply", "answer the replies: send a follow-up with the same receipt");
+    reply_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")
+        ->required();
     reply_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
-    reply_cmd->add_option("--receipt-file", receipt_file, "read the receipt from this file instead of asking");
+    reply_cmd->add_option("--receipt-file", receipt_file,
+                          "read the receipt from this file instead of asking");
     add_trust_options(reply_cmd);
     reply_cmd->add_option("--file", reply_opts.files, "a file to attach (repeatable)");
-    reply_cmd->add_option("--message-file", reply_opts.message_file, "read the message from this file instead of standard input");
-    reply_cmd->add_option("--lang", reply_opts.language, "language tag of the message, e.g. ko or zh-Hans");
-    reply_cmd->add_flag("--keep-metadata", reply_opts.keep_metadata, "send images without removing their metadata");
+    reply_cmd->add_option("--message-file", reply_opts.message_file,
+                          "read the message from this file instead of standard input");
+    reply_cmd->add_option("--lang", reply_opts.language,
+                          "language tag of the message, e.g. ko or zh-Hans");
+    reply_cmd->add_flag("--keep-metadata", reply_opts.keep_metadata,
+                        "send images without removing their metadata");
 
     return run_tool(tool, app, argc, argv, [&] {
         if (*seal_cmd) return seal(seal_opts, out, force);

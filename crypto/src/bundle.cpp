@@ -1,9 +1,9 @@
 // Bundle manifest encoding and strict decoding.
 #include "tipline/crypto/bundle.hpp"
 
-#include <ctime>
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 #include <set>
 
 #include "tipline/crypto/bytes.hpp"
@@ -28,13 +28,15 @@ void write_bundle_manifest(ByteSink& out, std::span<const BundleEntry> entries) 
     out.write(bytes);
 }
 
-std::error_code read_bundle_manifest(ByteSource& in, std::uint64_t file_size, std::vector<BundleEntry>& out) {
+std::error_code read_bundle_manifest(ByteSource& in, std::uint64_t file_size,
+                                     std::vector<BundleEntry>& out) {
     unsigned char pre[bundle_preamble_size];
     const std::size_t got = read_fully(in, pre);
     const auto magic = as_bytes(labels::bundle_magic);
     if (std::memcmp(pre, magic.data(), std::min(got, magic.size())) != 0) return Error::malformed;
     if (got < bundle_preamble_size) return Error::truncated;
-    if (get_u16(std::span(pre).subspan<8, 2>()) != labels::bundle_version) return Error::unsupported_version;
+    if (get_u16(std::span(pre).subspan<8, 2>()) != labels::bundle_version)
+        return Error::unsupported_version;
     const std::uint32_t count = get_u32(std::span(pre).subspan<10, 4>());
     if (count > bundle_max_entries) return Error::malformed;
 
@@ -51,13 +53,15 @@ std::error_code read_bundle_manifest(ByteSource& in, std::uint64_t file_size, st
         std::memcpy(e.id.data(), raw, e.id.size());
         e.day = get_u32(std::span(raw).subspan<16, 4>());
         e.size = get_u64(std::span(raw).subspan<20, 8>());
-        if (e.size < min_envelope || e.size > bundle_max_envelope_size || !seen.insert(e.id).second) {
+        if (e.size < min_envelope || e.size > bundle_max_envelope_size ||
+            !seen.insert(e.id).second) {
             return Error::malformed;
         }
         total += e.size;
         entries.push_back(e);
     }
-    if (file_size != 0 && total != file_size) return total > file_size ? Error::truncated : Error::malformed;
+    if (file_size != 0 && total != file_size)
+        return total > file_size ? Error::truncated : Error::malformed;
     out = std::move(entries);
     return {};
 }
@@ -72,7 +76,8 @@ std::size_t LimitedSource::read(std::span<unsigned char> out) {
 bool LimitedSource::skip_rest() {
     unsigned char scratch[4096];
     while (left_ > 0) {
-        if (read(std::span(scratch, static_cast<std::size_t>(std::min<std::uint64_t>(left_, sizeof scratch)))) == 0) {
+        if (read(std::span(scratch, static_cast<std::size_t>(
+                                        std::min<std::uint64_t>(left_, sizeof scratch)))) == 0) {
             return false;
         }
     }

@@ -11,18 +11,22 @@ void put_u16(std::vector<unsigned char>& out, std::uint16_t v) {
 }
 
 void put_u32(std::vector<unsigned char>& out, std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<unsigned char>(v >> shift));
+    for (int shift = 24; shift >= 0; shift -= 8)
+        out.push_back(static_cast<unsigned char>(v >> shift));
 }
 
 void put_u64(std::vector<unsigned char>& out, std::uint64_t v) {
-    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<unsigned char>(v >> shift));
+    for (int shift = 56; shift >= 0; shift -= 8)
+        out.push_back(static_cast<unsigned char>(v >> shift));
 }
 
 void put_bytes(std::vector<unsigned char>& out, std::span<const unsigned char> bytes) {
     out.insert(out.end(), bytes.begin(), bytes.end());
 }
 
-void put_bytes(std::vector<unsigned char>& out, std::string_view text) { put_bytes(out, as_bytes(text)); }
+void put_bytes(std::vector<unsigned char>& out, std::string_view text) {
+    put_bytes(out, as_bytes(text));
+}
 
 std::uint16_t get_u16(std::span<const unsigned char, 2> in) noexcept {
     return static_cast<std::uint16_t>((in[0] << 8) | in[1]);
@@ -85,15 +89,18 @@ std::string to_hex(std::span<const unsigned char> bytes) {
 bool from_hex(std::string_view hex, std::span<unsigned char> out) {
     if (hex.size() != 2 * out.size()) return false;
     for (char c : hex) {
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;  // canonical: lowercase only
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;  // canonical: lowercase only
     }
     std::size_t len = 0;
-    return sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, &len, nullptr) == 0 &&
+    return sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, &len, nullptr) ==
+               0 &&
            len == out.size();
 }
 
 namespace {
-constexpr std::string_view base64url_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view base64url_alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr int base64url_variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
 }  // namespace
 
@@ -106,12 +113,13 @@ std::string to_base64url(std::span<const unsigned char> bytes) {
 
 bool from_base64url(std::string_view text, std::span<unsigned char> out) {
     if (text.size() != (out.size() * 4 + 2) / 3) return false;
-    // libsodium 1.0.18 reads any byte from 0x80 up as '_', which would give one value many spellings.
+    // libsodium 1.0.18 reads any byte from 0x80 up as '_', which would give one value many
+    // spellings.
     if (text.find_first_not_of(base64url_alphabet) != std::string_view::npos) return false;
     std::size_t length = 0;
     const char* end = nullptr;
-    return sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length, &end,
-                             base64url_variant) == 0 &&
+    return sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length,
+                             &end, base64url_variant) == 0 &&
            length == out.size() && end == text.data() + text.size();
 }
 

@@ -1,4 +1,5 @@
-// Envelope v1 sealing and opening: box_seal stanzas, a header MAC, and a chunked secretstream payload.
+// Envelope v1 sealing and opening: box_seal stanzas, a header MAC, and a chunked secretstream
+// payload.
 #include "tipline/crypto/envelope.hpp"
 
 #include <sodium.h>
@@ -28,19 +29,22 @@ static_assert(envelope_fixed_header_size == magic_size + 2 + 1 + 8 + stream_head
 static_assert(min_padded_length >= envelope_length_prefix_size);
 
 using StreamState = crypto_secretstream_xchacha20poly1305_state;
-static_assert(alignof(StreamState) == 1, "the state is placed at an arbitrary offset in secure memory");
+static_assert(alignof(StreamState) == 1,
+              "the state is placed at an arbitrary offset in secure memory");
 
 // Every secret of one seal or open in a single sodium_malloc region: each allocation costs several
 // system calls (mmap, mprotect, mlock), which dominated sealing small tips.
 class Workspace {
-public:
+  public:
     Workspace() : buffer_(sizeof(StreamState) + 3 * subkey_bytes + envelope_chunk_size) {}
 
     StreamState* state() noexcept { return reinterpret_cast<StreamState*>(buffer_.data()); }
     unsigned char* file_key() noexcept { return buffer_.data() + sizeof(StreamState); }
     unsigned char* payload_key() noexcept { return file_key() + subkey_bytes; }
     unsigned char* mac_key() noexcept { return payload_key() + subkey_bytes; }
-    std::span<unsigned char> chunk() noexcept { return {mac_key() + subkey_bytes, envelope_chunk_size}; }
+    std::span<unsigned char> chunk() noexcept {
+        return {mac_key() + subkey_bytes, envelope_chunk_size};
+    }
 
     // Derives the payload and header MAC keys from the file key.
     void derive_subkeys() noexcept {
@@ -49,15 +53,17 @@ public:
     }
 
     void header_mac(std::span<const unsigned char> header, unsigned char* out) noexcept {
-        crypto_generichash(out, envelope_mac_size, header.data(), header.size(), mac_key(), subkey_bytes);
+        crypto_generichash(out, envelope_mac_size, header.data(), header.size(), mac_key(),
+                           subkey_bytes);
     }
 
-private:
+  private:
     static constexpr std::size_t subkey_bytes = 32;
     static_assert(file_key_bytes == subkey_bytes);
 
     void derive(std::string_view label, unsigned char* out) noexcept {
-        crypto_generichash(out, subkey_bytes, as_bytes(label).data(), label.size(), file_key(), file_key_bytes);
+        crypto_generichash(out, subkey_bytes, as_bytes(label).data(), label.size(), file_key(),
+                           file_key_bytes);
     }
 
     SecretBuffer buffer_;
@@ -65,7 +71,7 @@ private:
 
 // The framed plaintext: 8-byte content length, the content, then zeros up to the padded length.
 class FramedContent final : public ByteSource {
-public:
+  public:
     FramedContent(std::uint64_t content_length, std::uint64_t padded, ByteSource& content)
         : content_length_(content_length), padded_(padded), content_(content) {
         store_u64(std::span<unsigned char, 8>(prefix_), content_length);
@@ -80,12 +86,15 @@ public:
                 n = std::min<std::size_t>(rest.size(), envelope_length_prefix_size - position_);
                 std::memcpy(rest.data(), prefix_ + position_, n);
             } else if (position_ < envelope_length_prefix_size + content_length_) {
-                const std::uint64_t left = envelope_length_prefix_size + content_length_ - position_;
+                const std::uint64_t left =
+                    envelope_length_prefix_size + content_length_ - position_;
                 n = static_cast<std::size_t>(std::min<std::uint64_t>(rest.size(), left));
                 const std::size_t got = read_fully(content_, rest.first(n));
-                if (got < n) return filled + got;  // content ended early: the sealer reports truncation
+                if (got < n)
+                    return filled + got;  // content ended early: the sealer reports truncation
             } else {
-                n = static_cast<std::size_t>(std::min<std::uint64_t>(rest.size(), padded_ - position_));
+                n = static_cast<std::size_t>(
+                    std::min<std::uint64_t>(rest.size(), padded_ - position_));
                 std::memset(rest.data(), 0, n);
             }
             filled += n;
@@ -94,7 +103,7 @@ public:
         return filled;
     }
 
-private:
+  private:
     std::uint64_t content_length_;
     std::uint64_t padded_;
     ByteSource& content_;
@@ -156,18 +165,20 @@ std::error_code read_envelope_header(ByteSource& in, EnvelopeHeader& out) {
     return read_header(in, out, raw);
 }
 
-std::error_code seal_envelope(std::span<const BoxPublicKey> recipients, std::uint64_t content_length,
-                              ByteSource& content, ByteSink& out) {
+std::error_code seal_envelope(std::span<const BoxPublicKey> recipients,
+                              std::uint64_t content_length, ByteSource& content, ByteSink& out) {
     if (content_length > envelope_max_content_length) return Error::invalid_argument;
     const std::uint64_t padded = padded_length(envelope_length_prefix_size + content_length);
     FramedContent framed(content_length, padded, content);
     return seal_padded_payload(recipients, padded, framed, out);
 }
 
-std::error_code seal_padded_payload(std::span<const BoxPublicKey> recipients, std::uint64_t padded_length,
-                                    ByteSource& padded_plaintext, ByteSink& out) {
+std::error_code seal_padded_payload(std::span<const BoxPublicKey> recipients,
+                                    std::uint64_t padded_length, ByteSource& padded_plaintext,
+                                    ByteSink& out) {
     ensure_sodium();
-    if (recipients.empty() || recipients.size() > envelope_max_recipients) return Error::invalid_argument;
+    if (recipients.empty() || recipients.size() > envelope_max_recipients)
+        return Error::invalid_argument;
     if (padded_length < envelope_length_prefix_size || padded_length > envelope_max_padded_length) {
         return Error::invalid_argument;
     }
@@ -177,18 +188,19 @@ std::error_code seal_padded_payload(std::span<const BoxPublicKey> recipients, st
     ws.derive_subkeys();
 
     std::vector<unsigned char> header;
-    header.reserve(envelope_fixed_header_size + recipients.size() * envelope_stanza_size + envelope_mac_size);
+    header.reserve(envelope_fixed_header_size + recipients.size() * envelope_stanza_size +
+                   envelope_mac_size);
     put_bytes(header, labels::envelope_magic);
     put_u16(header, labels::envelope_version);
     put_u8(header, static_cast<std::uint8_t>(recipients.size()));
     put_u64(header, padded_length);
     header.resize(header.size() + stream_header_bytes);
-    crypto_secretstream_xchacha20poly1305_init_push(ws.state(), header.data() + header.size() - stream_header_bytes,
-                                                    ws.payload_key());
+    crypto_secretstream_xchacha20poly1305_init_push(
+        ws.state(), header.data() + header.size() - stream_header_bytes, ws.payload_key());
     for (const BoxPublicKey& recipient : recipients) {
         header.resize(header.size() + envelope_stanza_size);
-        if (crypto_box_seal(header.data() + header.size() - envelope_stanza_size, ws.file_key(), file_key_bytes,
-                            recipient.data()) != 0) {
+        if (crypto_box_seal(header.data() + header.size() - envelope_stanza_size, ws.file_key(),
+                            file_key_bytes, recipient.data()) != 0) {
             return Error::invalid_argument;  // libsodium rejects some low-order public keys
         }
     }
@@ -201,20 +213,23 @@ std::error_code seal_padded_payload(std::span<const BoxPublicKey> recipients, st
     std::vector<unsigned char> cipher(envelope_chunk_size + envelope_chunk_overhead);
     std::uint64_t remaining = padded_length;
     while (remaining > 0) {
-        const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, envelope_chunk_size));
+        const auto len =
+            static_cast<std::size_t>(std::min<std::uint64_t>(remaining, envelope_chunk_size));
         if (read_fully(padded_plaintext, plain.first(len)) < len) return Error::truncated;
         remaining -= len;
-        const unsigned char tag = remaining == 0 ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
-                                                 : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+        const unsigned char tag = remaining == 0
+                                      ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
+                                      : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
         unsigned long long cipher_len = 0;
-        crypto_secretstream_xchacha20poly1305_push(ws.state(), cipher.data(), &cipher_len, plain.data(), len,
-                                                   nullptr, 0, tag);
+        crypto_secretstream_xchacha20poly1305_push(ws.state(), cipher.data(), &cipher_len,
+                                                   plain.data(), len, nullptr, 0, tag);
         out.write(std::span(cipher).first(static_cast<std::size_t>(cipher_len)));
     }
     return {};
 }
 
-std::error_code open_envelope(std::span<const BoxKeyPair* const> identities, ByteSource& in, ByteSink& content) {
+std::error_code open_envelope(std::span<const BoxKeyPair* const> identities, ByteSource& in,
+                              ByteSink& content) {
     ensure_sodium();
     EnvelopeHeader header;
     std::vector<unsigned char> raw;
@@ -225,9 +240,11 @@ std::error_code open_envelope(std::span<const BoxKeyPair* const> identities, Byt
     const unsigned char* stanzas = raw.data() + envelope_fixed_header_size;
     for (std::size_t i = 0; i < header.recipient_count && !found; ++i) {
         for (const BoxKeyPair* id : identities) {
-            if (id->secret_key.size() != box_secret_key_bytes) continue;  // e.g. from a sign-only key file
-            if (crypto_box_seal_open(ws.file_key(), stanzas + i * envelope_stanza_size, envelope_stanza_size,
-                                     id->public_key.data(), id->secret_key.data()) == 0) {
+            if (id->secret_key.size() != box_secret_key_bytes)
+                continue;  // e.g. from a sign-only key file
+            if (crypto_box_seal_open(ws.file_key(), stanzas + i * envelope_stanza_size,
+                                     envelope_stanza_size, id->public_key.data(),
+                                     id->secret_key.data()) == 0) {
                 found = true;
                 break;
             }
@@ -243,7 +260,8 @@ std::error_code open_envelope(std::span<const BoxKeyPair* const> identities, Byt
     }
 
     if (crypto_secretstream_xchacha20poly1305_init_pull(
-            ws.state(), raw.data() + envelope_fixed_header_size - stream_header_bytes, ws.payload_key()) != 0) {
+            ws.state(), raw.data() + envelope_fixed_header_size - stream_header_bytes,
+            ws.payload_key()) != 0) {
         return Error::authentication_failed;
     }
 
@@ -253,18 +271,22 @@ std::error_code open_envelope(std::span<const BoxKeyPair* const> identities, Byt
     std::uint64_t content_left = 0;
     bool first = true;
     while (remaining > 0) {
-        const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, envelope_chunk_size));
+        const auto len =
+            static_cast<std::size_t>(std::min<std::uint64_t>(remaining, envelope_chunk_size));
         const std::size_t cipher_len = len + envelope_chunk_overhead;
-        if (read_fully(in, std::span(cipher).first(cipher_len)) < cipher_len) return Error::truncated;
+        if (read_fully(in, std::span(cipher).first(cipher_len)) < cipher_len)
+            return Error::truncated;
         remaining -= len;
         unsigned long long plain_len = 0;
         unsigned char tag = 0;
-        if (crypto_secretstream_xchacha20poly1305_pull(ws.state(), plain.data(), &plain_len, &tag, cipher.data(),
-                                                       cipher_len, nullptr, 0) != 0) {
+        if (crypto_secretstream_xchacha20poly1305_pull(ws.state(), plain.data(), &plain_len, &tag,
+                                                       cipher.data(), cipher_len, nullptr,
+                                                       0) != 0) {
             return Error::authentication_failed;
         }
-        const unsigned char expected_tag = remaining == 0 ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
-                                                          : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+        const unsigned char expected_tag = remaining == 0
+                                               ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
+                                               : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
         if (tag != expected_tag) return Error::malformed;
 
         std::size_t offset = 0;
@@ -277,11 +299,13 @@ std::error_code open_envelope(std::span<const BoxKeyPair* const> identities, Byt
             offset = envelope_length_prefix_size;
             first = false;
         }
-        const auto emit = static_cast<std::size_t>(std::min<std::uint64_t>(content_left, len - offset));
+        const auto emit =
+            static_cast<std::size_t>(std::min<std::uint64_t>(content_left, len - offset));
         if (emit > 0) content.write(plain.subspan(offset, emit));
         content_left -= emit;
         const auto padding = plain.subspan(offset + emit, len - offset - emit);
-        if (!padding.empty() && !sodium_is_zero(padding.data(), padding.size())) return Error::malformed;
+        if (!padding.empty() && !sodium_is_zero(padding.data(), padding.size()))
+            return Error::malformed;
     }
     unsigned char extra = 0;
     if (in.read(std::span(&extra, 1)) != 0) return Error::malformed;

@@ -1,4 +1,5 @@
-// Responder key generation, public key text form, fingerprint and the passphrase-protected key file.
+// Responder key generation, public key text form, fingerprint and the passphrase-protected key
+// file.
 #include "tipline/crypto/keys.hpp"
 
 #include <sodium.h>
@@ -17,7 +18,8 @@ namespace tipline::crypto {
 namespace {
 
 constexpr std::size_t checksum_bytes = 4;
-constexpr std::size_t public_body_bytes = box_public_key_bytes + sign_public_key_bytes + checksum_bytes;
+constexpr std::size_t public_body_bytes =
+    box_public_key_bytes + sign_public_key_bytes + checksum_bytes;
 constexpr std::size_t organisation_body_bytes = sign_public_key_bytes + checksum_bytes;
 constexpr std::size_t key_file_header_bytes = 64;  // magic .. nonce, also the AEAD associated data
 constexpr std::size_t key_file_salt_bytes = crypto_pwhash_SALTBYTES;
@@ -32,7 +34,8 @@ Hash32 identity_hash(std::string_view label, const PublicIdentity& id) {
     return labelled_hash(label, {id.box, id.sign});
 }
 
-// Both bodies are 64 bytes: the X25519 secret key (or, in a sign-only file, only its public key), then the Ed25519 seed.
+// Both bodies are 64 bytes: the X25519 secret key (or, in a sign-only file, only its public key),
+// then the Ed25519 seed.
 constexpr std::size_t secret_body_bytes = box_secret_key_bytes + sign_seed_bytes;
 static_assert(box_secret_key_bytes == box_public_key_bytes);
 
@@ -40,7 +43,8 @@ SecretBuffer derive_file_key(std::span<const unsigned char> passphrase, const un
                              KdfLimits limits) {
     SecretBuffer key(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
     if (crypto_pwhash(key.data(), key.size(), reinterpret_cast<const char*>(passphrase.data()),
-                      passphrase.size(), salt, limits.opslimit, static_cast<std::size_t>(limits.memlimit),
+                      passphrase.size(), salt, limits.opslimit,
+                      static_cast<std::size_t>(limits.memlimit),
                       crypto_pwhash_ALG_ARGON2ID13) != 0) {
         throw std::bad_alloc();  // libsodium fails here only when it cannot get the memory
     }
@@ -52,7 +56,8 @@ void sign_pair_from_seed(const unsigned char* seed, SecretIdentity& id) {
     crypto_sign_seed_keypair(id.public_identity.sign.data(), id.sign_secret.data(), seed);
 }
 
-// FAMILY DIGITS "-" (such as "tipline-pk2-"): a version this build does not read, as opposed to a damaged key.
+// FAMILY DIGITS "-" (such as "tipline-pk2-"): a version this build does not read, as opposed to a
+// damaged key.
 bool is_other_key_version(std::string_view text, std::string_view family) {
     if (!text.starts_with(family)) return false;
     text.remove_prefix(family.size());
@@ -61,8 +66,9 @@ bool is_other_key_version(std::string_view text, std::string_view family) {
 }
 
 void check_kdf_limits_or_throw(KdfLimits limits) {
-    if (limits.opslimit < 1 || limits.opslimit > kdf_max_opslimit || limits.memlimit < kdf_min_memlimit ||
-        limits.memlimit > kdf_max_memlimit || limits.memlimit % 1024 != 0) {
+    if (limits.opslimit < 1 || limits.opslimit > kdf_max_opslimit ||
+        limits.memlimit < kdf_min_memlimit || limits.memlimit > kdf_max_memlimit ||
+        limits.memlimit % 1024 != 0) {
         throw std::invalid_argument("Argon2id limits outside what key file readers accept");
     }
 }
@@ -116,7 +122,8 @@ SecretIdentity SecretIdentity::generate_organisation() {
 }
 
 KdfLimits kdf_interactive() noexcept {
-    return {crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE, crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE};
+    return {crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE,
+            crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE};
 }
 KdfLimits kdf_moderate() noexcept {
     return {crypto_pwhash_argon2id_OPSLIMIT_MODERATE, crypto_pwhash_argon2id_MEMLIMIT_MODERATE};
@@ -131,17 +138,20 @@ std::string encode_public_key(const PublicIdentity& identity) {
     std::memcpy(body.data(), identity.box.data(), box_public_key_bytes);
     std::memcpy(body.data() + box_public_key_bytes, identity.sign.data(), sign_public_key_bytes);
     const auto sum = identity_hash(labels::public_key_checksum_label, identity);
-    std::memcpy(body.data() + box_public_key_bytes + sign_public_key_bytes, sum.data(), checksum_bytes);
+    std::memcpy(body.data() + box_public_key_bytes + sign_public_key_bytes, sum.data(),
+                checksum_bytes);
     return std::string(labels::public_key_prefix) + to_base64url(body);
 }
 
 std::error_code decode_public_key(std::string_view text, PublicIdentity& out) {
     ensure_sodium();
     if (!text.starts_with(labels::public_key_prefix)) {
-        return is_other_key_version(text, "tipline-pk") ? Error::unsupported_version : Error::malformed;
+        return is_other_key_version(text, "tipline-pk") ? Error::unsupported_version
+                                                        : Error::malformed;
     }
     std::array<unsigned char, public_body_bytes> body{};
-    if (!from_base64url(text.substr(labels::public_key_prefix.size()), body)) return Error::malformed;
+    if (!from_base64url(text.substr(labels::public_key_prefix.size()), body))
+        return Error::malformed;
     PublicIdentity id;
     std::memcpy(id.box.data(), body.data(), box_public_key_bytes);
     std::memcpy(id.sign.data(), body.data() + box_public_key_bytes, sign_public_key_bytes);
@@ -175,14 +185,17 @@ std::string encode_organisation_key(const OrganisationKey& key) {
 
 std::error_code decode_organisation_key(std::string_view text, OrganisationKey& out) {
     if (!text.starts_with(labels::organisation_key_prefix)) {
-        return is_other_key_version(text, "tipline-org") ? Error::unsupported_version : Error::malformed;
+        return is_other_key_version(text, "tipline-org") ? Error::unsupported_version
+                                                         : Error::malformed;
     }
     std::array<unsigned char, organisation_body_bytes> body{};
-    if (!from_base64url(text.substr(labels::organisation_key_prefix.size()), body)) return Error::malformed;
+    if (!from_base64url(text.substr(labels::organisation_key_prefix.size()), body))
+        return Error::malformed;
     OrganisationKey key;
     std::memcpy(key.key.data(), body.data(), key.key.size());
     const auto sum = labelled_hash(labels::organisation_key_checksum_label, {key.key});
-    if (sodium_memcmp(sum.data(), body.data() + key.key.size(), checksum_bytes) != 0) return Error::malformed;
+    if (sodium_memcmp(sum.data(), body.data() + key.key.size(), checksum_bytes) != 0)
+        return Error::malformed;
     out = key;
     return {};
 }
@@ -221,15 +234,19 @@ std::optional<std::string> parse_fingerprint(std::string_view typed) {
     return out;
 }
 
-std::vector<unsigned char> seal_secret_key_file(const SecretIdentity& identity, KeyFileContents contents,
-                                                std::span<const unsigned char> passphrase, KdfLimits limits) {
+std::vector<unsigned char> seal_secret_key_file(const SecretIdentity& identity,
+                                                KeyFileContents contents,
+                                                std::span<const unsigned char> passphrase,
+                                                KdfLimits limits) {
     ensure_sodium();
     check_kdf_limits_or_throw(limits);
     if (contents == KeyFileContents::decrypt_and_sign && !identity.can_decrypt()) {
         throw std::invalid_argument("a sign-only identity cannot be saved as a decryption key");
     }
-    if ((contents == KeyFileContents::organisation) != (identity.contents == KeyFileContents::organisation)) {
-        throw std::invalid_argument("an organisation key and a responder key are saved only as what they are");
+    if ((contents == KeyFileContents::organisation) !=
+        (identity.contents == KeyFileContents::organisation)) {
+        throw std::invalid_argument(
+            "an organisation key and a responder key are saved only as what they are");
     }
     std::vector<unsigned char> out;
     out.reserve(key_file_header_bytes + secret_body_bytes + key_file_tag_bytes);
@@ -257,15 +274,16 @@ std::vector<unsigned char> seal_secret_key_file(const SecretIdentity& identity, 
     const SecretBuffer key = derive_file_key(passphrase, salt, limits);
     out.resize(key_file_header_bytes + body.size() + key_file_tag_bytes);
     unsigned long long ct_len = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + key_file_header_bytes, &ct_len, body.data(),
-                                               body.size(), out.data(), key_file_header_bytes, nullptr,
-                                               out.data() + key_file_header_bytes - key_file_nonce_bytes,
-                                               key.data());
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        out.data() + key_file_header_bytes, &ct_len, body.data(), body.size(), out.data(),
+        key_file_header_bytes, nullptr, out.data() + key_file_header_bytes - key_file_nonce_bytes,
+        key.data());
     return out;
 }
 
 std::error_code open_secret_key_file(std::span<const unsigned char> file,
-                                     std::span<const unsigned char> passphrase, SecretIdentity& out) {
+                                     std::span<const unsigned char> passphrase,
+                                     SecretIdentity& out) {
     ensure_sodium();
     const auto magic = as_bytes(labels::secret_key_magic);
     const std::size_t head = std::min(file.size(), magic.size());
@@ -282,15 +300,17 @@ std::error_code open_secret_key_file(std::span<const unsigned char> file,
     }
     if (*r.take_u8() != kdf_argon2id13) return Error::malformed;
     const KdfLimits limits{*r.take_u32(), *r.take_u64()};
-    if (limits.opslimit < 1 || limits.opslimit > kdf_max_opslimit || limits.memlimit < kdf_min_memlimit ||
-        limits.memlimit > kdf_max_memlimit || limits.memlimit % 1024 != 0) {
+    if (limits.opslimit < 1 || limits.opslimit > kdf_max_opslimit ||
+        limits.memlimit < kdf_min_memlimit || limits.memlimit > kdf_max_memlimit ||
+        limits.memlimit % 1024 != 0) {
         return Error::malformed;
     }
     const std::size_t expected = key_file_header_bytes + secret_body_bytes + key_file_tag_bytes;
     if (file.size() < expected) return Error::truncated;
     if (file.size() > expected) return Error::malformed;
 
-    const unsigned char* salt = file.data() + key_file_header_bytes - key_file_nonce_bytes - key_file_salt_bytes;
+    const unsigned char* salt =
+        file.data() + key_file_header_bytes - key_file_nonce_bytes - key_file_salt_bytes;
     const unsigned char* nonce = file.data() + key_file_header_bytes - key_file_nonce_bytes;
     const SecretBuffer key = derive_file_key(passphrase, salt, limits);
     SecretBuffer body(secret_body_bytes);

@@ -53,7 +53,8 @@ std::optional<std::uint64_t> pow_solve(const PowChallenge& challenge, std::uint6
     std::uint64_t tries = 0;
     for (std::uint64_t nonce = start;; ++nonce) {
         if (zero_bits_of(in, nonce) >= bits) return nonce;
-        if (++tries % tries_per_report == 0 && keep_going && !keep_going(tries)) return std::nullopt;
+        if (++tries % tries_per_report == 0 && keep_going && !keep_going(tries))
+            return std::nullopt;
     }
 }
 
@@ -75,7 +76,8 @@ std::error_code parse_pow_challenge(std::string_view hex, PowChallenge& out) {
 std::error_code parse_pow_proof(std::string_view text, PowProof& out) {
     const std::size_t dot = 2 * pow_challenge_bytes;
     std::array<unsigned char, 8> n{};
-    if (text.size() != dot + 1 + 2 * n.size() || text[dot] != '.' || !from_hex(text.substr(dot + 1), n)) {
+    if (text.size() != dot + 1 + 2 * n.size() || text[dot] != '.' ||
+        !from_hex(text.substr(dot + 1), n)) {
         return Error::malformed;
     }
     PowProof p;
@@ -98,7 +100,8 @@ std::optional<PowProof> parse_pow_proof(std::string_view text) {
 }
 
 std::error_code check_pow_work(const PowProof& proof) {
-    if (pow_zero_bits(proof.challenge, proof.nonce) < pow_bits(proof.challenge)) return Error::authentication_failed;
+    if (pow_zero_bits(proof.challenge, proof.nonce) < pow_bits(proof.challenge))
+        return Error::authentication_failed;
     return {};
 }
 

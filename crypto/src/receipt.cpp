@@ -18,7 +18,8 @@ constexpr std::size_t receipt_seed_bytes = 64;
 
 SecretBuffer keyed_label_hash(const SecretBuffer& key, std::string_view label) {
     SecretBuffer out(32);
-    crypto_generichash(out.data(), out.size(), as_bytes(label).data(), label.size(), key.data(), key.size());
+    crypto_generichash(out.data(), out.size(), as_bytes(label).data(), label.size(), key.data(),
+                       key.size());
     return out;
 }
 
@@ -27,7 +28,8 @@ SecretBuffer keyed_label_hash(const SecretBuffer& key, std::string_view label) {
 SecretBuffer generate_receipt() {
     ensure_sodium();
     SecretBuffer digits(receipt_digit_count);
-    for (unsigned char& d : digits.span()) d = static_cast<unsigned char>('0' + randombytes_uniform(10));
+    for (unsigned char& d : digits.span())
+        d = static_cast<unsigned char>('0' + randombytes_uniform(10));
     return digits;
 }
 
@@ -53,9 +55,10 @@ ReceiptKeys derive_receipt_keys(std::span<const unsigned char> digits, const Dep
     ensure_sodium();
     static_assert(deployment_salt_bytes == crypto_pwhash_SALTBYTES);
     SecretBuffer seed(receipt_seed_bytes);
-    if (crypto_pwhash(seed.data(), seed.size(), reinterpret_cast<const char*>(digits.data()), digits.size(),
-                      salt.data(), crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE,
-                      crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    if (crypto_pwhash(seed.data(), seed.size(), reinterpret_cast<const char*>(digits.data()),
+                      digits.size(), salt.data(), crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE,
+                      crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE,
+                      crypto_pwhash_ALG_ARGON2ID13) != 0) {
         throw std::bad_alloc();
     }
     ReceiptKeys keys;

@@ -40,13 +40,15 @@ std::vector<unsigned char> sign_recipient_list(const RecipientList& list,
         organisation.public_identity.sign != list.organisation.key) {
         throw std::invalid_argument("the list must be signed by the organisation key it names");
     }
-    const bool low_order = std::any_of(list.recipients.begin(), list.recipients.end(),
-                                       [](const PublicIdentity& id) { return is_low_order(id.box); });
+    const bool low_order =
+        std::any_of(list.recipients.begin(), list.recipients.end(),
+                    [](const PublicIdentity& id) { return is_low_order(id.box); });
     if (list.serial == 0 || list.recipients.empty() ||
         list.recipients.size() > recipient_list_max_entries || has_duplicates(list.recipients) ||
         low_order) {
         throw std::invalid_argument(
-            "a recipient list names 1 to 16 different responders with usable keys, and has a serial "
+            "a recipient list names 1 to 16 different responders with usable keys, and has a "
+            "serial "
             "above 0");
     }
     std::vector<unsigned char> out;

@@ -17,9 +17,11 @@ BodyHash hash_request_body(std::span<const unsigned char> body) {
 }
 
 std::vector<unsigned char> request_signing_message(const RequestToSign& r) {
-    if (r.method.size() > 0xFFFF || r.target.size() > 0xFFFFFFFFu) throw std::invalid_argument("request too large to sign");
+    if (r.method.size() > 0xFFFF || r.target.size() > 0xFFFFFFFFu)
+        throw std::invalid_argument("request too large to sign");
     std::vector<unsigned char> m;
-    m.reserve(labels::request_signature_label.size() + 2 + r.method.size() + 4 + r.target.size() + 32 + 8 + 16);
+    m.reserve(labels::request_signature_label.size() + 2 + r.method.size() + 4 + r.target.size() +
+              32 + 8 + 16);
     put_bytes(m, labels::request_signature_label);
     put_u16(m, static_cast<std::uint16_t>(r.method.size()));
     put_bytes(m, r.method);
@@ -32,16 +34,19 @@ std::vector<unsigned char> request_signing_message(const RequestToSign& r) {
 }
 
 RequestSignature sign_request(const RequestToSign& request, const SecretBuffer& sign_secret) {
-    if (sign_secret.size() != crypto_sign_SECRETKEYBYTES) throw std::invalid_argument("not an Ed25519 secret key");
+    if (sign_secret.size() != crypto_sign_SECRETKEYBYTES)
+        throw std::invalid_argument("not an Ed25519 secret key");
     const auto message = request_signing_message(request);
     RequestSignature sig{};
     crypto_sign_detached(sig.data(), nullptr, message.data(), message.size(), sign_secret.data());
     return sig;
 }
 
-bool verify_request(const RequestToSign& request, const SignPublicKey& key, const RequestSignature& signature) {
+bool verify_request(const RequestToSign& request, const SignPublicKey& key,
+                    const RequestSignature& signature) {
     const auto message = request_signing_message(request);
-    return crypto_sign_verify_detached(signature.data(), message.data(), message.size(), key.data()) == 0;
+    return crypto_sign_verify_detached(signature.data(), message.data(), message.size(),
+                                       key.data()) == 0;
 }
 
 }  // namespace tipline::crypto

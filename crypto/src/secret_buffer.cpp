@@ -53,7 +53,9 @@ void SecretBuffer::release() noexcept {
     size_ = 0;
 }
 
-std::size_t SecretBuffer::live_count() noexcept { return live_buffers.load(std::memory_order_relaxed); }
+std::size_t SecretBuffer::live_count() noexcept {
+    return live_buffers.load(std::memory_order_relaxed);
+}
 
 SecretBuffer SecretBuffer::copy_of(std::span<const unsigned char> bytes) {
     SecretBuffer out(bytes.size());

@@ -1,4 +1,5 @@
-// Tip document encoding, validation and streaming parsing, and the seal_tip/open_tip pair over envelopes.
+// Tip document encoding, validation and streaming parsing, and the seal_tip/open_tip pair over
+// envelopes.
 #include "tipline/crypto/tip_document.hpp"
 
 #include <sodium.h>
@@ -21,7 +22,8 @@ namespace {
 bool valid_language(std::string_view tag) {
     return !tag.empty() && tag.size() <= tip_max_language_size &&
            std::all_of(tag.begin(), tag.end(), [](char c) {
-               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-';
            });
 }
 
@@ -50,7 +52,8 @@ T need(std::optional<T> v) {
 using HashState = crypto_generichash_state;
 static_assert(sizeof(HashState) == 384 && alignof(HashState) <= 64);
 
-// The message a signed reply's signature covers: the label, then the hash of the document before it.
+// The message a signed reply's signature covers: the label, then the hash of the document before
+// it.
 std::vector<unsigned char> reply_signing_message(HashState& state) {
     std::array<unsigned char, 32> hash{};
     crypto_generichash_final(&state, hash.data(), hash.size());
@@ -63,9 +66,9 @@ std::vector<unsigned char> reply_signing_message(HashState& state) {
 // The document as one stream: the encoded header, then each attachment cut to its declared size,
 // then, for a signed reply, the signature over everything before it.
 class DocumentSource final : public ByteSource {
-public:
-    DocumentSource(std::span<const unsigned char> header, const TipHeader& tip, std::span<ByteSource* const> parts,
-                   const SecretBuffer* sign_secret)
+  public:
+    DocumentSource(std::span<const unsigned char> header, const TipHeader& tip,
+                   std::span<ByteSource* const> parts, const SecretBuffer* sign_secret)
         : header_(header), tip_(tip), parts_(parts), sign_secret_(sign_secret) {
         if (sign_secret_) crypto_generichash_init(&hash_, nullptr, 0, 32);
     }
@@ -74,11 +77,14 @@ public:
         std::size_t filled = header_.read(out);
         while (filled < out.size() && index_ < parts_.size()) {
             const std::uint64_t size = tip_.attachments[index_].size;
-            const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size() - filled, size - done_));
+            const auto n = static_cast<std::size_t>(
+                std::min<std::uint64_t>(out.size() - filled, size - done_));
             const std::size_t got = read_fully(*parts_[index_], out.subspan(filled, n));
             filled += got;
             done_ += got;
-            if (got < n) return hashed(out.first(filled));  // shorter than declared: the sealer reports truncation
+            if (got < n)
+                return hashed(
+                    out.first(filled));  // shorter than declared: the sealer reports truncation
             if (done_ == size) ++index_, done_ = 0;
         }
         hashed(out.first(filled));
@@ -86,16 +92,18 @@ public:
         return filled;
     }
 
-private:
+  private:
     std::size_t hashed(std::span<const unsigned char> bytes) {
-        if (sign_secret_ && !signature_made_) crypto_generichash_update(&hash_, bytes.data(), bytes.size());
+        if (sign_secret_ && !signature_made_)
+            crypto_generichash_update(&hash_, bytes.data(), bytes.size());
         return bytes.size();
     }
 
     std::size_t read_signature(std::span<unsigned char> out) {
         if (!signature_made_) {
             const auto message = reply_signing_message(hash_);
-            crypto_sign_detached(signature_.data(), nullptr, message.data(), message.size(), sign_secret_->data());
+            crypto_sign_detached(signature_.data(), nullptr, message.data(), message.size(),
+                                 sign_secret_->data());
             signature_made_ = true;
         }
         const std::size_t n = std::min(out.size(), signature_.size() - signature_given_);
@@ -117,7 +125,7 @@ private:
 };
 
 class CollectingReceiver final : public TipReceiver {
-public:
+  public:
     CollectingReceiver(TipHeader& header, std::vector<std::vector<unsigned char>>& attachments)
         : header_(header), attachments_(attachments) {}
     void on_header(const TipHeader& header) override {
@@ -128,7 +136,7 @@ public:
         attachments_[index].insert(attachments_[index].end(), bytes.begin(), bytes.end());
     }
 
-private:
+  private:
     TipHeader& header_;
     std::vector<std::vector<unsigned char>>& attachments_;
 };
@@ -137,16 +145,19 @@ private:
 
 std::error_code validate_tip_header(const TipHeader& h) {
     const auto kind = static_cast<std::uint8_t>(h.kind);
-    if (kind < 1 || kind > 3 || !valid_language(h.language) || h.message.size() > tip_max_message_size ||
-        !is_valid_utf8(h.message) || h.attachments.size() > tip_max_attachments) {
+    if (kind < 1 || kind > 3 || !valid_language(h.language) ||
+        h.message.size() > tip_max_message_size || !is_valid_utf8(h.message) ||
+        h.attachments.size() > tip_max_attachments) {
         return Error::invalid_argument;
     }
     for (const AttachmentInfo& a : h.attachments) {
-        if (!valid_name(a.name) || !valid_media_type(a.media_type) || a.size > envelope_max_content_length) {
+        if (!valid_name(a.name) || !valid_media_type(a.media_type) ||
+            a.size > envelope_max_content_length) {
             return Error::invalid_argument;
         }
     }
-    // Only a reply is signed, and it names the witness it answers, so it cannot be passed to another.
+    // Only a reply is signed, and it names the witness it answers, so it cannot be passed to
+    // another.
     if (h.signer && (h.kind != TipKind::reply || !h.reply_key)) return Error::invalid_argument;
     return {};
 }
@@ -182,7 +193,8 @@ std::error_code encode_tip_header(const TipHeader& h, std::vector<unsigned char>
     return {};
 }
 
-std::uint64_t tip_document_length(std::size_t encoded_header_size, const TipHeader& header) noexcept {
+std::uint64_t tip_document_length(std::size_t encoded_header_size,
+                                  const TipHeader& header) noexcept {
     std::uint64_t total = encoded_header_size;
     for (const AttachmentInfo& a : header.attachments) total += a.size;
     return total + (header.signer ? tip_signature_size : 0);
@@ -191,8 +203,8 @@ std::uint64_t tip_document_length(std::size_t encoded_header_size, const TipHead
 namespace {
 
 std::error_code seal_document(std::span<const BoxPublicKey> recipients, const TipHeader& header,
-                              std::span<ByteSource* const> attachments, const SecretBuffer* sign_secret,
-                              ByteSink& out) {
+                              std::span<ByteSource* const> attachments,
+                              const SecretBuffer* sign_secret, ByteSink& out) {
     if (attachments.size() != header.attachments.size()) return Error::invalid_argument;
     std::vector<unsigned char> encoded;
     if (auto ec = encode_tip_header(header, encoded)) return ec;
@@ -211,9 +223,10 @@ std::error_code seal_tip(std::span<const BoxPublicKey> recipients, const TipHead
 }
 
 std::error_code seal_signed_reply(std::span<const BoxPublicKey> recipients, TipHeader header,
-                                  std::span<ByteSource* const> attachments, const SecretIdentity& signer,
-                                  ByteSink& out) {
-    if (signer.contents == KeyFileContents::organisation || signer.sign_secret.size() != crypto_sign_SECRETKEYBYTES) {
+                                  std::span<ByteSource* const> attachments,
+                                  const SecretIdentity& signer, ByteSink& out) {
+    if (signer.contents == KeyFileContents::organisation ||
+        signer.sign_secret.size() != crypto_sign_SECRETKEYBYTES) {
         return Error::invalid_argument;
     }
     header.signer = signer.public_identity;
@@ -228,19 +241,23 @@ void TipDocumentParser::write(std::span<const unsigned char> bytes) {
     auto* hash = reinterpret_cast<HashState*>(hash_state_.data());
     while (!bytes.empty()) {
         if (!header_done_) {
-            const std::size_t want = (header_size_ == 0 ? tip_preamble_size : header_size_) - pending_.size();
+            const std::size_t want =
+                (header_size_ == 0 ? tip_preamble_size : header_size_) - pending_.size();
             const std::size_t n = std::min(want, bytes.size());
-            pending_.insert(pending_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+            pending_.insert(pending_.end(), bytes.begin(),
+                            bytes.begin() + static_cast<std::ptrdiff_t>(n));
             bytes = bytes.subspan(n);
             if (n < want) return;
             if (signed_) crypto_generichash_update(hash, pending_.data(), pending_.size());
             if (header_size_ == 0) {
                 ByteReader r(pending_);
-                if (std::memcmp(need(r.take(8)).data(), labels::tip_document_magic.data(), 8) != 0) {
+                if (std::memcmp(need(r.take(8)).data(), labels::tip_document_magic.data(), 8) !=
+                    0) {
                     fail(Error::malformed);
                 }
                 const std::uint16_t version = need(r.take_u16());
-                if (version != labels::tip_document_version && version != labels::tip_document_signed_version) {
+                if (version != labels::tip_document_version &&
+                    version != labels::tip_document_signed_version) {
                     fail(Error::unsupported_version);
                 }
                 header_size_ = need(r.take_u32());
@@ -251,7 +268,8 @@ void TipDocumentParser::write(std::span<const unsigned char> bytes) {
                     crypto_generichash_update(hash, pending_.data(), pending_.size());
                 }
                 pending_.clear();
-                pending_.reserve(header_size_);  // one buffer, so no stale copy of header plaintext is left behind
+                pending_.reserve(header_size_);  // one buffer, so no stale copy of header plaintext
+                                                 // is left behind
             } else {
                 parse_header();
             }
@@ -260,12 +278,15 @@ void TipDocumentParser::write(std::span<const unsigned char> bytes) {
         while (current_ < sizes_.size() && current_left_ == 0) {
             if (++current_ < sizes_.size()) current_left_ = sizes_[current_];
         }
-        if (current_ >= sizes_.size()) {  // past the last attachment: a signature, or bytes too many
-            if (!signed_ || signature_.size() + bytes.size() > tip_signature_size) fail(Error::malformed);
+        if (current_ >=
+            sizes_.size()) {  // past the last attachment: a signature, or bytes too many
+            if (!signed_ || signature_.size() + bytes.size() > tip_signature_size)
+                fail(Error::malformed);
             signature_.insert(signature_.end(), bytes.begin(), bytes.end());
             return;
         }
-        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(bytes.size(), current_left_));
+        const auto n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(bytes.size(), current_left_));
         if (signed_) crypto_generichash_update(hash, bytes.data(), n);
         receiver_.on_attachment_data(current_, bytes.first(n));
         current_left_ -= n;
@@ -300,7 +321,8 @@ void TipDocumentParser::parse_header() {
     if (signed_) {
         PublicIdentity signer;
         std::memcpy(signer.box.data(), need(r.take(signer.box.size())).data(), signer.box.size());
-        std::memcpy(signer.sign.data(), need(r.take(signer.sign.size())).data(), signer.sign.size());
+        std::memcpy(signer.sign.data(), need(r.take(signer.sign.size())).data(),
+                    signer.sign.size());
         h.signer = signer;
         signer_ = signer.sign;
     }
@@ -327,7 +349,8 @@ std::error_code TipDocumentParser::finish() const {
     HashState hash;
     std::memcpy(&hash, hash_state_.data(), sizeof hash);
     const auto message = reply_signing_message(hash);
-    if (crypto_sign_verify_detached(signature_.data(), message.data(), message.size(), signer_.data()) != 0) {
+    if (crypto_sign_verify_detached(signature_.data(), message.data(), message.size(),
+                                    signer_.data()) != 0) {
         return Error::authentication_failed;
     }
     return {};
@@ -346,7 +369,8 @@ std::error_code parse_tip_document(std::span<const unsigned char> document, TipH
     return parser.finish();
 }
 
-std::error_code open_tip(std::span<const BoxKeyPair* const> identities, ByteSource& in, TipReceiver& receiver) {
+std::error_code open_tip(std::span<const BoxKeyPair* const> identities, ByteSource& in,
+                         TipReceiver& receiver) {
     TipDocumentParser parser(receiver);
     try {
         if (auto ec = open_envelope(identities, in, parser)) return ec;
@@ -360,24 +384,26 @@ std::error_code open_tip(std::span<const BoxKeyPair* const> identities, ByteSour
 namespace {
 
 class HeaderKeeper final : public TipReceiver {
-public:
+  public:
     void on_header(const TipHeader& header) override { header_ = header; }
     void on_attachment_data(std::size_t, std::span<const unsigned char>) override {}
     TipHeader& header() { return header_; }
 
-private:
+  private:
     TipHeader header_;
 };
 
 }  // namespace
 
-bool is_trusted_reply(const TipHeader& reply, std::span<const PublicIdentity> trusted, const BoxPublicKey& own_reply_key) {
+bool is_trusted_reply(const TipHeader& reply, std::span<const PublicIdentity> trusted,
+                      const BoxPublicKey& own_reply_key) {
     return reply.kind == TipKind::reply && reply.signer && reply.reply_key == own_reply_key &&
            std::find(trusted.begin(), trusted.end(), *reply.signer) != trusted.end();
 }
 
-std::error_code open_bundle_messages(std::span<const unsigned char> bundle, std::span<const BoxKeyPair* const> identities,
-                                     TipKind want, std::vector<OpenedMessage>& out, std::size_t& unreadable) {
+std::error_code open_bundle_messages(std::span<const unsigned char> bundle,
+                                     std::span<const BoxKeyPair* const> identities, TipKind want,
+                                     std::vector<OpenedMessage>& out, std::size_t& unreadable) {
     MemorySource in(bundle);
     std::vector<BundleEntry> entries;
     if (const auto ec = read_bundle_manifest(in, bundle.size(), entries)) return ec;

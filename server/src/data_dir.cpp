@@ -24,7 +24,9 @@ namespace {
 namespace fs = std::filesystem;
 constexpr const char* salt_key = "deployment_salt";
 
-std::system_error errno_error(const std::string& what) { return {errno, std::generic_category(), what}; }
+std::system_error errno_error(const std::string& what) {
+    return {errno, std::generic_category(), what};
+}
 
 void fsync_dir(const fs::path& dir) {
     const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -49,7 +51,8 @@ void init_data_dir(const fs::path& dir, const std::vector<std::string>& responde
         throw errno_error("cannot create '" + dir.string() + "'");
     }
     {
-        const int fd = ::open((dir / config_file_name).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        const int fd =
+            ::open((dir / config_file_name).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0) throw errno_error("cannot create the configuration file");
         crypto::FdSink sink(fd, "the configuration file");
         const std::string text = default_config_text(responders);
@@ -71,13 +74,15 @@ ServerInfo load_server_info(const fs::path& dir, const Config& config) {
     info.recipients->replace(load_recipients(dir, config.responders));
     info.salt_hex = Store::open(database_path(dir), false)->meta(salt_key);
     if (info.salt_hex.size() != 2 * crypto::deployment_salt_bytes) {
-        throw std::runtime_error("the database has no deployment salt; was it made by 'tiplined init'?");
+        throw std::runtime_error(
+            "the database has no deployment salt; was it made by 'tiplined init'?");
     }
     apply_limits(info, config.limits);
     return info;
 }
 
-ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete_exported, std::int64_t since_day) {
+ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete_exported,
+                           std::int64_t since_day) {
     auto store = Store::open(database_path(dir), false);
     std::vector<StoredTip> tips = store->list_tips();
     std::erase_if(tips, [since_day](const StoredTip& t) { return t.day < since_day; });
@@ -87,7 +92,9 @@ ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete
 
     const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
-        if (errno == EEXIST) throw std::runtime_error("'" + out.string() + "' already exists; refusing to replace it");
+        if (errno == EEXIST)
+            throw std::runtime_error("'" + out.string() +
+                                     "' already exists; refusing to replace it");
         throw errno_error("cannot create '" + out.string() + "'");
     }
     try {
@@ -116,7 +123,9 @@ std::uint64_t backup_database(const fs::path& dir, const fs::path& out) {
     // Created private and exclusive here; SQLite then writes into the empty file.
     const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
-        if (errno == EEXIST) throw std::runtime_error("'" + out.string() + "' already exists; refusing to replace it");
+        if (errno == EEXIST)
+            throw std::runtime_error("'" + out.string() +
+                                     "' already exists; refusing to replace it");
         throw errno_error("cannot create '" + out.string() + "'");
     }
     ::close(fd);
@@ -139,8 +148,10 @@ std::uint64_t backup_database(const fs::path& dir, const fs::path& out) {
 
 std::size_t expire_uploads(const fs::path& dir, unsigned upload_expiry_days) {
     auto store = Store::open(database_path(dir), false);
-    return store->in_transaction(
-        [&] { return store->delete_uploads_before(current_day() - static_cast<std::int64_t>(upload_expiry_days)); });
+    return store->in_transaction([&] {
+        return store->delete_uploads_before(current_day() -
+                                            static_cast<std::int64_t>(upload_expiry_days));
+    });
 }
 
 PurgeResult purge(const fs::path& dir, unsigned retention_days, unsigned upload_expiry_days) {

@@ -1,8 +1,7 @@
 // Boost.Asio/Beast listener and sessions as C++20 coroutines on one io_context run by N threads.
 #include "tipline/server/http_server.hpp"
 
-#include "tipline/server/responder_api.hpp"
-
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,20 +11,20 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/core/buffers_range.hpp>
-
-#include <atomic>
 #include <mutex>
-#include <unordered_map>
 #include <thread>
+#include <unordered_map>
 #include <vector>
+
+#include "tipline/server/responder_api.hpp"
 
 namespace tipline::server {
 namespace {
@@ -43,7 +42,7 @@ constexpr int drain_poll_ms = 50;
 // Sessions waiting for the next request on a kept-alive connection. A drain closes them at once
 // instead of leaving them open until the drain deadline.
 class IdleSessions {
-public:
+  public:
     using Closer = std::function<void()>;
 
     // False if a drain has begun: the session must close instead of waiting.
@@ -64,7 +63,7 @@ public:
         idle_.clear();
     }
 
-private:
+  private:
     std::mutex mutex_;
     bool draining_ = false;
     std::unordered_map<std::uint64_t, Closer> idle_;
@@ -87,11 +86,12 @@ auto async_write_op(IngestQueue& queue, WriteOp op, std::uint64_t adds_bytes, To
         [&queue, adds_bytes](auto handler, WriteOp write) {
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
             auto work = asio::make_work_guard(asio::get_associated_executor(*shared));
-            queue.submit(std::move(write), adds_bytes, [shared, work](const WriteResult& result) mutable {
-                auto ex = asio::get_associated_executor(*shared);
-                asio::dispatch(ex, [shared, result]() mutable { (*shared)(result); });
-                work.reset();
-            });
+            queue.submit(std::move(write), adds_bytes,
+                         [shared, work](const WriteResult& result) mutable {
+                             auto ex = asio::get_associated_executor(*shared);
+                             asio::dispatch(ex, [shared, result]() mutable { (*shared)(result); });
+                             work.reset();
+                         });
         },
         token, std::move(op));
 }
@@ -101,7 +101,7 @@ auto async_write_op(IngestQueue& queue, WriteOp op, std::uint64_t adds_bytes, To
 // Arming and disarming only move a time point: the one timer wakes at most once per period and
 // waits again if the deadline moved later, so a request costs no timer cancellation.
 class Deadline {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     Deadline(const asio::any_io_executor& ex, tcp::socket& socket)
@@ -117,7 +117,8 @@ public:
         State& s = *state_;
         s.expired = false;
         s.at = Clock::now() + after;
-        if (s.waiting && s.timer.expiry() <= s.at) return;  // the pending wait checks again when it fires
+        if (s.waiting && s.timer.expiry() <= s.at)
+            return;                // the pending wait checks again when it fires
         s.timer.expires_at(s.at);  // cancels a later pending wait, whose handler then does nothing
         wait(state_);
     }
@@ -139,7 +140,7 @@ public:
         };
     }
 
-private:
+  private:
     struct State {
         State(const asio::any_io_executor& ex, tcp::socket& s) : timer(ex), socket(s) {}
         asio::steady_timer timer;
@@ -153,20 +154,21 @@ private:
 
     static void wait(const std::shared_ptr<State>& state) {
         state->waiting = true;
-        state->timer.async_wait([state, generation = ++state->generation](const boost::system::error_code& ec) {
-            State& s = *state;
-            if (!s.alive || generation != s.generation) return;
-            s.waiting = false;
-            if (ec || s.at == Clock::time_point::max()) return;
-            if (Clock::now() < s.at) {
-                s.timer.expires_at(s.at);
-                wait(state);
-                return;
-            }
-            s.expired = true;
-            boost::system::error_code ignored;
-            s.socket.cancel(ignored);
-        });
+        state->timer.async_wait(
+            [state, generation = ++state->generation](const boost::system::error_code& ec) {
+                State& s = *state;
+                if (!s.alive || generation != s.generation) return;
+                s.waiting = false;
+                if (ec || s.at == Clock::time_point::max()) return;
+                if (Clock::now() < s.at) {
+                    s.timer.expires_at(s.at);
+                    wait(state);
+                    return;
+                }
+                s.expired = true;
+                boost::system::error_code ignored;
+                s.socket.cancel(ignored);
+            });
     }
 
     std::shared_ptr<State> state_;
@@ -192,7 +194,7 @@ struct StreamingBody {
     using value_type = std::unique_ptr<StreamedBody>;
 
     class reader {
-    public:
+      public:
         template <bool isRequest, class Fields>
         reader(http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
         void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) { ec = {}; }
@@ -201,7 +203,8 @@ struct StreamingBody {
             ec = {};
             std::size_t n = 0;
             for (const auto b : beast::buffers_range_ref(buffers)) {
-                if (!body_->write(std::span(static_cast<const unsigned char*>(b.data()), b.size()))) {
+                if (!body_->write(
+                        std::span(static_cast<const unsigned char*>(b.data()), b.size()))) {
                     ec = beast::errc::make_error_code(beast::errc::operation_canceled);
                     return n;
                 }
@@ -211,7 +214,7 @@ struct StreamingBody {
         }
         void finish(beast::error_code& ec) { ec = {}; }
 
-    private:
+      private:
         value_type& body_;
     };
 };
@@ -220,18 +223,21 @@ struct StreamingBody {
 enum class BodyOutcome { complete, too_large, timeout, refused, dropped, malformed };
 
 template <class Parser>
-awaitable<BodyOutcome> read_body(tcp::socket& stream, beast::flat_buffer& buffer, Parser& parser, Deadline& deadline,
-                                 const Limits& limits, std::uint64_t body_limit) {
+awaitable<BodyOutcome> read_body(tcp::socket& stream, beast::flat_buffer& buffer, Parser& parser,
+                                 Deadline& deadline, const Limits& limits,
+                                 std::uint64_t body_limit) {
     parser.body_limit(body_limit);
     const auto content_length = parser.content_length().value_or(body_limit);
-    deadline.arm(std::chrono::seconds(limits.header_timeout_s + content_length / limits.body_min_rate));
+    deadline.arm(
+        std::chrono::seconds(limits.header_timeout_s + content_length / limits.body_min_rate));
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
     deadline.disarm();
     if (!ec) co_return BodyOutcome::complete;
     if (ec == http::error::body_limit) co_return BodyOutcome::too_large;
     if (deadline.expired()) co_return BodyOutcome::timeout;
     if (ec == beast::errc::operation_canceled) co_return BodyOutcome::refused;
-    if (ec == http::error::partial_message || ec == asio::error::eof) co_return BodyOutcome::dropped;
+    if (ec == http::error::partial_message || ec == asio::error::eof)
+        co_return BodyOutcome::dropped;
     co_return BodyOutcome::malformed;
 }
 
@@ -242,7 +248,8 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) 
     beast::flat_buffer buffer;
     buffer.reserve(read_buffer_reserve);
 
-    for (unsigned served = 0; served < limits.requests_per_connection && !shared.draining; ++served) {
+    for (unsigned served = 0; served < limits.requests_per_connection && !shared.draining;
+         ++served) {
         http::request_parser<http::empty_body> head;
         head.header_limit(static_cast<std::uint32_t>(limits.header_bytes));
         head.body_limit(boost::none);  // screen_header answers an oversized Content-Length with 413
@@ -256,15 +263,18 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) 
             Response res;
             const bool timed_out = deadline.expired();
             if (ec == http::error::header_limit) {
-                res = error_response(http::status::request_header_fields_too_large, "header_too_large",
-                                     "the request header is too large");
+                res = error_response(http::status::request_header_fields_too_large,
+                                     "header_too_large", "the request header is too large");
             } else if (timed_out && shared.draining && (buffer.size() > 0 || head.got_some())) {
                 res = stored_response(IngestError::stopped, {}, 11, false);
             } else if (timed_out && (buffer.size() > 0 || head.got_some())) {
-                res = error_response(http::status::request_timeout, "timeout", "the request was too slow");
+                res = error_response(http::status::request_timeout, "timeout",
+                                     "the request was too slow");
             } else if (!timed_out && ec != http::error::end_of_stream && ec != asio::error::eof &&
-                       ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
-                res = error_response(http::status::bad_request, "bad_request", "the request is not valid HTTP/1.1");
+                       ec != asio::error::connection_reset &&
+                       ec != asio::error::operation_aborted) {
+                res = error_response(http::status::bad_request, "bad_request",
+                                     "the request is not valid HTTP/1.1");
             } else {
                 break;
             }
@@ -277,12 +287,14 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) 
         }
 
         const std::uint64_t body_limit = api.body_limit(head.get().base());
-        std::unique_ptr<StreamedBody> streamed = api.stream ? api.stream(head.get().base()) : nullptr;
+        std::unique_ptr<StreamedBody> streamed =
+            api.stream ? api.stream(head.get().base()) : nullptr;
         Action action;
         if (streamed) {
             http::request_parser<StreamingBody> parser(std::move(head));
             parser.get().body() = std::move(streamed);
-            const BodyOutcome outcome = co_await read_body(stream, buffer, parser, deadline, limits, body_limit);
+            const BodyOutcome outcome =
+                co_await read_body(stream, buffer, parser, deadline, limits, body_limit);
             StreamedBody& body = *parser.get().body();
             if (outcome == BodyOutcome::dropped) break;
             if (outcome != BodyOutcome::complete) {
@@ -298,7 +310,8 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) 
             action = body.finish();
         } else {
             http::request_parser<http::vector_body<unsigned char>> parser(std::move(head));
-            const BodyOutcome outcome = co_await read_body(stream, buffer, parser, deadline, limits, body_limit);
+            const BodyOutcome outcome =
+                co_await read_body(stream, buffer, parser, deadline, limits, body_limit);
             if (outcome == BodyOutcome::dropped) break;
             if (outcome != BodyOutcome::complete) {
                 Response res;
@@ -306,9 +319,11 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) 
                     res = error_response(http::status::payload_too_large, "body_too_large",
                                          "the envelope is larger than one request may carry");
                 } else if (outcome == BodyOutcome::timeout) {
-                    res = error_response(http::status::request_timeout, "timeout", "the request was too slow");
+                    res = error_response(http::status::request_timeout, "timeout",
+                                         "the request was too slow");
                 } else {
-                    res = error_response(http::status::bad_request, "bad_request", "the request is not valid HTTP/1.1");
+                    res = error_response(http::status::bad_request, "bad_request",
+                                         "the request is not valid HTTP/1.1");
                 }
                 co_await send(stream, deadline, res, limits);
                 break;
@@ -317,8 +332,8 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) 
         }
         Response res;
         if (auto* write = std::get_if<PendingWrite>(&action)) {
-            const WriteResult result =
-                co_await async_write_op(shared.queue, std::move(write->op), write->adds_bytes, asio::use_awaitable);
+            const WriteResult result = co_await async_write_op(
+                shared.queue, std::move(write->op), write->adds_bytes, asio::use_awaitable);
             res = write->respond(result);
         } else {
             res = std::move(std::get<Response>(action));
@@ -377,12 +392,13 @@ void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& que
                          [&info](const RequestHeader& h) { return body_limit_for(h, info); },
                          [&info](Request&& r) { return handle_request(std::move(r), info); },
                          [&info](const RequestHeader& h) { return streamed_body_for(h, info); }};
-    const Api responder_api{[&info](const RequestHeader& h) { return screen_responder_header(h, info); },
-                            [&info](const RequestHeader& h) { return responder_body_limit(h, info); },
-                            [&responder_context](Request&& r) {
-                                return handle_responder_request(std::move(r), responder_context);
-                            },
-                            {}};
+    const Api responder_api{
+        [&info](const RequestHeader& h) { return screen_responder_header(h, info); },
+        [&info](const RequestHeader& h) { return responder_body_limit(h, info); },
+        [&responder_context](Request&& r) {
+            return handle_responder_request(std::move(r), responder_context);
+        },
+        {}};
 
     tcp::acceptor acceptor(io);
     tcp::acceptor responder_acceptor(io);
@@ -395,9 +411,11 @@ void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& que
     on_ready(ports);
 
     asio::co_spawn(io, accept_loop(acceptor, shared, source_api), asio::detached);
-    if (options.responder) asio::co_spawn(io, accept_loop(responder_acceptor, shared, responder_api), asio::detached);
+    if (options.responder)
+        asio::co_spawn(io, accept_loop(responder_acceptor, shared, responder_api), asio::detached);
 
-    // SIGINT/SIGTERM: stop accepting, let sessions finish, and stop once none is left or the deadline passes.
+    // SIGINT/SIGTERM: stop accepting, let sessions finish, and stop once none is left or the
+    // deadline passes.
     struct Drain {
         asio::io_context& io;
         Shared& shared;
@@ -433,7 +451,8 @@ void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& que
     });
 
     // A committed batch reaches the I/O threads as one handler, not one wake-up per write.
-    queue.set_deliver([&io](std::function<void()> completions) { asio::post(io, std::move(completions)); });
+    queue.set_deliver(
+        [&io](std::function<void()> completions) { asio::post(io, std::move(completions)); });
 
     std::vector<std::thread> threads;
     for (unsigned i = 1; i < options.threads; ++i) threads.emplace_back([&io] { io.run(); });

@@ -9,21 +9,32 @@ namespace tipline::server {
 namespace {
 
 class Category final : public std::error_category {
-public:
+  public:
     const char* name() const noexcept override { return "tipline.ingest"; }
     std::string message(int v) const override {
         switch (static_cast<IngestError>(v)) {
-            case IngestError::full: return "storage is full";
-            case IngestError::failed: return "storage failed";
-            case IngestError::stopped: return "the server is stopping";
-            case IngestError::not_found: return "no such upload";
-            case IngestError::wrong_offset: return "the chunk does not start at the stored offset";
-            case IngestError::overflow: return "more bytes than the upload declared";
-            case IngestError::incomplete: return "the upload is not complete";
-            case IngestError::mailbox_taken: return "the mailbox already exists";
-            case IngestError::mailbox_denied: return "no mailbox with this name and token";
-            case IngestError::too_large: return "more than one response may carry";
-            case IngestError::busy: return "too many unfinished uploads";
+            case IngestError::full:
+                return "storage is full";
+            case IngestError::failed:
+                return "storage failed";
+            case IngestError::stopped:
+                return "the server is stopping";
+            case IngestError::not_found:
+                return "no such upload";
+            case IngestError::wrong_offset:
+                return "the chunk does not start at the stored offset";
+            case IngestError::overflow:
+                return "more bytes than the upload declared";
+            case IngestError::incomplete:
+                return "the upload is not complete";
+            case IngestError::mailbox_taken:
+                return "the mailbox already exists";
+            case IngestError::mailbox_denied:
+                return "no mailbox with this name and token";
+            case IngestError::too_large:
+                return "more than one response may carry";
+            case IngestError::busy:
+                return "too many unfinished uploads";
         }
         return "unknown error";
     }
@@ -36,7 +47,9 @@ const std::error_category& ingest_category() noexcept {
     return category;
 }
 
-std::error_code make_error_code(IngestError e) noexcept { return {static_cast<int>(e), ingest_category()}; }
+std::error_code make_error_code(IngestError e) noexcept {
+    return {static_cast<int>(e), ingest_category()};
+}
 
 IngestQueue::IngestQueue(std::filesystem::path database, IngestLimits limits)
     : database_(std::move(database)), limits_(limits) {
@@ -96,7 +109,8 @@ void IngestQueue::write_loop() {
         try {
             store->begin();
             for (std::size_t i = 0; i < batch.size(); ++i) {
-                if (limits_.quota_bytes != 0 && stored + added + batch[i].adds_bytes > limits_.quota_bytes) {
+                if (limits_.quota_bytes != 0 &&
+                    stored + added + batch[i].adds_bytes > limits_.quota_bytes) {
                     results[i].ec = IngestError::full;
                     continue;
                 }
@@ -118,7 +132,8 @@ void IngestQueue::write_loop() {
             stored += added;
         } catch (const StoreError& e) {
             store->rollback();
-            for (auto& r : results) r = WriteResult{e.full() ? IngestError::full : IngestError::failed, {}, 0, {}};
+            for (auto& r : results)
+                r = WriteResult{e.full() ? IngestError::full : IngestError::failed, {}, 0, {}};
         }
         std::vector<Done> dones;
         dones.reserve(batch.size());
@@ -129,7 +144,8 @@ void IngestQueue::write_loop() {
         };
         std::unique_lock lock(mutex_);
         if (deliver_) {
-            deliver_(std::move(completions));  // under the lock, so set_deliver never races a delivery
+            deliver_(
+                std::move(completions));  // under the lock, so set_deliver never races a delivery
         } else {
             lock.unlock();
             completions();
@@ -146,7 +162,8 @@ void IngestQueue::checkpoint_loop() {
     auto store = Store::open(database_, false, true);
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        stop_wake_.wait_for(lock, std::chrono::milliseconds(limits_.checkpoint_interval_ms), [&] { return stopping_; });
+        stop_wake_.wait_for(lock, std::chrono::milliseconds(limits_.checkpoint_interval_ms),
+                            [&] { return stopping_; });
         if (stopping_) break;
         lock.unlock();
         try {

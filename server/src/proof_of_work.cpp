@@ -52,26 +52,29 @@ void ProofOfWork::advance(Clock::time_point now) {
         epoch_ = epoch;
     }
     if (now > load_at_) {
-        load_ *= std::exp(-std::chrono::duration<double>(now - load_at_).count() / load_time_constant_s);
+        load_ *=
+            std::exp(-std::chrono::duration<double>(now - load_at_).count() / load_time_constant_s);
         load_at_ = now;
     }
 }
 
 unsigned ProofOfWork::bits_for_load() const noexcept {
-    // load approximates solved submissions in the last minute; each doubling past the target adds a bit.
+    // load approximates solved submissions in the last minute; each doubling past the target adds a
+    // bit.
     const double target = std::max(1u, settings_.target_per_minute);
     unsigned extra = 0;
     if (load_ > target) extra = static_cast<unsigned>(std::ceil(std::log2(load_ / target)));
     return std::min(settings_.max_bits, settings_.bits + extra);
 }
 
-std::array<unsigned char, crypto::pow_mac_bytes> ProofOfWork::mac(const crypto::SecretBuffer& key,
-                                                                  const crypto::PowChallenge& c) const {
+std::array<unsigned char, crypto::pow_mac_bytes> ProofOfWork::mac(
+    const crypto::SecretBuffer& key, const crypto::PowChallenge& c) const {
     std::array<unsigned char, crypto::pow_mac_bytes> out{};
     crypto_generichash_state st;
     crypto_generichash_init(&st, key.data(), key.size(), out.size());
     const auto& label = crypto::labels::pow_challenge_mac_label;
-    crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(label.data()), label.size());
+    crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(label.data()),
+                              label.size());
     crypto_generichash_update(&st, c.data(), c.size() - crypto::pow_mac_bytes);
     crypto_generichash_final(&st, out.data(), out.size());
     return out;

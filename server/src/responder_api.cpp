@@ -2,9 +2,9 @@
 // endpoints. Every authentication failure gets the same 401.
 #include "tipline/server/responder_api.hpp"
 
-#include <boost/json.hpp>
 #include <sodium.h>
 
+#include <boost/json.hpp>
 
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/bytes.hpp"
@@ -25,16 +25,19 @@ constexpr std::size_t json_body_bytes = 1024 * 1024;
 constexpr std::size_t max_items = 10000;  // per listing, bundle or acknowledgement
 
 Response unauthorized(unsigned v) {
-    return error_response(http::status::unauthorized, "unauthorized", "the request is not signed by a responder", v);
+    return error_response(http::status::unauthorized, "unauthorized",
+                          "the request is not signed by a responder", v);
 }
 
 Response bad_json(unsigned v) {
-    return error_response(http::status::bad_request, "bad_json", "the body is not the JSON this endpoint takes", v);
+    return error_response(http::status::bad_request, "bad_json",
+                          "the body is not the JSON this endpoint takes", v);
 }
 
 std::string_view header_text(const RequestHeader& h, std::string_view name) {
     const auto it = h.find(name);
-    return it == h.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
+    return it == h.end() ? std::string_view()
+                         : std::string_view(it->value().data(), it->value().size());
 }
 
 // True when the request carries a valid, fresh, first-seen signature by a configured responder.
@@ -50,7 +53,8 @@ bool authenticated(const Request& req, ResponderContext& ctx) {
     if (!timestamp) return false;
     const std::int64_t now = ctx.now();
     const auto window = static_cast<std::int64_t>(ctx.info.limits.request_window_s);
-    const auto t = static_cast<std::int64_t>(std::min<std::uint64_t>(*timestamp, std::uint64_t{1} << 62));
+    const auto t =
+        static_cast<std::int64_t>(std::min<std::uint64_t>(*timestamp, std::uint64_t{1} << 62));
     if (t < now - window || t > now + window) return false;
 
     crypto::RequestNonce nonce{};
@@ -72,25 +76,33 @@ bool authenticated(const Request& req, ResponderContext& ctx) {
 
 std::string_view kind_name(ItemKind k) {
     switch (k) {
-        case ItemKind::tip: return "tip";
-        case ItemKind::follow_up: return "follow_up";
-        case ItemKind::reply: return "reply";
+        case ItemKind::tip:
+            return "tip";
+        case ItemKind::follow_up:
+            return "follow_up";
+        case ItemKind::reply:
+            return "reply";
     }
     return "tip";
 }
 
 // {"refs": [n, ...]} with 1 to max_items positive integers, and optionally "delete": bool.
-std::optional<std::vector<std::int64_t>> parse_refs(const std::vector<unsigned char>& body, bool* delete_flag) {
+std::optional<std::vector<std::int64_t>> parse_refs(const std::vector<unsigned char>& body,
+                                                    bool* delete_flag) {
     boost::system::error_code ec;
-    const json::value v = json::parse(std::string_view(reinterpret_cast<const char*>(body.data()), body.size()), ec);
+    const json::value v =
+        json::parse(std::string_view(reinterpret_cast<const char*>(body.data()), body.size()), ec);
     if (ec || !v.is_object()) return std::nullopt;
     const json::object& o = v.as_object();
     const auto* refs = o.if_contains("refs");
-    if (!refs || !refs->is_array() || refs->as_array().empty() || refs->as_array().size() > max_items) return std::nullopt;
+    if (!refs || !refs->is_array() || refs->as_array().empty() ||
+        refs->as_array().size() > max_items)
+        return std::nullopt;
     std::vector<std::int64_t> out;
     for (const auto& r : refs->as_array()) {
         if (!r.is_int64() || r.as_int64() <= 0) {
-            if (!r.is_uint64() || r.as_uint64() == 0 || r.as_uint64() > (std::uint64_t{1} << 62)) return std::nullopt;
+            if (!r.is_uint64() || r.as_uint64() == 0 || r.as_uint64() > (std::uint64_t{1} << 62))
+                return std::nullopt;
             out.push_back(static_cast<std::int64_t>(r.as_uint64()));
             continue;
         }
@@ -130,32 +142,37 @@ Action items(const Request& req, std::string_view query) {
     std::int64_t after = 0;
     if (!query.empty()) {
         const std::string_view prefix = "after=";
-        const auto n = query.starts_with(prefix) ? parse_decimal(query.substr(prefix.size())) : std::nullopt;
+        const auto n =
+            query.starts_with(prefix) ? parse_decimal(query.substr(prefix.size())) : std::nullopt;
         if (!n || *n > (std::uint64_t{1} << 62)) {
-            return error_response(http::status::bad_request, "bad_query", "the only query is after=REF", v);
+            return error_response(http::status::bad_request, "bad_query",
+                                  "the only query is after=REF", v);
         }
         after = static_cast<std::int64_t>(*n);
     }
-    return PendingWrite{list_items_op(after, max_items), 0, [v, keep, after](const WriteResult& r) {
-                            if (r.ec) return failure(r, v);
-                            json::array list;
-                            std::int64_t next = after;
-                            for (const StoredTip& t : r.items) {
-                                list.push_back(json::object{
-                                    {"ref", t.seq},
-                                    {"id", t.id.hex()},
-                                    {"kind", kind_name(t.kind)},
-                                    {"day", crypto::format_day(t.day)},
-                                    {"size", t.size},
-                                    {"mailbox", t.mailbox ? json::value(crypto::to_hex(*t.mailbox)) : json::value(nullptr)},
-                                    {"acknowledged", t.acknowledged}});
-                                next = t.seq;
-                            }
-                            return json_response(http::status::ok,
-                                                 json::object{{"items", std::move(list)}, {"next", next},
-                                                              {"more", r.items.size() == max_items}},
-                                                 v, keep);
-                        }};
+    return PendingWrite{
+        list_items_op(after, max_items), 0, [v, keep, after](const WriteResult& r) {
+            if (r.ec) return failure(r, v);
+            json::array list;
+            std::int64_t next = after;
+            for (const StoredTip& t : r.items) {
+                list.push_back(
+                    json::object{{"ref", t.seq},
+                                 {"id", t.id.hex()},
+                                 {"kind", kind_name(t.kind)},
+                                 {"day", crypto::format_day(t.day)},
+                                 {"size", t.size},
+                                 {"mailbox", t.mailbox ? json::value(crypto::to_hex(*t.mailbox))
+                                                       : json::value(nullptr)},
+                                 {"acknowledged", t.acknowledged}});
+                next = t.seq;
+            }
+            return json_response(http::status::ok,
+                                 json::object{{"items", std::move(list)},
+                                              {"next", next},
+                                              {"more", r.items.size() == max_items}},
+                                 v, keep);
+        }};
 }
 
 Action bundle(const Request& req, const ServerInfo& info) {
@@ -164,7 +181,8 @@ Action bundle(const Request& req, const ServerInfo& info) {
     if (req.method() != http::verb::post) return method_not_allowed("POST", v);
     auto refs = parse_refs(req.body(), nullptr);
     if (!refs) return bad_json(v);
-    return PendingWrite{bundle_items_op(std::move(*refs), info.limits.response_bytes), 0, [v, keep](const WriteResult& r) {
+    return PendingWrite{bundle_items_op(std::move(*refs), info.limits.response_bytes), 0,
+                        [v, keep](const WriteResult& r) {
                             if (r.ec) return failure(r, v);
                             return bytes_response(r.body, v, keep);
                         }};
@@ -176,8 +194,8 @@ Action envelope_range(const Request& req, const ServerInfo& info) {
     const bool keep = req.keep_alive();
     if (req.method() != http::verb::post) return method_not_allowed("POST", v);
     boost::system::error_code ec;
-    const json::value body =
-        json::parse(std::string_view(reinterpret_cast<const char*>(req.body().data()), req.body().size()), ec);
+    const json::value body = json::parse(
+        std::string_view(reinterpret_cast<const char*>(req.body().data()), req.body().size()), ec);
     if (ec || !body.is_object() || body.as_object().size() != 3) return bad_json(v);
     const json::object& o = body.as_object();
     const auto number = [&](std::string_view k) -> std::optional<std::uint64_t> {
@@ -188,15 +206,16 @@ Action envelope_range(const Request& req, const ServerInfo& info) {
         return std::nullopt;
     };
     const auto ref = number("ref"), offset = number("offset"), length = number("length");
-    if (!ref || !offset || !length || *ref == 0 || *ref > (std::uint64_t{1} << 62) || *length == 0 ||
-        *length > info.limits.response_bytes) {
+    if (!ref || !offset || !length || *ref == 0 || *ref > (std::uint64_t{1} << 62) ||
+        *length == 0 || *length > info.limits.response_bytes) {
         return bad_json(v);
     }
     return PendingWrite{read_item_range_op(static_cast<std::int64_t>(*ref), *offset, *length), 0,
                         [v, keep](const WriteResult& r) {
                             if (r.ec == IngestError::wrong_offset) {
-                                return error_response(http::status::range_not_satisfiable, "bad_range",
-                                                      "the offset is at or past the end of the envelope", v);
+                                return error_response(
+                                    http::status::range_not_satisfiable, "bad_range",
+                                    "the offset is at or past the end of the envelope", v);
                             }
                             if (r.ec) return failure(r, v);
                             Response res = bytes_response(r.body, v, keep);
@@ -215,9 +234,10 @@ Action acknowledge(const Request& req) {
     return PendingWrite{acknowledge_items_op(std::move(*refs), delete_items), 0,
                         [v, keep, delete_items](const WriteResult& r) {
                             if (r.ec) return failure(r, v);
-                            return json_response(http::status::ok,
-                                                 json::object{{delete_items ? "deleted" : "acknowledged", r.value}}, v,
-                                                 keep);
+                            return json_response(
+                                http::status::ok,
+                                json::object{{delete_items ? "deleted" : "acknowledged", r.value}},
+                                v, keep);
                         }};
 }
 
@@ -232,7 +252,8 @@ Action reply(Request&& req, const ServerInfo& info) {
     }
     if (auto problem = check_envelope_body(req.body(), info, v)) return std::move(*problem);
     const std::uint64_t size = req.body().size();
-    return PendingWrite{store_reply_op(std::move(req.body()), mailbox.value), size, [v, keep](const WriteResult& r) {
+    return PendingWrite{store_reply_op(std::move(req.body()), mailbox.value), size,
+                        [v, keep](const WriteResult& r) {
                             if (r.ec) return failure(r, v);
                             return stored_response(r.ec, r.id, v, keep);
                         }};
@@ -240,9 +261,11 @@ Action reply(Request&& req, const ServerInfo& info) {
 
 }  // namespace
 
-bool ReplayGuard::first_use(const crypto::RequestNonce& nonce, std::int64_t now, std::int64_t window_s) {
+bool ReplayGuard::first_use(const crypto::RequestNonce& nonce, std::int64_t now,
+                            std::int64_t window_s) {
     std::lock_guard lock(mutex_);
-    if (seen_.size() >= capacity_) std::erase_if(seen_, [now](const auto& e) { return e.second < now; });
+    if (seen_.size() >= capacity_)
+        std::erase_if(seen_, [now](const auto& e) { return e.second < now; });
     if (seen_.size() >= capacity_) return false;
     // Kept until no request with this nonce could still be inside the window.
     return seen_.emplace(std::string(nonce.begin(), nonce.end()), now + 2 * window_s + 1).second;
@@ -252,7 +275,8 @@ std::uint64_t responder_body_limit(const RequestHeader& h, const ServerInfo& inf
     if (h.method() != http::verb::post) return 0;
     const std::string_view target(h.target().data(), h.target().size());
     if (target == replies_path) return info.limits.inline_bytes;
-    if (target == bundle_path || target == ack_path || target == envelope_path) return json_body_bytes;
+    if (target == bundle_path || target == ack_path || target == envelope_path)
+        return json_body_bytes;
     return 0;
 }
 
@@ -269,7 +293,9 @@ Action handle_responder_request(Request&& req, ResponderContext& ctx) {
         target = target.substr(0, q);
     }
     if (target == items_path) return items(req, query);
-    if (!query.empty()) return error_response(http::status::bad_request, "bad_query", "this endpoint takes no query", req.version());
+    if (!query.empty())
+        return error_response(http::status::bad_request, "bad_query",
+                              "this endpoint takes no query", req.version());
     if (target == bundle_path) return bundle(req, ctx.info);
     if (target == ack_path) return acknowledge(req);
     if (target == envelope_path) return envelope_range(req, ctx.info);

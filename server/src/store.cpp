@@ -15,7 +15,7 @@ namespace {
 
 // A use of a cached prepared statement; reset and unbound again when the use ends.
 class Statement {
-public:
+  public:
     Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
     ~Statement() {
         sqlite3_reset(stmt_);
@@ -33,7 +33,8 @@ public:
         return *this;
     }
     Statement& bind(int i, std::string_view text) {
-        check(sqlite3_bind_text64(stmt_, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8), "bind");
+        check(sqlite3_bind_text64(stmt_, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8),
+              "bind");
         return *this;
     }
     // True while a row is available.
@@ -54,7 +55,8 @@ public:
     }
     std::string text(int col) {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+                 : std::string();
     }
     TipId id(int col) {
         TipId id;
@@ -63,12 +65,13 @@ public:
         return id;
     }
 
-private:
+  private:
     void check(int rc, const char* what) {
         if (rc != SQLITE_OK) fail(what);
     }
     [[noreturn]] void fail(const char* what) {
-        throw StoreError(std::string("database ") + what + ": " + sqlite3_errmsg(db_), sqlite3_extended_errcode(db_));
+        throw StoreError(std::string("database ") + what + ": " + sqlite3_errmsg(db_),
+                         sqlite3_extended_errcode(db_));
     }
 
     sqlite3* db_;
@@ -97,8 +100,8 @@ CREATE TABLE uploads (
 )sql";
 
 // Version 2: mailboxes, and what each stored envelope is. A mailbox is named by a hash of the
-// witness's reply key and holds only the hash of the witness's token; its day is the last day something
-// was put in it.
+// witness's reply key and holds only the hash of the witness's token; its day is the last day
+// something was put in it.
 constexpr const char* schema_v2 = R"sql(
 CREATE TABLE mailboxes (
   key BLOB PRIMARY KEY CHECK (length(key) = 32),
@@ -111,14 +114,15 @@ ALTER TABLE tips ADD COLUMN acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (ackno
 CREATE INDEX tips_by_mailbox ON tips (mailbox, seq) WHERE mailbox IS NOT NULL;
 )sql";
 
-// Version 3: unfinished uploads found without a scan, for the global limits checked at each new upload.
+// Version 3: unfinished uploads found without a scan, for the global limits checked at each new
+// upload.
 constexpr const char* schema_v3 = R"sql(
 CREATE INDEX tips_unfinished ON tips (seq) WHERE complete = 0;
 )sql";
 
 // Passes bytes on and counts them.
 class CountingSink final : public crypto::ByteSink {
-public:
+  public:
     explicit CountingSink(crypto::ByteSink& out) : out_(out) {}
     void write(std::span<const unsigned char> bytes) override {
         out_.write(bytes);
@@ -126,14 +130,19 @@ public:
     }
     std::uint64_t total = 0;
 
-private:
+  private:
     crypto::ByteSink& out_;
 };
 
 // A row of "SELECT seq, id, day, size, kind, mailbox, acknowledged".
 StoredTip read_item(Statement& st) {
-    StoredTip t{st.int64(0), st.id(1), st.int64(2), static_cast<std::uint64_t>(st.int64(3)),
-                static_cast<ItemKind>(st.int64(4)), std::nullopt, st.int64(6) != 0};
+    StoredTip t{st.int64(0),
+                st.id(1),
+                st.int64(2),
+                static_cast<std::uint64_t>(st.int64(3)),
+                static_cast<ItemKind>(st.int64(4)),
+                std::nullopt,
+                st.int64(6) != 0};
     const auto mailbox = st.blob(5);
     if (mailbox.size() == MailboxKey{}.size()) {
         t.mailbox.emplace();
@@ -145,7 +154,9 @@ StoredTip read_item(Statement& st) {
 // tip_rows.key packs the tip's seq and the row's number, so a tip's rows are one contiguous range.
 constexpr int row_bits = 24;
 constexpr std::int64_t first_row_key(std::int64_t seq) { return seq << row_bits; }
-constexpr std::int64_t last_row_key(std::int64_t seq) { return (seq << row_bits) | ((std::int64_t{1} << row_bits) - 1); }
+constexpr std::int64_t last_row_key(std::int64_t seq) {
+    return (seq << row_bits) | ((std::int64_t{1} << row_bits) - 1);
+}
 
 }  // namespace
 
@@ -156,9 +167,11 @@ struct Store::StatementCache {
     }
     Statement get(sqlite3* db, const char* sql) {
         auto [it, fresh] = prepared.try_emplace(sql, nullptr);
-        if (fresh && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &it->second, nullptr) != SQLITE_OK) {
+        if (fresh && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &it->second,
+                                        nullptr) != SQLITE_OK) {
             prepared.erase(it);
-            throw StoreError(std::string("database prepare: ") + sqlite3_errmsg(db), sqlite3_extended_errcode(db));
+            throw StoreError(std::string("database prepare: ") + sqlite3_errmsg(db),
+                             sqlite3_extended_errcode(db));
         }
         return Statement(db, it->second);
     }
@@ -166,24 +179,28 @@ struct Store::StatementCache {
 
 Store::Store(sqlite3* db) : db_(db), statements_(std::make_unique<StatementCache>()) {}
 
-StoreError::StoreError(const std::string& what, int sqlite_code) : std::runtime_error(what), code_(sqlite_code) {}
+StoreError::StoreError(const std::string& what, int sqlite_code)
+    : std::runtime_error(what), code_(sqlite_code) {}
 
 bool StoreError::full() const noexcept { return (code_ & 0xFF) == SQLITE_FULL; }
 
-std::unique_ptr<Store> Store::open(const std::filesystem::path& file, bool create, bool single_thread) {
+std::unique_ptr<Store> Store::open(const std::filesystem::path& file, bool create,
+                                   bool single_thread) {
     if (create) {
         // SQLite creates the file with the process umask; make it private first.
         const mode_t old = ::umask(077);
         sqlite3* probe = nullptr;
-        const int rc = sqlite3_open_v2(file.c_str(), &probe, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+        const int rc = sqlite3_open_v2(file.c_str(), &probe,
+                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
         sqlite3_close(probe);
         ::umask(old);
         if (rc != SQLITE_OK) throw StoreError("cannot create " + file.string(), rc);
     }
     sqlite3* db = nullptr;
-    const int rc = sqlite3_open_v2(file.c_str(), &db,
-                                   SQLITE_OPEN_READWRITE | (single_thread ? SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_FULLMUTEX),
-                                   nullptr);
+    const int rc = sqlite3_open_v2(
+        file.c_str(), &db,
+        SQLITE_OPEN_READWRITE | (single_thread ? SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_FULLMUTEX),
+        nullptr);
     if (rc != SQLITE_OK) {
         sqlite3_close(db);
         throw StoreError("cannot open " + file.string(), rc);
@@ -224,7 +241,9 @@ void Store::migrate() {
     version.step();
     const std::int64_t current = version.int64(0);
     if (current > store_schema_version) {
-        throw StoreError("the database was made by a newer tiplined (schema " + std::to_string(current) + ")", 0);
+        throw StoreError(
+            "the database was made by a newer tiplined (schema " + std::to_string(current) + ")",
+            0);
     }
     if (current < 1) {
         in_transaction([this] {
@@ -256,12 +275,14 @@ void Store::rollback_to_savepoint() noexcept {
     sqlite3_exec(db_, "RELEASE write", nullptr, nullptr, nullptr);
 }
 
-std::int64_t Store::insert_tip(const TipId& id, std::int64_t day, std::span<const unsigned char> envelope,
-                              const Placement& placement) {
+std::int64_t Store::insert_tip(const TipId& id, std::int64_t day,
+                               std::span<const unsigned char> envelope,
+                               const Placement& placement) {
     const bool inline_data = envelope.size() <= store_row_size;
     {
         Statement tip = statements_->get(db_,
-            "INSERT INTO tips (id, day, size, received, data, kind, mailbox) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)");
+                                         "INSERT INTO tips (id, day, size, received, data, kind, "
+                                         "mailbox) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)");
         tip.bind(1, id.bytes).bind(2, day).bind(3, static_cast<std::int64_t>(envelope.size()));
         if (inline_data) tip.bind(4, envelope);
         tip.bind(5, static_cast<std::int64_t>(placement.kind));
@@ -278,7 +299,8 @@ std::int64_t Store::insert_tip(const TipId& id, std::int64_t day, std::span<cons
 
 void Store::append_rows(UploadState& state, std::span<const unsigned char> bytes) {
     for (std::size_t at = 0; at < bytes.size(); at += store_row_size) {
-        if (state.next_row >> row_bits != 0) throw StoreError("database: a tip has too many rows", 0);
+        if (state.next_row >> row_bits != 0)
+            throw StoreError("database: a tip has too many rows", 0);
         Statement row = statements_->get(db_, "INSERT INTO tip_rows (key, data) VALUES (?1, ?2)");
         row.bind(1, first_row_key(state.seq) + state.next_row++)
             .bind(2, bytes.subspan(at, std::min(store_row_size, bytes.size() - at)))
@@ -297,7 +319,8 @@ void Store::delete_tip(std::int64_t seq) {
 std::vector<StoredTip> Store::list_tips() {
     std::vector<StoredTip> out;
     Statement st = statements_->get(db_,
-        "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM tips WHERE complete = 1 ORDER BY day, id");
+                                    "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM "
+                                    "tips WHERE complete = 1 ORDER BY day, id");
     while (st.step()) out.push_back(read_item(st));
     return out;
 }
@@ -305,7 +328,8 @@ std::vector<StoredTip> Store::list_tips() {
 std::vector<StoredTip> Store::tips_before(std::int64_t day) {
     std::vector<StoredTip> out;
     Statement st = statements_->get(db_,
-        "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM tips WHERE complete = 1 AND day < ?1 ORDER BY day, id");
+                                    "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM "
+                                    "tips WHERE complete = 1 AND day < ?1 ORDER BY day, id");
     st.bind(1, day);
     while (st.step()) out.push_back(read_item(st));
     return out;
@@ -314,7 +338,8 @@ std::vector<StoredTip> Store::tips_before(std::int64_t day) {
 bool Store::read_tip(std::int64_t seq, crypto::ByteSink& out) {
     std::uint64_t size = 0;
     {
-        Statement st = statements_->get(db_, "SELECT size FROM tips WHERE seq = ?1 AND complete = 1");
+        Statement st =
+            statements_->get(db_, "SELECT size FROM tips WHERE seq = ?1 AND complete = 1");
         st.bind(1, seq);
         if (!st.step()) return false;
         size = static_cast<std::uint64_t>(st.int64(0));
@@ -337,20 +362,24 @@ void Store::write_bundle(std::span<const StoredTip> items, crypto::ByteSink& out
     }
     crypto::write_bundle_manifest(out, entries);
     for (const StoredTip& t : items) {
-        if (!read_tip(t.seq, out)) throw StoreError("database: a tip vanished while it was being read", 0);
+        if (!read_tip(t.seq, out))
+            throw StoreError("database: a tip vanished while it was being read", 0);
     }
 }
 
 StoreStats Store::stats() {
     StoreStats out;
-    Statement st = statements_->get(db_, "SELECT count(*), coalesce(sum(size), 0), coalesce(min(day), 0), coalesce(max(day), 0) "
-                      "FROM tips WHERE complete = 1");
+    Statement st = statements_->get(
+        db_,
+        "SELECT count(*), coalesce(sum(size), 0), coalesce(min(day), 0), coalesce(max(day), 0) "
+        "FROM tips WHERE complete = 1");
     st.step();
     out.tips = static_cast<std::uint64_t>(st.int64(0));
     out.bytes = static_cast<std::uint64_t>(st.int64(1));
     out.oldest_day = st.int64(2);
     out.newest_day = st.int64(3);
-    Statement up = statements_->get(db_, "SELECT count(*), coalesce(sum(received), 0) FROM tips WHERE complete = 0");
+    Statement up = statements_->get(
+        db_, "SELECT count(*), coalesce(sum(received), 0) FROM tips WHERE complete = 0");
     up.step();
     out.uploads = static_cast<std::uint64_t>(up.int64(0));
     out.upload_bytes = static_cast<std::uint64_t>(up.int64(1));
@@ -358,7 +387,8 @@ StoreStats Store::stats() {
 }
 
 PendingUploads Store::pending_uploads() {
-    Statement st = statements_->get(db_, "SELECT count(*), coalesce(sum(size), 0) FROM tips WHERE complete = 0");
+    Statement st = statements_->get(
+        db_, "SELECT count(*), coalesce(sum(size), 0) FROM tips WHERE complete = 0");
     st.step();
     return {static_cast<std::uint64_t>(st.int64(0)), static_cast<std::uint64_t>(st.int64(1))};
 }
@@ -372,7 +402,8 @@ void Store::begin_upload(const TipId& key, const TipId& tip, std::int64_t day, s
                          const Placement& placement) {
     {
         Statement st = statements_->get(db_,
-            "INSERT INTO tips (id, day, size, complete, kind, mailbox) VALUES (?1, ?2, ?3, 0, ?4, ?5)");
+                                        "INSERT INTO tips (id, day, size, complete, kind, mailbox) "
+                                        "VALUES (?1, ?2, ?3, 0, ?4, ?5)");
         st.bind(1, tip.bytes).bind(2, day).bind(3, static_cast<std::int64_t>(length));
         st.bind(4, static_cast<std::int64_t>(placement.kind));
         if (placement.mailbox) st.bind(5, *placement.mailbox);
@@ -384,8 +415,9 @@ void Store::begin_upload(const TipId& key, const TipId& tip, std::int64_t day, s
 
 std::optional<UploadState> Store::find_upload(const TipId& key) {
     Statement st = statements_->get(db_,
-        "SELECT t.seq, t.id, t.size, t.received, t.next_row FROM uploads u JOIN tips t ON t.seq = u.tip "
-        "WHERE u.key = ?1 AND t.complete = 0");
+                                    "SELECT t.seq, t.id, t.size, t.received, t.next_row FROM "
+                                    "uploads u JOIN tips t ON t.seq = u.tip "
+                                    "WHERE u.key = ?1 AND t.complete = 0");
     st.bind(1, key.bytes);
     if (!st.step()) return std::nullopt;
     return UploadState{st.int64(0), st.id(1), static_cast<std::uint64_t>(st.int64(2)),
@@ -394,26 +426,37 @@ std::optional<UploadState> Store::find_upload(const TipId& key) {
 
 void Store::append_upload(UploadState& state, std::span<const unsigned char> bytes) {
     append_rows(state, bytes);
-    Statement st = statements_->get(db_, "UPDATE tips SET received = ?2, next_row = ?3 WHERE seq = ?1");
-    st.bind(1, state.seq).bind(2, static_cast<std::int64_t>(state.received)).bind(3, state.next_row).run();
+    Statement st =
+        statements_->get(db_, "UPDATE tips SET received = ?2, next_row = ?3 WHERE seq = ?1");
+    st.bind(1, state.seq)
+        .bind(2, static_cast<std::int64_t>(state.received))
+        .bind(3, state.next_row)
+        .run();
 }
 
-void Store::read_prefix(std::int64_t seq, std::uint64_t n, crypto::ByteSink& out) { read_range(seq, 0, n, out); }
+void Store::read_prefix(std::int64_t seq, std::uint64_t n, crypto::ByteSink& out) {
+    read_range(seq, 0, n, out);
+}
 
-void Store::read_range(std::int64_t seq, std::uint64_t offset, std::uint64_t n, crypto::ByteSink& out) {
+void Store::read_range(std::int64_t seq, std::uint64_t offset, std::uint64_t n,
+                       crypto::ByteSink& out) {
     {
-        Statement inline_data = statements_->get(db_, "SELECT data FROM tips WHERE seq = ?1 AND data IS NOT NULL");
+        Statement inline_data =
+            statements_->get(db_, "SELECT data FROM tips WHERE seq = ?1 AND data IS NOT NULL");
         inline_data.bind(1, seq);
         if (inline_data.step()) {
             const auto data = inline_data.blob(0);
             if (offset >= data.size()) return;
             const auto from = static_cast<std::size_t>(offset);
-            out.write(data.subspan(from, static_cast<std::size_t>(std::min<std::uint64_t>(n, data.size() - from))));
+            out.write(data.subspan(
+                from, static_cast<std::size_t>(std::min<std::uint64_t>(n, data.size() - from))));
             return;
         }
     }
-    // Rows differ in size (an upload's rows follow its chunks), so walk them; length() reads no data.
-    Statement rows = statements_->get(db_, "SELECT length(data), data FROM tip_rows WHERE key BETWEEN ?1 AND ?2 ORDER BY key");
+    // Rows differ in size (an upload's rows follow its chunks), so walk them; length() reads no
+    // data.
+    Statement rows = statements_->get(
+        db_, "SELECT length(data), data FROM tip_rows WHERE key BETWEEN ?1 AND ?2 ORDER BY key");
     rows.bind(1, first_row_key(seq)).bind(2, last_row_key(seq));
     std::uint64_t at = 0;
     while (n > 0 && rows.step()) {
@@ -449,7 +492,8 @@ void Store::delete_upload(const TipId& key) {
 std::size_t Store::delete_uploads_before(std::int64_t day) {
     std::vector<std::int64_t> stale;
     {
-        Statement st = statements_->get(db_, "SELECT seq FROM tips WHERE complete = 0 AND day < ?1");
+        Statement st =
+            statements_->get(db_, "SELECT seq FROM tips WHERE complete = 0 AND day < ?1");
         st.bind(1, day);
         while (st.step()) stale.push_back(st.int64(0));
     }
@@ -458,7 +502,9 @@ std::size_t Store::delete_uploads_before(std::int64_t day) {
 }
 
 bool Store::create_mailbox(const MailboxKey& key, const TokenHash& token_hash, std::int64_t day) {
-    Statement st = statements_->get(db_, "INSERT INTO mailboxes (key, token_hash, day) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
+    Statement st = statements_->get(
+        db_,
+        "INSERT INTO mailboxes (key, token_hash, day) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
     st.bind(1, key).bind(2, token_hash).bind(3, day).run();
     return sqlite3_changes(db_) == 1;
 }
@@ -476,9 +522,10 @@ std::optional<TokenHash> Store::mailbox_token_hash(const MailboxKey& key) {
 
 std::vector<StoredTip> Store::mailbox_items(const MailboxKey& key, ItemKind kind) {
     std::vector<StoredTip> out;
-    Statement st = statements_->get(db_,
-        "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM tips "
-        "WHERE mailbox = ?1 AND kind = ?2 AND complete = 1 ORDER BY seq");
+    Statement st =
+        statements_->get(db_,
+                         "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM tips "
+                         "WHERE mailbox = ?1 AND kind = ?2 AND complete = 1 ORDER BY seq");
     st.bind(1, key).bind(2, static_cast<std::int64_t>(kind));
     while (st.step()) out.push_back(read_item(st));
     return out;
@@ -491,16 +538,18 @@ void Store::touch_mailbox(const MailboxKey& key, std::int64_t day) {
 
 std::size_t Store::delete_idle_mailboxes(std::int64_t day) {
     Statement st = statements_->get(db_,
-        "DELETE FROM mailboxes WHERE day < ?1 AND NOT EXISTS (SELECT 1 FROM tips WHERE tips.mailbox = mailboxes.key)");
+                                    "DELETE FROM mailboxes WHERE day < ?1 AND NOT EXISTS (SELECT 1 "
+                                    "FROM tips WHERE tips.mailbox = mailboxes.key)");
     st.bind(1, day).run();
     return static_cast<std::size_t>(sqlite3_changes(db_));
 }
 
 std::vector<StoredTip> Store::items_after(std::int64_t cursor, std::size_t limit) {
     std::vector<StoredTip> out;
-    Statement st = statements_->get(db_,
-        "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM tips "
-        "WHERE seq > ?1 AND complete = 1 ORDER BY seq LIMIT ?2");
+    Statement st =
+        statements_->get(db_,
+                         "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM tips "
+                         "WHERE seq > ?1 AND complete = 1 ORDER BY seq LIMIT ?2");
     st.bind(1, cursor).bind(2, static_cast<std::int64_t>(limit));
     while (st.step()) out.push_back(read_item(st));
     return out;
@@ -508,7 +557,8 @@ std::vector<StoredTip> Store::items_after(std::int64_t cursor, std::size_t limit
 
 std::optional<StoredTip> Store::item(std::int64_t seq) {
     Statement st = statements_->get(db_,
-        "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM tips WHERE seq = ?1 AND complete = 1");
+                                    "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM "
+                                    "tips WHERE seq = ?1 AND complete = 1");
     st.bind(1, seq);
     if (!st.step()) return std::nullopt;
     return read_item(st);
@@ -526,7 +576,9 @@ std::string Store::meta(std::string_view key) {
 }
 
 void Store::set_meta(std::string_view key, std::string_view value) {
-    Statement st = statements_->get(db_, "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2");
+    Statement st = statements_->get(
+        db_,
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2");
     st.bind(1, key).bind(2, value).run();
 }
 
@@ -562,7 +614,8 @@ void Store::backup_into(const std::filesystem::path& file) {
     rc = sqlite3_prepare_v2(copy, "PRAGMA integrity_check", -1, &check, nullptr);
     if (rc != SQLITE_OK) fail("cannot check the copy");
     std::string verdict;
-    if (sqlite3_step(check) == SQLITE_ROW) verdict = reinterpret_cast<const char*>(sqlite3_column_text(check, 0));
+    if (sqlite3_step(check) == SQLITE_ROW)
+        verdict = reinterpret_cast<const char*>(sqlite3_column_text(check, 0));
     sqlite3_finalize(check);
     if (verdict != "ok") {
         rc = SQLITE_CORRUPT;
@@ -575,8 +628,9 @@ void Store::backup_into(const std::filesystem::path& file) {
 
 void Store::checkpoint(bool truncate) {
     int log = 0, done = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE,
-                                             &log, &done);
+    const int rc = sqlite3_wal_checkpoint_v2(
+        db_, nullptr, truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE, &log,
+        &done);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) throw StoreError("database checkpoint failed", rc);
 }
 

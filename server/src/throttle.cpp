@@ -7,12 +7,15 @@
 namespace tipline::server {
 
 TokenBucket::TokenBucket(double burst, double per_minute)
-    : capacity_(std::max(1.0, burst)), per_second_(std::max(1e-3, per_minute) / 60.0), tokens_(capacity_),
+    : capacity_(std::max(1.0, burst)),
+      per_second_(std::max(1e-3, per_minute) / 60.0),
+      tokens_(capacity_),
       last_(Clock::now()) {}
 
 void TokenBucket::refill(Clock::time_point now) {
     if (now > last_) {
-        tokens_ = std::min(capacity_, tokens_ + std::chrono::duration<double>(now - last_).count() * per_second_);
+        tokens_ = std::min(
+            capacity_, tokens_ + std::chrono::duration<double>(now - last_).count() * per_second_);
         last_ = now;
     }
 }

@@ -239,10 +239,11 @@ std::string organisation_notice(const Page& p, const ServerInfo& info) {
     if (!current->list) return {};
     std::string text = p.t("submit.organisation");
     const std::string slot = "{fingerprint}";
-    const std::string fingerprint = "<strong class=\"fingerprint\" data-organisation>" +
-                                    escape(crypto::organisation_fingerprint(current->list->organisation)) +
-                                    "</strong>";
-    if (const auto at = text.find(slot); at != std::string::npos) text.replace(at, slot.size(), fingerprint);
+    const std::string fingerprint =
+        "<strong class=\"fingerprint\" data-organisation>" +
+        escape(crypto::organisation_fingerprint(current->list->organisation)) + "</strong>";
+    if (const auto at = text.find(slot); at != std::string::npos)
+        text.replace(at, slot.size(), fingerprint);
     return "<p class=\"notice\" id=\"organisation\">" + text + "</p>\n";
 }
 
@@ -571,10 +572,10 @@ Response replies_page(std::string_view lang, std::string_view receipt,
                       std::span<const crypto::OpenedMessage> replies, const ReplyCounts& counts,
                       const ServerInfo& info, unsigned version, bool keep_alive) {
     const Page p(lang, "check");
-    return html_response(http::status::ok,
-                         p.render("check.replies_heading",
-                                  replies_main(p, receipt, replies, counts, info, false)),
-                         version, keep_alive);
+    return html_response(
+        http::status::ok,
+        p.render("check.replies_heading", replies_main(p, receipt, replies, counts, info, false)),
+        version, keep_alive);
 }
 
 Response follow_up_sent_page(std::string_view lang, unsigned version, bool keep_alive) {

@@ -324,7 +324,8 @@ class WebSubmission final : public StreamedBody, private FormHandler {
     // The tip document of the form's fields, sealed to the responders; empty on failure.
     std::vector<unsigned char> seal(crypto::TipKind kind, const crypto::BoxPublicKey& reply_key) {
         std::vector<crypto::BoxPublicKey> recipients;
-        for (const crypto::PublicIdentity& id : info_.recipients->current()->identities) recipients.push_back(id.box);
+        for (const crypto::PublicIdentity& id : info_.recipients->current()->identities)
+            recipients.push_back(id.box);
         crypto::TipHeader header;
         header.kind = kind;
         // The server's clock: in this mode the server sees the moment of arrival anyway.
@@ -457,7 +458,8 @@ class WebSubmission final : public StreamedBody, private FormHandler {
                 const auto current = info.recipients->current();
                 std::vector<crypto::OpenedMessage> trusted;
                 for (auto& m : replies) {
-                    if (crypto::is_trusted_reply(m.header, current->identities, k->reply.public_key)) {
+                    if (crypto::is_trusted_reply(m.header, current->identities,
+                                                 k->reply.public_key)) {
                         trusted.push_back(std::move(m));
                     } else {
                         ++counts.unverified;

@@ -14,22 +14,23 @@ WriteResult fail(IngestError e, std::uint64_t value = 0) { return WriteResult{e,
 
 // Appends to a string, for bodies built in memory.
 class StringSink final : public crypto::ByteSink {
-public:
+  public:
     explicit StringSink(std::string& out) : out_(out) {}
     void write(std::span<const unsigned char> bytes) override {
         out_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     }
 
-private:
+  private:
     std::string& out_;
 };
 
 // The most an envelope header can take: the fixed part, sixteen stanzas and the MAC.
 constexpr std::uint64_t max_envelope_header =
-    crypto::envelope_fixed_header_size + crypto::envelope_max_recipients * crypto::envelope_stanza_size +
-    crypto::envelope_mac_size;
+    crypto::envelope_fixed_header_size +
+    crypto::envelope_max_recipients * crypto::envelope_stanza_size + crypto::envelope_mac_size;
 
-// The stored token hash against the presented one, in constant time; false when there is no mailbox.
+// The stored token hash against the presented one, in constant time; false when there is no
+// mailbox.
 bool token_matches(Store& store, const MailboxKey& key, const TokenHash& presented) {
     const auto stored = store.mailbox_token_hash(key);
     return stored && sodium_memcmp(stored->data(), presented.data(), presented.size()) == 0;
@@ -53,7 +54,8 @@ WriteOp store_envelope_op(std::vector<unsigned char> envelope, std::optional<New
     return [envelope = std::move(envelope), mailbox](Store& store, std::int64_t day) {
         Placement placement;
         if (mailbox) {
-            if (!store.create_mailbox(mailbox->key, mailbox->token_hash, day)) return fail(IngestError::mailbox_taken);
+            if (!store.create_mailbox(mailbox->key, mailbox->token_hash, day))
+                return fail(IngestError::mailbox_taken);
             placement.mailbox = mailbox->key;
         }
         const TipId id = TipId::random();
@@ -62,15 +64,18 @@ WriteOp store_envelope_op(std::vector<unsigned char> envelope, std::optional<New
     };
 }
 
-WriteOp begin_upload_op(std::uint64_t length, std::optional<NewMailbox> mailbox, PendingUploadLimits limits) {
+WriteOp begin_upload_op(std::uint64_t length, std::optional<NewMailbox> mailbox,
+                        PendingUploadLimits limits) {
     return [length, mailbox, limits](Store& store, std::int64_t day) {
         const PendingUploads pending = store.pending_uploads();
-        if (pending.count >= limits.max_count || pending.declared_bytes + length > limits.max_declared_bytes) {
+        if (pending.count >= limits.max_count ||
+            pending.declared_bytes + length > limits.max_declared_bytes) {
             return fail(IngestError::busy);
         }
         Placement placement;
         if (mailbox) {
-            if (!store.create_mailbox(mailbox->key, mailbox->token_hash, day)) return fail(IngestError::mailbox_taken);
+            if (!store.create_mailbox(mailbox->key, mailbox->token_hash, day))
+                return fail(IngestError::mailbox_taken);
             placement.mailbox = mailbox->key;
         }
         const TipId key = TipId::random();
@@ -79,7 +84,8 @@ WriteOp begin_upload_op(std::uint64_t length, std::optional<NewMailbox> mailbox,
     };
 }
 
-WriteOp store_follow_up_op(std::vector<unsigned char> envelope, MailboxKey key, TokenHash token_hash) {
+WriteOp store_follow_up_op(std::vector<unsigned char> envelope, MailboxKey key,
+                           TokenHash token_hash) {
     return [envelope = std::move(envelope), key, token_hash](Store& store, std::int64_t day) {
         if (!token_matches(store, key, token_hash)) return fail(IngestError::mailbox_denied);
         const TipId id = TipId::random();
@@ -160,7 +166,8 @@ WriteOp append_upload_op(TipId key, std::uint64_t offset, std::vector<unsigned c
         auto state = store.find_upload(key);
         if (!state) return fail(IngestError::not_found);
         if (offset != state->received) return fail(IngestError::wrong_offset, state->received);
-        if (state->received + bytes.size() > state->length) return fail(IngestError::overflow, state->received);
+        if (state->received + bytes.size() > state->length)
+            return fail(IngestError::overflow, state->received);
         store.append_upload(*state, bytes);
         return WriteResult{{}, {}, state->received, {}};
     };
@@ -186,7 +193,8 @@ WriteOp finish_upload_op(TipId key) {
         crypto::EnvelopeHeader header;
         std::error_code problem = crypto::read_envelope_header(source, header);
         if (!problem && header.total_size() != state->length) {
-            problem = header.total_size() > state->length ? crypto::Error::truncated : crypto::Error::malformed;
+            problem = header.total_size() > state->length ? crypto::Error::truncated
+                                                          : crypto::Error::malformed;
         }
         if (problem) {
             // Kept only as long as the writer holds it: the rollback of this write would undo the

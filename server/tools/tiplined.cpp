@@ -1,6 +1,5 @@
 // tiplined: the tip line server and its operator commands. Logs start-up and errors only.
 #include <CLI/CLI.hpp>
-
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
@@ -11,8 +10,8 @@
 #include "tipline/client/file_io.hpp"
 #include "tipline/client/key_io.hpp"
 #include "tipline/crypto/days.hpp"
-#include "tipline/crypto/recipient_list.hpp"
 #include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/recipient_list.hpp"
 #include "tipline/server/data_dir.hpp"
 #include "tipline/server/http_server.hpp"
 #include "tipline/server/ingest_queue.hpp"
@@ -25,7 +24,7 @@ using namespace tipline::client;
 
 constexpr std::string_view tool = "tiplined";
 namespace crypto = tipline::crypto;
-constexpr unsigned list_poll_s = 2;                  // how soon a running server serves a newly installed list
+constexpr unsigned list_poll_s = 2;  // how soon a running server serves a newly installed list
 constexpr std::int64_t list_expiry_warning_days = 30;
 
 // Configuration and storage problems are the operator's to fix: exit 2 with the reason.
@@ -42,30 +41,36 @@ auto operator_step(F&& f) {
 }
 
 // A recipient list file from the organisation, checked for what this data directory would accept.
-server::Recipients checked_list(const fs::path& dir, const fs::path& list_file, bool new_organisation,
-                                std::vector<unsigned char>& bytes) {
+server::Recipients checked_list(const fs::path& dir, const fs::path& list_file,
+                                bool new_organisation, std::vector<unsigned char>& bytes) {
     bytes = read_small_file(list_file, crypto::recipient_list_max_size + 1);
     try {
         return server::check_new_list(dir, bytes, crypto::current_day(), new_organisation);
     } catch (const std::runtime_error& e) {
-        throw ToolError(exit_verification_failure, "'" + list_file.string() + "' cannot be installed: " + e.what(),
-                        {"the running server keeps the list it has; ask the organisation for a new signed list"});
+        throw ToolError(exit_verification_failure,
+                        "'" + list_file.string() + "' cannot be installed: " + e.what(),
+                        {"the running server keeps the list it has; ask the organisation for a new "
+                         "signed list"});
     }
 }
 
 void print_recipients(const server::Recipients& r) {
     if (r.list) {
-        std::cout << "organisation: " << crypto::organisation_fingerprint(r.list->organisation) << "\n"
+        std::cout << "organisation: " << crypto::organisation_fingerprint(r.list->organisation)
+                  << "\n"
                   << "serial: " << r.list->serial << "\n"
                   << "valid through: " << crypto::format_day(r.list->expires_day) << " ("
-                  << static_cast<std::int64_t>(r.list->expires_day) - crypto::current_day() << " days from today)\n";
+                  << static_cast<std::int64_t>(r.list->expires_day) - crypto::current_day()
+                  << " days from today)\n";
     }
     for (const std::string& fp : r.fingerprints) std::cout << "responder " << fp << "\n";
 }
 
-int init(const fs::path& dir, const std::vector<std::string>& responder_args, const fs::path& list_file) {
+int init(const fs::path& dir, const std::vector<std::string>& responder_args,
+         const fs::path& list_file) {
     if (responder_args.empty() && list_file.empty()) {
-        usage_error("name the responders with --responder, or give the organisation's --recipient-list");
+        usage_error(
+            "name the responders with --responder, or give the organisation's --recipient-list");
     }
     std::vector<std::string> texts;
     for (const std::string& arg : responder_args) {
@@ -84,17 +89,21 @@ int init(const fs::path& dir, const std::vector<std::string>& responder_args, co
 }
 
 // Replaces the list a data directory serves, after checking it; a running server picks it up.
-int recipients_install(const fs::path& dir, const fs::path& list_file, bool new_organisation, bool check_only) {
+int recipients_install(const fs::path& dir, const fs::path& list_file, bool new_organisation,
+                       bool check_only) {
     const server::Config config = operator_step([&] { return server::load_config(dir); });
-    const server::Recipients before = operator_step([&] { return server::load_recipients(dir, config.responders); });
+    const server::Recipients before =
+        operator_step([&] { return server::load_recipients(dir, config.responders); });
     std::vector<unsigned char> bytes;
     const server::Recipients after = checked_list(dir, list_file, new_organisation, bytes);
     print_recipients(after);
     for (std::size_t i = 0; i < after.identities.size(); ++i) {
-        if (!before.contains(after.identities[i])) std::cout << "joins: responder " << after.fingerprints[i] << "\n";
+        if (!before.contains(after.identities[i]))
+            std::cout << "joins: responder " << after.fingerprints[i] << "\n";
     }
     for (std::size_t i = 0; i < before.identities.size(); ++i) {
-        if (!after.contains(before.identities[i])) std::cout << "leaves: responder " << before.fingerprints[i] << "\n";
+        if (!after.contains(before.identities[i]))
+            std::cout << "leaves: responder " << before.fingerprints[i] << "\n";
     }
     if (check_only) {
         std::cout << "the list can be installed; nothing was changed\n";
@@ -105,21 +114,25 @@ int recipients_install(const fs::path& dir, const fs::path& list_file, bool new_
         return exit_success;
     }
     operator_step([&] { server::install_list(dir, bytes); });
-    std::cout << "installed; a running tiplined serves it within " << list_poll_s << " seconds, and tips sealed "
+    std::cout << "installed; a running tiplined serves it within " << list_poll_s
+              << " seconds, and tips sealed "
               << "from then on are sealed to these responders only\n";
     return exit_success;
 }
 
 int recipients_show(const fs::path& dir) {
     const server::Config config = operator_step([&] { return server::load_config(dir); });
-    const server::Recipients r = operator_step([&] { return server::load_recipients(dir, config.responders); });
-    if (!r.list) std::cout << "no signed recipient list is installed; tiplined.conf names the responders\n";
+    const server::Recipients r =
+        operator_step([&] { return server::load_recipients(dir, config.responders); });
+    if (!r.list)
+        std::cout << "no signed recipient list is installed; tiplined.conf names the responders\n";
     print_recipients(r);
     return exit_success;
 }
 
 // A listen address from the command line or the config, refused or warned about off loopback.
-server::Endpoint listen_endpoint(const std::string& option, const std::string& text, bool allow_non_loopback) {
+server::Endpoint listen_endpoint(const std::string& option, const std::string& text,
+                                 bool allow_non_loopback) {
     server::Endpoint endpoint;
     try {
         endpoint = server::parse_endpoint(text);
@@ -128,10 +141,13 @@ server::Endpoint listen_endpoint(const std::string& option, const std::string& t
     }
     if (!endpoint.loopback) {
         if (!allow_non_loopback) {
-            usage_error("refusing to listen on " + endpoint.address + ", which is not a loopback address",
-                        {"publish tiplined through a Tor onion service on 127.0.0.1; add --allow-non-loopback only if you must"});
+            usage_error(
+                "refusing to listen on " + endpoint.address + ", which is not a loopback address",
+                {"publish tiplined through a Tor onion service on 127.0.0.1; add "
+                 "--allow-non-loopback only if you must"});
         }
-        print_warning(tool, "listening on a non-loopback address (" + option + "): clients reach tiplined without Tor");
+        print_warning(tool, "listening on a non-loopback address (" + option +
+                                "): clients reach tiplined without Tor");
     }
     return endpoint;
 }
@@ -141,18 +157,21 @@ std::string endpoint_text(const server::Endpoint& endpoint, unsigned short port)
     return (v6 ? "[" : "") + endpoint.address + (v6 ? "]" : "") + ":" + std::to_string(port);
 }
 
-int serve(const fs::path& dir, const std::string& listen_override, const std::string& responder_override,
-          bool allow_non_loopback) {
+int serve(const fs::path& dir, const std::string& listen_override,
+          const std::string& responder_override, bool allow_non_loopback) {
     const server::Config config = operator_step([&] { return server::load_config(dir); });
-    const server::ServerInfo info = operator_step([&] { return server::load_server_info(dir, config); });
-    const server::Endpoint endpoint =
-        listen_endpoint("--listen", listen_override.empty() ? config.listen : listen_override, allow_non_loopback);
+    const server::ServerInfo info =
+        operator_step([&] { return server::load_server_info(dir, config); });
+    const server::Endpoint endpoint = listen_endpoint(
+        "--listen", listen_override.empty() ? config.listen : listen_override, allow_non_loopback);
     // "--listen ADDRESS:0" alone asks for free ports: the responder listener then takes one too.
-    std::string responder_text = responder_override.empty() ? config.responder_listen : responder_override;
+    std::string responder_text =
+        responder_override.empty() ? config.responder_listen : responder_override;
     if (responder_override.empty() && !listen_override.empty() && endpoint.port == 0) {
         responder_text = endpoint_text(endpoint, 0);
     }
-    const server::Endpoint responder = listen_endpoint("--responder-listen", responder_text, allow_non_loopback);
+    const server::Endpoint responder =
+        listen_endpoint("--responder-listen", responder_text, allow_non_loopback);
     // Unfinished uploads past their expiry are dropped at every start, as well as by purge.
     operator_step([&] { return server::expire_uploads(dir, config.limits.upload_expiry_days); });
     server::IngestLimits ingest;
@@ -160,11 +179,14 @@ int serve(const fs::path& dir, const std::string& listen_override, const std::st
     server::IngestQueue queue(server::database_path(dir), ingest);
     server::ServeOptions options{endpoint, responder, config.threads};
     if (const auto current = info.recipients->current(); current->list) {
-        const auto left = static_cast<std::int64_t>(current->list->expires_day) - crypto::current_day();
+        const auto left =
+            static_cast<std::int64_t>(current->list->expires_day) - crypto::current_day();
         if (left < list_expiry_warning_days) {
-            print_warning(tool, "the recipient list " + std::string(left < 0 ? "expired" : "expires") + " on " +
+            print_warning(tool, "the recipient list " +
+                                    std::string(left < 0 ? "expired" : "expires") + " on " +
                                     crypto::format_day(current->list->expires_day) +
-                                    ": witnesses' tools refuse an expired list; ask the organisation for a new one");
+                                    ": witnesses' tools refuse an expired list; ask the "
+                                    "organisation for a new one");
         }
     }
     // A list installed while serving (tiplined recipients install) replaces the running one.
@@ -175,13 +197,15 @@ int serve(const fs::path& dir, const std::string& listen_override, const std::st
         while (!stop.stop_requested()) {
             std::unique_lock lock(m);
             wake.wait_for(lock, stop, std::chrono::seconds(list_poll_s), [] { return false; });
-            if (const std::string news = watcher.poll(); !news.empty()) std::cerr << "tiplined: " << news << "\n";
+            if (const std::string news = watcher.poll(); !news.empty())
+                std::cerr << "tiplined: " << news << "\n";
         }
     });
     try {
         server::serve(options, info, queue, [&](const server::ReadyPorts& ports) {
             std::cout << "listening on " << endpoint_text(endpoint, ports.source) << "\n"
-                      << "responder listening on " << endpoint_text(responder, ports.responder) << std::endl;
+                      << "responder listening on " << endpoint_text(responder, ports.responder)
+                      << std::endl;
         });
     } catch (const boost::system::system_error& e) {
         io_error(std::string("cannot listen: ") + e.code().message());
@@ -191,52 +215,62 @@ int serve(const fs::path& dir, const std::string& listen_override, const std::st
     return exit_success;
 }
 
-int export_command(const fs::path& dir, const fs::path& out, bool delete_exported, const std::string& since) {
+int export_command(const fs::path& dir, const fs::path& out, bool delete_exported,
+                   const std::string& since) {
     std::int64_t since_day = 0;
     if (!since.empty()) {
         const auto day = server::parse_day(since);
         if (!day) usage_error("--since takes a date such as 2026-11-26");
         since_day = *day;
     }
-    const auto r = operator_step([&] { return server::export_bundle(dir, out, delete_exported, since_day); });
-    std::cout << "exported " << r.tips << " tips, " << r.bytes << " bytes of ciphertext, to " << out.string() << "\n";
+    const auto r =
+        operator_step([&] { return server::export_bundle(dir, out, delete_exported, since_day); });
+    std::cout << "exported " << r.tips << " tips, " << r.bytes << " bytes of ciphertext, to "
+              << out.string() << "\n";
     if (delete_exported) std::cout << "deleted " << r.tips << " exported tips from the server\n";
     return exit_success;
 }
 
 int backup(const fs::path& dir, const fs::path& out) {
     const auto bytes = operator_step([&] { return server::backup_database(dir, out); });
-    std::cout << "backed up the database (" << bytes << " bytes, integrity_check ok) to " << out.string() << "\n";
+    std::cout << "backed up the database (" << bytes << " bytes, integrity_check ok) to "
+              << out.string() << "\n";
     return exit_success;
 }
 
 int stats(const fs::path& dir) {
-    const auto s = operator_step([&] { return server::Store::open(server::database_path(dir), false)->stats(); });
+    const auto s = operator_step(
+        [&] { return server::Store::open(server::database_path(dir), false)->stats(); });
     std::cout << "tips: " << s.tips << "\n"
               << "ciphertext bytes: " << s.bytes << "\n"
               << "unfinished uploads: " << s.uploads << "\n"
               << "unfinished upload bytes: " << s.upload_bytes << "\n";
     if (s.tips > 0) {
-        std::cout << "days since the oldest tip arrived: " << server::current_day() - s.oldest_day << "\n"
-                  << "days since the newest tip arrived: " << server::current_day() - s.newest_day << "\n";
+        std::cout << "days since the oldest tip arrived: " << server::current_day() - s.oldest_day
+                  << "\n"
+                  << "days since the newest tip arrived: " << server::current_day() - s.newest_day
+                  << "\n";
     }
     return exit_success;
 }
 
 int purge(const fs::path& dir) {
     const server::Config config = operator_step([&] { return server::load_config(dir); });
-    const auto r = operator_step(
-        [&] { return server::purge(dir, config.retention_days, config.limits.upload_expiry_days); });
-    std::cout << "purged " << r.tips << " tips older than " << config.retention_days << " days, " << r.uploads
-              << " unfinished uploads older than " << config.limits.upload_expiry_days << " days and " << r.mailboxes
-              << " empty mailboxes idle for " << config.retention_days << " days\n";
+    const auto r = operator_step([&] {
+        return server::purge(dir, config.retention_days, config.limits.upload_expiry_days);
+    });
+    std::cout << "purged " << r.tips << " tips older than " << config.retention_days << " days, "
+              << r.uploads << " unfinished uploads older than " << config.limits.upload_expiry_days
+              << " days and " << r.mailboxes << " empty mailboxes idle for "
+              << config.retention_days << " days\n";
     return exit_success;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Tipline server. Stores only ciphertext; run it behind a Tor onion service.", std::string(tool)};
+    CLI::App app{"Tipline server. Stores only ciphertext; run it behind a Tor onion service.",
+                 std::string(tool)};
     app.require_subcommand(1);
     fs::path dir, out, list_file;
     std::vector<std::string> responders;
@@ -246,29 +280,39 @@ int main(int argc, char** argv) {
 
     auto* init_cmd = app.add_subcommand("init", "create a data directory for these responders");
     init_cmd->add_option("datadir", dir)->required();
-    auto* init_responder =
-        init_cmd->add_option("--responder", responders, "a responder's PATH.pub or key text (repeatable)");
+    auto* init_responder = init_cmd->add_option("--responder", responders,
+                                                "a responder's PATH.pub or key text (repeatable)");
     auto* init_list = init_cmd->add_option("--recipient-list", list_file,
                                            "the responders as the organisation signed them (from "
                                            "'tipline-responder org sign'), instead of --responder");
     init_responder->excludes(init_list);
 
-    auto* serve_cmd = app.add_subcommand("serve", "serve the source and responder APIs until SIGTERM");
+    auto* serve_cmd =
+        app.add_subcommand("serve", "serve the source and responder APIs until SIGTERM");
     serve_cmd->add_option("datadir", dir)->required();
-    serve_cmd->add_option("--listen", listen, "ADDRESS:PORT, overriding the config; port 0 picks a free one");
+    serve_cmd->add_option("--listen", listen,
+                          "ADDRESS:PORT, overriding the config; port 0 picks a free one");
     serve_cmd->add_option("--responder-listen", responder_listen,
                           "ADDRESS:PORT of the signed responder API, overriding the config");
-    serve_cmd->add_flag("--allow-non-loopback", allow_non_loopback, "permit a listen address that is not loopback");
+    serve_cmd->add_flag("--allow-non-loopback", allow_non_loopback,
+                        "permit a listen address that is not loopback");
 
-    auto* export_cmd = app.add_subcommand("export", "write every stored tip into a bundle for the responders");
+    auto* export_cmd =
+        app.add_subcommand("export", "write every stored tip into a bundle for the responders");
     export_cmd->add_option("datadir", dir)->required();
     export_cmd->add_option("--out", out, "the new bundle file")->required();
-    export_cmd->add_flag("--delete-exported", delete_exported, "delete the exported tips once the bundle is on disk");
-    export_cmd->add_option("--since", since, "only tips received on or after this day (YYYY-MM-DD, UTC)");
+    export_cmd->add_flag("--delete-exported", delete_exported,
+                         "delete the exported tips once the bundle is on disk");
+    export_cmd->add_option("--since", since,
+                           "only tips received on or after this day (YYYY-MM-DD, UTC)");
 
-    auto* backup_cmd = app.add_subcommand("backup", "copy the database, consistently, while tiplined serves");
+    auto* backup_cmd =
+        app.add_subcommand("backup", "copy the database, consistently, while tiplined serves");
     backup_cmd->add_option("datadir", dir)->required();
-    backup_cmd->add_option("--out", out, "the new copy (mode 0600); holds ciphertext, mailboxes and the salt")->required();
+    backup_cmd
+        ->add_option("--out", out,
+                     "the new copy (mode 0600); holds ciphertext, mailboxes and the salt")
+        ->required();
 
     auto* stats_cmd = app.add_subcommand("stats", "print counts and sizes");
     stats_cmd->add_option("datadir", dir)->required();
@@ -276,17 +320,22 @@ int main(int argc, char** argv) {
     auto* purge_cmd = app.add_subcommand("purge", "delete tips older than retention_days");
     purge_cmd->add_option("datadir", dir)->required();
 
-    auto* recipients_cmd = app.add_subcommand("recipients", "the responders tips are sealed to: show, check or "
-                                                            "install the organisation's signed list");
+    auto* recipients_cmd = app.add_subcommand("recipients",
+                                              "the responders tips are sealed to: show, check or "
+                                              "install the organisation's signed list");
     recipients_cmd->require_subcommand(1);
-    auto* show_cmd = recipients_cmd->add_subcommand("show", "print the list in use: organisation, serial, expiry");
+    auto* show_cmd = recipients_cmd->add_subcommand(
+        "show", "print the list in use: organisation, serial, expiry");
     show_cmd->add_option("datadir", dir)->required();
     auto* install_cmd = recipients_cmd->add_subcommand(
-        "install", "check a new signed list and put it in place; a running tiplined serves it within seconds");
-    auto* check_cmd = recipients_cmd->add_subcommand("check", "the checks of install, changing nothing");
+        "install",
+        "check a new signed list and put it in place; a running tiplined serves it within seconds");
+    auto* check_cmd =
+        recipients_cmd->add_subcommand("check", "the checks of install, changing nothing");
     for (auto* cmd : {install_cmd, check_cmd}) {
         cmd->add_option("datadir", dir)->required();
-        cmd->add_option("list", list_file, "the list file from 'tipline-responder org sign'")->required();
+        cmd->add_option("list", list_file, "the list file from 'tipline-responder org sign'")
+            ->required();
         cmd->add_flag("--new-organisation", new_organisation,
                       "accept a list signed by another organisation key than the installed list's");
     }
@@ -294,7 +343,8 @@ int main(int argc, char** argv) {
     return run_tool(tool, app, argc, argv, [&] {
         if (*init_cmd) return init(dir, responders, list_file);
         if (*show_cmd) return recipients_show(dir);
-        if (*install_cmd || *check_cmd) return recipients_install(dir, list_file, new_organisation, check_cmd->parsed());
+        if (*install_cmd || *check_cmd)
+            return recipients_install(dir, list_file, new_organisation, check_cmd->parsed());
         if (*serve_cmd) return serve(dir, listen, responder_listen, allow_non_loopback);
         if (*export_cmd) return export_command(dir, out, delete_exported, since);
         if (*backup_cmd) return backup(dir, out);

@@ -1,6 +1,7 @@
-// Key material from outside: the public key and organisation key text forms, the secret key file and
-// the organisation's recipient list. A key that decodes encodes back to the same text; a key file
-// that opens seals again to one that opens the same; a list that verifies has exactly its size.
+// Key material from outside: the public key and organisation key text forms, the secret key file
+// and the organisation's recipient list. A key that decodes encodes back to the same text; a key
+// file that opens seals again to one that opens the same; a list that verifies has exactly its
+// size.
 #include <cstdint>
 #include <cstdlib>
 #include <span>
@@ -54,8 +55,10 @@ void organisation_key_text(std::span<const unsigned char> input) {
 void recipient_list(std::span<const unsigned char> input) {
     crypto::RecipientList list;
     if (crypto::decode_recipient_list(input, list)) return;
-    require(!list.recipients.empty() && list.recipients.size() <= crypto::recipient_list_max_entries);
-    require(input.size() == crypto::recipient_list_fixed_size + list.recipients.size() * crypto::recipient_list_entry_size +
+    require(!list.recipients.empty() &&
+            list.recipients.size() <= crypto::recipient_list_max_entries);
+    require(input.size() == crypto::recipient_list_fixed_size +
+                                list.recipients.size() * crypto::recipient_list_entry_size +
                                 crypto::recipient_list_signature_size);
     require(list.serial > 0);
     (void)crypto::check_recipient_list(list, {0, list.organisation, list.serial});

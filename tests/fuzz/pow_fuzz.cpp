@@ -26,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!crypto::parse_pow_proof(text, proof)) {
         require(crypto::pow_proof_text(proof.challenge, proof.nonce) == text);
         require(static_cast<bool>(crypto::check_pow_work(proof)) ==
-                (crypto::pow_zero_bits(proof.challenge, proof.nonce) < crypto::pow_bits(proof.challenge)));
+                (crypto::pow_zero_bits(proof.challenge, proof.nonce) <
+                 crypto::pow_bits(proof.challenge)));
     }
     const server::PowVerdict verdict = pow.check(text);
     require(verdict != server::PowVerdict::accepted);  // the fuzzer cannot forge the server's MAC

@@ -2,8 +2,8 @@
 // screened and handled as the listener does and written to a real store, checked against a model.
 #include <fuzzer/FuzzedDataProvider.h>
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -151,7 +151,8 @@ class Session {
             require(error_code_of(*res) == "uploads_busy");
             const auto parsed = server::parse_decimal(text);
             require(parsed.has_value());
-            require(starts_ >= info_.limits.upload_burst || pending() >= info_.limits.max_pending_uploads ||
+            require(starts_ >= info_.limits.upload_burst ||
+                    pending() >= info_.limits.max_pending_uploads ||
                     pending_bytes() + *parsed > info_.limits.pending_upload_bytes);
         } else if (how == 0 && !mailbox) {
             std::abort();  // a valid envelope's exact length is otherwise always accepted
@@ -162,8 +163,8 @@ class Session {
 
     // The model's unfinished uploads, as the global limits count them.
     std::uint64_t pending() const {
-        return static_cast<std::uint64_t>(
-            std::count_if(uploads_.begin(), uploads_.end(), [](const Upload& u) { return !u.gone; }));
+        return static_cast<std::uint64_t>(std::count_if(uploads_.begin(), uploads_.end(),
+                                                        [](const Upload& u) { return !u.gone; }));
     }
     std::uint64_t pending_bytes() const {
         std::uint64_t sum = 0;

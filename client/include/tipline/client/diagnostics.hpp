@@ -17,17 +17,18 @@ namespace tipline::client {
 // Documented exit codes (README.md, "Exit codes").
 inline constexpr int exit_success = 0;
 inline constexpr int exit_verification_failure = 1;  // decryption or verification failed
-inline constexpr int exit_usage_or_io = 2;           // bad arguments, unreadable or unwritable files
-inline constexpr int exit_leaked_secrets = 70;       // sanitizer builds only: a secret buffer outlived its command
+inline constexpr int exit_usage_or_io = 2;  // bad arguments, unreadable or unwritable files
+inline constexpr int exit_leaked_secrets =
+    70;  // sanitizer builds only: a secret buffer outlived its command
 
 class ToolError : public std::runtime_error {
-public:
+  public:
     ToolError(int exit_code, std::string message, std::vector<std::string> hints = {})
         : std::runtime_error(std::move(message)), exit_code_(exit_code), hints_(std::move(hints)) {}
     int exit_code() const noexcept { return exit_code_; }
     const std::vector<std::string>& hints() const noexcept { return hints_; }
 
-private:
+  private:
     int exit_code_;
     std::vector<std::string> hints_;
 };
@@ -38,10 +39,12 @@ private:
 [[noreturn]] void open_failure(std::string_view what, std::error_code ec);
 
 // Prints "TOOL: error: MESSAGE" and "hint: ..." lines to stderr.
-void print_error(std::string_view tool, std::string_view message, const std::vector<std::string>& hints);
+void print_error(std::string_view tool, std::string_view message,
+                 const std::vector<std::string>& hints);
 void print_warning(std::string_view tool, std::string_view message);
 
 // Parses the command line and runs body, mapping every failure to a message and an exit code.
-int run_tool(std::string_view tool, CLI::App& app, int argc, char** argv, const std::function<int()>& body);
+int run_tool(std::string_view tool, CLI::App& app, int argc, char** argv,
+             const std::function<int()>& body);
 
 }  // namespace tipline::client

@@ -13,7 +13,7 @@
 namespace tipline::client {
 
 class UniqueFd {
-public:
+  public:
     UniqueFd() noexcept = default;
     explicit UniqueFd(int fd) noexcept : fd_(fd) {}
     ~UniqueFd();
@@ -26,7 +26,7 @@ public:
     explicit operator bool() const noexcept { return fd_ >= 0; }
     void reset() noexcept;
 
-private:
+  private:
     int fd_ = -1;
 };
 
@@ -39,10 +39,11 @@ UniqueFd open_for_reading(const std::filesystem::path& path);
 // Reads a whole small file; ToolError when it is missing, unreadable or larger than max_size.
 std::vector<unsigned char> read_small_file(const std::filesystem::path& path, std::size_t max_size);
 
-// A file written under a unique temporary sibling name and moved into place only by install_files():
-// nobody sees it half-written, and unless installed it is removed when this object goes away.
+// A file written under a unique temporary sibling name and moved into place only by
+// install_files(): nobody sees it half-written, and unless installed it is removed when this object
+// goes away.
 class PendingFile {
-public:
+  public:
     PendingFile(std::filesystem::path target, unsigned mode);
     ~PendingFile();
     PendingFile(const PendingFile&) = delete;
@@ -52,7 +53,7 @@ public:
     const std::filesystem::path& target() const noexcept { return target_; }
     void write(std::span<const unsigned char> bytes);
 
-private:
+  private:
     friend void install_files(std::span<PendingFile* const> files, bool force);
 
     std::filesystem::path target_;
@@ -67,8 +68,8 @@ private:
 void install_files(std::span<PendingFile* const> files, bool force);
 
 // One small file, created as install_files() does.
-void write_new_file(const std::filesystem::path& path, std::span<const unsigned char> bytes, unsigned mode,
-                    bool force);
+void write_new_file(const std::filesystem::path& path, std::span<const unsigned char> bytes,
+                    unsigned mode, bool force);
 
 // A temporary file with no name (in TMPDIR, or /tmp), gone when the descriptor closes.
 UniqueFd anonymous_temp_file();

@@ -1,4 +1,5 @@
-// A small HTTP client over libcurl for the witness and responder tools, with optional SOCKS proxy (Tor).
+// A small HTTP client over libcurl for the witness and responder tools, with optional SOCKS proxy
+// (Tor).
 #pragma once
 
 #include <span>
@@ -12,7 +13,7 @@ namespace tipline::client {
 
 // The network failed (as opposed to the server answering with an error): worth a retry.
 class TransportError : public ToolError {
-public:
+  public:
     using ToolError::ToolError;
 };
 
@@ -22,9 +23,9 @@ struct HttpResponse {
 };
 
 class HttpClient {
-public:
-    // base_url such as http://xyz.onion or http://127.0.0.1:8080; proxy such as socks5h://127.0.0.1:9050
-    // (socks5h so that .onion names resolve inside Tor), or empty.
+  public:
+    // base_url such as http://xyz.onion or http://127.0.0.1:8080; proxy such as
+    // socks5h://127.0.0.1:9050 (socks5h so that .onion names resolve inside Tor), or empty.
     HttpClient(std::string base_url, std::string proxy);
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
@@ -32,12 +33,14 @@ public:
 
     // Throws TransportError when the server cannot be reached or the connection drops.
     HttpResponse get(std::string_view path);
-    HttpResponse post(std::string_view path, std::span<const unsigned char> body, std::string_view content_type);
+    HttpResponse post(std::string_view path, std::span<const unsigned char> body,
+                      std::string_view content_type);
     // Any method, with extra "Name: value" header lines.
-    HttpResponse request(std::string_view method, std::string_view path, std::span<const unsigned char> body,
+    HttpResponse request(std::string_view method, std::string_view path,
+                         std::span<const unsigned char> body,
                          const std::vector<std::string>& headers);
 
-private:
+  private:
     std::string base_url_;
     std::string proxy_;
     void* curl_;

@@ -1,4 +1,5 @@
-// Removing what a photo says about where, when and with what it was taken, in memory, before it is sealed.
+// Removing what a photo says about where, when and with what it was taken, in memory, before it is
+// sealed.
 #pragma once
 
 #include <cstddef>
@@ -37,7 +38,8 @@ struct MetadataReport {
     bool xmp_gps = false;  // exif:GPS... properties in the XMP
     bool iptc = false;
     bool comment = false;
-    // Segments or chunks outside the kept set (thumbnails, text chunks, images appended after the end).
+    // Segments or chunks outside the kept set (thumbnails, text chunks, images appended after the
+    // end).
     std::size_t other_blocks = 0;
 
     bool found_any() const noexcept {
@@ -48,15 +50,17 @@ struct MetadataReport {
 struct CleanedImage {
     std::vector<unsigned char> bytes;  // a non-image is copied unchanged
     MetadataReport report;
-    std::string detail;  // on failure, what went wrong in the image library's words, for a hint line
+    std::string
+        detail;  // on failure, what went wrong in the image library's words, for a hint line
 };
 
-// Removes Exif (with GPS and maker notes), XMP, IPTC, comments and every block not needed to show the
-// pixels, which are copied unchanged. Works only in memory. Fails closed: any error leaves out.bytes
-// empty, and so does metadata found when the result is read back.
+// Removes Exif (with GPS and maker notes), XMP, IPTC, comments and every block not needed to show
+// the pixels, which are copied unchanged. Works only in memory. Fails closed: any error leaves
+// out.bytes empty, and so does metadata found when the result is read back.
 std::error_code strip_image_metadata(std::span<const unsigned char> file, CleanedImage& out);
 
-// "exif (12 tags, with gps and maker note), xmp (with gps), comment" or "none", for telling the witness.
+// "exif (12 tags, with gps and maker note), xmp (with gps), comment" or "none", for telling the
+// witness.
 std::string describe_removed(const MetadataReport& report);
 
 }  // namespace tipline::client

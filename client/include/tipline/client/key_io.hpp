@@ -1,4 +1,5 @@
-// Getting passphrases from a person or a script, and loading key files and public keys for the tools.
+// Getting passphrases from a person or a script, and loading key files and public keys for the
+// tools.
 #pragma once
 
 #include <filesystem>
@@ -20,13 +21,16 @@ struct PassphraseSource {
 
 // From the file or descriptor when given, otherwise asked on the terminal with echo off
 // (twice when confirm is set). Empty passphrases are refused.
-crypto::SecretBuffer obtain_passphrase(const PassphraseSource& source, std::string_view prompt, bool confirm);
+crypto::SecretBuffer obtain_passphrase(const PassphraseSource& source, std::string_view prompt,
+                                       bool confirm);
 
 // Decrypts a responder's secret key file; a wrong passphrase exits 1 with a hint. The organisation
 // key is refused here: it signs recipient lists and nothing else.
-crypto::SecretIdentity load_secret_key(const std::filesystem::path& path, const PassphraseSource& source);
+crypto::SecretIdentity load_secret_key(const std::filesystem::path& path,
+                                       const PassphraseSource& source);
 // Decrypts the organisation's key file, and refuses any other.
-crypto::SecretIdentity load_organisation_key(const std::filesystem::path& path, const PassphraseSource& source);
+crypto::SecretIdentity load_organisation_key(const std::filesystem::path& path,
+                                             const PassphraseSource& source);
 
 // Accepts the key text itself ("tipline-pk1-...") or the path of a file holding it.
 crypto::PublicIdentity load_public_key(std::string_view text_or_path);

@@ -1,4 +1,5 @@
-// What a witness sends: the message text and attachment files, checked and described before sealing.
+// What a witness sends: the message text and attachment files, checked and described before
+// sealing.
 #pragma once
 
 #include <filesystem>
@@ -25,7 +26,8 @@ OutgoingAttachment prepare_attachment(const std::filesystem::path& path);
 // When the file is a JPEG, PNG or WebP (by its first bytes), removes its metadata in memory and
 // makes the attachment send the cleaned bytes. Returns what was removed ("" for a non-image or an
 // image with nothing to remove). An image that cannot be cleaned stops the tool (exit 2).
-std::string strip_attachment_metadata(const std::filesystem::path& path, OutgoingAttachment& attachment);
+std::string strip_attachment_metadata(const std::filesystem::path& path,
+                                      OutgoingAttachment& attachment);
 
 // A media type from the file name's extension, or application/octet-stream.
 std::string media_type_for(const std::filesystem::path& path);

@@ -3,9 +3,9 @@
 
 #include <cstdint>
 #include <optional>
-#include <string_view>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tipline/client/http_client.hpp"
@@ -26,22 +26,26 @@ struct ResponderItem {
 
 // Signs every request with the responder's Ed25519 key; the key file may be sign-only.
 class ResponderClient {
-public:
-    ResponderClient(HttpClient& http, const crypto::SecretIdentity& signer) : http_(http), signer_(signer) {}
+  public:
+    ResponderClient(HttpClient& http, const crypto::SecretIdentity& signer)
+        : http_(http), signer_(signer) {}
 
     // Every stored item after the cursor, following the server's pages.
     std::vector<ResponderItem> items(std::int64_t after = 0);
     // A bundle of these items, in this order.
     std::vector<unsigned char> bundle(std::span<const std::int64_t> refs);
     // Up to length bytes of one item's envelope from offset (for items too large for one bundle).
-    std::vector<unsigned char> envelope_range(std::int64_t ref, std::uint64_t offset, std::uint64_t length);
+    std::vector<unsigned char> envelope_range(std::int64_t ref, std::uint64_t offset,
+                                              std::uint64_t length);
     // Marks the items acknowledged, or deletes them; returns how many the server found.
     std::uint64_t acknowledge(std::span<const std::int64_t> refs, bool delete_items);
     // Stores a reply envelope in a mailbox; returns its id.
-    std::string post_reply(const crypto::MailboxId& mailbox, std::span<const unsigned char> envelope);
+    std::string post_reply(const crypto::MailboxId& mailbox,
+                           std::span<const unsigned char> envelope);
 
-private:
-    HttpResponse signed_request(const std::string& method, const std::string& target, std::span<const unsigned char> body,
+  private:
+    HttpResponse signed_request(const std::string& method, const std::string& target,
+                                std::span<const unsigned char> body,
                                 std::vector<std::string> headers = {});
 
     HttpClient& http_;
@@ -50,7 +54,8 @@ private:
 
 // A reply file carries a sealed reply and the mailbox it goes to, from the offline machine to the
 // online one (FORMAT.md section 14).
-std::vector<unsigned char> encode_reply_file(const crypto::MailboxId& mailbox, std::span<const unsigned char> envelope);
+std::vector<unsigned char> encode_reply_file(const crypto::MailboxId& mailbox,
+                                             std::span<const unsigned char> envelope);
 // Checks the magic, version and the envelope's header and length; Error classes as in FORMAT.md.
 std::error_code decode_reply_file(std::span<const unsigned char> file, crypto::MailboxId& mailbox,
                                   std::span<const unsigned char>& envelope);

@@ -1,4 +1,5 @@
-// The witness side of the source API (docs/PROTOCOL.md): fetch the recipients' keys, submit an envelope.
+// The witness side of the source API (docs/PROTOCOL.md): fetch the recipients' keys, submit an
+// envelope.
 #pragma once
 
 #include <cstdint>
@@ -35,8 +36,9 @@ struct ServerKeys {
 // POSTs body to path, with a solved proof of work when the server asks for one. A proof the server
 // finds stale, too weak or spent (it was solving while the difficulty rose) is solved again with a
 // fresh challenge, a few times, before the refusal is returned.
-HttpResponse post_with_proof(HttpClient& http, const std::string& path, std::span<const unsigned char> body,
-                             std::vector<std::string> headers, ProofState& proof);
+HttpResponse post_with_proof(HttpClient& http, const std::string& path,
+                             std::span<const unsigned char> body, std::vector<std::string> headers,
+                             ProofState& proof);
 
 // What a witness's client derives from a receipt to reach its mailbox (FORMAT.md 10.3, 10.4).
 struct MailboxAccess {
@@ -44,7 +46,8 @@ struct MailboxAccess {
     crypto::SecretBuffer token;  // 32 bytes; shown to the server, never stored by it
     crypto::BoxKeyPair reply;    // replies are sealed to reply.public_key
 
-    static MailboxAccess from_receipt(std::span<const unsigned char> digits, const crypto::DeploymentSalt& salt);
+    static MailboxAccess from_receipt(std::span<const unsigned char> digits,
+                                      const crypto::DeploymentSalt& salt);
     // Headers that open the mailbox with a new tip: the name and the token's hash.
     std::vector<std::string> opening_headers() const;
     // Headers that read it or post to it: the name and the token.
@@ -65,8 +68,8 @@ std::string submit_envelope(HttpClient& http, std::span<const unsigned char> env
 std::vector<unsigned char> fetch_replies(HttpClient& http, const MailboxAccess& mailbox);
 
 // POST /api/v1/mailbox/messages; returns the follow-up's id once stored.
-std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox, std::span<const unsigned char> envelope,
-                           ProofState& proof);
+std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox,
+                           std::span<const unsigned char> envelope, ProofState& proof);
 
 struct UploadProgress {
     std::uint64_t done = 0;
@@ -80,7 +83,7 @@ struct UploadJob {
     std::uint64_t length = 0;
     std::uint64_t chunk_bytes = 0;
     std::vector<std::string> start_headers;  // sent when the upload is started (a mailbox opening)
-    std::string key;                         // an upload started earlier, to resume; empty to start one
+    std::string key;  // an upload started earlier, to resume; empty to start one
     std::function<void(const std::string& key)> on_started;  // the new key, before any byte is sent
     std::function<void(const UploadProgress&)> progress;
     ProofState* proof = nullptr;  // for starting the upload; required when key is empty

@@ -1,4 +1,5 @@
-// Export bundles: many envelopes in one file with a manifest, carried from the server to the offline machine.
+// Export bundles: many envelopes in one file with a manifest, carried from the server to the
+// offline machine.
 #pragma once
 
 #include <array>
@@ -20,8 +21,8 @@ inline constexpr std::uint64_t bundle_max_envelope_size = std::uint64_t{1} << 41
 
 struct BundleEntry {
     std::array<unsigned char, 16> id{};
-    std::uint32_t day = 0;    // days since the Unix epoch, UTC, when the server received it
-    std::uint64_t size = 0;   // envelope bytes
+    std::uint32_t day = 0;   // days since the Unix epoch, UTC, when the server received it
+    std::uint64_t size = 0;  // envelope bytes
     bool operator==(const BundleEntry&) const = default;
 };
 
@@ -30,17 +31,18 @@ void write_bundle_manifest(ByteSink& out, std::span<const BundleEntry> entries);
 
 // Reads and checks the preamble and manifest. When the total file size is known (it is for a file)
 // the manifest must account for it exactly, so a manifest that lies about sizes is refused at once.
-std::error_code read_bundle_manifest(ByteSource& in, std::uint64_t file_size, std::vector<BundleEntry>& out);
+std::error_code read_bundle_manifest(ByteSource& in, std::uint64_t file_size,
+                                     std::vector<BundleEntry>& out);
 
 // A view of the next n bytes of a source, for reading one envelope out of a bundle.
 class LimitedSource final : public ByteSource {
-public:
+  public:
     LimitedSource(ByteSource& in, std::uint64_t limit) : in_(in), left_(limit) {}
     std::size_t read(std::span<unsigned char> out) override;
     // Reads and drops what the consumer left; returns false when the source ended first.
     bool skip_rest();
 
-private:
+  private:
     ByteSource& in_;
     std::uint64_t left_;
 };

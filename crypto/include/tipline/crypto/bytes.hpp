@@ -1,4 +1,5 @@
-// Big-endian integer encoding and a bounds-checked reader for the fixed binary layouts in FORMAT.md.
+// Big-endian integer encoding and a bounds-checked reader for the fixed binary layouts in
+// FORMAT.md.
 #pragma once
 
 #include <cstddef>
@@ -30,12 +31,13 @@ bool from_hex(std::string_view hex, std::span<unsigned char> out);
 
 // Unpadded base64url (FORMAT.md 2.7), as public keys are written.
 std::string to_base64url(std::span<const unsigned char> bytes);
-// Exactly out.size() bytes from their one canonical unpadded base64url form; false for anything else.
+// Exactly out.size() bytes from their one canonical unpadded base64url form; false for anything
+// else.
 bool from_base64url(std::string_view text, std::span<unsigned char> out);
 
 // Walks a byte span; every take_* returns nullopt instead of reading past the end.
 class ByteReader {
-public:
+  public:
     explicit ByteReader(std::span<const unsigned char> bytes) noexcept : bytes_(bytes) {}
     std::optional<std::uint8_t> take_u8() noexcept;
     std::optional<std::uint16_t> take_u16() noexcept;
@@ -44,7 +46,7 @@ public:
     std::optional<std::span<const unsigned char>> take(std::size_t n) noexcept;
     std::size_t remaining() const noexcept { return bytes_.size() - offset_; }
 
-private:
+  private:
     std::span<const unsigned char> bytes_;
     std::size_t offset_ = 0;
 };

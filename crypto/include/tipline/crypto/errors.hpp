@@ -1,4 +1,5 @@
-// Error codes of the crypto library: each failure class is distinct so callers and tests can tell them apart.
+// Error codes of the crypto library: each failure class is distinct so callers and tests can tell
+// them apart.
 #pragma once
 
 #include <system_error>
@@ -6,15 +7,16 @@
 namespace tipline::crypto {
 
 enum class Error {
-    malformed = 1,            // input violates the format (bad magic, bad field, non-canonical, trailing bytes)
-    unsupported_version = 2,  // magic is right but the version is not one this build reads
-    no_matching_key = 3,      // no stanza opens with any of the given identities
+    malformed =
+        1,  // input violates the format (bad magic, bad field, non-canonical, trailing bytes)
+    unsupported_version = 2,    // magic is right but the version is not one this build reads
+    no_matching_key = 3,        // no stanza opens with any of the given identities
     authentication_failed = 4,  // a MAC or AEAD tag did not verify (includes a wrong passphrase)
-    truncated = 5,            // input ended before the format said it would
-    invalid_argument = 6,     // the caller asked for something the format cannot express
-    expired = 7,              // a signed recipient list past its last valid day
-    rolled_back = 8,          // a signed recipient list older than one already seen from its organisation
-    untrusted_key = 9,        // validly signed, but by a key the reader does not trust
+    truncated = 5,              // input ended before the format said it would
+    invalid_argument = 6,       // the caller asked for something the format cannot express
+    expired = 7,                // a signed recipient list past its last valid day
+    rolled_back = 8,    // a signed recipient list older than one already seen from its organisation
+    untrusted_key = 9,  // validly signed, but by a key the reader does not trust
 };
 
 const std::error_category& error_category() noexcept;

@@ -1,5 +1,5 @@
-// Responder identities: X25519 for decryption, Ed25519 for signing, their text form, fingerprint and key file,
-// which also holds the organisation's signing key.
+// Responder identities: X25519 for decryption, Ed25519 for signing, their text form, fingerprint
+// and key file, which also holds the organisation's signing key.
 #pragma once
 
 #include <array>
@@ -52,8 +52,8 @@ enum class KeyFileContents : std::uint8_t {
 struct SecretIdentity {
     KeyFileContents contents = KeyFileContents::decrypt_and_sign;
     PublicIdentity public_identity;  // for an organisation key, box is all zero
-    BoxKeyPair box;            // secret_key is empty when the file was sign_only
-    SecretBuffer sign_secret;  // 64 bytes, libsodium's seed || public key form
+    BoxKeyPair box;                  // secret_key is empty when the file was sign_only
+    SecretBuffer sign_secret;        // 64 bytes, libsodium's seed || public key form
 
     bool can_decrypt() const noexcept { return !box.secret_key.empty(); }
     static SecretIdentity generate();
@@ -82,7 +82,8 @@ std::error_code decode_public_key(std::string_view text, PublicIdentity& out);
 bool is_low_order(const BoxPublicKey& key) noexcept;
 // Five groups of five digits, for two people to read aloud and compare.
 std::string fingerprint(const PublicIdentity& identity);
-// The five groups of digits of a labelled hash (FORMAT.md 6.3), shared by every kind of fingerprint.
+// The five groups of digits of a labelled hash (FORMAT.md 6.3), shared by every kind of
+// fingerprint.
 std::string fingerprint_digits(std::span<const unsigned char, 32> hash);
 // A fingerprint as a person typed or pasted it (any grouping, dashes, full-width digits), in the
 // canonical form fingerprint() prints; nullopt unless it holds exactly 25 digits and separators.
@@ -97,15 +98,20 @@ struct OrganisationKey {
 std::string encode_organisation_key(const OrganisationKey& key);
 // Strict, as decode_public_key: exact prefix, canonical base64url, exact length, matching checksum.
 std::error_code decode_organisation_key(std::string_view text, OrganisationKey& out);
-// Five groups of five digits, under a label of its own: never equal to a responder's by construction.
+// Five groups of five digits, under a label of its own: never equal to a responder's by
+// construction.
 std::string organisation_fingerprint(const OrganisationKey& key);
 
-// Throws std::invalid_argument for limits a reader would refuse, decrypt_and_sign without a box key, or
-// contents that do not match the identity (an organisation key is saved only as organisation).
-std::vector<unsigned char> seal_secret_key_file(const SecretIdentity& identity, KeyFileContents contents,
-                                                std::span<const unsigned char> passphrase, KdfLimits limits);
+// Throws std::invalid_argument for limits a reader would refuse, decrypt_and_sign without a box
+// key, or contents that do not match the identity (an organisation key is saved only as
+// organisation).
+std::vector<unsigned char> seal_secret_key_file(const SecretIdentity& identity,
+                                                KeyFileContents contents,
+                                                std::span<const unsigned char> passphrase,
+                                                KdfLimits limits);
 // A wrong passphrase and an altered file both give Error::authentication_failed.
 std::error_code open_secret_key_file(std::span<const unsigned char> file,
-                                     std::span<const unsigned char> passphrase, SecretIdentity& out);
+                                     std::span<const unsigned char> passphrase,
+                                     SecretIdentity& out);
 
 }  // namespace tipline::crypto

@@ -1,4 +1,5 @@
-// Every magic prefix, domain-separation label and format constant, spelled exactly as docs/FORMAT.md spells it.
+// Every magic prefix, domain-separation label and format constant, spelled exactly as
+// docs/FORMAT.md spells it.
 #pragma once
 
 #include <cstddef>
@@ -30,8 +31,10 @@ inline constexpr std::string_view signed_reply_label = "tipline signed reply v1"
 
 // Organisation key text form and fingerprint (FORMAT.md section "Organisation key").
 inline constexpr std::string_view organisation_key_prefix = "tipline-org1-";
-inline constexpr std::string_view organisation_key_checksum_label = "tipline organisation key v1 checksum";
-inline constexpr std::string_view organisation_fingerprint_label = "tipline organisation fingerprint v1";
+inline constexpr std::string_view organisation_key_checksum_label =
+    "tipline organisation key v1 checksum";
+inline constexpr std::string_view organisation_fingerprint_label =
+    "tipline organisation fingerprint v1";
 
 // Recipient list signed by the organisation key (FORMAT.md section "Recipient list").
 inline constexpr std::string_view recipient_list_magic = "TIPLNLST";

@@ -1,4 +1,5 @@
-// Padmé padding over a minimum bucket: the padded length reveals at most O(log log L) bits of the length L.
+// Padmé padding over a minimum bucket: the padded length reveals at most O(log log L) bits of the
+// length L.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +9,8 @@ namespace tipline::crypto {
 // Smallest padded payload; every short tip looks the same size.
 inline constexpr std::uint64_t min_padded_length = 4096;
 
-// Padmé (Nikitin et al., PETS 2019): round L up so only the top floor(log2(floor(log2 L)))+1 bits vary.
+// Padmé (Nikitin et al., PETS 2019): round L up so only the top floor(log2(floor(log2 L)))+1 bits
+// vary.
 std::uint64_t padme(std::uint64_t length) noexcept;
 
 // max(min_padded_length, padme(length)).

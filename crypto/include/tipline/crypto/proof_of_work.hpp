@@ -1,5 +1,6 @@
 // Proof of work on submission (FORMAT.md section "Proof of work"): the challenge layout, the hash a
-// solution must meet, and a solver. The server side (issuing, spending, difficulty) is in tipline::server.
+// solution must meet, and a solver. The server side (issuing, spending, difficulty) is in
+// tipline::server.
 #pragma once
 
 #include <array>
@@ -31,8 +32,9 @@ inline unsigned pow_bits(const PowChallenge& challenge) { return challenge[1]; }
 
 // A nonce that meets the challenge's own difficulty, trying nonces upward from start. keep_going is
 // asked after every 65536 tries with the count so far; returning false gives up (nullopt).
-std::optional<std::uint64_t> pow_solve(const PowChallenge& challenge, std::uint64_t start = 0,
-                                       const std::function<bool(std::uint64_t tries)>& keep_going = {});
+std::optional<std::uint64_t> pow_solve(
+    const PowChallenge& challenge, std::uint64_t start = 0,
+    const std::function<bool(std::uint64_t tries)>& keep_going = {});
 
 // The Tipline-Proof header value: 68 hex digits of challenge, '.', 16 hex digits of nonce.
 std::string pow_proof_text(const PowChallenge& challenge, std::uint64_t nonce);

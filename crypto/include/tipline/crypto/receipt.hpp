@@ -1,4 +1,5 @@
-// Witness receipts: 20 random digits that, stretched with Argon2id, give a mailbox token and a reply key pair.
+// Witness receipts: 20 random digits that, stretched with Argon2id, give a mailbox token and a
+// reply key pair.
 #pragma once
 
 #include <array>
@@ -27,9 +28,9 @@ SecretBuffer generate_receipt();
 // "1234 5678 9012 3456 7890": the form shown to and written down by the witness.
 SecretBuffer format_receipt(std::span<const unsigned char> digits);
 
-// Accepts what a person types: ASCII or full-width digits, with spaces, tabs, hyphens or ideographic
-// spaces anywhere. Anything else (a newline too: strip it first), or a digit count other than 20, is
-// Error::malformed.
+// Accepts what a person types: ASCII or full-width digits, with spaces, tabs, hyphens or
+// ideographic spaces anywhere. Anything else (a newline too: strip it first), or a digit count
+// other than 20, is Error::malformed.
 std::error_code parse_receipt(std::string_view typed, SecretBuffer& digits);
 
 struct ReceiptKeys {

@@ -1,4 +1,5 @@
-// Signed responder API requests: what is signed, and how it is signed and checked (FORMAT.md section 13).
+// Signed responder API requests: what is signed, and how it is signed and checked (FORMAT.md
+// section 13).
 #pragma once
 
 #include <array>
@@ -21,9 +22,9 @@ using BodyHash = std::array<unsigned char, 32>;
 
 // What one request's signature covers.
 struct RequestToSign {
-    std::string_view method;  // "GET", "POST"
-    std::string_view target;  // the request target exactly as sent: path and query
-    BodyHash body_hash{};     // BLAKE2b-256 of the body; of zero bytes when there is none
+    std::string_view method;      // "GET", "POST"
+    std::string_view target;      // the request target exactly as sent: path and query
+    BodyHash body_hash{};         // BLAKE2b-256 of the body; of zero bytes when there is none
     std::uint64_t timestamp = 0;  // seconds since the Unix epoch
     RequestNonce nonce{};
 };
@@ -35,6 +36,7 @@ std::vector<unsigned char> request_signing_message(const RequestToSign& request)
 
 // sign_secret is the 64-byte Ed25519 secret key of a SecretIdentity.
 RequestSignature sign_request(const RequestToSign& request, const SecretBuffer& sign_secret);
-bool verify_request(const RequestToSign& request, const SignPublicKey& key, const RequestSignature& signature);
+bool verify_request(const RequestToSign& request, const SignPublicKey& key,
+                    const RequestSignature& signature);
 
 }  // namespace tipline::crypto

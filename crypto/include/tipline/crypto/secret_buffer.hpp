@@ -1,4 +1,5 @@
-// Move-only buffer in sodium_malloc memory: the only place keys, passphrases and decrypted chunks live.
+// Move-only buffer in sodium_malloc memory: the only place keys, passphrases and decrypted chunks
+// live.
 #pragma once
 
 #include <cstddef>
@@ -10,9 +11,10 @@ namespace tipline::crypto {
 void ensure_sodium();
 
 class SecretBuffer {
-public:
+  public:
     SecretBuffer() noexcept = default;
-    // Allocates size bytes with sodium_malloc (guard pages, mlock); throws std::bad_alloc on failure.
+    // Allocates size bytes with sodium_malloc (guard pages, mlock); throws std::bad_alloc on
+    // failure.
     explicit SecretBuffer(std::size_t size);
     ~SecretBuffer();
 
@@ -35,7 +37,7 @@ public:
     // check it, because LeakSanitizer does not see sodium_malloc's mapped memory.
     static std::size_t live_count() noexcept;
 
-private:
+  private:
     void release() noexcept;
 
     unsigned char* data_ = nullptr;

@@ -1,4 +1,5 @@
-// Byte sources and sinks that sealing and opening stream through, so memory stays constant for any size.
+// Byte sources and sinks that sealing and opening stream through, so memory stays constant for any
+// size.
 #pragma once
 
 #include <cstddef>
@@ -8,7 +9,7 @@
 namespace tipline::crypto {
 
 class ByteSource {
-public:
+  public:
     virtual ~ByteSource() = default;
     // Fills out completely unless the source ends first; returns the count read (0 at the end).
     // Throws std::system_error on an I/O failure.
@@ -16,27 +17,27 @@ public:
 };
 
 class ByteSink {
-public:
+  public:
     virtual ~ByteSink() = default;
     // Takes every byte or throws std::system_error.
     virtual void write(std::span<const unsigned char> bytes) = 0;
 };
 
 class MemorySource final : public ByteSource {
-public:
+  public:
     explicit MemorySource(std::span<const unsigned char> bytes) noexcept : bytes_(bytes) {}
     std::size_t read(std::span<unsigned char> out) override;
 
-private:
+  private:
     std::span<const unsigned char> bytes_;
 };
 
 class VectorSink final : public ByteSink {
-public:
+  public:
     void write(std::span<const unsigned char> bytes) override;
     std::vector<unsigned char>& bytes() noexcept { return bytes_; }
 
-private:
+  private:
     std::vector<unsigned char> bytes_;
 };
 

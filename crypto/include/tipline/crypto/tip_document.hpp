@@ -1,4 +1,5 @@
-// The tip document: the plaintext inside an envelope, a structured header followed by the attachment bytes.
+// The tip document: the plaintext inside an envelope, a structured header followed by the
+// attachment bytes.
 #pragma once
 
 #include <array>
@@ -21,7 +22,8 @@ inline constexpr std::size_t tip_max_name_size = 255;
 inline constexpr std::size_t tip_max_media_type_size = 127;
 inline constexpr std::size_t tip_max_language_size = 35;
 inline constexpr std::size_t tip_preamble_size = 8 + 2 + 4;  // magic, version, header length
-inline constexpr std::size_t tip_signature_size = 64;        // Ed25519, after the last attachment of version 2
+inline constexpr std::size_t tip_signature_size =
+    64;  // Ed25519, after the last attachment of version 2
 
 enum class TipKind : std::uint8_t { tip = 1, follow_up = 2, reply = 3 };
 
@@ -34,40 +36,45 @@ struct AttachmentInfo {
 
 struct TipHeader {
     TipKind kind = TipKind::tip;
-    std::int64_t created_at = 0;  // client clock, seconds since the Unix epoch; exists only inside ciphertext
+    std::int64_t created_at =
+        0;  // client clock, seconds since the Unix epoch; exists only inside ciphertext
     std::string language = "und";
     // A tip's or follow-up's: where the witness receives replies, when it can. A reply's: the
     // witness's key it answers, which a signed reply must name.
     std::optional<BoxPublicKey> reply_key;
     std::string message;
     std::vector<AttachmentInfo> attachments;
-    // A signed reply's responder (version 2). When a parsed document has one, its signature verified.
+    // A signed reply's responder (version 2). When a parsed document has one, its signature
+    // verified.
     std::optional<PublicIdentity> signer;
     bool operator==(const TipHeader&) const = default;
 };
 
-// Checks every field against FORMAT.md's limits; Error::invalid_argument names no field, so keep inputs sane.
+// Checks every field against FORMAT.md's limits; Error::invalid_argument names no field, so keep
+// inputs sane.
 std::error_code validate_tip_header(const TipHeader& header);
 
 // Preamble and header body; the attachment bytes follow it in the document.
 std::error_code encode_tip_header(const TipHeader& header, std::vector<unsigned char>& out);
 
 // Total document length: encoded header, every attachment size and, when signed, the signature.
-std::uint64_t tip_document_length(std::size_t encoded_header_size, const TipHeader& header) noexcept;
+std::uint64_t tip_document_length(std::size_t encoded_header_size,
+                                  const TipHeader& header) noexcept;
 
-// Seals the header and attachment i read from attachments[i], which must yield exactly its declared size.
+// Seals the header and attachment i read from attachments[i], which must yield exactly its declared
+// size.
 std::error_code seal_tip(std::span<const BoxPublicKey> recipients, const TipHeader& header,
                          std::span<ByteSource* const> attachments, ByteSink& out);
 
 // As seal_tip, for a reply signed by the responder who writes it (document version 2): header must
 // be a reply naming the witness's reply key; its signer is set to signer's public identity.
 std::error_code seal_signed_reply(std::span<const BoxPublicKey> recipients, TipHeader header,
-                                  std::span<ByteSource* const> attachments, const SecretIdentity& signer,
-                                  ByteSink& out);
+                                  std::span<ByteSource* const> attachments,
+                                  const SecretIdentity& signer, ByteSink& out);
 
 // Receives a document as it is parsed. Nothing here is final until open_tip returns success.
 class TipReceiver {
-public:
+  public:
     virtual ~TipReceiver() = default;
     virtual void on_header(const TipHeader& header) = 0;
     virtual void on_attachment_data(std::size_t index, std::span<const unsigned char> bytes) = 0;
@@ -77,7 +84,7 @@ public:
 // carrying Error::malformed on bad input; finish() reports a document that ended early, and for a
 // signed reply checks its signature (Error::authentication_failed).
 class TipDocumentParser final : public ByteSink {
-public:
+  public:
     explicit TipDocumentParser(TipReceiver& receiver) : receiver_(receiver) {}
     ~TipDocumentParser() override;  // wipes a partly received header
     TipDocumentParser(const TipDocumentParser&) = delete;
@@ -85,7 +92,7 @@ public:
     void write(std::span<const unsigned char> bytes) override;
     std::error_code finish() const;
 
-private:
+  private:
     void parse_header();
 
     TipReceiver& receiver_;
@@ -107,7 +114,8 @@ std::error_code parse_tip_document(std::span<const unsigned char> document, TipH
                                    std::vector<std::vector<unsigned char>>& attachments);
 
 // Opens an envelope and parses its document into receiver; envelope and document errors alike.
-std::error_code open_tip(std::span<const BoxKeyPair* const> identities, ByteSource& in, TipReceiver& receiver);
+std::error_code open_tip(std::span<const BoxKeyPair* const> identities, ByteSource& in,
+                         TipReceiver& receiver);
 
 // One message of a bundle, opened: the day the server received it and its header (attachment
 // bytes are not kept).
@@ -117,13 +125,16 @@ struct OpenedMessage {
 };
 
 // Whether a witness may show this reply as the NGO's (FORMAT.md 9.5): it is signed (its signature
-// verified when it was parsed), it answers this reply key, and its signer is one of the trusted keys.
-bool is_trusted_reply(const TipHeader& reply, std::span<const PublicIdentity> trusted, const BoxPublicKey& own_reply_key);
+// verified when it was parsed), it answers this reply key, and its signer is one of the trusted
+// keys.
+bool is_trusted_reply(const TipHeader& reply, std::span<const PublicIdentity> trusted,
+                      const BoxPublicKey& own_reply_key);
 
 // Opens every envelope of a whole bundle in memory (a mailbox's replies) with these identities,
 // in order, keeping those of kind want. Envelopes that do not open, or are of another kind, are
 // counted in unreadable. A damaged bundle is Error::malformed or Error::truncated.
-std::error_code open_bundle_messages(std::span<const unsigned char> bundle, std::span<const BoxKeyPair* const> identities,
-                                     TipKind want, std::vector<OpenedMessage>& out, std::size_t& unreadable);
+std::error_code open_bundle_messages(std::span<const unsigned char> bundle,
+                                     std::span<const BoxKeyPair* const> identities, TipKind want,
+                                     std::vector<OpenedMessage>& out, std::size_t& unreadable);
 
 }  // namespace tipline::crypto

@@ -1,13 +1,12 @@
 // The source API as pure functions from a request to a response or to an envelope to store.
 #pragma once
 
+#include <array>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/vector_body.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
-
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -35,10 +34,11 @@ using RequestHeader = http::request_header<>;
 using Response = http::response<http::string_body>;
 
 // What handlers know about this deployment; read-only while serving. The budgets and the proof of
-// work below are shared and internally locked. Their defaults suit handler tests (no proof of work);
-// apply_limits sets them from the configuration.
+// work below are shared and internally locked. Their defaults suit handler tests (no proof of
+// work); apply_limits sets them from the configuration.
 struct ServerInfo {
-    std::shared_ptr<RecipientBook> recipients = std::make_shared<RecipientBook>();  // replaced while serving
+    std::shared_ptr<RecipientBook> recipients =
+        std::make_shared<RecipientBook>();  // replaced while serving
     std::string salt_hex;                   // deployment salt for receipts
     Limits limits;
     std::shared_ptr<TokenBucket> mailbox_throttle = std::make_shared<TokenBucket>();
@@ -64,10 +64,11 @@ using Action = std::variant<Response, PendingWrite>;
 // A request body taken as it arrives, not buffered whole: the web form's submission streams into
 // sealing. The listener feeds it and asks it for the answer.
 class StreamedBody {
-public:
+  public:
     enum class Failure { refused, too_large, timeout, malformed };
     virtual ~StreamedBody() = default;
-    // The next bytes of the body; false refuses the body, and refusal(Failure::refused) then answers.
+    // The next bytes of the body; false refuses the body, and refusal(Failure::refused) then
+    // answers.
     virtual bool write(std::span<const unsigned char> bytes) noexcept = 0;
     // The whole body has arrived.
     virtual Action finish() = 0;
@@ -85,7 +86,8 @@ Action handle_request(Request&& request, const ServerInfo& info);
 
 // The body of this request, when it is one the source listener streams (the web form's
 // submission); nullptr for every other request.
-std::unique_ptr<StreamedBody> streamed_body_for(const RequestHeader& header, const ServerInfo& info);
+std::unique_ptr<StreamedBody> streamed_body_for(const RequestHeader& header,
+                                                const ServerInfo& info);
 
 // The answer to POST /api/v1/tips once the write is durable (ec empty) or has failed.
 Response stored_response(std::error_code ec, const TipId& id, unsigned version, bool keep_alive);
@@ -94,14 +96,17 @@ Response stored_response(std::error_code ec, const TipId& id, unsigned version, 
 std::optional<Response> screen_header_with_limit(const RequestHeader& header, std::uint64_t limit);
 
 // Shared by the source and responder APIs.
-Response json_response(http::status status, const boost::json::value& body, unsigned version, bool keep_alive);
-Response bytes_response(std::string body, unsigned version, bool keep_alive);  // application/octet-stream
+Response json_response(http::status status, const boost::json::value& body, unsigned version,
+                       bool keep_alive);
+Response bytes_response(std::string body, unsigned version,
+                        bool keep_alive);  // application/octet-stream
 Response method_not_allowed(std::string_view allowed, unsigned version);
 boost::json::object error_body(std::string_view code, std::string_view message);
 // A canonical decimal: digits only, no sign, no leading zero, fits in 64 bits.
 std::optional<std::uint64_t> parse_decimal(std::string_view text);
 // A whole envelope in a body: its header is sound and the body is exactly as long as it says.
-std::optional<Response> check_envelope_body(const std::vector<unsigned char>& body, const ServerInfo& info, unsigned version);
+std::optional<Response> check_envelope_body(const std::vector<unsigned char>& body,
+                                            const ServerInfo& info, unsigned version);
 
 // Whether the client keeps the connection open after this request (HTTP/1.1 unless it says close).
 bool wants_keep_alive(const RequestHeader& header);
@@ -118,6 +123,7 @@ struct Hex32Header {
 Hex32Header hex32_header(const RequestHeader& header, std::string_view name);
 
 // A JSON error with a stable code; never echoes anything from the request.
-Response error_response(http::status status, std::string_view code, std::string_view message, unsigned version = 11);
+Response error_response(http::status status, std::string_view code, std::string_view message,
+                        unsigned version = 11);
 
 }  // namespace tipline::server

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tipline/server/api.hpp"
@@ -29,21 +29,22 @@ struct ExportResult {
 };
 
 // Writes every stored tip received on or after since_day (days since the epoch; 0 for all) into a
-// new bundle file (never replacing one), flushed to disk; then, if asked, deletes exactly those tips.
-ExportResult export_bundle(const std::filesystem::path& dir, const std::filesystem::path& out, bool delete_exported,
-                           std::int64_t since_day = 0);
+// new bundle file (never replacing one), flushed to disk; then, if asked, deletes exactly those
+// tips.
+ExportResult export_bundle(const std::filesystem::path& dir, const std::filesystem::path& out,
+                           bool delete_exported, std::int64_t since_day = 0);
 
-// Writes a consistent copy of the database, with everything in it, into a new file (mode 0600, never
-// replacing one), checked with integrity_check and flushed to disk; safe while tiplined is serving.
-// Returns the copy's size in bytes.
+// Writes a consistent copy of the database, with everything in it, into a new file (mode 0600,
+// never replacing one), checked with integrity_check and flushed to disk; safe while tiplined is
+// serving. Returns the copy's size in bytes.
 std::uint64_t backup_database(const std::filesystem::path& dir, const std::filesystem::path& out);
 
 // "YYYY-MM-DD" as days since 1970-01-01; nullopt for anything else.
 using crypto::parse_day;
 
 struct PurgeResult {
-    std::size_t tips = 0;     // received more than retention_days ago
-    std::size_t uploads = 0;  // unfinished and started more than upload_expiry_days ago
+    std::size_t tips = 0;       // received more than retention_days ago
+    std::size_t uploads = 0;    // unfinished and started more than upload_expiry_days ago
     std::size_t mailboxes = 0;  // empty, and nothing put in them for retention_days
 };
 
@@ -51,6 +52,7 @@ struct PurgeResult {
 std::size_t expire_uploads(const std::filesystem::path& dir, unsigned upload_expiry_days);
 
 // Deletes what the retention policy says has expired.
-PurgeResult purge(const std::filesystem::path& dir, unsigned retention_days, unsigned upload_expiry_days);
+PurgeResult purge(const std::filesystem::path& dir, unsigned retention_days,
+                  unsigned upload_expiry_days);
 
 }  // namespace tipline::server

@@ -1,4 +1,5 @@
-// The listeners and per-connection sessions: only I/O, deadlines and limits; decisions are in api.hpp.
+// The listeners and per-connection sessions: only I/O, deadlines and limits; decisions are in
+// api.hpp.
 #pragma once
 
 #include <functional>
@@ -23,7 +24,8 @@ struct ReadyPorts {
 };
 
 // Runs until SIGINT or SIGTERM, then stops accepting, lets in-flight requests finish for up to
-// drain_timeout_s, stops the queue, and returns. on_ready receives the bound ports once both listeners accept.
+// drain_timeout_s, stops the queue, and returns. on_ready receives the bound ports once both
+// listeners accept.
 void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& queue,
            const std::function<void(const ReadyPorts&)>& on_ready);
 

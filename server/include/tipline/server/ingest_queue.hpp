@@ -18,24 +18,24 @@
 namespace tipline::server {
 
 enum class IngestError {
-    full = 1,             // quota or disk full
-    failed = 2,           // the database failed
-    stopped = 3,          // the queue stopped before the write ran
-    not_found = 4,        // no such upload
-    wrong_offset = 5,     // an upload chunk does not start where the stored data ends
-    overflow = 6,         // more bytes than the upload declared
-    incomplete = 7,       // finishing an upload that lacks bytes
-    mailbox_taken = 8,    // a new tip names a mailbox that already exists
-    mailbox_denied = 9,   // no such mailbox, or the token does not match: deliberately one error
-    too_large = 10,       // a read would return more than one response may carry
-    busy = 11,            // a global limit on unfinished uploads is reached
+    full = 1,            // quota or disk full
+    failed = 2,          // the database failed
+    stopped = 3,         // the queue stopped before the write ran
+    not_found = 4,       // no such upload
+    wrong_offset = 5,    // an upload chunk does not start where the stored data ends
+    overflow = 6,        // more bytes than the upload declared
+    incomplete = 7,      // finishing an upload that lacks bytes
+    mailbox_taken = 8,   // a new tip names a mailbox that already exists
+    mailbox_denied = 9,  // no such mailbox, or the token does not match: deliberately one error
+    too_large = 10,      // a read would return more than one response may carry
+    busy = 11,           // a global limit on unfinished uploads is reached
 };
 const std::error_category& ingest_category() noexcept;
 std::error_code make_error_code(IngestError e) noexcept;
 
 struct IngestLimits {
-    std::size_t max_batch = 256;        // submissions per transaction
-    std::uint64_t quota_bytes = 0;      // 0: no quota beyond the disk itself
+    std::size_t max_batch = 256;    // submissions per transaction
+    std::uint64_t quota_bytes = 0;  // 0: no quota beyond the disk itself
     unsigned checkpoint_interval_ms = 250;
 };
 
@@ -55,9 +55,9 @@ struct WriteResult {
 using WriteOp = std::function<WriteResult(Store& store, std::int64_t day)>;
 
 class IngestQueue {
-public:
-    // Runs once the write is durable (ec empty) or has failed; must not block. It runs on the writer
-    // thread, or wherever the Deliver function runs the batch's completions.
+  public:
+    // Runs once the write is durable (ec empty) or has failed; must not block. It runs on the
+    // writer thread, or wherever the Deliver function runs the batch's completions.
     using Done = std::function<void(const WriteResult&)>;
     // Takes one function that runs all the completions of a committed batch, so that a server can
     // hand a whole batch to its I/O threads at once instead of waking them once per write.
@@ -75,7 +75,7 @@ public:
     // Writes everything submitted, runs its completions, and joins the threads; idempotent.
     void stop();
 
-private:
+  private:
     struct Job {
         WriteOp op;
         std::uint64_t adds_bytes;
@@ -87,8 +87,9 @@ private:
     std::filesystem::path database_;
     IngestLimits limits_;
     std::mutex mutex_;
-    std::condition_variable wake_;        // the writer: jobs arrived, or stop
-    std::condition_variable stop_wake_;   // the checkpointer: stop only, so submissions do not wake it
+    std::condition_variable wake_;  // the writer: jobs arrived, or stop
+    std::condition_variable
+        stop_wake_;  // the checkpointer: stop only, so submissions do not wake it
     std::deque<Job> jobs_;
     Deliver deliver_;  // guarded by mutex_
     bool stopping_ = false;

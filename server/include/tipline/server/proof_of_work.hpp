@@ -17,18 +17,18 @@ namespace tipline::server {
 
 struct PowSettings {
     bool enabled = true;
-    unsigned bits = 18;               // normal difficulty: 2^18 hashes expected
-    unsigned max_bits = 28;           // never asks more than this
-    unsigned target_per_minute = 20;  // solved submissions a minute above which difficulty rises
-    unsigned lifetime_s = 600;        // a challenge is accepted for between half this and this
-    std::size_t max_spent = 1u << 20; // spent challenges remembered at once; past it, 503
+    unsigned bits = 18;                // normal difficulty: 2^18 hashes expected
+    unsigned max_bits = 28;            // never asks more than this
+    unsigned target_per_minute = 20;   // solved submissions a minute above which difficulty rises
+    unsigned lifetime_s = 600;         // a challenge is accepted for between half this and this
+    std::size_t max_spent = 1u << 20;  // spent challenges remembered at once; past it, 503
 };
 
 // What a submission's proof amounts to; every verdict but accepted refuses the submission.
 enum class PowVerdict { accepted, missing, malformed, stale, too_weak, unsolved, spent, busy };
 
 class ProofOfWork {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
     // Spends below this many bits of the current difficulty are still accepted, so a client that
     // was solving while the difficulty rose is not turned away at once.
@@ -42,12 +42,13 @@ public:
 
     // A fresh challenge at the current difficulty.
     crypto::PowChallenge issue(Clock::time_point now = Clock::now());
-    // Checks a Tipline-Proof header value (empty: none was sent) and, when it is accepted, spends it.
+    // Checks a Tipline-Proof header value (empty: none was sent) and, when it is accepted, spends
+    // it.
     PowVerdict check(std::string_view proof, Clock::time_point now = Clock::now());
     // The difficulty new challenges get now.
     unsigned required_bits(Clock::time_point now = Clock::now());
 
-private:
+  private:
     using Random = std::array<unsigned char, crypto::pow_random_bytes>;
     struct RandomHash {
         std::size_t operator()(const Random& r) const noexcept;
@@ -61,9 +62,9 @@ private:
     std::mutex mutex_;
     Clock::time_point start_;
     std::uint64_t epoch_ = 0;
-    crypto::SecretBuffer keys_[2];                       // [0] current, [1] previous
-    std::unordered_set<Random, RandomHash> spent_[2];   // spent under each key
-    double load_ = 0;                                    // solved submissions, decaying
+    crypto::SecretBuffer keys_[2];                     // [0] current, [1] previous
+    std::unordered_set<Random, RandomHash> spent_[2];  // spent under each key
+    double load_ = 0;                                  // solved submissions, decaying
     Clock::time_point load_at_;
 };
 

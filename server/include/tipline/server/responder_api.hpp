@@ -15,12 +15,12 @@ namespace tipline::server {
 
 // Nonces seen inside the time window, so that a captured request cannot be sent again.
 class ReplayGuard {
-public:
+  public:
     explicit ReplayGuard(std::size_t capacity = 100000) : capacity_(capacity) {}
     // False when the nonce was seen before, or the guard is full of unexpired nonces.
     bool first_use(const crypto::RequestNonce& nonce, std::int64_t now, std::int64_t window_s);
 
-private:
+  private:
     std::mutex mutex_;
     std::size_t capacity_;
     std::unordered_map<std::string, std::int64_t> seen_;  // nonce bytes -> when it may be forgotten
@@ -31,12 +31,14 @@ struct ResponderContext {
     ReplayGuard& replay;
     std::function<std::int64_t()> now = [] {
         return std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch()).count();
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
     };
 };
 
 std::uint64_t responder_body_limit(const RequestHeader& header, const ServerInfo& info);
-std::optional<Response> screen_responder_header(const RequestHeader& header, const ServerInfo& info);
+std::optional<Response> screen_responder_header(const RequestHeader& header,
+                                                const ServerInfo& info);
 Action handle_responder_request(Request&& request, ResponderContext& context);
 
 // Names of the headers a signed request carries.

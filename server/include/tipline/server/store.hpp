@@ -1,4 +1,5 @@
-// SQLite store of ciphertext: each tip as chunked rows with a received day, and nothing about its sender.
+// SQLite store of ciphertext: each tip as chunked rows with a received day, and nothing about its
+// sender.
 #pragma once
 
 #include <array>
@@ -21,7 +22,8 @@ struct sqlite3;
 
 namespace tipline::server {
 
-inline constexpr std::size_t store_row_size = 256 * 1024;  // a large tip never sits whole in one row
+inline constexpr std::size_t store_row_size =
+    256 * 1024;  // a large tip never sits whole in one row
 inline constexpr int store_schema_version = 3;
 inline constexpr std::size_t upload_key_bytes = 16;
 
@@ -53,19 +55,19 @@ struct Placement {
 
 // An envelope arriving in pieces: stored as an incomplete tip until it is finished.
 struct UploadState {
-    std::int64_t seq = 0;       // internal key of the tip row
-    TipId tip;                  // the id the tip gets once finished
-    std::uint64_t length = 0;   // declared envelope length
-    std::uint64_t received = 0; // bytes durably stored so far
+    std::int64_t seq = 0;        // internal key of the tip row
+    TipId tip;                   // the id the tip gets once finished
+    std::uint64_t length = 0;    // declared envelope length
+    std::uint64_t received = 0;  // bytes durably stored so far
     std::int64_t next_row = 0;
 };
 
 struct StoreStats {
     std::uint64_t tips = 0;
     std::uint64_t bytes = 0;
-    std::uint64_t uploads = 0;        // unfinished
-    std::uint64_t upload_bytes = 0;   // received so far by unfinished uploads
-    std::int64_t oldest_day = 0;  // 0 when empty
+    std::uint64_t uploads = 0;       // unfinished
+    std::uint64_t upload_bytes = 0;  // received so far by unfinished uploads
+    std::int64_t oldest_day = 0;     // 0 when empty
     std::int64_t newest_day = 0;
 };
 
@@ -76,21 +78,23 @@ struct PendingUploads {
 
 // Thrown for SQLite failures; full() tells a full disk or quota apart from other failures.
 class StoreError : public std::runtime_error {
-public:
+  public:
     StoreError(const std::string& what, int sqlite_code);
     int sqlite_code() const noexcept { return code_; }
     bool full() const noexcept;
 
-private:
+  private:
     int code_;
 };
 
 // One connection; use one Store per thread.
 class Store {
-public:
+  public:
     // Opens the database, creating it (mode 0600) when create is set, and migrates the schema.
-    // single_thread: the connection is used by one thread only, so SQLite's per-call mutex is skipped.
-    static std::unique_ptr<Store> open(const std::filesystem::path& file, bool create, bool single_thread = false);
+    // single_thread: the connection is used by one thread only, so SQLite's per-call mutex is
+    // skipped.
+    static std::unique_ptr<Store> open(const std::filesystem::path& file, bool create,
+                                       bool single_thread = false);
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
@@ -123,7 +127,8 @@ public:
 
     // Inside a transaction. An envelope up to store_row_size bytes is one row; a larger one is
     // split into rows of that size. Returns the internal key.
-    std::int64_t insert_tip(const TipId& id, std::int64_t day, std::span<const unsigned char> envelope,
+    std::int64_t insert_tip(const TipId& id, std::int64_t day,
+                            std::span<const unsigned char> envelope,
                             const Placement& placement = {});
     void delete_tip(std::int64_t seq);
 
@@ -143,7 +148,8 @@ public:
     std::optional<StoredTip> item(std::int64_t seq);
     void acknowledge(std::int64_t seq);
 
-    // Resumable uploads, each inside a transaction. key is the client's capability, tip the future id.
+    // Resumable uploads, each inside a transaction. key is the client's capability, tip the future
+    // id.
     void begin_upload(const TipId& key, const TipId& tip, std::int64_t day, std::uint64_t length,
                       const Placement& placement = {});
     std::optional<UploadState> find_upload(const TipId& key);
@@ -173,8 +179,9 @@ public:
     void set_meta(std::string_view key, std::string_view value);
 
     // Copies the whole database into file, an existing empty file, with SQLite's online backup API:
-    // one consistent snapshot, taken under a read lock that does not block writers. The copy is left
-    // in rollback-journal mode, as a single self-contained file, and must pass integrity_check.
+    // one consistent snapshot, taken under a read lock that does not block writers. The copy is
+    // left in rollback-journal mode, as a single self-contained file, and must pass
+    // integrity_check.
     void backup_into(const std::filesystem::path& file);
 
     // Copies WAL frames into the database without blocking writers (PASSIVE), or fully (TRUNCATE).
@@ -182,7 +189,7 @@ public:
 
     struct StatementCache;  // prepared once per connection, reused by every call
 
-private:
+  private:
     explicit Store(sqlite3* db);
     void append_rows(UploadState& state, std::span<const unsigned char> bytes);
     void exec(const char* sql);

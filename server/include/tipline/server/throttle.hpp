@@ -1,5 +1,6 @@
 // Global token buckets. Behind Tor there is no address to limit per client, so a bucket holds for
-// everyone together: failed mailbox requests, upload starts, web-form submissions sealed by the server.
+// everyone together: failed mailbox requests, upload starts, web-form submissions sealed by the
+// server.
 #pragma once
 
 #include <chrono>
@@ -8,15 +9,15 @@
 namespace tipline::server {
 
 class TokenBucket {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     // burst tokens at once, refilled at per_minute tokens a minute.
     explicit TokenBucket(double burst = 20, double per_minute = 10);
 
-    bool allow();      // whether a token is left, without taking it
-    void take();       // takes one token (none left: stays empty)
-    bool try_take();   // takes one token if one is left
+    bool allow();     // whether a token is left, without taking it
+    void take();      // takes one token (none left: stays empty)
+    bool try_take();  // takes one token if one is left
     unsigned retry_after_seconds();
 
     // For tests: the same decisions at a given time.
@@ -24,7 +25,7 @@ public:
     void take_at(Clock::time_point now);
     bool try_take_at(Clock::time_point now);
 
-private:
+  private:
     void refill(Clock::time_point now);
 
     std::mutex mutex_;

@@ -1,4 +1,5 @@
-// The writes the source API asks the ingest queue to make, each a function run inside a group commit.
+// The writes the source API asks the ingest queue to make, each a function run inside a group
+// commit.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,8 @@ struct NewMailbox {
 
 // Stores a whole envelope as a new tip; result.id is the tip's id. With a mailbox, the tip opens it
 // (mailbox_taken if the name exists) and belongs to it.
-WriteOp store_envelope_op(std::vector<unsigned char> envelope, std::optional<NewMailbox> mailbox = std::nullopt);
+WriteOp store_envelope_op(std::vector<unsigned char> envelope,
+                          std::optional<NewMailbox> mailbox = std::nullopt);
 
 // Global limits on unfinished uploads, checked when one starts.
 struct PendingUploadLimits {
@@ -32,9 +34,11 @@ WriteOp begin_upload_op(std::uint64_t length, std::optional<NewMailbox> mailbox 
 
 // The witness's follow-up into a mailbox, when token_hash matches the stored one (compared in
 // constant time); otherwise mailbox_denied, the same for a missing mailbox as for a wrong token.
-WriteOp store_follow_up_op(std::vector<unsigned char> envelope, MailboxKey key, TokenHash token_hash);
+WriteOp store_follow_up_op(std::vector<unsigned char> envelope, MailboxKey key,
+                           TokenHash token_hash);
 
-// The replies in a mailbox as a bundle in result.body, under the same check; too_large past max_bytes.
+// The replies in a mailbox as a bundle in result.body, under the same check; too_large past
+// max_bytes.
 WriteOp read_replies_op(MailboxKey key, TokenHash token_hash, std::uint64_t max_bytes);
 
 // A responder's reply into a mailbox (mailbox_denied if there is none).
@@ -54,7 +58,8 @@ WriteOp read_item_range_op(std::int64_t seq, std::uint64_t offset, std::uint64_t
 // Responders: marks items acknowledged, or deletes them; result.value counts the items found.
 WriteOp acknowledge_items_op(std::vector<std::int64_t> seqs, bool delete_items);
 
-// Appends bytes at offset; result.value is the new durable offset, or on wrong_offset the current one.
+// Appends bytes at offset; result.value is the new durable offset, or on wrong_offset the current
+// one.
 WriteOp append_upload_op(TipId key, std::uint64_t offset, std::vector<unsigned char> bytes);
 
 // result.value is the durable offset and result.id is unset; a read that goes through the writer.
