@@ -175,6 +175,15 @@ TEST_CASE("a list that fails its checks vouches for nobody", "[pinning]") {
                       pins({p.org_fp()}))
                   .first == client::exit_verification_failure);
     }
+    SECTION("expired, nothing pinned: the list's problem is the one warning, not one per key") {
+        const auto t = client::choose_recipients({p.a.public_identity},
+                                                 p.list({p.a.public_identity}, 5, today - 1),
+                                                 Pins{}, memory, today);
+        CHECK(t.identities.empty());
+        CHECK(t.warnings ==
+              std::vector<std::string>{"the tip line's list of responders expired on " +
+                                       crypto::format_day(today - 1)});
+    }
     SECTION("altered after signing, with or without pins") {
         auto list = p.list({p.a.public_identity});
         list[crypto::recipient_list_fixed_size + 1] ^= 0x01;

@@ -175,13 +175,13 @@ TrustedRecipients choose_recipients(const std::vector<crypto::PublicIdentity>& l
             (decoded && crypto::organisation_fingerprint(decoded->organisation) == pin);
         if (!found) out.warnings.push_back("no key the tip line lists has the fingerprint " + pin);
     }
+    // Keys left out; when an unpinned list failed, its problem already says why all of them are.
     for (const auto& id : offered) {
-        if (!contains_identity(out.identities, id)) {
-            out.warnings.push_back((pins.empty()
-                                        ? "the tip line lists a key its signed list does not name, "
-                                        : "the tip line lists a key you did not pin, ") +
-                                   crypto::fingerprint(id) + ": it gets no copy");
-        }
+        if (contains_identity(out.identities, id) || (pins.empty() && !certified)) continue;
+        out.warnings.push_back((pins.empty()
+                                    ? "the tip line lists a key its signed list does not name, "
+                                    : "the tip line lists a key you did not pin, ") +
+                               crypto::fingerprint(id) + ": it gets no copy");
     }
     if (out.identities.empty()) {
         out.refusal =
