@@ -14,7 +14,7 @@ function(tipline_target_defaults target)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
                                              -fno-sanitize-recover=undefined -Wno-maybe-uninitialized)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
-    # The tools report secret buffers still allocated when a command ends (client/src/diagnostics.cpp).
+    # The tools report secret buffers still allocated when a command ends (tooling/src/diagnostics.cpp).
     target_compile_definitions(${target} PRIVATE TIPLINE_CHECK_SECRET_LEAKS)
   endif()
 endfunction()

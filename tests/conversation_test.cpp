@@ -17,10 +17,10 @@
 #include "server_process.hpp"
 #include "support.hpp"
 #include "tipline/client/image_metadata.hpp"
-#include "tipline/client/key_io.hpp"
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/server/data_dir.hpp"
 #include "tipline/server/store.hpp"
+#include "tipline/tooling/key_io.hpp"
 
 namespace fs = std::filesystem;
 using namespace tipline;
@@ -351,7 +351,7 @@ TEST_CASE("fetch pages through more items than one listing or acknowledgement ta
     Deployment d;
     {
         // 10001 stored tips, written straight into the store: one past the API's 10000 per request.
-        const auto pub = tipline::client::load_public_key(d.pub.string());
+        const auto pub = tipline::tooling::load_public_key(d.pub.string());
         const crypto::BoxPublicKey to[] = {pub.box};
         const test::Bytes envelope = test::seal_bytes(to, test::Bytes{'x'});
         auto store = server::Store::open(server::database_path(d.data), false);

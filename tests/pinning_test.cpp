@@ -8,9 +8,9 @@
 #include <filesystem>
 
 #include "support.hpp"
-#include "tipline/client/diagnostics.hpp"
 #include "tipline/crypto/days.hpp"
 #include "tipline/crypto/recipient_list.hpp"
+#include "tipline/tooling/diagnostics.hpp"
 
 using namespace tipline;
 using client::ListMemory;
@@ -56,7 +56,7 @@ bool warned(const client::TrustedRecipients& t, const std::string& needle) {
 std::pair<int, std::string> refusal(const std::function<void()>& f) {
     try {
         f();
-    } catch (const client::ToolError& e) {
+    } catch (const tooling::ToolError& e) {
         return {e.exit_code(), e.what()};
     }
     return {-1, ""};
@@ -66,7 +66,7 @@ std::pair<int, std::string> refusal(const std::function<void()>& f) {
 std::pair<int, std::string> refusal_of(const client::TrustedRecipients& t) {
     if (!t.identities.empty()) return {-1, ""};
     CHECK_FALSE(t.refusal.empty());
-    return {client::exit_verification_failure, t.refusal};
+    return {tooling::exit_verification_failure, t.refusal};
 }
 
 }  // namespace
@@ -89,7 +89,7 @@ TEST_CASE("a fingerprint is its 25 digits, whatever the spelling; anything else 
                                   "12345.67890.12345.67890.12345", "\xff"}) {
         INFO(bad);
         const auto [code, message] = refusal([&] { pins({bad}); });
-        CHECK(code == client::exit_usage_or_io);
+        CHECK(code == tooling::exit_usage_or_io);
         CHECK(message.find("is not a fingerprint") != std::string::npos);
     }
 }
@@ -111,7 +111,7 @@ TEST_CASE("no pinned key listed: the tool refuses before sealing anything", "[pi
     const auto t = client::choose_recipients({p.attacker.public_identity}, std::nullopt,
                                              pins({fp(p.a)}), memory, today);
     const auto [code, message] = refusal_of(t);
-    CHECK(code == client::exit_verification_failure);
+    CHECK(code == tooling::exit_verification_failure);
     CHECK(message.find("nothing was sent") != std::string::npos);
     // What was left out is said too, for the tool to show before it refuses.
     CHECK(warned(t, "no key the tip line lists has the fingerprint " + fp(p.a)));
@@ -165,15 +165,15 @@ TEST_CASE("a list that fails its checks vouches for nobody", "[pinning]") {
     SECTION("expired") {
         const auto [code, message] =
             refused(p.list({p.a.public_identity}, 5, today - 1), pins({p.org_fp()}));
-        CHECK(code == client::exit_verification_failure);
+        CHECK(code == tooling::exit_verification_failure);
         CHECK(message.find("expired on " + crypto::format_day(today - 1)) != std::string::npos);
         CHECK(refused(p.list({p.a.public_identity}, 5, today - 1), Pins{}).first ==
-              client::exit_verification_failure);
+              tooling::exit_verification_failure);
     }
     SECTION("signed by another organisation than the pinned one") {
         CHECK(refused(p.list({p.attacker.public_identity}, 5, today + 30, &p.other_organisation),
                       pins({p.org_fp()}))
-                  .first == client::exit_verification_failure);
+                  .first == tooling::exit_verification_failure);
     }
     SECTION("expired, nothing pinned: the list's problem is the one warning, not one per key") {
         const auto t = client::choose_recipients({p.a.public_identity},
@@ -188,15 +188,15 @@ TEST_CASE("a list that fails its checks vouches for nobody", "[pinning]") {
         auto list = p.list({p.a.public_identity});
         list[crypto::recipient_list_fixed_size + 1] ^= 0x01;
         const auto [code, message] = refused(list, pins({p.org_fp()}));
-        CHECK(code == client::exit_verification_failure);
+        CHECK(code == tooling::exit_verification_failure);
         CHECK(message.find("altered") != std::string::npos);
-        CHECK(refused(list, Pins{}).first == client::exit_verification_failure);
+        CHECK(refused(list, Pins{}).first == tooling::exit_verification_failure);
     }
     SECTION("not a list at all") {
         CHECK(refused(std::vector<unsigned char>{}, Pins{}).first ==
-              client::exit_verification_failure);
+              tooling::exit_verification_failure);
         CHECK(refused(std::vector<unsigned char>(40, 'x'), pins({p.org_fp()})).first ==
-              client::exit_verification_failure);
+              tooling::exit_verification_failure);
     }
     SECTION("a responder pinned directly still gets the tip when the list fails") {
         const auto t = client::choose_recipients({p.a.public_identity},
@@ -227,7 +227,7 @@ TEST_CASE("a remembered serial refuses a list rolled back to an older one", "[pi
     CHECK(memory.highest({p.organisation.public_identity.sign}) == 5u);
     const auto [code, message] = refusal_of(client::choose_recipients(
         {}, p.list({p.attacker.public_identity}, 4), pins({p.org_fp()}), memory, today));
-    CHECK(code == client::exit_verification_failure);
+    CHECK(code == tooling::exit_verification_failure);
     CHECK(message.find("(serial 4) is older than one seen before (serial 5)") != std::string::npos);
     // The same serial again is no rollback, and a newer one raises what is kept.
     CHECK(client::choose_recipients({}, p.list({p.a.public_identity}, 5), pins({p.org_fp()}),
@@ -252,7 +252,7 @@ TEST_CASE("a memory file that breaks its format is refused, not guessed at", "[p
              key + " 5\n" + key + " 6\n", key + " 5 6\n"}) {
         INFO(text);
         test::write_file(dir / "seen", text);
-        CHECK(refusal([&] { ListMemory memory(dir / "seen"); }).first == client::exit_usage_or_io);
+        CHECK(refusal([&] { ListMemory memory(dir / "seen"); }).first == tooling::exit_usage_or_io);
     }
     test::write_file(dir / "seen", key + " 18446744073709551615\n");
     CHECK(ListMemory(dir / "seen").highest({p.organisation.public_identity.sign}) ==

@@ -7,8 +7,8 @@
 #include <filesystem>
 
 #include "support.hpp"
-#include "tipline/client/diagnostics.hpp"
 #include "tipline/crypto/errors.hpp"
+#include "tipline/tooling/diagnostics.hpp"
 
 using namespace tipline;
 using test::Bytes;
@@ -108,5 +108,5 @@ TEST_CASE("a folder that is not empty is refused", "[tip_folder]") {
     const crypto::BoxKeyPair* ids[] = {&key};
     crypto::MemorySource in(envelope);
     client::OpenedTip tip;
-    CHECK_THROWS_AS(client::open_tip_to_folder(ids, in, tmp.path(), tip), client::ToolError);
+    CHECK_THROWS_AS(client::open_tip_to_folder(ids, in, tmp.path(), tip), tooling::ToolError);
 }

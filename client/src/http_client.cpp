@@ -6,10 +6,12 @@
 
 #include <boost/json.hpp>
 
-#include "tipline/client/diagnostics.hpp"
 #include "tipline/client/display_text.hpp"
+#include "tipline/tooling/diagnostics.hpp"
 
 namespace tipline::client {
+
+using namespace tooling;  // exit codes, errors, files and keys
 namespace {
 
 constexpr long connect_timeout_s = 120;  // Tor circuits can take a while to build

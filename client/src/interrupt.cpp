@@ -3,9 +3,11 @@
 
 #include <csignal>
 
-#include "tipline/client/diagnostics.hpp"
+#include "tipline/tooling/diagnostics.hpp"
 
 namespace tipline::client {
+
+using namespace tooling;  // exit codes, errors, files and keys
 namespace {
 
 volatile std::sig_atomic_t signal_seen = 0;

@@ -9,13 +9,15 @@
 #include <array>
 #include <utility>
 
-#include "tipline/client/diagnostics.hpp"
 #include "tipline/client/display_text.hpp"
 #include "tipline/client/image_metadata.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/utf8.hpp"
+#include "tipline/tooling/diagnostics.hpp"
 
 namespace tipline::client {
+
+using namespace tooling;  // exit codes, errors, files and keys
 namespace {
 
 std::string lower(std::string s) {

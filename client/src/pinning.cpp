@@ -6,13 +6,15 @@
 #include <charconv>
 #include <sstream>
 
-#include "tipline/client/diagnostics.hpp"
 #include "tipline/client/display_text.hpp"
-#include "tipline/client/file_io.hpp"
 #include "tipline/crypto/days.hpp"
 #include "tipline/crypto/errors.hpp"
+#include "tipline/tooling/diagnostics.hpp"
+#include "tipline/tooling/file_io.hpp"
 
 namespace tipline::client {
+
+using namespace tooling;  // exit codes, errors, files and keys
 namespace {
 
 namespace fs = std::filesystem;

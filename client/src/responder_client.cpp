@@ -7,7 +7,6 @@
 #include <chrono>
 
 #include "server_answer.hpp"
-#include "tipline/client/diagnostics.hpp"
 #include "tipline/client/display_text.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/envelope.hpp"
@@ -15,8 +14,11 @@
 #include "tipline/crypto/labels.hpp"
 #include "tipline/crypto/request_auth.hpp"
 #include "tipline/crypto/stream.hpp"
+#include "tipline/tooling/diagnostics.hpp"
 
 namespace tipline::client {
+
+using namespace tooling;  // exit codes, errors, files and keys
 namespace {
 
 namespace json = boost::json;

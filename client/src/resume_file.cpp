@@ -10,12 +10,14 @@
 #include <cerrno>
 #include <cstring>
 
-#include "tipline/client/diagnostics.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/labels.hpp"
+#include "tipline/tooling/diagnostics.hpp"
 
 namespace tipline::client {
+
+using namespace tooling;  // exit codes, errors, files and keys
 namespace {
 
 constexpr std::size_t receipt_at = 10;

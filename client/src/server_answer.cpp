@@ -1,10 +1,12 @@
 // Strict reading of JSON answers: a server that sends something else gets a clear refusal.
 #include "server_answer.hpp"
 
-#include "tipline/client/diagnostics.hpp"
 #include "tipline/client/display_text.hpp"
+#include "tipline/tooling/diagnostics.hpp"
 
 namespace tipline::client {
+
+using namespace tooling;  // exit codes, errors, files and keys
 
 boost::json::object parse_answer(const HttpResponse& response) {
     boost::system::error_code ec;

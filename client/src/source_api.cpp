@@ -11,13 +11,15 @@
 #include <thread>
 
 #include "server_answer.hpp"
-#include "tipline/client/diagnostics.hpp"
 #include "tipline/client/display_text.hpp"
 #include "tipline/client/interrupt.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/recipient_list.hpp"
+#include "tipline/tooling/diagnostics.hpp"
 
 namespace tipline::client {
+
+using namespace tooling;  // exit codes, errors, files and keys
 namespace {
 
 namespace json = boost::json;

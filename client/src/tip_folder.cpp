@@ -13,17 +13,19 @@
 #include <fstream>
 #include <system_error>
 
-#include "tipline/client/diagnostics.hpp"
 #include "tipline/client/display_text.hpp"
-#include "tipline/client/file_io.hpp"
 #include "tipline/client/interrupt.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/receipt.hpp"
+#include "tipline/tooling/diagnostics.hpp"
+#include "tipline/tooling/file_io.hpp"
 
 namespace tipline::client {
+
+using namespace tooling;  // exit codes, errors, files and keys
 namespace {
 
 namespace fs = std::filesystem;

@@ -12,11 +12,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "tipline/client/diagnostics.hpp"
-#include "tipline/client/file_io.hpp"
 #include "tipline/client/http_client.hpp"
 #include "tipline/client/interrupt.hpp"
-#include "tipline/client/key_io.hpp"
 #include "tipline/client/outgoing.hpp"
 #include "tipline/client/pinning.hpp"
 #include "tipline/client/responder_client.hpp"
@@ -28,12 +25,16 @@
 #include "tipline/crypto/labels.hpp"
 #include "tipline/crypto/recipient_list.hpp"
 #include "tipline/crypto/tip_document.hpp"
+#include "tipline/tooling/diagnostics.hpp"
+#include "tipline/tooling/file_io.hpp"
+#include "tipline/tooling/key_io.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 namespace crypto = tipline::crypto;
 using namespace tipline::client;
+using namespace tipline::tooling;
 
 constexpr std::string_view tool = "tipline-responder";
 

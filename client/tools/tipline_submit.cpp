@@ -9,11 +9,8 @@
 #include <iostream>
 #include <optional>
 
-#include "tipline/client/diagnostics.hpp"
 #include "tipline/client/display_text.hpp"
-#include "tipline/client/file_io.hpp"
 #include "tipline/client/http_client.hpp"
-#include "tipline/client/key_io.hpp"
 #include "tipline/client/outgoing.hpp"
 #include "tipline/client/pinning.hpp"
 #include "tipline/client/resume_file.hpp"
@@ -23,12 +20,16 @@
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/tip_document.hpp"
+#include "tipline/tooling/diagnostics.hpp"
+#include "tipline/tooling/file_io.hpp"
+#include "tipline/tooling/key_io.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 namespace crypto = tipline::crypto;
 using namespace tipline::client;
+using namespace tipline::tooling;
 
 constexpr std::string_view tool = "tipline-submit";
 constexpr std::uint64_t default_chunk_bytes = 1024 * 1024;

@@ -6,21 +6,21 @@
 #include <stop_token>
 #include <thread>
 
-#include "tipline/client/diagnostics.hpp"
-#include "tipline/client/file_io.hpp"
-#include "tipline/client/key_io.hpp"
 #include "tipline/crypto/days.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/recipient_list.hpp"
 #include "tipline/server/data_dir.hpp"
 #include "tipline/server/http_server.hpp"
 #include "tipline/server/ingest_queue.hpp"
+#include "tipline/tooling/diagnostics.hpp"
+#include "tipline/tooling/file_io.hpp"
+#include "tipline/tooling/key_io.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 namespace server = tipline::server;
-using namespace tipline::client;
+using namespace tipline::tooling;
 
 constexpr std::string_view tool = "tiplined";
 namespace crypto = tipline::crypto;

@@ -7,14 +7,14 @@
 #include <string_view>
 #include <vector>
 
-#include "tipline/client/diagnostics.hpp"
+#include "tipline/tooling/diagnostics.hpp"
 
 namespace tipline::client {
 
 // The network failed (as opposed to the server answering with an error): worth a retry.
-class TransportError : public ToolError {
+class TransportError : public tooling::ToolError {
   public:
-    using ToolError::ToolError;
+    using tooling::ToolError::ToolError;
 };
 
 struct HttpResponse {

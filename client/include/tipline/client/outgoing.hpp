@@ -7,14 +7,14 @@
 #include <string>
 #include <vector>
 
-#include "tipline/client/file_io.hpp"
 #include "tipline/crypto/tip_document.hpp"
+#include "tipline/tooling/file_io.hpp"
 
 namespace tipline::client {
 
 struct OutgoingAttachment {
     crypto::AttachmentInfo info;
-    UniqueFd fd;
+    tooling::UniqueFd fd;
     std::unique_ptr<crypto::ByteSource> source;
     std::vector<unsigned char> cleaned;  // an image without its metadata, when it was stripped
     bool metadata_stripped = false;

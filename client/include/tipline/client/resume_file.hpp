@@ -7,8 +7,8 @@
 #include <string>
 #include <system_error>
 
-#include "tipline/client/file_io.hpp"
 #include "tipline/crypto/secret_buffer.hpp"
+#include "tipline/tooling/file_io.hpp"
 
 namespace tipline::client {
 
@@ -22,8 +22,9 @@ struct ResumeState {
 
 // Creates the file (0600; never replacing one) with the header and no upload key yet. The caller
 // writes the envelope after the header, then calls finish_resume_file.
-UniqueFd create_resume_file(const std::filesystem::path& path,
-                            std::span<const unsigned char> receipt, std::uint64_t envelope_length);
+tooling::UniqueFd create_resume_file(const std::filesystem::path& path,
+                                     std::span<const unsigned char> receipt,
+                                     std::uint64_t envelope_length);
 // Flushes the sealed envelope before any of it is sent.
 void finish_resume_file(int fd, const std::filesystem::path& path);
 // Records the upload key durably, so a restart resumes that upload.

@@ -12,7 +12,7 @@ namespace CLI {
 class App;
 }
 
-namespace tipline::client {
+namespace tipline::tooling {
 
 // Documented exit codes (README.md, "Exit codes").
 inline constexpr int exit_success = 0;
@@ -47,4 +47,4 @@ void print_warning(std::string_view tool, std::string_view message);
 int run_tool(std::string_view tool, CLI::App& app, int argc, char** argv,
              const std::function<int()>& body);
 
-}  // namespace tipline::client
+}  // namespace tipline::tooling

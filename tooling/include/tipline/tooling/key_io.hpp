@@ -9,7 +9,7 @@
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/secret_buffer.hpp"
 
-namespace tipline::client {
+namespace tipline::tooling {
 
 inline constexpr std::size_t max_passphrase_size = 1024;
 inline constexpr std::size_t max_key_file_size = 4096;
@@ -37,4 +37,4 @@ crypto::PublicIdentity load_public_key(std::string_view text_or_path);
 // The same for the organisation's public key ("tipline-org1-...").
 crypto::OrganisationKey load_organisation_public_key(std::string_view text_or_path);
 
-}  // namespace tipline::client
+}  // namespace tipline::tooling

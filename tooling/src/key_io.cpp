@@ -1,5 +1,5 @@
 // Passphrase input (file, descriptor or terminal with echo off) and key loading.
-#include "tipline/client/key_io.hpp"
+#include "tipline/tooling/key_io.hpp"
 
 #include <fcntl.h>
 #include <termios.h>
@@ -8,11 +8,11 @@
 #include <cerrno>
 #include <cstring>
 
-#include "tipline/client/diagnostics.hpp"
-#include "tipline/client/file_io.hpp"
 #include "tipline/crypto/errors.hpp"
+#include "tipline/tooling/diagnostics.hpp"
+#include "tipline/tooling/file_io.hpp"
 
-namespace tipline::client {
+namespace tipline::tooling {
 namespace {
 
 // Reads one line into secure memory, one byte at a time so nothing past the newline is consumed.
@@ -177,4 +177,4 @@ crypto::PublicIdentity load_public_key(std::string_view text_or_path) {
     return identity;
 }
 
-}  // namespace tipline::client
+}  // namespace tipline::tooling

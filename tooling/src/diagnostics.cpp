@@ -1,5 +1,5 @@
 // The single place where tool errors become stderr lines and exit codes.
-#include "tipline/client/diagnostics.hpp"
+#include "tipline/tooling/diagnostics.hpp"
 
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -11,7 +11,7 @@
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/secret_buffer.hpp"
 
-namespace tipline::client {
+namespace tipline::tooling {
 
 void usage_error(std::string message, std::vector<std::string> hints) {
     throw ToolError(exit_usage_or_io, std::move(message), std::move(hints));
@@ -92,4 +92,4 @@ int run_tool(std::string_view tool, CLI::App& app, int argc, char** argv,
     return rc;
 }
 
-}  // namespace tipline::client
+}  // namespace tipline::tooling

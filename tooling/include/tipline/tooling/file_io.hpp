@@ -10,7 +10,7 @@
 #include "tipline/crypto/fd_stream.hpp"
 #include "tipline/crypto/stream.hpp"
 
-namespace tipline::client {
+namespace tipline::tooling {
 
 class UniqueFd {
   public:
@@ -77,4 +77,4 @@ UniqueFd anonymous_temp_file();
 void fsync_or_throw(int fd, const std::string& what);
 void fsync_directory(const std::filesystem::path& dir);
 
-}  // namespace tipline::client
+}  // namespace tipline::tooling

@@ -1,5 +1,5 @@
 // File helpers built on POSIX calls, so modes, O_EXCL and fsync are explicit.
-#include "tipline/client/file_io.hpp"
+#include "tipline/tooling/file_io.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,9 +12,9 @@
 #include <system_error>
 #include <utility>
 
-#include "tipline/client/diagnostics.hpp"
+#include "tipline/tooling/diagnostics.hpp"
 
-namespace tipline::client {
+namespace tipline::tooling {
 namespace {
 
 std::string describe(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
@@ -169,4 +169,4 @@ void write_new_file(const std::filesystem::path& path, std::span<const unsigned 
     install_files(files, force);
 }
 
-}  // namespace tipline::client
+}  // namespace tipline::tooling
