@@ -14,6 +14,7 @@
 #include "tipline/crypto/labels.hpp"
 #include "tipline/crypto/request_auth.hpp"
 #include "tipline/crypto/stream.hpp"
+#include "tipline/protocol/names.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 
 namespace tipline::client {
@@ -60,18 +61,21 @@ HttpResponse ResponderClient::signed_request(const std::string& method, const st
                                        .count());
     randombytes_buf(r.nonce.data(), r.nonce.size());
     const auto signature = crypto::sign_request(r, signer_.sign_secret);
-    headers.push_back("Tipline-Key: " + crypto::encode_public_key(signer_.public_identity));
-    headers.push_back("Tipline-Timestamp: " + std::to_string(r.timestamp));
-    headers.push_back("Tipline-Nonce: " + crypto::to_hex(r.nonce));
-    headers.push_back("Tipline-Signature: " + crypto::to_hex(signature));
+    headers.push_back(header_line(protocol::responder_key_header,
+                                  crypto::encode_public_key(signer_.public_identity)));
+    headers.push_back(
+        header_line(protocol::responder_timestamp_header, std::to_string(r.timestamp)));
+    headers.push_back(header_line(protocol::responder_nonce_header, crypto::to_hex(r.nonce)));
+    headers.push_back(header_line(protocol::responder_signature_header, crypto::to_hex(signature)));
     return http_.request(method, target, body, headers);
 }
 
 std::vector<ResponderItem> ResponderClient::items(std::int64_t after) {
     std::vector<ResponderItem> out;
     for (;;) {
-        const HttpResponse r =
-            signed_request("GET", "/api/v1/responder/items?after=" + std::to_string(after), {});
+        const HttpResponse r = signed_request(
+            "GET", std::string(protocol::responder_items_path) + "?after=" + std::to_string(after),
+            {});
         if (r.status != 200) refused("cannot list the stored items", r);
         const json::object body = parse_object(r);
         const auto* list = body.if_contains("items");
@@ -110,8 +114,8 @@ std::vector<ResponderItem> ResponderClient::items(std::int64_t after) {
 
 std::vector<unsigned char> ResponderClient::bundle(std::span<const std::int64_t> refs) {
     const std::string body = refs_json(refs);
-    const HttpResponse r = signed_request("POST", "/api/v1/responder/bundle", as_span(body),
-                                          {"Content-Type: application/json"});
+    const HttpResponse r = signed_request("POST", std::string(protocol::responder_bundle_path),
+                                          as_span(body), {"Content-Type: application/json"});
     if (r.status != 200) refused("cannot download the items", r);
     return {r.body.begin(), r.body.end()};
 }
@@ -121,8 +125,8 @@ std::vector<unsigned char> ResponderClient::envelope_range(std::int64_t ref, std
     const std::string body = "{\"ref\":" + std::to_string(ref) +
                              ",\"offset\":" + std::to_string(offset) +
                              ",\"length\":" + std::to_string(length) + "}";
-    const HttpResponse r = signed_request("POST", "/api/v1/responder/envelope", as_span(body),
-                                          {"Content-Type: application/json"});
+    const HttpResponse r = signed_request("POST", std::string(protocol::responder_envelope_path),
+                                          as_span(body), {"Content-Type: application/json"});
     if (r.status != 200) refused("cannot download part of a large item", r);
     if (r.body.empty() || r.body.size() > length)
         io_error("the server sent a part of the wrong size");
@@ -131,8 +135,8 @@ std::vector<unsigned char> ResponderClient::envelope_range(std::int64_t ref, std
 
 std::uint64_t ResponderClient::acknowledge(std::span<const std::int64_t> refs, bool delete_items) {
     const std::string body = refs_json(refs, delete_items ? ",\"delete\":true" : "");
-    const HttpResponse r = signed_request("POST", "/api/v1/responder/ack", as_span(body),
-                                          {"Content-Type: application/json"});
+    const HttpResponse r = signed_request("POST", std::string(protocol::responder_ack_path),
+                                          as_span(body), {"Content-Type: application/json"});
     if (r.status != 200)
         refused(
             delete_items ? "cannot delete the items on the server" : "cannot acknowledge the items",
@@ -145,9 +149,10 @@ std::uint64_t ResponderClient::acknowledge(std::span<const std::int64_t> refs, b
 
 std::string ResponderClient::post_reply(const crypto::MailboxId& mailbox,
                                         std::span<const unsigned char> envelope) {
-    const HttpResponse r = signed_request(
-        "POST", "/api/v1/responder/replies", envelope,
-        {"Tipline-Mailbox: " + crypto::to_hex(mailbox), "Content-Type: application/octet-stream"});
+    const HttpResponse r =
+        signed_request("POST", std::string(protocol::responder_replies_path), envelope,
+                       {header_line(protocol::mailbox_header, crypto::to_hex(mailbox)),
+                        "Content-Type: application/octet-stream"});
     if (r.status == 404) {
         throw ToolError(exit_verification_failure,
                         "the witness's mailbox is no longer on the server",

@@ -15,6 +15,7 @@
 #include "tipline/client/interrupt.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/recipient_list.hpp"
+#include "tipline/protocol/names.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 
 namespace tipline::client {
@@ -45,7 +46,7 @@ ProofState proof_state_of(const json::object& body) {
 }
 
 ProofState fetch_challenge(HttpClient& http) {
-    const HttpResponse r = http.get("/api/v1/challenge");
+    const HttpResponse r = http.get(protocol::challenge_path);
     if (r.status != 200)
         io_error("cannot fetch a proof-of-work challenge: " + describe_server_error(r));
     return proof_state_of(parse_object(r));
@@ -72,19 +73,20 @@ MailboxAccess MailboxAccess::from_receipt(std::span<const unsigned char> digits,
 }
 
 std::vector<std::string> MailboxAccess::opening_headers() const {
-    return {
-        "Tipline-Mailbox: " + crypto::to_hex(name),
-        "Tipline-Mailbox-Token-Hash: " + crypto::to_hex(crypto::hash_mailbox_token(token.span()))};
+    return {header_line(protocol::mailbox_header, crypto::to_hex(name)),
+            header_line(protocol::mailbox_token_hash_header,
+                        crypto::to_hex(crypto::hash_mailbox_token(token.span())))};
 }
 
 std::vector<std::string> MailboxAccess::access_headers() const {
     // The token goes only into this header line, which libcurl sends and then drops.
-    return {"Tipline-Mailbox: " + crypto::to_hex(name),
-            "Tipline-Mailbox-Token: " + crypto::to_hex(token.span())};
+    return {header_line(protocol::mailbox_header, crypto::to_hex(name)),
+            header_line(protocol::mailbox_token_header, crypto::to_hex(token.span()))};
 }
 
 std::vector<unsigned char> fetch_replies(HttpClient& http, const MailboxAccess& mailbox) {
-    const HttpResponse r = http.request("GET", "/api/v1/mailbox", {}, mailbox.access_headers());
+    const HttpResponse r =
+        http.request("GET", protocol::mailbox_path, {}, mailbox.access_headers());
     if (r.status == 404) {
         throw ToolError(
             exit_verification_failure, "no replies can be found with this receipt",
@@ -102,8 +104,8 @@ std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox,
                            std::span<const unsigned char> envelope, ProofState& proof) {
     auto headers = mailbox.access_headers();
     headers.push_back("Content-Type: application/octet-stream");
-    const HttpResponse r =
-        post_with_proof(http, "/api/v1/mailbox/messages", envelope, headers, proof);
+    const HttpResponse r = post_with_proof(http, std::string(protocol::mailbox_messages_path),
+                                           envelope, headers, proof);
     if (r.status == 404) {
         throw ToolError(exit_verification_failure, "no mailbox matches this receipt",
                         {"check the receipt's 20 digits"});
@@ -113,7 +115,7 @@ std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox,
 }
 
 ServerKeys fetch_server_keys(HttpClient& http) {
-    const HttpResponse r = http.get("/api/v1/keys");
+    const HttpResponse r = http.get(protocol::keys_path);
     if (r.status != 200) io_error("cannot fetch the responders' keys: " + describe_server_error(r));
     const json::object body = parse_object(r);
     ServerKeys keys;
@@ -171,7 +173,7 @@ HttpResponse post_with_proof(HttpClient& http, const std::string& path,
         std::vector<std::string> sent = headers;
         if (proof.required && !proof.challenge) proof = fetch_challenge(http);
         if (proof.challenge) {
-            sent.push_back("Tipline-Proof: " + solve(*proof.challenge));
+            sent.push_back(header_line(protocol::proof_header, solve(*proof.challenge)));
             proof.challenge.reset();  // each challenge is accepted once
         }
         HttpResponse r = http.request("POST", path, body, sent);
@@ -187,7 +189,8 @@ std::string submit_envelope(HttpClient& http, std::span<const unsigned char> env
                             const std::vector<std::string>& headers, ProofState& proof) {
     auto all = headers;
     all.push_back("Content-Type: application/octet-stream");
-    const HttpResponse r = post_with_proof(http, "/api/v1/tips", envelope, all, proof);
+    const HttpResponse r =
+        post_with_proof(http, std::string(protocol::tips_path), envelope, all, proof);
     if (r.status != 201) io_error("the tip was not accepted: " + describe_server_error(r));
     return id_of(r);
 }
@@ -199,16 +202,16 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
     std::uint64_t offset = 0;
     if (key.empty()) {
         auto headers = job.start_headers;
-        headers.push_back("Upload-Length: " + std::to_string(job.length));
+        headers.push_back(header_line(protocol::upload_length_header, std::to_string(job.length)));
         ProofState none;
-        const HttpResponse created =
-            post_with_proof(http, "/api/v1/uploads", {}, headers, job.proof ? *job.proof : none);
+        const HttpResponse created = post_with_proof(http, std::string(protocol::uploads_path), {},
+                                                     headers, job.proof ? *job.proof : none);
         if (created.status != 201)
             io_error("the server refused the upload: " + describe_server_error(created));
         key = id_of(created, "upload");  // it goes into request paths and the resume file
         if (job.on_started) job.on_started(key);
     }
-    const std::string path = "/api/v1/uploads/" + key;
+    const std::string path = std::string(protocol::uploads_path) + "/" + key;
     const auto stored_offset = [&]() -> std::optional<std::uint64_t> {
         const HttpResponse s = http.get(path);
         if (s.status == 404) {
@@ -234,9 +237,10 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
             io_error("cannot read the sealed tip back");
         }
         try {
-            const HttpResponse r = http.request("PUT", path, chunk,
-                                                {"Upload-Offset: " + std::to_string(offset),
-                                                 "Content-Type: application/octet-stream"});
+            const HttpResponse r =
+                http.request("PUT", path, chunk,
+                             {header_line(protocol::upload_offset_header, std::to_string(offset)),
+                              "Content-Type: application/octet-stream"});
             if (r.status == 200 || r.status == 409) {
                 const auto confirmed = unsigned_member(parse_object(r), "offset");
                 if (!confirmed) io_error("the server's answer has no offset");
@@ -262,7 +266,8 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
             }
         }
     }
-    const HttpResponse finished = http.request("POST", path + "/finish", {}, {});
+    const HttpResponse finished =
+        http.request("POST", path + std::string(protocol::upload_finish_suffix), {}, {});
     if (finished.status != 201)
         io_error("the server did not accept the finished upload: " +
                  describe_server_error(finished));

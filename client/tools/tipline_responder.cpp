@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "tipline/client/fetch.hpp"
 #include "tipline/client/http_client.hpp"
 #include "tipline/client/interrupt.hpp"
 #include "tipline/client/outgoing.hpp"
@@ -399,62 +400,12 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
     ResponderClient api(http, identity);
     std::vector<ResponderItem> items = api.items();
     if (!all) std::erase_if(items, [](const ResponderItem& i) { return i.acknowledged; });
-    // Downloaded in batches; the bundle on disk holds them all, in order, or does not appear.
-    constexpr std::uint64_t batch_bytes = 32 * 1024 * 1024;
-    constexpr std::size_t max_refs_per_request = 10000;  // the responder API's limit per request
-    std::vector<crypto::BundleEntry> entries;
-    UniqueFd scratch = anonymous_temp_file();
-    FdSink envelopes(scratch.get(), "a temporary file");
     std::uint64_t total = 0;
-    std::vector<std::int64_t> batch;
-    std::uint64_t batch_size = 0;
-    const auto flush_batch = [&] {
-        if (batch.empty()) return;
-        const std::vector<unsigned char> part = api.bundle(batch);
-        crypto::MemorySource in(part);
-        std::vector<crypto::BundleEntry> got;
-        if (crypto::read_bundle_manifest(in, part.size(), got) || got.size() != batch.size()) {
-            io_error("the server sent a damaged bundle");
-        }
-        envelopes.write(std::span(part).subspan(crypto::bundle_preamble_size +
-                                                crypto::bundle_entry_size * got.size()));
-        entries.insert(entries.end(), got.begin(), got.end());
-        batch.clear();
-        batch_size = 0;
-    };
-    for (const ResponderItem& item : items) {
-        total += item.size;
-        if (item.size <= batch_bytes) {
-            if (batch_size + item.size > batch_bytes || batch.size() == max_refs_per_request)
-                flush_batch();
-            batch.push_back(item.ref);
-            batch_size += item.size;
-            continue;
-        }
-        // Too large for one bundle: its envelope comes in parts, after the items before it.
-        flush_batch();
-        crypto::BundleEntry entry;
-        const auto day = crypto::parse_day(item.day);
-        if (!crypto::from_hex(item.id, entry.id) || !day || *day < 0)
-            io_error("the server listed an item that is not valid");
-        entry.day = static_cast<std::uint32_t>(*day);
-        entry.size = item.size;
-        for (std::uint64_t offset = 0; offset < item.size;) {
-            const auto part =
-                api.envelope_range(item.ref, offset, std::min(batch_bytes, item.size - offset));
-            envelopes.write(part);
-            offset += part.size();
-        }
-        entries.push_back(entry);
-    }
-    flush_batch();
+    for (const ResponderItem& item : items) total += item.size;
+    // The bundle on disk holds them all, in order, or does not appear.
     PendingFile pending(out, 0600);
     FdSink sink(pending.fd(), "'" + out.string() + "'");
-    crypto::write_bundle_manifest(sink, entries);
-    FdSource copy(scratch.get(), "a temporary file");
-    if (::lseek(scratch.get(), 0, SEEK_SET) != 0) io_error("cannot read back a temporary file");
-    std::vector<unsigned char> buffer(1 << 16);
-    for (std::size_t n; (n = copy.read(buffer)) > 0;) sink.write(std::span(buffer).first(n));
+    fetch_bundle(api, items, sink);
     PendingFile* files[] = {&pending};
     install_files(files, false);  // flushed to disk before anything is acknowledged
 
@@ -465,14 +416,7 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
               << " follow-ups, " << replies << " replies), " << total
               << " bytes of ciphertext, into " << out.string() << "\n";
     if (!items.empty()) {
-        std::vector<std::int64_t> refs;
-        for (const auto& i : items) refs.push_back(i.ref);
-        std::uint64_t done = 0;
-        for (std::size_t at = 0; at < refs.size(); at += max_refs_per_request) {
-            done += api.acknowledge(
-                std::span(refs).subspan(at, std::min(max_refs_per_request, refs.size() - at)),
-                delete_items);
-        }
+        const std::uint64_t done = acknowledge_items(api, items, delete_items);
         std::cout << (delete_items ? "deleted " : "marked as fetched ") << done
                   << " items on the server\n";
     }

@@ -13,6 +13,7 @@
 #include "tipline/crypto/padding.hpp"
 #include "tipline/crypto/proof_of_work.hpp"
 #include "tipline/crypto/receipt.hpp"
+#include "tipline/protocol/names.hpp"
 #include "tipline/server/web.hpp"
 #include "tipline/server/write_ops.hpp"
 
@@ -20,19 +21,8 @@ namespace tipline::server {
 namespace {
 
 namespace json = boost::json;
+using namespace protocol;
 
-constexpr std::string_view keys_path = "/api/v1/keys";
-constexpr std::string_view tips_path = "/api/v1/tips";
-constexpr std::string_view uploads_path = "/api/v1/uploads";
-constexpr std::string_view finish_suffix = "/finish";
-constexpr std::string_view length_header = "Upload-Length";
-constexpr std::string_view offset_header = "Upload-Offset";
-constexpr std::string_view challenge_path = "/api/v1/challenge";
-constexpr std::string_view proof_header = "Tipline-Proof";
-constexpr std::string_view mailbox_path = "/api/v1/mailbox";
-constexpr std::string_view mailbox_messages_path = "/api/v1/mailbox/messages";
-constexpr std::string_view token_header = "Tipline-Mailbox-Token";
-constexpr std::string_view token_hash_header = "Tipline-Mailbox-Token-Hash";
 constexpr std::uint64_t web_check_bytes = 16 * 1024;  // the receipt form: one short field
 
 }  // namespace
@@ -164,8 +154,8 @@ Route route(std::string_view target) {
         target[uploads_path.size()] == '/') {
         std::string_view rest = target.substr(uploads_path.size() + 1);
         Route::Kind kind = Route::upload;
-        if (rest.ends_with(finish_suffix)) {
-            rest.remove_suffix(finish_suffix.size());
+        if (rest.ends_with(upload_finish_suffix)) {
+            rest.remove_suffix(upload_finish_suffix.size());
             kind = Route::upload_finish;
         }
         if (auto key = TipId::from_hex(rest)) return {kind, key};
@@ -267,7 +257,7 @@ Response bad_mailbox_header(unsigned v) {
 // The mailbox a new tip or upload opens, from its two headers; both or neither.
 std::variant<std::optional<NewMailbox>, Response> new_mailbox(const RequestHeader& h) {
     const Hex32Header key = hex32_header(h, mailbox_header);
-    const Hex32Header hash = hex32_header(h, token_hash_header);
+    const Hex32Header hash = hex32_header(h, mailbox_token_hash_header);
     if (!key.present && !hash.present) return std::optional<NewMailbox>();
     if (!key.valid || !hash.valid) return bad_mailbox_header(h.version());
     return std::optional<NewMailbox>(NewMailbox{key.value, hash.value});
@@ -317,7 +307,7 @@ std::variant<std::pair<MailboxKey, TokenHash>, Response> mailbox_access(const Re
         return res;
     }
     const Hex32Header key = hex32_header(h, mailbox_header);
-    const Hex32Header token = hex32_header(h, token_header);
+    const Hex32Header token = hex32_header(h, mailbox_token_header);
     if (!key.valid || !token.valid) return bad_mailbox_header(v);
     return std::pair{key.value, crypto::hash_mailbox_token(token.value)};
 }
@@ -367,7 +357,7 @@ Action begin_upload(const Request& req, const ServerInfo& info) {
     const unsigned v = req.version();
     const bool keep = req.keep_alive();
     if (req.method() != http::verb::post) return method_not_allowed("POST", v);
-    const auto length = header_number(req.base(), length_header);
+    const auto length = header_number(req.base(), upload_length_header);
     const std::uint64_t smallest =
         crypto::EnvelopeHeader{1, crypto::min_padded_length}.total_size();
     if (!length || *length < smallest) {
@@ -415,7 +405,7 @@ Action upload(Request&& req, const TipId& key) {
             }};
     }
     if (req.method() != http::verb::put) return method_not_allowed("GET, HEAD, PUT", v);
-    const auto offset = header_number(req.base(), offset_header);
+    const auto offset = header_number(req.base(), upload_offset_header);
     if (!offset) {
         return error_response(http::status::bad_request, "bad_upload_offset",
                               "send Upload-Offset: where this chunk starts", v);

@@ -9,20 +9,17 @@
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/keys.hpp"
+#include "tipline/protocol/names.hpp"
 #include "tipline/server/write_ops.hpp"
 
 namespace tipline::server {
 namespace {
 
 namespace json = boost::json;
+using namespace protocol;
 
-constexpr std::string_view items_path = "/api/v1/responder/items";
-constexpr std::string_view bundle_path = "/api/v1/responder/bundle";
-constexpr std::string_view ack_path = "/api/v1/responder/ack";
-constexpr std::string_view replies_path = "/api/v1/responder/replies";
-constexpr std::string_view envelope_path = "/api/v1/responder/envelope";
-constexpr std::size_t json_body_bytes = 1024 * 1024;
-constexpr std::size_t max_items = 10000;  // per listing, bundle or acknowledgement
+constexpr std::size_t json_body_bytes =
+    1024 * 1024;  // a list of refs, at most max_items_per_request
 
 Response unauthorized(unsigned v) {
     return error_response(http::status::unauthorized, "unauthorized",
@@ -49,7 +46,7 @@ bool authenticated(const Request& req, ResponderContext& ctx) {
     // A responder the current list names: one removed from it is refused from the next request on.
     if (!ctx.info.recipients->current()->contains(who)) return false;
 
-    const auto timestamp = parse_decimal(header_text(h, responder_time_header));
+    const auto timestamp = parse_decimal(header_text(h, responder_timestamp_header));
     if (!timestamp) return false;
     const std::int64_t now = ctx.now();
     const auto window = static_cast<std::int64_t>(ctx.info.limits.request_window_s);
@@ -86,7 +83,8 @@ std::string_view kind_name(ItemKind k) {
     return "tip";
 }
 
-// {"refs": [n, ...]} with 1 to max_items positive integers, and optionally "delete": bool.
+// {"refs": [n, ...]} with 1 to max_items_per_request positive integers, and optionally "delete":
+// bool.
 std::optional<std::vector<std::int64_t>> parse_refs(const std::vector<unsigned char>& body,
                                                     bool* delete_flag) {
     boost::system::error_code ec;
@@ -96,7 +94,7 @@ std::optional<std::vector<std::int64_t>> parse_refs(const std::vector<unsigned c
     const json::object& o = v.as_object();
     const auto* refs = o.if_contains("refs");
     if (!refs || !refs->is_array() || refs->as_array().empty() ||
-        refs->as_array().size() > max_items)
+        refs->as_array().size() > max_items_per_request)
         return std::nullopt;
     std::vector<std::int64_t> out;
     for (const auto& r : refs->as_array()) {
@@ -151,7 +149,7 @@ Action items(const Request& req, std::string_view query) {
         after = static_cast<std::int64_t>(*n);
     }
     return PendingWrite{
-        list_items_op(after, max_items), 0, [v, keep, after](const WriteResult& r) {
+        list_items_op(after, max_items_per_request), 0, [v, keep, after](const WriteResult& r) {
             if (r.ec) return failure(r, v);
             json::array list;
             std::int64_t next = after;
@@ -170,7 +168,7 @@ Action items(const Request& req, std::string_view query) {
             return json_response(http::status::ok,
                                  json::object{{"items", std::move(list)},
                                               {"next", next},
-                                              {"more", r.items.size() == max_items}},
+                                              {"more", r.items.size() == max_items_per_request}},
                                  v, keep);
         }};
 }
@@ -274,8 +272,9 @@ bool ReplayGuard::first_use(const crypto::RequestNonce& nonce, std::int64_t now,
 std::uint64_t responder_body_limit(const RequestHeader& h, const ServerInfo& info) {
     if (h.method() != http::verb::post) return 0;
     const std::string_view target(h.target().data(), h.target().size());
-    if (target == replies_path) return info.limits.inline_bytes;
-    if (target == bundle_path || target == ack_path || target == envelope_path)
+    if (target == responder_replies_path) return info.limits.inline_bytes;
+    if (target == responder_bundle_path || target == responder_ack_path ||
+        target == responder_envelope_path)
         return json_body_bytes;
     return 0;
 }
@@ -292,14 +291,14 @@ Action handle_responder_request(Request&& req, ResponderContext& ctx) {
         query = target.substr(q + 1);
         target = target.substr(0, q);
     }
-    if (target == items_path) return items(req, query);
+    if (target == responder_items_path) return items(req, query);
     if (!query.empty())
         return error_response(http::status::bad_request, "bad_query",
                               "this endpoint takes no query", req.version());
-    if (target == bundle_path) return bundle(req, ctx.info);
-    if (target == ack_path) return acknowledge(req);
-    if (target == envelope_path) return envelope_range(req, ctx.info);
-    if (target == replies_path) return reply(std::move(req), ctx.info);
+    if (target == responder_bundle_path) return bundle(req, ctx.info);
+    if (target == responder_ack_path) return acknowledge(req);
+    if (target == responder_envelope_path) return envelope_range(req, ctx.info);
+    if (target == responder_replies_path) return reply(std::move(req), ctx.info);
     return error_response(http::status::not_found, "not_found", "no such endpoint", req.version());
 }
 

@@ -13,6 +13,7 @@
 #include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/request_auth.hpp"
 #include "tipline/crypto/tip_document.hpp"
+#include "tipline/protocol/names.hpp"
 #include "tipline/server/ingest_queue.hpp"
 #include "tipline/server/responder_api.hpp"
 
@@ -143,10 +144,10 @@ void sign_as_responder(server::Request& request, std::uint64_t nonce_counter) {
     part.timestamp = static_cast<std::uint64_t>(fixed_now);
     part.nonce = nonce;
     const auto signature = crypto::sign_request(part, responder().sign_secret);
-    request.set(server::responder_key_header, responder_key_text());
-    request.set(server::responder_time_header, std::to_string(fixed_now));
-    request.set(server::responder_nonce_header, crypto::to_hex(nonce));
-    request.set(server::responder_signature_header, crypto::to_hex(signature));
+    request.set(protocol::responder_key_header, responder_key_text());
+    request.set(protocol::responder_timestamp_header, std::to_string(fixed_now));
+    request.set(protocol::responder_nonce_header, crypto::to_hex(nonce));
+    request.set(protocol::responder_signature_header, crypto::to_hex(signature));
 }
 
 server::Store& scratch_store() {

@@ -12,6 +12,7 @@
 
 #include "fixture.hpp"
 #include "tipline/crypto/bytes.hpp"
+#include "tipline/protocol/names.hpp"
 #include "tipline/server/api.hpp"
 
 namespace {
@@ -134,7 +135,7 @@ class Session {
         text = std::string(r["Upload-Length"]);  // as the handler reads it: the fields trim blanks
         const bool mailbox = in_.ConsumeBool();
         if (mailbox) {
-            r.set(server::mailbox_header, in_.ConsumeRandomLengthString(70));
+            r.set(protocol::mailbox_header, in_.ConsumeRandomLengthString(70));
             r.set("Tipline-Mailbox-Token-Hash", in_.ConsumeRandomLengthString(70));
         }
         const auto res = send(std::move(r));

@@ -46,6 +46,14 @@ class HttpClient {
     void* curl_;
 };
 
+// "Name: value", one extra header line for HttpClient::request.
+inline std::string header_line(std::string_view name, std::string_view value) {
+    std::string line(name);
+    line += ": ";
+    line += value;
+    return line;
+}
+
 // The message of a JSON error body ({"error": {"code", "message"}}), or a generic text.
 std::string describe_server_error(const HttpResponse& response);
 // The stable code of a JSON error body, or empty.

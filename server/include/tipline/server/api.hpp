@@ -111,9 +111,6 @@ std::optional<Response> check_envelope_body(const std::vector<unsigned char>& bo
 // Whether the client keeps the connection open after this request (HTTP/1.1 unless it says close).
 bool wants_keep_alive(const RequestHeader& header);
 
-// The header naming a mailbox, on the source API and the responder API alike.
-inline constexpr std::string_view mailbox_header = "Tipline-Mailbox";
-
 // A 32-byte value sent as 64 lowercase hex digits in a header: absent, malformed, or present.
 struct Hex32Header {
     bool present = false;

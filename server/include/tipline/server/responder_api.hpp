@@ -41,10 +41,4 @@ std::optional<Response> screen_responder_header(const RequestHeader& header,
                                                 const ServerInfo& info);
 Action handle_responder_request(Request&& request, ResponderContext& context);
 
-// Names of the headers a signed request carries.
-inline constexpr std::string_view responder_key_header = "Tipline-Key";
-inline constexpr std::string_view responder_time_header = "Tipline-Timestamp";
-inline constexpr std::string_view responder_nonce_header = "Tipline-Nonce";
-inline constexpr std::string_view responder_signature_header = "Tipline-Signature";
-
 }  // namespace tipline::server
