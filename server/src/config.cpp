@@ -1,64 +1,205 @@
-// Config file parsing through CLI11's config reader, so the file and the command line share one
-// parser.
+// tiplined.conf: one table of keys (name, unit, range, meaning) from which come the parser (CLI11's
+// config reader, so the file and the command line share one parser), the text `tiplined init`
+// writes and the table in docs/OPERATIONS.md.
 #include "tipline/server/config.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 namespace tipline::server {
 namespace {
 
-void bind_options(CLI::App& app, Config& c) {
-    app.add_option("--listen", c.listen);
-    app.add_option("--responder_listen", c.responder_listen);
-    app.add_option("--responder", c.responders);
-    app.add_option("--threads", c.threads)->check(CLI::Range(1u, 64u));
-    app.add_option("--retention_days", c.retention_days);
-    app.add_option("--header_bytes", c.limits.header_bytes)->check(CLI::Range(1024ul, 65536ul));
-    app.add_option("--envelope_bytes", c.limits.envelope_bytes);
-    app.add_option("--inline_bytes", c.limits.inline_bytes);
-    app.add_option("--header_timeout_s", c.limits.header_timeout_s)->check(CLI::Range(1u, 600u));
-    app.add_option("--body_min_rate", c.limits.body_min_rate)->check(CLI::Range(1u, 1u << 30));
-    app.add_option("--idle_timeout_s", c.limits.idle_timeout_s)->check(CLI::Range(1u, 3600u));
-    app.add_option("--requests_per_connection", c.limits.requests_per_connection)
-        ->check(CLI::Range(1u, 100000u));
-    app.add_option("--max_connections", c.limits.max_connections)->check(CLI::Range(1u, 100000u));
-    app.add_option("--drain_timeout_s", c.limits.drain_timeout_s);
-    app.add_option("--quota_bytes", c.limits.quota_bytes);
-    app.add_option("--upload_chunk_bytes", c.limits.upload_chunk_bytes)
-        ->check(CLI::Range(4096ul, 64ul << 20));
-    app.add_option("--upload_expiry_days", c.limits.upload_expiry_days)
-        ->check(CLI::Range(1u, 365u));
-    app.add_option("--response_bytes", c.limits.response_bytes)
-        ->check(CLI::Range(1ul << 20, 1ul << 32));
-    app.add_option("--mailbox_failure_burst", c.limits.mailbox_failure_burst)
-        ->check(CLI::Range(1u, 100000u));
-    app.add_option("--mailbox_failures_per_minute", c.limits.mailbox_failures_per_minute)
-        ->check(CLI::Range(1u, 100000u));
-    app.add_option("--request_window_s", c.limits.request_window_s)->check(CLI::Range(10u, 3600u));
-    app.add_option("--web_form_bytes", c.limits.web_form_bytes)
-        ->check(CLI::Range(1ul << 16, 1ul << 30));
-    app.add_option("--web_form_burst", c.limits.web_form_burst)->check(CLI::Range(1u, 100000u));
-    app.add_option("--web_forms_per_hour", c.limits.web_forms_per_hour)
-        ->check(CLI::Range(1u, 1000000u));
-    app.add_option("--max_pending_uploads", c.limits.max_pending_uploads)
-        ->check(CLI::Range(1u, 10000000u));
-    app.add_option("--pending_upload_bytes", c.limits.pending_upload_bytes)
-        ->check(CLI::Range(1ul << 20, 1ul << 50));
-    app.add_option("--upload_burst", c.limits.upload_burst)->check(CLI::Range(1u, 100000u));
-    app.add_option("--uploads_per_hour", c.limits.uploads_per_hour)
-        ->check(CLI::Range(1u, 1000000u));
-    app.add_option("--proof_of_work", c.limits.proof_of_work);
-    app.add_option("--pow_bits", c.limits.pow_bits)->check(CLI::Range(0u, 32u));
-    app.add_option("--pow_max_bits", c.limits.pow_max_bits)->check(CLI::Range(0u, 32u));
-    app.add_option("--pow_target_per_minute", c.limits.pow_target_per_minute)
-        ->check(CLI::Range(1u, 1000000u));
-    app.add_option("--pow_lifetime_s", c.limits.pow_lifetime_s)->check(CLI::Range(10u, 86400u));
+template <class T>
+struct member_of;
+template <class C, class V>
+struct member_of<V C::*> {
+    using owner = C;
+};
+
+// The setting a member pointer names, whether it is Config's own or one of its limits.
+template <auto Member>
+auto& field(Config& c) {
+    if constexpr (std::is_same_v<typename member_of<decltype(Member)>::owner, Limits>)
+        return c.limits.*Member;
+    else
+        return c.*Member;
+}
+
+template <auto Member>
+void bind(CLI::App& app, Config& c, const ConfigKey& key) {
+    CLI::Option* option = app.add_option("--" + std::string(key.name), field<Member>(c));
+    if (key.range) option->check(CLI::Range(key.range->first, key.range->second));
+}
+
+template <auto Member>
+std::string value(const Config& c) {
+    const auto& v = field<Member>(const_cast<Config&>(c));
+    using V = std::decay_t<decltype(v)>;
+    if constexpr (std::is_same_v<V, bool>) {
+        return v ? "true" : "false";
+    } else if constexpr (std::is_same_v<V, std::string>) {
+        return '"' + v + '"';
+    } else if constexpr (std::is_same_v<V, std::vector<std::string>>) {
+        std::string out = "[";
+        for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", \"" : "\"") + v[i] + '"';
+        return out + "]";
+    } else {
+        return std::to_string(v);
+    }
+}
+
+template <auto Member>
+ConfigKey key(std::string_view name, std::string_view unit,
+              std::optional<std::pair<std::uint64_t, std::uint64_t>> range,
+              std::string_view meaning) {
+    return ConfigKey{name, unit, range, meaning, &value<Member>, &bind<Member>};
+}
+
+using Range = std::pair<std::uint64_t, std::uint64_t>;
+constexpr std::uint64_t KiB = 1024, MiB = KiB * 1024, GiB = MiB * 1024;
+
+const std::vector<ConfigKey>& table() {
+    static const std::vector<ConfigKey> keys{
+        key<&Config::listen>("listen", "ADDRESS:PORT", {},
+                             "Where the source API and the web form listen: the address the "
+                             "public onion service forwards to. A loopback address."),
+        key<&Config::responder_listen>("responder_listen", "ADDRESS:PORT", {},
+                                       "Where the signed responder API listens. Publish it only "
+                                       "through an onion service with client authorization."),
+        key<&Config::responders>(
+            "responder", "public key texts", {},
+            "The responders every tip is sealed to (tipline-pk1-...). Once a recipient list signed "
+            "by the organisation is installed (tiplined recipients install), it is used instead."),
+        key<&Config::threads>("threads", "threads", Range{1, 64},
+                              "Threads serving both listeners."),
+        key<&Config::retention_days>(
+            "retention_days", "days", {},
+            "tiplined purge deletes tips received more than this many days ago."),
+        key<&Limits::header_bytes>("header_bytes", "bytes", Range{1 * KiB, 64 * KiB},
+                                   "Largest request line, and largest header field (431 beyond)."),
+        key<&Limits::envelope_bytes>("envelope_bytes", "bytes", {},
+                                     "Largest tip the server stores (413 beyond)."),
+        key<&Limits::inline_bytes>(
+            "inline_bytes", "bytes", {},
+            "Largest body of one POST /api/v1/tips or follow-up; larger tips come as resumable "
+            "uploads. At most envelope_bytes."),
+        key<&Limits::header_timeout_s>(
+            "header_timeout_s", "seconds", Range{1, 600},
+            "Time to receive the request line and headers (408 beyond), against slow headers."),
+        key<&Limits::body_min_rate>(
+            "body_min_rate", "bytes a second", Range{1, GiB},
+            "Rate a body must keep up, on top of header_timeout_s (408 beyond), against slow "
+            "bodies."),
+        key<&Limits::idle_timeout_s>("idle_timeout_s", "seconds", Range{1, 3600},
+                                     "A kept-alive connection's wait for its next request."),
+        key<&Limits::requests_per_connection>(
+            "requests_per_connection", "requests", Range{1, 100000},
+            "Requests served on one connection before it is closed."),
+        key<&Limits::max_connections>(
+            "max_connections", "connections", Range{1, 100000},
+            "Connections open at once on both listeners together; past it a new one is closed at "
+            "once."),
+        key<&Limits::drain_timeout_s>("drain_timeout_s", "seconds", {},
+                                      "After SIGTERM: time given to requests in progress."),
+        key<&Limits::quota_bytes>("quota_bytes", "bytes", {},
+                                  "Stored ciphertext beyond this gets 507 for new tips; 0 means "
+                                  "only the disk limits it."),
+        key<&Limits::upload_chunk_bytes>(
+            "upload_chunk_bytes", "bytes", Range{4 * KiB, 64 * MiB},
+            "Large tips arrive as resumable uploads, in chunks (PUT) of at most this many bytes."),
+        key<&Limits::upload_expiry_days>("upload_expiry_days", "days", Range{1, 365},
+                                         "Unfinished uploads are deleted after this many days."),
+        key<&Limits::response_bytes>(
+            "response_bytes", "bytes", Range{1 * MiB, 4 * GiB},
+            "Largest bundle one response carries: the replies to a witness, or a responder's "
+            "download (413 beyond)."),
+        key<&Limits::mailbox_failure_burst>(
+            "mailbox_failure_burst", "requests", Range{1, 100000},
+            "Failed mailbox requests (wrong name or token): this many at once, then "
+            "mailbox_failures_per_minute, for everyone together; past that every mailbox request "
+            "gets 429 until the budget refills."),
+        key<&Limits::mailbox_failures_per_minute>("mailbox_failures_per_minute",
+                                                  "requests a minute", Range{1, 100000},
+                                                  "How fast the failed-mailbox budget refills."),
+        key<&Limits::request_window_s>("request_window_s", "seconds", Range{10, 3600},
+                                       "Signed responder requests must carry a time within this "
+                                       "many seconds of the server's clock."),
+        key<&Limits::web_form_bytes>(
+            "web_form_bytes", "bytes", Range{64 * KiB, 1 * GiB},
+            "Largest submission of the web form without JavaScript, sealed by the server in "
+            "memory (413 beyond)."),
+        key<&Limits::web_form_burst>(
+            "web_form_burst", "submissions", Range{1, 100000},
+            "Web-form submissions the server seals (no JavaScript): this many at once, then "
+            "web_forms_per_hour, for everyone together; past that the form answers 503 until the "
+            "budget refills."),
+        key<&Limits::web_forms_per_hour>("web_forms_per_hour", "submissions an hour",
+                                         Range{1, 1000000},
+                                         "How fast the web form's budget refills."),
+        key<&Limits::max_pending_uploads>("max_pending_uploads", "uploads", Range{1, 10000000},
+                                          "Unfinished uploads at once (503 beyond)."),
+        key<&Limits::pending_upload_bytes>(
+            "pending_upload_bytes", "bytes", Range{1 * MiB, GiB << 20},
+            "Declared bytes of all unfinished uploads together (503 beyond)."),
+        key<&Limits::upload_burst>("upload_burst", "uploads", Range{1, 100000},
+                                   "Uploads started at once, then uploads_per_hour, for everyone "
+                                   "together (503 beyond)."),
+        key<&Limits::uploads_per_hour>("uploads_per_hour", "uploads an hour", Range{1, 1000000},
+                                       "How fast the upload budget refills."),
+        key<&Limits::proof_of_work>(
+            "proof_of_work", "true or false", {},
+            "Proof of work on every submission through the API: POST /api/v1/tips, "
+            "/api/v1/uploads and /api/v1/mailbox/messages."),
+        key<&Limits::pow_bits>(
+            "pow_bits", "bits", Range{0, 32},
+            "Normal difficulty, in leading zero bits; each bit doubles the cost. 18 bits is about "
+            "0.05 s for tipline-submit and 1 to 2 s in a browser on a phone."),
+        key<&Limits::pow_max_bits>(
+            "pow_max_bits", "bits", Range{0, 32},
+            "Under a flood the server adds a bit for each doubling of solved submissions a minute "
+            "past pow_target_per_minute, up to this, and drops back as the flood stops. At least "
+            "pow_bits."),
+        key<&Limits::pow_target_per_minute>(
+            "pow_target_per_minute", "submissions a minute", Range{1, 1000000},
+            "Solved submissions a minute before the difficulty rises."),
+        key<&Limits::pow_lifetime_s>("pow_lifetime_s", "seconds", Range{10, 86400},
+                                     "A challenge is good for between half this and this."),
+    };
+    return keys;
+}
+
+// Words of text as lines of at most width characters after prefix.
+std::string wrapped(std::string_view text, std::string_view prefix, std::size_t width) {
+    std::string out, line;
+    std::istringstream words{std::string(text)};
+    for (std::string word; words >> word;) {
+        if (!line.empty() && line.size() + 1 + word.size() > width) {
+            out += std::string(prefix) + line + "\n";
+            line.clear();
+        }
+        line += (line.empty() ? "" : " ") + word;
+    }
+    if (!line.empty()) out += std::string(prefix) + line + "\n";
+    return out;
+}
+
+// 8192 as "8192 (8 KiB)" when the unit is bytes and it is a whole number of KiB, MiB or GiB.
+std::string readable(std::string_view unit, std::uint64_t n) {
+    std::string out = std::to_string(n);
+    if (unit != "bytes" || n == 0) return out;
+    for (const auto& [size, name] : {std::pair{GiB << 20, "PiB"}, std::pair{GiB, "GiB"},
+                                     std::pair{MiB, "MiB"}, std::pair{KiB, "KiB"}}) {
+        if (n % size == 0) return out + " (" + std::to_string(n / size) + " " + name + ")";
+    }
+    return out;
 }
 
 }  // namespace
+
+std::span<const ConfigKey> config_keys() { return table(); }
 
 Config load_config(const std::filesystem::path& data_dir) {
     const auto file = data_dir / config_file_name;
@@ -66,7 +207,7 @@ Config load_config(const std::filesystem::path& data_dir) {
         throw std::runtime_error("'" + file.string() + "' is missing");
     Config c;
     CLI::App app;
-    bind_options(app, c);
+    for (const ConfigKey& k : table()) k.bind(app, c, k);
     app.set_config("--config", file.string(), "", true);
     app.allow_config_extras(CLI::config_extras_mode::error);
     try {
@@ -78,88 +219,53 @@ Config load_config(const std::filesystem::path& data_dir) {
         throw std::runtime_error("'" + file.string() +
                                  "': inline_bytes is larger than envelope_bytes");
     }
-    if (c.limits.pow_max_bits < c.limits.pow_bits) {
+    if (c.limits.pow_max_bits < c.limits.pow_bits)
         throw std::runtime_error("'" + file.string() + "': pow_max_bits is smaller than pow_bits");
-    }
     return c;
 }
 
 std::string default_config_text(const std::vector<std::string>& responders) {
+    Config d;
+    d.responders = responders;
+    std::string out =
+        "# tiplined configuration; docs/OPERATIONS.md explains every key. Command-line options\n"
+        "# override the listen addresses only.\n";
+    for (const ConfigKey& k : table()) {
+        out += "\n" + wrapped(k.meaning, "# ", 98);
+        if (k.range) {
+            out += "# " + std::string(k.unit) + ", " + readable(k.unit, k.range->first) + " to " +
+                   readable(k.unit, k.range->second) + "\n";
+        } else if (!k.unit.empty()) {
+            out += "# " + std::string(k.unit) + "\n";
+        }
+        const std::string v = k.value(d);
+        // An empty list is left out, as a comment: an installed recipient list may stand instead.
+        out += (v == "[]" ? "# " : "") + std::string(k.name) + " = " + v + "\n";
+    }
+    return out;
+}
+
+std::string config_keys_markdown() {
     const Config d;
-    std::ostringstream out;
-    out << "# tiplined configuration. Command-line options override listen addresses only.\n"
-        << "listen = \"" << d.listen << "\"\n"
-        << "# The signed responder API; publish it only through a client-authorized onion "
-           "service.\n"
-        << "responder_listen = \"" << d.responder_listen << "\"\n"
-        << "# Public keys of the responders every tip is sealed to (tipline-pk1-...). Once a "
-           "recipient list\n"
-        << "# signed by the organisation is installed (tiplined recipients install), it is used "
-           "instead.\n"
-        << (responders.empty() ? "# responder = []\n" : "responder = [");
-    for (std::size_t i = 0; i < responders.size(); ++i)
-        out << (i ? ", " : "") << '"' << responders[i] << '"';
-    out << (responders.empty() ? "" : "]\n") << "threads = " << d.threads << "\n"
-        << "# tiplined purge deletes tips received more than this many days ago.\n"
-        << "retention_days = " << d.retention_days << "\n"
-        << "header_bytes = " << d.limits.header_bytes << "\n"
-        << "envelope_bytes = " << d.limits.envelope_bytes << "\n"
-        << "inline_bytes = " << d.limits.inline_bytes << "\n"
-        << "header_timeout_s = " << d.limits.header_timeout_s << "\n"
-        << "body_min_rate = " << d.limits.body_min_rate << "\n"
-        << "idle_timeout_s = " << d.limits.idle_timeout_s << "\n"
-        << "requests_per_connection = " << d.limits.requests_per_connection << "\n"
-        << "max_connections = " << d.limits.max_connections << "\n"
-        << "drain_timeout_s = " << d.limits.drain_timeout_s << "\n"
-        << "# Stored ciphertext beyond this many bytes gets 507 for new tips; 0 means only the "
-           "disk limits it.\n"
-        << "quota_bytes = " << d.limits.quota_bytes << "\n"
-        << "# Large tips arrive as resumable uploads in chunks of at most this many bytes.\n"
-        << "upload_chunk_bytes = " << d.limits.upload_chunk_bytes << "\n"
-        << "# Unfinished uploads are deleted after this many days.\n"
-        << "upload_expiry_days = " << d.limits.upload_expiry_days << "\n"
-        << "# Largest bundle one response carries: replies to a witness, or a responder's "
-           "download.\n"
-        << "response_bytes = " << d.limits.response_bytes << "\n"
-        << "# Failed mailbox requests (wrong token or name): this many at once, then this many a "
-           "minute, for\n"
-        << "# everyone together; past that every mailbox request gets 429 until the budget "
-           "refills.\n"
-        << "mailbox_failure_burst = " << d.limits.mailbox_failure_burst << "\n"
-        << "mailbox_failures_per_minute = " << d.limits.mailbox_failures_per_minute << "\n"
-        << "# Signed responder requests must carry a time within this many seconds of the server's "
-           "clock.\n"
-        << "request_window_s = " << d.limits.request_window_s << "\n"
-        << "# Largest submission of the web form without JavaScript, sealed by the server in "
-           "memory.\n"
-        << "web_form_bytes = " << d.limits.web_form_bytes << "\n"
-        << "# Web-form submissions sealed by the server (no JavaScript): this many at once, then "
-           "this many an\n"
-        << "# hour, for everyone together; past that the form answers 503 until the budget "
-           "refills.\n"
-        << "web_form_burst = " << d.limits.web_form_burst << "\n"
-        << "web_forms_per_hour = " << d.limits.web_forms_per_hour << "\n"
-        << "# Resumable uploads: at most this many unfinished at once, declaring at most this many "
-           "bytes\n"
-        << "# together, and started this many at once, then this many an hour (503 beyond any of "
-           "them).\n"
-        << "max_pending_uploads = " << d.limits.max_pending_uploads << "\n"
-        << "pending_upload_bytes = " << d.limits.pending_upload_bytes << "\n"
-        << "upload_burst = " << d.limits.upload_burst << "\n"
-        << "uploads_per_hour = " << d.limits.uploads_per_hour << "\n"
-        << "# Proof of work on every submission through the API. Each leading zero bit doubles the "
-           "cost;\n"
-        << "# 18 bits is about 0.05 s for tipline-submit and 1 to 2 s in a browser on a phone. "
-           "Under a flood\n"
-        << "# the server adds a bit for each doubling of solved submissions a minute past the "
-           "target, up to\n"
-        << "# pow_max_bits, and drops back as the flood stops.\n"
-        << "proof_of_work = " << (d.limits.proof_of_work ? "true" : "false") << "\n"
-        << "pow_bits = " << d.limits.pow_bits << "\n"
-        << "pow_max_bits = " << d.limits.pow_max_bits << "\n"
-        << "pow_target_per_minute = " << d.limits.pow_target_per_minute << "\n"
-        << "pow_lifetime_s = " << d.limits.pow_lifetime_s << "\n";
-    return out.str();
+    std::string out = "| key | default | unit and range | meaning |\n| --- | --- | --- | --- |\n";
+    for (const ConfigKey& k : table()) {
+        std::string v = k.value(d);
+        if (v == "[]") {
+            v = "none";
+        } else if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos) {
+            v = readable(k.unit, std::stoull(v));
+        } else {
+            v = "`" + v + "`";
+        }
+        std::string unit(k.unit);
+        if (k.range) {
+            unit += ", " + readable(k.unit, k.range->first) + " to " +
+                    readable(k.unit, k.range->second);
+        }
+        out += "| `" + std::string(k.name) + "` | " + v + " | " + unit + " | " +
+               std::string(k.meaning) + " |\n";
+    }
+    return out;
 }
 
 Endpoint parse_endpoint(const std::string& text) {

@@ -1,0 +1,143 @@
+// tiplined.conf (server/src/config.cpp): one table of keys gives the parser, the text `init` writes
+// and the table in docs/OPERATIONS.md; each is checked against the others here.
+#include "tipline/server/config.hpp"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+
+#include "support.hpp"
+
+namespace fs = std::filesystem;
+using namespace tipline;
+using server::Config;
+
+namespace {
+
+// A data folder whose tiplined.conf is text.
+struct ConfFolder {
+    test::TempDir dir;
+    explicit ConfFolder(const std::string& text) { test::write_file(dir / "tiplined.conf", text); }
+    Config load() const { return server::load_config(dir.path()); }
+};
+
+// The message load_config throws for this text, or "" when it loads.
+std::string refusal(const std::string& text) {
+    try {
+        ConfFolder(text).load();
+        return "";
+    } catch (const std::runtime_error& e) {
+        return e.what();
+    }
+}
+
+// Every key's value as tiplined.conf writes it.
+std::vector<std::string> values(const Config& c) {
+    std::vector<std::string> out;
+    for (const auto& k : server::config_keys()) out.push_back(k.value(c));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the text init writes loads back as the defaults, every key once", "[config]") {
+    const std::string text = server::default_config_text({"tipline-pk1-a", "tipline-pk1-b"});
+    const Config loaded = ConfFolder(text).load();
+    Config expected;
+    expected.responders = {"tipline-pk1-a", "tipline-pk1-b"};
+    CHECK(values(loaded) == values(expected));
+    for (const auto& k : server::config_keys()) {
+        INFO(k.name);
+        std::size_t count = 0;
+        for (std::size_t at = 0;
+             (at = text.find("\n" + std::string(k.name) + " = ", at)) != std::string::npos; ++at)
+            ++count;
+        CHECK(count == 1);
+    }
+    // Without responders the key is left as a comment, for a signed list to stand in.
+    const std::string bare = server::default_config_text({});
+    CHECK(bare.find("\n# responder = []\n") != std::string::npos);
+    CHECK(ConfFolder(bare).load().responders.empty());
+}
+
+TEST_CASE("every key is named once and means something", "[config]") {
+    std::set<std::string_view> names;
+    for (const auto& k : server::config_keys()) {
+        INFO(k.name);
+        CHECK(names.insert(k.name).second);
+        CHECK_FALSE(k.meaning.empty());
+        CHECK_FALSE(k.unit.empty());
+        if (k.range) CHECK(k.range->first <= k.range->second);
+    }
+    CHECK(names.size() == server::config_keys().size());
+}
+
+TEST_CASE("a value at either end of its range loads, one past it is refused by name", "[config]") {
+    for (const auto& k : server::config_keys()) {
+        if (!k.range) continue;
+        INFO(k.name);
+        const std::string name(k.name);
+        const auto [low, high] = *k.range;
+        // pow_bits and pow_max_bits constrain each other; keep the other one in step.
+        const std::string other = name == "pow_bits"       ? "pow_max_bits = 32\n"
+                                  : name == "pow_max_bits" ? "pow_bits = 0\n"
+                                                           : "";
+        CHECK(refusal(other + name + " = " + std::to_string(low) + "\n").empty());
+        CHECK(refusal(other + name + " = " + std::to_string(high) + "\n").empty());
+        const std::string above = refusal(other + name + " = " + std::to_string(high + 1) + "\n");
+        CHECK(above.find(name) != std::string::npos);
+        if (low > 0) {
+            CHECK(refusal(other + name + " = " + std::to_string(low - 1) + "\n").find(name) !=
+                  std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("a typo, a word for a number and limits that contradict each other are refused",
+          "[config]") {
+    CHECK(refusal("max_conections = 10\n").find("max_conections") != std::string::npos);
+    CHECK(refusal("header_timeout_s = soon\n").find("header_timeout_s") != std::string::npos);
+    CHECK(refusal("proof_of_work = maybe\n").find("proof_of_work") != std::string::npos);
+    CHECK(refusal("inline_bytes = 2000\nenvelope_bytes = 1000\n").find("inline_bytes") !=
+          std::string::npos);
+    CHECK(refusal("pow_bits = 20\npow_max_bits = 19\n").find("pow_max_bits") != std::string::npos);
+    test::TempDir empty;
+    CHECK_THROWS_AS(server::load_config(empty.path()), std::runtime_error);
+}
+
+TEST_CASE("a changed value is read into its own setting and no other", "[config]") {
+    const Config c = ConfFolder(
+                         "max_connections = 77\nquota_bytes = 5000\n"
+                         "proof_of_work = false\nlisten = \"127.0.0.1:9\"\n")
+                         .load();
+    CHECK(c.limits.max_connections == 77);
+    CHECK(c.limits.quota_bytes == 5000);
+    CHECK_FALSE(c.limits.proof_of_work);
+    CHECK(c.listen == "127.0.0.1:9");
+    Config expected;
+    expected.limits.max_connections = 77;
+    expected.limits.quota_bytes = 5000;
+    expected.limits.proof_of_work = false;
+    expected.listen = "127.0.0.1:9";
+    CHECK(values(c) == values(expected));
+}
+
+TEST_CASE("docs/OPERATIONS.md's table of keys is the one the code gives", "[config]") {
+    std::ifstream in(fs::path(TIPLINE_SOURCE_DIR) / "docs" / "OPERATIONS.md");
+    REQUIRE(in);
+    const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string begin = "<!-- configuration keys: begin -->\n";
+    const std::string end = "<!-- configuration keys: end -->";
+    const auto from = doc.find(begin), to = doc.find(end);
+    REQUIRE(from != std::string::npos);
+    REQUIRE(to != std::string::npos);
+    const std::string table = doc.substr(from + begin.size(), to - from - begin.size());
+    // On a difference, the expected table is written beside the test, ready to paste.
+    const std::string expected = server::config_keys_markdown();
+    if (table != expected) {
+        const fs::path out = fs::absolute("OPERATIONS-configuration-keys.md");
+        test::write_file(out, expected);
+        FAIL_CHECK("docs/OPERATIONS.md's table differs; the expected one is in " << out);
+    }
+}
