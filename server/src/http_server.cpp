@@ -24,7 +24,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tipline/server/listener_policy.hpp"
 #include "tipline/server/responder_api.hpp"
+#include "tipline/server/router.hpp"
 
 namespace tipline::server {
 namespace {
@@ -219,8 +221,12 @@ struct StreamingBody {
     };
 };
 
-// Where reading a body stopped, for the answer.
-enum class BodyOutcome { complete, too_large, timeout, refused, dropped, malformed };
+// Where reading a body stopped: complete, the client left (nothing to answer), or a problem.
+struct BodyOutcome {
+    bool complete = false;
+    bool dropped = false;
+    ReadProblem problem = ReadProblem::malformed;
+};
 
 template <class Parser>
 awaitable<BodyOutcome> read_body(tcp::socket& stream, beast::flat_buffer& buffer, Parser& parser,
@@ -232,13 +238,15 @@ awaitable<BodyOutcome> read_body(tcp::socket& stream, beast::flat_buffer& buffer
         std::chrono::seconds(limits.header_timeout_s + content_length / limits.body_min_rate));
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
     deadline.disarm();
-    if (!ec) co_return BodyOutcome::complete;
-    if (ec == http::error::body_limit) co_return BodyOutcome::too_large;
-    if (deadline.expired()) co_return BodyOutcome::timeout;
-    if (ec == beast::errc::operation_canceled) co_return BodyOutcome::refused;
+    if (!ec) co_return BodyOutcome{.complete = true};
+    if (ec == http::error::body_limit)
+        co_return BodyOutcome{.problem = ReadProblem::body_too_large};
+    if (deadline.expired()) co_return BodyOutcome{.problem = ReadProblem::timed_out};
+    if (ec == beast::errc::operation_canceled)
+        co_return BodyOutcome{.problem = ReadProblem::refused};
     if (ec == http::error::partial_message || ec == asio::error::eof)
-        co_return BodyOutcome::dropped;
-    co_return BodyOutcome::malformed;
+        co_return BodyOutcome{.dropped = true};
+    co_return BodyOutcome{.problem = ReadProblem::malformed};
 }
 
 awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) {
@@ -260,25 +268,20 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) 
         deadline.disarm();
         if (idle) shared.idle.leave(session);
         if (ec) {
-            Response res;
-            const bool timed_out = deadline.expired();
+            // What happened, as the socket tells it; listener_policy decides the answer.
+            const bool got_bytes = buffer.size() > 0 || head.got_some();
+            const bool closed = ec == http::error::end_of_stream || ec == asio::error::eof ||
+                                ec == asio::error::connection_reset ||
+                                ec == asio::error::operation_aborted;
+            std::optional<Response> res;
             if (ec == http::error::header_limit) {
-                res = error_response(http::status::request_header_fields_too_large,
-                                     "header_too_large", "the request header is too large");
-            } else if (timed_out && shared.draining && (buffer.size() > 0 || head.got_some())) {
-                res = stored_response(IngestError::stopped, {}, 11, false);
-            } else if (timed_out && (buffer.size() > 0 || head.got_some())) {
-                res = error_response(http::status::request_timeout, "timeout",
-                                     "the request was too slow");
-            } else if (!timed_out && ec != http::error::end_of_stream && ec != asio::error::eof &&
-                       ec != asio::error::connection_reset &&
-                       ec != asio::error::operation_aborted) {
-                res = error_response(http::status::bad_request, "bad_request",
-                                     "the request is not valid HTTP/1.1");
-            } else {
-                break;
+                res = read_refusal(ReadProblem::header_too_large, got_bytes, shared.draining);
+            } else if (deadline.expired()) {
+                res = read_refusal(ReadProblem::timed_out, got_bytes, shared.draining);
+            } else if (!closed) {
+                res = read_refusal(ReadProblem::malformed, got_bytes, shared.draining);
             }
-            co_await send(stream, deadline, res, limits);
+            if (res) co_await send(stream, deadline, *res, limits);
             break;
         }
         if (auto rejection = api.screen(head.get())) {
@@ -296,13 +299,9 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) 
             const BodyOutcome outcome =
                 co_await read_body(stream, buffer, parser, deadline, limits, body_limit);
             StreamedBody& body = *parser.get().body();
-            if (outcome == BodyOutcome::dropped) break;
-            if (outcome != BodyOutcome::complete) {
-                using F = StreamedBody::Failure;
-                Response res = body.refusal(outcome == BodyOutcome::too_large ? F::too_large
-                                            : outcome == BodyOutcome::timeout ? F::timeout
-                                            : outcome == BodyOutcome::refused ? F::refused
-                                                                              : F::malformed);
+            if (outcome.dropped) break;
+            if (!outcome.complete) {
+                Response res = body.refusal(outcome.problem);
                 res.keep_alive(false);
                 co_await send(stream, deadline, res, limits);
                 break;
@@ -312,20 +311,10 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) 
             http::request_parser<http::vector_body<unsigned char>> parser(std::move(head));
             const BodyOutcome outcome =
                 co_await read_body(stream, buffer, parser, deadline, limits, body_limit);
-            if (outcome == BodyOutcome::dropped) break;
-            if (outcome != BodyOutcome::complete) {
-                Response res;
-                if (outcome == BodyOutcome::too_large) {
-                    res = error_response(http::status::payload_too_large, "body_too_large",
-                                         "the envelope is larger than one request may carry");
-                } else if (outcome == BodyOutcome::timeout) {
-                    res = error_response(http::status::request_timeout, "timeout",
-                                         "the request was too slow");
-                } else {
-                    res = error_response(http::status::bad_request, "bad_request",
-                                         "the request is not valid HTTP/1.1");
-                }
-                co_await send(stream, deadline, res, limits);
+            if (outcome.dropped) break;
+            if (!outcome.complete) {
+                if (auto res = read_refusal(outcome.problem, true, false))
+                    co_await send(stream, deadline, *res, limits);
                 break;
             }
             action = api.handle(parser.release());

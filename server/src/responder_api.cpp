@@ -10,6 +10,9 @@
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/protocol/names.hpp"
+#include "tipline/server/api.hpp"
+#include "tipline/server/listener_policy.hpp"
+#include "tipline/server/responses.hpp"
 #include "tipline/server/write_ops.hpp"
 
 namespace tipline::server {
@@ -29,12 +32,6 @@ Response unauthorized(unsigned v) {
 Response bad_json(unsigned v) {
     return error_response(http::status::bad_request, "bad_json",
                           "the body is not the JSON this endpoint takes", v);
-}
-
-std::string_view header_text(const RequestHeader& h, std::string_view name) {
-    const auto it = h.find(name);
-    return it == h.end() ? std::string_view()
-                         : std::string_view(it->value().data(), it->value().size());
 }
 
 // True when the request carries a valid, fresh, first-seen signature by a configured responder.

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "tipline/crypto/bundle.hpp"
+#include "tipline/server/responses.hpp"
 #include "tipline/server/web_assets.hpp"
 
 namespace tipline::server {
@@ -21,12 +22,6 @@ constexpr std::string_view catalog_prefix = "i18n/";
 constexpr std::string_view catalog_suffix = ".json";
 constexpr std::string_view static_prefix = "/static/";
 constexpr std::string_view gzip_suffix = ".gz";
-
-// Only this origin: the page's own style sheet and script, form posts and requests to itself.
-constexpr std::string_view page_csp =
-    "default-src 'none'; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self'; "
-    "connect-src 'self'; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 struct Catalogs {
     std::vector<std::string> languages;
@@ -402,23 +397,6 @@ std::string check_main(const Page& p, const ServerInfo& info) {
     return m;
 }
 
-Response html_response(http::status status, std::string body, unsigned version, bool keep_alive) {
-    Response res{status, version};
-    res.set(http::field::content_type, "text/html; charset=utf-8");
-    res.set(http::field::cache_control, "no-store");
-    res.set("Content-Security-Policy", page_csp);
-    res.set("X-Content-Type-Options", "nosniff");
-    res.set("Referrer-Policy", "no-referrer");
-    res.set("X-Frame-Options", "DENY");
-    res.set("Cross-Origin-Opener-Policy", "same-origin");
-    res.set("Cross-Origin-Resource-Policy", "same-origin");
-    res.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
-    res.keep_alive(keep_alive);
-    res.body() = std::move(body);
-    res.prepare_payload();
-    return res;
-}
-
 std::string_view asset_type(std::string_view path) {
     if (path.ends_with(".css")) return "text/css; charset=utf-8";
     if (path.ends_with(".js") || path.ends_with(".mjs")) return "text/javascript; charset=utf-8";
@@ -499,9 +477,7 @@ Response web_response(const RequestHeader& header, const WebTarget& target,
     if (target.kind == WebTarget::file) {
         res = Response{http::status::ok, v};
         res.set(http::field::content_type, asset_type(target.asset));
-        res.set(http::field::cache_control, "no-store");
-        res.set("X-Content-Type-Options", "nosniff");
-        res.set("Cross-Origin-Resource-Policy", "same-origin");
+        secure_headers(res, ContentKind::other);
         // A compressed copy, where the build made one and the browser takes gzip.
         const std::string compressed = std::string(target.asset) + std::string(gzip_suffix);
         http::ext_list accepted(header[http::field::accept_encoding]);

@@ -1,5 +1,6 @@
 // tiplined: the tip line server and its operator commands. Logs start-up and errors only.
 #include <CLI/CLI.hpp>
+#include <boost/system/system_error.hpp>
 #include <condition_variable>
 #include <iostream>
 #include <mutex>

@@ -14,7 +14,10 @@
 
 #include "fixture.hpp"
 #include "tipline/server/api.hpp"
+#include "tipline/server/listener_policy.hpp"
 #include "tipline/server/responder_api.hpp"
+#include "tipline/server/responses.hpp"
+#include "tipline/server/router.hpp"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "tipline/server/api.hpp"
 #include "tipline/server/config.hpp"
+#include "tipline/server/server_info.hpp"
 #include "tipline/server/store.hpp"
 
 namespace tipline::server {

@@ -1,14 +1,14 @@
-// The listeners and per-connection sessions: only I/O, deadlines and limits; decisions are in
-// api.hpp.
+// The listeners and per-connection sessions: only I/O and deadlines. What to refuse is asked of
+// listener_policy.hpp, where a request goes of router.hpp (source) and responder_api.hpp.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <optional>
 
-#include "tipline/server/api.hpp"
 #include "tipline/server/config.hpp"
 #include "tipline/server/ingest_queue.hpp"
+#include "tipline/server/server_info.hpp"
 
 namespace tipline::server {
 

@@ -9,7 +9,9 @@
 #include <unordered_map>
 
 #include "tipline/crypto/request_auth.hpp"
-#include "tipline/server/api.hpp"
+#include "tipline/server/action.hpp"
+#include "tipline/server/http_types.hpp"
+#include "tipline/server/server_info.hpp"
 
 namespace tipline::server {
 

@@ -1,5 +1,5 @@
-// The web form for Tor Browser: server-rendered pages in every language of web/i18n/, its style
-// sheet, and the submission that works without JavaScript (web_form.cpp). No cookies, no inline
+// The web form for Tor Browser: server-rendered pages in every language of web/i18n/ and its
+// files. The posts of the form without JavaScript are in web_form.hpp. No cookies, no inline
 // script, nothing loaded from elsewhere.
 #pragma once
 
@@ -10,7 +10,8 @@
 #include <vector>
 
 #include "tipline/crypto/tip_document.hpp"
-#include "tipline/server/api.hpp"
+#include "tipline/server/http_types.hpp"
+#include "tipline/server/server_info.hpp"
 
 namespace tipline::server {
 

@@ -1,0 +1,48 @@
+// What a handler gives the listener for a request: an answer now, or a write for the ingest queue
+// and how to answer once it is durable. And a body the listener streams to a handler as it arrives.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <variant>
+
+#include "tipline/server/http_types.hpp"
+#include "tipline/server/ingest_queue.hpp"
+
+namespace tipline::server {
+
+// A write for the ingest queue, and how to answer once it is durable or has failed.
+struct PendingWrite {
+    WriteOp op;
+    std::uint64_t adds_bytes = 0;
+    std::function<Response(const WriteResult&)> respond;
+};
+
+// The handler's verdict on a complete request: answer it now, or make a write and then answer.
+using Action = std::variant<Response, PendingWrite>;
+
+// Why a request could not be read whole (listener_policy.hpp decides the answer).
+enum class ReadProblem {
+    header_too_large,  // the request line or a header field is over header_bytes
+    timed_out,         // the client was too slow
+    malformed,         // not valid HTTP/1.1
+    body_too_large,    // the body runs past its limit
+    refused,           // a streamed body's handler refused it part way
+};
+
+// A request body taken as it arrives, not buffered whole: the web form's submission streams into
+// sealing. The listener feeds it and asks it for the answer.
+class StreamedBody {
+  public:
+    virtual ~StreamedBody() = default;
+    // The next bytes of the body; false refuses the body, and refusal(ReadProblem::refused) then
+    // answers.
+    virtual bool write(std::span<const unsigned char> bytes) noexcept = 0;
+    // The whole body has arrived.
+    virtual Action finish() = 0;
+    // The answer when the body was refused, or could not be read.
+    virtual Response refusal(ReadProblem why) = 0;
+};
+
+}  // namespace tipline::server

@@ -1,0 +1,100 @@
+// Receipts typed into the web form without JavaScript: the keys they give, and the replies in their
+// mailbox, shown only when a responder on the current list signed them for this receipt.
+#include "tipline/crypto/bundle.hpp"
+#include "tipline/crypto/bytes.hpp"
+#include "tipline/server/write_ops.hpp"
+#include "web_form_parts.hpp"
+
+namespace tipline::server::web_form {
+
+std::optional<crypto::DeploymentSalt> deployment_salt(const ServerInfo& info) {
+    crypto::DeploymentSalt salt{};
+    if (!crypto::from_hex(info.salt_hex, salt)) return std::nullopt;
+    return salt;
+}
+
+std::variant<TypedReceipt, Response> typed_receipt(const Fields& fields, const ServerInfo& info,
+                                                   const Reply& reply) {
+    const WebTarget::Kind back = form_of(fields.mode);
+    if (!info.mailbox_throttle->allow()) {
+        Response res = form_error_page(reply.lang, http::status::too_many_requests,
+                                       "check.throttled", reply.version, back);
+        res.set(http::field::retry_after,
+                std::to_string(info.mailbox_throttle->retry_after_seconds()));
+        return res;
+    }
+    // The form's text field may end with the line break of a pasted line.
+    std::string_view typed(fields.receipt);
+    while (!typed.empty() && (typed.back() == '\n' || typed.back() == '\r')) typed.remove_suffix(1);
+    auto digits = std::make_shared<crypto::SecretBuffer>();
+    if (crypto::parse_receipt(typed, *digits)) {
+        return form_error_page(reply.lang, http::status::bad_request, "check.bad_receipt",
+                               reply.version, back);
+    }
+    const auto salt = deployment_salt(info);
+    if (!salt) {
+        return form_error_page(reply.lang, http::status::internal_server_error, "error.storage",
+                               reply.version, back);
+    }
+    return TypedReceipt{digits, std::make_shared<crypto::ReceiptKeys>(
+                                    crypto::derive_receipt_keys(digits->span(), *salt))};
+}
+
+Response mailbox_refusal(const WriteResult& r, const ServerInfo& info, const Reply& reply,
+                         WebTarget::Kind back) {
+    if (r.ec == IngestError::mailbox_denied) {
+        info.mailbox_throttle->take();
+        return form_error_page(reply.lang, http::status::not_found, "check.not_found",
+                               reply.version, back);
+    }
+    if (r.ec == IngestError::full) {
+        return form_error_page(reply.lang, http::status::insufficient_storage, "error.storage",
+                               reply.version, back);
+    }
+    return form_error_page(reply.lang, http::status::service_unavailable, "error.storage",
+                           reply.version, back);
+}
+
+Action check_replies(Fields& fields, const ServerInfo& info, const Reply& reply) {
+    auto typed = typed_receipt(fields, info, reply);
+    if (auto* res = std::get_if<Response>(&typed)) return std::move(*res);
+    const auto k = std::get<TypedReceipt>(typed).keys;
+    const MailboxKey key = crypto::mailbox_id(k->reply.public_key);
+    const TokenHash hash = crypto::hash_mailbox_token(k->mailbox_token.span());
+    // The receipt goes back into the page's follow-up form, in the grouped form it was shown in.
+    const crypto::SecretBuffer grouped =
+        crypto::format_receipt(std::get<TypedReceipt>(typed).digits->span());
+    return PendingWrite{
+        read_replies_op(key, hash, info.limits.response_bytes), 0,
+        [k, &info, reply,
+         receipt = std::string(reinterpret_cast<const char*>(grouped.data()), grouped.size())](
+            const WriteResult& r) {
+            if (r.ec) return mailbox_refusal(r, info, reply, WebTarget::check);
+            const crypto::BoxKeyPair* identities[] = {&k->reply};
+            std::vector<crypto::OpenedMessage> replies;
+            ReplyCounts counts;
+            if (crypto::open_bundle_messages(
+                    std::span(reinterpret_cast<const unsigned char*>(r.body.data()), r.body.size()),
+                    identities, crypto::TipKind::reply, replies, counts.unreadable)) {
+                return form_error_page(reply.lang, http::status::internal_server_error,
+                                       "error.storage", reply.version, WebTarget::check);
+            }
+            // Shown only when a responder on the current list signed it for this receipt.
+            const auto current = info.recipients->current();
+            std::vector<crypto::OpenedMessage> trusted;
+            for (auto& m : replies) {
+                if (crypto::is_trusted_reply(m.header, current->identities, k->reply.public_key)) {
+                    trusted.push_back(std::move(m));
+                } else {
+                    ++counts.unverified;
+                    wipe(m.header.message);
+                }
+            }
+            Response res = replies_page(reply.lang, receipt, trusted, counts, info, reply.version,
+                                        reply.keep_alive);
+            for (auto& m : trusted) wipe(m.header.message);
+            return res;
+        }};
+}
+
+}  // namespace tipline::server::web_form

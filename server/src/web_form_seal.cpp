@@ -1,0 +1,121 @@
+// Sealing a post of the web form without JavaScript: the tip document of its fields, sealed to the
+// responders in memory and stored as a tip with a fresh mailbox, or as a follow-up in the mailbox
+// of the typed receipt. The server generates the witness's receipt and shows it once the tip is
+// durable.
+#include <chrono>
+
+#include "tipline/crypto/bytes.hpp"
+#include "tipline/server/write_ops.hpp"
+#include "web_form_parts.hpp"
+
+namespace tipline::server::web_form {
+namespace {
+
+// One attachment's bytes out of the shared spool, exactly its size.
+class SpoolPart final : public crypto::ByteSource {
+  public:
+    SpoolPart(Spool& spool, std::uint64_t size) : spool_(spool), left_(size) {}
+    std::size_t read(std::span<unsigned char> out) override {
+        const std::size_t n = spool_.read(
+            out.first(static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), left_))));
+        left_ -= n;
+        return n;
+    }
+
+  private:
+    Spool& spool_;
+    std::uint64_t left_;
+};
+
+// The tip document of the form's fields, sealed to the responders; empty on failure. The message
+// is wiped once sealed.
+std::vector<unsigned char> seal(Fields& fields, crypto::TipKind kind,
+                                const crypto::BoxPublicKey& reply_key, const ServerInfo& info) {
+    std::vector<crypto::BoxPublicKey> recipients;
+    for (const crypto::PublicIdentity& id : info.recipients->current()->identities)
+        recipients.push_back(id.box);
+    crypto::TipHeader header;
+    header.kind = kind;
+    // The server's clock: in this mode the server sees the moment of arrival anyway.
+    header.created_at = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    header.language = fields.language;
+    header.reply_key = reply_key;
+    header.message = fields.message;
+    header.attachments = fields.attachments;
+    std::vector<SpoolPart> parts;
+    parts.reserve(fields.attachments.size());
+    for (const auto& a : fields.attachments) parts.emplace_back(fields.spool, a.size);
+    std::vector<crypto::ByteSource*> sources;
+    for (SpoolPart& p : parts) sources.push_back(&p);
+    crypto::VectorSink sink;
+    const std::error_code sealed = crypto::seal_tip(recipients, header, sources, sink);
+    wipe(header.message);
+    wipe(fields.message);
+    if (sealed) return {};
+    return std::move(sink.bytes());
+}
+
+Response storage_failure(const Fields& fields, const Reply& reply) {
+    return form_error_page(reply.lang, http::status::internal_server_error, "error.storage",
+                           reply.version, form_of(fields.mode));
+}
+
+}  // namespace
+
+Action store_tip(Fields& fields, const ServerInfo& info, const Reply& reply) {
+    const auto salt = deployment_salt(info);
+    if (!salt) return storage_failure(fields, reply);
+    // The receipt comes from the form's token, so that the same form sent twice gets the same
+    // receipt; without a token this process issued, it is made here, as a witness's tool would.
+    auto redeemed = info.form_tokens->redeem(fields.receipt);
+    crypto::SecretBuffer digits = redeemed ? std::move(*redeemed) : crypto::generate_receipt();
+    crypto::ReceiptKeys keys = crypto::derive_receipt_keys(digits.span(), *salt);
+    crypto::SecretBuffer shown = crypto::format_receipt(digits.span());
+    std::string receipt(reinterpret_cast<const char*>(shown.data()), shown.size());
+    std::vector<unsigned char> envelope =
+        seal(fields, crypto::TipKind::tip, keys.reply.public_key, info);
+    if (envelope.empty()) {
+        wipe(receipt);
+        return storage_failure(fields, reply);
+    }
+    const NewMailbox mailbox{crypto::mailbox_id(keys.reply.public_key),
+                             crypto::hash_mailbox_token(keys.mailbox_token.span())};
+    const std::uint64_t size = envelope.size();
+    return PendingWrite{
+        store_envelope_op(std::move(envelope), mailbox), size,
+        [lang = reply.lang, receipt = std::move(receipt), v = reply.version,
+         keep = reply.keep_alive](const WriteResult& r) mutable {
+            // The mailbox exists: this form was sent before, and its tip stored then.
+            const bool again = r.ec == IngestError::mailbox_taken;
+            Response res =
+                again ? receipt_page(lang, receipt, true, v, keep)
+                : r.ec == IngestError::full
+                    ? form_error_page(lang, http::status::insufficient_storage, "error.storage", v)
+                : r.ec
+                    ? form_error_page(lang, http::status::service_unavailable, "error.storage", v)
+                    : receipt_page(lang, receipt, false, v, keep);
+            sodium_memzero(receipt.data(), receipt.size());
+            return res;
+        }};
+}
+
+Action store_follow_up(Fields& fields, const ServerInfo& info, const Reply& reply) {
+    auto typed = typed_receipt(fields, info, reply);
+    if (auto* res = std::get_if<Response>(&typed)) return std::move(*res);
+    const auto& k = std::get<TypedReceipt>(typed).keys;
+    std::vector<unsigned char> envelope =
+        seal(fields, crypto::TipKind::follow_up, k->reply.public_key, info);
+    if (envelope.empty()) return storage_failure(fields, reply);
+    const MailboxKey key = crypto::mailbox_id(k->reply.public_key);
+    const TokenHash hash = crypto::hash_mailbox_token(k->mailbox_token.span());
+    const std::uint64_t size = envelope.size();
+    return PendingWrite{store_follow_up_op(std::move(envelope), key, hash), size,
+                        [&info, reply](const WriteResult& r) {
+                            if (r.ec) return mailbox_refusal(r, info, reply, WebTarget::follow_up);
+                            return follow_up_sent_page(reply.lang, reply.version, reply.keep_alive);
+                        }};
+}
+
+}  // namespace tipline::server::web_form
