@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <regex>
@@ -229,6 +230,27 @@ int connect_to(unsigned short port) {
         return -1;
     }
     return fd;
+}
+
+bool server_has_read(unsigned short server_port, int fd) {
+    sockaddr_in local{};
+    socklen_t size = sizeof local;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &size) != 0) return false;
+    char server_end[16], client_end[16];
+    std::snprintf(server_end, sizeof server_end, ":%04X", server_port);
+    std::snprintf(client_end, sizeof client_end, ":%04X", ntohs(local.sin_port));
+    // Lines: "sl local_address rem_address st tx_queue:rx_queue ...", addresses as HEXIP:HEXPORT.
+    std::ifstream table("/proc/net/tcp");
+    std::string line;
+    std::getline(table, line);
+    while (std::getline(table, line)) {
+        std::istringstream fields(line);
+        std::string slot, local_address, remote_address, state, queues;
+        fields >> slot >> local_address >> remote_address >> state >> queues;
+        if (local_address.ends_with(server_end) && remote_address.ends_with(client_end))
+            return queues.substr(queues.find(':') + 1) == "00000000";
+    }
+    return false;
 }
 
 std::string raw_http(unsigned short port, const std::string& request,

@@ -69,6 +69,10 @@ std::pair<std::set<std::string>, std::size_t> export_and_open(const Deployment& 
 // A TCP connection to 127.0.0.1:port, or -1.
 int connect_to(unsigned short port);
 
+// Whether the server listening on server_port has read every byte sent so far on the connection
+// fd: the kernel's receive queue of the server's end is empty (/proc/net/tcp).
+bool server_has_read(unsigned short server_port, int fd);
+
 // Sends raw bytes, then reads until the server closes or timeout passes; returns what arrived.
 std::string raw_http(unsigned short port, const std::string& request,
                      std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));

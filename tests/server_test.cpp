@@ -369,11 +369,12 @@ TEST_CASE("past the connection cap new connections are closed and service resume
     const std::string keys = "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
     std::vector<int> idle;
     for (int i = 0; i < 4; ++i) idle.push_back(connect_to(server.port()));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the server accept them
+    // Once the server has taken the four, every new connection is closed unanswered.
+    CHECK(eventually(
+        [&] { return raw_http(server.port(), keys, std::chrono::milliseconds(1000)).empty(); }));
     CHECK(raw_http(server.port(), keys, std::chrono::milliseconds(1000)).empty());
     for (int fd : idle) ::close(fd);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    CHECK(status_of(raw_http(server.port(), keys)) == 200);
+    CHECK(eventually([&] { return status_of(raw_http(server.port(), keys)) == 200; }));
 }
 
 TEST_CASE("SIGTERM lets a request in flight finish before the server exits", "[server]") {
@@ -388,9 +389,14 @@ TEST_CASE("SIGTERM lets a request in flight finish before the server exits", "[s
     const std::string first = head + envelope.substr(0, 100);
     REQUIRE(::send(fd, first.data(), first.size(), MSG_NOSIGNAL) ==
             static_cast<ssize_t>(first.size()));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // The server is reading the body when it is told to stop, and stops accepting before the rest.
+    REQUIRE(eventually([&] { return server_has_read(server.port(), fd); }));
     ::kill(server.pid(), SIGTERM);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    REQUIRE(eventually([&] {
+        const int probe = connect_to(server.port());
+        if (probe >= 0) ::close(probe);
+        return probe < 0;
+    }));
     const std::string rest = envelope.substr(100);
     REQUIRE(::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL) ==
             static_cast<ssize_t>(rest.size()));
@@ -462,7 +468,7 @@ TEST_CASE("SIGTERM answers 503 to a request that started arriving on an idle con
     const std::string partial = "GET /api/v1/ke";
     REQUIRE(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL) ==
             static_cast<ssize_t>(partial.size()));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    REQUIRE(eventually([&] { return server_has_read(server.port(), fd); }));
     ::kill(server.pid(), SIGTERM);
     std::string rest;
     char buf[65536];

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "tipline/crypto/stream.hpp"
 
@@ -92,6 +93,15 @@ bool folder_contains(const std::filesystem::path& dir, const std::string& needle
         if (std::search(b.begin(), b.end(), needle.begin(), needle.end()) != b.end()) return true;
     }
     return false;
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds bound) {
+    const auto until = std::chrono::steady_clock::now() + bound;
+    for (;;) {
+        if (condition()) return true;
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
 }
 
 }  // namespace tipline::test

@@ -2,8 +2,10 @@
 // tools.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -56,6 +58,11 @@ std::filesystem::path tools_dir();
 
 // A path in single quotes, for a shell command line (test paths hold no quote).
 std::string q(const std::filesystem::path& path);
+// Polls condition every 10 ms until it holds or bound passes; returns whether it held. Tests wait
+// for what they need to see, never for a fixed time.
+bool eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds bound = std::chrono::seconds(30));
+
 // A built program, quoted, by its path under the build folder, e.g. "server/tiplined".
 std::string tool(const std::string& build_path);
 
