@@ -120,6 +120,9 @@ void IngestQueue::write_loop() {
                 } catch (const StoreError& e) {
                     if (!e.full()) throw;
                     results[i].ec = IngestError::full;
+                } catch (const std::exception&) {
+                    // A write that breaks in any other way fails alone; the batch goes on.
+                    results[i] = WriteResult{IngestError::failed, {}, 0, {}};
                 }
                 if (results[i].ec) {
                     store->rollback_to_savepoint();
