@@ -1,4 +1,4 @@
-// Catch2 entry point for every unit test. The tools the tests run keep their per-user state (the
+// Catch2 entry point for every suite. The tools the tests run keep their per-user state (the
 // responder's index of opened tips) in a throwaway folder, never in the home of whoever runs them.
 // A run that leaves a secret buffer allocated fails.
 #define CATCH_CONFIG_RUNNER
@@ -16,7 +16,7 @@ int main(int argc, char* argv[]) {
     const int failed = Catch::Session().run(argc, argv);
     // LeakSanitizer does not see sodium_malloc's mapped memory, so secret buffers are counted.
     if (const std::size_t live = tipline::crypto::SecretBuffer::live_count(); live != 0) {
-        std::cerr << "tipline-tests: " << live << " secret buffer(s) were never freed\n";
+        std::cerr << argv[0] << ": " << live << " secret buffer(s) were never freed\n";
         return failed != 0 ? failed : 1;
     }
     return failed;

@@ -95,6 +95,12 @@ bool folder_contains(const std::filesystem::path& dir, const std::string& needle
     return false;
 }
 
+std::uint64_t unsolved_nonce(const crypto::PowChallenge& challenge) {
+    std::uint64_t n = 0;
+    while (crypto::pow_zero_bits(challenge, n) >= crypto::pow_bits(challenge)) ++n;
+    return n;
+}
+
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds bound) {
     const auto until = std::chrono::steady_clock::now() + bound;
     for (;;) {

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <string>
 
-#include "server_process.hpp"
+#include "support.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/server/proof_of_work.hpp"
 

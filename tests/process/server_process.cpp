@@ -131,12 +131,6 @@ std::string tip_request(const std::string& envelope, const std::string& extra_he
            envelope;
 }
 
-std::uint64_t unsolved_nonce(const crypto::PowChallenge& challenge) {
-    std::uint64_t n = 0;
-    while (crypto::pow_zero_bits(challenge, n) >= crypto::pow_bits(challenge)) ++n;
-    return n;
-}
-
 std::optional<crypto::PowChallenge> fetch_challenge(unsigned short port) {
     const std::string raw =
         raw_http(port, "GET /api/v1/challenge HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");

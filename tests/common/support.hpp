@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tipline/crypto/envelope.hpp"
+#include "tipline/crypto/proof_of_work.hpp"
 
 namespace tipline::test {
 
@@ -22,6 +23,9 @@ inline std::string as_text(const Bytes& b) { return {b.begin(), b.end()}; }
 Bytes pattern_bytes(std::size_t size, std::uint32_t seed = 1);
 
 Bytes seal_bytes(std::span<const crypto::BoxPublicKey> recipients, const Bytes& content);
+
+// A nonce that does not solve the challenge.
+std::uint64_t unsolved_nonce(const crypto::PowChallenge& challenge);
 
 // A fresh folder under the system temp folder, removed with its contents.
 class TempDir {

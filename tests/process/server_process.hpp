@@ -90,9 +90,6 @@ std::string error_code_of(const std::string& raw);
 // each ending in CRLF (a proof_line, mailbox headers).
 std::string tip_request(const std::string& envelope, const std::string& extra_headers = "");
 
-// A nonce that does not solve the challenge.
-std::uint64_t unsolved_nonce(const crypto::PowChallenge& challenge);
-
 // A fresh challenge from GET /api/v1/challenge; nullopt when the server asks for no proof or is
 // down.
 std::optional<crypto::PowChallenge> fetch_challenge(unsigned short port);
