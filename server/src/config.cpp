@@ -20,8 +20,8 @@ struct member_of<V C::*> {
 };
 
 // The setting a member pointer names, whether it is Config's own or one of its limits.
-template <auto Member>
-auto& field(Config& c) {
+template <auto Member, class C>
+auto& field(C& c) {
     if constexpr (std::is_same_v<typename member_of<decltype(Member)>::owner, Limits>)
         return c.limits.*Member;
     else
@@ -36,7 +36,7 @@ void bind(CLI::App& app, Config& c, const ConfigKey& key) {
 
 template <auto Member>
 std::string value(const Config& c) {
-    const auto& v = field<Member>(const_cast<Config&>(c));
+    const auto& v = field<Member>(c);
     using V = std::decay_t<decltype(v)>;
     if constexpr (std::is_same_v<V, bool>) {
         return v ? "true" : "false";

@@ -29,35 +29,35 @@ void secure_headers(Response& res, ContentKind kind) {
     res.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
 }
 
-Response json_response(http::status status, const json::value& body, unsigned version,
-                       bool keep_alive) {
+namespace {
+
+Response make_response(http::status status, std::string_view content_type, ContentKind kind,
+                       std::string body, unsigned version, bool keep_alive) {
     Response res{status, version};
-    res.set(http::field::content_type, "application/json; charset=utf-8");
-    secure_headers(res, ContentKind::other);
+    res.set(http::field::content_type, content_type);
+    secure_headers(res, kind);
     res.keep_alive(keep_alive);
-    res.body() = json::serialize(body) + "\n";
+    res.body() = std::move(body);
     res.prepare_payload();
     return res;
+}
+
+}  // namespace
+
+Response json_response(http::status status, const json::value& body, unsigned version,
+                       bool keep_alive) {
+    return make_response(status, "application/json; charset=utf-8", ContentKind::other,
+                         json::serialize(body) + "\n", version, keep_alive);
 }
 
 Response bytes_response(std::string body, unsigned version, bool keep_alive) {
-    Response res{http::status::ok, version};
-    res.set(http::field::content_type, "application/octet-stream");
-    secure_headers(res, ContentKind::other);
-    res.keep_alive(keep_alive);
-    res.body() = std::move(body);
-    res.prepare_payload();
-    return res;
+    return make_response(http::status::ok, "application/octet-stream", ContentKind::other,
+                         std::move(body), version, keep_alive);
 }
 
 Response html_response(http::status status, std::string body, unsigned version, bool keep_alive) {
-    Response res{status, version};
-    res.set(http::field::content_type, "text/html; charset=utf-8");
-    secure_headers(res, ContentKind::page);
-    res.keep_alive(keep_alive);
-    res.body() = std::move(body);
-    res.prepare_payload();
-    return res;
+    return make_response(status, "text/html; charset=utf-8", ContentKind::page, std::move(body),
+                         version, keep_alive);
 }
 
 json::object error_body(std::string_view code, std::string_view message) {

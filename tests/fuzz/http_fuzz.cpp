@@ -89,13 +89,17 @@ bool serve_one(std::span<const unsigned char>& input, Connection& c) {
     parser.body_limit(limit);
     parser.eager(true);
     if (!parser.is_done()) put(parser, input, ec);
-    using Failure = server::StreamedBody::Failure;
     if (ec || !parser.is_done()) {
         const bool timeout = !ec || ec == http::error::need_more;
+        const server::ReadProblem problem = timeout ? server::ReadProblem::timed_out
+                                            : ec == http::error::body_limit
+                                                ? server::ReadProblem::body_too_large
+                                                : server::ReadProblem::malformed;
+        // What the listener answers: the streamed body's page, or listener_policy's refusal.
         if (streamed) {
-            check_response(streamed->refusal(timeout                         ? Failure::timeout
-                                             : ec == http::error::body_limit ? Failure::too_large
-                                                                             : Failure::malformed));
+            check_response(streamed->refusal(problem));
+        } else if (auto refusal = server::read_refusal(problem, true, false)) {
+            check_response(*refusal);
         }
         return false;
     }
@@ -109,7 +113,8 @@ bool serve_one(std::span<const unsigned char>& input, Connection& c) {
             refused = !streamed->write(body.first(n));
             body = body.subspan(n);
         }
-        res = refused ? streamed->refusal(Failure::refused) : settle(streamed->finish());
+        res =
+            refused ? streamed->refusal(server::ReadProblem::refused) : settle(streamed->finish());
     } else if (c.responder_listener) {
         if (c.sign) fuzz::sign_as_responder(request, c.nonces++);
         res = settle(server::handle_responder_request(std::move(request), c.responder));
