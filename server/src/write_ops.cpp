@@ -5,6 +5,7 @@
 
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
+#include "tipline/crypto/stream.hpp"
 #include "tipline/server/store.hpp"
 
 namespace tipline::server {
@@ -105,6 +106,15 @@ WriteOp read_replies_op(MailboxKey key, TokenHash token_hash, std::uint64_t max_
 WriteOp store_reply_op(std::vector<unsigned char> envelope, MailboxKey key) {
     return [envelope = std::move(envelope), key](Store& store, std::int64_t day) {
         if (!store.mailbox_token_hash(key)) return fail(IngestError::mailbox_denied);
+        // The same reply file pushed again (a retry, or a file carried twice) is stored once: the
+        // second push gets the first one's id. A reply sealed again is new ciphertext, so only a
+        // byte-identical envelope matches.
+        for (const StoredTip& earlier : store.mailbox_items(key, ItemKind::reply)) {
+            if (earlier.size != envelope.size()) continue;
+            crypto::VectorSink stored;
+            if (store.read_tip(earlier.seq, stored) && stored.bytes() == envelope)
+                return WriteResult{{}, earlier.id, envelope.size(), {}};
+        }
         const TipId id = TipId::random();
         store.insert_tip(id, day, envelope, Placement{ItemKind::reply, key});
         store.touch_mailbox(key, day);

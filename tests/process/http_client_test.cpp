@@ -152,13 +152,21 @@ TEST_CASE("the responder's client signs what the server checks, and reports what
     CHECK(items[1].mailbox == items[0].mailbox);
     // Only the items after a cursor.
     CHECK(api.items(items[0].ref).size() == 1);
+    // The same reply file pushed again is stored once, under the first push's id.
+    CHECK(api.post_reply(mailbox, reply) == id);
+    CHECK(api.items().size() == 2);
+    // The same words sealed again are a new reply.
+    const test::Bytes resealed = test::seal_bytes(witness, test::pattern_bytes(200, 2));
+    REQUIRE(resealed != reply);
+    CHECK(api.post_reply(mailbox, resealed) != id);
+    CHECK(api.items().size() == 3);
 
     // No such mailbox: exit 1, nothing stored.
     crypto::MailboxId nowhere{};
     nowhere.fill(0x42);
     CHECK(failure_of([&] { api.post_reply(nowhere, reply); }).first ==
           tooling::exit_verification_failure);
-    CHECK(api.items().size() == 2);
+    CHECK(api.items().size() == 3);
 
     // A key the server does not list signs in vain: exit 1, and the message says why.
     const crypto::SecretIdentity stranger = crypto::SecretIdentity::generate();
