@@ -1,7 +1,9 @@
 // The writer and checkpoint threads behind IngestQueue.
 #include "tipline/server/ingest_queue.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "tipline/server/store.hpp"
 
@@ -138,6 +140,8 @@ void IngestQueue::write_loop() {
             for (auto& r : results)
                 r = WriteResult{e.full() ? IngestError::full : IngestError::failed, {}, 0, {}};
         }
+        const bool erased = std::any_of(results.begin(), results.end(),
+                                        [](const WriteResult& r) { return r.erased && !r.ec; });
         std::vector<Done> dones;
         dones.reserve(batch.size());
         for (auto& job : batch) dones.push_back(std::move(job.done));
@@ -146,6 +150,7 @@ void IngestQueue::write_loop() {
             for (std::size_t i = 0; i < dones.size(); ++i) dones[i](results[i]);
         };
         std::unique_lock lock(mutex_);
+        if (erased) wipe_pending_ = true;
         if (deliver_) {
             deliver_(
                 std::move(completions));  // under the lock, so set_deliver never races a delivery
@@ -168,13 +173,18 @@ void IngestQueue::checkpoint_loop() {
         stop_wake_.wait_for(lock, std::chrono::milliseconds(limits_.checkpoint_interval_ms),
                             [&] { return stopping_; });
         if (stopping_) break;
+        // After a delete, a full checkpoint that truncates the WAL, so the deleted ciphertext's
+        // old pages leave it; retried on the next tick while readers or the writer hold it off.
+        const bool wipe = std::exchange(wipe_pending_, false);
         lock.unlock();
+        bool done = false;
         try {
-            store->checkpoint(false);
+            done = store->checkpoint(wipe);
         } catch (const StoreError&) {
-            // a failed passive checkpoint is retried on the next tick
+            // a failed checkpoint is retried on the next tick
         }
         lock.lock();
+        if (wipe && !done) wipe_pending_ = true;
     }
 }
 

@@ -626,12 +626,13 @@ void Store::backup_into(const std::filesystem::path& file) {
     if (rc != SQLITE_OK) throw StoreError("backup: cannot close the copy", rc);
 }
 
-void Store::checkpoint(bool truncate) {
+bool Store::checkpoint(bool truncate) {
     int log = 0, done = 0;
     const int rc = sqlite3_wal_checkpoint_v2(
         db_, nullptr, truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE, &log,
         &done);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) throw StoreError("database checkpoint failed", rc);
+    return rc == SQLITE_OK && log == done;
 }
 
 }  // namespace tipline::server

@@ -167,6 +167,7 @@ WriteOp acknowledge_items_op(std::vector<std::int64_t> seqs, bool delete_items) 
             }
             ++r.value;
         }
+        r.erased = delete_items && r.value > 0;
         return r;
     };
 }

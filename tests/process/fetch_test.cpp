@@ -103,3 +103,39 @@ TEST_CASE("fetch writes the same bundle whatever its batches, and acknowledges e
         CHECK(client::acknowledge_items(api, items, true, {}) == 0);
     }
 }
+
+TEST_CASE("a tip a responder deletes leaves the database file and its WAL", "[fetch][server]") {
+    Deployment d;
+    ServerProcess server(d.data);
+    const crypto::PublicIdentity responder = tooling::load_public_key(d.pub.string());
+    const crypto::BoxPublicKey recipients[] = {responder.box};
+    const test::Bytes envelope = test::seal_bytes(recipients, test::pattern_bytes(20000, 9));
+    REQUIRE(test::status_of(test::raw_http(
+                server.port(), test::tip_request(test::as_text(envelope),
+                                                 test::proof_line(server.port())))) == 201);
+    // 64 bytes from the middle of the ciphertext, looked for in every file of the database.
+    const std::string slice(envelope.begin() + 10000, envelope.begin() + 10064);
+    const auto on_disk = [&] {
+        for (const auto& entry : std::filesystem::directory_iterator(d.data)) {
+            if (!entry.path().filename().string().starts_with("tips.sqlite")) continue;
+            const test::Bytes bytes = test::read_file(entry.path());
+            if (test::as_text(bytes).find(slice) != std::string::npos) {
+                UNSCOPED_INFO("in " << entry.path().filename() << " of " << bytes.size());
+                return true;
+            }
+        }
+        return false;
+    };
+    REQUIRE(on_disk());
+
+    const crypto::SecretIdentity identity =
+        tooling::load_secret_key(d.key, tooling::PassphraseSource{.file = d.pass});
+    client::HttpClient http("http://127.0.0.1:" + std::to_string(server.responder_port()), "");
+    client::ResponderClient api(http, identity);
+    const auto items = api.items();
+    REQUIRE(items.size() == 1);
+    REQUIRE(client::acknowledge_items(api, items, true) == 1);
+    // Gone while the server runs: a checkpoint empties the WAL after the delete.
+    CHECK(test::eventually([&] { return !on_disk(); }, std::chrono::seconds(60)));
+    CHECK(api.items().empty());
+}

@@ -48,6 +48,9 @@ struct WriteResult {
     std::error_code detail;  // a finished upload that was not an envelope: the crypto::Error found
     std::vector<StoredTip> items = {};
     std::string body = {};
+    // The write deleted stored ciphertext: once committed, the queue has the WAL checkpointed and
+    // truncated, so that no copy stays in it.
+    bool erased = false;
 };
 
 // One write, run on the writer thread inside the batch's transaction, in its own savepoint: if it
@@ -93,6 +96,7 @@ class IngestQueue {
     std::deque<Job> jobs_;
     Deliver deliver_;  // guarded by mutex_
     bool stopping_ = false;
+    bool wipe_pending_ = false;  // guarded by mutex_: a committed batch erased ciphertext
     std::thread writer_;
     std::thread checkpointer_;
 };

@@ -184,8 +184,10 @@ class Store {
     // integrity_check.
     void backup_into(const std::filesystem::path& file);
 
-    // Copies WAL frames into the database without blocking writers (PASSIVE), or fully (TRUNCATE).
-    void checkpoint(bool truncate);
+    // Copies WAL frames into the database without blocking writers (PASSIVE), or fully, emptying
+    // the WAL file (TRUNCATE); returns whether every frame was copied (and, for TRUNCATE, the WAL
+    // emptied), false when readers or a writer held it off.
+    bool checkpoint(bool truncate);
 
     struct StatementCache;  // prepared once per connection, reused by every call
 
