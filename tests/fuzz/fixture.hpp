@@ -11,9 +11,6 @@
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/tip_document.hpp"
 #include "tipline/server/api.hpp"
-#include "tipline/server/listener_policy.hpp"
-#include "tipline/server/responses.hpp"
-#include "tipline/server/router.hpp"
 #include "tipline/server/store.hpp"
 
 namespace tipline::fuzz {

@@ -14,8 +14,6 @@
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/protocol/names.hpp"
 #include "tipline/server/api.hpp"
-#include "tipline/server/listener_policy.hpp"
-#include "tipline/server/responses.hpp"
 #include "tipline/server/router.hpp"
 
 namespace {

@@ -11,9 +11,6 @@
 #include "tipline/client/tip_folder.hpp"
 #include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/tip_document.hpp"
-#include "tipline/server/listener_policy.hpp"
-#include "tipline/server/responses.hpp"
-#include "tipline/server/router.hpp"
 #include "tipline/server/web_assets.hpp"
 
 using namespace tipline::test;

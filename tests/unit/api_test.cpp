@@ -6,7 +6,6 @@
 #include "support.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/server/ingest_queue.hpp"
-#include "tipline/server/listener_policy.hpp"
 #include "tipline/server/responses.hpp"
 #include "tipline/server/router.hpp"
 #include "tipline/server/store.hpp"
