@@ -47,6 +47,7 @@ program_source=()          # paths of tiplined, tipline-submit, tipline-responde
 upgraded=()
 tor_changed=false
 units_changed=false
+config_changed=false
 init_needed=false
 first_install=true         # no install record yet: this run makes the client authorizations
 
@@ -425,6 +426,25 @@ init_data_dir() {
       "fix the cause, empty $data_dir (it holds no tips yet), then run $prog again"
 }
 
+# deploy/torrc has tor begin each connection with its circuit's PROXY line
+# (HiddenServiceExportCircuitID haproxy), so tiplined must expect it: otherwise it would take the
+# line for a malformed request, and keep its budgets for all witnesses together.
+enable_circuit_ids() {
+  local conf=$data_dir/tiplined.conf tmp
+  grep -Eq '^circuit_ids[[:space:]]*=[[:space:]]*true[[:space:]]*$' "$conf" && return 0
+  tmp=$(mktemp "$data_dir/.tiplined.conf.XXXXXX")
+  if grep -Eq '^circuit_ids[[:space:]]*=' "$conf"; then
+    sed -E 's/^circuit_ids[[:space:]]*=.*$/circuit_ids = true/' "$conf" >"$tmp"
+  else
+    { cat "$conf"; printf '\n# deploy/torrc sends each connection'"'"'s Tor circuit (set by %s).\ncircuit_ids = true\n' "$prog"; } >"$tmp"
+  fi
+  chown "$service_user:$service_user" "$tmp"
+  chmod 0600 "$tmp"
+  mv -- "$tmp" "$conf"
+  config_changed=true
+  say "set circuit_ids = true in $conf: deploy/torrc sends Tor's circuit IDs"
+}
+
 write_record() {
   [ ! -e "$record" ] || return 0
   install -d -m 0755 "$record_dir"
@@ -551,7 +571,7 @@ start_services() {
   systemctl "$action" "tor@$tor_instance.service" ||
     die "could not $action tor@$tor_instance" "see why with: journalctl -u tor@$tor_instance"
   action=start
-  ((${#upgraded[@]})) || $units_changed && action=restart
+  ((${#upgraded[@]})) || $units_changed || $config_changed && action=restart
   systemctl "$action" tiplined.service tipline-purge.timer ||
     die "could not $action tiplined and tipline-purge.timer" "see why with: journalctl -u tiplined"
   wait_for_addresses
@@ -661,12 +681,13 @@ main() {
   install_docs
   create_service_user
   init_data_dir
+  enable_circuit_ids
   setup_tor_instance
   authorize_responders
   write_record
   install_units
   if systemd_running; then start_services; fi
-  if ((${#upgraded[@]} == 0)) && ! $tor_changed && ! $units_changed && ! $init_needed; then
+  if ((${#upgraded[@]} == 0)) && ! $tor_changed && ! $units_changed && ! $init_needed && ! $config_changed; then
     say "already installed with these responders; nothing changed"
   fi
   print_summary

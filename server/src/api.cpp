@@ -216,13 +216,21 @@ std::variant<std::optional<NewMailbox>, Response> new_mailbox(const RequestHeade
     return std::optional<NewMailbox>(NewMailbox{key.value, hash.value});
 }
 
-Response mailbox_failure(const WriteResult& r, const ServerInfo& info, unsigned v) {
+// A wrong name or token spends one of the circuit's failed-mailbox budget; past it the answer is
+// 429. A right one never gets here, so it is never refused for what others spent.
+Response mailbox_failure(const WriteResult& r, Circuit& circuit, unsigned v) {
     if (r.ec == IngestError::mailbox_taken) {
         return error_response(http::status::conflict, "mailbox_taken",
                               "a mailbox with this name exists already", v);
     }
     if (r.ec == IngestError::mailbox_denied) {
-        info.mailbox_throttle->take();
+        if (!circuit.mailbox_failures.try_take()) {
+            Response res = error_response(http::status::too_many_requests, "mailbox_throttled",
+                                          "too many failed mailbox requests; try again later", v);
+            res.set(http::field::retry_after,
+                    std::to_string(circuit.mailbox_failures.retry_after_seconds()));
+            return res;
+        }
         return error_response(http::status::not_found, "mailbox_denied",
                               "no mailbox with this name and token", v);
     }
@@ -233,7 +241,7 @@ Response mailbox_failure(const WriteResult& r, const ServerInfo& info, unsigned 
     return stored_response(r.ec, {}, v, false);
 }
 
-Action submit(Request&& req, const ServerInfo& info) {
+Action submit(Request&& req, const ServerInfo& info, Circuit& circuit) {
     const unsigned v = req.version();
     const bool keep = req.keep_alive();
     if (req.method() != http::verb::post) return method_not_allowed("POST", v);
@@ -242,55 +250,47 @@ Action submit(Request&& req, const ServerInfo& info) {
     if (auto* res = std::get_if<Response>(&mailbox)) return std::move(*res);
     const std::uint64_t size = req.body().size();
     return PendingWrite{store_envelope_op(std::move(req.body()), std::get<0>(mailbox)), size,
-                        [v, keep, &info](const WriteResult& r) {
-                            if (r.ec) return mailbox_failure(r, info, v);
+                        [v, keep, &circuit](const WriteResult& r) {
+                            if (r.ec) return mailbox_failure(r, circuit, v);
                             return stored_response(r.ec, r.id, v, keep);
                         }};
 }
 
 // The mailbox's name and the hash of the presented token, or the answer that refuses the request.
-std::variant<std::pair<MailboxKey, TokenHash>, Response> mailbox_access(const RequestHeader& h,
-                                                                        const ServerInfo& info) {
+std::variant<std::pair<MailboxKey, TokenHash>, Response> mailbox_access(const RequestHeader& h) {
     const unsigned v = h.version();
-    if (!info.mailbox_throttle->allow()) {
-        Response res = error_response(http::status::too_many_requests, "mailbox_throttled",
-                                      "too many failed mailbox requests; try again later", v);
-        res.set(http::field::retry_after,
-                std::to_string(info.mailbox_throttle->retry_after_seconds()));
-        return res;
-    }
     const Hex32Header key = hex32_header(h, mailbox_header);
     const Hex32Header token = hex32_header(h, mailbox_token_header);
     if (!key.valid || !token.valid) return bad_mailbox_header(v);
     return std::pair{key.value, crypto::hash_mailbox_token(token.value)};
 }
 
-Action mailbox(const Request& req, const ServerInfo& info) {
+Action mailbox(const Request& req, const ServerInfo& info, Circuit& circuit) {
     const unsigned v = req.version();
     const bool keep = req.keep_alive();
     if (req.method() != http::verb::get) return method_not_allowed("GET", v);
-    auto access = mailbox_access(req.base(), info);
+    auto access = mailbox_access(req.base());
     if (auto* res = std::get_if<Response>(&access)) return std::move(*res);
     const auto [key, hash] = std::get<0>(access);
     return PendingWrite{read_replies_op(key, hash, info.limits.response_bytes), 0,
-                        [v, keep, &info](const WriteResult& r) {
-                            if (r.ec) return mailbox_failure(r, info, v);
+                        [v, keep, &circuit](const WriteResult& r) {
+                            if (r.ec) return mailbox_failure(r, circuit, v);
                             return bytes_response(r.body, v, keep);
                         }};
 }
 
-Action mailbox_message(Request&& req, const ServerInfo& info) {
+Action mailbox_message(Request&& req, const ServerInfo& info, Circuit& circuit) {
     const unsigned v = req.version();
     const bool keep = req.keep_alive();
     if (req.method() != http::verb::post) return method_not_allowed("POST", v);
-    auto access = mailbox_access(req.base(), info);
+    auto access = mailbox_access(req.base());
     if (auto* res = std::get_if<Response>(&access)) return std::move(*res);
     if (auto problem = check_envelope_body(req.body(), info, v)) return std::move(*problem);
     const auto [key, hash] = std::get<0>(access);
     const std::uint64_t size = req.body().size();
     return PendingWrite{store_follow_up_op(std::move(req.body()), key, hash), size,
-                        [v, keep, &info](const WriteResult& r) {
-                            if (r.ec) return mailbox_failure(r, info, v);
+                        [v, keep, &circuit](const WriteResult& r) {
+                            if (r.ec) return mailbox_failure(r, circuit, v);
                             return stored_response(r.ec, r.id, v, keep);
                         }};
 }
@@ -306,7 +306,7 @@ Response uploads_busy(unsigned retry_after_s, unsigned v) {
     return res;
 }
 
-Action begin_upload(const Request& req, const ServerInfo& info) {
+Action begin_upload(const Request& req, const ServerInfo& info, Circuit& circuit) {
     const unsigned v = req.version();
     const bool keep = req.keep_alive();
     if (req.method() != http::verb::post) return method_not_allowed("POST", v);
@@ -323,15 +323,15 @@ Action begin_upload(const Request& req, const ServerInfo& info) {
     }
     auto mailbox = new_mailbox(req.base());
     if (auto* res = std::get_if<Response>(&mailbox)) return std::move(*res);
-    if (!info.upload_starts->try_take())
-        return uploads_busy(info.upload_starts->retry_after_seconds(), v);
+    if (!circuit.upload_starts.try_take())
+        return uploads_busy(circuit.upload_starts.retry_after_seconds(), v);
     const std::uint64_t chunk = info.limits.upload_chunk_bytes;
     const PendingUploadLimits limits{info.limits.max_pending_uploads,
                                      info.limits.pending_upload_bytes};
     return PendingWrite{
         begin_upload_op(*length, std::get<0>(mailbox), limits), 0,
-        [v, keep, chunk, &info](const WriteResult& r) {
-            if (r.ec == IngestError::mailbox_taken) return mailbox_failure(r, info, v);
+        [v, keep, chunk, &circuit](const WriteResult& r) {
+            if (r.ec == IngestError::mailbox_taken) return mailbox_failure(r, circuit, v);
             if (r.ec == IngestError::busy) return uploads_busy(upload_busy_retry_s, v);
             if (r.ec) return upload_failure(r, v);
             return json_response(
@@ -389,24 +389,24 @@ Action finish_upload(const Request& req, const TipId& key) {
 
 }  // namespace
 
-Action handle_api(const ApiRoute& r, Request&& req, const ServerInfo& info) {
+Action handle_api(const ApiRoute& r, Request&& req, const ServerInfo& info, Circuit& circuit) {
     switch (r.kind) {
         case ApiRoute::keys:
             return keys(req, info);
         case ApiRoute::challenge:
             return challenge(req, info);
         case ApiRoute::tips:
-            return submit(std::move(req), info);
+            return submit(std::move(req), info, circuit);
         case ApiRoute::uploads:
-            return begin_upload(req, info);
+            return begin_upload(req, info, circuit);
         case ApiRoute::upload:
             return upload(std::move(req), *r.key);
         case ApiRoute::upload_finish:
             return finish_upload(req, *r.key);
         case ApiRoute::mailbox:
-            return mailbox(req, info);
+            return mailbox(req, info, circuit);
         case ApiRoute::mailbox_messages:
-            return mailbox_message(std::move(req), info);
+            return mailbox_message(std::move(req), info, circuit);
         case ApiRoute::none:
             break;
     }

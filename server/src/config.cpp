@@ -91,17 +91,40 @@ const std::vector<ConfigKey>& table() {
             "Time to receive the request line and headers (408 beyond), against slow headers."),
         key<&Limits::body_min_rate>(
             "body_min_rate", "bytes a second", Range{1, GiB},
-            "Rate a body must keep up, on top of header_timeout_s (408 beyond), against slow "
-            "bodies."),
+            "Rate a body must keep up all along, after a grace of header_timeout_s: at any moment "
+            "it has sent at least this many bytes for each second past the grace (408 beyond), "
+            "against slow bodies."),
         key<&Limits::idle_timeout_s>("idle_timeout_s", "seconds", Range{1, 3600},
                                      "A kept-alive connection's wait for its next request."),
         key<&Limits::requests_per_connection>(
             "requests_per_connection", "requests", Range{1, 100000},
             "Requests served on one connection before it is closed."),
         key<&Limits::max_connections>(
-            "max_connections", "connections", Range{1, 100000},
-            "Connections open at once on both listeners together; past it a new one is closed at "
-            "once."),
+            "max_connections", "connections", Range{1, 1000000},
+            "Connections open at once on the source listener. At the cap a new connection is still "
+            "taken, and the connection idle longest, or slowest to send its request, is closed "
+            "to make room. tiplined raises its open-file limit to fit this and "
+            "responder_max_connections, and says so if the system does not allow it."),
+        key<&Limits::responder_max_connections>(
+            "responder_max_connections", "connections", Range{1, 100000},
+            "Connections open at once on the responder listener, counted apart from the source "
+            "listener's, so no flood of witnesses' connections can shut responders out."),
+        key<&Limits::circuit_ids>(
+            "circuit_ids", "true or false", {},
+            "Each source connection starts with the PROXY line Tor sends for "
+            "HiddenServiceExportCircuitID haproxy, naming its circuit; a connection without a "
+            "valid one, or not from loopback, is closed. Budgets are then kept per circuit, so "
+            "one client cannot spend them for everyone. deploy/install.sh turns it on with the "
+            "torrc option. Off, the whole listener is one circuit."),
+        key<&Limits::circuit_connections>(
+            "circuit_connections", "connections", Range{1, 100000},
+            "With circuit_ids: connections one circuit may hold open on the source listener; past "
+            "it the circuit's new connection is closed. Tor's HiddenServiceMaxStreams closes a "
+            "circuit that opens more streams than that."),
+        key<&Limits::request_timeout_s>(
+            "request_timeout_s", "seconds", Range{10, 86400},
+            "Longest time one request may take to arrive, however fast its body comes (408 "
+            "beyond)."),
         key<&Limits::drain_timeout_s>("drain_timeout_s", "seconds", {},
                                       "After SIGTERM: time given to requests in progress."),
         key<&Limits::quota_bytes>("quota_bytes", "bytes", {},
@@ -118,9 +141,9 @@ const std::vector<ConfigKey>& table() {
             "download (413 beyond)."),
         key<&Limits::mailbox_failure_burst>(
             "mailbox_failure_burst", "requests", Range{1, 100000},
-            "Failed mailbox requests (wrong name or token): this many at once, then "
-            "mailbox_failures_per_minute, for everyone together; past that every mailbox request "
-            "gets 429 until the budget refills."),
+            "Failed mailbox requests (wrong name or token) one circuit may make at once, then "
+            "mailbox_failures_per_minute; past that the circuit's wrong tries get 429 until its "
+            "budget refills. A right name and token is always answered."),
         key<&Limits::mailbox_failures_per_minute>("mailbox_failures_per_minute",
                                                   "requests a minute", Range{1, 100000},
                                                   "How fast the failed-mailbox budget refills."),
@@ -133,22 +156,22 @@ const std::vector<ConfigKey>& table() {
             "memory (413 beyond)."),
         key<&Limits::web_form_burst>(
             "web_form_burst", "submissions", Range{1, 100000},
-            "Web-form submissions the server seals (no JavaScript): this many at once, then "
-            "web_forms_per_hour, for everyone together; past that the form answers 503 until the "
-            "budget refills."),
+            "Web-form submissions the server seals (no JavaScript) for one circuit: this many at "
+            "once, then web_forms_per_hour; past that the form answers 503 on that circuit until "
+            "its budget refills. Only submissions that are stored spend it."),
         key<&Limits::web_forms_per_hour>("web_forms_per_hour", "submissions an hour",
                                          Range{1, 1000000},
-                                         "How fast the web form's budget refills."),
+                                         "How fast a circuit's web-form budget refills."),
         key<&Limits::max_pending_uploads>("max_pending_uploads", "uploads", Range{1, 10000000},
                                           "Unfinished uploads at once (503 beyond)."),
         key<&Limits::pending_upload_bytes>(
             "pending_upload_bytes", "bytes", Range{1 * MiB, GiB << 20},
             "Declared bytes of all unfinished uploads together (503 beyond)."),
         key<&Limits::upload_burst>("upload_burst", "uploads", Range{1, 100000},
-                                   "Uploads started at once, then uploads_per_hour, for everyone "
-                                   "together (503 beyond)."),
+                                   "Uploads one circuit may start at once, then "
+                                   "uploads_per_hour (503 beyond)."),
         key<&Limits::uploads_per_hour>("uploads_per_hour", "uploads an hour", Range{1, 1000000},
-                                       "How fast the upload budget refills."),
+                                       "How fast a circuit's upload budget refills."),
         key<&Limits::proof_of_work>(
             "proof_of_work", "true or false", {},
             "Proof of work on every submission through the API: POST /api/v1/tips, "

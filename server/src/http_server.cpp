@@ -1,6 +1,8 @@
 // Boost.Asio/Beast listener and sessions as C++20 coroutines on one io_context run by N threads.
 #include "tipline/server/http_server.hpp"
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -19,14 +21,14 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <mutex>
+#include <cstdio>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "tipline/server/listener_policy.hpp"
 #include "tipline/server/responder_api.hpp"
 #include "tipline/server/router.hpp"
+#include "tipline/server/session_table.hpp"
 
 namespace tipline::server {
 namespace {
@@ -37,47 +39,23 @@ using tcp = asio::ip::tcp;
 using asio::awaitable;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// Beast reads a typical POST in one call with a buffer this large, not nine.
+// Beast reads a typical POST in one call with a buffer this large, not nine. Only a body gets it:
+// an idle connection keeps no buffer at all.
 constexpr std::size_t read_buffer_reserve = 64 * 1024;
+constexpr std::size_t header_slack = 1024;
 constexpr int drain_poll_ms = 50;
-
-// Sessions waiting for the next request on a kept-alive connection. A drain closes them at once
-// instead of leaving them open until the drain deadline.
-class IdleSessions {
-  public:
-    using Closer = std::function<void()>;
-
-    // False if a drain has begun: the session must close instead of waiting.
-    bool enter(std::uint64_t session, Closer close) {
-        std::lock_guard lock(mutex_);
-        if (draining_) return false;
-        idle_.emplace(session, std::move(close));
-        return true;
-    }
-    void leave(std::uint64_t session) {
-        std::lock_guard lock(mutex_);
-        idle_.erase(session);
-    }
-    void drain() {
-        std::lock_guard lock(mutex_);
-        draining_ = true;
-        for (auto& [session, close] : idle_) close();
-        idle_.clear();
-    }
-
-  private:
-    std::mutex mutex_;
-    bool draining_ = false;
-    std::unordered_map<std::uint64_t, Closer> idle_;
-};
+// Web-form bodies arriving at once; at the cap the slowest is closed to make room.
+constexpr unsigned max_form_bodies = 64;
+// Open files tiplined keeps for itself beside its connections: the database, its WAL, spools.
+constexpr unsigned reserved_files = 64;
+// After accept fails for want of file descriptors, the wait before the next try.
+constexpr int accept_retry_ms = 100;
 
 struct Shared {
     const ServerInfo& info;
     IngestQueue& queue;
-    std::atomic<unsigned> connections{0};
+    std::atomic<unsigned> connections{0};  // both listeners: the drain waits for none
     std::atomic<bool> draining{false};
-    std::atomic<std::uint64_t> next_session{0};
-    IdleSessions idle;
 };
 
 // Completes when the queue reports; the completion runs on the session's executor, at once when the
@@ -115,10 +93,11 @@ class Deadline {
     Deadline(const Deadline&) = delete;
     Deadline& operator=(const Deadline&) = delete;
 
-    void arm(std::chrono::seconds after) {
+    void arm(std::chrono::seconds after) { arm_at(Clock::now() + after); }
+    void arm_at(Clock::time_point at) {
         State& s = *state_;
         s.expired = false;
-        s.at = Clock::now() + after;
+        s.at = at;
         if (s.waiting && s.timer.expiry() <= s.at)
             return;                // the pending wait checks again when it fires
         s.timer.expires_at(s.at);  // cancels a later pending wait, whose handler then does nothing
@@ -176,8 +155,19 @@ class Deadline {
     std::shared_ptr<State> state_;
 };
 
+// When a transfer of n bytes that starts now must be over: header_timeout_s of grace, then
+// body_min_rate, and never past request_timeout_s.
+Deadline::Clock::time_point transfer_due(Deadline::Clock::time_point start, std::uint64_t n,
+                                         const Limits& limits) {
+    const auto grace = std::chrono::seconds(limits.header_timeout_s);
+    const auto at_rate = std::chrono::duration_cast<Deadline::Clock::duration>(
+        std::chrono::duration<double>(static_cast<double>(n) / limits.body_min_rate));
+    return std::min(start + std::chrono::seconds(limits.request_timeout_s),
+                    start + grace + at_rate);
+}
+
 awaitable<void> send(tcp::socket& socket, Deadline& deadline, Response& res, const Limits& limits) {
-    deadline.arm(std::chrono::seconds(limits.header_timeout_s));
+    deadline.arm_at(transfer_due(Deadline::Clock::now(), res.body().size(), limits));
     co_await http::async_write(socket, res, use_tuple);
     deadline.disarm();
 }
@@ -186,9 +176,30 @@ awaitable<void> send(tcp::socket& socket, Deadline& deadline, Response& res, con
 struct Api {
     std::function<std::optional<Response>(const RequestHeader&)> screen;
     std::function<std::uint64_t(const RequestHeader&)> body_limit;
-    std::function<Action(Request&&)> handle;
+    std::function<Action(Request&&, Circuit&)> handle;
     // A body that streams instead of being buffered; nullptr (or no function) for the others.
-    std::function<std::unique_ptr<StreamedBody>(const RequestHeader&)> stream;
+    std::function<std::unique_ptr<StreamedBody>(const RequestHeader&, Circuit&)> stream;
+};
+
+// One listener: what it serves, its own connections and their cap, and whether its connections
+// begin with Tor's PROXY line.
+struct Listener {
+    const Api& api;
+    SessionTable sessions;
+    bool circuit_ids = false;
+    unsigned circuit_connections = 0;  // 0: no cap per circuit (the responder listener)
+};
+
+// A session's entry in its listener's table, and its place in its circuit's count.
+struct SessionSlot {
+    SessionTable& table;
+    std::uint64_t id;
+    std::shared_ptr<Circuit> circuit;
+    bool counted = false;
+    ~SessionSlot() {
+        if (counted) --circuit->connections;
+        table.remove(id);
+    }
 };
 
 // A Beast body that hands each piece of the body to a StreamedBody as the parser releases it.
@@ -228,15 +239,27 @@ struct BodyOutcome {
     ReadProblem problem = ReadProblem::malformed;
 };
 
+// Reads a body while it keeps up body_min_rate all along (after header_timeout_s of grace) and
+// within request_timeout_s, telling the session table how far it got.
 template <class Parser>
 awaitable<BodyOutcome> read_body(tcp::socket& stream, beast::flat_buffer& buffer, Parser& parser,
-                                 Deadline& deadline, const Limits& limits,
-                                 std::uint64_t body_limit) {
+                                 Deadline& deadline, const Limits& limits, std::uint64_t body_limit,
+                                 SessionSlot& slot) {
     parser.body_limit(body_limit);
-    const auto content_length = parser.content_length().value_or(body_limit);
-    deadline.arm(
-        std::chrono::seconds(limits.header_timeout_s + content_length / limits.body_min_rate));
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+    if (buffer.capacity() < read_buffer_reserve) buffer.reserve(read_buffer_reserve);
+    const auto start = Deadline::Clock::now();
+    std::uint64_t received = 0;
+    beast::error_code ec;
+    while (!parser.is_done()) {
+        deadline.arm_at(transfer_due(start, received, limits));
+        auto [read_ec, n] = co_await http::async_read_some(stream, buffer, parser, use_tuple);
+        if (read_ec) {
+            ec = read_ec;
+            break;
+        }
+        received += n;
+        slot.table.progress(slot.id);
+    }
     deadline.disarm();
     if (!ec) co_return BodyOutcome{.complete = true};
     if (ec == http::error::body_limit)
@@ -249,12 +272,51 @@ awaitable<BodyOutcome> read_body(tcp::socket& stream, beast::flat_buffer& buffer
     co_return BodyOutcome{.problem = ReadProblem::malformed};
 }
 
-awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) {
+// Tor's PROXY line, read before anything else; nullopt closes the connection without an answer
+// (whatever sent it is not the Tor this server was set up behind).
+awaitable<std::optional<CircuitId>> read_proxy_line(tcp::socket& stream, beast::flat_buffer& buffer,
+                                                    Deadline& deadline, const Limits& limits) {
+    boost::system::error_code ec;
+    const auto peer = stream.remote_endpoint(ec);
+    if (ec || !peer.address().is_loopback()) co_return std::nullopt;
+    deadline.arm(std::chrono::seconds(limits.header_timeout_s));
+    std::optional<CircuitId> circuit;
+    for (;;) {
+        const std::string_view seen(static_cast<const char*>(buffer.data().data()), buffer.size());
+        if (const auto end = seen.find("\r\n"); end != std::string_view::npos) {
+            circuit = parse_proxy_line(seen.substr(0, end));
+            buffer.consume(end + 2);
+            break;
+        }
+        if (seen.size() >= max_proxy_line_bytes) break;
+        // Never past the line's longest length, so the request after it stays in the buffer.
+        auto [read_ec, n] = co_await stream.async_read_some(
+            buffer.prepare(max_proxy_line_bytes - seen.size()), use_tuple);
+        if (read_ec) break;
+        buffer.commit(n);
+    }
+    deadline.disarm();
+    co_return circuit;
+}
+
+awaitable<void> run_session(tcp::socket stream, Shared& shared, Listener& listener) {
     const Limits& limits = shared.info.limits;
     Deadline deadline(co_await asio::this_coro::executor, stream);
-    const std::uint64_t session = shared.next_session++;
+    const auto admitted = listener.sessions.add(deadline.expirer());
+    if (!admitted) co_return;  // every connection is busy, or the server is stopping
+    SessionSlot slot{listener.sessions, *admitted, nullptr};
     beast::flat_buffer buffer;
-    buffer.reserve(read_buffer_reserve);
+
+    std::optional<CircuitId> circuit_id = 0;
+    if (listener.circuit_ids)
+        circuit_id = co_await read_proxy_line(stream, buffer, deadline, limits);
+    if (!circuit_id) co_return;
+    slot.circuit = shared.info.circuits->get(*circuit_id);
+    if (listener.circuit_connections > 0) {
+        slot.counted = true;
+        if (++slot.circuit->connections > listener.circuit_connections) co_return;
+    }
+    const Api& api = listener.api;
 
     for (unsigned served = 0; served < limits.requests_per_connection && !shared.draining;
          ++served) {
@@ -262,11 +324,29 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) 
         head.header_limit(static_cast<std::uint32_t>(limits.header_bytes));
         head.body_limit(boost::none);  // screen_header answers an oversized Content-Length with 413
         const bool idle = served > 0 && buffer.size() == 0;
-        if (idle && !shared.idle.enter(session, deadline.expirer())) break;
+        if (idle) {
+            buffer.shrink_to_fit();  // an idle connection holds no buffer
+            if (!listener.sessions.enter(slot.id, SessionTable::Phase::idle)) break;
+        } else if (served > 0) {
+            listener.sessions.enter(slot.id, SessionTable::Phase::header);
+        }
         deadline.arm(std::chrono::seconds(idle ? limits.idle_timeout_s : limits.header_timeout_s));
+        if (buffer.size() == 0) {
+            // No buffer until the request's first bytes are there: a silent connection costs only
+            // its socket. Those bytes end an idle wait; the header then has header_timeout_s like
+            // any other.
+            auto [wait_ec] = co_await stream.async_wait(tcp::socket::wait_read, use_tuple);
+            if (wait_ec) break;  // too slow, closed to make room, or a drain: nothing to answer
+            if (idle) {
+                listener.sessions.enter(slot.id, SessionTable::Phase::header);
+                deadline.arm(std::chrono::seconds(limits.header_timeout_s));
+            }
+        }
+        // Room for a whole header at once, so Beast applies header_bytes the same way however
+        // the header arrives.
+        buffer.reserve(limits.header_bytes + header_slack);
         auto [ec, n] = co_await http::async_read_header(stream, buffer, head, use_tuple);
         deadline.disarm();
-        if (idle) shared.idle.leave(session);
         if (ec) {
             // What happened, as the socket tells it; listener_policy decides the answer.
             const bool got_bytes = buffer.size() > 0 || head.got_some();
@@ -285,20 +365,25 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) 
             break;
         }
         if (auto rejection = api.screen(head.get())) {
+            listener.sessions.enter(slot.id, SessionTable::Phase::busy);
             co_await send(stream, deadline, *rejection, limits);
             break;
         }
 
         const std::uint64_t body_limit = api.body_limit(head.get().base());
         std::unique_ptr<StreamedBody> streamed =
-            api.stream ? api.stream(head.get().base()) : nullptr;
+            api.stream ? api.stream(head.get().base(), *slot.circuit) : nullptr;
         Action action;
         if (streamed) {
+            const bool room = listener.sessions.enter_form_body(slot.id);
             http::request_parser<StreamingBody> parser(std::move(head));
             parser.get().body() = std::move(streamed);
-            const BodyOutcome outcome =
-                co_await read_body(stream, buffer, parser, deadline, limits, body_limit);
             StreamedBody& body = *parser.get().body();
+            BodyOutcome outcome{.problem = ReadProblem::busy};
+            if (room)
+                outcome =
+                    co_await read_body(stream, buffer, parser, deadline, limits, body_limit, slot);
+            listener.sessions.enter(slot.id, SessionTable::Phase::busy);
             if (outcome.dropped) break;
             if (!outcome.complete) {
                 Response res = body.refusal(outcome.problem);
@@ -308,16 +393,18 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) 
             }
             action = body.finish();
         } else {
+            if (body_limit > 0) listener.sessions.enter(slot.id, SessionTable::Phase::body);
             http::request_parser<http::vector_body<unsigned char>> parser(std::move(head));
             const BodyOutcome outcome =
-                co_await read_body(stream, buffer, parser, deadline, limits, body_limit);
+                co_await read_body(stream, buffer, parser, deadline, limits, body_limit, slot);
+            listener.sessions.enter(slot.id, SessionTable::Phase::busy);
             if (outcome.dropped) break;
             if (!outcome.complete) {
                 if (auto res = read_refusal(outcome.problem, true, false))
                     co_await send(stream, deadline, *res, limits);
                 break;
             }
-            action = api.handle(parser.release());
+            action = api.handle(parser.release(), *slot.circuit);
         }
         Response res;
         if (auto* write = std::get_if<PendingWrite>(&action)) {
@@ -335,25 +422,39 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, const Api& api) 
     stream.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-awaitable<void> accept_loop(tcp::acceptor& acceptor, Shared& shared, const Api& api) {
+awaitable<void> accept_loop(tcp::acceptor& acceptor, Shared& shared, Listener& listener) {
+    asio::steady_timer pause(acceptor.get_executor());
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        if (ec) continue;
-        if (shared.connections.load() >= shared.info.limits.max_connections) {
-            // Over the cap: refuse at once rather than queue, so a flood cannot hold memory.
-            beast::error_code ignored;
-            socket.close(ignored);
+        if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+            ec.value() == ENFILE) {
+            // Out of file descriptors: wait instead of spinning; connections end meanwhile.
+            pause.expires_after(std::chrono::milliseconds(accept_retry_ms));
+            co_await pause.async_wait(use_tuple);
             continue;
         }
+        if (ec) continue;
         ++shared.connections;
         asio::co_spawn(
             asio::make_strand(acceptor.get_executor()),
-            [&shared, &api, s = std::move(socket)]() mutable -> awaitable<void> {
-                co_await run_session(std::move(s), shared, api);
+            [&shared, &listener, s = std::move(socket)]() mutable -> awaitable<void> {
+                co_await run_session(std::move(s), shared, listener);
             },
             [&shared](std::exception_ptr) { --shared.connections; });
     }
+}
+
+// Raises the soft limit on open files as far as the hard limit allows; returns the limit.
+rlim_t raise_open_files() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    return limit.rlim_cur;
 }
 
 }  // namespace
@@ -373,21 +474,43 @@ void open_listener(tcp::acceptor& acceptor, const Endpoint& where) {
 void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& queue,
            const std::function<void(const ReadyPorts&)>& on_ready) {
     asio::io_context io(static_cast<int>(options.threads));
-    Shared shared{info, queue, {}, {}, {}, {}};
+    Shared shared{info, queue, {}, {}};
     ReplayGuard replay;
     ResponderContext responder_context{info, replay};
 
-    const Api source_api{[&info](const RequestHeader& h) { return screen_header(h, info); },
-                         [&info](const RequestHeader& h) { return body_limit_for(h, info); },
-                         [&info](Request&& r) { return handle_request(std::move(r), info); },
-                         [&info](const RequestHeader& h) { return streamed_body_for(h, info); }};
+    const Api source_api{
+        [&info](const RequestHeader& h) { return screen_header(h, info); },
+        [&info](const RequestHeader& h) { return body_limit_for(h, info); },
+        [&info](Request&& r, Circuit& c) { return handle_request(std::move(r), info, c); },
+        [&info](const RequestHeader& h, Circuit& c) { return streamed_body_for(h, info, c); }};
     const Api responder_api{
         [&info](const RequestHeader& h) { return screen_responder_header(h, info); },
         [&info](const RequestHeader& h) { return responder_body_limit(h, info); },
-        [&responder_context](Request&& r) {
+        [&responder_context](Request&& r, Circuit&) {
             return handle_responder_request(std::move(r), responder_context);
         },
         {}};
+
+    // Each listener has its own cap, so the source listener's flood never takes the responders'
+    // room; both fit in the open-file limit.
+    const Limits& limits = info.limits;
+    const rlim_t files = raise_open_files();
+    const unsigned responder_cap = options.responder ? limits.responder_max_connections : 0;
+    unsigned source_cap = limits.max_connections;
+    if (files < rlim_t{source_cap} + responder_cap + reserved_files) {
+        const rlim_t fits = files > rlim_t{responder_cap} + reserved_files + 16
+                                ? files - responder_cap - reserved_files
+                                : 16;
+        source_cap = static_cast<unsigned>(std::min<rlim_t>(fits, source_cap));
+        std::fprintf(stderr,
+                     "tiplined: the open-file limit (%llu) holds %u source connections, fewer than "
+                     "max_connections (%u); raise LimitNOFILE to serve more\n",
+                     static_cast<unsigned long long>(files), source_cap, limits.max_connections);
+    }
+    // Without circuit IDs every connection is on the one circuit: no cap per circuit then.
+    Listener source{source_api, SessionTable(source_cap, max_form_bodies), limits.circuit_ids,
+                    limits.circuit_ids ? limits.circuit_connections : 0};
+    Listener responder{responder_api, SessionTable(std::max(1u, responder_cap), max_form_bodies)};
 
     tcp::acceptor acceptor(io);
     tcp::acceptor responder_acceptor(io);
@@ -399,9 +522,9 @@ void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& que
     }
     on_ready(ports);
 
-    asio::co_spawn(io, accept_loop(acceptor, shared, source_api), asio::detached);
+    asio::co_spawn(io, accept_loop(acceptor, shared, source), asio::detached);
     if (options.responder)
-        asio::co_spawn(io, accept_loop(responder_acceptor, shared, responder_api), asio::detached);
+        asio::co_spawn(io, accept_loop(responder_acceptor, shared, responder), asio::detached);
 
     // SIGINT/SIGTERM: stop accepting, let sessions finish, and stop once none is left or the
     // deadline passes.
@@ -432,7 +555,8 @@ void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& que
     signals.async_wait([&](const boost::system::error_code& ec, int) {
         if (ec) return;
         shared.draining = true;
-        shared.idle.drain();
+        source.sessions.drain();
+        responder.sessions.drain();
         beast::error_code ignored;
         acceptor.close(ignored);
         responder_acceptor.close(ignored);

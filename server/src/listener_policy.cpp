@@ -1,7 +1,9 @@
 // What a listener refuses, and with which status and message; no I/O here.
 #include "tipline/server/listener_policy.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/beast/core/string.hpp>
+#include <string>
 
 #include "tipline/server/responses.hpp"
 
@@ -60,12 +62,53 @@ std::optional<Response> read_refusal(ReadProblem problem, bool got_bytes, bool d
         case ReadProblem::body_too_large:
             return error_response(http::status::payload_too_large, "body_too_large",
                                   "the envelope is larger than one request may carry");
+        case ReadProblem::busy:
+            return error_response(http::status::service_unavailable, "busy",
+                                  "the server has no room for this request now; try again");
         case ReadProblem::malformed:
         case ReadProblem::refused:
             break;
     }
     return error_response(http::status::bad_request, "bad_request",
                           "the request is not valid HTTP/1.1");
+}
+
+std::optional<CircuitId> parse_proxy_line(std::string_view line) {
+    // Five fields after "PROXY", each separated by exactly one space.
+    if (line.size() + 2 > max_proxy_line_bytes || !line.starts_with("PROXY ")) return std::nullopt;
+    std::string_view fields[5];
+    std::string_view rest = line.substr(6);
+    for (std::size_t i = 0; i < 5; ++i) {
+        const auto space = rest.find(' ');
+        if ((space == std::string_view::npos) != (i == 4)) return std::nullopt;
+        fields[i] = rest.substr(0, space);
+        if (fields[i].empty()) return std::nullopt;
+        rest = i == 4 ? std::string_view() : rest.substr(space + 1);
+    }
+    for (const std::string_view port : {fields[3], fields[4]}) {
+        const auto n = parse_decimal(port);
+        if (!n || *n > 65535) return std::nullopt;
+    }
+    boost::system::error_code ec;
+    const std::string source(fields[1]);
+    const std::string destination(fields[2]);
+    if (fields[0] == "TCP6") {
+        const auto src = boost::asio::ip::make_address_v6(source, ec);
+        if (ec) return std::nullopt;
+        boost::asio::ip::make_address_v6(destination, ec);
+        if (ec || src.scope_id() != 0) return std::nullopt;
+        const auto bytes = src.to_bytes();
+        return static_cast<CircuitId>(CircuitId{bytes[12]} << 24 | CircuitId{bytes[13]} << 16 |
+                                      CircuitId{bytes[14]} << 8 | CircuitId{bytes[15]});
+    }
+    if (fields[0] == "TCP4") {
+        const auto src = boost::asio::ip::make_address_v4(source, ec);
+        if (ec) return std::nullopt;
+        boost::asio::ip::make_address_v4(destination, ec);
+        if (ec) return std::nullopt;
+        return static_cast<CircuitId>(src.to_uint());
+    }
+    return std::nullopt;
 }
 
 }  // namespace tipline::server

@@ -48,17 +48,18 @@ std::optional<Response> screen_header(const RequestHeader& h, const ServerInfo& 
     return refusal;
 }
 
-std::unique_ptr<StreamedBody> streamed_body_for(const RequestHeader& h, const ServerInfo& info) {
-    if (const auto form = form_post(h)) return web_form_body(h, *form, info);
+std::unique_ptr<StreamedBody> streamed_body_for(const RequestHeader& h, const ServerInfo& info,
+                                                Circuit& circuit) {
+    if (const auto form = form_post(h)) return web_form_body(h, *form, info, circuit);
     return nullptr;
 }
 
-Action handle_request(Request&& req, const ServerInfo& info) {
+Action handle_request(Request&& req, const ServerInfo& info, Circuit& circuit) {
     // A post to a form arrives as a streamed body; a page is here for any other method.
     if (const auto page = web_target(target_of(req.base())))
         return web_response(req.base(), *page, info);
     const ApiRoute route = api_route(target_of(req.base()));
-    if (route.kind != ApiRoute::none) return handle_api(route, std::move(req), info);
+    if (route.kind != ApiRoute::none) return handle_api(route, std::move(req), info, circuit);
     return error_response(http::status::not_found, "not_found", "no such endpoint", req.version());
 }
 

@@ -4,8 +4,6 @@
 // memory, which are wiped.
 #include "tipline/server/web_form.hpp"
 
-#include <atomic>
-
 #include "tipline/crypto/utf8.hpp"
 #include "web_form_parts.hpp"
 
@@ -14,22 +12,20 @@ namespace {
 
 using web_form::Mode;
 
-// Posts taken at once; more wait for none and get "busy", so memory stays bounded.
-constexpr unsigned max_concurrent_submissions = 4;
-std::atomic<unsigned> submissions_in_progress{0};
 // The receipt form's one short field.
 constexpr std::uint64_t check_form_bytes = 16 * 1024;
 
 class WebSubmission final : public StreamedBody {
   public:
-    WebSubmission(Mode mode, std::string boundary, web_form::Reply reply, const ServerInfo& info)
+    WebSubmission(Mode mode, std::string boundary, web_form::Reply reply, const ServerInfo& info,
+                  Circuit& circuit)
         : fields_(mode),
           parser_(std::move(boundary), fields_),
           reply_(std::move(reply)),
-          info_(info) {
+          info_(info),
+          circuit_(circuit) {
         if (mode == Mode::follow_up) fields_.language = reply_.lang;
     }
-    ~WebSubmission() override { --submissions_in_progress; }
 
     bool write(std::span<const unsigned char> bytes) noexcept override {
         if (fields_.failure()) return false;
@@ -52,7 +48,8 @@ class WebSubmission final : public StreamedBody {
             fields_.fail("error.bad_form", http::status::bad_request);
         }
         if (fields_.failure()) return refusal(ReadProblem::refused);
-        if (fields_.mode == Mode::check) return web_form::check_replies(fields_, info_, reply_);
+        if (fields_.mode == Mode::check)
+            return web_form::check_replies(fields_, info_, circuit_, reply_);
         if (fields_.message.empty() && fields_.attachments.empty()) {
             fields_.fail("error.empty", http::status::bad_request);
             return refusal(ReadProblem::refused);
@@ -61,15 +58,17 @@ class WebSubmission final : public StreamedBody {
             fields_.fail("error.bad_form", http::status::bad_request);
             return refusal(ReadProblem::refused);
         }
-        // Without JavaScript there is no proof of work: a global budget bounds what the server
-        // seals, counting only whole, well-formed submissions.
-        if (!info_.web_forms->try_take()) {
+        // Without JavaScript there is no proof of work: the circuit's budget bounds what the
+        // server seals for it. Only what is stored spends it (web_form_seal.cpp), so a follow-up
+        // to a wrong receipt costs nothing but its own circuit's mailbox budget.
+        if (!circuit_.web_forms.allow()) {
             fields_.fail("error.busy", http::status::service_unavailable);
             return refusal(ReadProblem::refused);
         }
         fields_.spool.close();
-        return fields_.mode == Mode::tip ? web_form::store_tip(fields_, info_, reply_)
-                                         : web_form::store_follow_up(fields_, info_, reply_);
+        return fields_.mode == Mode::tip
+                   ? web_form::store_tip(fields_, info_, circuit_, reply_)
+                   : web_form::store_follow_up(fields_, info_, circuit_, reply_);
     }
 
     Response refusal(ReadProblem why) override {
@@ -85,6 +84,8 @@ class WebSubmission final : public StreamedBody {
                 return page(http::status::request_timeout, "error.bad_form");
             case ReadProblem::malformed:
                 return page(http::status::bad_request, "error.bad_form");
+            case ReadProblem::busy:
+                return page(http::status::service_unavailable, "error.busy");
             case ReadProblem::refused:
                 break;
         }
@@ -97,6 +98,7 @@ class WebSubmission final : public StreamedBody {
     MultipartParser parser_;
     web_form::Reply reply_;
     const ServerInfo& info_;
+    Circuit& circuit_;
 };
 
 // A post that cannot be taken: its body is read and dropped, then a page says why.
@@ -126,7 +128,7 @@ std::uint64_t web_form_body_limit(const WebTarget& target, const ServerInfo& inf
 }
 
 std::unique_ptr<StreamedBody> web_form_body(const RequestHeader& header, const WebTarget& target,
-                                            const ServerInfo& info) {
+                                            const ServerInfo& info, Circuit& circuit) {
     const Mode mode = target.kind == WebTarget::submit  ? Mode::tip
                       : target.kind == WebTarget::check ? Mode::check
                                                         : Mode::follow_up;
@@ -140,14 +142,9 @@ std::unique_ptr<StreamedBody> web_form_body(const RequestHeader& header, const W
                                                     "error.bad_form", header.version(),
                                                     target.kind);
     }
-    if (++submissions_in_progress > max_concurrent_submissions) {
-        --submissions_in_progress;
-        return std::make_unique<DeclinedSubmission>(target.lang, http::status::service_unavailable,
-                                                    "error.busy", header.version(), target.kind);
-    }
     return std::make_unique<WebSubmission>(
         mode, *boundary, web_form::Reply{target.lang, header.version(), wants_keep_alive(header)},
-        info);
+        info, circuit);
 }
 
 }  // namespace tipline::server

@@ -16,13 +16,6 @@ std::optional<crypto::DeploymentSalt> deployment_salt(const ServerInfo& info) {
 std::variant<TypedReceipt, Response> typed_receipt(const Fields& fields, const ServerInfo& info,
                                                    const Reply& reply) {
     const WebTarget::Kind back = form_of(fields.mode);
-    if (!info.mailbox_throttle->allow()) {
-        Response res = form_error_page(reply.lang, http::status::too_many_requests,
-                                       "check.throttled", reply.version, back);
-        res.set(http::field::retry_after,
-                std::to_string(info.mailbox_throttle->retry_after_seconds()));
-        return res;
-    }
     // The form's text field may end with the line break of a pasted line.
     std::string_view typed(fields.receipt);
     while (!typed.empty() && (typed.back() == '\n' || typed.back() == '\r')) typed.remove_suffix(1);
@@ -40,10 +33,16 @@ std::variant<TypedReceipt, Response> typed_receipt(const Fields& fields, const S
                                     crypto::derive_receipt_keys(digits->span(), *salt))};
 }
 
-Response mailbox_refusal(const WriteResult& r, const ServerInfo& info, const Reply& reply,
+Response mailbox_refusal(const WriteResult& r, Circuit& circuit, const Reply& reply,
                          WebTarget::Kind back) {
     if (r.ec == IngestError::mailbox_denied) {
-        info.mailbox_throttle->take();
+        if (!circuit.mailbox_failures.try_take()) {
+            Response res = form_error_page(reply.lang, http::status::too_many_requests,
+                                           "check.throttled", reply.version, back);
+            res.set(http::field::retry_after,
+                    std::to_string(circuit.mailbox_failures.retry_after_seconds()));
+            return res;
+        }
         return form_error_page(reply.lang, http::status::not_found, "check.not_found",
                                reply.version, back);
     }
@@ -55,7 +54,7 @@ Response mailbox_refusal(const WriteResult& r, const ServerInfo& info, const Rep
                            reply.version, back);
 }
 
-Action check_replies(Fields& fields, const ServerInfo& info, const Reply& reply) {
+Action check_replies(Fields& fields, const ServerInfo& info, Circuit& circuit, const Reply& reply) {
     auto typed = typed_receipt(fields, info, reply);
     if (auto* res = std::get_if<Response>(&typed)) return std::move(*res);
     const auto k = std::get<TypedReceipt>(typed).keys;
@@ -66,10 +65,10 @@ Action check_replies(Fields& fields, const ServerInfo& info, const Reply& reply)
         crypto::format_receipt(std::get<TypedReceipt>(typed).digits->span());
     return PendingWrite{
         read_replies_op(key, hash, info.limits.response_bytes), 0,
-        [k, &info, reply,
+        [k, &info, &circuit, reply,
          receipt = std::string(reinterpret_cast<const char*>(grouped.data()), grouped.size())](
             const WriteResult& r) {
-            if (r.ec) return mailbox_refusal(r, info, reply, WebTarget::check);
+            if (r.ec) return mailbox_refusal(r, circuit, reply, WebTarget::check);
             const crypto::BoxKeyPair* identities[] = {&k->reply};
             std::vector<crypto::OpenedMessage> replies;
             ReplyCounts counts;

@@ -102,30 +102,34 @@ struct Reply {
 
 // Seals a whole, well-formed tip and stores it with a fresh mailbox; the page shows the receipt
 // once the tip is durable.
-Action store_tip(Fields& fields, const ServerInfo& info, const Reply& reply);
+// A stored tip spends one of the circuit's web-form budget.
+Action store_tip(Fields& fields, const ServerInfo& info, Circuit& circuit, const Reply& reply);
 
 // A receipt the witness typed: its digits and the keys they give.
 struct TypedReceipt {
     std::shared_ptr<crypto::SecretBuffer> digits;
     std::shared_ptr<crypto::ReceiptKeys> keys;
 };
-// The typed receipt, or the page that refuses it. The failed-mailbox budget is checked first; it is
-// spent only when the mailbox then refuses the receipt.
+// The typed receipt, or the page that refuses it.
 std::variant<TypedReceipt, Response> typed_receipt(const Fields& fields, const ServerInfo& info,
                                                    const Reply& reply);
 
 // Seals a follow-up under the typed receipt and stores it in that receipt's mailbox.
-Action store_follow_up(Fields& fields, const ServerInfo& info, const Reply& reply);
+// A stored follow-up spends one of the circuit's web-form budget; a wrong receipt does not.
+Action store_follow_up(Fields& fields, const ServerInfo& info, Circuit& circuit,
+                       const Reply& reply);
 
-// The page for a mailbox write or read that failed: a wrong receipt (counted against the
-// failed-mailbox budget) or storage that failed; back is the form to return to.
-Response mailbox_refusal(const WriteResult& result, const ServerInfo& info, const Reply& reply,
+// The page for a mailbox write or read that failed: a wrong receipt, which spends one of the
+// circuit's failed-mailbox budget (past it: 429), or storage that failed; back is the form to
+// return to.
+Response mailbox_refusal(const WriteResult& result, Circuit& circuit, const Reply& reply,
                          WebTarget::Kind back);
 
 // The deployment's salt for receipts, or nullopt when the data folder's is damaged.
 std::optional<crypto::DeploymentSalt> deployment_salt(const ServerInfo& info);
 
 // Opens the replies in the typed receipt's mailbox and shows the ones a current responder signed.
-Action check_replies(Fields& fields, const ServerInfo& info, const Reply& reply);
+// A right receipt is always answered, whatever its circuit spent.
+Action check_replies(Fields& fields, const ServerInfo& info, Circuit& circuit, const Reply& reply);
 
 }  // namespace tipline::server::web_form

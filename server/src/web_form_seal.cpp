@@ -64,7 +64,7 @@ Response storage_failure(const Fields& fields, const Reply& reply) {
 
 }  // namespace
 
-Action store_tip(Fields& fields, const ServerInfo& info, const Reply& reply) {
+Action store_tip(Fields& fields, const ServerInfo& info, Circuit& circuit, const Reply& reply) {
     const auto salt = deployment_salt(info);
     if (!salt) return storage_failure(fields, reply);
     // The receipt comes from the form's token, so that the same form sent twice gets the same
@@ -86,7 +86,8 @@ Action store_tip(Fields& fields, const ServerInfo& info, const Reply& reply) {
     return PendingWrite{
         store_envelope_op(std::move(envelope), mailbox), size,
         [lang = reply.lang, receipt = std::move(receipt), v = reply.version,
-         keep = reply.keep_alive](const WriteResult& r) mutable {
+         keep = reply.keep_alive, &circuit](const WriteResult& r) mutable {
+            if (!r.ec) circuit.web_forms.take();
             // The mailbox exists: this form was sent before, and its tip stored then.
             const bool again = r.ec == IngestError::mailbox_taken;
             Response res =
@@ -101,7 +102,8 @@ Action store_tip(Fields& fields, const ServerInfo& info, const Reply& reply) {
         }};
 }
 
-Action store_follow_up(Fields& fields, const ServerInfo& info, const Reply& reply) {
+Action store_follow_up(Fields& fields, const ServerInfo& info, Circuit& circuit,
+                       const Reply& reply) {
     auto typed = typed_receipt(fields, info, reply);
     if (auto* res = std::get_if<Response>(&typed)) return std::move(*res);
     const auto& k = std::get<TypedReceipt>(typed).keys;
@@ -112,8 +114,10 @@ Action store_follow_up(Fields& fields, const ServerInfo& info, const Reply& repl
     const TokenHash hash = crypto::hash_mailbox_token(k->mailbox_token.span());
     const std::uint64_t size = envelope.size();
     return PendingWrite{store_follow_up_op(std::move(envelope), key, hash), size,
-                        [&info, reply](const WriteResult& r) {
-                            if (r.ec) return mailbox_refusal(r, info, reply, WebTarget::follow_up);
+                        [&circuit, reply](const WriteResult& r) {
+                            if (r.ec)
+                                return mailbox_refusal(r, circuit, reply, WebTarget::follow_up);
+                            circuit.web_forms.take();
                             return follow_up_sent_page(reply.lang, reply.version, reply.keep_alive);
                         }};
 }

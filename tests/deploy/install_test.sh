@@ -234,6 +234,7 @@ check_first_install() {
   expect_stat /var/lib/tipline 700 tipline
   expect_stat /var/lib/tipline/tiplined.conf 600 tipline
   expect "tiplined.conf lists the responder's key" grep -q "responder = \[\"$alice_key\"\]" "$root/var/lib/tipline/tiplined.conf"
+  expect "tiplined.conf expects Tor's circuit IDs, as deploy/torrc sends them" grep -qx "circuit_ids = true" "$root/var/lib/tipline/tiplined.conf"
   expect_stat /var/lib/tipline/tips.sqlite 600 tipline
 
   expect "/etc/tor/instances/tipline/torrc is deploy/torrc" cmp -s "$root/etc/tor/instances/tipline/torrc" "$repo/deploy/torrc"
@@ -482,8 +483,11 @@ check_boot() {
   expect_equal "only tiplined listens, on 127.0.0.1:8080 and :8081 (no SOCKS port)" "$listening" "0100007F:1F90 0100007F:1F91"
   # The sandboxed tiplined serves over loopback, inside its IP firewall.
   local answer
-  answer=$(in_container bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >&3 && head -n 1 <&3' 2>&1 | tr -d '\r' || true)
-  expect_equal "the sandboxed tiplined answers GET /api/v1/keys" "$answer" "HTTP/1.1 200 OK"
+  # As tor sends it for HiddenServiceExportCircuitID haproxy: the circuit's PROXY line first.
+  answer=$(in_container bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "PROXY TCP6 fc00:dead:beef:4dad::0:1 ::1 65535 80\r\nGET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >&3 && head -n 1 <&3' 2>&1 | tr -d '\r' || true)
+  expect_equal "the sandboxed tiplined answers GET /api/v1/keys on a Tor circuit" "$answer" "HTTP/1.1 200 OK"
+  answer=$(in_container bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >&3 && cat <&3' 2>&1 || true)
+  expect_equal "a connection without Tor's PROXY line is closed unanswered" "$answer" ""
   # tor opens its listeners a moment after it tells systemd it is ready.
   local sockets opened
   for ((i = 0; i < listener_wait_s * 2; i++)); do
@@ -532,7 +536,7 @@ check_boot() {
   expect "it names Bob, enrolled by hand before, as on the list" grep -qF "responder $bob_fp" "$work/boot-list.out"
   local keys=""
   for ((i = 0; i < listener_wait_s * 4; i++)); do
-    keys=$(in_container bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >&3 && cat <&3' 2>&1 || true)
+    keys=$(in_container bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "PROXY TCP6 fc00:dead:beef:4dad::0:2 ::1 65535 80\r\nGET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >&3 && cat <&3' 2>&1 || true)
     ! grep -q '"recipient_list"' <<<"$keys" || break
     sleep 0.5
   done

@@ -83,7 +83,8 @@ bool serve_one(std::span<const unsigned char>& input, Connection& c) {
     const std::uint64_t limit = c.responder_listener ? server::responder_body_limit(header, c.info)
                                                      : server::body_limit_for(header, c.info);
     std::unique_ptr<server::StreamedBody> streamed =
-        c.responder_listener ? nullptr : server::streamed_body_for(header, c.info);
+        c.responder_listener ? nullptr
+                             : server::streamed_body_for(header, c.info, *c.info.circuits->get(0));
 
     http::request_parser<http::vector_body<unsigned char>> parser(std::move(head));
     parser.body_limit(limit);
@@ -119,7 +120,7 @@ bool serve_one(std::span<const unsigned char>& input, Connection& c) {
         if (c.sign) fuzz::sign_as_responder(request, c.nonces++);
         res = settle(server::handle_responder_request(std::move(request), c.responder));
     } else {
-        res = settle(server::handle_request(std::move(request), c.info));
+        res = settle(server::handle_request(std::move(request), c.info, *c.info.circuits->get(0)));
     }
     check_response(res);
     return res.keep_alive();
@@ -137,6 +138,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     c.sign = (data[0] & 2) != 0;
     c.piece = streamed_pieces[(data[0] >> 2) & 3];
     std::span<const unsigned char> input(data + 1, size - 1);
+    if ((data[0] & 16) != 0) {
+        // Behind Tor with circuit IDs: the PROXY line comes first, and without one the listener
+        // closes the connection.
+        const std::string_view seen(reinterpret_cast<const char*>(input.data()),
+                                    std::min(input.size(), server::max_proxy_line_bytes));
+        const auto end = seen.find("\r\n");
+        if (end == std::string_view::npos) return 0;
+        if (!server::parse_proxy_line(seen.substr(0, end))) return 0;
+        input = input.subspan(end + 2);
+    }
     try {
         for (unsigned served = 0; served < max_requests && !input.empty(); ++served) {
             if (!serve_one(input, c)) break;

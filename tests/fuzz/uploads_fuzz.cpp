@@ -77,7 +77,8 @@ std::optional<server::Response> serve(server::Request request, const server::Ser
     request.prepare_payload();
     if (server::screen_header(request.base(), info)) return std::nullopt;
     if (request.body().size() > server::body_limit_for(request.base(), info)) return std::nullopt;
-    server::Action action = server::handle_request(std::move(request), info);
+    server::Action action =
+        server::handle_request(std::move(request), info, *info.circuits->get(0));
     if (auto* write = std::get_if<server::PendingWrite>(&action))
         return fuzz::run_write(*write, store);
     return std::move(std::get<server::Response>(action));

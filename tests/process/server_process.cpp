@@ -247,6 +247,23 @@ bool server_has_read(unsigned short server_port, int fd) {
     return false;
 }
 
+bool accept_queue_empty(unsigned short server_port) {
+    char server_end[16];
+    std::snprintf(server_end, sizeof server_end, ":%04X", server_port);
+    // A listening socket's rx_queue is the number of connections waiting in its accept queue.
+    std::ifstream table("/proc/net/tcp");
+    std::string line;
+    std::getline(table, line);
+    while (std::getline(table, line)) {
+        std::istringstream fields(line);
+        std::string slot, local_address, remote_address, state, queues;
+        fields >> slot >> local_address >> remote_address >> state >> queues;
+        if (state == "0A" && local_address.ends_with(server_end))  // 0A: LISTEN
+            return queues.substr(queues.find(':') + 1) == "00000000";
+    }
+    return false;
+}
+
 std::string raw_http(unsigned short port, const std::string& request,
                      std::chrono::milliseconds timeout) {
     const int fd = connect_to(port);
@@ -285,6 +302,46 @@ long stored_tips(const std::filesystem::path& data_dir) {
     const auto at = stats.out.find("tips: ");
     if (stats.exit_code != 0 || at == std::string::npos) return -1;
     return std::stol(stats.out.substr(at + 6));
+}
+
+// A browser's multipart/form-data POST of the submit form.
+std::string form_post(const std::string& path, const std::string& message,
+                      const std::string& language, const std::vector<FilePart>& files,
+                      const std::string& token) {
+    const std::string b = "----TiplineTestBoundary7MA4YWxkTrZu0gW";
+    std::string body = "--" + b + "\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\n" +
+                       message + "\r\n";
+    body += "--" + b + "\r\nContent-Disposition: form-data; name=\"language\"\r\n\r\n" + language +
+            "\r\n";
+    if (!token.empty()) {
+        body += "--" + b + "\r\nContent-Disposition: form-data; name=\"form_token\"\r\n\r\n" +
+                token + "\r\n";
+    }
+    for (const FilePart& f : files) {
+        body += "--" + b + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" +
+                f.name + "\"\r\nContent-Type: " + f.type + "\r\n\r\n" + f.bytes + "\r\n";
+    }
+    body += "--" + b + "--\r\n";
+    return "POST " + path +
+           " HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=" + b +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+           body;
+}
+
+// A browser's multipart POST of single text fields, as the check and follow-up forms send them.
+std::string fields_post(const std::string& path,
+                        const std::vector<std::pair<std::string, std::string>>& fields) {
+    const std::string b = "----TiplineTestBoundaryQx81";
+    std::string body;
+    for (const auto& [name, value] : fields) {
+        body += "--" + b + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" +
+                value + "\r\n";
+    }
+    body += "--" + b + "--\r\n";
+    return "POST " + path +
+           " HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=" + b +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+           body;
 }
 
 }  // namespace tipline::test

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "support.hpp"
 #include "tipline/crypto/proof_of_work.hpp"
@@ -72,6 +73,9 @@ int connect_to(unsigned short port);
 // Whether the server listening on server_port has read every byte sent so far on the connection
 // fd: the kernel's receive queue of the server's end is empty (/proc/net/tcp).
 bool server_has_read(unsigned short server_port, int fd);
+// Whether the server has accepted every connection made to this port so far (none waits in its
+// listen queue).
+bool accept_queue_empty(unsigned short server_port);
 
 // Sends raw bytes, then reads until the server closes or timeout passes; returns what arrived.
 std::string raw_http(unsigned short port, const std::string& request,
@@ -100,5 +104,21 @@ std::string proof_line(unsigned short port);
 
 // How many tips the data directory holds, as `tiplined stats` reports it; -1 if it cannot tell.
 long stored_tips(const std::filesystem::path& data_dir);
+
+// A file of the web form's submit form.
+struct FilePart {
+    std::string name;
+    std::string type;
+    std::string bytes;
+};
+
+// A browser's multipart/form-data POST of the submit form, closing the connection.
+std::string form_post(const std::string& path, const std::string& message,
+                      const std::string& language, const std::vector<FilePart>& files,
+                      const std::string& token = "");
+
+// A browser's multipart POST of single text fields, as the check and follow-up forms send them.
+std::string fields_post(const std::string& path,
+                        const std::vector<std::pair<std::string, std::string>>& fields);
 
 }  // namespace tipline::test

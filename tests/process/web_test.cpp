@@ -25,52 +25,6 @@ std::string get(unsigned short port, const std::string& path) {
     return raw_http(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 }
 
-struct FilePart {
-    std::string name;
-    std::string type;
-    std::string bytes;
-};
-
-// A browser's multipart/form-data POST of the submit form.
-std::string form_post(const std::string& path, const std::string& message,
-                      const std::string& language, const std::vector<FilePart>& files,
-                      const std::string& token = "") {
-    const std::string b = "----TiplineTestBoundary7MA4YWxkTrZu0gW";
-    std::string body = "--" + b + "\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\n" +
-                       message + "\r\n";
-    body += "--" + b + "\r\nContent-Disposition: form-data; name=\"language\"\r\n\r\n" + language +
-            "\r\n";
-    if (!token.empty()) {
-        body += "--" + b + "\r\nContent-Disposition: form-data; name=\"form_token\"\r\n\r\n" +
-                token + "\r\n";
-    }
-    for (const FilePart& f : files) {
-        body += "--" + b + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" +
-                f.name + "\"\r\nContent-Type: " + f.type + "\r\n\r\n" + f.bytes + "\r\n";
-    }
-    body += "--" + b + "--\r\n";
-    return "POST " + path +
-           " HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=" + b +
-           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
-           body;
-}
-
-// A browser's multipart POST of single text fields, as the check and follow-up forms send them.
-std::string fields_post(const std::string& path,
-                        const std::vector<std::pair<std::string, std::string>>& fields) {
-    const std::string b = "----TiplineTestBoundaryQx81";
-    std::string body;
-    for (const auto& [name, value] : fields) {
-        body += "--" + b + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" +
-                value + "\r\n";
-    }
-    body += "--" + b + "--\r\n";
-    return "POST " + path +
-           " HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=" + b +
-           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
-           body;
-}
-
 std::string text_of(const fs::path& p) {
     const Bytes b = read_file(p);
     return {b.begin(), b.end()};

@@ -38,7 +38,7 @@ server::Request request(verb method, std::string target, test::Bytes body = {}) 
 // Handles a request and, when it asks for a write, runs the write in its own transaction.
 server::Response run_request(server::Request req, const server::ServerInfo& i,
                              server::Store& store) {
-    auto action = server::handle_request(std::move(req), i);
+    auto action = server::handle_request(std::move(req), i, *i.circuits->get(0));
     if (auto* r = std::get_if<server::Response>(&action)) return *r;
     auto& write = std::get<server::PendingWrite>(action);
     store.begin();
@@ -84,7 +84,8 @@ TEST_CASE("headers are screened before any body is read", "[api]") {
 
 TEST_CASE("the keys endpoint lists every recipient", "[api]") {
     const auto i = info();
-    const auto action = server::handle_request(request(verb::get, "/api/v1/keys"), i);
+    const auto action =
+        server::handle_request(request(verb::get, "/api/v1/keys"), i, *i.circuits->get(0));
     const auto& res = std::get<server::Response>(action);
     CHECK(res.result() == status::ok);
     CHECK(res.body().find(i.recipients->current()->texts[0]) != std::string::npos);
@@ -92,14 +93,15 @@ TEST_CASE("the keys endpoint lists every recipient", "[api]") {
     CHECK(res.body().find("recipient_list") == std::string::npos);  // none installed
     CHECK(res[field::cache_control] == "no-store");
     CHECK(res.find(field::server) == res.end());
-    CHECK(status_of(server::handle_request(request(verb::post, "/api/v1/keys"), i)) ==
-          status::method_not_allowed);
+    CHECK(status_of(server::handle_request(request(verb::post, "/api/v1/keys"), i,
+                                           *i.circuits->get(0))) == status::method_not_allowed);
 }
 
 TEST_CASE("a valid envelope becomes a write that stores exactly its bytes", "[api]") {
     const auto i = info();
     const auto env = envelope(1000);
-    auto action = server::handle_request(request(verb::post, "/api/v1/tips", env), i);
+    auto action =
+        server::handle_request(request(verb::post, "/api/v1/tips", env), i, *i.circuits->get(0));
     REQUIRE(std::holds_alternative<server::PendingWrite>(action));
     auto& write = std::get<server::PendingWrite>(action);
     CHECK(write.adds_bytes == env.size());
@@ -187,8 +189,8 @@ TEST_CASE("bad envelopes get their own codes", "[api]") {
     const auto i = info();
     auto env = envelope(1000);
     auto code = [&](test::Bytes body) {
-        const auto action =
-            server::handle_request(request(verb::post, "/api/v1/tips", std::move(body)), i);
+        const auto action = server::handle_request(
+            request(verb::post, "/api/v1/tips", std::move(body)), i, *i.circuits->get(0));
         return std::get<server::Response>(action).body();
     };
     CHECK(code(test::Bytes(env.begin(), env.end() - 1)).find("envelope_truncated") !=
@@ -205,7 +207,8 @@ TEST_CASE("bad envelopes get their own codes", "[api]") {
 
 TEST_CASE("unknown paths and errors never echo the request", "[api]") {
     const auto i = info();
-    const auto action = server::handle_request(request(verb::get, "/<script>alert(1)</script>"), i);
+    const auto action = server::handle_request(request(verb::get, "/<script>alert(1)</script>"), i,
+                                               *i.circuits->get(0));
     const auto& res = std::get<server::Response>(action);
     CHECK(res.result() == status::not_found);
     CHECK(res.body().find("script") == std::string::npos);

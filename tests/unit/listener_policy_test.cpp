@@ -92,3 +92,47 @@ TEST_CASE("every kind of response carries the same security headers", "[listener
         CHECK((csp.find("sandbox") != std::string::npos) == !page);
     }
 }
+
+TEST_CASE("Tor's PROXY line gives the circuit, and anything else is refused", "[listener_policy]") {
+    using server::parse_proxy_line;
+    // As tor writes it for HiddenServiceExportCircuitID haproxy: the circuit is the source
+    // address's low 32 bits.
+    CHECK(parse_proxy_line("PROXY TCP6 fc00:dead:beef:4dad::12:3456 ::1 65535 80") == 0x00123456u);
+    CHECK(parse_proxy_line("PROXY TCP6 fc00:dead:beef:4dad::ffff:ffff ::1 65535 80") ==
+          0xffffffffu);
+    CHECK(parse_proxy_line("PROXY TCP6 fc00:dead:beef:4dad::0:0 ::1 65535 80") == 0u);
+    // Two streams of one circuit are one circuit; the upper 96 bits do not matter.
+    CHECK(parse_proxy_line("PROXY TCP6 fc00::1:2 ::1 1 2") ==
+          parse_proxy_line("PROXY TCP6 fd12:3456::1:2 ::1 65535 80"));
+    CHECK(parse_proxy_line("PROXY TCP4 127.0.0.2 127.0.0.1 5000 80") == 0x7f000002u);
+
+    for (const char* bad : {
+             "", "PROXY", "PROXY UNKNOWN", "PROXY UNKNOWN fc00::1 ::1 1 2",
+             "PROXY TCP6 fc00::1 ::1 1",            // a field missing
+             "PROXY TCP6 fc00::1 ::1 1 2 3",        // one too many
+             "PROXY TCP6  fc00::1 ::1 1 2",         // two spaces
+             "PROXY TCP6 fc00::1 ::1 1 2 ",         // a trailing space
+             "proxy TCP6 fc00::1 ::1 1 2",          // the keyword is upper case
+             "PROXY TCP6 127.0.0.1 ::1 1 2",        // not an IPv6 address
+             "PROXY TCP6 fc00::g ::1 1 2",          // not hex
+             "PROXY TCP6 fe80::1%eth0 ::1 1 2",     // a scope
+             "PROXY TCP6 fc00::1 ::1 65536 2",      // a port out of range
+             "PROXY TCP6 fc00::1 ::1 01 2",         // a leading zero
+             "PROXY TCP6 fc00::1 ::1 -1 2",         // a sign
+             "PROXY TCP4 256.0.0.1 127.0.0.1 1 2",  // not an IPv4 address
+             "PROXY TCP4 fc00::1 127.0.0.1 1 2",    // the wrong family
+             "GET / HTTP/1.1",                      // a request without the line
+         }) {
+        INFO(bad);
+        CHECK_FALSE(parse_proxy_line(bad));
+    }
+    // The longest TCP6 line there is fits; a line past 107 bytes with its CRLF never does.
+    const std::string longest =
+        "PROXY TCP6 ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff "
+        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535";
+    CHECK(parse_proxy_line(longest) == 0xffffffffu);
+    CHECK_FALSE(
+        parse_proxy_line("PROXY TCP6 0000:0000:0000:0000:0000:0000:0000:0001 "
+                         "0000:0000:0000:0000:0000:0000:0000:0001 00000065535 65535"));
+    CHECK_FALSE(parse_proxy_line(std::string(server::max_proxy_line_bytes - 1, ' ')));
+}

@@ -29,6 +29,7 @@ enum class ReadProblem {
     malformed,         // not valid HTTP/1.1
     body_too_large,    // the body runs past its limit
     refused,           // a streamed body's handler refused it part way
+    busy,              // the listener has no room for this body now
 };
 
 // A request body taken as it arrives, not buffered whole: the web form's submission streams into

@@ -42,8 +42,9 @@ bool api_needs_proof(const ApiRoute& route, http::verb method, const ServerInfo&
 // Checks and spends the request's proof; the answer refusing it, or nothing when it is accepted.
 std::optional<Response> check_proof(const RequestHeader& header, const ServerInfo& info);
 
-// A complete request to an endpoint of the source API.
-Action handle_api(const ApiRoute& route, Request&& request, const ServerInfo& info);
+// A complete request to an endpoint of the source API, on a connection of this circuit.
+Action handle_api(const ApiRoute& route, Request&& request, const ServerInfo& info,
+                  Circuit& circuit);
 
 // A whole envelope in a body: its header is sound and the body is exactly as long as it says.
 std::optional<Response> check_envelope_body(const std::vector<unsigned char>& body,

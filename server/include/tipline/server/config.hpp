@@ -30,7 +30,11 @@ struct Limits {
     unsigned body_min_rate = 4096;
     unsigned idle_timeout_s = 30;
     unsigned requests_per_connection = 100;
-    unsigned max_connections = 512;
+    unsigned max_connections = 12000;
+    unsigned responder_max_connections = 64;
+    bool circuit_ids = false;
+    unsigned circuit_connections = 16;
+    unsigned request_timeout_s = 3600;
     unsigned drain_timeout_s = 10;
     std::uint64_t quota_bytes = 0;
     std::uint64_t upload_chunk_bytes = 1024 * 1024;

@@ -23,10 +23,10 @@ std::optional<Response> screen_header(const RequestHeader& header, const ServerI
 
 // The body of this request, when it is one the listener streams (the web form's posts); nullptr
 // for every other request.
-std::unique_ptr<StreamedBody> streamed_body_for(const RequestHeader& header,
-                                                const ServerInfo& info);
+std::unique_ptr<StreamedBody> streamed_body_for(const RequestHeader& header, const ServerInfo& info,
+                                                Circuit& circuit);
 
-// A complete request that was not streamed.
-Action handle_request(Request&& request, const ServerInfo& info);
+// A complete request that was not streamed, on a connection of this circuit.
+Action handle_request(Request&& request, const ServerInfo& info, Circuit& circuit);
 
 }  // namespace tipline::server

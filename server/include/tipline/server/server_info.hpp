@@ -1,15 +1,15 @@
 // What the handlers know about this deployment while serving: the responders, the salt, the limits,
-// and the shared budgets and proof of work, which are internally locked.
+// the circuits with their budgets, and the proof of work, which are internally locked.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "tipline/server/circuits.hpp"
 #include "tipline/server/config.hpp"
 #include "tipline/server/form_tokens.hpp"
 #include "tipline/server/proof_of_work.hpp"
 #include "tipline/server/recipients.hpp"
-#include "tipline/server/throttle.hpp"
 
 namespace tipline::server {
 
@@ -21,10 +21,8 @@ struct ServerInfo {
     std::shared_ptr<RecipientBook> recipients;  // replaced while serving
     std::string salt_hex;                       // deployment salt for receipts
     Limits limits;
-    std::shared_ptr<TokenBucket> mailbox_throttle;  // failed mailbox requests
-    std::shared_ptr<FormTokens> form_tokens;        // the web form's tokens, one per page served
-    std::shared_ptr<TokenBucket> upload_starts;
-    std::shared_ptr<TokenBucket> web_forms;  // submissions the server seals, without JavaScript
+    std::shared_ptr<FormTokens> form_tokens;  // the web form's tokens, one per page served
+    std::shared_ptr<CircuitTable> circuits;   // the budgets, per circuit
     std::shared_ptr<ProofOfWork> pow;
 };
 

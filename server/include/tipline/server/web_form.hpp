@@ -17,6 +17,6 @@ std::uint64_t web_form_body_limit(const WebTarget& target, const ServerInfo& inf
 
 // The streamed body of a post to a form (submit, check or follow_up).
 std::unique_ptr<StreamedBody> web_form_body(const RequestHeader& header, const WebTarget& target,
-                                            const ServerInfo& info);
+                                            const ServerInfo& info, Circuit& circuit);
 
 }  // namespace tipline::server
