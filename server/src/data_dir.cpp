@@ -87,8 +87,11 @@ ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete
     std::vector<StoredTip> tips = store->export_items();
     std::erase_if(tips, [since_day](const StoredTip& t) { return t.day < since_day; });
     ExportResult result;
-    for (const StoredTip& t : tips) result.bytes += t.size;
-    result.tips = tips.size();
+    for (const StoredTip& t : tips) {
+        result.bytes += t.size;
+        if (t.kind == ItemKind::reply) ++result.replies;
+    }
+    result.items = tips.size();
 
     const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {

@@ -226,8 +226,9 @@ int export_command(const fs::path& dir, const fs::path& out, bool delete_exporte
     }
     const auto r =
         operator_step([&] { return server::export_bundle(dir, out, delete_exported, since_day); });
-    std::cout << "exported " << r.tips << " tips, " << r.bytes << " bytes of ciphertext, to "
-              << out.string() << "\n";
+    std::cout << "exported " << r.items << " items (" << r.items - r.replies
+              << " tips and follow-ups, " << r.replies << " replies), " << r.bytes
+              << " bytes of ciphertext, to " << out.string() << "\n";
     if (delete_exported) {
         std::cout << "deleted " << r.deleted << " exported tips and follow-ups from the server\n";
         if (r.replies_kept > 0) {

@@ -105,7 +105,7 @@ TEST_CASE("export --since takes only tips from that day on, and dates are checke
         });
     }
     const auto r = server::export_bundle(dir, tmp / "b", true, 20783);
-    CHECK(r.tips == 2);
+    CHECK(r.items == 2);
     auto store = server::Store::open(server::database_path(dir), false);
     const auto left = store->list_tips();
     REQUIRE(left.size() == 1);

@@ -24,7 +24,8 @@ std::filesystem::path database_path(const std::filesystem::path& dir);
 ServerInfo load_server_info(const std::filesystem::path& dir, const Config& config);
 
 struct ExportResult {
-    std::size_t tips = 0;  // items in the bundle: tips, follow-ups and replies
+    std::size_t items = 0;    // in the bundle: tips, follow-ups and replies
+    std::size_t replies = 0;  // of them
     std::uint64_t bytes = 0;
     std::size_t deleted = 0;       // with delete_exported: tips and follow-ups erased
     std::size_t replies_kept = 0;  // with delete_exported: replies left for their witnesses
