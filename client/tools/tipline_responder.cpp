@@ -419,6 +419,12 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
         const std::uint64_t done = acknowledge_items(api, items, delete_items);
         std::cout << (delete_items ? "deleted " : "marked as fetched ") << done
                   << " items on the server\n";
+        // The server keeps a reply for its witness; only this responder's copy goes.
+        if (delete_items && replies > 0) {
+            std::cout << replies
+                      << " replies among them stay in their mailboxes until their witnesses have "
+                         "read them\n";
+        }
     }
     return exit_success;
 }
@@ -582,7 +588,8 @@ int main(int argc, char** argv) {
     fetch_cmd->add_option("--out", out, "the new bundle file")->required();
     fetch_cmd->add_flag("--all", all, "also items already fetched");
     fetch_cmd->add_flag("--delete", delete_items,
-                        "delete the items from the server once the bundle is on disk");
+                        "delete the items from the server once the bundle is on disk (a reply "
+                        "stays in its mailbox until the witness has read it)");
 
     auto* push_cmd = app.add_subcommand("push", "send reply files to the witnesses' mailboxes");
     push_cmd->group(online);

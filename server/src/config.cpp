@@ -77,7 +77,12 @@ const std::vector<ConfigKey>& table() {
                               "Threads serving both listeners."),
         key<&Config::retention_days>(
             "retention_days", "days", {},
-            "tiplined purge deletes tips received more than this many days ago."),
+            "tiplined purge deletes tips and follow-ups received more than this many days ago, "
+            "and replies their witness first read more than this many days ago."),
+        key<&Config::unread_reply_days>(
+            "unread_reply_days", "days", {},
+            "tiplined purge deletes a reply its witness has not read once it was received more "
+            "than this many days ago. At least retention_days."),
         key<&Limits::header_bytes>("header_bytes", "bytes", Range{1 * KiB, 64 * KiB},
                                    "Largest request line, and largest header field (431 beyond)."),
         key<&Limits::envelope_bytes>("envelope_bytes", "bytes", {},
@@ -244,6 +249,10 @@ Config load_config(const std::filesystem::path& data_dir) {
     }
     if (c.limits.pow_max_bits < c.limits.pow_bits)
         throw std::runtime_error("'" + file.string() + "': pow_max_bits is smaller than pow_bits");
+    if (c.unread_reply_days < c.retention_days) {
+        throw std::runtime_error("'" + file.string() +
+                                 "': unread_reply_days is smaller than retention_days");
+    }
     return c;
 }
 

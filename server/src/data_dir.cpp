@@ -84,11 +84,14 @@ ServerInfo load_server_info(const fs::path& dir, const Config& config) {
 ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete_exported,
                            std::int64_t since_day) {
     auto store = Store::open(database_path(dir), false);
-    std::vector<StoredTip> tips = store->list_tips();
+    std::vector<StoredTip> tips = store->export_items();
     std::erase_if(tips, [since_day](const StoredTip& t) { return t.day < since_day; });
     ExportResult result;
-    for (const StoredTip& t : tips) result.bytes += t.size;
-    result.tips = tips.size();
+    for (const StoredTip& t : tips) {
+        result.bytes += t.size;
+        if (t.kind == ItemKind::reply) ++result.replies;
+    }
+    result.items = tips.size();
 
     const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -111,9 +114,10 @@ ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete
 
     if (delete_exported && !tips.empty()) {
         store->in_transaction([&] {
-            for (const StoredTip& t : tips) store->delete_tip(t.seq);
+            for (const StoredTip& t : tips)
+                ++(store->delete_exported(t) ? result.deleted : result.replies_kept);
         });
-        store->checkpoint(true);
+        if (result.deleted > 0) store->checkpoint(true);
     }
     return result;
 }
@@ -146,27 +150,31 @@ std::uint64_t backup_database(const fs::path& dir, const fs::path& out) {
     return fs::file_size(out);
 }
 
-std::size_t expire_uploads(const fs::path& dir, unsigned upload_expiry_days) {
+std::size_t expire_uploads(const fs::path& dir, unsigned upload_expiry_days, std::int64_t today) {
     auto store = Store::open(database_path(dir), false);
     return store->in_transaction([&] {
-        return store->delete_uploads_before(current_day() -
-                                            static_cast<std::int64_t>(upload_expiry_days));
+        return store->delete_uploads_before(today - static_cast<std::int64_t>(upload_expiry_days));
     });
 }
 
-PurgeResult purge(const fs::path& dir, unsigned retention_days, unsigned upload_expiry_days) {
+PurgeResult purge(const fs::path& dir, const Config& config, std::int64_t today) {
     PurgeResult result;
     {
         auto store = Store::open(database_path(dir), false);
-        const std::int64_t cutoff = current_day() - static_cast<std::int64_t>(retention_days);
-        const auto expired = store->tips_before(cutoff);
+        const std::int64_t cutoff = today - static_cast<std::int64_t>(config.retention_days);
+        const auto expired = store->expired_items(
+            cutoff, today - static_cast<std::int64_t>(config.unread_reply_days));
         store->in_transaction([&] {
             for (const StoredTip& t : expired) store->delete_tip(t.seq);
             result.mailboxes = store->delete_idle_mailboxes(cutoff);
         });
-        result.tips = expired.size();
+        for (const StoredTip& t : expired) {
+            ++(t.kind != ItemKind::reply ? result.tips
+               : t.read_day              ? result.read_replies
+                                         : result.unread_replies);
+        }
     }
-    result.uploads = expire_uploads(dir, upload_expiry_days);
+    result.uploads = expire_uploads(dir, config.limits.upload_expiry_days, today);
     Store::open(database_path(dir), false)->checkpoint(true);
     return result;
 }

@@ -34,27 +34,29 @@ Response bad_json(unsigned v) {
                           "the body is not the JSON this endpoint takes", v);
 }
 
-// True when the request carries a valid, fresh, first-seen signature by a configured responder.
-bool authenticated(const Request& req, ResponderContext& ctx) {
+// The responder whose valid, fresh, first-seen signature the request carries, when one on the
+// current list signed it; each responder has their own fetched state under this key.
+std::optional<ResponderKey> authenticated(const Request& req, ResponderContext& ctx) {
     const RequestHeader& h = req.base();
     crypto::PublicIdentity who;
     const std::string_view key_text = header_text(h, responder_key_header);
-    if (key_text.empty() || crypto::decode_public_key(key_text, who)) return false;
+    if (key_text.empty() || crypto::decode_public_key(key_text, who)) return std::nullopt;
     // A responder the current list names: one removed from it is refused from the next request on.
-    if (!ctx.info.recipients->current()->contains(who)) return false;
+    if (!ctx.info.recipients->current()->contains(who)) return std::nullopt;
 
     const auto timestamp = parse_decimal(header_text(h, responder_timestamp_header));
-    if (!timestamp) return false;
+    if (!timestamp) return std::nullopt;
     const std::int64_t now = ctx.now();
     const auto window = static_cast<std::int64_t>(ctx.info.limits.request_window_s);
     const auto t =
         static_cast<std::int64_t>(std::min<std::uint64_t>(*timestamp, std::uint64_t{1} << 62));
-    if (t < now - window || t > now + window) return false;
+    if (t < now - window || t > now + window) return std::nullopt;
 
     crypto::RequestNonce nonce{};
     crypto::RequestSignature signature{};
-    if (!crypto::from_hex(header_text(h, responder_nonce_header), nonce)) return false;
-    if (!crypto::from_hex(header_text(h, responder_signature_header), signature)) return false;
+    if (!crypto::from_hex(header_text(h, responder_nonce_header), nonce)) return std::nullopt;
+    if (!crypto::from_hex(header_text(h, responder_signature_header), signature))
+        return std::nullopt;
 
     crypto::RequestToSign signed_part;
     const std::string method(http::to_string(req.method()));
@@ -63,9 +65,10 @@ bool authenticated(const Request& req, ResponderContext& ctx) {
     signed_part.body_hash = crypto::hash_request_body(req.body());
     signed_part.timestamp = *timestamp;
     signed_part.nonce = nonce;
-    if (!crypto::verify_request(signed_part, who.sign, signature)) return false;
+    if (!crypto::verify_request(signed_part, who.sign, signature)) return std::nullopt;
     // Only a valid signature spends the nonce, so forged requests cannot fill the guard.
-    return ctx.replay.first_use(nonce, now, window);
+    if (!ctx.replay.first_use(nonce, now, window)) return std::nullopt;
+    return who.sign;
 }
 
 std::string_view kind_name(ItemKind k) {
@@ -130,7 +133,7 @@ Response failure(const WriteResult& r, unsigned v) {
     return stored_response(r.ec, {}, v, false);
 }
 
-Action items(const Request& req, std::string_view query) {
+Action items(const Request& req, std::string_view query, const ResponderKey& who) {
     const unsigned v = req.version();
     const bool keep = req.keep_alive();
     if (req.method() != http::verb::get) return method_not_allowed("GET", v);
@@ -146,7 +149,8 @@ Action items(const Request& req, std::string_view query) {
         after = static_cast<std::int64_t>(*n);
     }
     return PendingWrite{
-        list_items_op(after, max_items_per_request), 0, [v, keep, after](const WriteResult& r) {
+        list_items_op(who, after, max_items_per_request), 0,
+        [v, keep, after](const WriteResult& r) {
             if (r.ec) return failure(r, v);
             json::array list;
             std::int64_t next = after;
@@ -170,13 +174,13 @@ Action items(const Request& req, std::string_view query) {
         }};
 }
 
-Action bundle(const Request& req, const ServerInfo& info) {
+Action bundle(const Request& req, const ServerInfo& info, const ResponderKey& who) {
     const unsigned v = req.version();
     const bool keep = req.keep_alive();
     if (req.method() != http::verb::post) return method_not_allowed("POST", v);
     auto refs = parse_refs(req.body(), nullptr);
     if (!refs) return bad_json(v);
-    return PendingWrite{bundle_items_op(std::move(*refs), info.limits.response_bytes), 0,
+    return PendingWrite{bundle_items_op(who, std::move(*refs), info.limits.response_bytes), 0,
                         [v, keep](const WriteResult& r) {
                             if (r.ec) return failure(r, v);
                             return bytes_response(r.body, v, keep);
@@ -184,7 +188,7 @@ Action bundle(const Request& req, const ServerInfo& info) {
 }
 
 // {"ref": N, "offset": X, "length": L}: part of one envelope, for items too large for one bundle.
-Action envelope_range(const Request& req, const ServerInfo& info) {
+Action envelope_range(const Request& req, const ServerInfo& info, const ResponderKey& who) {
     const unsigned v = req.version();
     const bool keep = req.keep_alive();
     if (req.method() != http::verb::post) return method_not_allowed("POST", v);
@@ -205,8 +209,8 @@ Action envelope_range(const Request& req, const ServerInfo& info) {
         *length == 0 || *length > info.limits.response_bytes) {
         return bad_json(v);
     }
-    return PendingWrite{read_item_range_op(static_cast<std::int64_t>(*ref), *offset, *length), 0,
-                        [v, keep](const WriteResult& r) {
+    return PendingWrite{read_item_range_op(who, static_cast<std::int64_t>(*ref), *offset, *length),
+                        0, [v, keep](const WriteResult& r) {
                             if (r.ec == IngestError::wrong_offset) {
                                 return error_response(
                                     http::status::range_not_satisfiable, "bad_range",
@@ -219,14 +223,14 @@ Action envelope_range(const Request& req, const ServerInfo& info) {
                         }};
 }
 
-Action acknowledge(const Request& req) {
+Action acknowledge(const Request& req, const ResponderKey& who) {
     const unsigned v = req.version();
     const bool keep = req.keep_alive();
     if (req.method() != http::verb::post) return method_not_allowed("POST", v);
     bool delete_items = false;
     auto refs = parse_refs(req.body(), &delete_items);
     if (!refs) return bad_json(v);
-    return PendingWrite{acknowledge_items_op(std::move(*refs), delete_items), 0,
+    return PendingWrite{acknowledge_items_op(who, std::move(*refs), delete_items), 0,
                         [v, keep, delete_items](const WriteResult& r) {
                             if (r.ec) return failure(r, v);
                             return json_response(
@@ -281,20 +285,21 @@ std::optional<Response> screen_responder_header(const RequestHeader& h, const Se
 }
 
 Action handle_responder_request(Request&& req, ResponderContext& ctx) {
-    if (!authenticated(req, ctx)) return unauthorized(req.version());
+    const std::optional<ResponderKey> who = authenticated(req, ctx);
+    if (!who) return unauthorized(req.version());
     std::string_view target(req.target().data(), req.target().size());
     std::string_view query;
     if (const auto q = target.find('?'); q != std::string_view::npos) {
         query = target.substr(q + 1);
         target = target.substr(0, q);
     }
-    if (target == responder_items_path) return items(req, query);
+    if (target == responder_items_path) return items(req, query, *who);
     if (!query.empty())
         return error_response(http::status::bad_request, "bad_query",
                               "this endpoint takes no query", req.version());
-    if (target == responder_bundle_path) return bundle(req, ctx.info);
-    if (target == responder_ack_path) return acknowledge(req);
-    if (target == responder_envelope_path) return envelope_range(req, ctx.info);
+    if (target == responder_bundle_path) return bundle(req, ctx.info, *who);
+    if (target == responder_ack_path) return acknowledge(req, *who);
+    if (target == responder_envelope_path) return envelope_range(req, ctx.info, *who);
     if (target == responder_replies_path) return reply(std::move(req), ctx.info);
     return error_response(http::status::not_found, "not_found", "no such endpoint", req.version());
 }

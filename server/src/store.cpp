@@ -49,6 +49,7 @@ class Statement {
         }
     }
     std::int64_t int64(int col) { return sqlite3_column_int64(stmt_, col); }
+    bool null(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
     std::span<const unsigned char> blob(int col) {
         const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(stmt_, col));
         return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))};
@@ -120,6 +121,23 @@ constexpr const char* schema_v3 = R"sql(
 CREATE INDEX tips_unfinished ON tips (seq) WHERE complete = 0;
 )sql";
 
+// Version 4: each responder's own state of an item, keyed by the Ed25519 key that signs their
+// requests: 1 fetched, 2 deleted (only a reply can be deleted and stay, for its witness). The
+// shared tips.acknowledged of version 2 is kept and means "acknowledged before version 4"; the
+// store cannot know who did it, so it counts for every responder. A reply's read_day is the day
+// its witness first read it, and witness_only marks a reply an export handed over to the
+// responders, left in its mailbox only for the witness.
+constexpr const char* schema_v4 = R"sql(
+CREATE TABLE responder_state (
+  item INTEGER NOT NULL REFERENCES tips (seq) ON DELETE CASCADE,
+  responder BLOB NOT NULL CHECK (length(responder) = 32),
+  state INTEGER NOT NULL CHECK (state IN (1, 2)),
+  PRIMARY KEY (item, responder)
+) STRICT, WITHOUT ROWID;
+ALTER TABLE tips ADD COLUMN read_day INTEGER;
+ALTER TABLE tips ADD COLUMN witness_only INTEGER NOT NULL DEFAULT 0 CHECK (witness_only IN (0, 1));
+)sql";
+
 // Passes bytes on and counts them.
 class CountingSink final : public crypto::ByteSink {
   public:
@@ -134,7 +152,7 @@ class CountingSink final : public crypto::ByteSink {
     crypto::ByteSink& out_;
 };
 
-// A row of "SELECT seq, id, day, size, kind, mailbox, acknowledged".
+// A row of "SELECT seq, id, day, size, kind, mailbox, acknowledged, read_day".
 StoredTip read_item(Statement& st) {
     StoredTip t{st.int64(0),
                 st.id(1),
@@ -142,12 +160,14 @@ StoredTip read_item(Statement& st) {
                 static_cast<std::uint64_t>(st.int64(3)),
                 static_cast<ItemKind>(st.int64(4)),
                 std::nullopt,
-                st.int64(6) != 0};
+                st.int64(6) != 0,
+                std::nullopt};
     const auto mailbox = st.blob(5);
     if (mailbox.size() == MailboxKey{}.size()) {
         t.mailbox.emplace();
         std::memcpy(t.mailbox->data(), mailbox.data(), mailbox.size());
     }
+    if (!st.null(7)) t.read_day = st.int64(7);
     return t;
 }
 
@@ -263,6 +283,12 @@ void Store::migrate() {
             exec("PRAGMA user_version=3");
         });
     }
+    if (current < 4) {
+        in_transaction([this] {
+            exec(schema_v4);
+            exec("PRAGMA user_version=4");
+        });
+    }
 }
 
 void Store::begin() { exec("BEGIN IMMEDIATE"); }
@@ -319,18 +345,30 @@ void Store::delete_tip(std::int64_t seq) {
 std::vector<StoredTip> Store::list_tips() {
     std::vector<StoredTip> out;
     Statement st = statements_->get(db_,
-                                    "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM "
-                                    "tips WHERE complete = 1 ORDER BY day, id");
+                                    "SELECT seq, id, day, size, kind, mailbox, acknowledged, "
+                                    "read_day FROM tips WHERE complete = 1 ORDER BY day, id");
     while (st.step()) out.push_back(read_item(st));
     return out;
 }
 
-std::vector<StoredTip> Store::tips_before(std::int64_t day) {
+std::vector<StoredTip> Store::export_items() {
     std::vector<StoredTip> out;
-    Statement st = statements_->get(db_,
-                                    "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM "
-                                    "tips WHERE complete = 1 AND day < ?1 ORDER BY day, id");
-    st.bind(1, day);
+    Statement st = statements_->get(
+        db_,
+        "SELECT seq, id, day, size, kind, mailbox, acknowledged, read_day FROM tips "
+        "WHERE complete = 1 AND witness_only = 0 ORDER BY day, id");
+    while (st.step()) out.push_back(read_item(st));
+    return out;
+}
+
+std::vector<StoredTip> Store::expired_items(std::int64_t cutoff, std::int64_t unread_cutoff) {
+    std::vector<StoredTip> out;
+    Statement st = statements_->get(
+        db_,
+        "SELECT seq, id, day, size, kind, mailbox, acknowledged, read_day FROM tips "
+        "WHERE complete = 1 AND CASE WHEN kind != 3 THEN day < ?1 "
+        "WHEN read_day IS NOT NULL THEN read_day < ?1 ELSE day < ?2 END ORDER BY day, id");
+    st.bind(1, cutoff).bind(2, unread_cutoff);
     while (st.step()) out.push_back(read_item(st));
     return out;
 }
@@ -522,10 +560,10 @@ std::optional<TokenHash> Store::mailbox_token_hash(const MailboxKey& key) {
 
 std::vector<StoredTip> Store::mailbox_items(const MailboxKey& key, ItemKind kind) {
     std::vector<StoredTip> out;
-    Statement st =
-        statements_->get(db_,
-                         "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM tips "
-                         "WHERE mailbox = ?1 AND kind = ?2 AND complete = 1 ORDER BY seq");
+    Statement st = statements_->get(
+        db_,
+        "SELECT seq, id, day, size, kind, mailbox, acknowledged, read_day FROM tips "
+        "WHERE mailbox = ?1 AND kind = ?2 AND complete = 1 ORDER BY seq");
     st.bind(1, key).bind(2, static_cast<std::int64_t>(kind));
     while (st.step()) out.push_back(read_item(st));
     return out;
@@ -544,29 +582,77 @@ std::size_t Store::delete_idle_mailboxes(std::int64_t day) {
     return static_cast<std::size_t>(sqlite3_changes(db_));
 }
 
-std::vector<StoredTip> Store::items_after(std::int64_t cursor, std::size_t limit) {
+// A responder's view of an item: its own state, or the shared flag of before schema 4.
+std::vector<StoredTip> Store::items_after(const ResponderKey& who, std::int64_t cursor,
+                                          std::size_t limit) {
     std::vector<StoredTip> out;
-    Statement st =
-        statements_->get(db_,
-                         "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM tips "
-                         "WHERE seq > ?1 AND complete = 1 ORDER BY seq LIMIT ?2");
-    st.bind(1, cursor).bind(2, static_cast<std::int64_t>(limit));
+    Statement st = statements_->get(
+        db_,
+        "SELECT t.seq, t.id, t.day, t.size, t.kind, t.mailbox, "
+        "t.acknowledged = 1 OR coalesce(s.state, 0) = 1, t.read_day FROM tips t "
+        "LEFT JOIN responder_state s ON s.item = t.seq AND s.responder = ?3 "
+        "WHERE t.seq > ?1 AND t.complete = 1 AND t.witness_only = 0 AND s.state IS NOT 2 "
+        "ORDER BY t.seq LIMIT ?2");
+    st.bind(1, cursor).bind(2, static_cast<std::int64_t>(limit)).bind(3, who);
     while (st.step()) out.push_back(read_item(st));
     return out;
 }
 
+std::optional<StoredTip> Store::item_for(const ResponderKey& who, std::int64_t seq) {
+    Statement st = statements_->get(
+        db_,
+        "SELECT t.seq, t.id, t.day, t.size, t.kind, t.mailbox, "
+        "t.acknowledged = 1 OR coalesce(s.state, 0) = 1, t.read_day FROM tips t "
+        "LEFT JOIN responder_state s ON s.item = t.seq AND s.responder = ?2 "
+        "WHERE t.seq = ?1 AND t.complete = 1 AND t.witness_only = 0 AND s.state IS NOT 2");
+    st.bind(1, seq).bind(2, who);
+    if (!st.step()) return std::nullopt;
+    return read_item(st);
+}
+
 std::optional<StoredTip> Store::item(std::int64_t seq) {
     Statement st = statements_->get(db_,
-                                    "SELECT seq, id, day, size, kind, mailbox, acknowledged FROM "
-                                    "tips WHERE seq = ?1 AND complete = 1");
+                                    "SELECT seq, id, day, size, kind, mailbox, acknowledged, "
+                                    "read_day FROM tips WHERE seq = ?1 AND complete = 1");
     st.bind(1, seq);
     if (!st.step()) return std::nullopt;
     return read_item(st);
 }
 
-void Store::acknowledge(std::int64_t seq) {
-    Statement st = statements_->get(db_, "UPDATE tips SET acknowledged = 1 WHERE seq = ?1");
-    st.bind(1, seq).run();
+void Store::acknowledge(const ResponderKey& who, std::int64_t seq) {
+    Statement st = statements_->get(db_,
+                                    "INSERT INTO responder_state (item, responder, state) "
+                                    "VALUES (?1, ?2, 1) ON CONFLICT DO NOTHING");
+    st.bind(1, seq).bind(2, who).run();
+}
+
+bool Store::delete_for_responder(const ResponderKey& who, const StoredTip& item) {
+    if (item.kind != ItemKind::reply) {
+        delete_tip(item.seq);
+        return true;
+    }
+    Statement st =
+        statements_->get(db_,
+                         "INSERT INTO responder_state (item, responder, state) VALUES (?1, ?2, 2) "
+                         "ON CONFLICT (item, responder) DO UPDATE SET state = 2");
+    st.bind(1, item.seq).bind(2, who).run();
+    return false;
+}
+
+bool Store::delete_exported(const StoredTip& item) {
+    if (item.kind != ItemKind::reply) {
+        delete_tip(item.seq);
+        return true;
+    }
+    Statement st = statements_->get(db_, "UPDATE tips SET witness_only = 1 WHERE seq = ?1");
+    st.bind(1, item.seq).run();
+    return false;
+}
+
+void Store::mark_read(std::int64_t seq, std::int64_t day) {
+    Statement st =
+        statements_->get(db_, "UPDATE tips SET read_day = ?2 WHERE seq = ?1 AND read_day IS NULL");
+    st.bind(1, seq).bind(2, day).run();
 }
 
 std::string Store::meta(std::string_view key) {

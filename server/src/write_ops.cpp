@@ -97,9 +97,17 @@ WriteOp store_follow_up_op(std::vector<unsigned char> envelope, MailboxKey key,
 }
 
 WriteOp read_replies_op(MailboxKey key, TokenHash token_hash, std::uint64_t max_bytes) {
-    return [key, token_hash, max_bytes](Store& store, std::int64_t) {
+    return [key, token_hash, max_bytes](Store& store, std::int64_t day) {
         if (!token_matches(store, key, token_hash)) return fail(IngestError::mailbox_denied);
-        return bundle_of(store, store.mailbox_items(key, ItemKind::reply), max_bytes);
+        const std::vector<StoredTip> replies = store.mailbox_items(key, ItemKind::reply);
+        WriteResult r = bundle_of(store, replies, max_bytes);
+        // The day only, and only the first time: purge keeps a read reply for retention_days more.
+        if (!r.ec) {
+            for (const StoredTip& t : replies) {
+                if (!t.read_day) store.mark_read(t.seq, day);
+            }
+        }
+        return r;
     };
 }
 
@@ -122,19 +130,19 @@ WriteOp store_reply_op(std::vector<unsigned char> envelope, MailboxKey key) {
     };
 }
 
-WriteOp list_items_op(std::int64_t cursor, std::size_t limit) {
-    return [cursor, limit](Store& store, std::int64_t) {
+WriteOp list_items_op(ResponderKey who, std::int64_t cursor, std::size_t limit) {
+    return [who, cursor, limit](Store& store, std::int64_t) {
         WriteResult r;
-        r.items = store.items_after(cursor, limit);
+        r.items = store.items_after(who, cursor, limit);
         return r;
     };
 }
 
-WriteOp bundle_items_op(std::vector<std::int64_t> seqs, std::uint64_t max_bytes) {
-    return [seqs = std::move(seqs), max_bytes](Store& store, std::int64_t) {
+WriteOp bundle_items_op(ResponderKey who, std::vector<std::int64_t> seqs, std::uint64_t max_bytes) {
+    return [who, seqs = std::move(seqs), max_bytes](Store& store, std::int64_t) {
         std::vector<StoredTip> items;
         for (const std::int64_t seq : seqs) {
-            auto item = store.item(seq);
+            auto item = store.item_for(who, seq);
             if (!item) return fail(IngestError::not_found, static_cast<std::uint64_t>(seq));
             items.push_back(std::move(*item));
         }
@@ -142,9 +150,10 @@ WriteOp bundle_items_op(std::vector<std::int64_t> seqs, std::uint64_t max_bytes)
     };
 }
 
-WriteOp read_item_range_op(std::int64_t seq, std::uint64_t offset, std::uint64_t length) {
-    return [seq, offset, length](Store& store, std::int64_t) {
-        const auto item = store.item(seq);
+WriteOp read_item_range_op(ResponderKey who, std::int64_t seq, std::uint64_t offset,
+                           std::uint64_t length) {
+    return [who, seq, offset, length](Store& store, std::int64_t) {
+        const auto item = store.item_for(who, seq);
         if (!item) return fail(IngestError::not_found, static_cast<std::uint64_t>(seq));
         if (offset >= item->size) return fail(IngestError::wrong_offset, item->size);
         WriteResult r;
@@ -155,19 +164,19 @@ WriteOp read_item_range_op(std::int64_t seq, std::uint64_t offset, std::uint64_t
     };
 }
 
-WriteOp acknowledge_items_op(std::vector<std::int64_t> seqs, bool delete_items) {
-    return [seqs = std::move(seqs), delete_items](Store& store, std::int64_t) {
+WriteOp acknowledge_items_op(ResponderKey who, std::vector<std::int64_t> seqs, bool delete_items) {
+    return [who, seqs = std::move(seqs), delete_items](Store& store, std::int64_t) {
         WriteResult r;
         for (const std::int64_t seq : seqs) {
-            if (!store.item(seq)) continue;
+            const auto item = store.item_for(who, seq);
+            if (!item) continue;
             if (delete_items) {
-                store.delete_tip(seq);
+                r.erased = store.delete_for_responder(who, *item) || r.erased;
             } else {
-                store.acknowledge(seq);
+                store.acknowledge(who, seq);
             }
             ++r.value;
         }
-        r.erased = delete_items && r.value > 0;
         return r;
     };
 }

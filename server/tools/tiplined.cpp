@@ -226,9 +226,17 @@ int export_command(const fs::path& dir, const fs::path& out, bool delete_exporte
     }
     const auto r =
         operator_step([&] { return server::export_bundle(dir, out, delete_exported, since_day); });
-    std::cout << "exported " << r.tips << " tips, " << r.bytes << " bytes of ciphertext, to "
-              << out.string() << "\n";
-    if (delete_exported) std::cout << "deleted " << r.tips << " exported tips from the server\n";
+    std::cout << "exported " << r.items << " items (" << r.items - r.replies
+              << " tips and follow-ups, " << r.replies << " replies), " << r.bytes
+              << " bytes of ciphertext, to " << out.string() << "\n";
+    if (delete_exported) {
+        std::cout << "deleted " << r.deleted << " exported tips and follow-ups from the server\n";
+        if (r.replies_kept > 0) {
+            std::cout << r.replies_kept
+                      << " exported replies stay in their mailboxes until their witnesses have "
+                         "read them; tiplined purge deletes them later\n";
+        }
+    }
     return exit_success;
 }
 
@@ -257,11 +265,12 @@ int stats(const fs::path& dir) {
 
 int purge(const fs::path& dir) {
     const server::Config config = operator_step([&] { return server::load_config(dir); });
-    const auto r = operator_step([&] {
-        return server::purge(dir, config.retention_days, config.limits.upload_expiry_days);
-    });
-    std::cout << "purged " << r.tips << " tips older than " << config.retention_days << " days, "
-              << r.uploads << " unfinished uploads older than " << config.limits.upload_expiry_days
+    const auto r = operator_step([&] { return server::purge(dir, config); });
+    std::cout << "purged " << r.tips << " tips and follow-ups older than " << config.retention_days
+              << " days, " << r.read_replies << " replies their witnesses read more than "
+              << config.retention_days << " days ago, " << r.unread_replies
+              << " unread replies older than " << config.unread_reply_days << " days, " << r.uploads
+              << " unfinished uploads older than " << config.limits.upload_expiry_days
               << " days and " << r.mailboxes << " empty mailboxes idle for "
               << config.retention_days << " days\n";
     return exit_success;
@@ -303,7 +312,8 @@ int main(int argc, char** argv) {
     export_cmd->add_option("datadir", dir)->required();
     export_cmd->add_option("--out", out, "the new bundle file")->required();
     export_cmd->add_flag("--delete-exported", delete_exported,
-                         "delete the exported tips once the bundle is on disk");
+                         "once the bundle is on disk, delete the exported tips and follow-ups; "
+                         "replies stay in their mailboxes until their witnesses have read them");
     export_cmd->add_option("--since", since,
                            "only tips received on or after this day (YYYY-MM-DD, UTC)");
 
@@ -318,7 +328,10 @@ int main(int argc, char** argv) {
     auto* stats_cmd = app.add_subcommand("stats", "print counts and sizes");
     stats_cmd->add_option("datadir", dir)->required();
 
-    auto* purge_cmd = app.add_subcommand("purge", "delete tips older than retention_days");
+    auto* purge_cmd = app.add_subcommand(
+        "purge",
+        "delete what the retention policy expires: tips and follow-ups after retention_days, "
+        "replies retention_days after their witness read them or unread_reply_days unread");
     purge_cmd->add_option("datadir", dir)->required();
 
     auto* recipients_cmd = app.add_subcommand("recipients",

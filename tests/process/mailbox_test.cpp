@@ -201,8 +201,9 @@ TEST_CASE("a conversation through the mailbox and the signed responder API", "[m
     CHECK(items[1].at("kind") == "follow_up");
     CHECK(items[1].at("mailbox").as_string() == std::string_view(hex(w.mailbox)));
 
-    // 6. Acknowledging marks; acknowledging with delete removes. The mailbox stays, empty, so the
-    //    responders can still answer; tiplined purge removes it once it has been idle long enough.
+    // 6. Acknowledging marks; acknowledging with delete removes the tip and the follow-up, and
+    //    takes the reply off the responder's list only: it stays in the mailbox for the witness.
+    //    The mailbox stays too, so the responders can still answer.
     const auto acked = test::raw_http(
         server.responder_port(), signed_request(responder, "POST", "/api/v1/responder/ack", refs));
     CHECK(body_of(acked).find("\"acknowledged\":1") != std::string::npos);
@@ -224,7 +225,7 @@ TEST_CASE("a conversation through the mailbox and the signed responder API", "[m
         server.port(),
         "GET /api/v1/mailbox HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + w.headers() + "\r\n");
     CHECK(test::status_of(empty) == 200);
-    CHECK(open_bundle(body_of(empty), w.reply).empty());
+    CHECK(open_bundle(body_of(empty), w.reply) == std::vector<std::string>{"q?"});
     const auto later_reply = test::raw_http(
         server.responder_port(),
         signed_request(responder, "POST", "/api/v1/responder/replies", as_text(reply), {},

@@ -244,7 +244,10 @@ TEST_CASE("export refuses to replace a bundle and --delete-exported removes exac
     auto first = run_command(tiplined + " export " + q(d.data) + " --out " + q(d.dir / "b") +
                              " --delete-exported");
     CHECK(first.exit_code == 0);
-    CHECK(first.out.find("exported 2 tips") != std::string::npos);
+    CHECK(first.out.find("exported 2 items (2 tips and follow-ups, 0 replies)") !=
+          std::string::npos);
+    CHECK(first.out.find("deleted 2 exported tips and follow-ups from the server") !=
+          std::string::npos);
     auto again = run_command(tiplined + " export " + q(d.data) + " --out " + q(d.dir / "b"));
     CHECK(again.exit_code == 2);
     CHECK(again.err.find("already exists") != std::string::npos);

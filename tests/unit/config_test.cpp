@@ -102,6 +102,9 @@ TEST_CASE("a typo, a word for a number and limits that contradict each other are
     CHECK(refusal("inline_bytes = 2000\nenvelope_bytes = 1000\n").find("inline_bytes") !=
           std::string::npos);
     CHECK(refusal("pow_bits = 20\npow_max_bits = 19\n").find("pow_max_bits") != std::string::npos);
+    // An unread reply is kept at least as long as a read one.
+    CHECK(refusal("retention_days = 200\n").find("unread_reply_days") != std::string::npos);
+    CHECK(refusal("retention_days = 200\nunread_reply_days = 200\n").empty());
     test::TempDir empty;
     CHECK_THROWS_AS(server::load_config(empty.path()), std::runtime_error);
 }

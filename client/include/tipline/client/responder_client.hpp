@@ -20,8 +20,8 @@ struct ResponderItem {
     std::string kind;  // tip, follow_up or reply
     std::string day;   // YYYY-MM-DD
     std::uint64_t size = 0;
-    std::string mailbox;  // 64 hex digits, or empty
-    bool acknowledged = false;
+    std::string mailbox;        // 64 hex digits, or empty
+    bool acknowledged = false;  // by this responder: each responder has their own fetched state
 };
 
 // Signs every request with the responder's Ed25519 key; the key file may be sign-only.
@@ -37,7 +37,8 @@ class ResponderClient {
     // Up to length bytes of one item's envelope from offset (for items too large for one bundle).
     std::vector<unsigned char> envelope_range(std::int64_t ref, std::uint64_t offset,
                                               std::uint64_t length);
-    // Marks the items acknowledged, or deletes them; returns how many the server found.
+    // Marks the items acknowledged for this responder, or deletes them (a reply only from this
+    // responder's list: it stays for its witness); returns how many the server found.
     std::uint64_t acknowledge(std::span<const std::int64_t> refs, bool delete_items);
     // Stores a reply envelope in a mailbox; returns its id.
     std::string post_reply(const crypto::MailboxId& mailbox,

@@ -63,6 +63,7 @@ struct Config {
     std::vector<std::string> responders;  // public key texts, tipline-pk1-...
     unsigned threads = 2;
     unsigned retention_days = 30;
+    unsigned unread_reply_days = 180;
     Limits limits;
 };
 

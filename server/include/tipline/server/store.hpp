@@ -13,18 +13,18 @@
 #include <type_traits>
 #include <vector>
 
+#include "tipline/crypto/days.hpp"
+#include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/stream.hpp"
 #include "tipline/server/tip_id.hpp"
 
 struct sqlite3;
 
-#include "tipline/crypto/days.hpp"
-
 namespace tipline::server {
 
 inline constexpr std::size_t store_row_size =
     256 * 1024;  // a large tip never sits whole in one row
-inline constexpr int store_schema_version = 3;
+inline constexpr int store_schema_version = 4;
 inline constexpr std::size_t upload_key_bytes = 16;
 
 // Days since the Unix epoch in UTC: the only time the server keeps.
@@ -36,6 +36,8 @@ enum class ItemKind : std::int64_t { tip = 1, follow_up = 2, reply = 3 };
 // A mailbox's public name: LH("tipline mailbox id v1", reply key), 32 bytes.
 using MailboxKey = std::array<unsigned char, 32>;
 using TokenHash = std::array<unsigned char, 32>;
+// A responder, by the Ed25519 public key that signs their requests to the responder API.
+using ResponderKey = crypto::SignPublicKey;
 
 struct StoredTip {
     std::int64_t seq = 0;  // the row's internal key; shown to responders only, as a cursor
@@ -44,7 +46,10 @@ struct StoredTip {
     std::uint64_t size = 0;
     ItemKind kind = ItemKind::tip;
     std::optional<MailboxKey> mailbox;
+    // In a responder's view (items_after, item_for): whether that responder acknowledged it.
+    // Elsewhere: whether it was acknowledged before schema 4, which counts for every responder.
     bool acknowledged = false;
+    std::optional<std::int64_t> read_day;  // a reply: the day its witness first read it
 };
 
 // Where a new envelope belongs: a plain tip, a tip that opens a mailbox, or a message in one.
@@ -143,10 +148,24 @@ class Store {
     // mailbox outlives its items until then, so responders can still answer a tip they deleted.
     std::size_t delete_idle_mailboxes(std::int64_t day);
 
-    // The responders' view: complete items after a cursor (a seq), oldest first, at most limit.
-    std::vector<StoredTip> items_after(std::int64_t cursor, std::size_t limit);
+    // One responder's view: complete items after a cursor (a seq), oldest first, at most limit,
+    // without the replies this responder deleted or an export handed over.
+    std::vector<StoredTip> items_after(const ResponderKey& who, std::int64_t cursor,
+                                       std::size_t limit);
+    // One item in that view; nullopt when there is none, or it is not in the view.
+    std::optional<StoredTip> item_for(const ResponderKey& who, std::int64_t seq);
+    // A complete item, whoever has fetched or deleted it.
     std::optional<StoredTip> item(std::int64_t seq);
-    void acknowledge(std::int64_t seq);
+    // Marks an item fetched for one responder only.
+    void acknowledge(const ResponderKey& who, std::int64_t seq);
+    // A responder's delete. A tip or follow-up is erased, for every responder (returns true). A
+    // reply only leaves this responder's view: it stays in its mailbox for the witness until
+    // purge expires it (returns false).
+    bool delete_for_responder(const ResponderKey& who, const StoredTip& item);
+    // The delete after tiplined export: as above, but a reply leaves every responder's view.
+    bool delete_exported(const StoredTip& item);
+    // Records the day a witness first read a reply; a later read changes nothing.
+    void mark_read(std::int64_t seq, std::int64_t day);
 
     // Resumable uploads, each inside a transaction. key is the client's capability, tip the future
     // id.
@@ -167,8 +186,13 @@ class Store {
     // Bytes held by complete tips and unfinished uploads together, for the quota.
     std::uint64_t stored_bytes();
 
+    // Every complete item, by day and id.
     std::vector<StoredTip> list_tips();
-    std::vector<StoredTip> tips_before(std::int64_t day);
+    // What an export takes: every complete item but the replies an earlier export handed over.
+    std::vector<StoredTip> export_items();
+    // What purge deletes: tips and follow-ups received before cutoff, replies their witness first
+    // read before cutoff, and replies never read that were received before unread_cutoff.
+    std::vector<StoredTip> expired_items(std::int64_t cutoff, std::int64_t unread_cutoff);
     // Streams a complete tip's envelope; false when there is no such tip.
     bool read_tip(std::int64_t seq, crypto::ByteSink& out);
     // Writes a bundle (FORMAT.md section 11) of these items: manifest, then each envelope.

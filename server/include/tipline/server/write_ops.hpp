@@ -38,25 +38,29 @@ WriteOp store_follow_up_op(std::vector<unsigned char> envelope, MailboxKey key,
                            TokenHash token_hash);
 
 // The replies in a mailbox as a bundle in result.body, under the same check; too_large past
-// max_bytes.
+// max_bytes. The replies it returns are recorded as read on the writer's day, once.
 WriteOp read_replies_op(MailboxKey key, TokenHash token_hash, std::uint64_t max_bytes);
 
 // A responder's reply into a mailbox (mailbox_denied if there is none).
 WriteOp store_reply_op(std::vector<unsigned char> envelope, MailboxKey key);
 
-// Responders: complete items after a cursor in result.items.
-WriteOp list_items_op(std::int64_t cursor, std::size_t limit);
+// Responders, each as who sees the store (Store::items_after): complete items after a cursor in
+// result.items.
+WriteOp list_items_op(ResponderKey who, std::int64_t cursor, std::size_t limit);
 
-// Responders: a bundle of the given items in result.body; not_found names the first missing one in
-// result.value; too_large past max_bytes.
-WriteOp bundle_items_op(std::vector<std::int64_t> seqs, std::uint64_t max_bytes);
+// Responders: a bundle of the given items in result.body; not_found names the first one missing
+// from who's view in result.value; too_large past max_bytes.
+WriteOp bundle_items_op(ResponderKey who, std::vector<std::int64_t> seqs, std::uint64_t max_bytes);
 
 // Responders: length bytes of one item's envelope from offset, in result.body; not_found when
-// there is no such item, wrong_offset when offset is at or past its end.
-WriteOp read_item_range_op(std::int64_t seq, std::uint64_t offset, std::uint64_t length);
+// there is no such item in who's view, wrong_offset when offset is at or past its end.
+WriteOp read_item_range_op(ResponderKey who, std::int64_t seq, std::uint64_t offset,
+                           std::uint64_t length);
 
-// Responders: marks items acknowledged, or deletes them; result.value counts the items found.
-WriteOp acknowledge_items_op(std::vector<std::int64_t> seqs, bool delete_items);
+// Responders: marks items fetched for who, or deletes them (Store::delete_for_responder: tips and
+// follow-ups are erased, replies leave who's view and stay for their witness); result.value counts
+// the items found in who's view, result.erased says whether any ciphertext was erased.
+WriteOp acknowledge_items_op(ResponderKey who, std::vector<std::int64_t> seqs, bool delete_items);
 
 // Appends bytes at offset; result.value is the new durable offset, or on wrong_offset the current
 // one.
