@@ -175,6 +175,14 @@ class Tiplined {
             throw Failure("no VmHWM in /proc/" + std::to_string(pid_) + "/status");
         return std::stoull(s.substr(at + 6));
     }
+    // VmRSS from /proc/PID/status, in KiB: resident now.
+    std::uint64_t rss_kib() const {
+        const std::string s = read_file("/proc/" + std::to_string(pid_) + "/status", 1 << 16);
+        const auto at = s.find("VmRSS:");
+        if (at == std::string::npos)
+            throw Failure("no VmRSS in /proc/" + std::to_string(pid_) + "/status");
+        return std::stoull(s.substr(at + 6));
+    }
     // SIGTERM and wait; the exit status text.
     std::string stop() {
         ::kill(pid_, SIGTERM);

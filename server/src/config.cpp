@@ -75,6 +75,12 @@ const std::vector<ConfigKey>& table() {
             "by the organisation is installed (tiplined recipients install), it is used instead."),
         key<&Config::threads>("threads", "threads", Range{1, 64},
                               "Threads serving both listeners."),
+        key<&Config::work_threads>(
+            "work_threads", "threads", Range{1, 64},
+            "Threads for the heavy work of the form without JavaScript (an Argon2id of 64 MiB "
+            "for each typed receipt or new tip, and sealing), at a lower priority than the "
+            "listeners' threads. Each holds up to 64 MiB while it works; at most 64 jobs wait, "
+            "at most 2 of them from one circuit, and circuits take turns (503 beyond)."),
         key<&Config::retention_days>(
             "retention_days", "days", {},
             "tiplined purge deletes tips and follow-ups received more than this many days ago, "

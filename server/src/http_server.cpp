@@ -29,6 +29,7 @@
 #include "tipline/server/responder_api.hpp"
 #include "tipline/server/router.hpp"
 #include "tipline/server/session_table.hpp"
+#include "tipline/server/worker_pool.hpp"
 
 namespace tipline::server {
 namespace {
@@ -39,8 +40,8 @@ using tcp = asio::ip::tcp;
 using asio::awaitable;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// Beast reads a typical POST in one call with a buffer this large, not nine. Only a body gets it:
-// an idle connection keeps no buffer at all.
+// Beast reads a typical POST in one call with a buffer this large, not nine. Only a body whose
+// bytes have begun to arrive gets it: an idle or silent connection keeps no buffer.
 constexpr std::size_t read_buffer_reserve = 64 * 1024;
 constexpr std::size_t header_slack = 1024;
 constexpr int drain_poll_ms = 50;
@@ -54,6 +55,7 @@ constexpr int accept_retry_ms = 100;
 struct Shared {
     const ServerInfo& info;
     IngestQueue& queue;
+    WorkerPool& pool;
     std::atomic<unsigned> connections{0};  // both listeners: the drain waits for none
     std::atomic<bool> draining{false};
 };
@@ -74,6 +76,38 @@ auto async_write_op(IngestQueue& queue, WriteOp op, std::uint64_t adds_bytes, To
                          });
         },
         token, std::move(op));
+}
+
+// Runs work on the pool within the circuit's share; completes with its Action, or with nothing when
+// the pool has no room. An exception thrown by the work is thrown in the session.
+template <typename Token>
+auto async_offload(WorkerPool& pool, const Circuit& circuit, std::function<Action()> work,
+                   Token&& token) {
+    using Outcome = std::optional<Action>;
+    return asio::async_initiate<Token, void(std::exception_ptr, Outcome)>(
+        [&pool, &circuit](auto handler, std::function<Action()> run) {
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            auto work_guard = asio::make_work_guard(asio::get_associated_executor(*shared));
+            auto job = [shared, work_guard, run = std::move(run)]() mutable {
+                Outcome outcome;
+                std::exception_ptr failure;
+                try {
+                    outcome = run();
+                } catch (...) {
+                    failure = std::current_exception();
+                }
+                auto ex = asio::get_associated_executor(*shared);
+                asio::dispatch(ex, [shared, failure, outcome = std::move(outcome)]() mutable {
+                    (*shared)(failure, std::move(outcome));
+                });
+                work_guard.reset();
+            };
+            if (!pool.submit(circuit, std::move(job))) {
+                auto ex = asio::get_associated_executor(*shared);
+                asio::post(ex, [shared] { (*shared)(nullptr, Outcome()); });
+            }
+        },
+        token, std::move(work));
 }
 
 // A read or write deadline that cancels the socket's operations instead of closing the socket, so
@@ -246,12 +280,21 @@ awaitable<BodyOutcome> read_body(tcp::socket& stream, beast::flat_buffer& buffer
                                  Deadline& deadline, const Limits& limits, std::uint64_t body_limit,
                                  SessionSlot& slot) {
     parser.body_limit(body_limit);
-    if (buffer.capacity() < read_buffer_reserve) buffer.reserve(read_buffer_reserve);
     const auto start = Deadline::Clock::now();
     std::uint64_t received = 0;
     beast::error_code ec;
     while (!parser.is_done()) {
         deadline.arm_at(transfer_due(start, received, limits));
+        if (buffer.size() == 0 && buffer.capacity() < read_buffer_reserve) {
+            // The large buffer only once body bytes are there: a body that never comes costs
+            // no more than a silent connection.
+            auto [wait_ec] = co_await stream.async_wait(tcp::socket::wait_read, use_tuple);
+            if (wait_ec) {
+                ec = wait_ec;
+                break;
+            }
+            buffer.reserve(read_buffer_reserve);
+        }
         auto [read_ec, n] = co_await http::async_read_some(stream, buffer, parser, use_tuple);
         if (read_ec) {
             ec = read_ec;
@@ -406,6 +449,11 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, Listener& listen
             }
             action = api.handle(parser.release(), *slot.circuit);
         }
+        while (auto* offload = std::get_if<Offload>(&action)) {
+            auto done = co_await async_offload(shared.pool, *slot.circuit, std::move(offload->run),
+                                               asio::use_awaitable);
+            action = done ? std::move(*done) : Action(offload->busy());
+        }
         Response res;
         if (auto* write = std::get_if<PendingWrite>(&action)) {
             const WriteResult result = co_await async_write_op(
@@ -474,7 +522,10 @@ void open_listener(tcp::acceptor& acceptor, const Endpoint& where) {
 void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& queue,
            const std::function<void(const ReadyPorts&)>& on_ready) {
     asio::io_context io(static_cast<int>(options.threads));
-    Shared shared{info, queue, {}, {}};
+    // Destroyed before the io_context: a job that finishes while the pool stops still posts to it.
+    WorkerPool pool(options.work_threads, WorkerPool::default_queue_limit,
+                    WorkerPool::default_per_circuit);
+    Shared shared{info, queue, pool, {}, {}};
     ReplayGuard replay;
     ResponderContext responder_context{info, replay};
 

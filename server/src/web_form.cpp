@@ -19,7 +19,8 @@ class WebSubmission final : public StreamedBody {
   public:
     WebSubmission(Mode mode, std::string boundary, web_form::Reply reply, const ServerInfo& info,
                   Circuit& circuit)
-        : fields_(mode),
+        : fields_ptr_(std::make_shared<web_form::Fields>(mode)),
+          fields_(*fields_ptr_),
           parser_(std::move(boundary), fields_),
           reply_(std::move(reply)),
           info_(info),
@@ -48,8 +49,7 @@ class WebSubmission final : public StreamedBody {
             fields_.fail("error.bad_form", http::status::bad_request);
         }
         if (fields_.failure()) return refusal(ReadProblem::refused);
-        if (fields_.mode == Mode::check)
-            return web_form::check_replies(fields_, info_, circuit_, reply_);
+        if (fields_.mode == Mode::check) return offload();
         if (fields_.message.empty() && fields_.attachments.empty()) {
             fields_.fail("error.empty", http::status::bad_request);
             return refusal(ReadProblem::refused);
@@ -66,9 +66,7 @@ class WebSubmission final : public StreamedBody {
             return refusal(ReadProblem::refused);
         }
         fields_.spool.close();
-        return fields_.mode == Mode::tip
-                   ? web_form::store_tip(fields_, info_, circuit_, reply_)
-                   : web_form::store_follow_up(fields_, info_, circuit_, reply_);
+        return offload();
     }
 
     Response refusal(ReadProblem why) override {
@@ -94,7 +92,28 @@ class WebSubmission final : public StreamedBody {
     }
 
   private:
-    web_form::Fields fields_;
+    // Argon2id and sealing on the worker pool. The fields go with the work: this body is gone by
+    // the time it runs.
+    Offload offload() {
+        return Offload{[fields = fields_ptr_, &info = info_, &circuit = circuit_, reply = reply_] {
+                           switch (fields->mode) {
+                               case Mode::check:
+                                   return web_form::check_replies(*fields, info, circuit, reply);
+                               case Mode::tip:
+                                   return web_form::store_tip(*fields, info, circuit, reply);
+                               case Mode::follow_up:
+                                   break;
+                           }
+                           return web_form::store_follow_up(*fields, info, circuit, reply);
+                       },
+                       [lang = reply_.lang, version = reply_.version, mode = fields_.mode] {
+                           return form_error_page(lang, http::status::service_unavailable,
+                                                  "error.busy", version, web_form::form_of(mode));
+                       }};
+    }
+
+    std::shared_ptr<web_form::Fields> fields_ptr_;
+    web_form::Fields& fields_;
     MultipartParser parser_;
     web_form::Reply reply_;
     const ServerInfo& info_;

@@ -178,7 +178,7 @@ int serve(const fs::path& dir, const std::string& listen_override,
     server::IngestLimits ingest;
     ingest.quota_bytes = config.limits.quota_bytes;
     server::IngestQueue queue(server::database_path(dir), ingest);
-    server::ServeOptions options{endpoint, responder, config.threads};
+    server::ServeOptions options{endpoint, responder, config.threads, config.work_threads};
     if (const auto current = info.recipients->current(); current->list) {
         const auto left =
             static_cast<std::int64_t>(current->list->expires_day) - crypto::current_day();

@@ -46,6 +46,8 @@ void check_response(const server::Response& res) {
 }
 
 server::Response settle(server::Action&& action) {
+    // Heavy work runs here, as the worker pool would run it.
+    while (auto* offload = std::get_if<server::Offload>(&action)) action = offload->run();
     if (auto* write = std::get_if<server::PendingWrite>(&action)) {
         server::Store& store = fuzz::scratch_store();
         fuzz::RolledBack transaction(store);

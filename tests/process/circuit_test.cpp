@@ -5,8 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <thread>
 #include <vector>
 
 #include "circuit_proxy.hpp"
@@ -232,4 +234,45 @@ TEST_CASE("a body that stops part way is closed after its grace, whatever length
     ::close(fd);
     CHECK(status_of(answer) == 408);
     CHECK(stored_tips(d.data) == 0);
+}
+
+TEST_CASE("a flood of checks without JavaScript from one circuit leaves a witness's check its turn",
+          "[circuits][web][hostile]") {
+    Deployment d(std::map<std::string, std::string>{{"circuit_ids", "true"}});
+    ServerProcess server(d.data);
+    CircuitProxy witness(server.port(), witness_circuit);
+    REQUIRE(witness_sends(d, witness.url(), "a tip to check on",
+                          " --receipt-out " + q(d.dir / "receipt.txt"))
+                .size() == 32);
+    const Bytes file = read_file(d.dir / "receipt.txt");
+    const std::string receipt(file.begin(), file.end());
+    REQUIRE(receipt.size() >= 24);
+    // The attacker types wrong receipts on one circuit, eight at a time, each costing the server
+    // an Argon2id of 64 MiB; its circuit's share of the worker pool is two.
+    CircuitProxy attacker(server.port(), attacker_circuit);
+    std::atomic<bool> attacking{true};
+    std::atomic<int> attacker_ok{0}, attacker_busy{0};
+    std::vector<std::thread> flood;
+    for (int i = 0; i < 8; ++i) {
+        flood.emplace_back([&] {
+            while (attacking) {
+                const int status = status_of(
+                    raw_http(attacker.port(),
+                             fields_post("/en/check", {{"receipt", "1111 2222 3333 4444 5555"}})));
+                if (status == 200) ++attacker_ok;
+                if (status == 503) ++attacker_busy;
+            }
+        });
+    }
+    REQUIRE(eventually([&] { return attacker_busy > 0; }));  // the attacker's share is full
+    // The witness's check on its own circuit is answered with its page, every time.
+    for (int i = 0; i < 3; ++i) {
+        const std::string page =
+            raw_http(witness.port(), fields_post("/en/check", {{"receipt", receipt.substr(0, 24)}}),
+                     std::chrono::milliseconds(60000));
+        CHECK(status_of(page) == 200);
+    }
+    attacking = false;
+    for (auto& t : flood) t.join();
+    CHECK(attacker_ok == 0);
 }

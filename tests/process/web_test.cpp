@@ -364,6 +364,14 @@ TEST_CASE("the same web form sent twice stores one tip and shows the same receip
     const std::string note(server::translate("ko", "receipt.again"));
     CHECK(body_of(first).find(note) == std::string::npos);
     CHECK(body_of(again).find(note) != std::string::npos);
+    // Sent again with other words (edited after going back): nothing of them is stored, and the
+    // page says so plainly, with the way to add them.
+    const std::string edited =
+        raw_http(server.port(), form_post("/ko/submit", "changed words", "ko", {}, token));
+    REQUIRE(status_of(edited) == 200);
+    CHECK(receipt_in(body_of(edited)) == receipt_in(body_of(first)));
+    CHECK(body_of(edited).find(note) != std::string::npos);
+    CHECK(note.find("다시 보내기 전에 바꾼 내용은 보내지지 않았습니다") != std::string::npos);
     // A token this server did not issue is ignored: the tip gets a fresh receipt.
     std::string forged = token;
     forged[10] = forged[10] == 'a' ? 'b' : 'a';
@@ -373,6 +381,10 @@ TEST_CASE("the same web form sent twice stores one tip and shows the same receip
     CHECK(receipt_in(body_of(other)) != receipt_in(body_of(first)));
     server.stop();
     CHECK(stored_tips(d.data) == 2);
+    const fs::path opened = d.dir / "resent";
+    REQUIRE(open_with_key(d, export_all(d, "resent"), opened).exit_code == 0);
+    CHECK_FALSE(folder_contains(opened, "changed words"));
+    CHECK(folder_contains(opened, "once"));
 }
 
 TEST_CASE("a message over 1 MiB gets its own refusal, and the text area cannot exceed it",

@@ -19,8 +19,19 @@ struct PendingWrite {
     std::function<Response(const WriteResult&)> respond;
 };
 
-// The handler's verdict on a complete request: answer it now, or make a write and then answer.
-using Action = std::variant<Response, PendingWrite>;
+struct Offload;
+
+// The handler's verdict on a complete request: answer it now, make a write and then answer, or
+// do heavy work first.
+using Action = std::variant<Response, PendingWrite, Offload>;
+
+// Work too heavy for an I/O thread (Argon2id, sealing): the listener runs it on the worker pool
+// (worker_pool.hpp), within its circuit's share, and goes on with the Action it returns.
+struct Offload {
+    std::function<Action()> run;
+    // The answer when the pool has no room for it.
+    std::function<Response()> busy;
+};
 
 // Why a request could not be read whole (listener_policy.hpp decides the answer).
 enum class ReadProblem {

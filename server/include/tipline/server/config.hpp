@@ -62,6 +62,7 @@ struct Config {
     std::string responder_listen = "127.0.0.1:8081";
     std::vector<std::string> responders;  // public key texts, tipline-pk1-...
     unsigned threads = 2;
+    unsigned work_threads = 2;
     unsigned retention_days = 30;
     unsigned unread_reply_days = 180;
     Limits limits;

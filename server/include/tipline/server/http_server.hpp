@@ -16,6 +16,7 @@ struct ServeOptions {
     Endpoint source;
     std::optional<Endpoint> responder;  // the signed responder API, when set
     unsigned threads = 2;
+    unsigned work_threads = 2;  // the worker pool's (worker_pool.hpp)
 };
 
 struct ReadyPorts {
