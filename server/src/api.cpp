@@ -45,6 +45,9 @@ Response conflict_at(std::string_view code, std::string_view message, std::uint6
 }
 
 // Answers for upload writes that went wrong, shared by every upload endpoint.
+// Unfinished uploads free up as they finish or expire.
+constexpr unsigned upload_busy_retry_s = 600;
+
 Response upload_failure(const WriteResult& r, unsigned v) {
     if (r.ec == IngestError::not_found) {
         return error_response(http::status::not_found, "upload_not_found",
@@ -61,6 +64,13 @@ Response upload_failure(const WriteResult& r, unsigned v) {
     if (r.ec == IngestError::incomplete) {
         return conflict_at("upload_incomplete", "the upload has not received all its bytes",
                            r.value, v);
+    }
+    if (r.ec == IngestError::busy) {
+        Response res = error_response(
+            http::status::service_unavailable, "uploads_busy",
+            "unfinished uploads hold as many bytes as the server takes; try again later", v);
+        res.set(http::field::retry_after, std::to_string(upload_busy_retry_s));
+        return res;
     }
     return stored_response(r.ec, {}, v, false);
 }
@@ -295,9 +305,6 @@ Action mailbox_message(Request&& req, const ServerInfo& info, Circuit& circuit) 
                         }};
 }
 
-constexpr unsigned upload_busy_retry_s =
-    600;  // unfinished uploads free up as they finish or expire
-
 Response uploads_busy(unsigned retry_after_s, unsigned v) {
     Response res =
         error_response(http::status::service_unavailable, "uploads_busy",
@@ -341,7 +348,7 @@ Action begin_upload(const Request& req, const ServerInfo& info, Circuit& circuit
         }};
 }
 
-Action upload(Request&& req, const TipId& key) {
+Action upload(Request&& req, const TipId& key, const ServerInfo& info) {
     const unsigned v = req.version();
     const bool keep = req.keep_alive();
     if (req.method() == http::verb::get || req.method() == http::verb::head) {
@@ -369,8 +376,8 @@ Action upload(Request&& req, const TipId& key) {
     }
     const std::uint64_t size = req.body().size();
     return PendingWrite{
-        append_upload_op(key, *offset, std::move(req.body())), size,
-        [v, keep](const WriteResult& r) {
+        append_upload_op(key, *offset, std::move(req.body()), info.limits.pending_upload_bytes),
+        size, [v, keep](const WriteResult& r) {
             if (r.ec) return upload_failure(r, v);
             return json_response(http::status::ok, json::object{{"offset", r.value}}, v, keep);
         }};
@@ -400,7 +407,7 @@ Action handle_api(const ApiRoute& r, Request&& req, const ServerInfo& info, Circ
         case ApiRoute::uploads:
             return begin_upload(req, info, circuit);
         case ApiRoute::upload:
-            return upload(std::move(req), *r.key);
+            return upload(std::move(req), *r.key, info);
         case ApiRoute::upload_finish:
             return finish_upload(req, *r.key);
         case ApiRoute::mailbox:

@@ -177,7 +177,9 @@ const std::vector<ConfigKey>& table() {
                                           "Unfinished uploads at once (503 beyond)."),
         key<&Limits::pending_upload_bytes>(
             "pending_upload_bytes", "bytes", Range{1 * MiB, GiB << 20},
-            "Declared bytes of all unfinished uploads together (503 beyond)."),
+            "Bytes received by all unfinished uploads together: a chunk that would pass it gets "
+            "503, and so does a new upload while it is reached. What an upload declares holds "
+            "nothing."),
         key<&Limits::upload_burst>("upload_burst", "uploads", Range{1, 100000},
                                    "Uploads one circuit may start at once, then "
                                    "uploads_per_hour (503 beyond)."),

@@ -417,18 +417,24 @@ StoreStats Store::stats() {
     out.oldest_day = st.int64(2);
     out.newest_day = st.int64(3);
     Statement up = statements_->get(
-        db_, "SELECT count(*), coalesce(sum(received), 0) FROM tips WHERE complete = 0");
+        db_,
+        "SELECT count(*), coalesce(sum(received), 0), coalesce(sum(size), 0) FROM tips "
+        "WHERE complete = 0");
     up.step();
     out.uploads = static_cast<std::uint64_t>(up.int64(0));
     out.upload_bytes = static_cast<std::uint64_t>(up.int64(1));
+    out.upload_declared_bytes = static_cast<std::uint64_t>(up.int64(2));
     return out;
 }
 
 PendingUploads Store::pending_uploads() {
     Statement st = statements_->get(
-        db_, "SELECT count(*), coalesce(sum(size), 0) FROM tips WHERE complete = 0");
+        db_,
+        "SELECT count(*), coalesce(sum(size), 0), coalesce(sum(received), 0) FROM tips "
+        "WHERE complete = 0");
     st.step();
-    return {static_cast<std::uint64_t>(st.int64(0)), static_cast<std::uint64_t>(st.int64(1))};
+    return {static_cast<std::uint64_t>(st.int64(0)), static_cast<std::uint64_t>(st.int64(1)),
+            static_cast<std::uint64_t>(st.int64(2))};
 }
 
 std::uint64_t Store::stored_bytes() {

@@ -68,9 +68,11 @@ WriteOp store_envelope_op(std::vector<unsigned char> envelope, std::optional<New
 WriteOp begin_upload_op(std::uint64_t length, std::optional<NewMailbox> mailbox,
                         PendingUploadLimits limits) {
     return [length, mailbox, limits](Store& store, std::int64_t day) {
+        // Only what uploads have received counts: an upload that declares much and sends
+        // nothing holds a place, not bytes.
         const PendingUploads pending = store.pending_uploads();
         if (pending.count >= limits.max_count ||
-            pending.declared_bytes + length > limits.max_declared_bytes) {
+            pending.received_bytes >= limits.max_received_bytes) {
             return fail(IngestError::busy);
         }
         Placement placement;
@@ -181,13 +183,16 @@ WriteOp acknowledge_items_op(ResponderKey who, std::vector<std::int64_t> seqs, b
     };
 }
 
-WriteOp append_upload_op(TipId key, std::uint64_t offset, std::vector<unsigned char> bytes) {
-    return [key, offset, bytes = std::move(bytes)](Store& store, std::int64_t) {
+WriteOp append_upload_op(TipId key, std::uint64_t offset, std::vector<unsigned char> bytes,
+                         std::uint64_t max_received_bytes) {
+    return [key, offset, bytes = std::move(bytes), max_received_bytes](Store& store, std::int64_t) {
         auto state = store.find_upload(key);
         if (!state) return fail(IngestError::not_found);
         if (offset != state->received) return fail(IngestError::wrong_offset, state->received);
         if (state->received + bytes.size() > state->length)
             return fail(IngestError::overflow, state->received);
+        if (store.pending_uploads().received_bytes + bytes.size() > max_received_bytes)
+            return fail(IngestError::busy, state->received);
         store.append_upload(*state, bytes);
         return WriteResult{{}, {}, state->received, {}};
     };

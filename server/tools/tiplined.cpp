@@ -253,7 +253,8 @@ int stats(const fs::path& dir) {
     std::cout << "tips: " << s.tips << "\n"
               << "ciphertext bytes: " << s.bytes << "\n"
               << "unfinished uploads: " << s.uploads << "\n"
-              << "unfinished upload bytes: " << s.upload_bytes << "\n";
+              << "unfinished upload bytes: " << s.upload_bytes << "\n"
+              << "unfinished upload bytes declared: " << s.upload_declared_bytes << "\n";
     if (s.tips > 0) {
         std::cout << "days since the oldest tip arrived: " << server::current_day() - s.oldest_day
                   << "\n"

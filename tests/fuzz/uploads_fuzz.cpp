@@ -150,13 +150,12 @@ class Session {
             uploads_.push_back({*key, *parsed, {}, false});
             ++starts_;
         } else if (res->result() == http::status::service_unavailable) {
-            // Only the global limits refuse a start that is otherwise sound (PROTOCOL.md).
+            // Only the limits refuse a start that is otherwise sound (PROTOCOL.md): the circuit's
+            // starts, and the unfinished uploads' number and the bytes they received.
             require(error_code_of(*res) == "uploads_busy");
-            const auto parsed = server::parse_decimal(text);
-            require(parsed.has_value());
             require(starts_ >= info_.limits.upload_burst ||
                     pending() >= info_.limits.max_pending_uploads ||
-                    pending_bytes() + *parsed > info_.limits.pending_upload_bytes);
+                    pending_bytes() >= info_.limits.pending_upload_bytes);
         } else if (how == 0 && !mailbox) {
             std::abort();  // a valid envelope's exact length is otherwise always accepted
         } else if (res->result() == http::status::conflict) {
@@ -169,9 +168,10 @@ class Session {
         return static_cast<std::uint64_t>(std::count_if(uploads_.begin(), uploads_.end(),
                                                         [](const Upload& u) { return !u.gone; }));
     }
+    // What the unfinished uploads have received: the bytes they hold.
     std::uint64_t pending_bytes() const {
         std::uint64_t sum = 0;
-        for (const Upload& u : uploads_) sum += u.gone ? 0 : u.length;
+        for (const Upload& u : uploads_) sum += u.gone ? 0 : u.received.size();
         return sum;
     }
 
@@ -210,6 +210,10 @@ class Session {
             require(field_text(*res, "offset") == std::to_string(u->received.size()));
         } else if (res->result() == http::status::not_found) {
             require(u->gone);
+        } else if (res->result() == http::status::service_unavailable) {
+            // Refused only when it would take what unfinished uploads hold past the limit.
+            require(error_code_of(*res) == "uploads_busy");
+            require(pending_bytes() + bytes.size() > info_.limits.pending_upload_bytes);
         } else if (!u->gone && parsed && *parsed == u->received.size() && !bytes.empty() &&
                    u->received.size() + bytes.size() <= u->length) {
             std::abort();  // a chunk that fits where the upload stands is taken

@@ -217,14 +217,33 @@ TEST_CASE("unfinished uploads are capped in number, in declared bytes and in sta
         CHECK(status_of(start_upload(server.port(), 5000)) == 201);
         CHECK(stored_tips(d.data) == 1);
     }
-    SECTION("declared bytes") {
+    SECTION("received bytes, not declared ones") {
         Deployment d(std::map<std::string, std::string>{{"pending_upload_bytes", "1048576"}});
         ServerProcess server(d.data);
-        CHECK(status_of(start_upload(server.port(), 600000)) == 201);
-        const std::string over = start_upload(server.port(), 600000);
+        // Declaring costs nothing: two uploads declaring 800,000 bytes each both start.
+        const std::string a = start_upload(server.port(), 800000);
+        const std::string b = start_upload(server.port(), 800000);
+        REQUIRE(status_of(a) == 201);
+        REQUIRE(status_of(b) == 201);
+        const auto put = [&](const std::string& started, std::size_t n) {
+            const std::string key = started.substr(started.find("\"upload\":\"") + 10, 32);
+            return raw_http(server.port(), "PUT /api/v1/uploads/" + key +
+                                               " HTTP/1.1\r\nHost: x\r\nUpload-Offset: 0\r\n"
+                                               "Content-Length: " +
+                                               std::to_string(n) + "\r\nConnection: close\r\n\r\n" +
+                                               std::string(n, 'u'));
+        };
+        CHECK(status_of(put(a, 600000)) == 200);
+        // What they hold together is what counts.
+        const std::string over = put(b, 600000);
         CHECK(status_of(over) == 503);
         CHECK(error_code_of(over) == "uploads_busy");
-        CHECK(status_of(start_upload(server.port(), 400000)) == 201);
+        CHECK(std::stoi(header_of(over, "Retry-After")) > 0);
+        CHECK(status_of(put(b, 400000)) == 200);
+        server.stop();
+        const auto stats = run_command(tool("server/tiplined") + " stats " + q(d.data));
+        CHECK(stats.out.find("unfinished upload bytes: 1000000\n") != std::string::npos);
+        CHECK(stats.out.find("unfinished upload bytes declared: 1600000\n") != std::string::npos);
     }
     SECTION("starts per hour") {
         Deployment d({{"upload_burst", "2"}, {"uploads_per_hour", "1"}});

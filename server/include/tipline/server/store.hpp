@@ -70,15 +70,17 @@ struct UploadState {
 struct StoreStats {
     std::uint64_t tips = 0;
     std::uint64_t bytes = 0;
-    std::uint64_t uploads = 0;       // unfinished
-    std::uint64_t upload_bytes = 0;  // received so far by unfinished uploads
-    std::int64_t oldest_day = 0;     // 0 when empty
+    std::uint64_t uploads = 0;                // unfinished
+    std::uint64_t upload_bytes = 0;           // received so far by unfinished uploads
+    std::uint64_t upload_declared_bytes = 0;  // the lengths they declared
+    std::int64_t oldest_day = 0;              // 0 when empty
     std::int64_t newest_day = 0;
 };
 
 struct PendingUploads {
     std::uint64_t count = 0;
     std::uint64_t declared_bytes = 0;  // the lengths the unfinished uploads declared, together
+    std::uint64_t received_bytes = 0;  // what they have sent so far, together
 };
 
 // Thrown for SQLite failures; full() tells a full disk or quota apart from other failures.

@@ -24,7 +24,7 @@ WriteOp store_envelope_op(std::vector<unsigned char> envelope,
 // Global limits on unfinished uploads, checked when one starts.
 struct PendingUploadLimits {
     std::uint64_t max_count = UINT64_MAX;
-    std::uint64_t max_declared_bytes = UINT64_MAX;
+    std::uint64_t max_received_bytes = UINT64_MAX;  // what unfinished uploads hold, together
 };
 
 // Starts an upload of length bytes; result.id is the new upload key. The mailbox is opened at once.
@@ -64,7 +64,9 @@ WriteOp acknowledge_items_op(ResponderKey who, std::vector<std::int64_t> seqs, b
 
 // Appends bytes at offset; result.value is the new durable offset, or on wrong_offset the current
 // one.
-WriteOp append_upload_op(TipId key, std::uint64_t offset, std::vector<unsigned char> bytes);
+// busy when the chunk would take the bytes all unfinished uploads hold past max_received_bytes.
+WriteOp append_upload_op(TipId key, std::uint64_t offset, std::vector<unsigned char> bytes,
+                         std::uint64_t max_received_bytes = UINT64_MAX);
 
 // result.value is the durable offset and result.id is unset; a read that goes through the writer.
 WriteOp upload_status_op(TipId key, std::uint64_t* length_out);
