@@ -32,12 +32,7 @@ namespace crypto = tipline::crypto;
 constexpr std::uint32_t witness_circuit = 0xbeef0001;
 constexpr unsigned circuit_connections = 16;  // tiplined's default, and the torrc's MaxStreams
 
-struct Options {
-    bool quick = false;
-    fs::path tiplined;
-    fs::path tools;
-    fs::path tmp = "/tmp";
-};
+using Options = ServerBenchOptions;
 
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
@@ -177,6 +172,8 @@ struct Witness {
 
 // Latencies of one witness operation, in ms.
 struct Series {
+    Series(const char* n, int status, std::function<std::string()> f)
+        : name(n), expected(status), run(std::move(f)) {}
     const char* name;
     int expected;  // HTTP status
     std::function<std::string()> run;
@@ -414,37 +411,13 @@ int run(const Options& o) {
     return 0;
 }
 
-int usage(int status) {
-    (status == 0 ? std::cout : std::cerr)
-        << "usage: tipline-bench-attacks [--quick] [--tiplined PATH] [--tools DIR] [--tmp DIR]\n";
-    return status;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     if (sodium_init() < 0) return 1;
     Options o;
-    std::error_code ec;
-    const fs::path build = fs::read_symlink("/proc/self/exe", ec).parent_path().parent_path();
-    o.tiplined = build / "server" / "tiplined";
-    o.tools = build / "client";
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        const bool has_value = i + 1 < argc;
-        if (a == "--quick")
-            o.quick = true;
-        else if (a == "--tiplined" && has_value)
-            o.tiplined = argv[++i];
-        else if (a == "--tools" && has_value)
-            o.tools = argv[++i];
-        else if (a == "--tmp" && has_value)
-            o.tmp = argv[++i];
-        else if (a == "--help" || a == "-h")
-            return usage(0);
-        else
-            return usage(2);
-    }
+    if (const auto stop = parse_server_bench_options(argc, argv, "tipline-bench-attacks", o))
+        return *stop;
     try {
         return run(o);
     } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -113,6 +114,36 @@ std::string prepare_deployment(const fs::path& tiplined, const fs::path& tools, 
               (dir / "K.pub").string()},
              "/dev/null", dir / "init.out", dir / "init.err");
     return read_file(dir / "E");
+}
+
+std::optional<int> parse_server_bench_options(int argc, char** argv, std::string_view program,
+                                              ServerBenchOptions& o) {
+    std::error_code ec;
+    const fs::path build = fs::read_symlink("/proc/self/exe", ec).parent_path().parent_path();
+    o.tiplined = build / "server" / "tiplined";
+    o.tools = build / "client";
+    const auto usage = [&](int status) {
+        (status == 0 ? std::cout : std::cerr)
+            << "usage: " << program << " [--quick] [--tiplined PATH] [--tools DIR] [--tmp DIR]\n";
+        return status;
+    };
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        const bool has_value = i + 1 < argc;
+        if (a == "--quick")
+            o.quick = true;
+        else if (a == "--tiplined" && has_value)
+            o.tiplined = argv[++i];
+        else if (a == "--tools" && has_value)
+            o.tools = argv[++i];
+        else if (a == "--tmp" && has_value)
+            o.tmp = argv[++i];
+        else if (a == "--help" || a == "-h")
+            return usage(0);
+        else
+            return usage(2);
+    }
+    return std::nullopt;
 }
 
 void set_config_value(const fs::path& conf, std::string_view key, std::string_view value) {

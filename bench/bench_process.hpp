@@ -81,6 +81,19 @@ void run_tool(const std::vector<std::string>& argv, const fs::path& in, const fs
 std::string prepare_deployment(const fs::path& tiplined, const fs::path& tools, const fs::path& dir,
                                std::string_view message);
 
+// What the flood and attack benchmarks take: --quick, and where tiplined, the tools and scratch
+// folders are (by default next to the benchmark's own binary in the build tree, and /tmp).
+struct ServerBenchOptions {
+    bool quick = false;
+    fs::path tiplined;
+    fs::path tools;
+    fs::path tmp = "/tmp";
+};
+// Parses argv into o; returns an exit status when the program must stop (--help: 0, a usage
+// error: 2), printing the usage line of program.
+std::optional<int> parse_server_bench_options(int argc, char** argv, std::string_view program,
+                                              ServerBenchOptions& o);
+
 // Sets "key = value" in a tiplined.conf, replacing the line the file has for key; throws if none.
 void set_config_value(const fs::path& conf, std::string_view key, std::string_view value);
 

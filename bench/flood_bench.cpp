@@ -40,12 +40,7 @@ constexpr unsigned stalled_connections = 200;  // under the default max_connecti
 constexpr auto hash_window = std::chrono::milliseconds(1000);
 constexpr std::uint64_t max_flood_requests = 50'000'000;
 
-struct Options {
-    bool quick = false;
-    fs::path tiplined;
-    fs::path tools;
-    fs::path tmp = "/tmp";
-};
+using Options = ServerBenchOptions;
 
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
@@ -258,37 +253,13 @@ void acceptance_during_flood(const Options& o) {
     server.stop();
 }
 
-int usage(int status) {
-    (status == 0 ? std::cout : std::cerr)
-        << "usage: tipline-bench-flood [--quick] [--tiplined PATH] [--tools DIR] [--tmp DIR]\n";
-    return status;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     if (sodium_init() < 0) return 1;
     Options o;
-    std::error_code ec;
-    const fs::path build = fs::read_symlink("/proc/self/exe", ec).parent_path().parent_path();
-    o.tiplined = build / "server" / "tiplined";
-    o.tools = build / "client";
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        const bool has_value = i + 1 < argc;
-        if (a == "--quick")
-            o.quick = true;
-        else if (a == "--tiplined" && has_value)
-            o.tiplined = argv[++i];
-        else if (a == "--tools" && has_value)
-            o.tools = argv[++i];
-        else if (a == "--tmp" && has_value)
-            o.tmp = argv[++i];
-        else if (a == "--help" || a == "-h")
-            return usage(0);
-        else
-            return usage(2);
-    }
+    if (const auto stop = parse_server_bench_options(argc, argv, "tipline-bench-flood", o))
+        return *stop;
     try {
         std::printf("tipline flood benchmark (%s mode)\n", o.quick ? "quick" : "full");
         client_cost(o.quick);

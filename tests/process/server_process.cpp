@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -226,14 +227,14 @@ int connect_to(unsigned short port) {
     return fd;
 }
 
-bool server_has_read(unsigned short server_port, int fd) {
-    sockaddr_in local{};
-    socklen_t size = sizeof local;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &size) != 0) return false;
-    char server_end[16], client_end[16];
-    std::snprintf(server_end, sizeof server_end, ":%04X", server_port);
-    std::snprintf(client_end, sizeof client_end, ":%04X", ntohs(local.sin_port));
-    // Lines: "sl local_address rem_address st tx_queue:rx_queue ...", addresses as HEXIP:HEXPORT.
+namespace {
+
+// Whether the receive queue of the first socket in /proc/net/tcp that matches is empty; false when
+// none matches. Lines: "sl local_address rem_address st tx_queue:rx_queue ...", addresses as
+// HEXIP:HEXPORT, st as hex (0A: LISTEN). A listening socket's rx_queue is its accept queue.
+bool receive_queue_empty(
+    const std::function<bool(const std::string& local, const std::string& remote,
+                             const std::string& state)>& matches) {
     std::ifstream table("/proc/net/tcp");
     std::string line;
     std::getline(table, line);
@@ -241,27 +242,37 @@ bool server_has_read(unsigned short server_port, int fd) {
         std::istringstream fields(line);
         std::string slot, local_address, remote_address, state, queues;
         fields >> slot >> local_address >> remote_address >> state >> queues;
-        if (local_address.ends_with(server_end) && remote_address.ends_with(client_end))
+        if (matches(local_address, remote_address, state))
             return queues.substr(queues.find(':') + 1) == "00000000";
     }
     return false;
 }
 
+std::string port_suffix(unsigned short port) {
+    char end[16];
+    std::snprintf(end, sizeof end, ":%04X", port);
+    return end;
+}
+
+}  // namespace
+
+bool server_has_read(unsigned short server_port, int fd) {
+    sockaddr_in local{};
+    socklen_t size = sizeof local;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &size) != 0) return false;
+    const std::string server_end = port_suffix(server_port);
+    const std::string client_end = port_suffix(ntohs(local.sin_port));
+    return receive_queue_empty([&](const std::string& l, const std::string& r, const std::string&) {
+        return l.ends_with(server_end) && r.ends_with(client_end);
+    });
+}
+
 bool accept_queue_empty(unsigned short server_port) {
-    char server_end[16];
-    std::snprintf(server_end, sizeof server_end, ":%04X", server_port);
-    // A listening socket's rx_queue is the number of connections waiting in its accept queue.
-    std::ifstream table("/proc/net/tcp");
-    std::string line;
-    std::getline(table, line);
-    while (std::getline(table, line)) {
-        std::istringstream fields(line);
-        std::string slot, local_address, remote_address, state, queues;
-        fields >> slot >> local_address >> remote_address >> state >> queues;
-        if (state == "0A" && local_address.ends_with(server_end))  // 0A: LISTEN
-            return queues.substr(queues.find(':') + 1) == "00000000";
-    }
-    return false;
+    const std::string server_end = port_suffix(server_port);
+    return receive_queue_empty(
+        [&](const std::string& l, const std::string&, const std::string& state) {
+            return state == "0A" && l.ends_with(server_end);
+        });
 }
 
 std::string raw_http(unsigned short port, const std::string& request,
