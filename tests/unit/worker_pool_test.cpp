@@ -67,7 +67,7 @@ TEST_CASE("the pool's queue is bounded for all circuits together, and frees as j
           "[worker_pool]") {
     const server::Limits limits;
     std::vector<std::unique_ptr<server::Circuit>> circuits;
-    for (int i = 0; i < 6; ++i) circuits.push_back(std::make_unique<server::Circuit>(limits));
+    for (std::size_t i = 0; i < 6; ++i) circuits.push_back(std::make_unique<server::Circuit>(limits));
     std::promise<void> release;
     std::shared_future<void> released = release.get_future().share();
     std::promise<void> started;
@@ -80,7 +80,7 @@ TEST_CASE("the pool's queue is bounded for all circuits together, and frees as j
     }));
     started.get_future().wait();
     // Three may wait while the worker is busy; the fourth finds no room.
-    for (int i = 1; i <= 3; ++i) REQUIRE(pool.submit(*circuits[i], [&] { ++finished; }));
+    for (std::size_t i = 1; i <= 3; ++i) REQUIRE(pool.submit(*circuits[i], [&] { ++finished; }));
     CHECK_FALSE(pool.submit(*circuits[4], [&] { ++finished; }));
     release.set_value();
     std::promise<void> last;
