@@ -67,7 +67,8 @@ TEST_CASE("the pool's queue is bounded for all circuits together, and frees as j
           "[worker_pool]") {
     const server::Limits limits;
     std::vector<std::unique_ptr<server::Circuit>> circuits;
-    for (std::size_t i = 0; i < 6; ++i) circuits.push_back(std::make_unique<server::Circuit>(limits));
+    for (std::size_t i = 0; i < 6; ++i)
+        circuits.push_back(std::make_unique<server::Circuit>(limits));
     std::promise<void> release;
     std::shared_future<void> released = release.get_future().share();
     std::promise<void> started;
