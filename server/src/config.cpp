@@ -140,7 +140,9 @@ const std::vector<ConfigKey>& table() {
                                       "After SIGTERM: time given to requests in progress."),
         key<&Limits::quota_bytes>("quota_bytes", "bytes", {},
                                   "Stored ciphertext beyond this gets 507 for new tips; 0 means "
-                                  "only the disk limits it."),
+                                  "only the disk limits it. tiplined init sets it to 80% of the "
+                                  "space free on the data folder's file system then, so the disk "
+                                  "itself never fills with tips."),
         key<&Limits::upload_chunk_bytes>(
             "upload_chunk_bytes", "bytes", Range{4 * KiB, 64 * MiB},
             "Large tips arrive as resumable uploads, in chunks (PUT) of at most this many bytes."),
@@ -264,9 +266,11 @@ Config load_config(const std::filesystem::path& data_dir) {
     return c;
 }
 
-std::string default_config_text(const std::vector<std::string>& responders) {
+std::string default_config_text(const std::vector<std::string>& responders,
+                                std::uint64_t quota_bytes) {
     Config d;
     d.responders = responders;
+    d.limits.quota_bytes = quota_bytes;
     std::string out =
         "# tiplined configuration; docs/OPERATIONS.md explains every key. Command-line options\n"
         "# override the listen addresses only.\n";
@@ -284,6 +288,8 @@ std::string default_config_text(const std::vector<std::string>& responders) {
     }
     return out;
 }
+
+std::uint64_t default_quota(std::uint64_t free_bytes) { return free_bytes / 10 * 8 / MiB * MiB; }
 
 std::string config_keys_markdown() {
     const Config d;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,7 +41,7 @@ void fsync_dir(const fs::path& dir) {
 
 fs::path database_path(const fs::path& dir) { return dir / database_file_name; }
 
-void init_data_dir(const fs::path& dir, const std::vector<std::string>& responders) {
+std::uint64_t init_data_dir(const fs::path& dir, const std::vector<std::string>& responders) {
     std::error_code ec;
     if (fs::exists(dir, ec)) {
         if (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec)) {
@@ -50,12 +51,17 @@ void init_data_dir(const fs::path& dir, const std::vector<std::string>& responde
     } else if (::mkdir(dir.c_str(), 0700) != 0) {
         throw errno_error("cannot create '" + dir.string() + "'");
     }
+    struct statvfs space {};
+    if (::statvfs(dir.c_str(), &space) != 0)
+        throw errno_error("cannot read the free space of '" + dir.string() + "'");
+    const std::uint64_t quota =
+        default_quota(static_cast<std::uint64_t>(space.f_bavail) * space.f_frsize);
     {
         const int fd =
             ::open((dir / config_file_name).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0) throw errno_error("cannot create the configuration file");
         crypto::FdSink sink(fd, "the configuration file");
-        const std::string text = default_config_text(responders);
+        const std::string text = default_config_text(responders, quota);
         sink.write({reinterpret_cast<const unsigned char*>(text.data()), text.size()});
         const int rc = ::fsync(fd);
         ::close(fd);
@@ -67,6 +73,7 @@ void init_data_dir(const fs::path& dir, const std::vector<std::string>& responde
     randombytes_buf(salt.data(), salt.size());
     store->in_transaction([&] { store->set_meta(salt_key, crypto::to_hex(salt)); });
     fsync_dir(dir);
+    return quota;
 }
 
 ServerInfo load_server_info(const fs::path& dir, const Config& config) {

@@ -81,11 +81,14 @@ int init(const fs::path& dir, const std::vector<std::string>& responder_args,
     }
     std::vector<unsigned char> list;
     if (!list_file.empty()) print_recipients(checked_list(dir / "missing", list_file, false, list));
-    operator_step([&] {
-        server::init_data_dir(dir, texts);
+    const std::uint64_t quota = operator_step([&] {
+        const std::uint64_t q = server::init_data_dir(dir, texts);
         if (!list.empty()) server::install_list(dir, list);
+        return q;
     });
-    std::cout << "initialised " << dir.string() << "\n";
+    std::cout << "quota_bytes = " << quota
+              << " (80% of the space free now; change it in tiplined.conf)\n"
+              << "initialised " << dir.string() << "\n";
     return exit_success;
 }
 

@@ -148,6 +148,26 @@ TEST_CASE("tiplined init refuses a responder key of small order, which no tip co
     CHECK_FALSE(std::filesystem::exists(d / "data"));
 }
 
+TEST_CASE("tiplined init sets a quota from the free space, so tips never fill the disk", "[cli]") {
+    TempDir d;
+    write_file(d / "pass", std::string("init quota test"));
+    REQUIRE(run_command(responder() + " keygen --kdf interactive --out " + q(d / "k") +
+                        " --passphrase-file " + q(d / "pass"))
+                .exit_code == 0);
+    const auto r = run_command(tool("server/tiplined") + " init " + q(d / "data") +
+                               " --responder " + q(d / "k.pub"));
+    REQUIRE(r.exit_code == 0);
+    std::smatch m;
+    REQUIRE(std::regex_search(r.out, m, std::regex("quota_bytes = ([0-9]+) \\(80% of the space")));
+    const std::uint64_t quota = std::stoull(m[1].str());
+    const auto free_bytes = std::filesystem::space(d.path()).available;
+    CHECK(quota > 0);
+    CHECK(quota <= free_bytes);
+    const Bytes conf = read_file(d / "data" / "tiplined.conf");
+    CHECK(std::string(conf.begin(), conf.end()).find("\nquota_bytes = " + m[1].str() + "\n") !=
+          std::string::npos);
+}
+
 TEST_CASE("keygen reads the passphrase from a descriptor", "[cli]") {
     TempDir d;
     write_file(d / "pass", std::string("from a descriptor"));

@@ -61,6 +61,16 @@ TEST_CASE("the text init writes loads back as the defaults, every key once", "[c
     CHECK(ConfFolder(bare).load().responders.empty());
 }
 
+TEST_CASE("the quota init sets is 80% of the free space in whole MiB, and is written", "[config]") {
+    constexpr std::uint64_t MiB = 1024 * 1024;
+    CHECK(server::default_quota(100 * MiB) == 80 * MiB);
+    CHECK(server::default_quota(100 * MiB + 12345) == 80 * MiB);  // whole MiB, rounded down
+    CHECK(server::default_quota(MiB) == 0);  // under 1.25 MiB free: no quota, the disk decides
+    const Config loaded =
+        ConfFolder(server::default_config_text({"tipline-pk1-a"}, 80 * MiB)).load();
+    CHECK(loaded.limits.quota_bytes == 80 * MiB);
+}
+
 TEST_CASE("every key is named once and means something", "[config]") {
     std::set<std::string_view> names;
     for (const auto& k : server::config_keys()) {

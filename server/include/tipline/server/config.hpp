@@ -83,8 +83,12 @@ std::span<const ConfigKey> config_keys();
 // Reads DATADIR/tiplined.conf; throws std::runtime_error naming the problem.
 Config load_config(const std::filesystem::path& data_dir);
 
-// The text of a fresh tiplined.conf with the defaults above and these responders.
-std::string default_config_text(const std::vector<std::string>& responders);
+// The text of a fresh tiplined.conf with the defaults above, these responders and this quota.
+std::string default_config_text(const std::vector<std::string>& responders,
+                                std::uint64_t quota_bytes = 0);
+
+// The quota tiplined init sets: 80% of free_bytes, in whole MiB.
+std::uint64_t default_quota(std::uint64_t free_bytes);
 
 // docs/OPERATIONS.md's table of the keys: name, default, unit and range, meaning.
 std::string config_keys_markdown();

@@ -16,7 +16,9 @@ namespace tipline::server {
 
 // Creates dir (mode 0700) holding tiplined.conf and an empty database with a fresh deployment salt.
 // Refuses a folder that exists and is not empty. responders are public key texts, already checked.
-void init_data_dir(const std::filesystem::path& dir, const std::vector<std::string>& responders);
+// Returns the quota it wrote: default_quota() of the space free on dir's file system.
+std::uint64_t init_data_dir(const std::filesystem::path& dir,
+                            const std::vector<std::string>& responders);
 
 std::filesystem::path database_path(const std::filesystem::path& dir);
 
