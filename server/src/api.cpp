@@ -302,7 +302,8 @@ Action mailbox_message(Request&& req, const ServerInfo& info, Circuit& circuit) 
                         [v, keep, &circuit](const WriteResult& r) {
                             if (r.ec) return mailbox_failure(r, circuit, v);
                             return stored_response(r.ec, r.id, v, keep);
-                        }};
+                        },
+                        Room::conversation};
 }
 
 Response uploads_busy(unsigned retry_after_s, unsigned v) {

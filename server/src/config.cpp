@@ -139,7 +139,8 @@ const std::vector<ConfigKey>& table() {
         key<&Limits::drain_timeout_s>("drain_timeout_s", "seconds", {},
                                       "After SIGTERM: time given to requests in progress."),
         key<&Limits::quota_bytes>("quota_bytes", "bytes", {},
-                                  "Stored ciphertext beyond this gets 507 for new tips; 0 means "
+                                  "Stored ciphertext beyond this gets 507 for new tips; "
+                                  "follow-ups and replies may go a sixteenth past it. 0 means "
                                   "only the disk limits it. tiplined init sets it to 80% of the "
                                   "space free on the data folder's file system then, so the disk "
                                   "itself never fills with tips."),

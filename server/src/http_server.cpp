@@ -63,17 +63,20 @@ struct Shared {
 // Completes when the queue reports; the completion runs on the session's executor, at once when the
 // queue's batch is delivered on an I/O thread and the session's strand is free.
 template <typename Token>
-auto async_write_op(IngestQueue& queue, WriteOp op, std::uint64_t adds_bytes, Token&& token) {
+auto async_write_op(IngestQueue& queue, WriteOp op, std::uint64_t adds_bytes, Room room,
+                    Token&& token) {
     return asio::async_initiate<Token, void(WriteResult)>(
-        [&queue, adds_bytes](auto handler, WriteOp write) {
+        [&queue, adds_bytes, room](auto handler, WriteOp write) {
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
             auto work = asio::make_work_guard(asio::get_associated_executor(*shared));
-            queue.submit(std::move(write), adds_bytes,
-                         [shared, work](const WriteResult& result) mutable {
-                             auto ex = asio::get_associated_executor(*shared);
-                             asio::dispatch(ex, [shared, result]() mutable { (*shared)(result); });
-                             work.reset();
-                         });
+            queue.submit(
+                std::move(write), adds_bytes,
+                [shared, work](const WriteResult& result) mutable {
+                    auto ex = asio::get_associated_executor(*shared);
+                    asio::dispatch(ex, [shared, result]() mutable { (*shared)(result); });
+                    work.reset();
+                },
+                room);
         },
         token, std::move(op));
 }
@@ -456,8 +459,9 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, Listener& listen
         }
         Response res;
         if (auto* write = std::get_if<PendingWrite>(&action)) {
-            const WriteResult result = co_await async_write_op(
-                shared.queue, std::move(write->op), write->adds_bytes, asio::use_awaitable);
+            const WriteResult result =
+                co_await async_write_op(shared.queue, std::move(write->op), write->adds_bytes,
+                                        write->room, asio::use_awaitable);
             res = write->respond(result);
         } else {
             res = std::move(std::get<Response>(action));

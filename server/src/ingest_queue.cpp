@@ -62,11 +62,11 @@ IngestQueue::IngestQueue(std::filesystem::path database, IngestLimits limits)
 
 IngestQueue::~IngestQueue() { stop(); }
 
-void IngestQueue::submit(WriteOp op, std::uint64_t adds_bytes, Done done) {
+void IngestQueue::submit(WriteOp op, std::uint64_t adds_bytes, Done done, Room room) {
     {
         std::lock_guard lock(mutex_);
         if (!stopping_) {
-            jobs_.push_back({std::move(op), adds_bytes, std::move(done)});
+            jobs_.push_back({std::move(op), adds_bytes, std::move(done), room});
             wake_.notify_one();
             return;
         }
@@ -111,8 +111,10 @@ void IngestQueue::write_loop() {
         try {
             store->begin();
             for (std::size_t i = 0; i < batch.size(); ++i) {
-                if (limits_.quota_bytes != 0 &&
-                    stored + added + batch[i].adds_bytes > limits_.quota_bytes) {
+                const std::uint64_t limit =
+                    limits_.quota_bytes +
+                    (batch[i].room == Room::conversation ? limits_.quota_bytes / 16 : 0);
+                if (limits_.quota_bytes != 0 && stored + added + batch[i].adds_bytes > limit) {
                     results[i].ec = IngestError::full;
                     continue;
                 }

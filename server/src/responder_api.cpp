@@ -255,7 +255,8 @@ Action reply(Request&& req, const ServerInfo& info) {
                         [v, keep](const WriteResult& r) {
                             if (r.ec) return failure(r, v);
                             return stored_response(r.ec, r.id, v, keep);
-                        }};
+                        },
+                        Room::conversation};
 }
 
 }  // namespace

@@ -119,7 +119,8 @@ Action store_follow_up(Fields& fields, const ServerInfo& info, Circuit& circuit,
                                 return mailbox_refusal(r, circuit, reply, WebTarget::follow_up);
                             circuit.web_forms.take();
                             return follow_up_sent_page(reply.lang, reply.version, reply.keep_alive);
-                        }};
+                        },
+                        Room::conversation};
 }
 
 }  // namespace tipline::server::web_form

@@ -168,6 +168,28 @@ TEST_CASE("past the quota a write is refused as full before it runs, and stored 
     CHECK(db.tips() == 2);
 }
 
+TEST_CASE("past the quota follow-ups and replies still have a sixteenth of it, new tips do not",
+          "[ingest_queue]") {
+    Database db;
+    IngestQueue queue(db.path, {.quota_bytes = 10000});
+    Results results(5);
+    queue.submit(store_tip(1), 5000, results.done(0));
+    REQUIRE_FALSE(results.get(0).ec);
+    queue.submit(store_tip(2), 5000, results.done(1));
+    REQUIRE_FALSE(results.get(1).ec);
+    // Full for a new tip, even a small one.
+    queue.submit(store_tip(3), 100, results.done(2));
+    CHECK(results.get(2).ec == IngestError::full);
+    // A conversation goes on into the margin (10000 / 16 = 625 bytes)...
+    queue.submit(store_tip(4), 100, results.done(3), server::Room::conversation);
+    CHECK_FALSE(results.get(3).ec);
+    // ...and stops at its end too.
+    queue.submit(store_tip(5), 600, results.done(4), server::Room::conversation);
+    CHECK(results.get(4).ec == IngestError::full);
+    queue.stop();
+    CHECK(db.tips() == 3);
+}
+
 TEST_CASE("stop writes everything submitted before it; what comes after is refused as stopped",
           "[ingest_queue]") {
     Database db;

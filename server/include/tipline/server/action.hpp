@@ -12,11 +12,16 @@
 
 namespace tipline::server {
 
-// A write for the ingest queue, and how to answer once it is durable or has failed.
+// A write for the ingest queue, and how to answer once it is durable or has failed. A write that
+// carries on a conversation (a follow-up, a reply) may use the quota's margin (ingest_queue.hpp).
 struct PendingWrite {
+    PendingWrite(WriteOp write, std::uint64_t adds, std::function<Response(const WriteResult&)> r,
+                 Room in = Room::new_tip)
+        : op(std::move(write)), adds_bytes(adds), respond(std::move(r)), room(in) {}
     WriteOp op;
     std::uint64_t adds_bytes = 0;
     std::function<Response(const WriteResult&)> respond;
+    Room room = Room::new_tip;
 };
 
 struct Offload;

@@ -33,6 +33,11 @@ enum class IngestError {
 const std::error_category& ingest_category() noexcept;
 std::error_code make_error_code(IngestError e) noexcept;
 
+// Which share of the quota a write may use: new tips and uploads stop at quota_bytes; follow-ups
+// and replies, which carry on a conversation already stored, may go a sixteenth past it, so that a
+// flood of new tips cannot keep a witness and the NGO from answering each other.
+enum class Room { new_tip, conversation };
+
 struct IngestLimits {
     std::size_t max_batch = 256;    // submissions per transaction
     std::uint64_t quota_bytes = 0;  // 0: no quota beyond the disk itself
@@ -71,8 +76,9 @@ class IngestQueue {
     IngestQueue(const IngestQueue&) = delete;
     IngestQueue& operator=(const IngestQueue&) = delete;
 
-    // adds_bytes: what the write adds to storage, checked against the quota before it runs.
-    void submit(WriteOp op, std::uint64_t adds_bytes, Done done);
+    // adds_bytes: what the write adds to storage, checked against the quota (and, for room
+    // conversation, its margin) before it runs.
+    void submit(WriteOp op, std::uint64_t adds_bytes, Done done, Room room = Room::new_tip);
     // An empty Deliver runs completions on the writer thread (the default).
     void set_deliver(Deliver deliver);
     // Writes everything submitted, runs its completions, and joins the threads; idempotent.
@@ -83,6 +89,7 @@ class IngestQueue {
         WriteOp op;
         std::uint64_t adds_bytes;
         Done done;
+        Room room;
     };
     void write_loop();
     void checkpoint_loop();
