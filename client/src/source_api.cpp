@@ -216,7 +216,7 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
         const HttpResponse s = http.get(path);
         if (s.status == 404) {
             throw ToolError(exit_verification_failure, "the server no longer has this upload",
-                            {"unfinished uploads expire after a few days; send the tip again"});
+                            {"an upload that stores nothing for some hours is deleted; send the tip again"});
         }
         if (s.status != 200) return std::nullopt;
         return unsigned_member(parse_object(s), "offset");

@@ -337,7 +337,7 @@ Action begin_upload(const Request& req, const ServerInfo& info, Circuit& circuit
     const PendingUploadLimits limits{info.limits.max_pending_uploads,
                                      info.limits.pending_upload_bytes};
     return PendingWrite{
-        begin_upload_op(*length, std::get<0>(mailbox), limits), 0,
+        begin_upload_op(*length, std::get<0>(mailbox), limits, info.uploads), 0,
         [v, keep, chunk, &circuit](const WriteResult& r) {
             if (r.ec == IngestError::mailbox_taken) return mailbox_failure(r, circuit, v);
             if (r.ec == IngestError::busy) return uploads_busy(upload_busy_retry_s, v);
@@ -377,7 +377,8 @@ Action upload(Request&& req, const TipId& key, const ServerInfo& info) {
     }
     const std::uint64_t size = req.body().size();
     return PendingWrite{
-        append_upload_op(key, *offset, std::move(req.body()), info.limits.pending_upload_bytes),
+        append_upload_op(key, *offset, std::move(req.body()), info.limits.pending_upload_bytes,
+                         info.uploads),
         size, [v, keep](const WriteResult& r) {
             if (r.ec) return upload_failure(r, v);
             return json_response(http::status::ok, json::object{{"offset", r.value}}, v, keep);

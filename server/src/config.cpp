@@ -149,6 +149,12 @@ const std::vector<ConfigKey>& table() {
             "Large tips arrive as resumable uploads, in chunks (PUT) of at most this many bytes."),
         key<&Limits::upload_expiry_days>("upload_expiry_days", "days", Range{1, 365},
                                          "Unfinished uploads are deleted after this many days."),
+        key<&Limits::upload_idle_s>(
+            "upload_idle_s", "seconds", Range{5, 7 * 24 * 3600},
+            "An unfinished upload that stores no chunk for this long is deleted, with what it "
+            "received, so that uploads started and left hold nothing for long. Timed in memory "
+            "only: after a restart each unfinished upload has this long again. Never less than "
+            "twice the time a chunk of upload_chunk_bytes may take at body_min_rate."),
         key<&Limits::response_bytes>(
             "response_bytes", "bytes", Range{1 * MiB, 4 * GiB},
             "Largest bundle one response carries: the replies to a witness, or a responder's "

@@ -3,6 +3,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -30,6 +31,7 @@
 #include "tipline/server/router.hpp"
 #include "tipline/server/session_table.hpp"
 #include "tipline/server/worker_pool.hpp"
+#include "tipline/server/write_ops.hpp"
 
 namespace tipline::server {
 namespace {
@@ -45,6 +47,8 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_buffer_reserve = 64 * 1024;
 constexpr std::size_t header_slack = 1024;
 constexpr int drain_poll_ms = 50;
+// How often a form waiting for its circuit's share of the worker pool looks again.
+constexpr int pool_poll_ms = 20;
 // Web-form bodies arriving at once; at the cap the slowest is closed to make room.
 constexpr unsigned max_form_bodies = 64;
 // Open files tiplined keeps for itself beside its connections: the database, its WAL, spools.
@@ -81,33 +85,36 @@ auto async_write_op(IngestQueue& queue, WriteOp op, std::uint64_t adds_bytes, Ro
         token, std::move(op));
 }
 
-// Runs work on the pool within the circuit's share; completes with its Action, or with nothing when
-// the pool has no room. An exception thrown by the work is thrown in the session.
+// Runs work on the pool within the circuit's share; completes with its Action, or with nothing and
+// why the pool had no room (work is kept, to be offered again). An exception thrown by the work is
+// thrown in the session.
+using Work = std::shared_ptr<const std::function<Action()>>;
 template <typename Token>
-auto async_offload(WorkerPool& pool, const Circuit& circuit, std::function<Action()> work,
-                   Token&& token) {
+auto async_offload(WorkerPool& pool, const Circuit& circuit, Work work, Token&& token) {
     using Outcome = std::optional<Action>;
-    return asio::async_initiate<Token, void(std::exception_ptr, Outcome)>(
-        [&pool, &circuit](auto handler, std::function<Action()> run) {
+    using Admission = WorkerPool::Admission;
+    return asio::async_initiate<Token, void(std::exception_ptr, Outcome, Admission)>(
+        [&pool, &circuit](auto handler, Work run) {
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
             auto work_guard = asio::make_work_guard(asio::get_associated_executor(*shared));
             auto job = [shared, work_guard, run = std::move(run)]() mutable {
                 Outcome outcome;
                 std::exception_ptr failure;
                 try {
-                    outcome = run();
+                    outcome = (*run)();
                 } catch (...) {
                     failure = std::current_exception();
                 }
                 auto ex = asio::get_associated_executor(*shared);
                 asio::dispatch(ex, [shared, failure, outcome = std::move(outcome)]() mutable {
-                    (*shared)(failure, std::move(outcome));
+                    (*shared)(failure, std::move(outcome), Admission::queued);
                 });
                 work_guard.reset();
             };
-            if (!pool.submit(circuit, std::move(job))) {
+            if (const Admission refused = pool.submit(circuit, std::move(job));
+                refused != Admission::queued) {
                 auto ex = asio::get_associated_executor(*shared);
-                asio::post(ex, [shared] { (*shared)(nullptr, Outcome()); });
+                asio::post(ex, [shared, refused] { (*shared)(nullptr, Outcome(), refused); });
             }
         },
         token, std::move(work));
@@ -318,6 +325,24 @@ awaitable<BodyOutcome> read_body(tcp::socket& stream, beast::flat_buffer& buffer
     co_return BodyOutcome{.problem = ReadProblem::malformed};
 }
 
+// A form's heavy work runs on the pool within its circuit's share. While that share is taken, the
+// form's body stays unread and the session waits, for at most header_timeout_s: a flood of forms
+// from one circuit then goes as fast as the pool works for it, and costs the I/O threads nothing
+// while it waits. False when the wait ran out, or the session was closed to make room.
+awaitable<bool> wait_for_pool_share(WorkerPool& pool, const Circuit& circuit, Deadline& deadline,
+                                    const Limits& limits) {
+    if (pool.has_room(circuit)) co_return true;
+    deadline.arm(std::chrono::seconds(limits.header_timeout_s));
+    asio::steady_timer poll(co_await asio::this_coro::executor);
+    bool room = false;
+    while (!deadline.expired() && !(room = pool.has_room(circuit))) {
+        poll.expires_after(std::chrono::milliseconds(pool_poll_ms));
+        co_await poll.async_wait(use_tuple);
+    }
+    deadline.disarm();
+    co_return room;
+}
+
 // Tor's PROXY line, read before anything else; nullopt closes the connection without an answer
 // (whatever sent it is not the Tor this server was set up behind).
 awaitable<std::optional<CircuitId>> read_proxy_line(tcp::socket& stream, beast::flat_buffer& buffer,
@@ -421,7 +446,9 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, Listener& listen
             api.stream ? api.stream(head.get().base(), *slot.circuit) : nullptr;
         Action action;
         if (streamed) {
-            const bool room = listener.sessions.enter_form_body(slot.id);
+            const bool room =
+                co_await wait_for_pool_share(shared.pool, *slot.circuit, deadline, limits) &&
+                listener.sessions.enter_form_body(slot.id);
             http::request_parser<StreamingBody> parser(std::move(head));
             parser.get().body() = std::move(streamed);
             StreamedBody& body = *parser.get().body();
@@ -453,8 +480,20 @@ awaitable<void> run_session(tcp::socket stream, Shared& shared, Listener& listen
             action = api.handle(parser.release(), *slot.circuit);
         }
         while (auto* offload = std::get_if<Offload>(&action)) {
-            auto done = co_await async_offload(shared.pool, *slot.circuit, std::move(offload->run),
-                                               asio::use_awaitable);
+            // Another session of the circuit may have taken the share since the wait before the
+            // body: wait again rather than refuse. Only a full queue, or a wait that runs out,
+            // gets the busy answer.
+            const Work work =
+                std::make_shared<const std::function<Action()>>(std::move(offload->run));
+            std::optional<Action> done;
+            for (;;) {
+                auto [outcome, admission] =
+                    co_await async_offload(shared.pool, *slot.circuit, work, asio::use_awaitable);
+                done = std::move(outcome);
+                if (admission != WorkerPool::Admission::circuit_busy) break;
+                if (!co_await wait_for_pool_share(shared.pool, *slot.circuit, deadline, limits))
+                    break;
+            }
             action = done ? std::move(*done) : Action(offload->busy());
         }
         Response res;
@@ -494,6 +533,25 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, Shared& shared, Listener& l
                 co_await run_session(std::move(s), shared, listener);
             },
             [&shared](std::exception_ptr) { --shared.connections; });
+    }
+}
+
+// Deletes the unfinished uploads that stored no chunk for upload_idle_s, looking every twelfth of
+// that (at least every second, at most every ten minutes). A chunk counts once it is stored, so the
+// wait is never shorter than twice the time a whole chunk may take to arrive.
+awaitable<void> expire_idle_uploads(Shared& shared) {
+    using std::chrono::seconds;
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    const Limits& limits = shared.info.limits;
+    const seconds idle(std::max<std::uint64_t>(
+        limits.upload_idle_s, 2 * limits.upload_chunk_bytes / limits.body_min_rate));
+    const seconds every = std::clamp<seconds>(idle / 12, seconds(1), seconds(600));
+    for (;;) {
+        timer.expires_after(every);
+        auto [ec] = co_await timer.async_wait(use_tuple);
+        if (ec || shared.draining) co_return;
+        co_await async_write_op(shared.queue, expire_idle_uploads_op(shared.info.uploads, idle), 0,
+                                Room::new_tip, asio::use_awaitable);
     }
 }
 
@@ -580,6 +638,7 @@ void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& que
     asio::co_spawn(io, accept_loop(acceptor, shared, source), asio::detached);
     if (options.responder)
         asio::co_spawn(io, accept_loop(responder_acceptor, shared, responder), asio::detached);
+    asio::co_spawn(io, expire_idle_uploads(shared), asio::detached);
 
     // SIGINT/SIGTERM: stop accepting, let sessions finish, and stop once none is left or the
     // deadline passes.

@@ -114,7 +114,9 @@ void IngestQueue::write_loop() {
                 const std::uint64_t limit =
                     limits_.quota_bytes +
                     (batch[i].room == Room::conversation ? limits_.quota_bytes / 16 : 0);
-                if (limits_.quota_bytes != 0 && stored + added + batch[i].adds_bytes > limit) {
+                // A write that adds nothing (a read, a delete) is never refused for the quota.
+                if (limits_.quota_bytes != 0 && batch[i].adds_bytes > 0 &&
+                    stored + added + batch[i].adds_bytes > limit) {
                     results[i].ec = IngestError::full;
                     continue;
                 }
@@ -144,6 +146,14 @@ void IngestQueue::write_loop() {
         }
         const bool erased = std::any_of(results.begin(), results.end(),
                                         [](const WriteResult& r) { return r.erased && !r.ec; });
+        if (erased) {
+            // Deleted ciphertext frees its share of the quota.
+            try {
+                stored = store->stored_bytes();
+            } catch (const StoreError&) {
+                // the old count stays: too high, so the quota errs on the safe side
+            }
+        }
         std::vector<Done> dones;
         dones.reserve(batch.size());
         for (auto& job : batch) dones.push_back(std::move(job.done));

@@ -442,8 +442,8 @@ std::uint64_t Store::stored_bytes() {
     return s.bytes + s.upload_bytes;
 }
 
-void Store::begin_upload(const TipId& key, const TipId& tip, std::int64_t day, std::uint64_t length,
-                         const Placement& placement) {
+std::int64_t Store::begin_upload(const TipId& key, const TipId& tip, std::int64_t day,
+                                 std::uint64_t length, const Placement& placement) {
     {
         Statement st = statements_->get(db_,
                                         "INSERT INTO tips (id, day, size, complete, kind, mailbox) "
@@ -453,8 +453,10 @@ void Store::begin_upload(const TipId& key, const TipId& tip, std::int64_t day, s
         if (placement.mailbox) st.bind(5, *placement.mailbox);
         st.run();
     }
+    const std::int64_t seq = sqlite3_last_insert_rowid(db_);
     Statement up = statements_->get(db_, "INSERT INTO uploads (key, tip) VALUES (?1, ?2)");
-    up.bind(1, key.bytes).bind(2, sqlite3_last_insert_rowid(db_)).run();
+    up.bind(1, key.bytes).bind(2, seq).run();
+    return seq;
 }
 
 std::optional<UploadState> Store::find_upload(const TipId& key) {
@@ -543,6 +545,13 @@ std::size_t Store::delete_uploads_before(std::int64_t day) {
     }
     for (const std::int64_t seq : stale) delete_tip(seq);
     return stale.size();
+}
+
+std::vector<std::int64_t> Store::unfinished_uploads() {
+    Statement st = statements_->get(db_, "SELECT seq FROM tips WHERE complete = 0");
+    std::vector<std::int64_t> out;
+    while (st.step()) out.push_back(st.int64(0));
+    return out;
 }
 
 bool Store::create_mailbox(const MailboxKey& key, const TokenHash& token_hash, std::int64_t day) {

@@ -31,19 +31,25 @@ WorkerPool::~WorkerPool() {
     for (auto& t : threads_) t.join();
 }
 
-bool WorkerPool::submit(const Circuit& circuit, std::function<void()> job) {
+WorkerPool::Admission WorkerPool::submit(const Circuit& circuit, std::function<void()> job) {
     {
         std::lock_guard lock(mutex_);
-        if (stopping_ || waiting_ >= queue_limit_) return false;
+        if (stopping_ || waiting_ >= queue_limit_) return Admission::full;
         Queue& q = queues_[&circuit];
-        if (q.active >= per_circuit_) return false;
+        if (q.active >= per_circuit_) return Admission::circuit_busy;
         ++q.active;
         if (q.jobs.empty()) turns_.push_back(&circuit);
         q.jobs.push_back(std::move(job));
         ++waiting_;
     }
     wake_.notify_one();
-    return true;
+    return Admission::queued;
+}
+
+bool WorkerPool::has_room(const Circuit& circuit) {
+    std::lock_guard lock(mutex_);
+    const auto it = queues_.find(&circuit);
+    return stopping_ || it == queues_.end() || it->second.active < per_circuit_;
 }
 
 void WorkerPool::work() {

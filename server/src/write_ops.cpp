@@ -66,8 +66,8 @@ WriteOp store_envelope_op(std::vector<unsigned char> envelope, std::optional<New
 }
 
 WriteOp begin_upload_op(std::uint64_t length, std::optional<NewMailbox> mailbox,
-                        PendingUploadLimits limits) {
-    return [length, mailbox, limits](Store& store, std::int64_t day) {
+                        PendingUploadLimits limits, std::shared_ptr<UploadActivity> activity) {
+    return [length, mailbox, limits, activity](Store& store, std::int64_t day) {
         // Only what uploads have received counts: an upload that declares much and sends
         // nothing holds a place, not bytes.
         const PendingUploads pending = store.pending_uploads();
@@ -82,7 +82,8 @@ WriteOp begin_upload_op(std::uint64_t length, std::optional<NewMailbox> mailbox,
             placement.mailbox = mailbox->key;
         }
         const TipId key = TipId::random();
-        store.begin_upload(key, TipId::random(), day, length, placement);
+        const std::int64_t seq = store.begin_upload(key, TipId::random(), day, length, placement);
+        if (activity) activity->touch(seq);
         return WriteResult{{}, key, 0, {}};
     };
 }
@@ -184,8 +185,10 @@ WriteOp acknowledge_items_op(ResponderKey who, std::vector<std::int64_t> seqs, b
 }
 
 WriteOp append_upload_op(TipId key, std::uint64_t offset, std::vector<unsigned char> bytes,
-                         std::uint64_t max_received_bytes) {
-    return [key, offset, bytes = std::move(bytes), max_received_bytes](Store& store, std::int64_t) {
+                         std::uint64_t max_received_bytes,
+                         std::shared_ptr<UploadActivity> activity) {
+    return [key, offset, bytes = std::move(bytes), max_received_bytes, activity](Store& store,
+                                                                                 std::int64_t) {
         auto state = store.find_upload(key);
         if (!state) return fail(IngestError::not_found);
         if (offset != state->received) return fail(IngestError::wrong_offset, state->received);
@@ -194,7 +197,20 @@ WriteOp append_upload_op(TipId key, std::uint64_t offset, std::vector<unsigned c
         if (store.pending_uploads().received_bytes + bytes.size() > max_received_bytes)
             return fail(IngestError::busy, state->received);
         store.append_upload(*state, bytes);
+        if (activity) activity->touch(state->seq);
         return WriteResult{{}, {}, state->received, {}};
+    };
+}
+
+WriteOp expire_idle_uploads_op(std::shared_ptr<UploadActivity> activity,
+                               UploadActivity::Clock::duration idle) {
+    return [activity, idle](Store& store, std::int64_t) {
+        const auto expired = activity->idle(store.unfinished_uploads(), idle);
+        for (const std::int64_t seq : expired) store.delete_tip(seq);
+        WriteResult r;
+        r.value = expired.size();
+        r.erased = !expired.empty();
+        return r;
     };
 }
 

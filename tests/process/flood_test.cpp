@@ -28,6 +28,25 @@ std::string start_upload(unsigned short port, std::uint64_t length) {
                               "Connection: close\r\n\r\n");
 }
 
+std::string upload_key_of(const std::string& started) {
+    const auto at = started.find("\"upload\":\"");
+    return at == std::string::npos ? std::string() : started.substr(at + 10, 32);
+}
+
+// PUT of bytes at offset into the upload; the whole answer.
+std::string put_chunk(unsigned short port, const std::string& key, std::size_t offset,
+                      const std::string& bytes) {
+    return raw_http(port, "PUT /api/v1/uploads/" + key +
+                              " HTTP/1.1\r\nHost: x\r\nUpload-Offset: " + std::to_string(offset) +
+                              "\r\nContent-Length: " + std::to_string(bytes.size()) +
+                              "\r\nConnection: close\r\n\r\n" + bytes);
+}
+
+int upload_status(unsigned short port, const std::string& key) {
+    return status_of(raw_http(
+        port, "GET /api/v1/uploads/" + key + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+}
+
 }  // namespace
 
 TEST_CASE("every submission through the API must carry a solved challenge, each accepted once",
@@ -256,4 +275,46 @@ TEST_CASE("unfinished uploads are capped in number, in declared bytes and in sta
         CHECK(std::stoi(header_of(third, "Retry-After")) >
               1000);  // one start an hour refills slowly
     }
+}
+
+TEST_CASE("an upload left idle is deleted with what it received, while a witness's upload goes on",
+          "[flood][upload]") {
+    Deployment d({{"upload_idle_s", "5"}, {"upload_chunk_bytes", "4096"}});
+    ServerProcess server(d.data);
+    const unsigned short port = server.port();
+    // The attacker starts an upload, sends one chunk and stops.
+    const std::string left = upload_key_of(start_upload(port, 50000));
+    REQUIRE(left.size() == 32);
+    REQUIRE(status_of(put_chunk(port, left, 0, std::string(4096, 'a'))) == 200);
+    // The witness's upload sends a chunk a second, as a slow circuit would.
+    const std::string envelope = sealed_envelope(d, std::string(120000, 'w'));
+    const std::string mine = upload_key_of(start_upload(port, envelope.size()));
+    REQUIRE(mine.size() == 32);
+    std::size_t offset = 0;
+    const auto send_next = [&] {
+        const std::string chunk = envelope.substr(offset, 4096);
+        REQUIRE(status_of(put_chunk(port, mine, offset, chunk)) == 200);
+        offset += chunk.size();
+    };
+    bool gone = false;
+    while (!gone && offset < envelope.size()) {
+        send_next();
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        gone = upload_status(port, left) == 404;
+    }
+    CHECK(gone);  // the idle upload went while the witness's was still arriving
+    CHECK(upload_status(port, mine) == 200);
+    while (offset < envelope.size()) send_next();
+    const std::string finished = raw_http(port, "POST /api/v1/uploads/" + mine +
+                                                    "/finish HTTP/1.1\r\nHost: x\r\n"
+                                                    "Connection: close\r\n\r\n");
+    CHECK(status_of(finished) == 201);
+    server.stop();
+    const auto stats = run_command(tool("server/tiplined") + " stats " + q(d.data));
+    CHECK(stats.out.find("tips: 1\n") != std::string::npos);
+    CHECK(stats.out.find("unfinished uploads: 0\n") != std::string::npos);
+    CHECK(stats.out.find("unfinished upload bytes: 0\n") != std::string::npos);
+    const auto [ids, opened] = export_and_open(d, "after-idle");
+    CHECK(ids.size() == 1);
+    CHECK(opened == 1);
 }

@@ -190,6 +190,52 @@ TEST_CASE("past the quota follow-ups and replies still have a sixteenth of it, n
     CHECK(db.tips() == 3);
 }
 
+TEST_CASE("past the quota, writes that add nothing still run, and deleting frees room",
+          "[ingest_queue]") {
+    Database db;
+    IngestQueue queue(db.path, {.quota_bytes = 10000});
+    Results results(7);
+    queue.submit(store_tip(1), 5000, results.done(0));
+    REQUIRE_FALSE(results.get(0).ec);
+    queue.submit(store_tip(2), 5000, results.done(1));
+    REQUIRE_FALSE(results.get(1).ec);
+    queue.submit(server::store_envelope_op(test::pattern_bytes(500, 3)), 500, results.done(2),
+                 server::Room::conversation);
+    REQUIRE_FALSE(results.get(2).ec);  // 10500 bytes: past the quota, inside the margin
+    // A witness reading replies adds nothing: it is answered although the store is past the quota.
+    bool read = false;
+    queue.submit(
+        [&](server::Store&, std::int64_t) {
+            read = true;
+            return WriteResult{};
+        },
+        0, results.done(3));
+    CHECK_FALSE(results.get(3).ec);
+    CHECK(read);
+    // A new tip of 4000 bytes does not fit...
+    queue.submit(server::store_envelope_op(test::pattern_bytes(4000, 4)), 4000, results.done(5));
+    CHECK(results.get(5).ec == IngestError::full);
+    // ...until a responder deletes the first tip, whose 5000 bytes are then free again.
+    queue.submit(
+        [](server::Store& s, std::int64_t) {
+            for (const server::StoredTip& t : s.list_tips()) {
+                if (t.size == 5000) {
+                    s.delete_tip(t.seq);
+                    break;
+                }
+            }
+            WriteResult r;
+            r.erased = true;
+            return r;
+        },
+        0, results.done(4));
+    REQUIRE_FALSE(results.get(4).ec);
+    queue.submit(server::store_envelope_op(test::pattern_bytes(4000, 4)), 4000, results.done(6));
+    CHECK_FALSE(results.get(6).ec);
+    queue.stop();
+    CHECK(db.tips() == 3);
+}
+
 TEST_CASE("stop writes everything submitted before it; what comes after is refused as stopped",
           "[ingest_queue]") {
     Database db;

@@ -11,6 +11,7 @@
 #include "tipline/server/circuits.hpp"
 
 using namespace tipline;
+using Admission = server::WorkerPool::Admission;
 
 namespace {
 
@@ -49,15 +50,20 @@ TEST_CASE("circuits take turns on the pool, and each may have only its share wai
             released.wait();
             ran.add("f1");
             if (--left == 0) all_done.set_value();
-        }));
+        }) == Admission::queued);
         started.get_future().wait();
-        REQUIRE(pool.submit(flooder, job("f2")));
-        REQUIRE(pool.submit(flooder, job("f3")));
-        CHECK_FALSE(pool.submit(flooder, job("f4")));  // three waiting or running: its share
-        REQUIRE(pool.submit(witness, job("w1")));      // another circuit still has room
-        REQUIRE(pool.submit(witness, job("w2")));
+        REQUIRE(pool.submit(flooder, job("f2")) == Admission::queued);
+        CHECK(pool.has_room(flooder));
+        REQUIRE(pool.submit(flooder, job("f3")) == Admission::queued);
+        CHECK_FALSE(pool.has_room(flooder));
+        CHECK(pool.submit(flooder, job("f4")) ==
+              Admission::circuit_busy);  // three at once: its share
+        CHECK(pool.has_room(witness));   // another circuit still has room
+        REQUIRE(pool.submit(witness, job("w1")) == Admission::queued);
+        REQUIRE(pool.submit(witness, job("w2")) == Admission::queued);
         release.set_value();
         all_done.get_future().wait();
+        CHECK(pool.has_room(flooder));  // its jobs are done: its share is free again
     }
     // The witness's first job runs right after the flooder's next, not after all of them.
     CHECK(ran.order == std::vector<std::string>{"f1", "f2", "w1", "f3", "w2"});
@@ -78,15 +84,17 @@ TEST_CASE("the pool's queue is bounded for all circuits together, and frees as j
         started.set_value();
         released.wait();
         ++finished;
-    }));
+    }) == Admission::queued);
     started.get_future().wait();
     // Three may wait while the worker is busy; the fourth finds no room.
-    for (std::size_t i = 1; i <= 3; ++i) REQUIRE(pool.submit(*circuits[i], [&] { ++finished; }));
-    CHECK_FALSE(pool.submit(*circuits[4], [&] { ++finished; }));
+    for (std::size_t i = 1; i <= 3; ++i)
+        REQUIRE(pool.submit(*circuits[i], [&] { ++finished; }) == Admission::queued);
+    CHECK(pool.submit(*circuits[4], [&] { ++finished; }) == Admission::full);
     release.set_value();
     std::promise<void> last;
     // Once the queue drains there is room again; this job runs after the three before it.
-    while (!pool.submit(*circuits[5], [&] { last.set_value(); })) std::this_thread::yield();
+    while (pool.submit(*circuits[5], [&] { last.set_value(); }) != Admission::queued)
+        std::this_thread::yield();
     last.get_future().wait();
     CHECK(finished == 4);
 }

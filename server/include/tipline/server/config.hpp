@@ -39,6 +39,7 @@ struct Limits {
     std::uint64_t quota_bytes = 0;
     std::uint64_t upload_chunk_bytes = 1024 * 1024;
     unsigned upload_expiry_days = 2;
+    unsigned upload_idle_s = 6 * 3600;
     std::uint64_t response_bytes = 64 * 1024 * 1024;
     unsigned mailbox_failure_burst = 20;
     unsigned mailbox_failures_per_minute = 10;

@@ -10,6 +10,7 @@
 #include "tipline/server/form_tokens.hpp"
 #include "tipline/server/proof_of_work.hpp"
 #include "tipline/server/recipients.hpp"
+#include "tipline/server/upload_activity.hpp"
 
 namespace tipline::server {
 
@@ -24,6 +25,8 @@ struct ServerInfo {
     std::shared_ptr<FormTokens> form_tokens;  // the web form's tokens, one per page served
     std::shared_ptr<CircuitTable> circuits;   // the budgets, per circuit
     std::shared_ptr<ProofOfWork> pow;
+    // When each unfinished upload last stored a chunk.
+    std::shared_ptr<UploadActivity> uploads = std::make_shared<UploadActivity>();
 };
 
 // The budgets and the proof of work for these limits, for a server starting now.

@@ -171,8 +171,9 @@ class Store {
 
     // Resumable uploads, each inside a transaction. key is the client's capability, tip the future
     // id.
-    void begin_upload(const TipId& key, const TipId& tip, std::int64_t day, std::uint64_t length,
-                      const Placement& placement = {});
+    // Returns the upload's seq.
+    std::int64_t begin_upload(const TipId& key, const TipId& tip, std::int64_t day,
+                              std::uint64_t length, const Placement& placement = {});
     std::optional<UploadState> find_upload(const TipId& key);
     void append_upload(UploadState& state, std::span<const unsigned char> bytes);
     // Streams the first n bytes of a tip or upload, or n bytes from offset (fewer at the end).
@@ -182,6 +183,8 @@ class Store {
     void delete_upload(const TipId& key);
     // Deletes unfinished uploads started before day; returns how many.
     std::size_t delete_uploads_before(std::int64_t day);
+    // The seqs of the unfinished uploads.
+    std::vector<std::int64_t> unfinished_uploads();
 
     // Unfinished uploads, for the global limits on them.
     PendingUploads pending_uploads();

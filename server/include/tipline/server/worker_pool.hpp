@@ -27,8 +27,16 @@ class WorkerPool {
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
 
-    // Queues job for circuit; false, and job is not run, when there is no room for it.
-    bool submit(const Circuit& circuit, std::function<void()> job);
+    enum class Admission {
+        queued,
+        circuit_busy,  // the circuit's share is taken: it frees as the circuit's jobs finish
+        full,          // the queue is at its limit for all circuits, or the pool is stopping
+    };
+    // Queues job for circuit; anything but queued, and job is not run, when there is no room.
+    Admission submit(const Circuit& circuit, std::function<void()> job);
+    // Whether circuit's share has room for one more job now; another session of the circuit may
+    // take it at once, so submit can still refuse.
+    bool has_room(const Circuit& circuit);
 
     static constexpr unsigned default_queue_limit = 64;
     static constexpr unsigned default_per_circuit = 2;

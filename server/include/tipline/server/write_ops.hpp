@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "tipline/server/ingest_queue.hpp"
+#include "tipline/server/upload_activity.hpp"
 
 namespace tipline::server {
 
@@ -29,8 +31,10 @@ struct PendingUploadLimits {
 
 // Starts an upload of length bytes; result.id is the new upload key. The mailbox is opened at once.
 // busy when the upload would pass the limits on unfinished uploads.
+// With activity, the upload's start is its first activity.
 WriteOp begin_upload_op(std::uint64_t length, std::optional<NewMailbox> mailbox = std::nullopt,
-                        PendingUploadLimits limits = {});
+                        PendingUploadLimits limits = {},
+                        std::shared_ptr<UploadActivity> activity = nullptr);
 
 // The witness's follow-up into a mailbox, when token_hash matches the stored one (compared in
 // constant time); otherwise mailbox_denied, the same for a missing mailbox as for a wrong token.
@@ -65,8 +69,15 @@ WriteOp acknowledge_items_op(ResponderKey who, std::vector<std::int64_t> seqs, b
 // Appends bytes at offset; result.value is the new durable offset, or on wrong_offset the current
 // one.
 // busy when the chunk would take the bytes all unfinished uploads hold past max_received_bytes.
+// With activity, the chunk counts as the upload's activity.
 WriteOp append_upload_op(TipId key, std::uint64_t offset, std::vector<unsigned char> bytes,
-                         std::uint64_t max_received_bytes = UINT64_MAX);
+                         std::uint64_t max_received_bytes = UINT64_MAX,
+                         std::shared_ptr<UploadActivity> activity = nullptr);
+
+// Deletes the unfinished uploads that have received nothing for longer than idle, with what they
+// received; result.value counts them.
+WriteOp expire_idle_uploads_op(std::shared_ptr<UploadActivity> activity,
+                               UploadActivity::Clock::duration idle);
 
 // result.value is the durable offset and result.id is unset; a read that goes through the writer.
 WriteOp upload_status_op(TipId key, std::uint64_t* length_out);
