@@ -42,6 +42,7 @@ ProofState proof_state_of(const json::object& body) {
             std::string_view(text->as_string().data(), text->as_string().size()));
     }
     if (!state.challenge) io_error("the server sent a proof-of-work challenge that is not valid");
+    state.upload_base_bytes = unsigned_member(body, "upload_base_bytes").value_or(0);
     return state;
 }
 
@@ -53,13 +54,16 @@ ProofState fetch_challenge(HttpClient& http) {
 }
 
 // Tries nonces from a random start, so two clients given one challenge by mistake do not race.
-std::string solve(const crypto::PowChallenge& challenge) {
+std::string solve(const crypto::PowChallenge& challenge, unsigned extra_bits) {
     std::uint64_t start = 0;
     randombytes_buf(&start, sizeof start);
-    const auto nonce = crypto::pow_solve(challenge, start >> 1, [](std::uint64_t) {
-        stop_if_interrupted();
-        return true;
-    });
+    const auto nonce = crypto::pow_solve(
+        challenge, start >> 1,
+        [](std::uint64_t) {
+            stop_if_interrupted();
+            return true;
+        },
+        extra_bits);
     return crypto::pow_proof_text(challenge, *nonce);
 }
 
@@ -167,20 +171,30 @@ ServerKeys fetch_server_keys(HttpClient& http) {
 
 HttpResponse post_with_proof(HttpClient& http, const std::string& path,
                              std::span<const unsigned char> body, std::vector<std::string> headers,
-                             ProofState& proof) {
+                             ProofState& proof, unsigned extra_bits) {
     constexpr int max_solves = 4;
     for (int solves = 1;; ++solves) {
         std::vector<std::string> sent = headers;
         if (proof.required && !proof.challenge) proof = fetch_challenge(http);
         if (proof.challenge) {
-            sent.push_back(header_line(protocol::proof_header, solve(*proof.challenge)));
+            sent.push_back(
+                header_line(protocol::proof_header, solve(*proof.challenge, extra_bits)));
             proof.challenge.reset();  // each challenge is accepted once
         }
         HttpResponse r = http.request("POST", path, body, sent);
         const std::string code = r.status == 403 ? server_error_code(r) : std::string();
         const bool solve_again = code == "proof_required" || code == "proof_stale" ||
-                                 code == "proof_too_weak" || code == "proof_spent";
+                                 code == "proof_too_weak" || code == "proof_spent" ||
+                                 code == "proof_too_weak_for_size";
         if (!solve_again || solves == max_solves) return r;
+        if (code == "proof_too_weak_for_size") {
+            // The server counts differently from the rule it published: take its figure, within
+            // reason (each bit doubles the work).
+            const auto named = unsigned_member(parse_object(r), "extra_bits");
+            if (!named || *named > crypto::pow_max_bits)
+                io_error("the server asks an impossible proof of work for this upload");
+            extra_bits = static_cast<unsigned>(*named);
+        }
         proof.required = true;
     }
 }
@@ -204,8 +218,10 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
         auto headers = job.start_headers;
         headers.push_back(header_line(protocol::upload_length_header, std::to_string(job.length)));
         ProofState none;
-        const HttpResponse created = post_with_proof(http, std::string(protocol::uploads_path), {},
-                                                     headers, job.proof ? *job.proof : none);
+        ProofState& proof = job.proof ? *job.proof : none;
+        const HttpResponse created =
+            post_with_proof(http, std::string(protocol::uploads_path), {}, headers, proof,
+                            crypto::pow_upload_extra_bits(job.length, proof.upload_base_bytes));
         if (created.status != 201)
             io_error("the server refused the upload: " + describe_server_error(created));
         key = id_of(created, "upload");  // it goes into request paths and the resume file
@@ -215,8 +231,9 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
     const auto stored_offset = [&]() -> std::optional<std::uint64_t> {
         const HttpResponse s = http.get(path);
         if (s.status == 404) {
-            throw ToolError(exit_verification_failure, "the server no longer has this upload",
-                            {"an upload that stores nothing for some hours is deleted; send the tip again"});
+            throw ToolError(
+                exit_verification_failure, "the server no longer has this upload",
+                {"an upload that stores nothing for some hours is deleted; send the tip again"});
         }
         if (s.status != 200) return std::nullopt;
         return unsigned_member(parse_object(s), "offset");

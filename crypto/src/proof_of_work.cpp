@@ -47,9 +47,10 @@ unsigned pow_zero_bits(const PowChallenge& challenge, std::uint64_t nonce) {
 }
 
 std::optional<std::uint64_t> pow_solve(const PowChallenge& challenge, std::uint64_t start,
-                                       const std::function<bool(std::uint64_t)>& keep_going) {
+                                       const std::function<bool(std::uint64_t)>& keep_going,
+                                       unsigned extra_bits) {
     auto in = pow_input(challenge);
-    const unsigned bits = pow_bits(challenge);
+    const unsigned bits = pow_bits(challenge) + extra_bits;
     std::uint64_t tries = 0;
     for (std::uint64_t nonce = start;; ++nonce) {
         if (zero_bits_of(in, nonce) >= bits) return nonce;
@@ -99,10 +100,21 @@ std::optional<PowProof> parse_pow_proof(std::string_view text) {
     return p;
 }
 
-std::error_code check_pow_work(const PowProof& proof) {
-    if (pow_zero_bits(proof.challenge, proof.nonce) < pow_bits(proof.challenge))
+std::error_code check_pow_work(const PowProof& proof, unsigned extra_bits) {
+    if (pow_zero_bits(proof.challenge, proof.nonce) < pow_bits(proof.challenge) + extra_bits)
         return Error::authentication_failed;
     return {};
+}
+
+unsigned pow_upload_extra_bits(std::uint64_t length, std::uint64_t base_bytes) {
+    unsigned extra = 0;
+    if (base_bytes == 0) return 0;
+    // Doubling the base, not halving the length, so that no rounding hides a byte.
+    for (std::uint64_t covered = base_bytes; covered < length; covered <<= 1) {
+        ++extra;
+        if (covered > (UINT64_MAX >> 1)) break;
+    }
+    return extra;
 }
 
 }  // namespace tipline::crypto

@@ -122,7 +122,16 @@ std::optional<Response> check_proof(const RequestHeader& h, const ServerInfo& in
     const auto refuse = [v](std::string_view code, std::string_view message) {
         return error_response(http::status::forbidden, code, message, v);
     };
-    switch (info.pow->check(text)) {
+    // An upload's proof grows with what it declares; a missing or bad Upload-Length, or one past
+    // envelope_bytes, asks nothing more here, and the upload is refused for it afterwards.
+    unsigned extra_bits = 0;
+    if (api_route(std::string_view(h.target().data(), h.target().size())).kind ==
+        ApiRoute::uploads) {
+        const auto length = header_number(h, upload_length_header);
+        if (length && *length <= info.limits.envelope_bytes)
+            extra_bits = crypto::pow_upload_extra_bits(*length, info.limits.pow_upload_base_bytes);
+    }
+    switch (info.pow->check(text, extra_bits)) {
         case PowVerdict::accepted:
             return std::nullopt;
         case PowVerdict::missing:
@@ -139,6 +148,14 @@ std::optional<Response> check_proof(const RequestHeader& h, const ServerInfo& in
                           "the server asks for more work now; solve a new challenge");
         case PowVerdict::unsolved:
             return refuse("proof_unsolved", "the nonce does not solve the challenge");
+        case PowVerdict::too_weak_for_size: {
+            json::object body = error_body(
+                "proof_too_weak_for_size",
+                "an upload this large needs more work: solve the challenge for extra_bits more "
+                "leading zero bits");
+            body["extra_bits"] = extra_bits;
+            return json_response(http::status::forbidden, body, v, false);
+        }
         case PowVerdict::spent:
             return refuse("proof_spent", "this challenge was used already; solve a new one");
         case PowVerdict::busy:
@@ -177,7 +194,8 @@ json::object challenge_body(const ServerInfo& info) {
     return json::object{{"required", true},
                         {"challenge", crypto::to_hex(c)},
                         {"bits", crypto::pow_bits(c)},
-                        {"valid_for_s", info.pow->lifetime_s() / 2}};
+                        {"valid_for_s", info.pow->lifetime_s() / 2},
+                        {"upload_base_bytes", info.limits.pow_upload_base_bytes}};
 }
 
 Action keys(const Request& req, const ServerInfo& info) {

@@ -212,6 +212,11 @@ const std::vector<ConfigKey>& table() {
             "Solved submissions a minute before the difficulty rises."),
         key<&Limits::pow_lifetime_s>("pow_lifetime_s", "seconds", Range{10, 86400},
                                      "A challenge is good for between half this and this."),
+        key<&Limits::pow_upload_base_bytes>(
+            "pow_upload_base_bytes", "bytes", Range{64 * KiB, GiB << 10},
+            "An upload declaring more than this needs one more bit of proof of work for each "
+            "doubling past it, so the work grows with what the upload may store: at the "
+            "default, a 512 MiB upload asks 5 bits more, 32 times the work of a tip."),
     };
     return keys;
 }

@@ -98,7 +98,7 @@ crypto::PowChallenge ProofOfWork::issue(Clock::time_point now) {
     return c;
 }
 
-PowVerdict ProofOfWork::check(std::string_view text, Clock::time_point now) {
+PowVerdict ProofOfWork::check(std::string_view text, unsigned extra_bits, Clock::time_point now) {
     if (text.empty()) return PowVerdict::missing;
     const auto proof = crypto::parse_pow_proof(text);
     if (!proof) return PowVerdict::malformed;
@@ -116,6 +116,7 @@ PowVerdict ProofOfWork::check(std::string_view text, Clock::time_point now) {
     if (which < 0) return PowVerdict::stale;  // expired with its key, or never issued here
     if (crypto::pow_bits(c) + grace_bits < bits_for_load()) return PowVerdict::too_weak;
     if (crypto::check_pow_work(*proof)) return PowVerdict::unsolved;
+    if (crypto::check_pow_work(*proof, extra_bits)) return PowVerdict::too_weak_for_size;
     if (spent_[0].contains(random) || spent_[1].contains(random)) return PowVerdict::spent;
     if (spent_[0].size() + spent_[1].size() >= settings_.max_spent) return PowVerdict::busy;
     spent_[which].insert(random);

@@ -236,12 +236,13 @@ TEST_CASE("a body that stops part way is closed after its grace, whatever length
     CHECK(stored_tips(d.data) == 0);
 }
 
-TEST_CASE("a flood of checks without JavaScript from one circuit waits its turn, and a witness's "
-          "check is answered",
-          "[circuits][web][hostile]") {
+TEST_CASE(
+    "a flood of checks without JavaScript from one circuit waits its turn, and a witness's "
+    "check is answered",
+    "[circuits][web][hostile]") {
     // Long enough that no check of the flood runs out of time waiting for its circuit's share.
-    Deployment d(std::map<std::string, std::string>{{"circuit_ids", "true"},
-                                                    {"header_timeout_s", "600"}});
+    Deployment d(
+        std::map<std::string, std::string>{{"circuit_ids", "true"}, {"header_timeout_s", "600"}});
     ServerProcess server(d.data);
     CircuitProxy witness(server.port(), witness_circuit);
     REQUIRE(witness_sends(d, witness.url(), "a tip to check on",

@@ -318,3 +318,41 @@ TEST_CASE("an upload left idle is deleted with what it received, while a witness
     CHECK(ids.size() == 1);
     CHECK(opened == 1);
 }
+
+TEST_CASE("an upload's proof of work grows with the size it declares", "[flood][upload][pow]") {
+    Deployment d(std::map<std::string, std::string>{{"pow_upload_base_bytes", "65536"}});
+    ServerProcess server(d.data);
+    const unsigned short port = server.port();
+    const auto start = [&](std::uint64_t length, const std::string& proof) {
+        return raw_http(port, "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Length: " +
+                                  std::to_string(length) + "\r\n" + proof +
+                                  "Connection: close\r\n\r\n");
+    };
+    // Up to the base, the challenge's own bits do.
+    CHECK(status_of(start(65536, proof_line(port))) == 201);
+    // Four times the base and one byte: three bits more. A nonce that meets only the challenge's
+    // bits is refused, says what it lacks, and stores nothing.
+    const std::uint64_t length = 4 * 65536 + 1;
+    const auto challenge = fetch_challenge(port);
+    REQUIRE(challenge);
+    const unsigned bits = crypto::pow_bits(*challenge);
+    std::uint64_t nonce = 0;
+    while (crypto::pow_zero_bits(*challenge, nonce) < bits ||
+           crypto::pow_zero_bits(*challenge, nonce) >= bits + 3)
+        ++nonce;
+    const std::string weak = start(length, proof_header(*challenge, nonce));
+    CHECK(status_of(weak) == 403);
+    CHECK(error_code_of(weak) == "proof_too_weak_for_size");
+    CHECK(weak.find("\"extra_bits\":3") != std::string::npos);
+    // The same challenge solved for three bits more starts it.
+    const std::string strong =
+        start(length, proof_header(*challenge, *crypto::pow_solve(*challenge, 0, {}, 3)));
+    CHECK(status_of(strong) == 201);
+    // The keys and the challenge publish the rule.
+    const std::string keys =
+        raw_http(port, "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(keys.find("\"upload_base_bytes\":65536") != std::string::npos);
+    server.stop();
+    const auto stats = run_command(tool("server/tiplined") + " stats " + q(d.data));
+    CHECK(stats.out.find("unfinished uploads: 2\n") != std::string::npos);
+}

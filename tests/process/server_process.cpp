@@ -146,10 +146,11 @@ std::optional<crypto::PowChallenge> fetch_challenge(unsigned short port) {
     return challenge;
 }
 
-std::string proof_line(unsigned short port) {
+std::string proof_line(unsigned short port, unsigned extra_bits) {
     const auto challenge = fetch_challenge(port);
     if (!challenge) return "";
-    return "Tipline-Proof: " + crypto::pow_proof_text(*challenge, *crypto::pow_solve(*challenge)) +
+    return "Tipline-Proof: " +
+           crypto::pow_proof_text(*challenge, *crypto::pow_solve(*challenge, 0, {}, extra_bits)) +
            "\r\n";
 }
 

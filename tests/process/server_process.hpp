@@ -98,9 +98,9 @@ std::string tip_request(const std::string& envelope, const std::string& extra_he
 // down.
 std::optional<crypto::PowChallenge> fetch_challenge(unsigned short port);
 
-// A "Tipline-Proof: ...\r\n" header line solving a fresh challenge from the server, or "" when the
-// server asks for no proof of work.
-std::string proof_line(unsigned short port);
+// A "Tipline-Proof: ...\r\n" header line solving a fresh challenge from the server (extra_bits
+// harder than it states), or "" when the server asks for no proof of work.
+std::string proof_line(unsigned short port, unsigned extra_bits = 0);
 
 // How many tips the data directory holds, as `tiplined stats` reports it; -1 if it cannot tell.
 long stored_tips(const std::filesystem::path& data_dir);

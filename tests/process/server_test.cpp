@@ -301,9 +301,14 @@ TEST_CASE("tiplined refuses a non-loopback address unless told", "[server]") {
     CHECK(r.err.find("not a loopback address") != std::string::npos);
 }
 
-TEST_CASE("a tip too large for one request goes up as a resumable upload and decrypts",
-          "[server][upload]") {
-    Deployment d({{"inline_bytes", "65536"}, {"upload_chunk_bytes", "65536"}});
+TEST_CASE(
+    "a tip too large for one request goes up as a resumable upload, with the proof of work its "
+    "size asks for, and decrypts",
+    "[server][upload]") {
+    // 700,000 bytes past a base of 64 KiB: the client solves 4 bits more than the challenge.
+    Deployment d({{"inline_bytes", "65536"},
+                  {"upload_chunk_bytes", "65536"},
+                  {"pow_upload_base_bytes", "65536"}});
     ServerProcess server(d.data);
     const Bytes file = pattern_bytes(700000, 5);
     write_file(d.dir / "video.bin", file);

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "support.hpp"
 #include "tipline/crypto/bytes.hpp"
@@ -92,6 +94,40 @@ TEST_CASE("the server accepts each of its challenges once, solved, and nothing e
     CHECK(pow.check(solved(easier), t0) == PowVerdict::stale);
     server::ProofOfWork elsewhere({.bits = 10}, t0);
     CHECK(pow.check(solved(elsewhere.issue(t0)), t0) == PowVerdict::stale);
+}
+
+TEST_CASE("an upload's proof needs a bit more for each doubling past the base size", "[pow]") {
+    constexpr std::uint64_t base = 16ull << 20;
+    // The examples of FORMAT.md 16.4.
+    for (const auto& [length, bits] :
+         std::vector<std::pair<std::uint64_t, unsigned>>{{0, 0},
+                                                         {1, 0},
+                                                         {base, 0},
+                                                         {base + 1, 1},
+                                                         {2 * base, 1},
+                                                         {2 * base + 1, 2},
+                                                         {512ull << 20, 5},
+                                                         {(512ull << 20) + 1, 6}}) {
+        INFO(length);
+        CHECK(crypto::pow_upload_extra_bits(length, base) == bits);
+    }
+    CHECK(crypto::pow_upload_extra_bits(1ull << 40, 0) == 0);
+    CHECK(crypto::pow_upload_extra_bits(UINT64_MAX, 1) == 64);
+
+    const auto t0 = Clock::now();
+    server::ProofOfWork pow({.bits = 8, .max_bits = 20, .target_per_minute = 1000}, t0);
+    const auto c = pow.issue(t0);
+    // A nonce that meets the challenge's 8 bits but not 8 + 3.
+    std::uint64_t nonce = 0;
+    while (crypto::pow_zero_bits(c, nonce) < 8 || crypto::pow_zero_bits(c, nonce) >= 11) ++nonce;
+    const std::string weak = crypto::pow_proof_text(c, nonce);
+    CHECK(pow.check(weak, 3, t0) == PowVerdict::too_weak_for_size);
+    // Not spent by the refusal: the same proof still serves a submission that asks less.
+    CHECK(pow.check(weak, 0, t0) == PowVerdict::accepted);
+    const auto c2 = pow.issue(t0);
+    const std::string strong = crypto::pow_proof_text(c2, *crypto::pow_solve(c2, 0, {}, 3));
+    CHECK(crypto::pow_zero_bits(c2, crypto::parse_pow_proof(strong)->nonce) >= 11);
+    CHECK(pow.check(strong, 3, t0) == PowVerdict::accepted);
 }
 
 TEST_CASE("a challenge is good for at least half its lifetime and at most all of it", "[pow]") {

@@ -50,6 +50,11 @@ before(async () => {
   responder = await makeResponderKey(scratch);
   await runToolOk(tools.tiplined, ['init', scratch.path('data'), '--responder', responder.pub],
     { env: toolEnv(scratch.dir) });
+  // Uploads past 64 KiB ask for more work, so that the rule shows with a small upload.
+  const conf = scratch.path('data/tiplined.conf');
+  const text = await readFile(conf, 'utf8');
+  assert.match(text, /^pow_upload_base_bytes = \d+$/m);
+  await writeFile(conf, text.replace(/^pow_upload_base_bytes = \d+$/m, 'pow_upload_base_bytes = 65536'));
   const started = await startServer(scratch.path('data'));
   server = started.child;
   baseUrl = `http://${started.source}`;
@@ -236,4 +241,31 @@ test('the server stores what was sealed here and nothing else: no plaintext in i
     const bytes = await readFile(file).catch(() => null);  // folders
     if (bytes) assert.ok(!bytes.includes(marker), `${name} does not hold the message`);
   }
+});
+
+test('an upload past upload_base_bytes needs the extra bits of proof of work its size asks for', async () => {
+  const answer = seal.parseChallengeResponse(await (await fetch(`${baseUrl}/api/v1/challenge`)).json());
+  assert.equal(answer.uploadBaseBytes, 65536, 'the challenge publishes the rule');
+  const length = 200000;
+  const extra = seal.uploadExtraBits(length, answer.uploadBaseBytes);
+  assert.equal(extra, 2, '200,000 bytes is past two doublings of 64 KiB');
+  const start = (proof) => fetch(`${baseUrl}/api/v1/uploads`, {
+    method: 'POST', headers: { 'Upload-Length': String(length), 'Tipline-Proof': proof },
+  });
+  // Solved at the challenge's own bits only: refused, with what it needs, and not spent.
+  let weak;
+  for (;;) {
+    weak = await seal.solveChallenge(answer.challenge, () => undefined);
+    const nonce = Number.parseInt(weak.split('.')[1], 16);
+    if (seal.powZeroBits(answer.challenge, nonce) < answer.challenge[1] + extra) break;
+  }
+  const refused = await start(weak);
+  assert.equal(refused.status, 403);
+  const body = await refused.json();
+  assert.equal(body.error.code, 'proof_too_weak_for_size');
+  assert.equal(body.extra_bits, extra);
+  // The same challenge solved for the extra bits starts the upload.
+  const accepted = await start(await seal.solveChallenge(answer.challenge, () => undefined, extra));
+  assert.equal(accepted.status, 201);
+  assert.match((await accepted.json()).upload, /^[0-9a-f]{32}$/);
 });

@@ -1432,8 +1432,19 @@ export function parseChallengeResponse(answer) {
   if (answer === null || typeof answer !== 'object' || typeof answer.required !== 'boolean') {
     fail('malformed', 'the proof-of-work answer has no "required"');
   }
-  if (!answer.required) return { required: false, challenge: null };
-  return { required: true, challenge: parseChallenge(answer.challenge) };
+  if (!answer.required) return { required: false, challenge: null, uploadBaseBytes: 0 };
+  const base = answer.upload_base_bytes ?? 0;
+  if (!Number.isSafeInteger(base) || base < 0) fail('malformed', 'upload_base_bytes is not a size');
+  return { required: true, challenge: parseChallenge(answer.challenge), uploadBaseBytes: base };
+}
+
+// The bits an upload declaring length bytes needs beyond its challenge's (FORMAT.md 16.4): none up
+// to baseBytes, then one for each doubling past it; baseBytes 0, none ever.
+export function uploadExtraBits(length, baseBytes) {
+  if (!baseBytes) return 0;
+  let extra = 0;
+  for (let covered = baseBytes; covered < length; covered *= 2) extra++;
+  return extra;
 }
 
 function leadingZeroBits(hash) {
@@ -1470,11 +1481,12 @@ export function proofText(challenge, nonce) {
   return `${toHex(challenge)}.${toHex(n)}`;
 }
 
-// Tries nonces upward from a random start until one meets the challenge's bits. pause() is awaited
-// every few thousand tries, so a page can stay responsive and show progress; it gets the tries so far.
-export async function solveChallenge(challenge, pause = () => new Promise((r) => setTimeout(r, 0))) {
+// Tries nonces upward from a random start until one meets the challenge's bits plus extraBits (an
+// upload's size). pause() is awaited every few thousand tries, so a page can stay responsive and
+// show progress; it gets the tries so far.
+export async function solveChallenge(challenge, pause = () => new Promise((r) => setTimeout(r, 0)), extraBits = 0) {
   const s = lib();
-  const bits = challenge[1];
+  const bits = challenge[1] + extraBits;
   const input = powInput(challenge);
   const view = new DataView(input.buffer);
   const at = input.length - 8;

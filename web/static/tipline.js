@@ -82,24 +82,31 @@ function sealFor(keys, kind, form, language, replyKey, attachments) {
   return envelope;
 }
 
-const PROOF_RETRY_CODES = ['proof_required', 'proof_stale', 'proof_too_weak', 'proof_spent'];
+const PROOF_RETRY_CODES = ['proof_required', 'proof_stale', 'proof_too_weak', 'proof_spent', 'proof_too_weak_for_size'];
 
-// Sends a submission with a solved proof of work when the server asks for one (PROTOCOL.md). A proof
-// the server finds stale, too weak or spent is solved again with a fresh challenge, a few times.
-async function withProof(keys, send) {
+// Sends a submission with a solved proof of work when the server asks for one (PROTOCOL.md), extra
+// bits harder for an upload of a given size (uploadLength). A proof the server finds stale, too
+// weak or spent is solved again with a fresh challenge, a few times.
+async function withProof(keys, send, uploadLength = 0) {
+  let named = null;  // the extra bits a server that refused a proof for its size asked for
   for (let solves = 1; ; solves++) {
     const headers = {};
     if (keys.proof.required) {
       if (!keys.proof.challenge) {
         keys.proof = seal.parseChallengeResponse(await json(await fetch('/api/v1/challenge', request), 'reading a challenge'));
       }
-      if (keys.proof.challenge) headers['Tipline-Proof'] = await seal.solveChallenge(keys.proof.challenge);
+      const extra = named ?? seal.uploadExtraBits(uploadLength, keys.proof.uploadBaseBytes);
+      if (keys.proof.challenge) headers['Tipline-Proof'] = await seal.solveChallenge(keys.proof.challenge, undefined, extra);
       keys.proof.challenge = null;  // each challenge is accepted once
     }
     const response = await send(headers);
     if (response.status !== 403 || solves === 4) return response;
     const answer = await response.clone().json().catch(() => ({}));
     if (!PROOF_RETRY_CODES.includes(answer?.error?.code)) return response;
+    if (answer.error.code === 'proof_too_weak_for_size') {
+      if (!Number.isSafeInteger(answer.extra_bits) || answer.extra_bits < 0 || answer.extra_bits > 40) return response;
+      named = answer.extra_bits;
+    }
     keys.proof.required = true;
   }
 }
@@ -110,7 +117,7 @@ async function upload(envelope, headers, keys) {
   const started = await json(
     await withProof(keys, (proof) => fetch('/api/v1/uploads', {
       ...request, method: 'POST', headers: { ...headers, ...proof, 'Upload-Length': String(envelope.length) },
-    })),
+    }), envelope.length),
     'starting the upload',
   );
   const chunk = Math.min(started.chunk_bytes ?? limits.uploadChunkBytes, limits.uploadChunkBytes);

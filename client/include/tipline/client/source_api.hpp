@@ -21,6 +21,7 @@ namespace tipline::client {
 struct ProofState {
     bool required = false;
     std::optional<crypto::PowChallenge> challenge;
+    std::uint64_t upload_base_bytes = 0;  // 0: uploads need no more work than a tip
 };
 
 struct ServerKeys {
@@ -33,12 +34,14 @@ struct ServerKeys {
     ProofState proof;  // from the same answer, which saves a round trip over Tor
 };
 
-// POSTs body to path, with a solved proof of work when the server asks for one. A proof the server
-// finds stale, too weak or spent (it was solving while the difficulty rose) is solved again with a
-// fresh challenge, a few times, before the refusal is returned.
+// POSTs body to path, with a solved proof of work when the server asks for one, extra_bits harder
+// than the challenge (an upload's size). A proof the server finds stale, too weak or spent (it was
+// solving while the difficulty rose) is solved again with a fresh challenge, a few times, before
+// the refusal is returned; one too weak for the size is solved again for the bits the server
+// names.
 HttpResponse post_with_proof(HttpClient& http, const std::string& path,
                              std::span<const unsigned char> body, std::vector<std::string> headers,
-                             ProofState& proof);
+                             ProofState& proof, unsigned extra_bits = 0);
 
 // What a witness's client derives from a receipt to reach its mailbox (FORMAT.md 10.3, 10.4).
 struct MailboxAccess {

@@ -30,11 +30,16 @@ unsigned pow_zero_bits(const PowChallenge& challenge, std::uint64_t nonce);
 // The difficulty a challenge states (its second byte).
 inline unsigned pow_bits(const PowChallenge& challenge) { return challenge[1]; }
 
-// A nonce that meets the challenge's own difficulty, trying nonces upward from start. keep_going is
-// asked after every 65536 tries with the count so far; returning false gives up (nullopt).
+// A nonce that meets the challenge's own difficulty plus extra_bits, trying nonces upward from
+// start. keep_going is asked after every 65536 tries with the count so far; returning false gives
+// up (nullopt).
 std::optional<std::uint64_t> pow_solve(
     const PowChallenge& challenge, std::uint64_t start = 0,
-    const std::function<bool(std::uint64_t tries)>& keep_going = {});
+    const std::function<bool(std::uint64_t tries)>& keep_going = {}, unsigned extra_bits = 0);
+
+// The bits an upload declaring length bytes needs beyond its challenge's (FORMAT.md 16.4): none up
+// to base_bytes, then one for each doubling past it. base_bytes 0: none ever.
+unsigned pow_upload_extra_bits(std::uint64_t length, std::uint64_t base_bytes);
 
 // The Tipline-Proof header value: 68 hex digits of challenge, '.', 16 hex digits of nonce.
 std::string pow_proof_text(const PowChallenge& challenge, std::uint64_t nonce);
@@ -50,7 +55,8 @@ std::error_code parse_pow_challenge(std::string_view hex, PowChallenge& out);
 // The same, for callers that need only whether it parsed.
 std::optional<PowProof> parse_pow_proof(std::string_view text);
 std::optional<PowChallenge> parse_pow_challenge(std::string_view hex);
-// A parsed proof whose nonce meets its challenge's bits; authentication_failed when it does not.
-std::error_code check_pow_work(const PowProof& proof);
+// A parsed proof whose nonce meets its challenge's bits plus extra_bits; authentication_failed when
+// it does not.
+std::error_code check_pow_work(const PowProof& proof, unsigned extra_bits = 0);
 
 }  // namespace tipline::crypto

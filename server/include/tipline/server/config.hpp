@@ -56,6 +56,7 @@ struct Limits {
     unsigned pow_max_bits = 28;
     unsigned pow_target_per_minute = 20;
     unsigned pow_lifetime_s = 600;
+    std::uint64_t pow_upload_base_bytes = 16 * 1024 * 1024;
 };
 
 struct Config {

@@ -25,7 +25,19 @@ struct PowSettings {
 };
 
 // What a submission's proof amounts to; every verdict but accepted refuses the submission.
-enum class PowVerdict { accepted, missing, malformed, stale, too_weak, unsolved, spent, busy };
+// too_weak_for_size: the nonce meets the challenge's bits but not the extra bits the submission's
+// size asks for; the challenge is not spent.
+enum class PowVerdict {
+    accepted,
+    missing,
+    malformed,
+    stale,
+    too_weak,
+    unsolved,
+    too_weak_for_size,
+    spent,
+    busy
+};
 
 class ProofOfWork {
   public:
@@ -43,8 +55,12 @@ class ProofOfWork {
     // A fresh challenge at the current difficulty.
     crypto::PowChallenge issue(Clock::time_point now = Clock::now());
     // Checks a Tipline-Proof header value (empty: none was sent) and, when it is accepted, spends
-    // it.
-    PowVerdict check(std::string_view proof, Clock::time_point now = Clock::now());
+    // it. extra_bits: what the submission needs beyond the challenge's bits (an upload's size).
+    PowVerdict check(std::string_view proof, unsigned extra_bits,
+                     Clock::time_point now = Clock::now());
+    PowVerdict check(std::string_view proof, Clock::time_point now = Clock::now()) {
+        return check(proof, 0, now);
+    }
     // The difficulty new challenges get now.
     unsigned required_bits(Clock::time_point now = Clock::now());
 
