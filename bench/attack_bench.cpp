@@ -9,6 +9,8 @@
 #include <sodium.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -30,7 +32,9 @@ using namespace tipline::bench;
 namespace crypto = tipline::crypto;
 
 constexpr std::uint32_t witness_circuit = 0xbeef0001;
-constexpr unsigned circuit_connections = 16;  // tiplined's default, and the torrc's MaxStreams
+constexpr unsigned circuit_connections = 16;
+constexpr std::uint32_t attacker_uploads_circuit =
+    0x500000;  // tiplined's default, and the torrc's MaxStreams
 
 using Options = ServerBenchOptions;
 
@@ -131,11 +135,13 @@ std::string hex(std::span<const unsigned char> bytes) {
 struct Witness {
     unsigned short port = 0;
     std::string envelope;
+    std::string large;  // an envelope past inline_bytes, sent as a resumable upload
+    mutable std::uint32_t uploads = 0;
     std::array<unsigned char, 32> mailbox{};
     std::array<unsigned char, 32> token{};
     std::string receipt;  // typed into the check form
 
-    std::string proof() const {
+    std::string proof(unsigned extra_bits = 0) const {
         const std::string raw = exchange(port, witness_circuit, get("/api/v1/challenge"));
         const std::regex field("\"challenge\":\"([^\"]+)\"");
         std::smatch m;
@@ -144,8 +150,42 @@ struct Witness {
         const auto challenge = crypto::parse_pow_challenge(m[1].str());
         if (!challenge) throw Failure("a malformed challenge: " + m[1].str());
         return "Tipline-Proof: " +
-               crypto::pow_proof_text(*challenge, *crypto::pow_solve(*challenge)) + "\r\n";
+               crypto::pow_proof_text(*challenge,
+                                      *crypto::pow_solve(*challenge, 0, {}, extra_bits)) +
+               "\r\n";
     }
+    // The large envelope as an upload: start (with the proof its size asks), chunks of 1 MiB,
+    // finish; the answer to the finish, or the first answer that went wrong.
+    std::string upload() const {
+        // Each on a circuit of its own, as a witness sends one large tip at a time: the circuit's
+        // upload budget stays the default for the witness and the attacker alike.
+        const std::uint32_t circuit = witness_circuit + ++uploads;
+        const std::string started =
+            exchange(port, circuit,
+                     "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Length: " +
+                         std::to_string(large.size()) + "\r\n" +
+                         proof(crypto::pow_upload_extra_bits(large.size(), upload_base_bytes)) +
+                         "Connection: close\r\n\r\n");
+        std::smatch m;
+        if (status_of(started) != 201 ||
+            !std::regex_search(started, m, std::regex("\"upload\":\"([0-9a-f]{32})\"")))
+            return started;
+        const std::string path = "/api/v1/uploads/" + m[1].str();
+        for (std::size_t at = 0; at < large.size(); at += chunk_bytes) {
+            const std::string chunk = large.substr(at, chunk_bytes);
+            const std::string put = exchange(
+                port, circuit,
+                "PUT " + path + " HTTP/1.1\r\nHost: x\r\nUpload-Offset: " + std::to_string(at) +
+                    "\r\nContent-Length: " + std::to_string(chunk.size()) +
+                    "\r\nConnection: close\r\n\r\n" + chunk);
+            if (status_of(put) != 200) return put;
+        }
+        return exchange(
+            port, circuit,
+            "POST " + path + "/finish HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    }
+    static constexpr std::size_t chunk_bytes = 1 << 20;          // tiplined's default
+    static constexpr std::uint64_t upload_base_bytes = 1 << 20;  // set so for the benchmark
     std::string tip(const std::string& extra) const {
         return "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: " +
                std::to_string(envelope.size()) + "\r\n" + proof() + extra +
@@ -202,6 +242,7 @@ std::vector<Series> witness_operations(const Witness& w) {
              return exchange(w.port, witness_circuit,
                              multipart("/en/check", {{"receipt", w.receipt}}));
          }},
+        {"send a 6 MiB tip (upload)", 201, [&w] { return w.upload(); }},
     };
 }
 
@@ -225,6 +266,7 @@ std::vector<Series> measure(const Witness& w, int n) {
 // What an attack costs its maker while it runs.
 struct Cost {
     std::atomic<std::uint64_t> requests{0};
+    std::atomic<std::uint64_t> accepted{0};  // what the server took, where that is the yield
     std::atomic<std::uint64_t> bytes{0};
     std::atomic<std::uint64_t> connections{0};  // held at once
     std::uint64_t circuits = 0;
@@ -250,6 +292,48 @@ void repeat(unsigned short port, Cost& cost, std::atomic<bool>& stop, unsigned t
                          &sent);
                 ++cost.requests;
                 cost.bytes += sent;
+            }
+        });
+    }
+    for (auto& t : pool) t.join();
+}
+
+// Threads that solve challenges and start uploads declaring the largest envelope, each with the
+// proof its size asks for, and then send nothing: what starts the circuit's budget lets through is
+// the attack's yield (cost.accepted).
+void upload_starts(unsigned short port, Cost& cost, std::atomic<bool>& stop, unsigned threads,
+                   std::uint32_t circuit) {
+    cost.circuits = 1;
+    const std::uint64_t length = 512ull << 20;
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) {
+        pool.emplace_back([&] {
+            // The solving would run on the attacker's own machines; here it takes only the CPU
+            // the server and the witness leave (Linux: the nice value is per thread).
+            ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 19);
+            while (!stop) {
+                std::uint64_t sent = 0;
+                const std::string raw = exchange(port, circuit, get("/api/v1/challenge"), &sent);
+                std::smatch m;
+                const std::string body = body_of(raw);
+                if (!std::regex_search(body, m, std::regex("\"challenge\":\"([0-9a-f]+)\"")))
+                    continue;
+                const auto challenge = crypto::parse_pow_challenge(m[1].str());
+                if (!challenge) continue;
+                const auto nonce = crypto::pow_solve(
+                    *challenge, 0, [&](std::uint64_t) { return !stop.load(); },
+                    crypto::pow_upload_extra_bits(length, Witness::upload_base_bytes));
+                if (!nonce) break;
+                const std::string started = exchange(
+                    port, circuit,
+                    "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Length: " +
+                        std::to_string(length) +
+                        "\r\nTipline-Proof: " + crypto::pow_proof_text(*challenge, *nonce) +
+                        "\r\nConnection: close\r\n\r\n",
+                    &sent);
+                ++cost.requests;
+                cost.bytes += sent;
+                if (status_of(started) == 201) ++cost.accepted;
             }
         });
     }
@@ -302,6 +386,15 @@ int run(const Options& o) {
     const fs::path& dir = tmp.path();
     Witness w;
     w.envelope = prepare_deployment(o.tiplined, o.tools, dir, "a real tip\n");
+    {
+        std::string photo(6 << 20, '\0');
+        randombytes_buf(photo.data(), photo.size());
+        write_file(dir / "photo.bin", photo);
+        run_tool({(o.tools / "tipline-submit").string(), "seal", "--to", (dir / "K.pub").string(),
+                  "--file", (dir / "photo.bin").string()},
+                 dir / "tip.txt", dir / "L", dir / "seal-large.err");
+        w.large = read_file(dir / "L", 64 << 20);
+    }
     const fs::path conf = dir / "data" / "tiplined.conf";
     set_config_value(conf, "circuit_ids", "true");
     set_config_value(conf, "pow_bits",
@@ -311,6 +404,11 @@ int run(const Options& o) {
     // The witness submits far more forms here than anyone would; its latency is measured, not
     // its circuit's budget.
     set_config_value(conf, "web_form_burst", "100000");
+    // The witness's 6 MiB tip asks 3 bits more than a small one, as a 48 MiB tip would by default.
+    set_config_value(conf, "pow_upload_base_bytes", std::to_string(Witness::upload_base_bytes));
+    // Each round stores one of the witness's large tips: more than init's quota may allow on a
+    // small disk.
+    set_config_value(conf, "quota_bytes", "0");
     Tiplined server(o.tiplined, dir / "data", dir / "tiplined.log");
     w.port = server.port();
     w.open_mailbox();
@@ -343,6 +441,10 @@ int run(const Options& o) {
                  return multipart("/en/check", {{"receipt", "1111 2222 3333 4444 5555"}});
              });
          }},
+        {"upload starts declaring 512 MiB, solved, 8 threads on one circuit",
+         [&](unsigned short port, Cost& c, std::atomic<bool>& stop) {
+             upload_starts(port, c, stop, flooders, attacker_uploads_circuit);
+         }},
         {"wrong mailbox tokens, 8 threads on one circuit",
          [&](unsigned short port, Cost& c, std::atomic<bool>& stop) {
              repeat(port, c, stop, flooders, 0x400000, 1,
@@ -370,13 +472,15 @@ int run(const Options& o) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(1000));
-        const std::uint64_t requests_before = cost.requests, bytes_before = cost.bytes;
+        const std::uint64_t requests_before = cost.requests, bytes_before = cost.bytes,
+                            accepted_before = cost.accepted;
         const std::uint64_t rss_under = server.rss_kib();
         const auto start = Clock::now();
         const std::vector<Series> during = measure(w, n);
         const double minutes = std::chrono::duration<double>(Clock::now() - start).count() / 60;
         const std::uint64_t requests = cost.requests - requests_before;
         const std::uint64_t bytes = cost.bytes - bytes_before;
+        const std::uint64_t accepted = cost.accepted - accepted_before;
         stop = true;
         attacker.join();
         std::printf("\n  during: %s\n", attack.name);
@@ -395,10 +499,13 @@ int run(const Options& o) {
         } else {
             std::printf(
                 "    attacker: %.0f requests a minute, %.1f MiB sent a minute, on %llu "
-                "circuit(s)\n",
+                "circuit(s)",
                 static_cast<double>(requests) / minutes,
                 static_cast<double>(bytes) / minutes / 1048576,
                 static_cast<unsigned long long>(cost.circuits));
+            if (accepted)
+                std::printf("; %.1f taken a minute", static_cast<double>(accepted) / minutes);
+            std::printf("\n");
         }
         for (const auto& s : during) failed += s.failures;
         std::this_thread::sleep_for(std::chrono::milliseconds(500));  // closed connections go
