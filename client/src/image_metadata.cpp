@@ -230,7 +230,10 @@ int exiv2_type(ImageFormat format) {
 }
 
 // Exiv2 would otherwise print warnings about a witness's file to stderr; set on every call, in case
-// other code changed it. The client is single-threaded, so the XMP toolkit needs no lock function.
+// other code changed it. Cleaning holds exiv2_mutex throughout, so the XMP toolkit needs no lock
+// function even where several threads clean images (the server's form without JavaScript).
+std::mutex exiv2_mutex;
+
 void prepare_exiv2() {
     Exiv2::LogMsg::setLevel(Exiv2::LogMsg::mute);
     Exiv2::LogMsg::setHandler(nullptr);
@@ -347,6 +350,7 @@ std::error_code strip_image_metadata(std::span<const unsigned char> file, Cleane
         return {};
     }
     if (file.size() > max_image_size) return fail(out, MetadataError::too_large, "");
+    std::lock_guard lock(exiv2_mutex);
     prepare_exiv2();
     const ImageFormat format = out.report.format;
 

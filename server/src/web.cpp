@@ -267,9 +267,28 @@ std::string files_field(const Page& p, const ServerInfo& info) {
 }
 
 // The receipt page's content; the submit page carries it, empty, for its script to fill in.
-std::string receipt_main(const Page& p, std::string_view receipt, bool again) {
+// What was removed from the witness's files before sealing. With cleaned == nullptr, the hidden,
+// empty notice the page's script fills in when it cleaned files itself; with nothing cleaned,
+// nothing.
+std::string cleaned_notice(const Page& p, const Cleaned* cleaned) {
+    if (cleaned != nullptr && cleaned->names.empty()) return {};
+    const bool place = cleaned != nullptr && cleaned->place;
+    std::string m = std::string("<div class=\"notice\" data-cleaned") +
+                    (cleaned == nullptr ? " hidden" : "") + ">\n" + paragraph(p, "cleaned.intro") +
+                    "<ul data-cleaned-names>\n";
+    if (cleaned != nullptr) {
+        for (const std::string& name : cleaned->names) m += "<li>" + escape(name) + "</li>\n";
+    }
+    m += "</ul>\n<p data-cleaned-place" + std::string(place ? "" : " hidden") + ">" +
+         p.t("cleaned.place") + "</p>\n</div>\n";
+    return m;
+}
+
+std::string receipt_main(const Page& p, std::string_view receipt, bool again,
+                         const Cleaned* cleaned) {
     std::string m = "<h1>" + p.t("receipt.heading") + "</h1>\n";
     if (again) m += paragraph(p, "receipt.again", "notice");
+    m += cleaned_notice(p, cleaned);
     m += paragraph(p, "receipt.intro");
     m += "<p class=\"receipt-label\">" + p.t("receipt.label") +
          "</p>\n<p class=\"receipt\"><strong data-receipt>" + escape(receipt) + "</strong></p>\n";
@@ -305,7 +324,7 @@ std::string submit_main(const Page& p, const ServerInfo& info) {
     m += "<p class=\"notice warning\" id=\"empty\" role=\"alert\" hidden>" + p.t("error.empty") +
          "</p>\n</form>\n";
     // What the script shows once the tip is stored: the receipt page, the receipt filled in.
-    m += "<template id=\"receipt-view\">\n" + receipt_main(p, "", false) + "</template>\n";
+    m += "<template id=\"receipt-view\">\n" + receipt_main(p, "", false, nullptr) + "</template>\n";
     return m;
 }
 
@@ -365,9 +384,9 @@ std::string replies_main(const Page& p, std::string_view receipt,
     return m;
 }
 
-std::string follow_up_sent_main(const Page& p) {
-    std::string m =
-        "<h1>" + p.t("followup.sent_heading") + "</h1>\n" + paragraph(p, "followup.sent");
+std::string follow_up_sent_main(const Page& p, const Cleaned* cleaned) {
+    std::string m = "<h1>" + p.t("followup.sent_heading") + "</h1>\n" +
+                    paragraph(p, "followup.sent") + cleaned_notice(p, cleaned);
     m += "<p class=\"actions\"><a class=\"button secondary\" href=\"" + p.href("check") + "\">" +
          p.t("receipt.check") + "</a></p>\n";
     return m;
@@ -393,7 +412,7 @@ std::string check_main(const Page& p, const ServerInfo& info) {
     m += "<template id=\"replies-view\">\n" + replies_main(p, "", {}, {}, info, true) +
          "</template>\n";
     m += "<template id=\"reply-item\">\n" + reply_item(p, nullptr) + "</template>\n";
-    m += "<template id=\"follow-up-sent\">\n" + follow_up_sent_main(p) + "</template>\n";
+    m += "<template id=\"follow-up-sent\">\n" + follow_up_sent_main(p, nullptr) + "</template>\n";
     return m;
 }
 
@@ -527,9 +546,9 @@ std::string human_size(std::uint64_t bytes) {
 }
 
 Response receipt_page(std::string_view lang, std::string_view receipt, bool again, unsigned version,
-                      bool keep_alive) {
+                      bool keep_alive, const Cleaned& cleaned) {
     const Page p(lang, "");
-    const std::string m = receipt_main(p, receipt, again);
+    const std::string m = receipt_main(p, receipt, again, &cleaned);
     return html_response(http::status::ok, p.render("receipt.heading", m), version, keep_alive);
 }
 
@@ -554,11 +573,12 @@ Response replies_page(std::string_view lang, std::string_view receipt,
         version, keep_alive);
 }
 
-Response follow_up_sent_page(std::string_view lang, unsigned version, bool keep_alive) {
+Response follow_up_sent_page(std::string_view lang, unsigned version, bool keep_alive,
+                             const Cleaned& cleaned) {
     const Page p(lang, "check");
     return html_response(http::status::ok,
-                         p.render("followup.sent_heading", follow_up_sent_main(p)), version,
-                         keep_alive);
+                         p.render("followup.sent_heading", follow_up_sent_main(p, &cleaned)),
+                         version, keep_alive);
 }
 
 }  // namespace tipline::server

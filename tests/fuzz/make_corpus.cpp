@@ -175,6 +175,43 @@ void proofs(const fs::path& root) {
     c.add_vectors("pow_");
 }
 
+// Small whole images: a 24x8 grey baseline JPEG with JFIF, a 1x1 PNG, a 1x1 lossless WebP, and the
+// JPEG with an Exif block and a comment to remove.
+void images(const fs::path& root) {
+    Corpus c(root, "images");
+    const auto segment = [](unsigned char marker, Bytes payload) {
+        Bytes b = {0xFF, marker, static_cast<unsigned char>((payload.size() + 2) >> 8),
+                   static_cast<unsigned char>(payload.size() + 2)};
+        return b + payload;
+    };
+    Bytes dqt = {0x00};
+    dqt.resize(65, 1);
+    Bytes dht_dc = {0x00, 1, 1};
+    dht_dc.resize(17, 0);
+    dht_dc.insert(dht_dc.end(), {0x08, 0x04});
+    Bytes dht_ac = {0x10, 1};
+    dht_ac.resize(17, 0);
+    dht_ac.push_back(0x00);
+    const Bytes coding = segment(0xDB, dqt) + segment(0xC0, {8, 0, 8, 0, 24, 1, 1, 0x11, 0}) +
+                         segment(0xC4, dht_dc) + segment(0xC4, dht_ac) + segment(0xDD, {0, 2}) +
+                         segment(0xDA, {1, 1, 0x00, 0, 63, 0}) +
+                         Bytes{0xBC, 0xFF, 0x00, 0x7F, 0xFF, 0xD0, 0x81, 0xFF, 0xD9};
+    const Bytes jfif = segment(0xE0, {'J', 'F', 'I', 'F', 0, 1, 2, 0, 0, 1, 0, 1, 0, 0});
+    c.add("jpeg", Bytes{0xFF, 0xD8} + jfif + coding);
+    const Bytes exif = segment(0xE1, bytes_of(std::string_view("Exif\0\0II*\0\x08\0\0\0\0\0", 16)));
+    c.add("jpeg-exif-comment",
+          Bytes{0xFF, 0xD8} + jfif + exif + segment(0xFE, bytes_of("taken at home")) + coding);
+    c.add("png",
+          Bytes{0x89, 'P',  'N',  'G',  '\r', '\n', 0x1A, '\n', 0,    0,    0,    13,   'I',  'H',
+                'D',  'R',  0,    0,    0,    1,    0,    0,    0,    1,    8,    0,    0,    0,
+                0,    0x3A, 0x7E, 0x9B, 0x55, 0,    0,    0,    10,   'I',  'D',  'A',  'T',  0x78,
+                0x9C, 0x63, 0x60, 0,    0,    0,    2,    0,    1,    0xE5, 0x27, 0xDE, 0xFC, 0,
+                0,    0,    0,    'I',  'E',  'N',  'D',  0xAE, 0x42, 0x60, 0x82});
+    c.add("webp", Bytes{'R',  'I',  'F',  'F',  0x1A, 0,    0,    0,    'W',  'E', 'B', 'P',
+                        'V',  'P',  '8',  'L',  0x0D, 0,    0,    0,    0x2F, 0,   0,   0,
+                        0x10, 0x07, 0x10, 0x11, 0x11, 0x88, 0x88, 0xFE, 0x07, 0});
+}
+
 void bundles(const fs::path& root) {
     Corpus c(root, "bundle");
     c.add_vectors("bundle_");
@@ -396,6 +433,7 @@ int main(int argc, char** argv) {
         http(root);
         uploads(root);
         proofs(root);
+        images(root);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tipline-fuzz-corpus: error: %s\n", e.what());
         return 2;

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <regex>
 
+#include "image_fixtures.hpp"
 #include "server_process.hpp"
 #include "support.hpp"
 #include "tipline/client/responder_client.hpp"
@@ -177,6 +178,53 @@ TEST_CASE(
     const std::string info_text(info.begin(), info.end());
     CHECK(info_text.find("language: ko") != std::string::npos);
     CHECK(info_text.find("reply: possible") != std::string::npos);
+}
+
+TEST_CASE(
+    "without JavaScript the server removes a photo's metadata before sealing and says so, and "
+    "refuses a photo it cannot clean",
+    "[web][metadata]") {
+    Deployment d;
+    const ImageBytes camera = camera_jpeg_with_gps();
+    REQUIRE_FALSE(jpeg_has_no_gps(camera));  // the camera wrote where it was
+    const Bytes other = pattern_bytes(5000, 4);
+    {
+        ServerProcess server(d.data);
+        const std::string raw = raw_http(
+            server.port(),
+            form_post("/en/submit", "a photo of the house", "en",
+                      {{"IMG_0001.jpg", "image/jpeg", std::string(camera.begin(), camera.end())},
+                       {"notes.bin", "application/octet-stream",
+                        std::string(other.begin(), other.end())}}));
+        REQUIRE(status_of(raw) == 200);
+        const std::string page = body_of(raw);
+        CHECK(receipt_in(page).size() == 24);
+        CHECK(page.find(std::string(server::translate("en", "cleaned.intro"))) !=
+              std::string::npos);
+        CHECK(page.find("<li>IMG_0001.jpg</li>") != std::string::npos);
+        CHECK(page.find("notes.bin") == std::string::npos);  // nothing to clean there
+        CHECK(page.find("<p data-cleaned-place>") != std::string::npos);
+
+        // A file that says it is a JPEG but is damaged cannot be cleaned: nothing is sent.
+        ImageBytes damaged = {0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x40};
+        damaged.resize(200, 0x5A);
+        const std::string refused = raw_http(
+            server.port(),
+            form_post("/ko/submit", "another", "ko",
+                      {{"broken.jpg", "image/jpeg", std::string(damaged.begin(), damaged.end())}}));
+        CHECK(status_of(refused) == 422);
+        CHECK(body_of(refused).find(std::string(server::translate("ko", "error.unclean_photo"))) !=
+              std::string::npos);
+    }
+    CHECK(stored_tips(d.data) == 1);
+
+    const auto [ids, opened] = export_and_open(d, "cleaned");
+    REQUIRE(opened == 1);
+    const fs::path folder = *fs::directory_iterator(d.dir / "cleaned-opened");
+    const Bytes photo = read_file(folder / "IMG_0001.jpg");
+    CHECK(jpeg_has_no_gps(ImageBytes(photo.begin(), photo.end())));
+    CHECK(photo.size() < camera.size());
+    CHECK(read_file(folder / "notes.bin") == other);
 }
 
 TEST_CASE("a web submission that cannot be taken gets a page that says why, and stores nothing",

@@ -40,10 +40,17 @@ Response web_response(const RequestHeader& header, const WebTarget& target, cons
 // "16 MiB": a size for people.
 std::string human_size(std::uint64_t bytes);
 
+// Files whose metadata was removed before sealing, for the page to tell the witness: their names,
+// and whether any of them recorded a place.
+struct Cleaned {
+    std::vector<std::string> names;
+    bool place = false;
+};
+
 // Pages of the submission without JavaScript.
 // again: the same form was sent before, so this tip was stored then, not now.
 Response receipt_page(std::string_view lang, std::string_view receipt, bool again, unsigned version,
-                      bool keep_alive);
+                      bool keep_alive, const Cleaned& cleaned = {});
 // A refusal, with a link back to the form it came from (submit, check or follow_up).
 Response form_error_page(std::string_view lang, http::status status, std::string_view error_key,
                          unsigned version, WebTarget::Kind form = WebTarget::submit);
@@ -57,6 +64,7 @@ struct ReplyCounts {
 Response replies_page(std::string_view lang, std::string_view receipt,
                       std::span<const crypto::OpenedMessage> replies, const ReplyCounts& counts,
                       const ServerInfo& info, unsigned version, bool keep_alive);
-Response follow_up_sent_page(std::string_view lang, unsigned version, bool keep_alive);
+Response follow_up_sent_page(std::string_view lang, unsigned version, bool keep_alive,
+                             const Cleaned& cleaned = {});
 
 }  // namespace tipline::server
