@@ -92,6 +92,7 @@ constexpr std::string_view used_keys[] = {
     "submit.language_other",
     "submit.button",
     "submit.sending",
+    "error.unclean_photo_js",
     "receipt.heading",
     "receipt.intro",
     "receipt.why",
@@ -126,6 +127,9 @@ constexpr std::string_view used_keys[] = {
     "followup.sent",
     "receipt.again",
     "error.message_too_long",
+    "cleaned.intro",
+    "cleaned.place",
+    "error.unclean_photo",
 };
 
 std::string escape(std::string_view text) {
@@ -322,7 +326,9 @@ std::string submit_main(const Page& p, const ServerInfo& info) {
     m += "<p class=\"actions\"><button type=\"submit\">" + p.t("submit.button") + "</button></p>\n";
     m += "<p id=\"sending\" role=\"status\" hidden>" + p.t("submit.sending") + "</p>\n";
     m += "<p class=\"notice warning\" id=\"empty\" role=\"alert\" hidden>" + p.t("error.empty") +
-         "</p>\n</form>\n";
+         "</p>\n";
+    m += "<p class=\"notice warning\" id=\"unclean\" role=\"alert\" hidden>" +
+         p.t("error.unclean_photo_js") + "</p>\n</form>\n";
     // What the script shows once the tip is stored: the receipt page, the receipt filled in.
     m += "<template id=\"receipt-view\">\n" + receipt_main(p, "", false, nullptr) + "</template>\n";
     return m;
@@ -379,6 +385,9 @@ std::string replies_main(const Page& p, std::string_view receipt,
              p.t("error.empty") + "</p>\n";
         m += "<p class=\"notice warning\" data-error=\"mode.js_failed\" role=\"alert\" hidden>" +
              p.t("mode.js_failed") + "</p>\n";
+        m += "<p class=\"notice warning\" data-error=\"error.unclean_photo_js\" role=\"alert\" "
+             "hidden>" +
+             p.t("error.unclean_photo_js") + "</p>\n";
     }
     m += "</form>\n";
     return m;

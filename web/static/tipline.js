@@ -3,6 +3,7 @@
 // device. If anything fails the page says so and sends nothing: it never falls back to posting a
 // form, which would hand the server the plaintext.
 import * as seal from './tipline-seal.mjs';
+import { cleanImage, UncleanImage } from './tipline-clean.mjs';
 
 const tipForm = document.getElementById('tip-form');
 const checkForm = document.getElementById('check-form');
@@ -61,16 +62,37 @@ async function ready() {
   return keys;
 }
 
+// The chosen files, photos cleaned of their metadata here, before sealing (tipline-clean.mjs); what
+// was cleaned goes in attachments.cleaned for the page to tell the witness. A photo that cannot be
+// cleaned throws UncleanImage, and nothing is sent.
 async function readFiles(input) {
   const attachments = [];
+  attachments.cleaned = { names: [], place: false };
   for (const file of input.files) {
-    attachments.push({
-      name: file.name,
-      mediaType: file.type || 'application/octet-stream',
-      bytes: new Uint8Array(await file.arrayBuffer()),
-    });
+    const original = new Uint8Array(await file.arrayBuffer());
+    const cleaned = cleanImage(original);
+    if (cleaned.removed) {
+      attachments.cleaned.names.push(file.name);
+      attachments.cleaned.place ||= cleaned.place;
+      original.fill(0);
+    }
+    attachments.push({ name: file.name, mediaType: file.type || 'application/octet-stream', bytes: cleaned.bytes });
   }
   return attachments;
+}
+
+// Fills a view's notice of what was removed from the witness's files, when anything was.
+function showCleaned(root, cleaned) {
+  const notice = root.querySelector('[data-cleaned]');
+  if (!notice || cleaned.names.length === 0) return;
+  const list = notice.querySelector('[data-cleaned-names]');
+  for (const name of cleaned.names) {
+    const item = document.createElement('li');
+    item.textContent = name;
+    list.append(item);
+  }
+  notice.querySelector('[data-cleaned-place]').hidden = !cleaned.place;
+  notice.hidden = false;
 }
 
 function sealFor(keys, kind, form, language, replyKey, attachments) {
@@ -182,6 +204,7 @@ async function sendTip() {
   show('empty', false);
   button.disabled = true;
   show('sending', true);
+  show('unclean', false);
   const keys = await ready();
   const attachments = await readFiles(files);
   const digits = seal.generateReceipt();
@@ -196,6 +219,7 @@ async function sendTip() {
   // Stored: show the receipt, once, in place of the form.
   const main = showView('receipt-view');
   main.querySelector('[data-receipt]').textContent = seal.formatReceipt(digits);
+  showCleaned(main, attachments.cleaned);
 }
 
 function showError(form, key) {
@@ -223,7 +247,7 @@ async function sendFollowUp(form, keys, receiptKeys, lang) {
     await postEnvelope(keys, '/api/v1/mailbox/messages', envelope, seal.mailboxAccessHeaders(receiptKeys)),
     'sending the follow-up',
   );
-  showView('follow-up-sent');
+  showCleaned(showView('follow-up-sent'), attachments.cleaned);
 }
 
 async function checkReplies() {
@@ -270,8 +294,14 @@ async function checkReplies() {
   const followUp = main.querySelector('#follow-up-form');
   followUp.addEventListener('submit', (event) => {
     event.preventDefault();
-    sendFollowUp(followUp, keys, receiptKeys, lang).catch(() => {
+    sendFollowUp(followUp, keys, receiptKeys, lang).catch((error) => {
       followUp.querySelector('#follow-up-sending').hidden = true;
+      if (error instanceof UncleanImage) {
+        // Nothing was sent: the witness can take the photo out and send again.
+        showError(followUp, 'error.unclean_photo_js');
+        followUp.querySelector('button[type="submit"]').disabled = false;
+        return;
+      }
       showError(followUp, 'mode.js_failed');  // the button stays disabled: nothing more is sent
     });
   });
@@ -285,6 +315,12 @@ function takeOver(form, handler) {
     event.preventDefault();
     handler().catch((error) => {
       show('sending', false);
+      if (error instanceof UncleanImage) {
+        // Nothing was sent: the witness can take the photo out and send again.
+        show('unclean', true);
+        form.querySelector('button[type="submit"]').disabled = false;
+        return;
+      }
       show('mode-browser', false);
       show(error instanceof ListRefused ? 'mode-list-failed' : 'mode-failed', true);
     });
