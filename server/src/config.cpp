@@ -4,10 +4,13 @@
 #include "tipline/server/config.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <type_traits>
+
+#include "tipline/crypto/utf8.hpp"
 
 namespace tipline::server {
 namespace {
@@ -73,6 +76,15 @@ const std::vector<ConfigKey>& table() {
             "responder", "public key texts", {},
             "The responders every tip is sealed to (tipline-pk1-...). Once a recipient list signed "
             "by the organisation is installed (tiplined recipients install), it is used instead."),
+        key<&Config::site_name>(
+            "site_name", "text", {},
+            "The tip line's name at the top of every page, in every language without a name of "
+            "its own below. Empty: a generic name (\"Safe tip line\", in each language). At most "
+            "100 bytes of UTF-8, no control characters."),
+        key<&Config::site_name_ko>("site_name_ko", "text", {},
+                                   "The name on the Korean pages; empty: site_name."),
+        key<&Config::site_name_zh_hans>("site_name_zh_hans", "text", {},
+                                        "The name on the Chinese pages; empty: site_name."),
         key<&Config::threads>("threads", "threads", Range{1, 64},
                               "Threads serving both listeners."),
         key<&Config::work_threads>(
@@ -271,6 +283,18 @@ Config load_config(const std::filesystem::path& data_dir) {
     }
     if (c.limits.pow_max_bits < c.limits.pow_bits)
         throw std::runtime_error("'" + file.string() + "': pow_max_bits is smaller than pow_bits");
+    for (const auto& [name, text] :
+         {std::pair<const char*, const std::string&>{"site_name", c.site_name},
+          {"site_name_ko", c.site_name_ko},
+          {"site_name_zh_hans", c.site_name_zh_hans}}) {
+        const bool control = std::any_of(text.begin(), text.end(), [](char ch) {
+            return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+        });
+        if (text.size() > 100 || control || !crypto::is_valid_utf8(text)) {
+            throw std::runtime_error("'" + file.string() + "': " + name +
+                                     " must be at most 100 bytes of UTF-8 text on one line");
+        }
+    }
     if (c.unread_reply_days < c.retention_days) {
         throw std::runtime_error("'" + file.string() +
                                  "': unread_reply_days is smaller than retention_days");
@@ -343,6 +367,11 @@ Endpoint parse_endpoint(const std::string& text) {
     }
     return {address.to_string(), static_cast<unsigned short>(std::stoul(port_text)),
             address.is_loopback()};
+}
+
+std::map<std::string, std::string> site_names_of(const Config& config) {
+    return {
+        {"", config.site_name}, {"ko", config.site_name_ko}, {"zh-Hans", config.site_name_zh_hans}};
 }
 
 }  // namespace tipline::server

@@ -436,7 +436,70 @@ std::string_view asset_type(std::string_view path) {
 
 std::span<const std::string> web_languages() { return catalogs().languages; }
 
+namespace {
+
+std::map<std::string, std::string>& site_names() {
+    static std::map<std::string, std::string> names;
+    return names;
+}
+
+}  // namespace
+
+void set_site_names(std::map<std::string, std::string> by_language) {
+    site_names() = std::move(by_language);
+}
+
+std::string negotiate_language(std::string_view accept_language) {
+    // Each language's weight: the highest q of the tags that name it (tag, or tag-anything).
+    const std::span<const std::string> served = web_languages();
+    std::vector<double> weight(served.size(), 0.0);
+    const auto primary = [](std::string_view tag) {
+        std::string p(tag.substr(0, tag.find('-')));
+        for (char& c : p) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        return p;
+    };
+    for (const auto& [tag, params] : http::ext_list(accept_language)) {
+        double q = 1.0;
+        for (const auto& [name, value] : params) {
+            if (name != "q") continue;
+            const std::string text(value);
+            char* end = nullptr;
+            q = std::strtod(text.c_str(), &end);
+            if (end == text.c_str() || q < 0 || q > 1) q = 0;
+        }
+        const std::string asked = primary(std::string_view(tag.data(), tag.size()));
+        for (std::size_t i = 0; i < served.size(); ++i) {
+            if (primary(served[i]) == asked) weight[i] = std::max(weight[i], q);
+        }
+    }
+    std::size_t best = 0;
+    double best_weight = 0;
+    for (std::size_t i = 0; i < served.size(); ++i) {
+        if (weight[i] > best_weight) {
+            best = i;
+            best_weight = weight[i];
+        }
+    }
+    return best_weight > 0 ? served[best] : std::string(english);
+}
+
+namespace {
+
+std::string_view site_name_for(std::string_view lang) {
+    const auto& names = site_names();
+    for (const std::string_view from : {lang, std::string_view()}) {
+        const auto it = names.find(std::string(from));
+        if (it != names.end() && !it->second.empty()) return it->second;
+    }
+    return {};
+}
+
+}  // namespace
+
 std::string_view translate(std::string_view lang, std::string_view key) {
+    if (key == "site.title") {
+        if (const std::string_view name = site_name_for(lang); !name.empty()) return name;
+    }
     const Catalogs& c = catalogs();
     for (const std::string_view from : {lang, english}) {
         const auto catalog = c.texts.find(from);
@@ -473,7 +536,7 @@ std::vector<std::string> catalog_problems() {
 std::span<const std::string_view> page_keys() { return used_keys; }
 
 std::optional<WebTarget> web_target(std::string_view target) {
-    if (target == "/") return WebTarget{WebTarget::home, std::string(english), {}};
+    if (target == "/") return WebTarget{WebTarget::home, std::string(english), {}, true};
     if (target.starts_with(static_prefix)) {
         const std::string_view name = target.substr(1);  // "static/..."
         if (name.ends_with(gzip_suffix))
@@ -528,7 +591,11 @@ Response web_response(const RequestHeader& header, const WebTarget& target,
         const std::string_view path = target.kind == WebTarget::submit ? "submit"
                                       : target.kind == WebTarget::home ? ""
                                                                        : "check";
-        const Page page(target.lang, path);
+        const std::string lang =
+            target.negotiated
+                ? negotiate_language(std::string_view(header[http::field::accept_language]))
+                : target.lang;
+        const Page page(lang, path);
         std::string html;
         if (target.kind == WebTarget::home) html = page.render("nav.home", home_main(page));
         if (target.kind == WebTarget::submit)
@@ -537,6 +604,10 @@ Response web_response(const RequestHeader& header, const WebTarget& target,
             html = page.render("check.heading", check_main(page, info), true);
         }
         res = html_response(http::status::ok, std::move(html), v, keep);
+        if (target.negotiated) {
+            res.set(http::field::content_language, lang);
+            res.set(http::field::vary, "Accept-Language");
+        }
     }
     if (head) {
         const auto length = res.body().size();

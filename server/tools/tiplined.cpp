@@ -13,6 +13,7 @@
 #include "tipline/server/data_dir.hpp"
 #include "tipline/server/http_server.hpp"
 #include "tipline/server/ingest_queue.hpp"
+#include "tipline/server/web.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/file_io.hpp"
 #include "tipline/tooling/key_io.hpp"
@@ -166,6 +167,7 @@ int serve(const fs::path& dir, const std::string& listen_override,
     const server::Config config = operator_step([&] { return server::load_config(dir); });
     const server::ServerInfo info =
         operator_step([&] { return server::load_server_info(dir, config); });
+    server::set_site_names(server::site_names_of(config));
     const server::Endpoint endpoint = listen_endpoint(
         "--listen", listen_override.empty() ? config.listen : listen_override, allow_non_loopback);
     // "--listen ADDRESS:0" alone asks for free ports: the responder listener then takes one too.

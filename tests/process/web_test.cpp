@@ -115,6 +115,62 @@ TEST_CASE(
     CHECK(status_of(get(server.port(), "/static/sodium.js.gz")) == 404);
 }
 
+TEST_CASE("/ answers in the language the browser prefers among those served, English otherwise",
+          "[web]") {
+    CHECK(server::negotiate_language("") == "en");
+    CHECK(server::negotiate_language("ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7") == "ko");
+    CHECK(server::negotiate_language("zh-CN,zh;q=0.9") == "zh-Hans");
+    CHECK(server::negotiate_language("zh-TW") == "zh-Hans");  // the only Chinese there is
+    CHECK(server::negotiate_language("en-US,en;q=0.5") == "en");
+    CHECK(server::negotiate_language("ja, ko;q=0.4, en;q=0.3") == "ko");  // ja is not served
+    CHECK(server::negotiate_language("en;q=0.9, ZH-hans;q=0.95") == "zh-Hans");
+    CHECK(server::negotiate_language("ko;q=0, en;q=0.1") == "en");  // q=0: not acceptable
+    CHECK(server::negotiate_language("fr, de") == "en");
+    CHECK(server::negotiate_language(",,;;q=,ko;q=abc") == "en");  // garbage names nothing
+
+    Deployment d(std::map<std::string, std::string>{{"site_name", "\"Witness Line\""},
+                                                    {"site_name_ko", "\"증언 창구\""}});
+    ServerProcess server(d.data);
+    const auto home = [&](const std::string& accept) {
+        return raw_http(server.port(),
+                        "GET / HTTP/1.1\r\nHost: x\r\n" +
+                            (accept.empty() ? "" : "Accept-Language: " + accept + "\r\n") +
+                            "Connection: close\r\n\r\n");
+    };
+    const std::string ko = home("ko-KR,ko;q=0.9,en;q=0.5");
+    CHECK(status_of(ko) == 200);
+    CHECK(header_of(ko, "Content-Language") == "ko");
+    CHECK(header_of(ko, "Vary") == "Accept-Language");
+    CHECK(body_of(ko).find("<html lang=\"ko\"") != std::string::npos);
+    CHECK(body_of(ko).find(std::string(server::translate("ko", "home.heading"))) !=
+          std::string::npos);
+    CHECK(body_of(ko).find("증언 창구") != std::string::npos);  // the operator's Korean name
+    const std::string zh = home("zh-CN");
+    CHECK(body_of(zh).find("<html lang=\"zh-Hans\"") != std::string::npos);
+    CHECK(body_of(zh).find("Witness Line") != std::string::npos);  // no Chinese name: site_name
+    const std::string none = home("");
+    CHECK(header_of(none, "Content-Language") == "en");
+    CHECK(body_of(none).find("Witness Line") != std::string::npos);
+    CHECK(body_of(none).find(std::string(server::translate("en", "home.heading"))) !=
+          std::string::npos);
+    // A page with its language in the address keeps it, whatever the browser asks.
+    const std::string fixed =
+        raw_http(server.port(),
+                 "GET /en/submit HTTP/1.1\r\nHost: x\r\nAccept-Language: ko\r\nConnection: "
+                 "close\r\n\r\n");
+    CHECK(body_of(fixed).find("<html lang=\"en\"") != std::string::npos);
+}
+
+TEST_CASE("a site name that is not one short line of text stops tiplined at start, by name",
+          "[web]") {
+    Deployment d(std::map<std::string, std::string>{
+        {"site_name_zh_hans", "\"" + std::string(101, 'x') + "\""}});
+    const auto r =
+        run_command(tool("server/tiplined") + " serve " + q(d.data) + " --listen 127.0.0.1:0");
+    CHECK(r.exit_code != 0);
+    CHECK(r.err.find("site_name_zh_hans") != std::string::npos);
+}
+
 TEST_CASE("home and submit without JavaScript weigh at most 30 KB in every language", "[web]") {
     Deployment d;
     ServerProcess server(d.data);

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -67,8 +68,16 @@ struct Config {
     unsigned work_threads = 2;
     unsigned retention_days = 30;
     unsigned unread_reply_days = 180;
+    // The site's name on every page; "" keeps the catalogs' generic one. Per language where set.
+    std::string site_name;
+    std::string site_name_ko;
+    std::string site_name_zh_hans;
     Limits limits;
 };
+
+// The site names by language tag, "" standing for every language without its own: what
+// set_site_names (web.hpp) takes.
+std::map<std::string, std::string> site_names_of(const Config& config);
 
 // One key of tiplined.conf, as the operator sees it.
 struct ConfigKey {

@@ -3,6 +3,7 @@
 // script, nothing loaded from elsewhere.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -27,9 +28,19 @@ std::span<const std::string_view> page_keys();
 
 struct WebTarget {
     enum Kind { home, submit, check, follow_up, file } kind = home;
-    std::string lang;        // a tag from web_languages()
-    std::string_view asset;  // for Kind::file, the path under web/
+    std::string lang;         // a tag from web_languages()
+    std::string_view asset;   // for Kind::file, the path under web/
+    bool negotiated = false;  // "/": the language comes from the browser's Accept-Language
 };
+
+// The language "/" answers in for a browser's Accept-Language: the one of web_languages() it
+// prefers (any ko for Korean, any zh for Chinese, any en), English when it names none of them.
+std::string negotiate_language(std::string_view accept_language);
+
+// The site's name, as the operator sets it (site_name, site_name_ko, site_name_zh_hans in
+// tiplined.conf), by language tag; "" for every language without its own. It stands for the
+// catalogs' "site.title" on every page. Set once, before serving; none set: the catalogs' name.
+void set_site_names(std::map<std::string, std::string> by_language);
 // A page or static file of the web form ("/", "/ko/", "/ko/submit", "/ko/check", "/ko/follow-up",
 // "/static/style.css"), or nullopt.
 std::optional<WebTarget> web_target(std::string_view target);
