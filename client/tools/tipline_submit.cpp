@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "tipline/client/display_text.hpp"
+#include "tipline/client/document_metadata.hpp"
 #include "tipline/client/http_client.hpp"
 #include "tipline/client/outgoing.hpp"
 #include "tipline/client/pinning.hpp"
@@ -62,18 +63,26 @@ PreparedTip prepare_tip(const TipOptions& o, crypto::TipKind kind = crypto::TipK
         usage_error("at most 256 files can go in one tip");
     for (const fs::path& f : o.files) {
         tip.attachments.push_back(prepare_attachment(f));
+        OutgoingAttachment& a = tip.attachments.back();
         if (!o.keep_metadata) {
-            const std::string removed = strip_attachment_metadata(f, tip.attachments.back());
+            // Images are cleaned here, in memory; documents, recordings and videos by mat2 in a
+            // sandbox. Either refuses (exit 2) a file it cannot clean, before anything is sent.
+            std::string removed = strip_attachment_metadata(f, a);
+            if (!a.metadata_stripped) removed = clean_attachment_document(f, a);
             if (!removed.empty())
                 std::cerr << "removed from '" << f.string() << "': " << removed << "\n";
         }
-        const std::string& type = tip.attachments.back().info.media_type;
-        const bool stripped = !o.keep_metadata && tip.attachments.back().metadata_stripped;
+        const std::string& type = a.info.media_type;
+        const bool stripped = !o.keep_metadata && a.metadata_stripped;
         if (!stripped && (type.starts_with("image/") || type.starts_with("video/") ||
                           type.starts_with("audio/"))) {
             print_warning(tool, "'" + f.string() +
                                     "' keeps its metadata (device, time, perhaps GPS position); "
                                     "remove it before sending if it could identify you");
+        } else if (!stripped && attachment_document_format(f, a) != DocumentFormat::none) {
+            print_warning(tool, "'" + f.string() +
+                                    "' keeps its metadata (author, software, dates); remove it "
+                                    "before sending if it could identify you");
         }
         tip.header.attachments.push_back(tip.attachments.back().info);
         tip.sources.push_back(tip.attachments.back().source.get());
@@ -408,7 +417,11 @@ void add_tip_options(CLI::App* cmd, TipOptions& o, bool to_required) {
                     "read the message from this file instead of standard input");
     cmd->add_option("--lang", o.language, "language tag of the message, e.g. ko or zh-Hans");
     cmd->add_flag("--keep-metadata", o.keep_metadata,
-                  "send images as they are, without removing Exif, GPS, XMP, IPTC and comments");
+                  "send files as they are: without removing the Exif, GPS, XMP, IPTC and comments "
+                  "of JPEG, PNG and WebP images (done in memory), nor the author, software, dates, "
+                  "GPS and tags of PDF, Office and OpenDocument files, recordings and videos "
+                  "(done by Debian's mat2 in a bubblewrap sandbox without network, on this "
+                  "machine). Without it, a file that cannot be cleaned is not sent");
 }
 
 }  // namespace
@@ -478,7 +491,7 @@ int main(int argc, char** argv) {
     reply_cmd->add_option("--lang", reply_opts.language,
                           "language tag of the message, e.g. ko or zh-Hans");
     reply_cmd->add_flag("--keep-metadata", reply_opts.keep_metadata,
-                        "send images without removing their metadata");
+                        "send files without removing their metadata (see send --help)");
 
     return run_tool(tool, app, argc, argv, [&] {
         if (*seal_cmd) return seal(seal_opts, out, force);
