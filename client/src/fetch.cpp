@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "tipline/client/progress.hpp"
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/days.hpp"
@@ -74,10 +75,14 @@ void fetch_bundle(ResponderClient& api, std::span<const ResponderItem> items, cr
                   const FetchBatches& batches) {
     BundleBuilder bundle;
     std::vector<std::int64_t> batch;
-    std::uint64_t batch_bytes = 0;
+    std::uint64_t batch_bytes = 0, total = 0, done = 0;
+    for (const ResponderItem& item : items) total += item.size;
+    ProgressLine line("fetching", total);
     const auto flush = [&] {
         if (batch.empty()) return;
         bundle.add_bundle(api.bundle(batch), batch.size());
+        done += batch_bytes;
+        line.update(done);
         batch.clear();
         batch_bytes = 0;
     };
@@ -85,6 +90,8 @@ void fetch_bundle(ResponderClient& api, std::span<const ResponderItem> items, cr
         if (item.size > batches.bytes) {
             flush();  // the items before it stay first
             bundle.add_in_ranges(api, item, batches.bytes);
+            done += item.size;
+            line.update(done);
             continue;
         }
         if (batch_bytes + item.size > batches.bytes || batch.size() == batches.items) flush();

@@ -162,6 +162,7 @@ ServerKeys fetch_server_keys(HttpClient& http) {
             io_error("the server sent limits that are not valid");
         keys.inline_bytes = *inline_bytes;
         keys.upload_chunk_bytes = *chunk_bytes;
+        keys.envelope_bytes = unsigned_member(limits->as_object(), "envelope_bytes").value_or(0);
     }
     if (const auto* pow = body.if_contains("proof_of_work"); pow != nullptr && pow->is_object()) {
         keys.proof = proof_state_of(pow->as_object());

@@ -15,6 +15,7 @@
 
 #include "tipline/client/display_text.hpp"
 #include "tipline/client/interrupt.hpp"
+#include "tipline/client/progress.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/bytes.hpp"
@@ -259,8 +260,12 @@ std::error_code open_bundle_to_folders(std::span<const crypto::BoxKeyPair* const
     if (auto ec = crypto::read_bundle_manifest(in, file_size, entries)) return ec;
     OutputFolder folder(dir);
     folder.keep();
+    ProgressLine line("opening", file_size);
+    std::uint64_t at = crypto::bundle_preamble_size + crypto::bundle_entry_size * entries.size();
     for (const crypto::BundleEntry& e : entries) {
         stop_if_interrupted();
+        line.update(at);
+        at += e.size;
         const std::string id = crypto::to_hex(e.id);
         const std::string name = crypto::format_day(e.day) + "-" + id;
 
@@ -276,6 +281,7 @@ std::error_code open_bundle_to_folders(std::span<const crypto::BoxKeyPair* const
             report.damaged.emplace_back(id, ec);
         }
     }
+    line.update(file_size);
     return {};
 }
 

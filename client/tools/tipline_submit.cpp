@@ -14,6 +14,7 @@
 #include "tipline/client/http_client.hpp"
 #include "tipline/client/outgoing.hpp"
 #include "tipline/client/pinning.hpp"
+#include "tipline/client/progress.hpp"
 #include "tipline/client/resume_file.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/client/source_api.hpp"
@@ -135,6 +136,23 @@ TrustedRecipients trusted_recipients(const ServerKeys& keys, Trust& trust) {
     return chosen;
 }
 
+// Passes bytes on to another sink, drawing how far the envelope's sealing has got.
+class SealingProgress final : public crypto::ByteSink {
+  public:
+    SealingProgress(crypto::ByteSink& inner, std::uint64_t total)
+        : inner_(inner), line_("sealing", total) {}
+    void write(std::span<const unsigned char> bytes) override {
+        inner_.write(bytes);
+        done_ += bytes.size();
+        line_.update(done_);
+    }
+
+  private:
+    crypto::ByteSink& inner_;
+    ProgressLine line_;
+    std::uint64_t done_ = 0;
+};
+
 void seal_into(const std::vector<crypto::BoxPublicKey>& recipients, PreparedTip& tip,
                crypto::ByteSink& sink) {
     if (const std::error_code ec = crypto::seal_tip(recipients, tip.header, tip.sources, sink)) {
@@ -161,7 +179,14 @@ int seal(const TipOptions& o, const fs::path& out, bool force) {
     if (!out.empty()) pending.emplace(out, 0644);
     FdSink sink(pending ? pending->fd() : STDOUT_FILENO,
                 pending ? "'" + out.string() + "'" : "standard output");
-    seal_into(recipients, tip, sink);
+    {
+        std::vector<unsigned char> encoded;
+        crypto::encode_tip_header(tip.header, encoded);
+        SealingProgress progress(
+            sink, crypto::envelope_size(crypto::tip_document_length(encoded.size(), tip.header),
+                                        recipients.size()));
+        seal_into(recipients, tip, progress);
+    }
     if (pending) {
         PendingFile* files[] = {&*pending};
         install_files(files, force);
@@ -208,17 +233,18 @@ std::uint64_t upload_chunk(const ServerKeys& keys) {
     return keys.upload_chunk_bytes != 0 ? keys.upload_chunk_bytes : default_chunk_bytes;
 }
 
-// A percentage on a terminal; nothing when standard error is not one.
-std::function<void(const UploadProgress&)> progress_printer() {
-    if (::isatty(STDERR_FILENO) != 1) return {};
-    return [](const UploadProgress& p) {
-        std::cerr << "\rsent " << p.done * 100 / p.total << "% of " << p.total << " bytes"
-                  << std::flush;
-    };
+// The upload's progress, drawn on a terminal: how far, how fast, how long is left.
+std::function<void(const UploadProgress&)> progress_printer(ProgressLine& line) {
+    return [&line](const UploadProgress& p) { line.update(p.done); };
 }
 
-void end_progress() {
-    if (::isatty(STDERR_FILENO) == 1) std::cerr << "\n";
+// A tip the server would refuse for its size is refused here, before any sealing: sealing a
+// large file only to be told "too large" can take minutes.
+void check_size(std::uint64_t size, const ServerKeys& keys) {
+    if (keys.envelope_bytes == 0 || size <= keys.envelope_bytes) return;
+    usage_error("the tip is too large for this tip line: sealed, it would be " + human_bytes(size) +
+                    ", and the server stores at most " + human_bytes(keys.envelope_bytes),
+                {"send fewer or smaller files, or split them over follow-ups"});
 }
 
 int resume(const std::string& server, const std::string& proxy, const fs::path& resume_file,
@@ -254,9 +280,13 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
     crypto::encode_tip_header(tip.header, encoded);
     const std::uint64_t size = crypto::envelope_size(
         crypto::tip_document_length(encoded.size(), tip.header), recipients.size());
+    check_size(size, server_keys);
     if (server_keys.inline_bytes != 0 && size <= server_keys.inline_bytes && resume_file.empty()) {
         crypto::VectorSink sealed;
-        seal_into(recipients, tip, sealed);
+        {
+            SealingProgress progress(sealed, size);
+            seal_into(recipients, tip, progress);
+        }
         const std::string id = submit_envelope(http, sealed.bytes(), opening, server_keys.proof);
         show_receipt(receipt, receipt_out);
         std::cout << id << "\n";
@@ -271,14 +301,18 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
     FdSink sink(file.get(),
                 resume_file.empty() ? "a temporary file" : "'" + resume_file.string() + "'");
     try {
-        seal_into(recipients, tip, sink);
+        {
+            SealingProgress progress(sink, size);
+            seal_into(recipients, tip, progress);
+        }
         if (!resume_file.empty()) finish_resume_file(file.get(), resume_file);
     } catch (...) {
         if (!resume_file.empty()) ::unlink(resume_file.c_str());  // nothing was sent yet
         throw;
     }
+    ProgressLine sending("sending", size);
     UploadJob job{file.get(),        base, size, upload_chunk(server_keys),
-                  opening,           {},   {},   progress_printer(),
+                  opening,           {},   {},   progress_printer(sending),
                   &server_keys.proof};
     if (!resume_file.empty()) {
         job.on_started = [&](const std::string& key) {
@@ -286,7 +320,7 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
         };
     }
     const std::string id = upload_envelope(http, job);
-    end_progress();
+    sending.finish();
     show_receipt(receipt, receipt_out);
     if (!resume_file.empty()) ::unlink(resume_file.c_str());
     std::cout << id << "\n";
@@ -308,6 +342,7 @@ int resume(const std::string& server, const std::string& proxy, const fs::path& 
     std::cerr << "resuming the tip in '" << resume_file.string() << "'\n";
     const MailboxAccess mailbox =
         MailboxAccess::from_receipt(state.receipt.span(), server_keys.salt);
+    ProgressLine sending("sending", state.envelope_length);
     UploadJob job{file.get(),
                   resume_header_size,
                   state.envelope_length,
@@ -315,13 +350,13 @@ int resume(const std::string& server, const std::string& proxy, const fs::path& 
                   mailbox.opening_headers(),
                   state.upload_key,
                   {},
-                  progress_printer(),
+                  progress_printer(sending),
                   &server_keys.proof};
     job.on_started = [&](const std::string& key) {
         record_upload_key(file.get(), resume_file, key);
     };
     const std::string id = upload_envelope(http, job);
-    end_progress();
+    sending.finish();
     show_receipt(state.receipt, receipt_out);
     ::unlink(resume_file.c_str());
     std::cout << id << "\n";

@@ -324,6 +324,24 @@ TEST_CASE(
     CHECK(read_file(folder / "video.bin") == file);
 }
 
+TEST_CASE("a tip larger than the server stores is refused before it is sealed, and nothing is sent",
+          "[server][upload]") {
+    Deployment d({{"inline_bytes", "65536"}, {"envelope_bytes", "1048576"}});
+    ServerProcess server(d.data);
+    write_file(d.dir / "video.bin", pattern_bytes(2000000, 6));
+    const auto sent = run_command(tool("client/tipline-submit") + " send --server " + server.url() +
+                                      " --file " + q(d.dir / "video.bin"),
+                                  "too large");
+    CHECK(sent.exit_code == 2);
+    CHECK(sent.err.find("too large for this tip line") != std::string::npos);
+    CHECK(sent.err.find("the server stores at most 1.0 MB") != std::string::npos);
+    CHECK(sent.out.empty());
+    server.stop();
+    const auto stats = run_command(tool("server/tiplined") + " stats " + q(d.data));
+    CHECK(stats.out.find("tips: 0\n") != std::string::npos);
+    CHECK(stats.out.find("unfinished uploads: 0\n") != std::string::npos);
+}
+
 TEST_CASE("a dropped chunk is not stored and the upload resumes from the durable offset",
           "[server][upload]") {
     Deployment d({{"header_timeout_s", "1"}, {"body_min_rate", "1000000"}});

@@ -30,6 +30,7 @@ struct ServerKeys {
     std::optional<std::vector<unsigned char>> recipient_list;
     crypto::DeploymentSalt salt{};
     std::uint64_t inline_bytes = 0;
+    std::uint64_t envelope_bytes = 0;  // the largest envelope the server stores; 0: not said
     std::uint64_t upload_chunk_bytes = 0;
     ProofState proof;  // from the same answer, which saves a round trip over Tor
 };
