@@ -93,6 +93,12 @@ constexpr std::string_view used_keys[] = {
     "submit.button",
     "submit.sending",
     "error.unclean_photo_js",
+    "progress.receipt",
+    "progress.work",
+    "progress.encrypting",
+    "progress.sending",
+    "error.interrupted",
+    "submit.continue",
     "receipt.heading",
     "receipt.intro",
     "receipt.why",
@@ -262,12 +268,26 @@ std::string filled(const Page& p, std::string_view key, std::string_view name,
     return text;
 }
 
+// The limit differs by mode: the server seals at most web_form_bytes; the page sends up to
+// envelope_bytes as an upload. The script shows the second hint in place of the first.
 std::string files_field(const Page& p, const ServerInfo& info) {
     return "<label for=\"files\">" + p.t("submit.files") +
            "</label>\n<span class=\"hint\" id=\"files-hint\">" +
            filled(p, "submit.files_hint", "limit", human_size(info.limits.web_form_bytes)) +
+           "</span>\n<span class=\"hint\" id=\"files-hint-js\" hidden>" +
+           filled(p, "submit.files_hint", "limit", human_size(info.limits.envelope_bytes)) +
            "</span>\n<input id=\"files\" name=\"files\" type=\"file\" multiple "
            "aria-describedby=\"files-hint\">\n";
+}
+
+// What the script says while the witness waits, step by step; {percent} and {size} are filled in
+// as an upload goes.
+std::string progress_texts(const Page& p) {
+    std::string m = " data-progress-receipt=\"" + p.t("progress.receipt") + "\"";
+    m += " data-progress-work=\"" + p.t("progress.work") + "\"";
+    m += " data-progress-encrypting=\"" + p.t("progress.encrypting") + "\"";
+    m += " data-progress-sending=\"" + p.t("progress.sending") + "\"";
+    return m;
 }
 
 // The receipt page's content; the submit page carries it, empty, for its script to fill in.
@@ -323,10 +343,14 @@ std::string submit_main(const Page& p, const ServerInfo& info) {
              "</option>\n";
     }
     m += "<option value=\"und\">" + p.t("submit.language_other") + "</option>\n</select>\n";
-    m += "<p class=\"actions\"><button type=\"submit\">" + p.t("submit.button") + "</button></p>\n";
-    m += "<p id=\"sending\" role=\"status\" hidden>" + p.t("submit.sending") + "</p>\n";
+    m += "<p class=\"actions\"><button type=\"submit\" data-continue=\"" + p.t("submit.continue") +
+         "\">" + p.t("submit.button") + "</button></p>\n";
+    m += "<p id=\"sending\" role=\"status\" hidden" + progress_texts(p) + ">" +
+         p.t("submit.sending") + "</p>\n";
     m += "<p class=\"notice warning\" id=\"empty\" role=\"alert\" hidden>" + p.t("error.empty") +
          "</p>\n";
+    m += "<p class=\"notice warning\" id=\"interrupted\" role=\"alert\" hidden>" +
+         p.t("error.interrupted") + "</p>\n";
     m += "<p class=\"notice warning\" id=\"unclean\" role=\"alert\" hidden>" +
          p.t("error.unclean_photo_js") + "</p>\n</form>\n";
     // What the script shows once the tip is stored: the receipt page, the receipt filled in.

@@ -81,6 +81,28 @@ async function readFiles(input) {
   return attachments;
 }
 
+// The status line while the witness waits: what is happening now (the texts come from the page,
+// in its language). The page is given a moment to draw it before heavy work starts.
+function progress(step, fill = {}) {
+  const line = document.getElementById('sending');
+  if (!line) return Promise.resolve();
+  let text = line.dataset[`progress${step[0].toUpperCase()}${step.slice(1)}`] ?? line.textContent;
+  for (const [name, value] of Object.entries(fill)) text = text.replace(`{${name}}`, value);
+  line.textContent = text;
+  line.hidden = false;
+  return new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+function humanSize(bytes) {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
+  return `${bytes} B`;
+}
+
+// The connection dropped after the tip was sealed: it is kept, and the witness can go on sending.
+class Interrupted extends Error {}
+
 // Fills a view's notice of what was removed from the witness's files, when anything was.
 function showCleaned(root, cleaned) {
   const notice = root.querySelector('[data-cleaned]');
@@ -118,7 +140,10 @@ async function withProof(keys, send, uploadLength = 0) {
         keys.proof = seal.parseChallengeResponse(await json(await fetch('/api/v1/challenge', request), 'reading a challenge'));
       }
       const extra = named ?? seal.uploadExtraBits(uploadLength, keys.proof.uploadBaseBytes);
-      if (keys.proof.challenge) headers['Tipline-Proof'] = await seal.solveChallenge(keys.proof.challenge, undefined, extra);
+      if (keys.proof.challenge) {
+        await progress('work');
+        headers['Tipline-Proof'] = await seal.solveChallenge(keys.proof.challenge, undefined, extra);
+      }
       keys.proof.challenge = null;  // each challenge is accepted once
     }
     const response = await send(headers);
@@ -133,23 +158,39 @@ async function withProof(keys, send, uploadLength = 0) {
   }
 }
 
-// Resumable upload (PROTOCOL.md) for an envelope larger than one request may carry.
-async function upload(envelope, headers, keys) {
+// Resumable upload (PROTOCOL.md) for an envelope larger than one request may carry. state.key is
+// kept once the server has started the upload, so that a later call goes on from the offset the
+// server has stored instead of starting again. A connection that keeps failing throws Interrupted.
+async function upload(envelope, headers, keys, state) {
   const { limits } = keys;
-  const started = await json(
-    await withProof(keys, (proof) => fetch('/api/v1/uploads', {
-      ...request, method: 'POST', headers: { ...headers, ...proof, 'Upload-Length': String(envelope.length) },
-    }), envelope.length),
-    'starting the upload',
-  );
-  const chunk = Math.min(started.chunk_bytes ?? limits.uploadChunkBytes, limits.uploadChunkBytes);
-  let offset = started.offset ?? 0;
+  const chunk = limits.uploadChunkBytes;
+  let offset = 0;
+  try {
+    if (state.key) {
+      const stored = await fetch(`/api/v1/uploads/${state.key}`, request);
+      if (stored.status === 404) state.expired = true;  // idle too long: the server deleted it
+      offset = (await json(stored, 'resuming the upload')).offset;
+    } else {
+      const started = await json(
+        await withProof(keys, (proof) => fetch('/api/v1/uploads', {
+          ...request, method: 'POST', headers: { ...headers, ...proof, 'Upload-Length': String(envelope.length) },
+        }), envelope.length),
+        'starting the upload',
+      );
+      state.key = started.upload;
+      offset = started.offset ?? 0;
+    }
+  } catch (error) {
+    if (error instanceof TypeError) throw new Interrupted(error.message);  // no answer at all
+    throw error;
+  }
   let failures = 0;
   while (offset < envelope.length) {
+    await progress('sending', { percent: Math.floor((offset * 100) / envelope.length), size: humanSize(envelope.length) });
     const body = envelope.subarray(offset, Math.min(envelope.length, offset + chunk));
     let response;
     try {
-      response = await fetch(`/api/v1/uploads/${started.upload}`, {
+      response = await fetch(`/api/v1/uploads/${state.key}`, {
         ...request,
         method: 'PUT',
         headers: { 'Content-Type': 'application/octet-stream', 'Upload-Offset': String(offset) },
@@ -157,21 +198,32 @@ async function upload(envelope, headers, keys) {
       });
     } catch (error) {
       // A dropped connection on a slow circuit: ask where the server is and go on from there.
-      if (++failures > 5) throw error;
-      const state = await fetch(`/api/v1/uploads/${started.upload}`, request);
-      if (state.ok) offset = (await state.json()).offset;
+      if (++failures > 5) throw new Interrupted(error.message);
+      try {
+        const stored = await fetch(`/api/v1/uploads/${state.key}`, request);
+        if (stored.ok) offset = (await stored.json()).offset;
+      } catch {
+        // still no connection: the next try says so
+      }
       continue;
     }
+    failures = 0;
     if (response.status === 409) {
       offset = (await response.json()).offset;
       continue;
     }
     offset = (await json(response, 'uploading')).offset;
   }
-  return json(
-    await fetch(`/api/v1/uploads/${started.upload}/finish`, { ...request, method: 'POST' }),
-    'finishing the upload',
-  );
+  await progress('sending', { percent: 100, size: humanSize(envelope.length) });
+  try {
+    return await json(
+      await fetch(`/api/v1/uploads/${state.key}/finish`, { ...request, method: 'POST' }),
+      'finishing the upload',
+    );
+  } catch (error) {
+    if (error instanceof TypeError) throw new Interrupted(error.message);
+    throw error;
+  }
 }
 
 function postEnvelope(keys, path, envelope, headers) {
@@ -194,32 +246,94 @@ function showView(templateId) {
   return main;
 }
 
-async function sendTip() {
-  const button = tipForm.querySelector('button[type="submit"]');
+// A tip sealed and not yet stored: kept while the page is open, so that after a dropped connection
+// the witness goes on sending the same tip, under the same receipt, without sealing it again.
+let pendingTip = null;
+
+// The form's fields are locked while a sealed tip waits to be sent: what is on the page is what was
+// sealed.
+function lockForm(form, locked) {
+  for (const field of form.querySelectorAll('textarea, input, select')) field.readOnly = locked;
+  form.elements.files.disabled = locked;
+  form.elements.language.disabled = locked;
+}
+
+async function sealTip() {
   const files = tipForm.elements.files;
-  if (tipForm.elements.message.value.length === 0 && files.files.length === 0) {
-    show('empty', true);
-    return;
-  }
-  show('empty', false);
-  button.disabled = true;
-  show('sending', true);
-  show('unclean', false);
+  await progress('receipt');
   const keys = await ready();
   const attachments = await readFiles(files);
   const digits = seal.generateReceipt();
   const receiptKeys = seal.deriveReceiptKeys(digits, keys.salt);
+  await progress('encrypting');
   const envelope = sealFor(keys, 'tip', tipForm, tipForm.elements.language.value, receiptKeys.replyPublicKey, attachments);
-  const headers = seal.newMailboxHeaders(receiptKeys);
-  if (envelope.length <= keys.limits.inlineBytes) {
-    await json(await postEnvelope(keys, '/api/v1/tips', envelope, headers), 'sending the tip');
-  } else {
-    await upload(envelope, headers, keys);
+  return { keys, envelope, digits, headers: seal.newMailboxHeaders(receiptKeys), cleaned: attachments.cleaned, upload: {}, tries: 0 };
+}
+
+// Sends the sealed tip; true once the server has stored it. A tip whose mailbox exists already was
+// stored by an earlier try whose answer was lost.
+async function deliver(tip) {
+  tip.tries++;
+  if (tip.envelope.length > tip.keys.limits.inlineBytes) {
+    await upload(tip.envelope, tip.headers, tip.keys, tip.upload);
+    return;
   }
+  await progress('sending', { percent: 0, size: humanSize(tip.envelope.length) });
+  let response;
+  try {
+    response = await postEnvelope(tip.keys, '/api/v1/tips', tip.envelope, tip.headers);
+  } catch (error) {
+    if (error instanceof TypeError) throw new Interrupted(error.message);
+    throw error;
+  }
+  if (response.status === 409 && tip.tries > 1) {
+    const answer = await response.clone().json().catch(() => ({}));
+    if (answer?.error?.code === 'mailbox_taken') return;
+  }
+  await json(response, 'sending the tip');
+}
+
+async function sendTip() {
+  const button = tipForm.querySelector('button[type="submit"]');
+  const files = tipForm.elements.files;
+  show('interrupted', false);
+  if (!pendingTip) {
+    if (tipForm.elements.message.value.length === 0 && files.files.length === 0) {
+      show('empty', true);
+      return;
+    }
+    show('empty', false);
+    show('unclean', false);
+    button.disabled = true;
+    pendingTip = await sealTip();
+    lockForm(tipForm, true);
+  }
+  button.disabled = true;
+  try {
+    await deliver(pendingTip);
+  } catch (error) {
+    if (pendingTip.upload.expired) {
+      // Left too long: the server deleted what it had. Seal again, under a new receipt.
+      pendingTip = null;
+      lockForm(tipForm, false);
+      return sendTip();
+    }
+    if (error instanceof Interrupted) {
+      show('sending', false);
+      show('interrupted', true);
+      button.textContent = button.dataset.continue;
+      button.disabled = false;
+      return undefined;
+    }
+    throw error;
+  }
+  const { digits, cleaned } = pendingTip;
+  pendingTip = null;
   // Stored: show the receipt, once, in place of the form.
   const main = showView('receipt-view');
   main.querySelector('[data-receipt]').textContent = seal.formatReceipt(digits);
-  showCleaned(main, attachments.cleaned);
+  showCleaned(main, cleaned);
+  return undefined;
 }
 
 function showError(form, key) {
@@ -311,6 +425,13 @@ async function checkReplies() {
 function takeOver(form, handler) {
   show('mode-server', false);
   show('mode-browser', true);
+  // The page sends large files as uploads: its limit is the server's largest tip.
+  const hint = document.getElementById('files-hint-js');
+  if (hint) {
+    show('files-hint', false);
+    hint.hidden = false;
+    form.elements.files?.setAttribute('aria-describedby', 'files-hint-js');
+  }
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     handler().catch((error) => {
