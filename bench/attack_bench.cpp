@@ -164,7 +164,7 @@ struct Witness {
             exchange(port, circuit,
                      "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nUpload-Length: " +
                          std::to_string(large.size()) + "\r\n" +
-                         proof(crypto::pow_upload_extra_bits(large.size(), upload_base_bytes)) +
+                         proof(crypto::pow_size_extra_bits(large.size(), size_base_bytes)) +
                          "Connection: close\r\n\r\n");
         std::smatch m;
         if (status_of(started) != 201 ||
@@ -184,8 +184,8 @@ struct Witness {
             port, circuit,
             "POST " + path + "/finish HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     }
-    static constexpr std::size_t chunk_bytes = 1 << 20;          // tiplined's default
-    static constexpr std::uint64_t upload_base_bytes = 1 << 20;  // set so for the benchmark
+    static constexpr std::size_t chunk_bytes = 1 << 20;        // tiplined's default
+    static constexpr std::uint64_t size_base_bytes = 1 << 20;  // tiplined's default
     std::string tip(const std::string& extra) const {
         return "POST /api/v1/tips HTTP/1.1\r\nHost: x\r\nContent-Length: " +
                std::to_string(envelope.size()) + "\r\n" + proof() + extra +
@@ -322,7 +322,7 @@ void upload_starts(unsigned short port, Cost& cost, std::atomic<bool>& stop, uns
                 if (!challenge) continue;
                 const auto nonce = crypto::pow_solve(
                     *challenge, 0, [&](std::uint64_t) { return !stop.load(); },
-                    crypto::pow_upload_extra_bits(length, Witness::upload_base_bytes));
+                    crypto::pow_size_extra_bits(length, Witness::size_base_bytes));
                 if (!nonce) break;
                 const std::string started = exchange(
                     port, circuit,
@@ -404,8 +404,9 @@ int run(const Options& o) {
     // The witness submits far more forms here than anyone would; its latency is measured, not
     // its circuit's budget.
     set_config_value(conf, "web_form_burst", "100000");
-    // The witness's 6 MiB tip asks 3 bits more than a small one, as a 48 MiB tip would by default.
-    set_config_value(conf, "pow_upload_base_bytes", std::to_string(Witness::upload_base_bytes));
+    // The default, set here so that the witness's proofs and the server's agree: the witness's
+    // 6 MiB tip asks 3 bits more than a small one.
+    set_config_value(conf, "pow_size_base_bytes", std::to_string(Witness::size_base_bytes));
     // Each round stores one of the witness's large tips: more than init's quota may allow on a
     // small disk.
     set_config_value(conf, "quota_bytes", "0");

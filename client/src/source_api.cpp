@@ -42,7 +42,7 @@ ProofState proof_state_of(const json::object& body) {
             std::string_view(text->as_string().data(), text->as_string().size()));
     }
     if (!state.challenge) io_error("the server sent a proof-of-work challenge that is not valid");
-    state.upload_base_bytes = unsigned_member(body, "upload_base_bytes").value_or(0);
+    state.size_base_bytes = unsigned_member(body, "size_base_bytes").value_or(0);
     return state;
 }
 
@@ -108,8 +108,9 @@ std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox,
                            std::span<const unsigned char> envelope, ProofState& proof) {
     auto headers = mailbox.access_headers();
     headers.push_back("Content-Type: application/octet-stream");
-    const HttpResponse r = post_with_proof(http, std::string(protocol::mailbox_messages_path),
-                                           envelope, headers, proof);
+    const HttpResponse r =
+        post_with_proof(http, std::string(protocol::mailbox_messages_path), envelope, headers,
+                        proof, crypto::pow_size_extra_bits(envelope.size(), proof.size_base_bytes));
     if (r.status == 404) {
         throw ToolError(exit_verification_failure, "no mailbox matches this receipt",
                         {"check the receipt's 20 digits"});
@@ -205,7 +206,8 @@ std::string submit_envelope(HttpClient& http, std::span<const unsigned char> env
     auto all = headers;
     all.push_back("Content-Type: application/octet-stream");
     const HttpResponse r =
-        post_with_proof(http, std::string(protocol::tips_path), envelope, all, proof);
+        post_with_proof(http, std::string(protocol::tips_path), envelope, all, proof,
+                        crypto::pow_size_extra_bits(envelope.size(), proof.size_base_bytes));
     if (r.status != 201) io_error("the tip was not accepted: " + describe_server_error(r));
     return id_of(r);
 }
@@ -222,7 +224,7 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
         ProofState& proof = job.proof ? *job.proof : none;
         const HttpResponse created =
             post_with_proof(http, std::string(protocol::uploads_path), {}, headers, proof,
-                            crypto::pow_upload_extra_bits(job.length, proof.upload_base_bytes));
+                            crypto::pow_size_extra_bits(job.length, proof.size_base_bytes));
         if (created.status != 201)
             io_error("the server refused the upload: " + describe_server_error(created));
         key = id_of(created, "upload");  // it goes into request paths and the resume file

@@ -106,7 +106,7 @@ std::error_code check_pow_work(const PowProof& proof, unsigned extra_bits) {
     return {};
 }
 
-unsigned pow_upload_extra_bits(std::uint64_t length, std::uint64_t base_bytes) {
+unsigned pow_size_extra_bits(std::uint64_t length, std::uint64_t base_bytes) {
     unsigned extra = 0;
     if (base_bytes == 0) return 0;
     // Doubling the base, not halving the length, so that no rounding hides a byte.

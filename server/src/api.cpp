@@ -122,15 +122,21 @@ std::optional<Response> check_proof(const RequestHeader& h, const ServerInfo& in
     const auto refuse = [v](std::string_view code, std::string_view message) {
         return error_response(http::status::forbidden, code, message, v);
     };
-    // An upload's proof grows with what it declares; a missing or bad Upload-Length, or one past
-    // envelope_bytes, asks nothing more here, and the upload is refused for it afterwards.
-    unsigned extra_bits = 0;
+    // The proof grows with what the submission may store: an upload's declared length, or a body's
+    // Content-Length (a body without one may be as large as a body may be). A missing or bad
+    // Upload-Length, or one past envelope_bytes, asks nothing more here, and the upload is
+    // refused for it afterwards.
+    std::optional<std::uint64_t> length;
     if (api_route(std::string_view(h.target().data(), h.target().size())).kind ==
         ApiRoute::uploads) {
-        const auto length = header_number(h, upload_length_header);
-        if (length && *length <= info.limits.envelope_bytes)
-            extra_bits = crypto::pow_upload_extra_bits(*length, info.limits.pow_upload_base_bytes);
+        length = header_number(h, upload_length_header);
+        if (length && *length > info.limits.envelope_bytes) length.reset();
+    } else {
+        length = header_number(h, "Content-Length");
+        if (!length) length = info.limits.inline_bytes;
     }
+    const unsigned extra_bits =
+        length ? crypto::pow_size_extra_bits(*length, info.limits.pow_size_base_bytes) : 0;
     switch (info.pow->check(text, extra_bits)) {
         case PowVerdict::accepted:
             return std::nullopt;
@@ -151,7 +157,7 @@ std::optional<Response> check_proof(const RequestHeader& h, const ServerInfo& in
         case PowVerdict::too_weak_for_size: {
             json::object body = error_body(
                 "proof_too_weak_for_size",
-                "an upload this large needs more work: solve the challenge for extra_bits more "
+                "a submission this large needs more work: solve the challenge for extra_bits more "
                 "leading zero bits");
             body["extra_bits"] = extra_bits;
             return json_response(http::status::forbidden, body, v, false);
@@ -195,7 +201,7 @@ json::object challenge_body(const ServerInfo& info) {
                         {"challenge", crypto::to_hex(c)},
                         {"bits", crypto::pow_bits(c)},
                         {"valid_for_s", info.pow->lifetime_s() / 2},
-                        {"upload_base_bytes", info.limits.pow_upload_base_bytes}};
+                        {"size_base_bytes", info.limits.pow_size_base_bytes}};
 }
 
 Action keys(const Request& req, const ServerInfo& info) {

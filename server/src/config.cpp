@@ -212,8 +212,10 @@ const std::vector<ConfigKey>& table() {
             "/api/v1/uploads and /api/v1/mailbox/messages."),
         key<&Limits::pow_bits>(
             "pow_bits", "bits", Range{0, 32},
-            "Normal difficulty, in leading zero bits; each bit doubles the cost. 18 bits is about "
-            "0.05 s for tipline-submit and 1 to 2 s in a browser on a phone."),
+            "Normal difficulty, in leading zero bits; each bit doubles the cost. 14 bits is about "
+            "3 ms for tipline-submit, a tenth of a second in a browser on a phone and about 2.4 s "
+            "at Tor Browser's Safer level, where JavaScript runs without its JIT. Under a flood "
+            "it rises by itself (pow_target_per_minute)."),
         key<&Limits::pow_max_bits>(
             "pow_max_bits", "bits", Range{0, 32},
             "Under a flood the server adds a bit for each doubling of solved submissions a minute "
@@ -224,11 +226,12 @@ const std::vector<ConfigKey>& table() {
             "Solved submissions a minute before the difficulty rises."),
         key<&Limits::pow_lifetime_s>("pow_lifetime_s", "seconds", Range{10, 86400},
                                      "A challenge is good for between half this and this."),
-        key<&Limits::pow_upload_base_bytes>(
-            "pow_upload_base_bytes", "bytes", Range{64 * KiB, GiB << 10},
-            "An upload declaring more than this needs one more bit of proof of work for each "
-            "doubling past it, so the work grows with what the upload may store: at the "
-            "default, a 512 MiB upload asks 5 bits more, 32 times the work of a tip."),
+        key<&Limits::pow_size_base_bytes>(
+            "pow_size_base_bytes", "bytes", Range{64 * KiB, GiB << 10},
+            "A submission larger than this (a tip's or follow-up's body, an upload's declared "
+            "length) needs one more bit of proof of work for each doubling past it, so the work "
+            "grows with what it may store: at the default, a 4 MiB tip asks 2 bits more and a "
+            "512 MiB upload 9 bits more."),
     };
     return keys;
 }

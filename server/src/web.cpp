@@ -280,13 +280,17 @@ std::string files_field(const Page& p, const ServerInfo& info) {
            "aria-describedby=\"files-hint\">\n";
 }
 
-// What the script says while the witness waits, step by step; {percent} and {size} are filled in
-// as an upload goes.
+// What the script says while the witness waits, step by step. The script fills in [percent] and
+// [size] as the tip goes; every {slot} of the catalogs is filled here, as on every page.
 std::string progress_texts(const Page& p) {
+    std::string sending = filled(p, "progress.sending", "percent", "[percent]");
+    const std::string slot = "{size}";
+    if (const auto at = sending.find(slot); at != std::string::npos)
+        sending.replace(at, slot.size(), "[size]");
     std::string m = " data-progress-receipt=\"" + p.t("progress.receipt") + "\"";
     m += " data-progress-work=\"" + p.t("progress.work") + "\"";
     m += " data-progress-encrypting=\"" + p.t("progress.encrypting") + "\"";
-    m += " data-progress-sending=\"" + p.t("progress.sending") + "\"";
+    m += " data-progress-sending=\"" + sending + "\"";
     return m;
 }
 

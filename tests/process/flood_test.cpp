@@ -320,7 +320,7 @@ TEST_CASE("an upload left idle is deleted with what it received, while a witness
 }
 
 TEST_CASE("an upload's proof of work grows with the size it declares", "[flood][upload][pow]") {
-    Deployment d(std::map<std::string, std::string>{{"pow_upload_base_bytes", "65536"}});
+    Deployment d(std::map<std::string, std::string>{{"pow_size_base_bytes", "65536"}});
     ServerProcess server(d.data);
     const unsigned short port = server.port();
     const auto start = [&](std::uint64_t length, const std::string& proof) {
@@ -351,7 +351,7 @@ TEST_CASE("an upload's proof of work grows with the size it declares", "[flood][
     // The keys and the challenge publish the rule.
     const std::string keys =
         raw_http(port, "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    CHECK(keys.find("\"upload_base_bytes\":65536") != std::string::npos);
+    CHECK(keys.find("\"size_base_bytes\":65536") != std::string::npos);
     server.stop();
     const auto stats = run_command(tool("server/tiplined") + " stats " + q(d.data));
     CHECK(stats.out.find("unfinished uploads: 2\n") != std::string::npos);

@@ -308,7 +308,7 @@ TEST_CASE(
     // 700,000 bytes past a base of 64 KiB: the client solves 4 bits more than the challenge.
     Deployment d({{"inline_bytes", "65536"},
                   {"upload_chunk_bytes", "65536"},
-                  {"pow_upload_base_bytes", "65536"}});
+                  {"pow_size_base_bytes", "65536"}});
     ServerProcess server(d.data);
     const Bytes file = pattern_bytes(700000, 5);
     write_file(d.dir / "video.bin", file);

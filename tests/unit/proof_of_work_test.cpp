@@ -109,10 +109,10 @@ TEST_CASE("an upload's proof needs a bit more for each doubling past the base si
                                                          {512ull << 20, 5},
                                                          {(512ull << 20) + 1, 6}}) {
         INFO(length);
-        CHECK(crypto::pow_upload_extra_bits(length, base) == bits);
+        CHECK(crypto::pow_size_extra_bits(length, base) == bits);
     }
-    CHECK(crypto::pow_upload_extra_bits(1ull << 40, 0) == 0);
-    CHECK(crypto::pow_upload_extra_bits(UINT64_MAX, 1) == 64);
+    CHECK(crypto::pow_size_extra_bits(1ull << 40, 0) == 0);
+    CHECK(crypto::pow_size_extra_bits(UINT64_MAX, 1) == 64);
 
     const auto t0 = Clock::now();
     server::ProofOfWork pow({.bits = 8, .max_bits = 20, .target_per_minute = 1000}, t0);

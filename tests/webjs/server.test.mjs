@@ -50,11 +50,11 @@ before(async () => {
   responder = await makeResponderKey(scratch);
   await runToolOk(tools.tiplined, ['init', scratch.path('data'), '--responder', responder.pub],
     { env: toolEnv(scratch.dir) });
-  // Uploads past 64 KiB ask for more work, so that the rule shows with a small upload.
+  // Submissions past 64 KiB ask for more work, so that the rule shows with a small upload.
   const conf = scratch.path('data/tiplined.conf');
   const text = await readFile(conf, 'utf8');
-  assert.match(text, /^pow_upload_base_bytes = \d+$/m);
-  await writeFile(conf, text.replace(/^pow_upload_base_bytes = \d+$/m, 'pow_upload_base_bytes = 65536'));
+  assert.match(text, /^pow_size_base_bytes = \d+$/m);
+  await writeFile(conf, text.replace(/^pow_size_base_bytes = \d+$/m, 'pow_size_base_bytes = 65536'));
   const started = await startServer(scratch.path('data'));
   server = started.child;
   baseUrl = `http://${started.source}`;
@@ -80,9 +80,11 @@ async function post(pathName, envelope, headers, { solved = true } = {}) {
   if (solved) {
     const answer = await fetch(`${baseUrl}/api/v1/challenge`);
     assert.equal(answer.status, 200, 'GET /api/v1/challenge');
-    const { required, challenge } = seal.parseChallengeResponse(await answer.json());
+    const { required, challenge, sizeBaseBytes } = seal.parseChallengeResponse(await answer.json());
     assert.ok(required, 'the server asks for a proof of work by default');
-    proof['Tipline-Proof'] = await seal.solveChallenge(challenge, () => undefined);
+    // As much more work as the body's size asks, as the page solves it.
+    const extra = seal.sizeExtraBits(envelope.length, sizeBaseBytes);
+    proof['Tipline-Proof'] = await seal.solveChallenge(challenge, () => undefined, extra);
   }
   const response = await fetch(`${baseUrl}${pathName}`, {
     method: 'POST',
@@ -243,11 +245,11 @@ test('the server stores what was sealed here and nothing else: no plaintext in i
   }
 });
 
-test('an upload past upload_base_bytes needs the extra bits of proof of work its size asks for', async () => {
+test('an upload past size_base_bytes needs the extra bits of proof of work its size asks for', async () => {
   const answer = seal.parseChallengeResponse(await (await fetch(`${baseUrl}/api/v1/challenge`)).json());
-  assert.equal(answer.uploadBaseBytes, 65536, 'the challenge publishes the rule');
+  assert.equal(answer.sizeBaseBytes, 65536, 'the challenge publishes the rule');
   const length = 200000;
-  const extra = seal.uploadExtraBits(length, answer.uploadBaseBytes);
+  const extra = seal.sizeExtraBits(length, answer.sizeBaseBytes);
   assert.equal(extra, 2, '200,000 bytes is past two doublings of 64 KiB');
   const start = (proof) => fetch(`${baseUrl}/api/v1/uploads`, {
     method: 'POST', headers: { 'Upload-Length': String(length), 'Tipline-Proof': proof },

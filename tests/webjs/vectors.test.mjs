@@ -193,15 +193,15 @@ test('proof-of-work vectors: the text of 16.3 and the work', async () => {
   });
 });
 
-test('proof of work for uploads: the examples of section 16.4', () => {
+test('proof of work by size: the examples of section 16.4', () => {
   const base = 16 * 1024 * 1024;
   const table = [
     [0, 0], [1, 0], [base, 0], [base + 1, 1], [2 * base, 1], [2 * base + 1, 2], [512 * 1024 * 1024, 5],
     [512 * 1024 * 1024 + 1, 6],
   ];
-  for (const [length, bits] of table) assert.equal(seal.uploadExtraBits(length, base), bits, `${length} bytes`);
-  assert.equal(seal.uploadExtraBits(2 ** 40, 0), 0, 'a base of 0 asks nothing more');
-  assert.equal(seal.uploadExtraBits(200000, 65536), 2);
+  for (const [length, bits] of table) assert.equal(seal.sizeExtraBits(length, base), bits, `${length} bytes`);
+  assert.equal(seal.sizeExtraBits(2 ** 40, 0), 0, 'a base of 0 asks nothing more');
+  assert.equal(seal.sizeExtraBits(200000, 65536), 2);
 });
 
 test('padding: the examples of section 5', () => {

@@ -87,7 +87,7 @@ function progress(step, fill = {}) {
   const line = document.getElementById('sending');
   if (!line) return Promise.resolve();
   let text = line.dataset[`progress${step[0].toUpperCase()}${step.slice(1)}`] ?? line.textContent;
-  for (const [name, value] of Object.entries(fill)) text = text.replace(`{${name}}`, value);
+  for (const [name, value] of Object.entries(fill)) text = text.replace(`[${name}]`, value);
   line.textContent = text;
   line.hidden = false;
   return new Promise((resolve) => setTimeout(resolve, 20));
@@ -129,9 +129,9 @@ function sealFor(keys, kind, form, language, replyKey, attachments) {
 const PROOF_RETRY_CODES = ['proof_required', 'proof_stale', 'proof_too_weak', 'proof_spent', 'proof_too_weak_for_size'];
 
 // Sends a submission with a solved proof of work when the server asks for one (PROTOCOL.md), extra
-// bits harder for an upload of a given size (uploadLength). A proof the server finds stale, too
-// weak or spent is solved again with a fresh challenge, a few times.
-async function withProof(keys, send, uploadLength = 0) {
+// bits harder for what it may store (size: the body's, or an upload's declared length). A proof
+// the server finds stale, too weak or spent is solved again with a fresh challenge, a few times.
+async function withProof(keys, send, size) {
   let named = null;  // the extra bits a server that refused a proof for its size asked for
   for (let solves = 1; ; solves++) {
     const headers = {};
@@ -139,7 +139,7 @@ async function withProof(keys, send, uploadLength = 0) {
       if (!keys.proof.challenge) {
         keys.proof = seal.parseChallengeResponse(await json(await fetch('/api/v1/challenge', request), 'reading a challenge'));
       }
-      const extra = named ?? seal.uploadExtraBits(uploadLength, keys.proof.uploadBaseBytes);
+      const extra = named ?? seal.sizeExtraBits(size, keys.proof.sizeBaseBytes);
       if (keys.proof.challenge) {
         await progress('work');
         headers['Tipline-Proof'] = await seal.solveChallenge(keys.proof.challenge, undefined, extra);
@@ -232,7 +232,7 @@ function postEnvelope(keys, path, envelope, headers) {
     method: 'POST',
     headers: { ...headers, ...proof, 'Content-Type': 'application/octet-stream' },
     body: envelope,
-  }));
+  }), envelope.length);
 }
 
 // Replaces the page's main content with a template of the page, and moves the focus to its heading.

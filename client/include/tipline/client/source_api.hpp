@@ -21,7 +21,7 @@ namespace tipline::client {
 struct ProofState {
     bool required = false;
     std::optional<crypto::PowChallenge> challenge;
-    std::uint64_t upload_base_bytes = 0;  // 0: uploads need no more work than a tip
+    std::uint64_t size_base_bytes = 0;  // 0: no submission needs more work for its size
 };
 
 struct ServerKeys {
@@ -36,7 +36,7 @@ struct ServerKeys {
 };
 
 // POSTs body to path, with a solved proof of work when the server asks for one, extra_bits harder
-// than the challenge (an upload's size). A proof the server finds stale, too weak or spent (it was
+// than the challenge (for the body's size, or an upload's). A proof the server finds stale, too weak or spent (it was
 // solving while the difficulty rose) is solved again with a fresh challenge, a few times, before
 // the refusal is returned; one too weak for the size is solved again for the bits the server
 // names.

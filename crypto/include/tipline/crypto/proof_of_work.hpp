@@ -37,9 +37,10 @@ std::optional<std::uint64_t> pow_solve(
     const PowChallenge& challenge, std::uint64_t start = 0,
     const std::function<bool(std::uint64_t tries)>& keep_going = {}, unsigned extra_bits = 0);
 
-// The bits an upload declaring length bytes needs beyond its challenge's (FORMAT.md 16.4): none up
-// to base_bytes, then one for each doubling past it. base_bytes 0: none ever.
-unsigned pow_upload_extra_bits(std::uint64_t length, std::uint64_t base_bytes);
+// The bits a submission of length bytes (a tip's or follow-up's body, an upload's declared length)
+// needs beyond its challenge's (FORMAT.md 16.4): none up to base_bytes, then one for each doubling
+// past it. base_bytes 0: none ever.
+unsigned pow_size_extra_bits(std::uint64_t length, std::uint64_t base_bytes);
 
 // The Tipline-Proof header value: 68 hex digits of challenge, '.', 16 hex digits of nonce.
 std::string pow_proof_text(const PowChallenge& challenge, std::uint64_t nonce);

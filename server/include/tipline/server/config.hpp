@@ -53,11 +53,11 @@ struct Limits {
     unsigned upload_burst = 30;
     unsigned uploads_per_hour = 300;
     bool proof_of_work = true;
-    unsigned pow_bits = 18;
+    unsigned pow_bits = 14;
     unsigned pow_max_bits = 28;
     unsigned pow_target_per_minute = 20;
     unsigned pow_lifetime_s = 600;
-    std::uint64_t pow_upload_base_bytes = 16 * 1024 * 1024;
+    std::uint64_t pow_size_base_bytes = 1024 * 1024;
 };
 
 struct Config {

@@ -17,7 +17,7 @@ namespace tipline::server {
 
 struct PowSettings {
     bool enabled = true;
-    unsigned bits = 18;                // normal difficulty: 2^18 hashes expected
+    unsigned bits = 14;                // normal difficulty: 2^14 hashes expected
     unsigned max_bits = 28;            // never asks more than this
     unsigned target_per_minute = 20;   // solved submissions a minute above which difficulty rises
     unsigned lifetime_s = 600;         // a challenge is accepted for between half this and this
