@@ -42,7 +42,7 @@ std::optional<Response> screen_header(const RequestHeader& h, const ServerInfo& 
         const http::status status = refusal->result();
         return form_error_page(
             form->lang, status,
-            status == http::status::payload_too_large ? "error.too_large" : "error.bad_form",
+            status == http::status::payload_too_large ? "error.too_large_page" : "error.bad_form",
             h.version(), form->kind);
     }
     return refusal;

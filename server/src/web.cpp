@@ -111,6 +111,7 @@ constexpr std::string_view used_keys[] = {
     "check.button",
     "error.heading",
     "error.too_large",
+    "error.too_large_page",
     "error.bad_form",
     "error.busy",
     "error.storage",

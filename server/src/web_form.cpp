@@ -35,7 +35,7 @@ class WebSubmission final : public StreamedBody {
         } catch (const FormError&) {
             fields_.fail("error.bad_form", http::status::bad_request);
         } catch (const std::length_error&) {
-            fields_.fail("error.too_large", http::status::payload_too_large);
+            fields_.fail("error.too_large_page", http::status::payload_too_large);
         } catch (const std::exception&) {
             fields_.fail("error.bad_form", http::status::bad_request);
         }
@@ -77,7 +77,7 @@ class WebSubmission final : public StreamedBody {
         switch (why) {
             case ReadProblem::body_too_large:
             case ReadProblem::header_too_large:
-                return page(http::status::payload_too_large, "error.too_large");
+                return page(http::status::payload_too_large, "error.too_large_page");
             case ReadProblem::timed_out:
                 return page(http::status::request_timeout, "error.bad_form");
             case ReadProblem::malformed:
