@@ -14,12 +14,9 @@
 namespace {
 
 using namespace tipline;
+using fuzz::require;
 
 // Not inlined, so a crash report names the line of the broken invariant.
-[[gnu::noinline]] void require(bool condition) {
-    if (!condition) std::abort();
-}
-
 // Reads the manifest, then opens each envelope in turn; returns how many opened.
 std::size_t walk(std::span<const unsigned char> bundle, std::uint64_t file_size) {
     crypto::MemorySource in(bundle);

@@ -11,12 +11,9 @@
 namespace {
 
 using namespace tipline;
+using fuzz::require;
 
 // Not inlined, so a crash report names the line of the broken invariant.
-[[gnu::noinline]] void require(bool condition) {
-    if (!condition) std::abort();
-}
-
 // Counts what the header reader takes, to check it takes exactly the header.
 class CountingSource final : public crypto::ByteSource {
   public:

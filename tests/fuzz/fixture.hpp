@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +15,12 @@
 #include "tipline/server/store.hpp"
 
 namespace tipline::fuzz {
+
+// Stops the run as a crash when a property of the target does not hold; not inlined, so the crash's
+// stack names the line that failed.
+[[gnu::noinline]] inline void require(bool condition) {
+    if (!condition) std::abort();
+}
 
 // The only responder: its box key opens every envelope of the seed corpora, its sign key signs
 // responder API requests. Derived from fixed seeds, so the corpora and the targets agree.

@@ -1,18 +1,17 @@
 // Removing a photo's metadata, as the server does for the web form without JavaScript: any bytes,
-// however damaged, are either refused or cleaned, and a cleaned image has nothing left to remove. Exiv2 parses the witness's file here, so its crashes would be the server's.
+// however damaged, are either refused or cleaned, and a cleaned image has nothing left to remove.
+// Exiv2 parses the witness's file here, so its crashes would be the server's.
 #include <cstdint>
 #include <cstdlib>
 #include <span>
 
+#include "fixture.hpp"
 #include "tipline/client/image_metadata.hpp"
 
 namespace {
 
 using namespace tipline;
-
-[[gnu::noinline]] void require(bool condition) {
-    if (!condition) std::abort();
-}
+using fuzz::require;
 
 }  // namespace
 

@@ -16,12 +16,9 @@
 namespace {
 
 using namespace tipline;
+using fuzz::require;
 
 // Not inlined, so a crash report names the line of the broken invariant.
-[[gnu::noinline]] void require(bool condition) {
-    if (!condition) std::abort();
-}
-
 // Where the key file's Argon2id parameters sit: magic, version, contents, algorithm, then
 // opslimit (u32) and memlimit (u64), big-endian (FORMAT.md, "Secret key file").
 constexpr std::size_t opslimit_at = 8 + 2 + 1 + 1;

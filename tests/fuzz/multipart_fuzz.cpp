@@ -9,20 +9,18 @@
 #include <string>
 #include <vector>
 
+#include "fixture.hpp"
 #include "tipline/server/multipart.hpp"
 
 namespace {
 
 using namespace tipline;
+using fuzz::require;
 
 constexpr std::size_t max_splits = 8;
 constexpr std::size_t byte_by_byte_limit = 4096;  // longer bodies are fed byte by byte too slowly
 
 // Not inlined, so a crash report names the line of the broken invariant.
-[[gnu::noinline]] void require(bool condition) {
-    if (!condition) std::abort();
-}
-
 struct Part {
     server::FormPart header;
     std::vector<unsigned char> data;

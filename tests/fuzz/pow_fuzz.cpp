@@ -4,16 +4,14 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "fixture.hpp"
 #include "tipline/crypto/proof_of_work.hpp"
 #include "tipline/server/proof_of_work.hpp"
 
 namespace {
 
 using namespace tipline;
-
-[[gnu::noinline]] void require(bool condition) {
-    if (!condition) std::abort();
-}
+using fuzz::require;
 
 }  // namespace
 

@@ -9,18 +9,16 @@
 #include <system_error>
 #include <vector>
 
+#include "fixture.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/tip_document.hpp"
 
 namespace {
 
 using namespace tipline;
+using fuzz::require;
 
 // Not inlined, so a crash report names the line of the broken invariant.
-[[gnu::noinline]] void require(bool condition) {
-    if (!condition) std::abort();
-}
-
 class Collector final : public crypto::TipReceiver {
   public:
     void on_header(const crypto::TipHeader& h) override {

@@ -19,6 +19,7 @@
 namespace {
 
 using namespace tipline;
+using fuzz::require;
 namespace http = server::http;
 namespace json = boost::json;
 
@@ -27,10 +28,6 @@ constexpr std::size_t max_chunk =
     70000;  // crosses the 64 KiB envelope chunks and a store row's edge
 
 // Not inlined, so a crash report names the line of the broken invariant.
-[[gnu::noinline]] void require(bool condition) {
-    if (!condition) std::abort();
-}
-
 // A real envelope, so that a sequence can finish an upload successfully.
 const std::vector<unsigned char>& valid_envelope() {
     static const std::vector<unsigned char> bytes = [] {

@@ -296,8 +296,8 @@ TEST_CASE("a web submission that cannot be taken gets a page that says why, and 
     const std::string too_large =
         raw_http(server.port(), form_post("/zh-Hans/submit", "m", "en", {{"a", "x/y", big}}));
     CHECK(status_of(too_large) == 413);
-    CHECK(body_of(too_large).find(std::string(server::translate("zh-Hans", "error.too_large_page"))) !=
-          std::string::npos);
+    CHECK(body_of(too_large).find(std::string(
+              server::translate("zh-Hans", "error.too_large_page"))) != std::string::npos);
 
     std::string broken = form_post("/en/submit", "hello", "en", {});
     broken.replace(broken.find("Content-Disposition"), 19, "Content-Dispositio_");
