@@ -36,10 +36,10 @@ struct ServerKeys {
 };
 
 // POSTs body to path, with a solved proof of work when the server asks for one, extra_bits harder
-// than the challenge (for the body's size, or an upload's). A proof the server finds stale, too weak or spent (it was
-// solving while the difficulty rose) is solved again with a fresh challenge, a few times, before
-// the refusal is returned; one too weak for the size is solved again for the bits the server
-// names.
+// than the challenge (for the body's size, or an upload's). A proof the server finds stale, too
+// weak or spent (it was solving while the difficulty rose) is solved again with a fresh challenge,
+// a few times, before the refusal is returned; one too weak for the size is solved again for the
+// bits the server names.
 HttpResponse post_with_proof(HttpClient& http, const std::string& path,
                              std::span<const unsigned char> body, std::vector<std::string> headers,
                              ProofState& proof, unsigned extra_bits = 0);
