@@ -1,15 +1,7 @@
 // The forms work from the keyboard alone and name every control, in every language.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { catalogs, env, languages, openBrowser } from './support.mjs';
-
-let browser;
-before(async () => {
-  browser = await openBrowser({ javaScriptEnabled: false });
-});
-after(async () => {
-  await browser?.close();
-});
+import { after, before } from 'node:test';
+import { catalogs, forEachBrowser, languages, openBrowser } from './support.mjs';
 
 // The focused element as the test names it, where it is, and whether its focus can be seen.
 function focused(page) {
@@ -27,12 +19,21 @@ function focused(page) {
   });
 }
 
+forEachBrowser(false, (config, test) => {
+let browser;
+before(async () => {
+  browser = await openBrowser(config);
+});
+after(async () => {
+  await browser?.close();
+});
+
 test('Tab from the top of the submit page reaches the message, files, language and send button in order', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${env.baseUrl}/en/submit`);
+  const page = await browser.newPage();
+  await page.goto('/en/submit');
   const stops = [];
   for (let i = 0; i < 20; i++) {
-    await page.keyboard.press('Tab');
+    await page.press('Tab');
     const stop = await focused(page);
     if (!stop) break;
     stops.push(stop);
@@ -55,16 +56,16 @@ test('Tab from the top of the submit page reaches the message, files, language a
 
 for (const lang of languages) {
   test(`every form control in ${lang} has its own label`, async () => {
-    const page = await browser.context.newPage();
+    const page = await browser.newPage();
     const t = catalogs[lang];
     const expected = {
       submit: { message: t['submit.message'], files: t['submit.files'], language: t['submit.language'] },
       check: { receipt: t['check.receipt'] },
     };
     for (const [path, labels] of Object.entries(expected)) {
-      await page.goto(`${env.baseUrl}/${lang}/${path}`);
-      const found = await page.locator('main form').evaluateAll((forms) =>
-        forms.flatMap((form) =>
+      await page.goto(`/${lang}/${path}`);
+      const found = await page.evaluate(() =>
+        [...document.querySelectorAll('main form')].flatMap((form) =>
           [...form.querySelectorAll('input:not([type=hidden]), textarea, select')].map((el) => [
             el.id,
             [...el.labels].map((label) => label.textContent.trim()),
@@ -76,9 +77,10 @@ for (const lang of languages) {
         Object.entries(labels).map(([id, text]) => [id, [text]]),
         `the controls of /${lang}/${path} and their labels`,
       );
-      const buttons = await page.locator('main form button').allInnerTexts();
+      const buttons = await page.innerTexts('main form button');
       assert.ok(buttons.length === 1 && buttons[0].trim().length > 0, `the button of /${lang}/${path} has a name`);
     }
     await page.close();
   });
 }
+});

@@ -2,21 +2,13 @@
 // right language, every text from its own catalog, nothing wider than the screen. A full-page
 // screenshot of each goes to the artifacts folder.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { catalogs, env, languages, openBrowser, screenshot, shownReceipt, submitTip, uniqueMarker } from './support.mjs';
+import { after, before } from 'node:test';
+import { catalogs, forEachBrowser, languages, openBrowser, screenshot, shownReceipt, submitTip, uniqueMarker } from './support.mjs';
 
 const phone = { width: 360, height: 800 };
 // The shape of a catalog key shown in place of its text.
 const keyLike = /\b(home|submit|receipt|check|error|nav|mode|site|language|footer)\.[a-z_.]+\b/;
 const placeholder = /\{[A-Za-z_]+\}/;
-
-let browser;
-before(async () => {
-  browser = await openBrowser({ javaScriptEnabled: false, viewport: phone, isMobile: true, hasTouch: true });
-});
-after(async () => {
-  await browser?.close();
-});
 
 // The longest stretches of an English text that a translated page must not show.
 function englishFragments(text) {
@@ -30,8 +22,8 @@ async function checkPage(page, { lang, name, headingKey, titleKey }) {
 
   assert.equal(await page.evaluate(() => document.documentElement.lang), lang, `html lang on the ${where}`);
   assert.equal(await page.title(), `${t[titleKey]} · ${t['site.title']}`, `title of the ${where}`);
-  assert.equal((await page.locator('h1').innerText()).trim(), t[headingKey], `heading of the ${where}`);
-  assert.equal((await page.locator('footer p').innerText()).trim(), t.footer, `footer of the ${where}`);
+  assert.equal((await page.innerText('h1')).trim(), t[headingKey], `heading of the ${where}`);
+  assert.equal((await page.innerText('footer p')).trim(), t.footer, `footer of the ${where}`);
 
   // What a reader sees or hears: the rendered text, the title and the labels given to assistive technology.
   const shown = await page.evaluate(() => {
@@ -55,8 +47,8 @@ async function checkPage(page, { lang, name, headingKey, titleKey }) {
     }
   }
 
-  const nav = await page.locator('header nav a').evaluateAll((links) =>
-    links.map((a) => [a.getAttribute('hreflang'), a.textContent, a.getAttribute('aria-current')]),
+  const nav = await page.evaluate(() =>
+    [...document.querySelectorAll('header nav a')].map((a) => [a.getAttribute('hreflang'), a.textContent, a.getAttribute('aria-current')]),
   );
   assert.deepEqual(
     nav,
@@ -71,41 +63,51 @@ async function checkPage(page, { lang, name, headingKey, titleKey }) {
   );
 }
 
+forEachBrowser(false, (config, test) => {
+let browser;
+before(async () => {
+  browser = await openBrowser(config, { viewport: phone, mobile: true });
+});
+after(async () => {
+  await browser?.close();
+});
+
 test('the root page is the English home page', async () => {
-  const page = await browser.context.newPage();
-  const response = await page.goto(`${env.baseUrl}/`);
-  assert.equal(response.status(), 200);
+  const page = await browser.newPage();
+  const response = await page.goto('/');
+  assert.equal(response.status, 200);
   await checkPage(page, { lang: 'en', name: 'root', headingKey: 'home.heading', titleKey: 'nav.home' });
   await page.close();
 });
 
 for (const lang of languages) {
   test(`every page in ${lang} renders from the ${lang} catalog and fits a 360-pixel screen`, async () => {
-    const page = await browser.context.newPage();
+    const page = await browser.newPage();
     const pages = [
       { name: 'home', path: '', headingKey: 'home.heading', titleKey: 'nav.home' },
       { name: 'submit', path: 'submit', headingKey: 'submit.heading', titleKey: 'submit.heading' },
       { name: 'check', path: 'check', headingKey: 'check.heading', titleKey: 'check.heading' },
     ];
     for (const p of pages) {
-      const response = await page.goto(`${env.baseUrl}/${lang}/${p.path}`);
-      assert.equal(response.status(), 200, `GET /${lang}/${p.path}`);
+      const response = await page.goto(`/${lang}/${p.path}`);
+      assert.equal(response.status, 200, `GET /${lang}/${p.path}`);
       await checkPage(page, { lang, ...p });
       if (p.name === 'submit') {
-        const hint = await page.locator('#files-hint').innerText();
+        const hint = await page.innerText('#files-hint');
         assert.match(hint, /\d+ (B|KiB|MiB|GiB)/, `the file hint in ${lang} names the size limit`);
       }
     }
 
     const posted = await submitTip(page, { lang, message: `${uniqueMarker(`language-${lang}`)} ${lang}` });
-    assert.equal(posted.status(), 200, `POST /${lang}/submit`);
+    assert.equal(posted.status, 200, `POST /${lang}/submit`);
     await checkPage(page, { lang, name: 'receipt', headingKey: 'receipt.heading', titleKey: 'receipt.heading' });
     await shownReceipt(page);
 
     const refused = await submitTip(page, { lang, message: '' });
-    assert.equal(refused.status(), 400, `POST /${lang}/submit with neither a message nor a file`);
+    assert.equal(refused.status, 400, `POST /${lang}/submit with neither a message nor a file`);
     await checkPage(page, { lang, name: 'refused', headingKey: 'error.heading', titleKey: 'error.heading' });
-    assert.equal((await page.locator('main p.notice').innerText()).trim(), catalogs[lang]['error.empty']);
+    assert.equal((await page.innerText('main p.notice')).trim(), catalogs[lang]['error.empty']);
     await page.close();
   });
 }
+});

@@ -1,12 +1,13 @@
-// What the browser tests share: the server and tools that tests/browser/run set up, a headless
-// Chromium with a fresh profile, the form's submission, and the responder's side of a tip.
+// What the browser tests share: the server and tools that tests/browser/run set up, a browser in
+// one of the configurations of driver.mjs with a fresh profile, the form's submission, and the
+// responder's side of a tip.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { runTool, runToolOk } from '../js/common.mjs';
+import { configurationsFor, launch } from './driver.mjs';
 
 export { runTool, runToolOk };
 
@@ -29,9 +30,9 @@ export const env = {
   scratch: setting('TIPLINE_SCRATCH'),
   artifacts: setting('TIPLINE_ARTIFACTS'),
   chromium: process.env.TIPLINE_CHROMIUM || '/usr/bin/chromium',
+  firefox: process.env.TIPLINE_FIREFOX || '/usr/bin/firefox-esr',
 };
 
-export const origin = new URL(env.baseUrl).origin;
 export const languages = ['en', 'ko', 'zh-Hans'];
 export const receiptPattern = /^\d{4} \d{4} \d{4} \d{4} \d{4}$/;
 
@@ -45,81 +46,73 @@ export const catalogs = Object.fromEntries(
   ),
 );
 
-// Nothing in the browser's own background traffic may reach the network or muddy the request log.
-const chromiumArgs = [
-  '--no-sandbox', // the tests run as root in CI, where Chromium's sandbox cannot start
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-proxy-server',
-];
-
-// A browser with a profile of its own, removed on close; options go to Playwright's context.
-export async function openBrowser(options = {}) {
-  const profile = await mkdtemp(path.join(env.scratch, 'profile-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: env.chromium,
-    headless: true,
-    args: chromiumArgs,
-    locale: 'en-US',
-    viewport: { width: 1280, height: 900 },
+// A browser in configuration config (see driver.mjs) with a fresh profile, its pages served
+// through a recording proxy in front of server (the shared tiplined unless given).
+export function openBrowser(config, { server = env.baseUrl, ...options } = {}) {
+  return launch(config, {
+    serverUrl: server,
+    scratch: env.scratch,
+    executables: { chromium: env.chromium, firefox: env.firefox },
     ...options,
   });
-  context.setDefaultTimeout(20_000);
-  return {
-    context,
-    async close() {
-      await context.close();
-      await rm(profile, { recursive: true, force: true });
-    },
-  };
+}
+
+// Registers body(config, test) once for each configuration that runs tests with JavaScript on (or
+// off), in a suite named for the configuration, so the report says where each test ran. The test
+// it is given is node:test's with the configuration's time limit for each test.
+export function forEachBrowser(javaScript, body) {
+  for (const config of configurationsFor(javaScript)) {
+    const limited = (name, fn) => test(name, { timeout: config.timeout }, fn);
+    limited.skip = (name, reason) => test(name, { skip: reason }, () => {});
+    describe(`[${config.label}]`, () => body(config, limited));
+  }
 }
 
 export function uniqueMarker(label) {
   return `tipline-browser-${label}-${randomBytes(8).toString('hex')}`;
 }
 
-export async function screenshot(page, name) {
-  await mkdir(env.artifacts, { recursive: true });
-  await page.screenshot({ path: path.join(env.artifacts, `${name}.png`), fullPage: true });
+// A full-page screenshot in the artifacts folder, named for the configuration it was taken in.
+export async function screenshot(tab, name) {
+  await tab.screenshot(path.join(env.artifacts, `${name}-${tab.config.name}.png`));
 }
 
 // Fills the form on /LANG/submit as a person would (typing, choosing files and a language) and
-// sends it; returns the response to the POST, with the page left on whatever it answered.
+// sends it; returns the response to the POST ({status}), with the page left on whatever it answered.
 // With inBrowser, the page's script seals the tip and posts the envelope to /api/v1/tips; the
-// response returned is that post's, and the receipt then shows in place of the form.
-export async function submitTip(page, { lang, message, files = [], language, inBrowser = false }) {
-  const response = await page.goto(`${env.baseUrl}/${lang}/submit`);
-  assert.equal(response.status(), 200, `GET /${lang}/submit`);
-  await page.locator('#message').click();
-  await page.keyboard.type(message);
-  assert.equal(await page.locator('#message').inputValue(), message, 'the text area holds what was typed');
-  if (files.length > 0) await page.locator('#files').setInputFiles(files);
-  if (language) await page.locator('#language').selectOption(language);
+// response returned is that post's, and the receipt then shows in place of the form. Sealing can
+// take minutes without a JIT or WebAssembly (Tor Browser's Safer level), so the waits are the
+// configuration's.
+export async function submitTip(tab, { lang, message, files = [], language, inBrowser = false }) {
+  const response = await tab.goto(`/${lang}/submit`);
+  assert.equal(response.status, 200, `GET /${lang}/submit`);
+  await tab.type('#message', message);
+  assert.equal(await tab.value('#message'), message, 'the text area holds what was typed');
+  if (files.length > 0) await tab.setFiles('#files', files);
+  if (language) await tab.select('#language', language);
   const target = inBrowser ? '/api/v1/tips' : `/${lang}/submit`;
-  const [posted] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === target,
-      { timeout: 60000 }),
-    page.locator('#tip-form button[type="submit"]').click(),
-  ]);
+  const timeout = tab.config.timeout;
   if (inBrowser) {
-    await page.locator('p.receipt strong').filter({ hasText: /\d/ }).waitFor({ timeout: 60000 });
-  } else {
-    await page.waitForLoadState('load');
+    const [posted] = await Promise.all([
+      tab.waitForResponse((method, pathname) => method === 'POST' && pathname === target, timeout),
+      tab.click('#tip-form button[type="submit"]'),
+    ]);
+    await tab.waitFor('p.receipt strong', { hasText: /\d/, timeout });
+    return posted;
   }
+  const [posted] = await Promise.all([
+    tab.waitForResponse((method, pathname) => method === 'POST' && pathname === target, timeout),
+    tab.clickAndNavigate('#tip-form button[type="submit"]', timeout),
+  ]);
   return posted;
 }
 
 // The receipt as the page shows it, checked for its shape: 20 digits in five groups.
-export async function shownReceipt(page) {
-  const strong = page.locator('p.receipt strong');
-  assert.equal(await strong.count(), 1, 'the receipt page shows exactly one receipt');
-  const receipt = (await strong.textContent()).trim();
+export async function shownReceipt(tab) {
+  assert.equal(await tab.count('p.receipt strong'), 1, 'the receipt page shows exactly one receipt');
+  const receipt = (await tab.text('p.receipt strong')).trim();
   assert.match(receipt, receiptPattern, 'the receipt is 20 digits in groups of four');
-  assert.equal((await strong.innerText()).trim(), receipt, 'the receipt is visible as written');
+  assert.equal((await tab.innerText('p.receipt strong')).trim(), receipt, 'the receipt is visible as written');
   return receipt;
 }
 

@@ -1,0 +1,158 @@
+// Time from pressing send to the receipt on the page, for a short message with a 1 MB photo, in
+// headless Chromium and in Firefox ESR at Tor Browser's three security levels (JavaScript on in
+// Chromium, Standard and Safer; off at Safest, where the server seals the form it is posted).
+//
+//   node bench/browser_levels.mjs BUILD_DIR [--runs N] [--configs chromium,standard,safer,safest]
+//
+// Needs tests/browser/node_modules (tests/browser/run installs them), Debian's chromium and
+// firefox-esr. Starts its own tiplined on 127.0.0.1 with a fresh responder key in a folder under
+// /tmp, removed at the end; the browsers are driven as the browser tests drive them.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { configurations, launch } from '../tests/browser/driver.mjs';
+
+const puppeteer = createRequire(new URL('../tests/browser/package.json', import.meta.url))('puppeteer-core');
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const at = args.indexOf(name);
+  if (at < 0) return fallback;
+  const [value] = args.splice(at, 2).slice(1);
+  return value;
+};
+const runs = Number(option('--runs', '5'));
+const chosen = option('--configs', 'chromium,standard,safer,safest').split(',');
+if (args.length !== 1) {
+  console.error('usage: node bench/browser_levels.mjs BUILD_DIR [--runs N] [--configs chromium,standard,safer,safest]');
+  process.exit(2);
+}
+const build = path.resolve(args[0]);
+const tool = (dir, name) => path.join(build, dir, name);
+
+// A real JPEG of about 1 MB (the page cleans photos before sealing them, so random bytes will
+// not do): noise drawn on a canvas in headless Chromium, at the quality that comes closest.
+async function photo(executable, target = 1_000_000) {
+  const browser = await puppeteer.launch({ browser: 'chrome', executablePath: executable, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-proxy-server'] });
+  try {
+    const page = await browser.newPage();
+    const dataUrl = await page.evaluate((want) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 1200;
+      canvas.height = 900;
+      const context = canvas.getContext('2d');
+      const image = context.createImageData(canvas.width, canvas.height);
+      // Smooth gradients with some noise, closer to a photo than pure noise.
+      for (let i = 0; i < image.data.length; i += 4) {
+        const x = (i / 4) % canvas.width;
+        const y = Math.floor(i / 4 / canvas.width);
+        image.data[i] = (x / 5 + Math.random() * 90) & 255;
+        image.data[i + 1] = (y / 4 + Math.random() * 90) & 255;
+        image.data[i + 2] = ((x + y) / 8 + Math.random() * 90) & 255;
+        image.data[i + 3] = 255;
+      }
+      context.putImageData(image, 0, 0);
+      let best = null;
+      for (let quality = 0.5; quality <= 1.0001; quality += 0.05) {
+        const url = canvas.toDataURL('image/jpeg', quality);
+        const size = Math.floor((url.length - 'data:image/jpeg;base64,'.length) * 3 / 4);
+        if (!best || Math.abs(size - want) < Math.abs(best.size - want)) best = { url, size };
+      }
+      return best.url;
+    }, target);
+    return Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');
+  } finally {
+    await browser.close();
+  }
+}
+
+async function startServer(work) {
+  await writeFile(path.join(work, 'passphrase'), 'benchmark passphrase, not for real use\n');
+  execFileSync(tool('client', 'tipline-responder'), ['keygen', '--kdf', 'interactive', '--out',
+    path.join(work, 'responder.key'), '--passphrase-file', path.join(work, 'passphrase')]);
+  execFileSync(tool('server', 'tiplined'), ['init', path.join(work, 'data'), '--responder',
+    path.join(work, 'responder.key.pub')]);
+  // Every run without JavaScript posts a form; the default budget for them is meant for people.
+  const conf = path.join(work, 'data', 'tiplined.conf');
+  await writeFile(conf, (await readFile(conf, 'utf8')).replace(/^web_form_burst = .*$/m, 'web_form_burst = 1000'));
+  const server = spawn(tool('server', 'tiplined'), ['serve', path.join(work, 'data'), '--listen', '127.0.0.1:0'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (b) => {
+      out += b;
+      const m = /^listening on (\S+)$/m.exec(out);
+      if (m) resolve(`http://${m[1]}`);
+    });
+    server.on('exit', (code) => reject(new Error(`tiplined exited ${code}`)));
+  });
+  return { server, url };
+}
+
+// One send: the form filled, then the time from the click to the receipt shown.
+async function sendOnce(browser, config, photoPath, run) {
+  const page = await browser.newPage();
+  try {
+    await page.goto('/en/submit');
+    if (config.javaScript) await page.waitFor('#mode-browser');
+    await page.fill('#message', `benchmark ${config.name} run ${run}: a short message with a photo`);
+    await page.setFiles('#files', [photoPath]);
+    const started = performance.now();
+    if (config.javaScript) {
+      await page.click('#tip-form button[type="submit"]');
+    } else {
+      await page.clickAndNavigate('#tip-form button[type="submit"]', config.timeout);
+    }
+    // When no receipt comes, what the page says instead is the useful part of the failure.
+    await page.waitFor('p.receipt strong', { hasText: /\d/, timeout: config.timeout }).catch(async (e) => {
+      throw new Error(`${e.message}\nthe page says: ${await page.innerText('main').catch(() => '?')}`);
+    });
+    return performance.now() - started;
+  } finally {
+    await page.close();
+  }
+}
+
+const work = await mkdtemp('/tmp/tipline-bench-levels.');
+const { server, url } = await startServer(work);
+const photoPath = path.join(work, 'photo.jpg');
+const photoBytes = await photo(process.env.TIPLINE_CHROMIUM || '/usr/bin/chromium');
+await writeFile(photoPath, photoBytes);
+unsetProxy();
+try {
+  console.log(`send to receipt, short message with a ${photoBytes.length}-byte JPEG photo, ${runs} runs each (seconds)`);
+  console.log('configuration                 median      max');
+  for (const name of chosen) {
+    const base = configurations[name];
+    if (!base) throw new Error(`unknown configuration ${name}`);
+    const config = { name, ...base, javaScript: base.javaScript[0] };
+    const browser = await launch(config, {
+      serverUrl: url,
+      scratch: work,
+      executables: {
+        chromium: process.env.TIPLINE_CHROMIUM || '/usr/bin/chromium',
+        firefox: process.env.TIPLINE_FIREFOX || '/usr/bin/firefox-esr',
+      },
+    });
+    const times = [];
+    try {
+      for (let run = 1; run <= runs; run++) times.push(await sendOnce(browser, config, photoPath, run));
+    } finally {
+      await browser.close();
+    }
+    times.sort((a, b) => a - b);
+    const label = config.engine === 'chromium' ? 'chromium (JavaScript on)' : `firefox-esr ${config.level}`;
+    const median = times.length % 2 ? times[(times.length - 1) / 2] : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
+    console.log(`${label.padEnd(28)} ${(median / 1000).toFixed(1).padStart(7)}  ${(times.at(-1) / 1000).toFixed(1).padStart(7)}`);
+  }
+} finally {
+  server.kill('SIGTERM');
+  await rm(work, { recursive: true, force: true });
+}
+
+// The browsers reach 127.0.0.1 only; no proxy from the environment may stand in between.
+function unsetProxy() {
+  for (const name of ['http_proxy', 'https_proxy', 'all_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY']) delete process.env[name];
+}
