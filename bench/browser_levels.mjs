@@ -91,7 +91,39 @@ async function startServer(work) {
   return { server, url };
 }
 
-// One send: the form filled, then the time from the click to the receipt shown.
+// The page's status line names each step as it starts (tipline.js, progress()): preparing the
+// receipt (reading and cleaning the files, then Argon2id), encrypting, the proof of work, sending.
+// Each text is recorded with its time, so that a run's total splits into those steps.
+const STEPS = { receipt: 'progressReceipt', encrypting: 'progressEncrypting', work: 'progressWork', sending: 'progressSending' };
+
+function watchSteps() {
+  const line = document.getElementById('sending');
+  globalThis.stepsSeen = [];
+  globalThis.stepTexts = { ...line.dataset };  // the line is gone once the receipt replaces the form
+  new MutationObserver(() => {
+    const seen = globalThis.stepsSeen;
+    if (seen.at(-1)?.text !== line.textContent) seen.push({ at: performance.now(), text: line.textContent });
+  }).observe(line, { childList: true, characterData: true, subtree: true });
+  globalThis.stepsStarted = performance.now();
+}
+
+function stepsTaken(names) {
+  const done = performance.now();
+  const out = {};
+  const seen = globalThis.stepsSeen;
+  for (let i = 0; i < seen.length; i++) {
+    const [step] = Object.entries(names).find(([, key]) => {
+      const template = globalThis.stepTexts[key] ?? '';
+      const fixed = template.split(/\[[a-z]+\]/)[0];
+      return fixed && seen[i].text.startsWith(fixed);
+    }) ?? ['other'];
+    out[step] = (out[step] ?? 0) + ((seen[i + 1]?.at ?? done) - seen[i].at);
+  }
+  return out;
+}
+
+// One send: the form filled, then the time from the click to the receipt shown, and for the page's
+// script the time each step took.
 async function sendOnce(browser, config, photoPath, run) {
   const page = await browser.newPage();
   try {
@@ -99,6 +131,7 @@ async function sendOnce(browser, config, photoPath, run) {
     if (config.javaScript) await page.waitFor('#mode-browser');
     await page.fill('#message', `benchmark ${config.name} run ${run}: a short message with a photo`);
     await page.setFiles('#files', [photoPath]);
+    if (config.javaScript) await page.evaluate(watchSteps);
     const started = performance.now();
     if (config.javaScript) {
       await page.click('#tip-form button[type="submit"]');
@@ -109,7 +142,8 @@ async function sendOnce(browser, config, photoPath, run) {
     await page.waitFor('p.receipt strong', { hasText: /\d/, timeout: config.timeout }).catch(async (e) => {
       throw new Error(`${e.message}\nthe page says: ${await page.innerText('main').catch(() => '?')}`);
     });
-    return performance.now() - started;
+    const total = performance.now() - started;
+    return { total, steps: config.javaScript ? await page.evaluate(stepsTaken, STEPS) : {} };
   } finally {
     await page.close();
   }
@@ -123,7 +157,7 @@ await writeFile(photoPath, photoBytes);
 unsetProxy();
 try {
   console.log(`send to receipt, short message with a ${photoBytes.length}-byte JPEG photo, ${runs} runs each (seconds)`);
-  console.log('configuration                 median      max');
+  console.log('configuration                 median      max   steps, median of each (receipt: files and Argon2id)');
   for (const name of chosen) {
     const base = configurations[name];
     if (!base) throw new Error(`unknown configuration ${name}`);
@@ -142,14 +176,20 @@ try {
     } finally {
       await browser.close();
     }
-    times.sort((a, b) => a - b);
     const label = config.engine === 'chromium' ? 'chromium (JavaScript on)' : `firefox-esr ${config.level}`;
-    const median = times.length % 2 ? times[(times.length - 1) / 2] : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
-    console.log(`${label.padEnd(28)} ${(median / 1000).toFixed(1).padStart(7)}  ${(times.at(-1) / 1000).toFixed(1).padStart(7)}`);
+    const totals = times.map((t) => t.total).sort((a, b) => a - b);
+    const steps = [...new Set(times.flatMap((t) => Object.keys(t.steps)))]
+      .map((step) => `${step} ${(median(times.map((t) => t.steps[step] ?? 0)) / 1000).toFixed(1)}`).join(', ');
+    console.log(`${label.padEnd(28)} ${(median(totals) / 1000).toFixed(1).padStart(7)}  ${(totals.at(-1) / 1000).toFixed(1).padStart(7)}   ${steps}`);
   }
 } finally {
   server.kill('SIGTERM');
   await rm(work, { recursive: true, force: true });
+}
+
+function median(values) {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 }
 
 // The browsers reach 127.0.0.1 only; no proxy from the environment may stand in between.

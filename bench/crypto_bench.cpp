@@ -31,6 +31,7 @@
 
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/recipient_list.hpp"
 #include "tipline/crypto/secret_buffer.hpp"
 #include "tipline/crypto/stream.hpp"
@@ -647,6 +648,30 @@ void measure_trust(int runs) {
         uv, uv / unsigned_small);
 }
 
+// What one guess at a receipt costs, in each version of its stretching (FORMAT.md 10.3): version
+// 1 as the baseline, run interleaved with version 2 in this process.
+void measure_receipts(int runs) {
+    const crypto::SecretBuffer digits = crypto::generate_receipt();
+    crypto::DeploymentSalt salt{};
+    randombytes_buf(salt.data(), salt.size());
+    const auto deriving = [&](crypto::ReceiptKdf kdf) {
+        return
+            [&digits, &salt, kdf] { (void)crypto::derive_receipt_keys(digits.span(), salt, kdf); };
+    };
+    Timed v1{deriving(crypto::ReceiptKdf::v1)}, v2{deriving(crypto::ReceiptKdf::v2)};
+    v1.calibrate();
+    v2.calibrate();
+    for (int r = 0; r < runs; ++r) v1.run(), v2.run();
+    const double m1 = v1.best_seconds / static_cast<double>(v1.calls_per_run) * 1e3;
+    const double m2 = v2.best_seconds / static_cast<double>(v2.calls_per_run) * 1e3;
+    std::printf(
+        "\nderiving a receipt's keys, milliseconds per call on one core (best of %d runs):\n",
+        runs);
+    std::printf(
+        "  version 1 (64 MiB, 2 passes) %8.1f\n  version 2 (16 MiB, 1 pass)   %8.1f, ratio %.3f\n",
+        m1, m2, m2 / m1);
+}
+
 int run(bool quick) {
     const int runs = quick ? quick_runs : full_runs;
     // Other work on the machine skews a baseline and its envelope differently, so say how busy it
@@ -707,6 +732,7 @@ int run(bool quick) {
                 static_cast<unsigned long long>(target_min_size / mib),
                 target_holds(rows) ? "PASS" : "FAIL");
     measure_trust(runs);
+    measure_receipts(runs);
     return 0;
 }
 

@@ -77,9 +77,11 @@ std::error_code read_resume_file(int fd, ResumeState& out) {
                    : crypto::Error::malformed;
     if (!std::equal(magic.begin(), magic.end(), header.data())) return crypto::Error::malformed;
     if (static_cast<std::size_t>(n) < resume_header_size) return crypto::Error::truncated;
-    if (((header.data()[8] << 8) | header.data()[9]) != crypto::labels::resume_file_version) {
+    // The file's version is its receipt's: one written before receipts of version 2 goes on
+    // with a receipt of version 1.
+    const int version = (header.data()[8] << 8) | header.data()[9];
+    if (version != 1 && version != crypto::labels::resume_file_version)
         return crypto::Error::unsupported_version;
-    }
     for (std::size_t i = 0; i < 20; ++i) {
         if (header.data()[receipt_at + i] < '0' || header.data()[receipt_at + i] > '9')
             return crypto::Error::malformed;
@@ -98,6 +100,7 @@ std::error_code read_resume_file(int fd, ResumeState& out) {
     out.receipt = crypto::SecretBuffer(20);
     std::copy(header.data() + receipt_at, header.data() + receipt_at + 20, out.receipt.data());
     out.upload_key = std::move(key);
+    out.receipt_kdf = version == 1 ? crypto::ReceiptKdf::v1 : crypto::ReceiptKdf::v2;
     out.envelope_length = length;
     return {};
 }

@@ -70,8 +70,9 @@ std::string solve(const crypto::PowChallenge& challenge, unsigned extra_bits) {
 }  // namespace
 
 MailboxAccess MailboxAccess::from_receipt(std::span<const unsigned char> digits,
-                                          const crypto::DeploymentSalt& salt) {
-    crypto::ReceiptKeys keys = crypto::derive_receipt_keys(digits, salt);
+                                          const crypto::DeploymentSalt& salt,
+                                          crypto::ReceiptKdf kdf) {
+    crypto::ReceiptKeys keys = crypto::derive_receipt_keys(digits, salt, kdf);
     return MailboxAccess{crypto::mailbox_id(keys.reply.public_key), std::move(keys.mailbox_token),
                          std::move(keys.reply)};
 }
@@ -88,20 +89,46 @@ std::vector<std::string> MailboxAccess::access_headers() const {
             header_line(protocol::mailbox_token_header, crypto::to_hex(token.span()))};
 }
 
-std::vector<unsigned char> fetch_replies(HttpClient& http, const MailboxAccess& mailbox) {
-    const HttpResponse r =
-        http.request("GET", protocol::mailbox_path, {}, mailbox.access_headers());
-    if (r.status == 404) {
-        throw ToolError(
-            exit_verification_failure, "no replies can be found with this receipt",
-            {"check the receipt's 20 digits; a tip sent without a receipt has no mailbox"});
-    }
+namespace {
+
+// GET: the replies, or nothing when no mailbox matches. HEAD: an empty body when one does.
+std::optional<std::vector<unsigned char>> replies_if_found(HttpClient& http,
+                                                           const MailboxAccess& mailbox,
+                                                           const std::string& verb = "GET") {
+    const HttpResponse r = http.request(verb, protocol::mailbox_path, {}, mailbox.access_headers());
+    if (r.status == 404) return std::nullopt;
     if (r.status == 429) {
         io_error("the tip line is refusing mailbox requests for a while",
                  {"wait a few minutes and try again"});
     }
     if (r.status != 200) io_error("cannot fetch replies: " + describe_server_error(r));
-    return {r.body.begin(), r.body.end()};
+    return std::vector<unsigned char>(r.body.begin(), r.body.end());
+}
+
+[[noreturn]] void no_mailbox() {
+    throw ToolError(exit_verification_failure, "no replies can be found with this receipt",
+                    {"check the receipt's 20 digits; a tip sent without a receipt has no mailbox"});
+}
+
+}  // namespace
+
+OpenedMailbox open_mailbox(HttpClient& http, std::span<const unsigned char> digits,
+                           const crypto::DeploymentSalt& salt) {
+    for (const crypto::ReceiptKdf kdf : crypto::receipt_kdfs_to_try) {
+        MailboxAccess access = MailboxAccess::from_receipt(digits, salt, kdf);
+        if (auto replies = replies_if_found(http, access))
+            return OpenedMailbox{std::move(access), std::move(*replies)};
+    }
+    no_mailbox();
+}
+
+MailboxAccess find_mailbox(HttpClient& http, std::span<const unsigned char> digits,
+                           const crypto::DeploymentSalt& salt) {
+    for (const crypto::ReceiptKdf kdf : crypto::receipt_kdfs_to_try) {
+        MailboxAccess access = MailboxAccess::from_receipt(digits, salt, kdf);
+        if (replies_if_found(http, access, "HEAD")) return access;
+    }
+    no_mailbox();
 }
 
 std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox,

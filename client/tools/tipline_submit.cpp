@@ -341,7 +341,7 @@ int resume(const std::string& server, const std::string& proxy, const fs::path& 
     }
     std::cerr << "resuming the tip in '" << resume_file.string() << "'\n";
     const MailboxAccess mailbox =
-        MailboxAccess::from_receipt(state.receipt.span(), server_keys.salt);
+        MailboxAccess::from_receipt(state.receipt.span(), server_keys.salt, state.receipt_kdf);
     ProgressLine sending("sending", state.envelope_length);
     UploadJob job{file.get(),
                   resume_header_size,
@@ -381,8 +381,7 @@ int check(const std::string& server, const std::string& proxy, Trust& trust,
     const ServerKeys server_keys = fetch_server_keys(http);
     const TrustedRecipients trusted = trusted_recipients(server_keys, trust);
     const crypto::SecretBuffer digits = obtain_receipt(receipt_file);
-    const MailboxAccess mailbox = MailboxAccess::from_receipt(digits.span(), server_keys.salt);
-    const std::vector<unsigned char> bundle = fetch_replies(http, mailbox);
+    const auto [mailbox, bundle] = open_mailbox(http, digits.span(), server_keys.salt);
     const crypto::BoxKeyPair* keys[] = {&mailbox.reply};
     std::vector<crypto::OpenedMessage> replies;
     std::size_t unreadable = 0;
@@ -429,7 +428,8 @@ int follow_up(const TipOptions& o, const std::string& server, const std::string&
     ServerKeys server_keys = fetch_server_keys(http);
     const auto recipients = box_keys(trusted_recipients(server_keys, trust).identities);
     const crypto::SecretBuffer digits = obtain_receipt(receipt_file);
-    const MailboxAccess mailbox = MailboxAccess::from_receipt(digits.span(), server_keys.salt);
+    // Found first, so that the follow-up carries the reply key of the receipt's own version.
+    const MailboxAccess mailbox = find_mailbox(http, digits.span(), server_keys.salt);
     PreparedTip tip = prepare_tip(o, crypto::TipKind::follow_up);
     tip.header.reply_key = mailbox.reply.public_key;
     crypto::VectorSink sealed;

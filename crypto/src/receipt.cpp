@@ -51,19 +51,26 @@ std::error_code parse_receipt(std::string_view typed, SecretBuffer& digits) {
     return {};
 }
 
-ReceiptKeys derive_receipt_keys(std::span<const unsigned char> digits, const DeploymentSalt& salt) {
+ReceiptKeys derive_receipt_keys(std::span<const unsigned char> digits, const DeploymentSalt& salt,
+                                ReceiptKdf kdf) {
     ensure_sodium();
     static_assert(deployment_salt_bytes == crypto_pwhash_SALTBYTES);
+    const bool v1 = kdf == ReceiptKdf::v1;
+    // Version 1 is libsodium's INTERACTIVE pair; both pairs are fixed by the format, whatever
+    // libsodium's constants become.
+    const unsigned long long opslimit = v1 ? 2 : 1;
+    const std::size_t memlimit = v1 ? std::size_t{64} << 20 : std::size_t{16} << 20;
     SecretBuffer seed(receipt_seed_bytes);
     if (crypto_pwhash(seed.data(), seed.size(), reinterpret_cast<const char*>(digits.data()),
-                      digits.size(), salt.data(), crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE,
-                      crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE,
+                      digits.size(), salt.data(), opslimit, memlimit,
                       crypto_pwhash_ALG_ARGON2ID13) != 0) {
         throw std::bad_alloc();
     }
     ReceiptKeys keys;
-    keys.mailbox_token = keyed_label_hash(seed, labels::mailbox_token_label);
-    const SecretBuffer reply_seed = keyed_label_hash(seed, labels::reply_key_label);
+    keys.mailbox_token =
+        keyed_label_hash(seed, v1 ? labels::mailbox_token_label : labels::mailbox_token_v2_label);
+    const SecretBuffer reply_seed =
+        keyed_label_hash(seed, v1 ? labels::reply_key_label : labels::reply_key_v2_label);
     keys.reply = BoxKeyPair::from_seed(reply_seed.span().first<32>());
     return keys;
 }

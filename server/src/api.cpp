@@ -302,10 +302,19 @@ std::variant<std::pair<MailboxKey, TokenHash>, Response> mailbox_access(const Re
 Action mailbox(const Request& req, const ServerInfo& info, Circuit& circuit) {
     const unsigned v = req.version();
     const bool keep = req.keep_alive();
-    if (req.method() != http::verb::get) return method_not_allowed("GET", v);
+    const bool head = req.method() == http::verb::head;
+    if (req.method() != http::verb::get && !head) return method_not_allowed("GET, HEAD", v);
     auto access = mailbox_access(req.base());
     if (auto* res = std::get_if<Response>(&access)) return std::move(*res);
     const auto [key, hash] = std::get<0>(access);
+    if (head) {
+        // Whether the receipt opens this mailbox, and nothing else: no reply is read or marked.
+        return PendingWrite{mailbox_exists_op(key, hash), 0,
+                            [v, keep, &circuit](const WriteResult& r) {
+                                if (r.ec) return mailbox_failure(r, circuit, v);
+                                return bytes_response({}, v, keep);
+                            }};
+    }
     return PendingWrite{read_replies_op(key, hash, info.limits.response_bytes), 0,
                         [v, keep, &circuit](const WriteResult& r) {
                             if (r.ec) return mailbox_failure(r, circuit, v);

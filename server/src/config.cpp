@@ -89,8 +89,9 @@ const std::vector<ConfigKey>& table() {
                               "Threads serving both listeners."),
         key<&Config::work_threads>(
             "work_threads", "threads", Range{1, 64},
-            "Threads for the heavy work of the form without JavaScript (an Argon2id of 64 MiB "
-            "for each typed receipt or new tip, and sealing), at a lower priority than the "
+            "Threads for the heavy work of the form without JavaScript (Argon2id: 16 MiB for "
+            "a new tip's receipt, 16 MiB then 64 MiB for a typed one, whose version is not "
+            "known; and sealing), at a lower priority than the "
             "listeners' threads. Each holds up to 64 MiB while it works; at most 64 jobs wait, "
             "at most 2 of them from one circuit, and circuits take turns (503 beyond)."),
         key<&Config::retention_days>(

@@ -380,7 +380,7 @@ std::string reply_item(const Page& p, const crypto::OpenedMessage* r) {
 
 // The replies, then the form to send more. Served by the server it carries the receipt in a hidden
 // field and posts to /LANG/follow-up; as the script's template (for_script) it has neither.
-std::string replies_main(const Page& p, std::string_view receipt,
+std::string replies_main(const Page& p, std::string_view receipt, crypto::ReceiptKdf kdf,
                          std::span<const crypto::OpenedMessage> replies, const ReplyCounts& counts,
                          const ServerInfo& info, bool for_script) {
     std::string m = "<h1>" + p.t("check.replies_heading") + "</h1>\n";
@@ -398,8 +398,12 @@ std::string replies_main(const Page& p, std::string_view receipt,
     }
     m += "<h2>" + p.t("followup.heading") + "</h2>\n";
     m += form_start(p, "follow-up-form", "follow-up");
-    if (!for_script)
-        m += "<input type=\"hidden\" name=\"receipt\" value=\"" + escape(receipt) + "\">\n";
+    if (!for_script) {
+        // The version the check found, so that the follow-up carries that version's reply key.
+        m += "<input type=\"hidden\" name=\"receipt\" value=\"" + escape(receipt) +
+             "\">\n<input type=\"hidden\" name=\"receipt_version\" value=\"" +
+             std::to_string(static_cast<int>(kdf)) + "\">\n";
+    }
     m += "<label for=\"message\">" + p.t("followup.message") +
          "</label>\n<textarea id=\"message\" name=\"message\" rows=\"8\" "
          "maxlength=\"349525\"></textarea>\n";
@@ -447,8 +451,8 @@ std::string check_main(const Page& p, const ServerInfo& info) {
     m += "<p id=\"sending\" role=\"status\" hidden>" + p.t("submit.sending") + "</p>\n</form>\n";
     // What the script shows with JavaScript on: the replies page and the follow-up confirmation,
     // as the server renders them, to be filled in on the device.
-    m += "<template id=\"replies-view\">\n" + replies_main(p, "", {}, {}, info, true) +
-         "</template>\n";
+    m += "<template id=\"replies-view\">\n" +
+         replies_main(p, "", crypto::current_receipt_kdf, {}, {}, info, true) + "</template>\n";
     m += "<template id=\"reply-item\">\n" + reply_item(p, nullptr) + "</template>\n";
     m += "<template id=\"follow-up-sent\">\n" + follow_up_sent_main(p, nullptr) + "</template>\n";
     return m;
@@ -672,14 +676,14 @@ Response form_error_page(std::string_view lang, http::status status, std::string
     return html_response(status, p.render(heading, m), version, false);
 }
 
-Response replies_page(std::string_view lang, std::string_view receipt,
+Response replies_page(std::string_view lang, std::string_view receipt, crypto::ReceiptKdf kdf,
                       std::span<const crypto::OpenedMessage> replies, const ReplyCounts& counts,
                       const ServerInfo& info, unsigned version, bool keep_alive) {
     const Page p(lang, "check");
-    return html_response(
-        http::status::ok,
-        p.render("check.replies_heading", replies_main(p, receipt, replies, counts, info, false)),
-        version, keep_alive);
+    return html_response(http::status::ok,
+                         p.render("check.replies_heading",
+                                  replies_main(p, receipt, kdf, replies, counts, info, false)),
+                         version, keep_alive);
 }
 
 Response follow_up_sent_page(std::string_view lang, unsigned version, bool keep_alive,

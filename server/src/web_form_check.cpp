@@ -14,7 +14,7 @@ std::optional<crypto::DeploymentSalt> deployment_salt(const ServerInfo& info) {
 }
 
 std::variant<TypedReceipt, Response> typed_receipt(const Fields& fields, const ServerInfo& info,
-                                                   const Reply& reply) {
+                                                   const Reply& reply, crypto::ReceiptKdf kdf) {
     const WebTarget::Kind back = form_of(fields.mode);
     // The form's text field may end with the line break of a pasted line.
     std::string_view typed(fields.receipt);
@@ -30,7 +30,7 @@ std::variant<TypedReceipt, Response> typed_receipt(const Fields& fields, const S
                                reply.version, back);
     }
     return TypedReceipt{digits, std::make_shared<crypto::ReceiptKeys>(
-                                    crypto::derive_receipt_keys(digits->span(), *salt))};
+                                    crypto::derive_receipt_keys(digits->span(), *salt, kdf))};
 }
 
 Response mailbox_refusal(const WriteResult& r, Circuit& circuit, const Reply& reply,
@@ -55,20 +55,31 @@ Response mailbox_refusal(const WriteResult& r, Circuit& circuit, const Reply& re
 }
 
 Action check_replies(Fields& fields, const ServerInfo& info, Circuit& circuit, const Reply& reply) {
-    auto typed = typed_receipt(fields, info, reply);
+    // A receipt does not say its version: the newest is derived first, and an older one's
+    // mailbox is looked for in the same write (one miss however many versions are tried).
+    auto typed = typed_receipt(fields, info, reply, crypto::receipt_kdfs_to_try[0]);
     if (auto* res = std::get_if<Response>(&typed)) return std::move(*res);
-    const auto k = std::get<TypedReceipt>(typed).keys;
-    const MailboxKey key = crypto::mailbox_id(k->reply.public_key);
-    const TokenHash hash = crypto::hash_mailbox_token(k->mailbox_token.span());
+    std::vector<std::shared_ptr<crypto::ReceiptKeys>> versions{std::get<TypedReceipt>(typed).keys};
+    std::vector<MailboxCredentials> candidates;
+    for (const crypto::ReceiptKdf kdf : crypto::receipt_kdfs_to_try) {
+        if (kdf != crypto::receipt_kdfs_to_try[0]) {
+            versions.push_back(std::make_shared<crypto::ReceiptKeys>(crypto::derive_receipt_keys(
+                std::get<TypedReceipt>(typed).digits->span(), *deployment_salt(info), kdf)));
+        }
+        candidates.push_back({crypto::mailbox_id(versions.back()->reply.public_key),
+                              crypto::hash_mailbox_token(versions.back()->mailbox_token.span())});
+    }
     // The receipt goes back into the page's follow-up form, in the grouped form it was shown in.
     const crypto::SecretBuffer grouped =
         crypto::format_receipt(std::get<TypedReceipt>(typed).digits->span());
     return PendingWrite{
-        read_replies_op(key, hash, info.limits.response_bytes), 0,
-        [k, &info, &circuit, reply,
+        read_replies_op(std::move(candidates), info.limits.response_bytes), 0,
+        [versions, &info, &circuit, reply,
          receipt = std::string(reinterpret_cast<const char*>(grouped.data()), grouped.size())](
             const WriteResult& r) {
             if (r.ec) return mailbox_refusal(r, circuit, reply, WebTarget::check);
+            const auto& k = versions.at(r.value);
+            const auto kdf = crypto::receipt_kdfs_to_try[r.value];
             const crypto::BoxKeyPair* identities[] = {&k->reply};
             std::vector<crypto::OpenedMessage> replies;
             ReplyCounts counts;
@@ -89,8 +100,8 @@ Action check_replies(Fields& fields, const ServerInfo& info, Circuit& circuit, c
                     wipe(m.header.message);
                 }
             }
-            Response res = replies_page(reply.lang, receipt, trusted, counts, info, reply.version,
-                                        reply.keep_alive);
+            Response res = replies_page(reply.lang, receipt, kdf, trusted, counts, info,
+                                        reply.version, reply.keep_alive);
             for (auto& m : trusted) wipe(m.header.message);
             return res;
         }};

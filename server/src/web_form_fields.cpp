@@ -127,6 +127,8 @@ void Fields::on_part(const FormPart& part) {
         field_ = Field::receipt;
     } else if (part.name == "message" && !part.filename && takes_tip) {
         field_ = Field::message;
+    } else if (part.name == "receipt_version" && !part.filename && mode == Mode::follow_up) {
+        field_ = Field::receipt_version;
     } else if (part.name == "language" && !part.filename && mode == Mode::tip) {
         field_ = Field::language;
     } else if (part.name == "form_token" && !part.filename && mode == Mode::tip) {
@@ -150,6 +152,7 @@ void Fields::on_data(std::span<const unsigned char> bytes) {
             }
             message.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
             break;
+        case Field::receipt_version:
         case Field::language:
             if (field_text_.size() + bytes.size() > crypto::tip_max_language_size)
                 throw FormError("language");
@@ -175,6 +178,8 @@ void Fields::on_part_end() {
             if (field_text_ == known) language = known;
         }
     }
+    if (field_ == Field::receipt_version)
+        receipt_kdf = field_text_ == "1" ? crypto::ReceiptKdf::v1 : crypto::ReceiptKdf::v2;
     if (field_ == Field::file) {
         const crypto::AttachmentInfo& a = attachments.back();
         // A file input left empty still sends a part, with no name and no bytes.

@@ -77,11 +77,14 @@ class Fields final : public FormHandler {
     // The receipt as typed (check, follow-up), or the form's token (tip): either way short.
     std::string receipt;
     std::string language = "und";  // a tag of web_languages(), or "und"
+    // Follow-up: the receipt's version (FORMAT.md 10.3) as the check that showed the form found
+    // it; version 2 when the field is missing or not 1.
+    crypto::ReceiptKdf receipt_kdf = crypto::current_receipt_kdf;
     std::vector<crypto::AttachmentInfo> attachments;
     Spool spool;
 
   private:
-    enum class Field { none, message, language, file, receipt };
+    enum class Field { none, message, language, file, receipt, receipt_version };
     void on_part(const FormPart& part) override;
     void on_data(std::span<const unsigned char> bytes) override;
     void on_part_end() override;
@@ -110,9 +113,9 @@ struct TypedReceipt {
     std::shared_ptr<crypto::SecretBuffer> digits;
     std::shared_ptr<crypto::ReceiptKeys> keys;
 };
-// The typed receipt, or the page that refuses it.
+// The typed receipt with its keys of version kdf, or the page that refuses it.
 std::variant<TypedReceipt, Response> typed_receipt(const Fields& fields, const ServerInfo& info,
-                                                   const Reply& reply);
+                                                   const Reply& reply, crypto::ReceiptKdf kdf);
 
 // Seals a follow-up under the typed receipt and stores it in that receipt's mailbox.
 // A stored follow-up spends one of the circuit's web-form budget; a wrong receipt does not.

@@ -146,7 +146,7 @@ Action store_tip(Fields& fields, const ServerInfo& info, Circuit& circuit, const
 
 Action store_follow_up(Fields& fields, const ServerInfo& info, Circuit& circuit,
                        const Reply& reply) {
-    auto typed = typed_receipt(fields, info, reply);
+    auto typed = typed_receipt(fields, info, reply, fields.receipt_kdf);
     if (auto* res = std::get_if<Response>(&typed)) return std::move(*res);
     const auto& k = std::get<TypedReceipt>(typed).keys;
     Prepared prepared;

@@ -99,11 +99,29 @@ WriteOp store_follow_up_op(std::vector<unsigned char> envelope, MailboxKey key,
     };
 }
 
-WriteOp read_replies_op(MailboxKey key, TokenHash token_hash, std::uint64_t max_bytes) {
-    return [key, token_hash, max_bytes](Store& store, std::int64_t day) {
+WriteOp mailbox_exists_op(MailboxKey key, TokenHash token_hash) {
+    return [key, token_hash](Store& store, std::int64_t) {
         if (!token_matches(store, key, token_hash)) return fail(IngestError::mailbox_denied);
-        const std::vector<StoredTip> replies = store.mailbox_items(key, ItemKind::reply);
+        return WriteResult{};
+    };
+}
+
+WriteOp read_replies_op(MailboxKey key, TokenHash token_hash, std::uint64_t max_bytes) {
+    return read_replies_op({MailboxCredentials{key, token_hash}}, max_bytes);
+}
+
+WriteOp read_replies_op(std::vector<MailboxCredentials> candidates, std::uint64_t max_bytes) {
+    return [candidates = std::move(candidates), max_bytes](Store& store, std::int64_t day) {
+        std::size_t at = 0;
+        while (at < candidates.size() &&
+               !token_matches(store, candidates[at].key, candidates[at].token_hash)) {
+            ++at;
+        }
+        if (at == candidates.size()) return fail(IngestError::mailbox_denied);
+        const std::vector<StoredTip> replies =
+            store.mailbox_items(candidates[at].key, ItemKind::reply);
         WriteResult r = bundle_of(store, replies, max_bytes);
+        r.value = at;
         // The day only, and only the first time: purge keeps a read reply for retention_days more.
         if (!r.ec) {
             for (const StoredTip& t : replies) {

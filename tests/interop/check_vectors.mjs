@@ -24,6 +24,8 @@ const LABEL = {
   tipDocumentMagic: 'TIPLNDOC',
   mailboxToken: 'tipline receipt v1 mailbox token',
   replyKey: 'tipline receipt v1 reply key',
+  mailboxTokenV2: 'tipline receipt v2 mailbox token',
+  replyKeyV2: 'tipline receipt v2 reply key',
   mailboxTokenHash: 'tipline mailbox token hash v1',
   mailboxId: 'tipline mailbox id v1',
   requestSignature: 'tipline responder request v1',
@@ -571,10 +573,12 @@ function parseReceipt(typed) {
   return Uint8Array.from(digits);
 }
 
-function deriveReceiptKeys(digits, salt) {
-  const seed = argon2id(64, digits, salt, 2, 67108864);
-  const mailboxToken = kdf(seed, LABEL.mailboxToken);
-  const reply = sodium.crypto_box_seed_keypair(kdf(seed, LABEL.replyKey));
+// Version 1: 64 MiB, 2 passes; version 2: 16 MiB, 1 pass, and its own labels (10.3).
+function deriveReceiptKeys(digits, salt, version) {
+  if (version !== '1' && version !== '2') fail('unsupported_version');
+  const seed = version === '1' ? argon2id(64, digits, salt, 2, 67108864) : argon2id(64, digits, salt, 1, 16777216);
+  const mailboxToken = kdf(seed, version === '1' ? LABEL.mailboxToken : LABEL.mailboxTokenV2);
+  const reply = sodium.crypto_box_seed_keypair(kdf(seed, version === '1' ? LABEL.replyKey : LABEL.replyKeyV2));
   return {
     mailboxToken,
     mailboxTokenHash: labelledHash(LABEL.mailboxTokenHash, mailboxToken),
@@ -783,7 +787,7 @@ const AREAS = {
     return { fingerprint: fingerprint(id.box, id.sign) };
   },
   receipt: (body, h) => {
-    const keys = deriveReceiptKeys(parseReceipt(body), bytesFromHex(one(h, 'salt')));
+    const keys = deriveReceiptKeys(parseReceipt(body), bytesFromHex(one(h, 'salt')), one(h, 'receipt-kdf'));
     return {
       'mailbox-token': hex(keys.mailboxToken),
       'mailbox-token-hash': hex(keys.mailboxTokenHash),

@@ -167,6 +167,8 @@ void HostileSource::serve_tip_line(const KeysAnswer& keys) {
     answer("POST", std::string(uploads_prefix) + std::string(fake_upload_key) + "/finish",
            id_answer(fake_upload_tip_id));
     answer("GET", "/api/v1/mailbox", bundle_answer({}));
+    // Whether the receipt opens a mailbox (a follow-up asks first, to learn the receipt's version).
+    answer("HEAD", "/api/v1/mailbox", {200, "", "application/octet-stream"});
 }
 
 std::vector<RecordedRequest> HostileSource::requests() const {

@@ -16,6 +16,7 @@
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/request_auth.hpp"
+#include "tipline/crypto/tip_document.hpp"
 
 using namespace tipline;
 using test::Bytes;
@@ -377,4 +378,103 @@ TEST_CASE("the responder API refuses unknown keys, bad signatures, stale times a
 
     // Still serving.
     CHECK(test::status_of(list(responder, Signed{})) == 200);
+}
+
+TEST_CASE(
+    "a receipt of version 1 still opens its mailbox, from the tool and from the form without "
+    "JavaScript, and its follow-ups carry its own reply key",
+    "[mailbox][server][receipt]") {
+    Deployment d;
+    ServerProcess server(d.data);
+    const auto responder = responder_identity(d);
+    const crypto::BoxPublicKey to_responder[] = {responder.public_identity.box};
+    const std::string keys = body_of(test::raw_http(
+        server.port(), "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    crypto::DeploymentSalt salt{};
+    REQUIRE(crypto::from_hex(json::value_to<std::string>(json::parse(keys).at("salt")), salt));
+
+    // A tip sent before receipts of version 2 opened its mailbox with version 1's keys.
+    const crypto::SecretBuffer digits = crypto::generate_receipt();
+    const auto old = crypto::derive_receipt_keys(digits.span(), salt, crypto::ReceiptKdf::v1);
+    const auto now = crypto::derive_receipt_keys(digits.span(), salt, crypto::ReceiptKdf::v2);
+    const crypto::MailboxId old_name = crypto::mailbox_id(old.reply.public_key);
+    REQUIRE(test::status_of(test::raw_http(
+                server.port(),
+                post_envelope(
+                    server.port(), "/api/v1/tips", test::seal_bytes(to_responder, Bytes{1}),
+                    "Tipline-Mailbox: " + hex(old_name) + "\r\nTipline-Mailbox-Token-Hash: " +
+                        hex(crypto::hash_mailbox_token(old.mailbox_token.span())) + "\r\n"))) ==
+            201);
+
+    // HEAD answers whether a name and token open a mailbox, and reads nothing.
+    const auto head = [&](const crypto::ReceiptKeys& k) {
+        return test::status_of(test::raw_http(
+            server.port(),
+            "HEAD /api/v1/mailbox HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            "Tipline-Mailbox: " +
+                hex(crypto::mailbox_id(k.reply.public_key)) +
+                "\r\nTipline-Mailbox-Token: " + hex(k.mailbox_token.span()) + "\r\n\r\n"));
+    };
+    CHECK(head(old) == 200);
+    CHECK(head(now) == 404);
+
+    // The tool finds the mailbox with version 1 after version 2 finds none, reads it, and sends a
+    // follow-up that carries version 1's reply key, so that replies reach this mailbox.
+    const crypto::SecretBuffer shown = crypto::format_receipt(digits.span());
+    test::write_file(d.dir / "receipt.txt",
+                     std::string(reinterpret_cast<const char*>(shown.data()), shown.size()) + "\n");
+    test::write_file(d.dir / "answer.txt", std::string("still here\n"));
+    const std::string submit = test::tool("client/tipline-submit");
+    const auto checked = test::run_command(submit + " check --server " + server.url() +
+                                           " --receipt-file " + test::q(d.dir / "receipt.txt"));
+    INFO("check stderr: " << checked.err);
+    CHECK(checked.exit_code == 0);
+    CHECK(checked.out == "no replies yet\n");
+    const auto answered = test::run_command(submit + " reply --server " + server.url() +
+                                            " --receipt-file " + test::q(d.dir / "receipt.txt") +
+                                            " --message-file " + test::q(d.dir / "answer.txt"));
+    INFO("reply stderr: " << answered.err);
+    CHECK(answered.exit_code == 0);
+
+    // The form without JavaScript finds it too, and its follow-up form names the version.
+    const auto page = test::raw_http(
+        server.port(),
+        test::fields_post(
+            "/en/check",
+            {{"receipt", std::string(reinterpret_cast<const char*>(shown.data()), shown.size())}}));
+    REQUIRE(test::status_of(page) == 200);
+    CHECK(body_of(page).find("name=\"receipt_version\" value=\"1\"") != std::string::npos);
+    const auto posted = test::raw_http(
+        server.port(),
+        test::fields_post(
+            "/en/follow-up",
+            {{"receipt", std::string(reinterpret_cast<const char*>(shown.data()), shown.size())},
+             {"receipt_version", "1"},
+             {"message", "from the form"}}));
+    CHECK(test::status_of(posted) == 200);
+
+    // The responder gets both follow-ups, each answering version 1's reply key.
+    const auto listed = test::raw_http(
+        server.responder_port(), signed_request(responder, "GET", "/api/v1/responder/items", ""));
+    std::string refs = "{\"refs\":[";
+    std::size_t follow_ups = 0;
+    for (const auto& item : items_of(listed)) {
+        if (item.at("kind") != "follow_up") continue;
+        CHECK(item.at("mailbox").as_string() == std::string_view(hex(old_name)));
+        refs += (follow_ups++ ? "," : "") + std::to_string(item.at("ref").as_int64());
+    }
+    REQUIRE(follow_ups == 2);
+    const auto bundle =
+        test::raw_http(server.responder_port(),
+                       signed_request(responder, "POST", "/api/v1/responder/bundle", refs + "]}"));
+    REQUIRE(test::status_of(bundle) == 200);
+    const std::string bytes = body_of(bundle);
+    const crypto::BoxKeyPair* ids[] = {&responder.box};
+    std::vector<crypto::OpenedMessage> opened;
+    std::size_t unreadable = 0;
+    REQUIRE_FALSE(crypto::open_bundle_messages(
+        {reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()}, ids,
+        crypto::TipKind::follow_up, opened, unreadable));
+    REQUIRE(opened.size() == 2);
+    for (const auto& m : opened) CHECK(m.header.reply_key == old.reply.public_key);
 }

@@ -2,6 +2,8 @@
 // tests/vectors/receipt_*).
 #include "tipline/crypto/receipt.hpp"
 
+#include <sodium.h>
+
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
@@ -70,4 +72,37 @@ TEST_CASE("derivation is deterministic and separates receipts and salts", "[rece
     CHECK(text(a.mailbox_token) != text(c.mailbox_token));
     CHECK(a.reply.public_key != c.reply.public_key);
     CHECK(hash_mailbox_token(a.mailbox_token.span()) != hash_mailbox_token(c.mailbox_token.span()));
+}
+
+namespace {
+
+// The derivation of FORMAT.md 10.3 written out with libsodium alone: the seed, then the token.
+std::string token_as_specified(const SecretBuffer& digits, const DeploymentSalt& salt,
+                               unsigned long long opslimit, std::size_t memlimit,
+                               std::string_view label) {
+    unsigned char seed[64];
+    REQUIRE(crypto_pwhash(seed, sizeof seed, reinterpret_cast<const char*>(digits.data()),
+                          digits.size(), salt.data(), opslimit, memlimit,
+                          crypto_pwhash_ALG_ARGON2ID13) == 0);
+    unsigned char token[32];
+    crypto_generichash(token, sizeof token, reinterpret_cast<const unsigned char*>(label.data()),
+                       label.size(), seed, sizeof seed);
+    return std::string(reinterpret_cast<const char*>(token), sizeof token);
+}
+
+}  // namespace
+
+TEST_CASE("receipt versions 1 and 2 stretch as the format fixes them, and differ", "[receipt]") {
+    const SecretBuffer digits = generate_receipt();
+    DeploymentSalt salt{};
+    salt[3] = 7;
+    const auto v1 = derive_receipt_keys(digits.span(), salt, ReceiptKdf::v1);
+    const auto v2 = derive_receipt_keys(digits.span(), salt, ReceiptKdf::v2);
+    CHECK(text(v1.mailbox_token) ==
+          token_as_specified(digits, salt, 2, 67108864, "tipline receipt v1 mailbox token"));
+    CHECK(text(v2.mailbox_token) ==
+          token_as_specified(digits, salt, 1, 16777216, "tipline receipt v2 mailbox token"));
+    CHECK(text(derive_receipt_keys(digits.span(), salt).mailbox_token) == text(v2.mailbox_token));
+    CHECK(v1.reply.public_key != v2.reply.public_key);
+    CHECK(mailbox_id(v1.reply.public_key) != mailbox_id(v2.reply.public_key));
 }

@@ -217,7 +217,10 @@ void check_receipt(const Vector& v, const std::string& expect) {
     const Bytes salt_bytes = unhex(v.get("salt"));
     DeploymentSalt salt{};
     std::copy(salt_bytes.begin(), salt_bytes.end(), salt.begin());
-    const auto keys = derive_receipt_keys(digits.span(), salt);
+    const std::string version = v.get("receipt-kdf");
+    REQUIRE((version == "1" || version == "2"));
+    const auto keys =
+        derive_receipt_keys(digits.span(), salt, version == "1" ? ReceiptKdf::v1 : ReceiptKdf::v2);
     CHECK(hex(keys.mailbox_token.span()) == v.get("mailbox-token"));
     CHECK(hex(hash_mailbox_token(keys.mailbox_token.span())) == v.get("mailbox-token-hash"));
     CHECK(hex(keys.reply.public_key) == v.get("reply-public-key"));

@@ -387,20 +387,23 @@ void pubkey_vectors(Writer& w) {
     bad("pubkey_outside_alphabet", "malformed", "byte 0xA9 in place of an underscore", high);
 }
 
-void receipt_vectors(Writer& w) {
+void receipt_vectors(Writer& w, c::ReceiptKdf kdf = c::ReceiptKdf::v1,
+                     const std::string& prefix = "receipt_") {
+    const std::string version = std::to_string(static_cast<int>(kdf));
     c::DeploymentSalt salt{};
     randombytes_buf(salt.data(), salt.size());
     const c::SecretBuffer digits = c::generate_receipt();
     const c::SecretBuffer shown = c::format_receipt(digits.span());
-    const auto keys = c::derive_receipt_keys(digits.span(), salt);
+    const auto keys = c::derive_receipt_keys(digits.span(), salt, kdf);
     const std::vector<std::pair<std::string, std::string>> derived = {
         {"salt", hex(salt)},
+        {"receipt-kdf", version},
         {"mailbox-token", hex(keys.mailbox_token.span())},
         {"mailbox-token-hash", hex(c::hash_mailbox_token(keys.mailbox_token.span()))},
         {"reply-public-key", hex(keys.reply.public_key)},
         {"mailbox-name", hex(c::mailbox_id(keys.reply.public_key))}};
     const std::string typed(reinterpret_cast<const char*>(shown.data()), shown.size());
-    w.add({"receipt_success", "success", "a receipt as shown, in groups of four", derived,
+    w.add({prefix + "success", "success", "a receipt as shown, in groups of four", derived,
            bytes_of(typed)});
     std::string wide;
     for (std::size_t i = 0; i < digits.size(); ++i) {
@@ -408,14 +411,15 @@ void receipt_vectors(Writer& w) {
         wide += "\xEF\xBC";  // U+FF10..U+FF19 are EF BC 90..99
         wide += static_cast<char>(0x90 + (digits.data()[i] - '0'));
     }
-    w.add({"receipt_success_fullwidth", "success",
+    w.add({prefix + "success_fullwidth", "success",
            "the same receipt typed with full-width digits and hyphens", derived, bytes_of(wide)});
-    const std::vector<std::pair<std::string, std::string>> salt_only = {{"salt", hex(salt)}};
-    w.add({"receipt_too_short", "malformed", "nineteen digits", salt_only,
+    const std::vector<std::pair<std::string, std::string>> salt_only = {{"salt", hex(salt)},
+                                                                        {"receipt-kdf", version}};
+    w.add({prefix + "too_short", "malformed", "nineteen digits", salt_only,
            bytes_of(typed.substr(0, typed.size() - 1))});
     std::string letter = typed;
     letter[0] = 'O';
-    w.add({"receipt_letter", "malformed", "a letter O where a zero belongs", salt_only,
+    w.add({prefix + "letter", "malformed", "a letter O where a zero belongs", salt_only,
            bytes_of(letter)});
 }
 
@@ -982,7 +986,7 @@ void outsider_vectors(Writer& w) {
     c::DeploymentSalt salt{};
     randombytes_buf(salt.data(), salt.size());
     const c::SecretBuffer digits = c::generate_receipt();
-    const auto keys = c::derive_receipt_keys(digits.span(), salt);
+    const auto keys = c::derive_receipt_keys(digits.span(), salt, c::ReceiptKdf::v1);
     std::string spaced;
     const char* separators[] = {"\t", "\xE3\x80\x80", " ",
                                 "-"};  // tab, ideographic space, space, hyphen
@@ -994,6 +998,7 @@ void outsider_vectors(Writer& w) {
            "success",
            "groups separated by a tab, U+3000, a space and a hyphen",
            {{"salt", hex(salt)},
+            {"receipt-kdf", "1"},
             {"mailbox-token", hex(keys.mailbox_token.span())},
             {"mailbox-token-hash", hex(c::hash_mailbox_token(keys.mailbox_token.span()))},
             {"reply-public-key", hex(keys.reply.public_key)},
@@ -1002,7 +1007,7 @@ void outsider_vectors(Writer& w) {
     w.add({"receipt_too_long",
            "malformed",
            "twenty-one digits",
-           {{"salt", hex(salt)}},
+           {{"salt", hex(salt)}, {"receipt-kdf", "1"}},
            bytes_of(spaced + "7")});
 
     // A tip document that declares 257 attachments: the count is refused before any is read.
@@ -1128,6 +1133,8 @@ int main(int argc, char** argv) {
         low_order_vectors(w);
         outsider_vectors(w);
         tip_vectors(w);
+        // Last, so that adding them changed none of the vectors before.
+        receipt_vectors(w, c::ReceiptKdf::v2, "receipt_v2_");
         std::cout << "wrote " << w.count() << " vectors to " << argv[1] << "\n";
     } catch (const std::exception& e) {
         std::cerr << "tipline-gen-vectors: error: " << e.what() << "\n";

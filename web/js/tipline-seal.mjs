@@ -22,6 +22,8 @@ export const LABELS = Object.freeze({
   tipDocumentMagic: 'TIPLNDOC',
   mailboxToken: 'tipline receipt v1 mailbox token',
   replyKey: 'tipline receipt v1 reply key',
+  mailboxTokenV2: 'tipline receipt v2 mailbox token',
+  replyKeyV2: 'tipline receipt v2 reply key',
   mailboxTokenHash: 'tipline mailbox token hash v1',
   mailboxId: 'tipline mailbox id v1',
   bundleMagic: 'TIPLNBDL',
@@ -73,8 +75,13 @@ const TIP_KINDS = Object.freeze(['tip', 'follow_up', 'reply']);  // u8 values 1,
 // Section 10.
 const RECEIPT_DIGITS = 20;
 const RECEIPT_GROUP = 4;
-const RECEIPT_OPSLIMIT = 2;
-const RECEIPT_MEMLIMIT = 67108864;
+// Section 10.3: how each version of a receipt is stretched, and with which labels.
+const RECEIPT_STRETCH = {
+  1: { opslimit: 2, memlimit: 67108864, tokenLabel: LABELS.mailboxToken, replyLabel: LABELS.replyKey },
+  2: { opslimit: 1, memlimit: 16777216, tokenLabel: LABELS.mailboxTokenV2, replyLabel: LABELS.replyKeyV2 },
+};
+export const RECEIPT_VERSION = 2;        // every new receipt
+export const RECEIPT_VERSIONS = [2, 1];  // the order in which a typed receipt's mailbox is looked for
 const RECEIPT_SEED_SIZE = 64;
 const SALT_SIZE = 16;
 
@@ -636,17 +643,22 @@ function saltBytes(salt) {
   return fromHex(salt, SALT_SIZE, 'the deployment salt');
 }
 
-// Sections 10.3 and 10.4. Argon2id with 64 MiB: about 0.2 s with WebAssembly, seconds without.
-export function deriveReceiptKeys(digits, salt) {
+// Sections 10.3 and 10.4. Version 2 (every new receipt): Argon2id with 16 MiB and one pass, about
+// 20 ms with WebAssembly and a few seconds without a JIT. Version 1 (receipts made before it):
+// 64 MiB and two passes, 8 times the work. A typed receipt does not say its version: look for the
+// mailbox with RECEIPT_VERSIONS in order.
+export function deriveReceiptKeys(digits, salt, version = RECEIPT_VERSION) {
   const s = lib();
   if (typeof digits !== 'string' || !DIGITS_PATTERN.test(digits)) {
     invalid(`receipt keys come from ${RECEIPT_DIGITS} ASCII digits, as parseReceipt returns them`);
   }
+  const stretch = RECEIPT_STRETCH[version];
+  if (!stretch) invalid(`a receipt is version ${RECEIPT_VERSIONS.join(' or ')}`);
   const password = ascii(digits);
-  const seed = s.crypto_pwhash(RECEIPT_SEED_SIZE, password, saltBytes(salt), RECEIPT_OPSLIMIT, RECEIPT_MEMLIMIT,
+  const seed = s.crypto_pwhash(RECEIPT_SEED_SIZE, password, saltBytes(salt), stretch.opslimit, stretch.memlimit,
     s.crypto_pwhash_ALG_ARGON2ID13);
-  const mailboxToken = keyedSubkey(seed, LABELS.mailboxToken);
-  const replySeed = keyedSubkey(seed, LABELS.replyKey);
+  const mailboxToken = keyedSubkey(seed, stretch.tokenLabel);
+  const replySeed = keyedSubkey(seed, stretch.replyLabel);
   const reply = s.crypto_box_seed_keypair(replySeed);
   wipe(password, seed, replySeed);
   return {

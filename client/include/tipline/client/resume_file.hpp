@@ -7,6 +7,7 @@
 #include <string>
 #include <system_error>
 
+#include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/secret_buffer.hpp"
 #include "tipline/tooling/file_io.hpp"
 
@@ -18,6 +19,7 @@ struct ResumeState {
     crypto::SecretBuffer receipt;  // the 20 ASCII digits
     std::string upload_key;        // 32 hex digits, or empty before the upload was started
     std::uint64_t envelope_length = 0;
+    crypto::ReceiptKdf receipt_kdf = crypto::current_receipt_kdf;  // from the file's version
 };
 
 // Creates the file (0600; never replacing one) with the header and no upload key yet. The caller

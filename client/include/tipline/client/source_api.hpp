@@ -51,7 +51,8 @@ struct MailboxAccess {
     crypto::BoxKeyPair reply;    // replies are sealed to reply.public_key
 
     static MailboxAccess from_receipt(std::span<const unsigned char> digits,
-                                      const crypto::DeploymentSalt& salt);
+                                      const crypto::DeploymentSalt& salt,
+                                      crypto::ReceiptKdf kdf = crypto::current_receipt_kdf);
     // Headers that open the mailbox with a new tip: the name and the token's hash.
     std::vector<std::string> opening_headers() const;
     // Headers that read it or post to it: the name and the token.
@@ -68,8 +69,18 @@ ServerKeys fetch_server_keys(HttpClient& http);
 std::string submit_envelope(HttpClient& http, std::span<const unsigned char> envelope,
                             const std::vector<std::string>& headers, ProofState& proof);
 
-// GET /api/v1/mailbox: the replies as a bundle. A wrong receipt is a ToolError (exit 1).
-std::vector<unsigned char> fetch_replies(HttpClient& http, const MailboxAccess& mailbox);
+// A typed receipt's mailbox and its replies. A receipt does not say its version (FORMAT.md 10.3),
+// so each is tried, newest first; a receipt no version opens is a ToolError (exit 1).
+struct OpenedMailbox {
+    MailboxAccess access;
+    std::vector<unsigned char> replies;  // a bundle
+};
+OpenedMailbox open_mailbox(HttpClient& http, std::span<const unsigned char> digits,
+                           const crypto::DeploymentSalt& salt);
+// The same search with HEAD /api/v1/mailbox, which reads no reply: for a follow-up, which must
+// carry the reply key of the receipt's own version.
+MailboxAccess find_mailbox(HttpClient& http, std::span<const unsigned char> digits,
+                           const crypto::DeploymentSalt& salt);
 
 // POST /api/v1/mailbox/messages; returns the follow-up's id once stored.
 std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox,

@@ -51,11 +51,15 @@ inline constexpr std::uint16_t reply_file_version = 1;
 
 // Resume file of tipline-submit for a large tip (FORMAT.md section "Resume file").
 inline constexpr std::string_view resume_file_magic = "TIPLNRSM";
-inline constexpr std::uint16_t resume_file_version = 1;
+// Version 2 holds a receipt of version 2 (10.3); version 1, one of version 1. The layout is the
+// same.
+inline constexpr std::uint16_t resume_file_version = 2;
 
 // Receipt derivation (FORMAT.md section "Receipt").
 inline constexpr std::string_view mailbox_token_label = "tipline receipt v1 mailbox token";
 inline constexpr std::string_view reply_key_label = "tipline receipt v1 reply key";
+inline constexpr std::string_view mailbox_token_v2_label = "tipline receipt v2 mailbox token";
+inline constexpr std::string_view reply_key_v2_label = "tipline receipt v2 reply key";
 inline constexpr std::string_view mailbox_token_hash_label = "tipline mailbox token hash v1";
 inline constexpr std::string_view mailbox_id_label = "tipline mailbox id v1";
 

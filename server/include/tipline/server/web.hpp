@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/tip_document.hpp"
 #include "tipline/server/http_types.hpp"
 #include "tipline/server/server_info.hpp"
@@ -70,9 +71,9 @@ struct ReplyCounts {
     std::size_t unverified = 0;
     std::size_t unreadable = 0;
 };
-// The replies a receipt opened that a current responder signed, then a form to send more under the
-// same receipt.
-Response replies_page(std::string_view lang, std::string_view receipt,
+// The replies a receipt (of version kdf) opened that a current responder signed, then a form to
+// send more under the same receipt.
+Response replies_page(std::string_view lang, std::string_view receipt, crypto::ReceiptKdf kdf,
                       std::span<const crypto::OpenedMessage> replies, const ReplyCounts& counts,
                       const ServerInfo& info, unsigned version, bool keep_alive);
 Response follow_up_sent_page(std::string_view lang, unsigned version, bool keep_alive,

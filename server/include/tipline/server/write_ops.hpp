@@ -44,6 +44,16 @@ WriteOp store_follow_up_op(std::vector<unsigned char> envelope, MailboxKey key,
 // The replies in a mailbox as a bundle in result.body, under the same check; too_large past
 // max_bytes. The replies it returns are recorded as read on the writer's day, once.
 WriteOp read_replies_op(MailboxKey key, TokenHash token_hash, std::uint64_t max_bytes);
+// The same for the first of several name and token pairs that opens a mailbox (a typed receipt
+// of unknown version, FORMAT.md 10.3); result.value is its index. A miss is one mailbox_denied.
+struct MailboxCredentials {
+    MailboxKey key;
+    TokenHash token_hash;
+};
+WriteOp read_replies_op(std::vector<MailboxCredentials> candidates, std::uint64_t max_bytes);
+
+// Whether the token opens the mailbox; reads and changes nothing (HEAD /api/v1/mailbox).
+WriteOp mailbox_exists_op(MailboxKey key, TokenHash token_hash);
 
 // A responder's reply into a mailbox (mailbox_denied if there is none).
 WriteOp store_reply_op(std::vector<unsigned char> envelope, MailboxKey key);
