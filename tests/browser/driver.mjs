@@ -128,11 +128,15 @@ export function configurationsFor(javaScript) {
 }
 
 // A proxy in front of target that keeps every request: method, path, headers, body, whether it
-// loaded a document, and the headers of the server's answer exactly as sent. Paths in blocked are answered 404 here, as a failed download would be.
+// loaded a document, and the headers of the server's answer exactly as sent. Paths in blocked are
+// answered 404 here, as a failed download would be. While a request matches cut(method, pathname),
+// its connection is dropped once the server has answered, as a circuit that fails mid-upload
+// drops it: what the server stored stays stored, and the browser never hears of it.
 async function startRecorder(target) {
   const upstream = new URL(target);
   const requests = [];
   const blocked = new Set();
+  const link = { cut: null };
   const server = http.createServer((req, res) => {
     const entry = {
       method: req.method,
@@ -154,9 +158,16 @@ async function startRecorder(target) {
       res.writeHead(404, { 'content-length': '0' }).end();
       return;
     }
+    const dropped = link.cut?.(req.method, new URL(req.url, upstream).pathname) ?? false;
+    entry.dropped = dropped;
     const forward = http.request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
+        if (dropped) {
+          answer.resume();
+          answer.on('end', () => res.destroy());
+          return;
+        }
         entry.responseHeaders = [];
         for (let i = 0; i < answer.rawHeaders.length; i += 2) {
           entry.responseHeaders.push([answer.rawHeaders[i].toLowerCase(), answer.rawHeaders[i + 1]]);
@@ -173,6 +184,7 @@ async function startRecorder(target) {
     base: `http://127.0.0.1:${server.address().port}`,
     requests,
     blocked,
+    link,
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(resolve);
@@ -208,6 +220,9 @@ export async function launch(config, { serverUrl, scratch, executables, viewport
     requests: recorder.requests,
     // Answers 404 for pathname from now on, without asking the server.
     block: (pathname) => recorder.blocked.add(pathname),
+    // From now on, drops the connection of each request for which cut(method, pathname) is true,
+    // after the server has answered it; null restores the link.
+    cut: (cut) => { recorder.link.cut = cut; },
     async newPage() {
       const page = await browser.newPage();
       await page.setViewport(
