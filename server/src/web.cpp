@@ -94,6 +94,7 @@ constexpr std::string_view used_keys[] = {
     "submit.sending",
     "error.unclean_photo_js",
     "progress.receipt",
+    "progress.opening",
     "progress.work",
     "progress.encrypting",
     "progress.sending",
@@ -410,8 +411,8 @@ std::string replies_main(const Page& p, std::string_view receipt, crypto::Receip
     m += files_field(p, info);
     m += "<p class=\"actions\"><button type=\"submit\">" + p.t("submit.button") + "</button></p>\n";
     if (for_script) {
-        m += "<p id=\"follow-up-sending\" role=\"status\" hidden>" + p.t("submit.sending") +
-             "</p>\n";
+        m += "<p id=\"follow-up-sending\" role=\"status\" hidden" + progress_texts(p) + ">" +
+             p.t("submit.sending") + "</p>\n";
         m += "<p class=\"notice warning\" data-error=\"error.too_large\" role=\"alert\" hidden>" +
              p.t("error.too_large") + "</p>\n";
         m += "<p class=\"notice warning\" data-error=\"error.empty\" role=\"alert\" hidden>" +
@@ -448,7 +449,8 @@ std::string check_main(const Page& p, const ServerInfo& info) {
         m += "<p class=\"notice warning\" data-error=\"" + std::string(key) +
              "\" role=\"alert\" hidden>" + p.t(key) + "</p>\n";
     }
-    m += "<p id=\"sending\" role=\"status\" hidden>" + p.t("submit.sending") + "</p>\n</form>\n";
+    m += "<p id=\"sending\" role=\"status\" hidden data-progress-receipt=\"" +
+         p.t("progress.opening") + "\">" + p.t("submit.sending") + "</p>\n</form>\n";
     // What the script shows with JavaScript on: the replies page and the follow-up confirmation,
     // as the server renders them, to be filled in on the device.
     m += "<template id=\"replies-view\">\n" +

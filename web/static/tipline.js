@@ -83,8 +83,10 @@ async function readFiles(input) {
 
 // The status line while the witness waits: what is happening now (the texts come from the page,
 // in its language). The page is given a moment to draw it before heavy work starts.
+// The line that shows it: the tip form's, or the follow-up form's once the replies are shown.
+let statusLine = 'sending';
 function progress(step, fill = {}) {
-  const line = document.getElementById('sending');
+  const line = document.getElementById(statusLine);
   if (!line) return Promise.resolve();
   let text = line.dataset[`progress${step[0].toUpperCase()}${step.slice(1)}`] ?? line.textContent;
   for (const [name, value] of Object.entries(fill)) text = text.replace(`[${name}]`, value);
@@ -348,7 +350,8 @@ async function sendFollowUp(form, keys, receiptKeys, lang) {
   }
   const button = form.querySelector('button[type="submit"]');
   button.disabled = true;
-  form.querySelector('#follow-up-sending').hidden = false;
+  statusLine = 'follow-up-sending';
+  await progress('encrypting');
   const attachments = await readFiles(form.elements.files);
   const envelope = sealFor(keys, 'follow_up', form, lang, receiptKeys.replyPublicKey, attachments);
   if (envelope.length > keys.limits.inlineBytes) {
