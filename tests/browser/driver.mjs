@@ -148,6 +148,10 @@ async function startRecorder(target) {
       responseHeaders: null,
     };
     requests.push(entry);
+    // A browser that gives up on a request (a closed page, a cut link) closes its side: that ends
+    // this request, not the test.
+    req.on('error', () => res.destroy());
+    res.on('error', () => {});
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', () => {

@@ -56,6 +56,20 @@ test('every recipient opens the envelope, a stranger does not', () => {
   assert.notDeepEqual(again.subarray(19, 123), envelope.subarray(19, 123), 'a fresh file key and stanzas each time');
 });
 
+test('sealing that gives way between chunks makes an envelope of the same shape that opens the same', async () => {
+  const me = keyPair();
+  const content = randomBytes(300000);  // five chunks of 64 KiB: four pauses
+  let pauses = 0;
+  const envelope = await seal.sealEnvelopeAsync([me.publicKey], content, async () => { pauses++; });
+  assert.equal(pauses, 4, 'one pause between each two chunks');
+  assert.equal(envelope.length, seal.sealEnvelope([me.publicKey], content).length);
+  assert.deepEqual(seal.openEnvelope(envelope, [me]), content);
+  const tip = { kind: 'tip', createdAt: 1, language: 'ko', message: '제보', attachments: [] };
+  const sealedTip = await seal.sealTipAsync([me.publicKey], tip, async () => {});
+  assert.equal(seal.parseTipDocument(seal.openEnvelope(sealedTip, [me])).message, '제보');
+  await assert.rejects(seal.sealEnvelopeAsync([], content, async () => {}), /1 to 16 recipients/);
+});
+
 test('a damaged envelope is refused with the class of 8.7', () => {
   const me = keyPair();
   const envelope = seal.sealEnvelope([me.publicKey], randomBytes(70000));

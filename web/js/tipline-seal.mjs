@@ -1081,6 +1081,26 @@ class FramedContent {
 // plaintext is framed one 64 KiB chunk at a time into a buffer that is wiped afterwards.
 // Stanzas follow the order of recipientBoxKeys.
 export function sealEnvelope(recipientBoxKeys, content) {
+  const steps = sealingSteps(recipientBoxKeys, content);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+// The same, giving way to the page between chunks: pause() is awaited whenever a chunk is done
+// (the caller decides whether to wait), so that sealing megabytes without a JIT never freezes it.
+export async function sealEnvelopeAsync(recipientBoxKeys, content, pause) {
+  const steps = sealingSteps(recipientBoxKeys, content);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await pause();
+  }
+}
+
+// Yields after each chunk; returns the envelope.
+function* sealingSteps(recipientBoxKeys, content) {
   const s = lib();
   const recipients = checkRecipients(recipientBoxKeys);
   const parts = contentParts(content);
@@ -1136,6 +1156,7 @@ export function sealEnvelope(recipientBoxKeys, content) {
       const cipher = s.crypto_secretstream_xchacha20poly1305_push(state, piece, null, tag);
       out.set(cipher, at);
       at += cipher.length;
+      if (remaining > 0) yield;
     }
   } finally {
     wipe(chunk);
@@ -1148,6 +1169,16 @@ export function sealTip(recipientBoxKeys, tip) {
   const parts = encodeTipDocument(tip);
   try {
     return sealEnvelope(recipientBoxKeys, parts);
+  } finally {
+    wipe(parts[0]);
+  }
+}
+
+// sealTip, giving way to the page between chunks (sealEnvelopeAsync).
+export async function sealTipAsync(recipientBoxKeys, tip, pause) {
+  const parts = encodeTipDocument(tip);
+  try {
+    return await sealEnvelopeAsync(recipientBoxKeys, parts, pause);
   } finally {
     wipe(parts[0]);
   }
