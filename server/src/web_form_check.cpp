@@ -59,19 +59,19 @@ Action check_replies(Fields& fields, const ServerInfo& info, Circuit& circuit, c
     // mailbox is looked for in the same write (one miss however many versions are tried).
     auto typed = typed_receipt(fields, info, reply, crypto::receipt_kdfs_to_try[0]);
     if (auto* res = std::get_if<Response>(&typed)) return std::move(*res);
-    std::vector<std::shared_ptr<crypto::ReceiptKeys>> versions{std::get<TypedReceipt>(typed).keys};
+    const TypedReceipt& first = std::get<TypedReceipt>(typed);
+    std::vector<std::shared_ptr<crypto::ReceiptKeys>> versions{first.keys};
+    for (std::size_t i = 1; i < std::size(crypto::receipt_kdfs_to_try); ++i) {
+        versions.push_back(std::make_shared<crypto::ReceiptKeys>(crypto::derive_receipt_keys(
+            first.digits->span(), *deployment_salt(info), crypto::receipt_kdfs_to_try[i])));
+    }
     std::vector<MailboxCredentials> candidates;
-    for (const crypto::ReceiptKdf kdf : crypto::receipt_kdfs_to_try) {
-        if (kdf != crypto::receipt_kdfs_to_try[0]) {
-            versions.push_back(std::make_shared<crypto::ReceiptKeys>(crypto::derive_receipt_keys(
-                std::get<TypedReceipt>(typed).digits->span(), *deployment_salt(info), kdf)));
-        }
-        candidates.push_back({crypto::mailbox_id(versions.back()->reply.public_key),
-                              crypto::hash_mailbox_token(versions.back()->mailbox_token.span())});
+    for (const auto& k : versions) {
+        candidates.push_back({crypto::mailbox_id(k->reply.public_key),
+                              crypto::hash_mailbox_token(k->mailbox_token.span())});
     }
     // The receipt goes back into the page's follow-up form, in the grouped form it was shown in.
-    const crypto::SecretBuffer grouped =
-        crypto::format_receipt(std::get<TypedReceipt>(typed).digits->span());
+    const crypto::SecretBuffer grouped = crypto::format_receipt(first.digits->span());
     return PendingWrite{
         read_replies_op(std::move(candidates), info.limits.response_bytes), 0,
         [versions, &info, &circuit, reply,

@@ -23,6 +23,25 @@ import {
   writeReceiptFile,
 } from './support.mjs';
 
+// A 5 MiB file, past the 4 MiB one request may carry, with the marker inside.
+async function largeEvidence(marker, name) {
+  const bytes = randomBytes(5 * 1024 * 1024);
+  bytes.write(marker, 4096);
+  const file = path.join(env.scratch, name);
+  await writeFile(file, bytes);
+  return { bytes, path: file };
+}
+
+// The submit page with JavaScript on, the marker as the message and the file chosen, not yet sent.
+async function largeTipPage(browser, marker, file) {
+  const page = await browser.newPage();
+  await page.goto('/en/submit');
+  await page.waitFor('#mode-browser');
+  await page.fill('#message', marker);
+  await page.setFiles('#files', [file]);
+  return page;
+}
+
 forEachBrowser(true, (config, test) => {
 test('with JavaScript on the tip is sealed in the browser and only ciphertext is sent', async () => {
   const marker = uniqueMarker('javascript-on');
@@ -82,18 +101,11 @@ test('with JavaScript on the tip is sealed in the browser and only ciphertext is
 
 test('with JavaScript on a tip larger than one request goes up in chunks, started with a proof of work', async () => {
   const marker = uniqueMarker('javascript-upload');
-  const evidence = randomBytes(5 * 1024 * 1024);  // past the 4 MiB one request may carry
-  evidence.write(marker, 4096);
-  const evidencePath = path.join(env.scratch, 'large-in-browser.bin');
-  await writeFile(evidencePath, evidence);
+  const evidence = await largeEvidence(marker, 'large-in-browser.bin');
 
   const browser = await openBrowser(config);
   try {
-    const page = await browser.newPage();
-    await page.goto('/en/submit');
-    await page.waitFor('#mode-browser');
-    await page.fill('#message', marker);
-    await page.setFiles('#files', [evidencePath]);
+    const page = await largeTipPage(browser, marker, evidence.path);
     await page.click('#tip-form button[type="submit"]');
     await page.waitFor('p.receipt strong', { hasText: /\d/, timeout: Math.max(120_000, config.timeout) });
     await shownReceipt(page);
@@ -114,7 +126,7 @@ test('with JavaScript on a tip larger than one request goes up in chunks, starte
 
   const tip = await findTip(await exportAndOpen(`javascript-upload-${config.name}`), marker);
   const [file] = attachmentsOf(tip.info);
-  assert.equal(file.size, evidence.length, 'the whole file arrived');
+  assert.equal(file.size, evidence.bytes.length, 'the whole file arrived');
 });
 
 // Sealing 5 MB and its harder proof of work take minutes without a JIT; Chromium and Standard run
@@ -123,19 +135,12 @@ const slowAtSafer = (name) => test.skip(name, 'a 5 MB tip takes minutes to seal 
 
 (config.level === 'safer' ? slowAtSafer : test)('with JavaScript on an upload cut off mid-way says so, keeps the text, and goes on from where the server stopped', async () => {
   const marker = uniqueMarker('javascript-resume');
-  const evidence = randomBytes(5 * 1024 * 1024);
-  evidence.write(marker, 4096);
-  const evidencePath = path.join(env.scratch, `resume-${config.name}.bin`);
-  await writeFile(evidencePath, evidence);
+  const evidence = await largeEvidence(marker, `resume-${config.name}.bin`);
 
   const browser = await openBrowser(config);
   let resumed;
   try {
-    const page = await browser.newPage();
-    await page.goto('/en/submit');
-    await page.waitFor('#mode-browser');
-    await page.fill('#message', marker);
-    await page.setFiles('#files', [evidencePath]);
+    const page = await largeTipPage(browser, marker, evidence.path);
     // Once the first chunk is stored, the circuit fails: each upload request still reaches the
     // server, and its answer is lost on the way back.
     let puts = 0;
@@ -167,7 +172,7 @@ const slowAtSafer = (name) => test.skip(name, 'a 5 MB tip takes minutes to seal 
 
   const tip = await findTip(await exportAndOpen(`javascript-resume-${config.name}`), marker);
   const [file] = attachmentsOf(tip.info);
-  assert.ok((await readFile(path.join(tip.dir, file.file))).equals(evidence), 'the whole file arrived, byte for byte');
+  assert.ok((await readFile(path.join(tip.dir, file.file))).equals(evidence.bytes), 'the whole file arrived, byte for byte');
 });
 
 test('when libsodium cannot load, the page says so and sends nothing', async () => {
