@@ -255,6 +255,21 @@ export class Tab {
     this.base = base;
     this.config = config;
     this.defaultTimeout = Math.max(20_000, config.timeout / 10);
+    // Requests the browser has started for this page and not yet finished or failed, but for the
+    // favicon the browser fetches on its own: Chromium 156 never reports that one as finished.
+    this.inflight = new Set();
+    this.lastActivity = Date.now();
+    const settle = (r) => {
+      this.inflight.delete(r);
+      this.lastActivity = Date.now();
+    };
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/favicon.ico') return;
+      this.inflight.add(r);
+      this.lastActivity = Date.now();
+    });
+    page.on('requestfinished', settle);
+    page.on('requestfailed', settle);
   }
 
   url(path = '') {
@@ -442,8 +457,17 @@ export class Tab {
     return this.page.evaluateOnNewDocument(fn);
   }
 
-  waitForNetworkIdle() {
-    return this.page.waitForNetworkIdle({ idleTime: 500, timeout: this.defaultTimeout });
+  // Resolves once no request of the page's has been open for 500 ms.
+  async waitForNetworkIdle(idleTime = 500) {
+    const deadline = Date.now() + this.defaultTimeout;
+    for (;;) {
+      const quiet = this.inflight.size === 0 ? Date.now() - this.lastActivity : 0;
+      if (quiet >= idleTime) return;
+      if (Date.now() > deadline) {
+        throw new Error(`the network did not go idle: ${[...this.inflight].map((r) => r.url()).join(', ')}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   async screenshot(file) {
