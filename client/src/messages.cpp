@@ -64,9 +64,10 @@ std::string gettext_languages(const char* language, const char* lc_all, const ch
 }
 
 std::string message_locale_dir() {
+    // equivalent, not ==: the build folder may have been named through a symbolic link.
     std::error_code ec;
     const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec && self.parent_path() == std::filesystem::path(TIPLINE_BUILD_TOOLS_DIR))
+    if (!ec && std::filesystem::equivalent(self.parent_path(), TIPLINE_BUILD_TOOLS_DIR, ec))
         return TIPLINE_BUILD_LOCALE_DIR;
     return TIPLINE_INSTALL_LOCALE_DIR;
 }
