@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "tipline/client/display_text.hpp"
+#include "tipline/client/messages.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 
 namespace tipline::client {
@@ -33,19 +34,19 @@ class Category final : public std::error_category {
     std::string message(int value) const override {
         switch (static_cast<DocumentError>(value)) {
             case DocumentError::cannot_clean:
-                return "its format carries metadata that cannot be removed here";
+                return tr("its format carries metadata that cannot be removed here");
             case DocumentError::too_large:
-                return "the file is too large to clean (over 256 MiB)";
+                return tr("the file is too large to clean (over 256 MiB)");
             case DocumentError::sandbox_failed:
-                return "the sandbox that cleans files could not run";
+                return tr("the sandbox that cleans files could not run");
             case DocumentError::mat2_failed:
-                return "mat2 could not clean the file; it may be damaged";
+                return tr("mat2 could not clean the file; it may be damaged");
             case DocumentError::timed_out:
-                return "cleaning took too long and was stopped";
+                return tr("cleaning took too long and was stopped");
             case DocumentError::output_too_large:
-                return "the cleaned copy grew too large";
+                return tr("the cleaned copy grew too large");
         }
-        return "unknown error";
+        return tr("unknown error");
     }
 };
 
@@ -160,26 +161,27 @@ struct FormatInfo {
 };
 
 constexpr std::array<FormatInfo, 20> formats = {{
-    {DocumentFormat::none, "", "file"},
-    {DocumentFormat::pdf, "pdf", "PDF document"},
-    {DocumentFormat::docx, "docx", "Word document"},
-    {DocumentFormat::xlsx, "xlsx", "Excel spreadsheet"},
-    {DocumentFormat::pptx, "pptx", "PowerPoint presentation"},
-    {DocumentFormat::odt, "odt", "OpenDocument text"},
-    {DocumentFormat::ods, "ods", "OpenDocument spreadsheet"},
-    {DocumentFormat::odp, "odp", "OpenDocument presentation"},
-    {DocumentFormat::odg, "odg", "OpenDocument file"},
-    {DocumentFormat::epub, "epub", "EPUB book"},
-    {DocumentFormat::mp3, "mp3", "MP3 recording"},
-    {DocumentFormat::ogg, "ogg", "Ogg recording"},
-    {DocumentFormat::flac, "flac", "FLAC recording"},
-    {DocumentFormat::wav, "wav", "WAV recording"},
-    {DocumentFormat::aiff, "aiff", "AIFF recording"},
-    {DocumentFormat::mp4, "mp4", "MP4 or QuickTime video"},
-    {DocumentFormat::avi, "avi", "AVI video"},
-    {DocumentFormat::wmv, "wmv", "WMV video"},
-    {DocumentFormat::legacy_office, "", "old Microsoft Office document (.doc, .xls, .ppt)"},
-    {DocumentFormat::matroska, "", "Matroska or WebM video"},
+    {DocumentFormat::none, "", tr_noop("file")},
+    {DocumentFormat::pdf, "pdf", tr_noop("PDF document")},
+    {DocumentFormat::docx, "docx", tr_noop("Word document")},
+    {DocumentFormat::xlsx, "xlsx", tr_noop("Excel spreadsheet")},
+    {DocumentFormat::pptx, "pptx", tr_noop("PowerPoint presentation")},
+    {DocumentFormat::odt, "odt", tr_noop("OpenDocument text")},
+    {DocumentFormat::ods, "ods", tr_noop("OpenDocument spreadsheet")},
+    {DocumentFormat::odp, "odp", tr_noop("OpenDocument presentation")},
+    {DocumentFormat::odg, "odg", tr_noop("OpenDocument file")},
+    {DocumentFormat::epub, "epub", tr_noop("EPUB book")},
+    {DocumentFormat::mp3, "mp3", tr_noop("MP3 recording")},
+    {DocumentFormat::ogg, "ogg", tr_noop("Ogg recording")},
+    {DocumentFormat::flac, "flac", tr_noop("FLAC recording")},
+    {DocumentFormat::wav, "wav", tr_noop("WAV recording")},
+    {DocumentFormat::aiff, "aiff", tr_noop("AIFF recording")},
+    {DocumentFormat::mp4, "mp4", tr_noop("MP4 or QuickTime video")},
+    {DocumentFormat::avi, "avi", tr_noop("AVI video")},
+    {DocumentFormat::wmv, "wmv", tr_noop("WMV video")},
+    {DocumentFormat::legacy_office, "",
+     tr_noop("old Microsoft Office document (.doc, .xls, .ppt)")},
+    {DocumentFormat::matroska, "", tr_noop("Matroska or WebM video")},
 }};
 
 const FormatInfo& info_of(DocumentFormat format) {
@@ -444,8 +446,9 @@ Bytes read_whole(int fd, std::size_t size, const std::filesystem::path& path) {
     while (got < size) {
         const ssize_t n = ::pread(fd, bytes.data() + got, size - got, static_cast<off_t>(got));
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) tooling::io_error("cannot read '" + path.string() + "'");
-        if (n == 0) tooling::io_error("'" + path.string() + "' changed while it was read");
+        if (n < 0) tooling::io_error(tr("cannot read '{file}'", {{"file", path.string()}}));
+        if (n == 0)
+            tooling::io_error(tr("'{file}' changed while it was read", {{"file", path.string()}}));
         got += static_cast<std::size_t>(n);
     }
     return bytes;
@@ -499,6 +502,13 @@ DocumentFormat detect_document_format(std::span<const unsigned char> d) noexcept
 
 std::string_view document_kind(DocumentFormat format) noexcept { return info_of(format).kind; }
 
+namespace {
+
+// The kind in the witness's language (each is a string literal, so data() ends in a null).
+std::string translated_kind(DocumentFormat format) { return tr(document_kind(format).data()); }
+
+}  // namespace
+
 bool can_clean(DocumentFormat format) noexcept { return !info_of(format).extension.empty(); }
 
 SandboxLimits limits_for(std::size_t input_size) noexcept {
@@ -542,7 +552,7 @@ DocumentFormat attachment_document_format(const std::filesystem::path& path,
                                           const OutgoingAttachment& a) {
     unsigned char head[1024] = {};
     const ssize_t got = ::pread(a.fd.get(), head, sizeof head, 0);
-    if (got < 0) tooling::io_error("cannot read '" + path.string() + "'");
+    if (got < 0) tooling::io_error(tr("cannot read '{file}'", {{"file", path.string()}}));
     const ByteView start(head, static_cast<std::size_t>(got));
     // A zip is told by its members, from the whole file; a large one is not looked into.
     if (!starts_with(start, 0, "PK\x03\x04")) return detect_document_format(start);
@@ -556,18 +566,20 @@ DocumentFormat attachment_document_format(const std::filesystem::path& path,
 std::string clean_attachment_document(const std::filesystem::path& path, OutgoingAttachment& a) {
     const DocumentFormat format = attachment_document_format(path, a);
     if (format == DocumentFormat::none) return {};
-    const std::string name = "'" + path.string() + "'";
+    const std::string name = path.string();
     const std::string keep_hint =
-        "nothing was sent; to send the file as it is, metadata and all, add --keep-metadata";
+        tr("nothing was sent; to send the file as it is, metadata and all, add --keep-metadata");
     if (!can_clean(format)) {
         tooling::io_error(
-            "cannot remove the metadata of " + name + ": it is an " +
-                std::string(document_kind(format)) + ", which carries metadata mat2 cannot remove",
-            {"save it in another format (PDF, .docx, .odt, MP4) and send that", keep_hint});
+            tr("cannot remove the metadata of '{file}': it is an {kind}, which "
+               "carries metadata mat2 cannot remove",
+               {{"file", name}, {"kind", translated_kind(format)}}),
+            {tr("save it in another format (PDF, .docx, .odt, MP4) and send that"), keep_hint});
     }
     if (a.info.size > max_document_size) {
-        tooling::io_error(name + " is too large to remove its metadata (over 256 MiB)",
-                          {"remove the metadata yourself and send it with --keep-metadata"});
+        tooling::io_error(
+            tr("'{file}' is too large to remove its metadata (over 256 MiB)", {{"file", name}}),
+            {tr("remove the metadata yourself and send it with --keep-metadata")});
     }
     Bytes original = read_whole(a.fd.get(), static_cast<std::size_t>(a.info.size), path);
     CleanedDocument cleaned;
@@ -577,13 +589,15 @@ std::string clean_attachment_document(const std::filesystem::path& path, Outgoin
     if (ec) {
         std::vector<std::string> hints;
         if (!cleaned.detail.empty())
-            hints.push_back("the cleaner said: " + escape_for_display(cleaned.detail));
+            hints.push_back(
+                tr("the cleaner said: {detail}", {{"detail", escape_for_display(cleaned.detail)}}));
         if (ec == DocumentError::sandbox_failed)
-            hints.emplace_back("cleaning needs Debian's mat2 and bubblewrap packages");
+            hints.push_back(tr("cleaning needs Debian's mat2 and bubblewrap packages"));
         hints.push_back(keep_hint);
-        tooling::io_error("cannot remove the metadata of " + name + " (" +
-                              std::string(document_kind(format)) + "): " + ec.message(),
-                          hints);
+        tooling::io_error(
+            tr("cannot remove the metadata of '{file}' ({kind}): {error}",
+               {{"file", name}, {"kind", translated_kind(format)}, {"error", ec.message()}}),
+            hints);
     }
     a.cleaned = std::move(cleaned.bytes);
     a.info.size = a.cleaned.size();

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "tipline/client/display_text.hpp"
+#include "tipline/client/messages.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 
 namespace tipline::client {
@@ -25,19 +26,19 @@ std::string proxy_failure(CURL* c) {
     switch (code) {
         case CURLPX_REPLY_HOST_UNREACHABLE:
         case CURLPX_REPLY_GENERAL_SERVER_FAILURE:
-            return "Tor could not reach the address";
+            return tr("Tor could not reach the address");
         case CURLPX_REPLY_TTL_EXPIRED:
-            return "Tor timed out reaching the address";
+            return tr("Tor timed out reaching the address");
         case CURLPX_REPLY_CONNECTION_REFUSED:
-            return "the address refused the connection";
+            return tr("the address refused the connection");
         case CURLPX_RESOLVE_HOST:
-            return "the proxy could not resolve the address";
+            return tr("the proxy could not resolve the address");
         case CURLPX_REPLY_UNASSIGNED:
         case CURLPX_REPLY_NOT_ALLOWED:
         case CURLPX_REPLY_NETWORK_UNREACHABLE:
-            return "the proxy refused the connection";
+            return tr("the proxy refused the connection");
         default:
-            return "the proxy handshake failed";
+            return tr("the proxy handshake failed");
     }
 }
 
@@ -68,14 +69,14 @@ CURL* handle(void* p) { return static_cast<CURL*>(p); }
 HttpClient::HttpClient(std::string base_url, std::string proxy)
     : base_url_(std::move(base_url)), proxy_(std::move(proxy)), curl_(nullptr) {
     static const bool global = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-    if (!global) io_error("cannot initialise libcurl");
+    if (!global) io_error(tr("cannot initialise libcurl"));
     while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
     if (!base_url_.starts_with("http://") && !base_url_.starts_with("https://")) {
-        usage_error("--server must start with http:// or https://",
-                    {"for an onion service: http://ADDRESS.onion"});
+        usage_error(tr("--server must start with http:// or https://"),
+                    {tr("for an onion service: http://ADDRESS.onion")});
     }
     curl_ = curl_easy_init();
-    if (curl_ == nullptr) io_error("cannot initialise libcurl");
+    if (curl_ == nullptr) io_error(tr("cannot initialise libcurl"));
 }
 
 HttpClient::~HttpClient() { curl_easy_cleanup(handle(curl_)); }
@@ -123,25 +124,28 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view path,
     const CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(headers);
     if (collected.too_large) {
-        io_error("the server's answer is larger than " + std::to_string(max_answer_bytes >> 20) +
-                 " MiB; refused");
+        io_error(tr("the server's answer is larger than {size} MiB; refused",
+                    {{"size", std::to_string(max_answer_bytes >> 20)}}));
     }
     if (rc == CURLE_PROXY) {
-        std::vector<std::string> hints{"check the address in --server, and that the service is up"};
+        std::vector<std::string> hints{
+            tr("check the address in --server, and that the service is up")};
         if (base_url_.ends_with(".onion")) {
             hints.push_back(
-                "a client-authorized onion (the responder API) is out of reach unless your tor has "
-                "your client-authorization key in its ClientOnionAuthDir");
+                tr("a client-authorized onion (the responder API) is out of reach unless your tor "
+                   "has your client-authorization key in its ClientOnionAuthDir"));
         }
-        throw TransportError(exit_usage_or_io, "cannot reach the server: " + proxy_failure(c),
+        throw TransportError(exit_usage_or_io,
+                             tr("cannot reach the server: {error}", {{"error", proxy_failure(c)}}),
                              std::move(hints));
     }
     if (rc != CURLE_OK) {
         throw TransportError(
-            exit_usage_or_io, std::string("cannot reach the server: ") + curl_easy_strerror(rc),
+            exit_usage_or_io,
+            tr("cannot reach the server: {error}", {{"error", curl_easy_strerror(rc)}}),
             {proxy_.empty()
-                 ? "check --server, or give --proxy socks5h://127.0.0.1:9050 to go through Tor"
-                 : "check that Tor is running and that --proxy points at its SOCKS port"});
+                 ? tr("check --server, or give --proxy socks5h://127.0.0.1:9050 to go through Tor")
+                 : tr("check that Tor is running and that --proxy points at its SOCKS port")});
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
     return response;
@@ -167,8 +171,11 @@ std::string describe_server_error(const HttpResponse& response) {
     constexpr std::size_t shown_bytes = 200;  // a server's message is a line, not a page
     const std::string message =
         escape_for_display(error_field(response, "message").substr(0, shown_bytes));
-    return "the server answered " + std::to_string(response.status) +
-           (message.empty() ? "" : ": " + message);
+    // Only the tool's own words are translated; the server's message is shown escaped, as sent.
+    const std::string status = std::to_string(response.status);
+    return message.empty() ? tr("the server answered {status}", {{"status", status}})
+                           : tr("the server answered {status}: {message}",
+                                {{"status", status}, {"message", message}});
 }
 
 std::string server_error_code(const HttpResponse& response) {

@@ -13,6 +13,8 @@
 #include <optional>
 #include <string_view>
 
+#include "tipline/client/messages.hpp"
+
 namespace tipline::client {
 namespace {
 
@@ -22,15 +24,15 @@ class Category final : public std::error_category {
     std::string message(int value) const override {
         switch (static_cast<MetadataError>(value)) {
             case MetadataError::too_large:
-                return "image is too large to clean (over 256 MiB)";
+                return tr("image is too large to clean (over 256 MiB)");
             case MetadataError::unreadable:
-                return "image is damaged, so its metadata cannot be removed";
+                return tr("image is damaged, so its metadata cannot be removed");
             case MetadataError::cannot_strip:
-                return "removing the image's metadata failed";
+                return tr("removing the image's metadata failed");
             case MetadataError::metadata_remains:
-                return "metadata was still present after cleaning";
+                return tr("metadata was still present after cleaning");
         }
-        return "unknown error";
+        return tr("unknown error");
     }
 };
 
@@ -389,18 +391,27 @@ std::error_code strip_image_metadata(std::span<const unsigned char> file, Cleane
 
 std::string describe_removed(const MetadataReport& report) {
     std::vector<std::string> parts;
+    // The names of the formats (exif, xmp, iptc) are the same in every language.
     if (report.exif_tags > 0) {
-        std::string exif = "exif (" + std::to_string(report.exif_tags) + " tags";
-        if (report.exif_gps) exif += ", with gps";
-        if (report.maker_note) exif += report.exif_gps ? " and maker note" : ", with maker note";
-        parts.push_back(exif + ")");
+        const std::string tags = std::to_string(report.exif_tags);
+        if (report.exif_gps && report.maker_note) {
+            parts.push_back(tr("exif ({count} tags, with gps and maker note)", {{"count", tags}}));
+        } else if (report.exif_gps) {
+            parts.push_back(tr("exif ({count} tags, with gps)", {{"count", tags}}));
+        } else if (report.maker_note) {
+            parts.push_back(tr("exif ({count} tags, with maker note)", {{"count", tags}}));
+        } else {
+            parts.push_back(tr("exif ({count} tags)", {{"count", tags}}));
+        }
     }
-    if (report.xmp) parts.emplace_back(report.xmp_gps ? "xmp (with gps)" : "xmp");
+    if (report.xmp) parts.push_back(report.xmp_gps ? tr("xmp (with gps)") : std::string("xmp"));
     if (report.iptc) parts.emplace_back("iptc");
-    if (report.comment) parts.emplace_back("comment");
-    if (report.other_blocks > 0)
-        parts.push_back(std::to_string(report.other_blocks) + " other blocks");
-    if (parts.empty()) return "none";
+    if (report.comment) parts.push_back(tr("comment"));
+    if (report.other_blocks > 0) {
+        parts.push_back(
+            tr("{count} other blocks", {{"count", std::to_string(report.other_blocks)}}));
+    }
+    if (parts.empty()) return tr("none");
     std::string text = parts.front();
     for (std::size_t i = 1; i < parts.size(); ++i) text += ", " + parts[i];
     return text;

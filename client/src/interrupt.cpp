@@ -3,6 +3,7 @@
 
 #include <csignal>
 
+#include "tipline/client/messages.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 
 namespace tipline::client {
@@ -24,7 +25,7 @@ void catch_interrupts() {
 }
 
 void stop_if_interrupted() {
-    if (signal_seen != 0) throw ToolError(exit_usage_or_io, "interrupted; nothing was kept");
+    if (signal_seen != 0) throw ToolError(exit_usage_or_io, tr("interrupted; nothing was kept"));
 }
 
 }  // namespace tipline::client

@@ -11,6 +11,7 @@
 
 #include "tipline/client/display_text.hpp"
 #include "tipline/client/image_metadata.hpp"
+#include "tipline/client/messages.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/utf8.hpp"
 #include "tipline/tooling/diagnostics.hpp"
@@ -69,11 +70,12 @@ OutgoingAttachment prepare_attachment(const std::filesystem::path& path) {
     OutgoingAttachment a;
     a.fd = open_for_reading(path);
     struct stat st {};
-    if (::fstat(a.fd.get(), &st) != 0) io_error("cannot inspect '" + path.string() + "'");
+    if (::fstat(a.fd.get(), &st) != 0)
+        io_error(tr("cannot inspect '{file}'", {{"file", path.string()}}));
     a.info.name = cut_name(path.filename().string());
     if (a.info.name.empty() || !crypto::is_valid_utf8(a.info.name)) {
-        usage_error("the name of '" + path.string() + "' is not valid UTF-8",
-                    {"rename the file and try again"});
+        usage_error(tr("the name of '{file}' is not valid UTF-8", {{"file", path.string()}}),
+                    {tr("rename the file and try again")});
     }
     a.info.media_type = media_type_for(path);
     a.info.size = static_cast<std::uint64_t>(st.st_size);
@@ -84,24 +86,29 @@ OutgoingAttachment prepare_attachment(const std::filesystem::path& path) {
 std::string strip_attachment_metadata(const std::filesystem::path& path, OutgoingAttachment& a) {
     unsigned char head[16] = {};
     const ssize_t got = ::pread(a.fd.get(), head, sizeof head, 0);
-    if (got < 0) io_error("cannot read '" + path.string() + "'");
+    if (got < 0) io_error(tr("cannot read '{file}'", {{"file", path.string()}}));
     if (detect_image_format({head, static_cast<std::size_t>(got)}) == ImageFormat::not_an_image)
         return {};
     if (a.info.size > max_image_size) {
-        io_error("'" + path.string() + "' is too large to remove its metadata (over 256 MiB)",
-                 {"remove the metadata yourself and send it with --keep-metadata"});
+        io_error(tr("'{file}' is too large to remove its metadata (over 256 MiB)",
+                    {{"file", path.string()}}),
+                 {tr("remove the metadata yourself and send it with --keep-metadata")});
     }
     std::vector<unsigned char> original(static_cast<std::size_t>(a.info.size));
     if (crypto::read_fully(*a.source, original) != original.size())
-        io_error("'" + path.string() + "' changed while it was read");
+        io_error(tr("'{file}' changed while it was read", {{"file", path.string()}}));
     CleanedImage cleaned;
     if (const std::error_code ec = strip_image_metadata(original, cleaned)) {
         std::vector<std::string> hints;
         if (!cleaned.detail.empty())
-            hints.push_back("the image library said: " + escape_for_display(cleaned.detail));
+            hints.push_back(tr("the image library said: {detail}",
+                               {{"detail", escape_for_display(cleaned.detail)}}));
         hints.push_back(
-            "nothing was sent; to send the file as it is, metadata and all, add --keep-metadata");
-        io_error("cannot remove the metadata of '" + path.string() + "': " + ec.message(), hints);
+            tr("nothing was sent; to send the file as it is, metadata and all, add "
+               "--keep-metadata"));
+        io_error(tr("cannot remove the metadata of '{file}': {error}",
+                    {{"file", path.string()}, {"error", ec.message()}}),
+                 hints);
     }
     sodium_memzero(original.data(), original.size());
     a.cleaned = std::move(cleaned.bytes);
@@ -120,20 +127,20 @@ std::string read_message(const std::filesystem::path& path, std::string_view too
         fd = owned.get();
         what = "'" + path.string() + "'";
     } else if (::isatty(STDIN_FILENO) == 1) {
-        print_warning(tool, "type the message, then press Ctrl-D on a new line");
+        print_warning(tool, tr("type the message, then press Ctrl-D on a new line"));
     }
     std::string message(crypto::tip_max_message_size + 1, '\0');
     FdSource source(fd, what);
     const std::size_t n =
         source.read({reinterpret_cast<unsigned char*>(message.data()), message.size()});
     if (n > crypto::tip_max_message_size) {
-        usage_error("the message is longer than 1 MiB",
-                    {"send long text as an attachment with --file"});
+        usage_error(tr("the message is longer than 1 MiB"),
+                    {tr("send long text as an attachment with --file")});
     }
     message.resize(n);
     if (!crypto::is_valid_utf8(message)) {
-        usage_error("the message is not valid UTF-8",
-                    {"save the text as UTF-8, or send it as an attachment with --file"});
+        usage_error(tr("the message is not valid UTF-8"),
+                    {tr("save the text as UTF-8, or send it as an attachment with --file")});
     }
     return message;
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "tipline/client/display_text.hpp"
+#include "tipline/client/messages.hpp"
 #include "tipline/crypto/days.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/tooling/diagnostics.hpp"
@@ -30,17 +31,22 @@ std::string list_problem(std::error_code ec, const std::optional<crypto::Recipie
                          std::optional<std::uint64_t> remembered) {
     using crypto::Error;
     if (ec == Error::authentication_failed) {
-        return "the tip line's list of responders does not carry a valid signature: it was altered";
+        return tr(
+            "the tip line's list of responders does not carry a valid signature: it was altered");
     }
     if (ec == Error::expired && list) {
-        return "the tip line's list of responders expired on " +
-               crypto::format_day(list->expires_day);
+        return tr("the tip line's list of responders expired on {day}",
+                  {{"day", crypto::format_day(list->expires_day)}});
     }
     if (ec == Error::rolled_back && list && remembered) {
-        return "the tip line's list of responders (serial " + std::to_string(list->serial) +
-               ") is older than one seen before (serial " + std::to_string(*remembered) + ")";
+        return tr(
+            "the tip line's list of responders (serial {serial}) is older than one seen "
+            "before (serial {remembered})",
+            {{"serial", std::to_string(list->serial)},
+             {"remembered", std::to_string(*remembered)}});
     }
-    return "the tip line's list of responders is damaged or of a version this tool does not read";
+    return tr(
+        "the tip line's list of responders is damaged or of a version this tool does not read");
 }
 
 }  // namespace
@@ -54,11 +60,10 @@ Pins parse_pins(const std::vector<std::string>& typed) {
     for (const std::string& text : typed) {
         const auto fingerprint = crypto::parse_fingerprint(text);
         if (!fingerprint) {
-            usage_error(
-                "--expect '" + escape_for_display(text.substr(0, 80)) + "' is not a fingerprint",
-                {"a fingerprint is 25 digits, as 'tipline-responder fingerprint' or the NGO prints "
-                 "it; "
-                 "spaces and dashes between them do not matter"});
+            usage_error(tr("--expect '{text}' is not a fingerprint",
+                           {{"text", escape_for_display(text.substr(0, 80))}}),
+                        {tr("a fingerprint is 25 digits, as 'tipline-responder fingerprint' or the "
+                            "NGO prints it; spaces and dashes between them do not matter")});
         }
         if (!pins.contains(*fingerprint)) pins.fingerprints.push_back(*fingerprint);
     }
@@ -71,9 +76,10 @@ ListMemory::ListMemory(fs::path file) : file_(std::move(file)) {
     const auto bytes = read_small_file(file_, max_memory_bytes);
     std::istringstream in(std::string(bytes.begin(), bytes.end()));
     const auto refuse = [&] {
-        usage_error("'" + file_.string() + "' is not a file of remembered list serials",
-                    {"it is written by --remember; give a new file name, or the file an earlier "
-                     "run wrote"});
+        usage_error(
+            tr("'{file}' is not a file of remembered list serials", {{"file", file_.string()}}),
+            {tr("it is written by --remember; give a new file name, or the file an "
+                "earlier run wrote")});
     };
     if (!bytes.empty() && bytes.back() != '\n') refuse();
     for (std::string line; std::getline(in, line);) {
@@ -140,16 +146,17 @@ TrustedRecipients choose_recipients(const std::vector<crypto::PublicIdentity>& l
                 certified = true;
                 if (pins.empty()) {
                     out.warnings.push_back(
-                        "the tip line's responders are vouched for by organisation key " +
-                        organisation +
-                        ", which you did not pin: compare it with the fingerprint the NGO "
-                        "publishes (a flyer, its website) before you trust any reply, and "
-                        "give it with --expect next time");
+                        tr("the tip line's responders are vouched for by organisation key "
+                           "{fingerprint}, which you did not pin: compare it with the fingerprint "
+                           "the NGO publishes (a flyer, its website) before you trust any reply, "
+                           "and give it with --expect next time",
+                           {{"fingerprint", organisation}}));
                 }
             } else {
                 out.warnings.push_back(
-                    "the tip line's list of responders is signed by organisation key " +
-                    organisation + ", which you did not pin; it vouches for nobody here");
+                    tr("the tip line's list of responders is signed by organisation key "
+                       "{fingerprint}, which you did not pin; it vouches for nobody here",
+                       {{"fingerprint", organisation}}));
             }
         }
         if (!problem.empty()) out.warnings.push_back(problem);
@@ -162,8 +169,8 @@ TrustedRecipients choose_recipients(const std::vector<crypto::PublicIdentity>& l
     } else if (pins.empty() && !list_bytes) {
         out.identities = listed;
         out.warnings.push_back(
-            "no fingerprint pinned: whoever controls this server could read what you send; "
-            "give the NGO's published fingerprint with --expect");
+            tr("no fingerprint pinned: whoever controls this server could read what you send; "
+               "give the NGO's published fingerprint with --expect"));
     }
     for (const auto& id : offered) {  // keys the witness pinned one by one
         if (pins.contains(crypto::fingerprint(id)) && !contains_identity(out.identities, id)) {
@@ -175,21 +182,28 @@ TrustedRecipients choose_recipients(const std::vector<crypto::PublicIdentity>& l
             std::any_of(offered.begin(), offered.end(),
                         [&](const auto& id) { return crypto::fingerprint(id) == pin; }) ||
             (decoded && crypto::organisation_fingerprint(decoded->organisation) == pin);
-        if (!found) out.warnings.push_back("no key the tip line lists has the fingerprint " + pin);
+        if (!found) {
+            out.warnings.push_back(tr("no key the tip line lists has the fingerprint {fingerprint}",
+                                      {{"fingerprint", pin}}));
+        }
     }
     // Keys left out; when an unpinned list failed, its problem already says why all of them are.
     for (const auto& id : offered) {
         if (contains_identity(out.identities, id) || (pins.empty() && !certified)) continue;
-        out.warnings.push_back((pins.empty()
-                                    ? "the tip line lists a key its signed list does not name, "
-                                    : "the tip line lists a key you did not pin, ") +
-                               crypto::fingerprint(id) + ": it gets no copy");
+        const std::string fingerprint = crypto::fingerprint(id);
+        out.warnings.push_back(
+            pins.empty() ? tr("the tip line lists a key its signed list does not name, "
+                              "{fingerprint}: it gets no copy",
+                              {{"fingerprint", fingerprint}})
+                         : tr("the tip line lists a key you did not pin, {fingerprint}: it gets no "
+                              "copy",
+                              {{"fingerprint", fingerprint}}));
     }
     if (out.identities.empty()) {
         out.refusal =
             problem.empty()
-                ? "none of the keys the tip line lists is one you pinned; nothing was sent"
-                : problem + "; nothing was sent";
+                ? tr("none of the keys the tip line lists is one you pinned; nothing was sent")
+                : tr("{problem}; nothing was sent", {{"problem", problem}});
     }
     return out;
 }

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "tipline/client/messages.hpp"
+
 namespace tipline::client {
 namespace {
 
@@ -50,8 +52,10 @@ std::string human_duration(std::chrono::seconds s) {
 std::string ProgressLine::text(std::uint64_t done, Clock::time_point now) const {
     std::string line = what_ + " ";
     if (total_ > 0) {
-        line += std::to_string(done >= total_ ? 100 : done * 100 / total_) + "% of " +
-                human_bytes(total_);
+        // TRANSLATORS: after "sealing" or "sending": "sending 40% of 12.5 MB, 1.2 MB/s, 9 s left".
+        line += tr("{percent}% of {size}",
+                   {{"percent", std::to_string(done >= total_ ? 100 : done * 100 / total_)},
+                    {"size", human_bytes(total_)}});
     } else {
         line += human_bytes(done);
     }
@@ -64,7 +68,7 @@ std::string ProgressLine::text(std::uint64_t done, Clock::time_point now) const 
         if (total_ > done) {
             const auto left = std::chrono::seconds(
                 static_cast<long long>(static_cast<double>(total_ - done) / rate + 0.5));
-            line += ", " + human_duration(left) + " left";
+            line += ", " + tr("{time} left", {{"time", human_duration(left)}});
         }
     }
     return line;

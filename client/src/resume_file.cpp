@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "tipline/client/messages.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/labels.hpp"
@@ -29,7 +30,8 @@ void pwrite_all(int fd, std::span<const unsigned char> bytes, std::size_t at,
                 const std::filesystem::path& path) {
     if (::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(at)) !=
         static_cast<ssize_t>(bytes.size())) {
-        io_error("cannot write '" + path.string() + "': " + std::strerror(errno));
+        io_error(tr("cannot write '{file}': {error}",
+                    {{"file", path.string()}, {"error", std::strerror(errno)}}));
     }
 }
 
@@ -38,7 +40,10 @@ void pwrite_all(int fd, std::span<const unsigned char> bytes, std::size_t at,
 UniqueFd create_resume_file(const std::filesystem::path& path,
                             std::span<const unsigned char> receipt, std::uint64_t envelope_length) {
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!fd) io_error("cannot create '" + path.string() + "': " + std::strerror(errno));
+    if (!fd) {
+        io_error(tr("cannot create '{file}': {error}",
+                    {{"file", path.string()}, {"error", std::strerror(errno)}}));
+    }
     crypto::SecretBuffer header(resume_header_size);
     std::fill(header.data(), header.data() + header.size(), static_cast<unsigned char>(0));
     const auto magic = crypto::as_bytes(crypto::labels::resume_file_magic);
@@ -50,7 +55,7 @@ UniqueFd create_resume_file(const std::filesystem::path& path,
     crypto::store_u64(std::span<unsigned char, 8>(header.data() + length_at, 8), envelope_length);
     pwrite_all(fd.get(), header.span(), 0, path);
     if (::lseek(fd.get(), static_cast<off_t>(resume_header_size), SEEK_SET) < 0)
-        io_error("cannot seek in '" + path.string() + "'");
+        io_error(tr("cannot seek in '{file}'", {{"file", path.string()}}));
     return fd;
 }
 
@@ -60,7 +65,7 @@ void finish_resume_file(int fd, const std::filesystem::path& path) {
 }
 
 void record_upload_key(int fd, const std::filesystem::path& path, const std::string& key) {
-    if (key.size() != key_size) io_error("the server's upload key is not 32 hex digits");
+    if (key.size() != key_size) io_error(tr("the server's upload key is not 32 hex digits"));
     pwrite_all(fd, {reinterpret_cast<const unsigned char*>(key.data()), key.size()}, key_at, path);
     fsync_or_throw(fd, "'" + path.string() + "'");
 }

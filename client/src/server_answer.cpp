@@ -2,6 +2,7 @@
 #include "server_answer.hpp"
 
 #include "tipline/client/display_text.hpp"
+#include "tipline/client/messages.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 
 namespace tipline::client {
@@ -11,7 +12,7 @@ using namespace tooling;  // exit codes, errors, files and keys
 boost::json::object parse_answer(const HttpResponse& response) {
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(response.body, ec);
-    if (ec || !v.is_object()) io_error("the server's answer is not valid JSON");
+    if (ec || !v.is_object()) io_error(tr("the server's answer is not valid JSON"));
     return std::move(v.as_object());
 }
 
@@ -27,10 +28,11 @@ std::optional<std::uint64_t> unsigned_member(const boost::json::object& object,
 std::string item_id_member(const boost::json::object& object, std::string_view name) {
     const auto* id = object.if_contains(name);
     if (id == nullptr || !id->is_string())
-        io_error("the server's answer has no " + std::string(name));
+        io_error(tr("the server's answer has no {field}", {{"field", name}}));
     const std::string text(id->as_string().data(), id->as_string().size());
     if (!is_item_id(text))
-        io_error("the server's answer has an " + std::string(name) + " that is not 32 hex digits");
+        io_error(
+            tr("the server's answer has an {field} that is not 32 hex digits", {{"field", name}}));
     return text;
 }
 

@@ -13,6 +13,7 @@
 #include "server_answer.hpp"
 #include "tipline/client/display_text.hpp"
 #include "tipline/client/interrupt.hpp"
+#include "tipline/client/messages.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/recipient_list.hpp"
 #include "tipline/protocol/names.hpp"
@@ -41,7 +42,8 @@ ProofState proof_state_of(const json::object& body) {
         state.challenge = crypto::parse_pow_challenge(
             std::string_view(text->as_string().data(), text->as_string().size()));
     }
-    if (!state.challenge) io_error("the server sent a proof-of-work challenge that is not valid");
+    if (!state.challenge)
+        io_error(tr("the server sent a proof-of-work challenge that is not valid"));
     state.size_base_bytes = unsigned_member(body, "size_base_bytes").value_or(0);
     return state;
 }
@@ -49,7 +51,8 @@ ProofState proof_state_of(const json::object& body) {
 ProofState fetch_challenge(HttpClient& http) {
     const HttpResponse r = http.get(protocol::challenge_path);
     if (r.status != 200)
-        io_error("cannot fetch a proof-of-work challenge: " + describe_server_error(r));
+        io_error(tr("cannot fetch a proof-of-work challenge: {error}",
+                    {{"error", describe_server_error(r)}}));
     return proof_state_of(parse_object(r));
 }
 
@@ -98,16 +101,18 @@ std::optional<std::vector<unsigned char>> replies_if_found(HttpClient& http,
     const HttpResponse r = http.request(verb, protocol::mailbox_path, {}, mailbox.access_headers());
     if (r.status == 404) return std::nullopt;
     if (r.status == 429) {
-        io_error("the tip line is refusing mailbox requests for a while",
-                 {"wait a few minutes and try again"});
+        io_error(tr("the tip line is refusing mailbox requests for a while"),
+                 {tr("wait a few minutes and try again")});
     }
-    if (r.status != 200) io_error("cannot fetch replies: " + describe_server_error(r));
+    if (r.status != 200)
+        io_error(tr("cannot fetch replies: {error}", {{"error", describe_server_error(r)}}));
     return std::vector<unsigned char>(r.body.begin(), r.body.end());
 }
 
 [[noreturn]] void no_mailbox() {
-    throw ToolError(exit_verification_failure, "no replies can be found with this receipt",
-                    {"check the receipt's 20 digits; a tip sent without a receipt has no mailbox"});
+    throw ToolError(
+        exit_verification_failure, tr("no replies can be found with this receipt"),
+        {tr("check the receipt's 20 digits; a tip sent without a receipt has no mailbox")});
 }
 
 }  // namespace
@@ -139,27 +144,31 @@ std::string send_follow_up(HttpClient& http, const MailboxAccess& mailbox,
         post_with_proof(http, std::string(protocol::mailbox_messages_path), envelope, headers,
                         proof, crypto::pow_size_extra_bits(envelope.size(), proof.size_base_bytes));
     if (r.status == 404) {
-        throw ToolError(exit_verification_failure, "no mailbox matches this receipt",
-                        {"check the receipt's 20 digits"});
+        throw ToolError(exit_verification_failure, tr("no mailbox matches this receipt"),
+                        {tr("check the receipt's 20 digits")});
     }
-    if (r.status != 201) io_error("the follow-up was not accepted: " + describe_server_error(r));
+    if (r.status != 201)
+        io_error(
+            tr("the follow-up was not accepted: {error}", {{"error", describe_server_error(r)}}));
     return id_of(r);
 }
 
 ServerKeys fetch_server_keys(HttpClient& http) {
     const HttpResponse r = http.get(protocol::keys_path);
-    if (r.status != 200) io_error("cannot fetch the responders' keys: " + describe_server_error(r));
+    if (r.status != 200)
+        io_error(tr("cannot fetch the responders' keys: {error}",
+                    {{"error", describe_server_error(r)}}));
     const json::object body = parse_object(r);
     ServerKeys keys;
     const auto* list = body.if_contains("recipients");
     if (list == nullptr || !list->is_array() || list->as_array().empty())
-        io_error("the server lists no responder keys");
+        io_error(tr("the server lists no responder keys"));
     for (const json::value& entry : list->as_array()) {
         const auto* key = entry.is_object() ? entry.as_object().if_contains("key") : nullptr;
         crypto::PublicIdentity id;
         if (key == nullptr || !key->is_string() ||
             crypto::decode_public_key(std::string(key->as_string().c_str()), id)) {
-            io_error("the server sent a responder key that is not valid");
+            io_error(tr("the server sent a responder key that is not valid"));
         }
         keys.recipients.push_back(id);
     }
@@ -181,13 +190,13 @@ ServerKeys fetch_server_keys(HttpClient& http) {
     if (salt == nullptr || !salt->is_string() ||
         !crypto::from_hex(std::string_view(salt->as_string().data(), salt->as_string().size()),
                           keys.salt)) {
-        io_error("the server sent no valid deployment salt");
+        io_error(tr("the server sent no valid deployment salt"));
     }
     if (const auto* limits = body.if_contains("limits"); limits != nullptr && limits->is_object()) {
         const auto inline_bytes = unsigned_member(limits->as_object(), "inline_bytes");
         const auto chunk_bytes = unsigned_member(limits->as_object(), "upload_chunk_bytes");
         if (!inline_bytes || !chunk_bytes || *chunk_bytes == 0)
-            io_error("the server sent limits that are not valid");
+            io_error(tr("the server sent limits that are not valid"));
         keys.inline_bytes = *inline_bytes;
         keys.upload_chunk_bytes = *chunk_bytes;
         keys.envelope_bytes = unsigned_member(limits->as_object(), "envelope_bytes").value_or(0);
@@ -221,7 +230,7 @@ HttpResponse post_with_proof(HttpClient& http, const std::string& path,
             // reason (each bit doubles the work).
             const auto named = unsigned_member(parse_object(r), "extra_bits");
             if (!named || *named > crypto::pow_max_bits)
-                io_error("the server asks an impossible proof of work for this upload");
+                io_error(tr("the server asks an impossible proof of work for this upload"));
             extra_bits = static_cast<unsigned>(*named);
         }
         proof.required = true;
@@ -235,7 +244,8 @@ std::string submit_envelope(HttpClient& http, std::span<const unsigned char> env
     const HttpResponse r =
         post_with_proof(http, std::string(protocol::tips_path), envelope, all, proof,
                         crypto::pow_size_extra_bits(envelope.size(), proof.size_base_bytes));
-    if (r.status != 201) io_error("the tip was not accepted: " + describe_server_error(r));
+    if (r.status != 201)
+        io_error(tr("the tip was not accepted: {error}", {{"error", describe_server_error(r)}}));
     return id_of(r);
 }
 
@@ -253,7 +263,8 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
             post_with_proof(http, std::string(protocol::uploads_path), {}, headers, proof,
                             crypto::pow_size_extra_bits(job.length, proof.size_base_bytes));
         if (created.status != 201)
-            io_error("the server refused the upload: " + describe_server_error(created));
+            io_error(tr("the server refused the upload: {error}",
+                        {{"error", describe_server_error(created)}}));
         key = id_of(created, "upload");  // it goes into request paths and the resume file
         if (job.on_started) job.on_started(key);
     }
@@ -262,8 +273,9 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
         const HttpResponse s = http.get(path);
         if (s.status == 404) {
             throw ToolError(
-                exit_verification_failure, "the server no longer has this upload",
-                {"an upload that stores nothing for some hours is deleted; send the tip again"});
+                exit_verification_failure, tr("the server no longer has this upload"),
+                {tr("an upload that stores nothing for some hours is deleted; send the tip "
+                    "again")});
         }
         if (s.status != 200) return std::nullopt;
         return unsigned_member(parse_object(s), "offset");
@@ -281,7 +293,7 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
         chunk.resize(n);
         if (::pread(job.fd, chunk.data(), n, static_cast<off_t>(job.file_offset + offset)) !=
             static_cast<ssize_t>(n)) {
-            io_error("cannot read the sealed tip back");
+            io_error(tr("cannot read the sealed tip back"));
         }
         try {
             const HttpResponse r =
@@ -290,19 +302,21 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
                               "Content-Type: application/octet-stream"});
             if (r.status == 200 || r.status == 409) {
                 const auto confirmed = unsigned_member(parse_object(r), "offset");
-                if (!confirmed) io_error("the server's answer has no offset");
+                if (!confirmed)
+                    io_error(tr("the server's answer has no {field}", {{"field", "offset"}}));
                 if (*confirmed > job.length)
-                    io_error("the server confirmed more bytes than were sent");
+                    io_error(tr("the server confirmed more bytes than were sent"));
                 // A server that never stores a chunk would have the upload sent forever.
                 stalls = *confirmed > offset ? 0 : stalls + 1;
                 if (stalls == max_attempts)
-                    io_error("the server stores none of the chunks it is sent");
+                    io_error(tr("the server stores none of the chunks it is sent"));
                 offset = *confirmed;
                 failures = 0;
                 if (job.progress) job.progress({offset, job.length});
                 continue;
             }
-            io_error("the server refused part of the upload: " + describe_server_error(r));
+            io_error(tr("the server refused part of the upload: {error}",
+                        {{"error", describe_server_error(r)}}));
         } catch (const TransportError&) {
             if (++failures == max_attempts) throw;
             std::this_thread::sleep_for(
@@ -316,8 +330,8 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
     const HttpResponse finished =
         http.request("POST", path + std::string(protocol::upload_finish_suffix), {}, {});
     if (finished.status != 201)
-        io_error("the server did not accept the finished upload: " +
-                 describe_server_error(finished));
+        io_error(tr("the server did not accept the finished upload: {error}",
+                    {{"error", describe_server_error(finished)}}));
     return id_of(finished);
 }
 

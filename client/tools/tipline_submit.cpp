@@ -12,6 +12,7 @@
 #include "tipline/client/display_text.hpp"
 #include "tipline/client/document_metadata.hpp"
 #include "tipline/client/http_client.hpp"
+#include "tipline/client/messages.hpp"
 #include "tipline/client/outgoing.hpp"
 #include "tipline/client/pinning.hpp"
 #include "tipline/client/progress.hpp"
@@ -59,9 +60,9 @@ PreparedTip prepare_tip(const TipOptions& o, crypto::TipKind kind = crypto::TipK
     crypto::TipHeader language_only;
     language_only.language = o.language;
     if (crypto::validate_tip_header(language_only))
-        usage_error("--lang must be a language tag such as en, ko or zh-Hans");
+        usage_error(tr("--lang must be a language tag such as en, ko or zh-Hans"));
     if (o.files.size() > crypto::tip_max_attachments)
-        usage_error("at most 256 files can go in one tip");
+        usage_error(tr("at most 256 files can go in one tip"));
     for (const fs::path& f : o.files) {
         tip.attachments.push_back(prepare_attachment(f));
         OutgoingAttachment& a = tip.attachments.back();
@@ -71,35 +72,38 @@ PreparedTip prepare_tip(const TipOptions& o, crypto::TipKind kind = crypto::TipK
             std::string removed = strip_attachment_metadata(f, a);
             if (!a.metadata_stripped) removed = clean_attachment_document(f, a);
             if (!removed.empty())
-                std::cerr << "removed from '" << f.string() << "': " << removed << "\n";
+                std::cerr << tr("removed from '{file}': {what}",
+                                {{"file", f.string()}, {"what", removed}})
+                          << "\n";
         }
         const std::string& type = a.info.media_type;
         const bool stripped = !o.keep_metadata && a.metadata_stripped;
         if (!stripped && (type.starts_with("image/") || type.starts_with("video/") ||
                           type.starts_with("audio/"))) {
-            print_warning(tool, "'" + f.string() +
-                                    "' keeps its metadata (device, time, perhaps GPS position); "
-                                    "remove it before sending if it could identify you");
+            print_warning(tool, tr("'{file}' keeps its metadata (device, time, perhaps GPS "
+                                   "position); remove it before sending if it could identify you",
+                                   {{"file", f.string()}}));
         } else if (!stripped && attachment_document_format(f, a) != DocumentFormat::none) {
-            print_warning(tool, "'" + f.string() +
-                                    "' keeps its metadata (author, software, dates); remove it "
-                                    "before sending if it could identify you");
+            print_warning(tool, tr("'{file}' keeps its metadata (author, software, dates); "
+                                   "remove it before sending if it could identify you",
+                                   {{"file", f.string()}}));
         }
         tip.header.attachments.push_back(tip.attachments.back().info);
         tip.sources.push_back(tip.attachments.back().source.get());
     }
     tip.header.message = read_message(o.message_file, tool);
     if (crypto::validate_tip_header(tip.header))
-        usage_error("an attached file is too large to seal");
+        usage_error(tr("an attached file is too large to seal"));
     return tip;
 }
 
 std::vector<crypto::BoxPublicKey> box_keys(const std::vector<crypto::PublicIdentity>& ids) {
     if (ids.size() > crypto::envelope_max_recipients)
-        usage_error("at most 16 recipients are allowed");
+        usage_error(tr("at most 16 recipients are allowed"));
     std::vector<crypto::BoxPublicKey> keys;
     for (const auto& id : ids) {
-        std::cerr << "sealing to " << crypto::fingerprint(id) << "\n";
+        std::cerr << tr("sealing to {fingerprint}", {{"fingerprint", crypto::fingerprint(id)}})
+                  << "\n";
         keys.push_back(id.box);
     }
     return keys;
@@ -125,13 +129,16 @@ TrustedRecipients trusted_recipients(const ServerKeys& keys, Trust& trust) {
     if (chosen.identities.empty()) {
         throw ToolError(
             exit_verification_failure, chosen.refusal,
-            {"the keys may have been replaced: do not send, and check the fingerprint with the NGO "
-             "through another channel"});
+            {tr("the keys may have been replaced: do not send, and check the fingerprint with the "
+                "NGO through another channel")});
     }
     if (chosen.list && chosen.pinned) {
-        std::cerr << "the organisation you pinned vouches for " << chosen.list->recipients.size()
-                  << " responder(s): list serial " << chosen.list->serial << ", valid through "
-                  << crypto::format_day(chosen.list->expires_day) << "\n";
+        std::cerr << tr("the organisation you pinned vouches for {count} responder(s): list "
+                        "serial {serial}, valid through {day}",
+                        {{"count", std::to_string(chosen.list->recipients.size())},
+                         {"serial", std::to_string(chosen.list->serial)},
+                         {"day", crypto::format_day(chosen.list->expires_day)}})
+                  << "\n";
     }
     return chosen;
 }
@@ -140,7 +147,8 @@ TrustedRecipients trusted_recipients(const ServerKeys& keys, Trust& trust) {
 class SealingProgress final : public crypto::ByteSink {
   public:
     SealingProgress(crypto::ByteSink& inner, std::uint64_t total)
-        : inner_(inner), line_("sealing", total) {}
+        // TRANSLATORS: a progress line's first word, "sealing 40% of 12.5 MB": encrypting the tip.
+        : inner_(inner), line_(tr("sealing"), total) {}
     void write(std::span<const unsigned char> bytes) override {
         inner_.write(bytes);
         done_ += bytes.size();
@@ -156,8 +164,8 @@ class SealingProgress final : public crypto::ByteSink {
 void seal_into(const std::vector<crypto::BoxPublicKey>& recipients, PreparedTip& tip,
                crypto::ByteSink& sink) {
     if (const std::error_code ec = crypto::seal_tip(recipients, tip.header, tip.sources, sink)) {
-        io_error("cannot seal the tip: " + ec.message(),
-                 {"a file may have changed or shrunk while it was read"});
+        io_error(tr("cannot seal the tip: {error}", {{"error", ec.message()}}),
+                 {tr("a file may have changed or shrunk while it was read")});
     }
 }
 
@@ -170,8 +178,8 @@ std::vector<crypto::PublicIdentity> keys_from_arguments(const std::vector<std::s
 int seal(const TipOptions& o, const fs::path& out, bool force) {
     const auto recipients = box_keys(keys_from_arguments(o.to));
     if (out.empty() && ::isatty(STDOUT_FILENO) == 1) {
-        usage_error("refusing to write a binary envelope to the terminal",
-                    {"redirect it to a file: > tip.env, or use --out"});
+        usage_error(tr("refusing to write a binary envelope to the terminal"),
+                    {tr("redirect it to a file: > tip.env, or use --out")});
     }
     PreparedTip tip = prepare_tip(o);
     // With --out the envelope appears only once complete; a failure leaves no partial file behind.
@@ -198,8 +206,8 @@ int seal(const TipOptions& o, const fs::path& out, bool force) {
 // Refuses a --receipt-out that exists before anything is sent, so saving it cannot fail later.
 void check_receipt_out(const fs::path& receipt_out) {
     if (!receipt_out.empty() && fs::exists(fs::symlink_status(receipt_out))) {
-        usage_error("'" + receipt_out.string() + "' already exists",
-                    {"choose a new file for the receipt"});
+        usage_error(tr("'{file}' already exists", {{"file", receipt_out.string()}}),
+                    {tr("choose a new file for the receipt")});
     }
 }
 
@@ -207,12 +215,18 @@ void check_receipt_out(const fs::path& receipt_out) {
 void show_receipt(const crypto::SecretBuffer& digits, const fs::path& receipt_out) {
     const crypto::SecretBuffer shown = crypto::format_receipt(digits.span());
     std::cerr << "\n"
-              << "  Your receipt:  "
+              // TRANSLATORS: the receipt's 20 digits follow; the web form calls it the receipt
+              // number.
+              << "  " << tr("Your receipt:") << "  "
               << std::string_view(reinterpret_cast<const char*>(shown.data()), shown.size())
               << "\n\n"
-              << "  Write it down now and keep it somewhere safe. It is shown only this once.\n"
-              << "  With it you can read the replies and answer them (tipline-submit check).\n"
-              << "  Anyone who has it can read the replies too.\n\n";
+              << "  "
+              << tr("Write it down now and keep it somewhere safe. It is shown only this once.")
+              << "\n"
+              << "  "
+              << tr("With it you can read the replies and answer them (tipline-submit check).")
+              << "\n"
+              << "  " << tr("Anyone who has it can read the replies too.") << "\n\n";
     if (receipt_out.empty()) return;
     try {
         PendingFile file(receipt_out, 0600);
@@ -223,9 +237,9 @@ void show_receipt(const crypto::SecretBuffer& digits, const fs::path& receipt_ou
         PendingFile* files[] = {&file};
         install_files(files, false);
     } catch (const std::exception& e) {
-        print_warning(tool,
-                      std::string("the tip was stored, but the receipt could not be saved: ") +
-                          e.what() + "; copy it from above");
+        print_warning(tool, tr("the tip was stored, but the receipt could not be saved: {error}; "
+                               "copy it from above",
+                               {{"error", e.what()}}));
     }
 }
 
@@ -242,9 +256,10 @@ std::function<void(const UploadProgress&)> progress_printer(ProgressLine& line) 
 // large file only to be told "too large" can take minutes.
 void check_size(std::uint64_t size, const ServerKeys& keys) {
     if (keys.envelope_bytes == 0 || size <= keys.envelope_bytes) return;
-    usage_error("the tip is too large for this tip line: sealed, it would be " + human_bytes(size) +
-                    ", and the server stores at most " + human_bytes(keys.envelope_bytes),
-                {"send fewer or smaller files, or split them over follow-ups"});
+    usage_error(tr("the tip is too large for this tip line: sealed, it would be {size}, and the "
+                   "server stores at most {limit}",
+                   {{"size", human_bytes(size)}, {"limit", human_bytes(keys.envelope_bytes)}}),
+                {tr("send fewer or smaller files, or split them over follow-ups")});
 }
 
 int resume(const std::string& server, const std::string& proxy, const fs::path& resume_file,
@@ -254,10 +269,10 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
          const fs::path& receipt_out, const fs::path& resume_file) {
     if (!resume_file.empty() && fs::exists(fs::symlink_status(resume_file))) {
         if (!o.files.empty() || !o.message_file.empty() || !o.to.empty()) {
-            usage_error(
-                "'" + resume_file.string() + "' exists: this run resumes the tip sealed in it",
-                {"run again with only --server, --proxy and --resume-file, or choose a new resume "
-                 "file"});
+            usage_error(tr("'{file}' exists: this run resumes the tip sealed in it",
+                           {{"file", resume_file.string()}}),
+                        {tr("run again with only --server, --proxy and --resume-file, or choose a "
+                            "new resume file")});
         }
         check_receipt_out(receipt_out);
         return resume(server, proxy, resume_file, receipt_out);
@@ -310,7 +325,8 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
         if (!resume_file.empty()) ::unlink(resume_file.c_str());  // nothing was sent yet
         throw;
     }
-    ProgressLine sending("sending", size);
+    // TRANSLATORS: a progress line's first word, "sending 40% of 12.5 MB".
+    ProgressLine sending(tr("sending"), size);
     UploadJob job{file.get(),        base, size, upload_chunk(server_keys),
                   opening,           {},   {},   progress_printer(sending),
                   &server_keys.proof};
@@ -333,16 +349,17 @@ int resume(const std::string& server, const std::string& proxy, const fs::path& 
     HttpClient http(server, proxy);
     ServerKeys server_keys = fetch_server_keys(http);
     UniqueFd file(::open(resume_file.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
-    if (!file) io_error("cannot open '" + resume_file.string() + "'");
+    if (!file) io_error(tr("cannot open '{file}'", {{"file", resume_file.string()}}));
     ResumeState state;
     if (const std::error_code ec = read_resume_file(file.get(), state)) {
-        usage_error("'" + resume_file.string() + "' is not a resume file: " + ec.message(),
-                    {"it is made by 'tipline-submit send --resume-file' for a large tip"});
+        usage_error(tr("'{file}' is not a resume file: {error}",
+                       {{"file", resume_file.string()}, {"error", ec.message()}}),
+                    {tr("it is made by 'tipline-submit send --resume-file' for a large tip")});
     }
-    std::cerr << "resuming the tip in '" << resume_file.string() << "'\n";
+    std::cerr << tr("resuming the tip in '{file}'", {{"file", resume_file.string()}}) << "\n";
     const MailboxAccess mailbox =
         MailboxAccess::from_receipt(state.receipt.span(), server_keys.salt, state.receipt_kdf);
-    ProgressLine sending("sending", state.envelope_length);
+    ProgressLine sending(tr("sending"), state.envelope_length);
     UploadJob job{file.get(),
                   resume_header_size,
                   state.envelope_length,
@@ -366,11 +383,12 @@ int resume(const std::string& server, const std::string& proxy, const fs::path& 
 // The receipt from a file (its first line) or typed on the terminal without echo, checked.
 crypto::SecretBuffer obtain_receipt(const fs::path& receipt_file) {
     const crypto::SecretBuffer typed =
-        obtain_passphrase({receipt_file, -1}, "receipt (20 digits): ", false);
+        obtain_passphrase({receipt_file, -1}, tr("receipt (20 digits): "), false);
     crypto::SecretBuffer digits;
     if (crypto::parse_receipt({reinterpret_cast<const char*>(typed.data()), typed.size()},
                               digits)) {
-        usage_error("that is not a receipt", {"a receipt is 20 digits, written in groups of four"});
+        usage_error(tr("that is not a receipt"),
+                    {tr("a receipt is 20 digits, written in groups of four")});
     }
     return digits;
 }
@@ -386,10 +404,10 @@ int check(const std::string& server, const std::string& proxy, Trust& trust,
     std::vector<crypto::OpenedMessage> replies;
     std::size_t unreadable = 0;
     if (crypto::open_bundle_messages(bundle, keys, crypto::TipKind::reply, replies, unreadable)) {
-        io_error("the server's list of replies is damaged");
+        io_error(tr("the server's list of replies is damaged"));
     }
     if (replies.empty() && unreadable == 0) {
-        std::cout << "no replies yet\n";
+        std::cout << tr("no replies yet") << "\n";
         return exit_success;
     }
     // Only replies a trusted responder signed for this receipt are shown; the rest are counted.
@@ -400,24 +418,30 @@ int check(const std::string& server, const std::string& proxy, Trust& trust,
             continue;
         }
         const std::string text = escape_text_for_display(r.header.message);
-        std::cout << "--- reply " << ++shown << " (" << crypto::format_day(r.day) << "), "
-                  << (trusted.pinned ? "from the NGO, signed by responder "
-                                     : "signed by responder ")
-                  << crypto::fingerprint(*r.header.signer) << "\n"
+        const std::string number = std::to_string(++shown);
+        const std::string day = crypto::format_day(r.day);
+        const std::string signer = crypto::fingerprint(*r.header.signer);
+        // The header is the tool's own; the reply's text below it is the server's, escaped.
+        std::cout << (trusted.pinned
+                          ? tr("--- reply {number} ({day}), from the NGO, signed by responder "
+                               "{fingerprint}",
+                               {{"number", number}, {"day", day}, {"fingerprint", signer}})
+                          : tr("--- reply {number} ({day}), signed by responder {fingerprint}",
+                               {{"number", number}, {"day", day}, {"fingerprint", signer}}))
+                  << "\n"
                   << text << (text.ends_with('\n') ? "" : "\n");
     }
-    if (shown == 0) std::cout << "no replies yet that a responder you trust signed\n";
+    if (shown == 0) std::cout << tr("no replies yet that a responder you trust signed") << "\n";
     if (unverified > 0) {
-        print_warning(
-            tool,
-            std::to_string(unverified) +
-                " message(s) in the mailbox are not signed by a responder you trust, and are not "
-                "shown: do not act on anything that claims to come from the NGO without that "
-                "signature");
+        print_warning(tool, tr("{count} message(s) in the mailbox are not signed by a responder "
+                               "you trust, and are not shown: do not act on anything that claims "
+                               "to come from the NGO without that signature",
+                               {{"count", std::to_string(unverified)}}));
     }
     if (unreadable > 0) {
-        print_warning(tool, std::to_string(unreadable) +
-                                " message(s) in the mailbox could not be opened with this receipt");
+        print_warning(tool, tr("{count} message(s) in the mailbox could not be opened with this "
+                               "receipt",
+                               {{"count", std::to_string(unreadable)}}));
     }
     return exit_success;
 }
@@ -435,9 +459,9 @@ int follow_up(const TipOptions& o, const std::string& server, const std::string&
     crypto::VectorSink sealed;
     seal_into(recipients, tip, sealed);
     if (server_keys.inline_bytes != 0 && sealed.bytes().size() > server_keys.inline_bytes) {
-        usage_error("a follow-up can carry at most " + std::to_string(server_keys.inline_bytes) +
-                        " bytes sealed",
-                    {"send large files as a new tip with tipline-submit send"});
+        usage_error(tr("a follow-up can carry at most {limit} bytes sealed",
+                       {{"limit", std::to_string(server_keys.inline_bytes)}}),
+                    {tr("send large files as a new tip with tipline-submit send")});
     }
     std::cout << send_follow_up(http, mailbox, sealed.bytes(), server_keys.proof) << "\n";
     return exit_success;
@@ -462,7 +486,10 @@ void add_tip_options(CLI::App* cmd, TipOptions& o, bool to_required) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Tipline witness tool. Seals a tip so that only the NGO's responders can read it.",
+    // First: every message from here on, the subcommands' descriptions among them, is translated.
+    init_messages();
+    CLI::App app{tr("Tipline witness tool. Seals a tip so that only the NGO's responders can read "
+                    "it."),
                  std::string(tool)};
     app.require_subcommand(1);
     TipOptions seal_opts, send_opts, reply_opts;
@@ -484,13 +511,14 @@ int main(int argc, char** argv) {
             "one (the file names the tip line's organisation: keep it only where that is safe)");
     };
 
-    auto* seal_cmd = app.add_subcommand("seal", "seal a message and files into an envelope file");
+    auto* seal_cmd =
+        app.add_subcommand("seal", tr("seal a message and files into an envelope file"));
     add_tip_options(seal_cmd, seal_opts, true);
     seal_cmd->add_option("--out", out, "write the envelope here instead of standard output");
     seal_cmd->add_flag("--force", force, "replace the --out file if it exists");
 
     auto* send_cmd = app.add_subcommand(
-        "send", "seal a message and files and send them to a tip line; prints the tip's id");
+        "send", tr("seal a message and files and send them to a tip line; prints the tip's id"));
     add_tip_options(send_cmd, send_opts, false);
     send_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")
         ->required();
@@ -504,7 +532,8 @@ int main(int argc, char** argv) {
         "keep the sealed tip, its receipt and its upload here until it is stored, so that running "
         "again with the same file goes on after a crash or a lost connection");
 
-    auto* check_cmd = app.add_subcommand("check", "read the replies to a tip, with its receipt");
+    auto* check_cmd =
+        app.add_subcommand("check", tr("read the replies to a tip, with its receipt"));
     check_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")
         ->required();
     check_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
@@ -512,8 +541,8 @@ int main(int argc, char** argv) {
                           "read the receipt from this file instead of asking");
     add_trust_options(check_cmd);
 
-    auto* reply_cmd =
-        app.add_subcommand("reply", "answer the replies: send a follow-up with the same receipt");
+    auto* reply_cmd = app.add_subcommand(
+        "reply", tr("answer the replies: send a follow-up with the same receipt"));
     reply_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")
         ->required();
     reply_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");

@@ -20,6 +20,7 @@
 #include "tipline/crypto/recipient_list.hpp"
 #include "tipline/crypto/stream.hpp"
 #include "tipline/crypto/tip_document.hpp"
+#include "tipline/crypto/utf8.hpp"
 
 using namespace tipline::test;
 namespace crypto = tipline::crypto;
@@ -98,6 +99,24 @@ bool has_terminal_controls(const std::string& text) {
         if (c == c1_lead_byte && next >= c1_first && next <= c1_last) return true;
     }
     return text.find(right_to_left_override) != std::string::npos;
+}
+
+// The same for text in any script, which must be valid UTF-8: decoded first, so that a byte inside
+// a Korean or Chinese character (0x9B is one) is not taken for the 8-bit CSI.
+bool has_terminal_controls_decoded(const std::string& text) {
+    if (!crypto::is_valid_utf8(text)) return true;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+        char32_t c = length == 1 ? lead : lead & (0x7Fu >> length);
+        for (std::size_t k = 1; k < length; ++k)
+            c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3Fu);
+        if ((c < first_printable && c != '\n' && c != '\t') || (c >= delete_char && c <= c1_last) ||
+            c == U'\u202E')
+            return true;
+        i += length;
+    }
+    return false;
 }
 
 std::size_t longest_run(const std::string& text, char c) {
@@ -773,6 +792,52 @@ TEST_CASE("a trusted reply is shown with its escape sequences escaped and its li
     CHECK(read->header("Tipline-Mailbox") == crypto::to_hex(crypto::mailbox_id(own)));
     CHECK(read->header("Tipline-Mailbox-Token") ==
           crypto::to_hex(receipt.keys.mailbox_token.span()));
+}
+
+TEST_CASE("what the server says is escaped the same way when the tool speaks Korean",
+          "[hostile_source][escapes][language]") {
+    Cast cast;
+    Witness w;
+    HostileSource server;
+    const KeysAnswer keys = listing({&cast.a});
+    server.serve_tip_line(keys);
+    const std::string korean = "LANG=ko_KR.UTF-8 ";
+
+    SECTION("a trusted reply: the header is translated, the reply's text is not") {
+        const Receipt receipt = make_receipt(w.dir / "receipt.txt", keys.salt);
+        const std::string text = "first line" + hostile_text + "\nsecond line\tcolumn\n";
+        const crypto::BoxPublicKey& own = receipt.keys.reply.public_key;
+        server.answer("GET", "/api/v1/mailbox",
+                      bundle_answer({reply_envelope(own, own, text, &cast.a)}));
+        const std::string args = " check --server " + server.url() + " --expect " +
+                                 arg(fp(cast.a)) + " --receipt-file " + q(receipt.file);
+        const auto english = run_command(submit() + args);
+        const auto ko = run_command(korean + submit() + args);
+        INFO("stdout: " << ko.out << "\nstderr: " << ko.err);
+        REQUIRE(english.exit_code == exit_ok);
+        REQUIRE(ko.exit_code == exit_ok);
+        const std::string day = crypto::format_day(crypto::current_day());
+        const std::string shown = "first line" + hostile_shown + "\nsecond line\tcolumn\n";
+        CHECK(ko.out ==
+              "--- 답장 1 (" + day + "), 단체에서 보냄, 담당자 " + fp(cast.a) + " 서명\n" + shown);
+        CHECK(english.out == "--- reply 1 (" + day + "), from the NGO, signed by responder " +
+                                 fp(cast.a) + "\n" + shown);
+        CHECK_FALSE(has_terminal_controls_decoded(ko.out + ko.err));
+    }
+    SECTION("an error message: the tool's words are translated, the server's are escaped") {
+        server.answer("GET", "/api/v1/keys", error_answer(503, "busy", hostile_text));
+        const auto r =
+            run_command(korean + submit() + " send --server " + server.url() + " --expect " +
+                        arg(fp(cast.a)) + " --message-file " + q(w.message));
+        INFO("stderr: " << r.err);
+        CHECK(r.exit_code == exit_usage);
+        CHECK(r.err ==
+              "tipline-submit: 오류: 담당자들의 키를 받아 올 수 없습니다: 서버가 503 코드로 "
+              "응답했습니다: " +
+                  hostile_shown + "\n");
+        CHECK_FALSE(has_terminal_controls_decoded(r.out + r.err));
+        check_nothing_sent(server);
+    }
 }
 
 TEST_CASE("replies planted in the mailbox are counted and never shown",

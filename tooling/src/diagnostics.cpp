@@ -1,6 +1,7 @@
 // The single place where tool errors become stderr lines and exit codes.
 #include "tipline/tooling/diagnostics.hpp"
 
+#include <libintl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -38,14 +39,19 @@ void open_failure(std::string_view what, std::error_code ec) {
                     std::move(hints));
 }
 
+// The labels go through glibc's gettext too, in whatever domain the program chose: tipline-submit
+// binds its catalogs (client/include/tipline/client/messages.hpp); tiplined and tipline-responder
+// never set a locale, so they print the English words.
 void print_error(std::string_view tool, std::string_view message,
                  const std::vector<std::string>& hints) {
-    std::cerr << tool << ": error: " << message << '\n';
-    for (const std::string& hint : hints) std::cerr << "hint: " << hint << '\n';
+    // TRANSLATORS: "tipline-submit: error: MESSAGE", then one "hint: HINT" line for each hint.
+    std::cerr << tool << ": " << ::gettext("error:") << ' ' << message << '\n';
+    for (const std::string& hint : hints) std::cerr << ::gettext("hint:") << ' ' << hint << '\n';
 }
 
 void print_warning(std::string_view tool, std::string_view message) {
-    std::cerr << tool << ": warning: " << message << '\n';
+    // TRANSLATORS: "tipline-submit: warning: MESSAGE".
+    std::cerr << tool << ": " << ::gettext("warning:") << ' ' << message << '\n';
 }
 
 int run_tool(std::string_view tool, CLI::App& app, int argc, char** argv,
@@ -80,7 +86,7 @@ int run_tool(std::string_view tool, CLI::App& app, int argc, char** argv,
     } catch (const std::exception& e) {
         // Whatever slipped past the checks above still ends in a message and exit 2, never an
         // abort.
-        print_error(tool, std::string("cannot go on: ") + e.what(), {});
+        print_error(tool, std::string(::gettext("cannot go on:")) + " " + e.what(), {});
     }
 #ifdef TIPLINE_CHECK_SECRET_LEAKS
     // Sanitizer builds: sodium_malloc memory is mapped, not heap, so LeakSanitizer cannot see it.
