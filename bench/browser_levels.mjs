@@ -1,6 +1,9 @@
 // Time from pressing send to the receipt on the page, for a short message with a 1 MB photo, in
 // headless Chromium and in Firefox ESR at Tor Browser's three security levels (JavaScript on in
 // Chromium, Standard and Safer; off at Safest, where the server seals the form it is posted).
+// With JavaScript on it also measures the longest the page could not draw (its event loop held by
+// one task), with the cryptography in the page's worker and, as the baseline, on the page itself
+// (the worker script blocked, as where no worker starts).
 //
 //   node bench/browser_levels.mjs BUILD_DIR [--runs N] [--configs chromium,standard,safer,safest]
 //
@@ -105,6 +108,14 @@ function watchSteps() {
     if (seen.at(-1)?.text !== line.textContent) seen.push({ at: performance.now(), text: line.textContent });
   }).observe(line, { childList: true, characterData: true, subtree: true });
   globalThis.stepsStarted = performance.now();
+  // A timer every 10 ms: a longer gap between two ticks is time the page could not draw.
+  globalThis.longestStill = 0;
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    globalThis.longestStill = Math.max(globalThis.longestStill, now - last);
+    last = now;
+  }, 10);
 }
 
 function stepsTaken(names) {
@@ -143,7 +154,8 @@ async function sendOnce(browser, config, photoPath, run) {
       throw new Error(`${e.message}\nthe page says: ${await page.innerText('main').catch(() => '?')}`);
     });
     const total = performance.now() - started;
-    return { total, steps: config.javaScript ? await page.evaluate(stepsTaken, STEPS) : {} };
+    if (!config.javaScript) return { total, steps: {}, still: 0 };
+    return { total, steps: await page.evaluate(stepsTaken, STEPS), still: await page.evaluate(() => globalThis.longestStill) };
   } finally {
     await page.close();
   }
@@ -157,11 +169,14 @@ await writeFile(photoPath, photoBytes);
 unsetProxy();
 try {
   console.log(`send to receipt, short message with a ${photoBytes.length}-byte JPEG photo, ${runs} runs each (seconds)`);
-  console.log('configuration                 median      max   steps, median of each (receipt: files and Argon2id)');
-  for (const name of chosen) {
+  console.log('configuration                     median      max   still   steps, median of each (receipt: files and Argon2id)');
+  const rows = chosen.flatMap((name) => {
     const base = configurations[name];
     if (!base) throw new Error(`unknown configuration ${name}`);
     const config = { name, ...base, javaScript: base.javaScript[0] };
+    return config.javaScript ? [{ config, onPage: false }, { config, onPage: true }] : [{ config, onPage: false }];
+  });
+  for (const { config, onPage } of rows) {
     const browser = await launch(config, {
       serverUrl: url,
       scratch: work,
@@ -170,17 +185,21 @@ try {
         firefox: process.env.TIPLINE_FIREFOX || '/usr/bin/firefox-esr',
       },
     });
+    if (onPage) browser.block('/static/tipline-worker.js');
     const times = [];
     try {
       for (let run = 1; run <= runs; run++) times.push(await sendOnce(browser, config, photoPath, run));
     } finally {
       await browser.close();
     }
-    const label = config.engine === 'chromium' ? 'chromium (JavaScript on)' : `firefox-esr ${config.level}`;
+    const label = (config.engine === 'chromium' ? 'chromium (JavaScript on)' : `firefox-esr ${config.level}`) +
+      (onPage ? ', on the page' : '');
     const totals = times.map((t) => t.total).sort((a, b) => a - b);
     const steps = [...new Set(times.flatMap((t) => Object.keys(t.steps)))]
       .map((step) => `${step} ${(median(times.map((t) => t.steps[step] ?? 0)) / 1000).toFixed(1)}`).join(', ');
-    console.log(`${label.padEnd(28)} ${(median(totals) / 1000).toFixed(1).padStart(7)}  ${(totals.at(-1) / 1000).toFixed(1).padStart(7)}   ${steps}`);
+    // still: the median over the runs of each run's longest gap, in seconds.
+    const still = config.javaScript ? (median(times.map((t) => t.still)) / 1000).toFixed(2) : '-';
+    console.log(`${label.padEnd(32)} ${(median(totals) / 1000).toFixed(1).padStart(7)}  ${(totals.at(-1) / 1000).toFixed(1).padStart(7)}  ${still.padStart(6)}   ${steps}`);
   }
 } finally {
   server.kill('SIGTERM');

@@ -13,6 +13,10 @@ namespace json = boost::json;
 constexpr std::string_view page_csp =
     "default-src 'none'; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self'; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+// The page's worker (web/static/tipline-worker.js) runs under the policy its own response carries:
+// it loads libsodium and the sealing module from here and compiles libsodium's WebAssembly; it
+// makes no request of its own.
+constexpr std::string_view worker_csp = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'";
 // Anything else loads nothing and, opened as a document, runs nothing.
 constexpr std::string_view other_csp = "default-src 'none'; frame-ancestors 'none'; sandbox";
 
@@ -20,7 +24,9 @@ constexpr std::string_view other_csp = "default-src 'none'; frame-ancestors 'non
 
 void secure_headers(Response& res, ContentKind kind) {
     res.set(http::field::cache_control, "no-store");
-    res.set("Content-Security-Policy", kind == ContentKind::page ? page_csp : other_csp);
+    res.set("Content-Security-Policy", kind == ContentKind::page     ? page_csp
+                                       : kind == ContentKind::worker ? worker_csp
+                                                                     : other_csp);
     res.set("X-Content-Type-Options", "nosniff");
     res.set("Referrer-Policy", "no-referrer");
     res.set("X-Frame-Options", "DENY");

@@ -460,6 +460,9 @@ std::string check_main(const Page& p, const ServerInfo& info) {
     return m;
 }
 
+// The page's worker script, the one asset served with a policy that lets it load scripts.
+constexpr std::string_view worker_asset = "static/tipline-worker.js";
+
 std::string_view asset_type(std::string_view path) {
     if (path.ends_with(".css")) return "text/css; charset=utf-8";
     if (path.ends_with(".js") || path.ends_with(".mjs")) return "text/javascript; charset=utf-8";
@@ -603,7 +606,8 @@ Response web_response(const RequestHeader& header, const WebTarget& target,
     if (target.kind == WebTarget::file) {
         res = Response{http::status::ok, v};
         res.set(http::field::content_type, asset_type(target.asset));
-        secure_headers(res, ContentKind::other);
+        secure_headers(res,
+                       target.asset == worker_asset ? ContentKind::worker : ContentKind::other);
         // A compressed copy, where the build made one and the browser takes gzip.
         const std::string compressed = std::string(target.asset) + std::string(gzip_suffix);
         http::ext_list accepted(header[http::field::accept_encoding]);

@@ -255,8 +255,11 @@ export class Tab {
     this.base = base;
     this.config = config;
     this.defaultTimeout = Math.max(20_000, config.timeout / 10);
-    // Requests the browser has started for this page and not yet finished or failed, but for the
-    // favicon the browser fetches on its own: Chromium 156 never reports that one as finished.
+    // Requests the browser has started for this page and not yet answered or failed, but for the
+    // favicon the browser fetches on its own: Chromium 156 never reports that one as done. An
+    // answer counts (not only a finished body): Chromium reports no end for its workers' requests.
+    // A new document drops what the one before left waiting: Chromium reports no end for the
+    // requests of a page's worker that stops when its page is left.
     this.inflight = new Set();
     this.lastActivity = Date.now();
     const settle = (r) => {
@@ -267,6 +270,10 @@ export class Tab {
       if (new URL(r.url()).pathname === '/favicon.ico') return;
       this.inflight.add(r);
       this.lastActivity = Date.now();
+    });
+    page.on('response', (r) => settle(r.request()));
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) this.inflight.clear();
     });
     page.on('requestfinished', settle);
     page.on('requestfailed', settle);
@@ -457,7 +464,7 @@ export class Tab {
     return this.page.evaluateOnNewDocument(fn);
   }
 
-  // Resolves once no request of the page's has been open for 500 ms.
+  // Resolves once no request of the page's has been waiting for an answer for 500 ms.
   async waitForNetworkIdle(idleTime = 500) {
     const deadline = Date.now() + this.defaultTimeout;
     for (;;) {

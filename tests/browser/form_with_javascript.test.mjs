@@ -71,9 +71,17 @@ test('with JavaScript on the tip is sealed in the browser and only ciphertext is
     // then abandons, and goes on in plain JavaScript; no other error is allowed there either.
     const wasmProbe = (message) => config.level === 'safer' && message === 'ReferenceError: WebAssembly is not defined';
     assert.deepEqual(errors.filter((message) => !wasmProbe(message)), [], 'no script error');
+    // The receipt was stretched and the tip sealed in the worker: libsodium never ran on the page,
+    // so the page was free to draw the whole time.
+    assert.equal(await page.evaluate(() => typeof globalThis.sodium), 'undefined', 'libsodium is not on the page');
   } finally {
     await browser.close();
   }
+  // The submit page was loaded twice: once to look at it, once to send.
+  const gets = browser.requests.filter((r) => r.method === 'GET').map((r) => r.path);
+  assert.equal(gets.filter((p) => p === '/ko/submit').length, 2);
+  assert.equal(gets.filter((p) => p === '/static/tipline-worker.js').length, 2, 'each page started its worker');
+  assert.equal(gets.filter((p) => p === '/static/sodium.js').length, 2, 'libsodium crossed the network once a page');
 
   const documents = browser.requests.filter((r) => r.document).map((r) => `${r.method} ${r.path}`);
   const bodies = browser.requests.filter((r) => r.method !== 'GET');
@@ -173,6 +181,26 @@ const slowAtSafer = (name) => test.skip(name, 'a 5 MB tip takes minutes to seal 
   const tip = await findTip(await exportAndOpen(`javascript-resume-${config.name}`), marker);
   const [file] = attachmentsOf(tip.info);
   assert.ok((await readFile(path.join(tip.dir, file.file))).equals(evidence.bytes), 'the whole file arrived, byte for byte');
+});
+
+test('where no worker starts, the page seals the tip itself', async () => {
+  const marker = uniqueMarker('no-worker');
+  const browser = await openBrowser(config);
+  try {
+    browser.block('/static/tipline-worker.js');
+    const page = await browser.newPage();
+    const posted = await submitTip(page, { lang: 'en', message: marker, inBrowser: true });
+    assert.equal(posted.status, 201, 'the envelope is stored');
+    await shownReceipt(page);
+    assert.equal(await page.evaluate(() => typeof globalThis.sodium), 'object', 'libsodium was loaded on the page');
+  } finally {
+    await browser.close();
+  }
+  const sent = browser.requests.filter((r) => r.method !== 'GET');
+  assert.deepEqual(sent.map((r) => r.path), ['/api/v1/tips'], 'one request carried the tip');
+  assert.equal(sent[0].body.indexOf(Buffer.from(marker)), -1, 'no plaintext in what was sent');
+  const tip = await findTip(await exportAndOpen(`javascript-no-worker-${config.name}`), marker);
+  assert.equal(tip.message.toString('utf8'), marker, 'the responder reads what was typed');
 });
 
 test('when libsodium cannot load, the page says so and sends nothing', async () => {

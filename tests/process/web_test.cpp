@@ -91,14 +91,25 @@ TEST_CASE(
     CHECK(status_of(css) == 200);
     CHECK(header_of(css, "Content-Type") == "text/css; charset=utf-8");
     CHECK(status_of(get(server.port(), "/static/missing.css")) == 404);
-    // The scripts of the JavaScript mode: the page's module, the sealing library and libsodium.
-    for (const std::string script :
-         {"/static/tipline.js", "/static/tipline-seal.mjs", "/static/sodium.js"}) {
+    // The scripts of the JavaScript mode: the page's module, its worker, the sealing library and
+    // libsodium. Only the worker's script may load scripts: a worker runs under its own response's
+    // policy. The others, opened as documents, run nothing.
+    const std::string other_csp = "default-src 'none'; frame-ancestors 'none'; sandbox";
+    for (const std::string script : {"/static/tipline.js", "/static/tipline-clean.mjs",
+                                     "/static/tipline-seal.mjs", "/static/sodium.js"}) {
         INFO(script);
         const std::string raw = get(server.port(), script);
         CHECK(status_of(raw) == 200);
         CHECK(header_of(raw, "Content-Type") == "text/javascript; charset=utf-8");
+        CHECK(header_of(raw, "Content-Security-Policy") == other_csp);
     }
+    const std::string worker = get(server.port(), "/static/tipline-worker.js");
+    CHECK(status_of(worker) == 200);
+    CHECK(header_of(worker, "Content-Type") == "text/javascript; charset=utf-8");
+    CHECK(header_of(worker, "Content-Security-Policy") ==
+          "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'");
+    CHECK(header_of(worker, "Cache-Control") == "no-store");
+    CHECK(body_of(worker).find("importScripts('/static/sodium.js')") != std::string::npos);
     const std::string plain = get(server.port(), "/static/sodium.js");
     CHECK(body_of(plain).find("crypto_pwhash") != std::string::npos);
     CHECK(header_of(plain, "Content-Encoding").empty());

@@ -2,7 +2,6 @@
 // the responders' keys, replies are opened here with the receipt, and the receipt never leaves the
 // device. If anything fails the page says so and sends nothing: it never falls back to posting a
 // form, which would hand the server the plaintext.
-import * as seal from './tipline-seal.mjs';
 import { cleanImage, UncleanImage } from './tipline-clean.mjs';
 
 const tipForm = document.getElementById('tip-form');
@@ -17,8 +16,55 @@ function show(id, visible, root = document) {
   if (element) element.hidden = !visible;
 }
 
-// libsodium (1.3 MB, 400 KB compressed) loads in the background, so the form is taken over at once,
-// not only after that download over a slow circuit.
+// The cryptography (libsodium and tipline-seal.mjs) runs in a worker, tipline-worker.js: stretching
+// a receipt is one Argon2id call of seconds without a JIT (Tor Browser at "Safer"), and the page
+// must go on drawing its progress meanwhile. libsodium (1.3 MB, 400 KB compressed) loads there in
+// the background, so the form is taken over at once, not only after that download over a slow
+// circuit. An engine is { call(name, args, handOver), receiptVersions }: call runs the worker's
+// function name and hands over the ArrayBuffers in handOver instead of copying them.
+function startWorker() {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker('/static/tipline-worker.js');
+    const waiting = new Map();
+    let next = 0;
+    let stopped = null;  // the error that stopped the worker: every later call fails with it
+    const call = (name, args, handOver = []) => new Promise((done, failed) => {
+      if (stopped) {
+        failed(stopped);
+        return;
+      }
+      const id = next++;
+      waiting.set(id, { done, failed });
+      worker.postMessage({ id, call: name, args }, handOver);
+    });
+    worker.onmessage = ({ data }) => {
+      if (data.ready) {
+        resolve({ call, receiptVersions: data.receiptVersions });
+        return;
+      }
+      if (data.failed !== undefined) {
+        worker.terminate();
+        reject(new Error(data.failed));
+        return;
+      }
+      const { done, failed } = waiting.get(data.id);
+      waiting.delete(data.id);
+      if (!data.error) done(data.result);
+      else failed(Object.assign(new Error(data.error.message), { name: data.error.name, code: data.error.code }));
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      worker.terminate();
+      stopped = new Error(`the worker stopped: ${event.message}`);
+      for (const { failed } of waiting.values()) failed(stopped);
+      waiting.clear();
+      reject(stopped);
+    };
+  });
+}
+
+// Where no worker starts, the page loads libsodium and the module itself, and gives way every 40 ms
+// of sealing, as the solver does.
 function loadSodium() {
   return new Promise((resolve, reject) => {
     const script = document.createElement('script');
@@ -28,8 +74,34 @@ function loadSodium() {
     document.head.append(script);
   });
 }
-const sodiumLoaded = tipForm || checkForm ? loadSodium() : Promise.reject(new Error('no form'));
-sodiumLoaded.catch(() => {});  // reported when the witness sends
+
+async function onThisPage() {
+  const sodium = await loadSodium();
+  await sodium.ready;
+  const seal = await import('./tipline-seal.mjs');
+  seal.useSodium(sodium);
+  const pause = () => {
+    let since = performance.now();
+    return () => {
+      if (performance.now() - since < 40) return Promise.resolve();
+      return new Promise((resolve) => setTimeout(() => {
+        since = performance.now();
+        resolve();
+      }, 0));
+    };
+  };
+  return {
+    call: async (name, args) => (name === 'sealTipAsync' ? seal.sealTipAsync(...args, pause()) : seal[name](...args)),
+    receiptVersions: seal.RECEIPT_VERSIONS,
+  };
+}
+
+const engine = tipForm || checkForm ? startWorker().catch(() => onThisPage()) : Promise.reject(new Error('no form'));
+engine.catch(() => {});  // reported when the witness sends
+
+async function run(name, ...args) {
+  return (await engine).call(name, args);
+}
 
 const request = { credentials: 'omit', cache: 'no-store' };
 
@@ -44,13 +116,12 @@ async function json(response, what) {
 class ListRefused extends Error {}
 
 async function ready() {
-  const sodium = await sodiumLoaded;
-  await sodium.ready;
-  seal.useSodium(sodium);
+  await engine;
   const answer = await json(await fetch('/api/v1/keys', request), 'reading the keys');
   let keys;
   try {
-    keys = seal.parseKeysResponse(answer);
+    // The list's expiry is checked against the page's day (UTC days since 1970, as currentDay()).
+    keys = await run('parseKeysResponse', answer, { today: Math.floor(Date.now() / 86_400_000) });
   } catch (error) {
     if (answer?.recipient_list !== undefined) throw new ListRefused(error.message);
     throw error;
@@ -119,23 +190,14 @@ function showCleaned(root, cleaned) {
   notice.hidden = false;
 }
 
-// Sealing gives the page a moment to draw after every 40 ms of work, as the solver does: without a
-// JIT (Tor Browser at Safer) a megabyte takes about a second.
+// The witness's files are handed over to the worker, which wipes them once sealed.
 async function sealFor(keys, kind, form, language, replyKey, attachments) {
-  let since = performance.now();
-  const pause = () => {
-    if (performance.now() - since < 40) return Promise.resolve();
-    return new Promise((resolve) => setTimeout(() => {
-      since = performance.now();
-      resolve();
-    }, 0));
-  };
-  const envelope = await seal.sealTipAsync(
-    keys.recipients.map((r) => r.boxPublicKey),
-    { kind, createdAt: Math.floor(Date.now() / 1000), language, replyKey, message: form.elements.message.value, attachments },
-    pause,
-  );
-  for (const a of attachments) a.bytes.fill(0);
+  const tip = { kind, createdAt: Math.floor(Date.now() / 1000), language, replyKey, message: form.elements.message.value };
+  tip.attachments = attachments.map(({ name, mediaType, bytes }) => ({ name, mediaType, bytes }));
+  const handOver = [...new Set(attachments.map((a) => a.bytes.buffer))];
+  const envelope = await (await engine).call('sealTipAsync', [keys.recipients.map((r) => r.boxPublicKey), tip], handOver);
+  // Still here only where no worker took them (a handed-over buffer is left empty).
+  for (const a of attachments) if (a.bytes.buffer.byteLength > 0) a.bytes.fill(0);
   return envelope;
 }
 
@@ -150,12 +212,12 @@ async function withProof(keys, send, size) {
     const headers = {};
     if (keys.proof.required) {
       if (!keys.proof.challenge) {
-        keys.proof = seal.parseChallengeResponse(await json(await fetch('/api/v1/challenge', request), 'reading a challenge'));
+        keys.proof = await run('parseChallengeResponse', await json(await fetch('/api/v1/challenge', request), 'reading a challenge'));
       }
-      const extra = named ?? seal.sizeExtraBits(size, keys.proof.sizeBaseBytes);
+      const extra = named ?? await run('sizeExtraBits', size, keys.proof.sizeBaseBytes);
       if (keys.proof.challenge) {
         await progress('work');
-        headers['Tipline-Proof'] = await seal.solveChallenge(keys.proof.challenge, undefined, extra);
+        headers['Tipline-Proof'] = await run('solveChallenge', keys.proof.challenge, undefined, extra);
       }
       keys.proof.challenge = null;  // each challenge is accepted once
     }
@@ -276,11 +338,11 @@ async function sealTip() {
   await progress('receipt');
   const keys = await ready();
   const attachments = await readFiles(files);
-  const digits = seal.generateReceipt();
-  const receiptKeys = seal.deriveReceiptKeys(digits, keys.salt);
+  const digits = await run('generateReceipt');
+  const receiptKeys = await run('deriveReceiptKeys', digits, keys.salt);
   await progress('encrypting');
   const envelope = await sealFor(keys, 'tip', tipForm, tipForm.elements.language.value, receiptKeys.replyPublicKey, attachments);
-  return { keys, envelope, digits, headers: seal.newMailboxHeaders(receiptKeys), cleaned: attachments.cleaned, upload: {}, tries: 0 };
+  return { keys, envelope, digits, headers: await run('newMailboxHeaders', receiptKeys), cleaned: attachments.cleaned, upload: {}, tries: 0 };
 }
 
 // Sends the sealed tip; true once the server has stored it. A tip whose mailbox exists already was
@@ -344,7 +406,7 @@ async function sendTip() {
   pendingTip = null;
   // Stored: show the receipt, once, in place of the form.
   const main = showView('receipt-view');
-  main.querySelector('[data-receipt]').textContent = seal.formatReceipt(digits);
+  main.querySelector('[data-receipt]').textContent = await run('formatReceipt', digits);
   showCleaned(main, cleaned);
   return undefined;
 }
@@ -372,7 +434,7 @@ async function sendFollowUp(form, keys, receiptKeys, lang) {
     return;
   }
   await json(
-    await postEnvelope(keys, '/api/v1/mailbox/messages', envelope, seal.mailboxAccessHeaders(receiptKeys)),
+    await postEnvelope(keys, '/api/v1/mailbox/messages', envelope, await run('mailboxAccessHeaders', receiptKeys)),
     'sending the follow-up',
   );
   showCleaned(showView('follow-up-sent'), attachments.cleaned);
@@ -384,7 +446,7 @@ async function checkReplies() {
   const keys = await ready();
   let digits;
   try {
-    digits = seal.parseReceipt(checkForm.elements.receipt.value.trim());
+    digits = await run('parseReceipt', checkForm.elements.receipt.value.trim());
   } catch {
     showError(checkForm, 'check.bad_receipt');
     return;
@@ -394,10 +456,10 @@ async function checkReplies() {
   // A receipt made before version 2 opens with version 1's slower stretching.
   let receiptKeys;
   let answer;
-  for (const version of seal.RECEIPT_VERSIONS) {
+  for (const version of (await engine).receiptVersions) {
     await progress('receipt');
-    receiptKeys = seal.deriveReceiptKeys(digits, keys.salt, version);
-    answer = await fetch('/api/v1/mailbox', { ...request, headers: seal.mailboxAccessHeaders(receiptKeys) });
+    receiptKeys = await run('deriveReceiptKeys', digits, keys.salt, version);
+    answer = await fetch('/api/v1/mailbox', { ...request, headers: await run('mailboxAccessHeaders', receiptKeys) });
     if (answer.status !== 404) break;
   }
   if (answer.status === 404 || answer.status === 429) {
@@ -408,7 +470,8 @@ async function checkReplies() {
   }
   if (!answer.ok) throw new Error(`reading the replies: the server answered ${answer.status}`);
   // Shown only when a responder the tip would be sealed to signed it for this receipt.
-  const { replies, unverified, unreadable } = seal.openReplies(
+  const { replies, unverified, unreadable } = await run(
+    'openReplies',
     new Uint8Array(await answer.arrayBuffer()),
     { publicKey: receiptKeys.replyPublicKey, secretKey: receiptKeys.replySecretKey },
     keys.recipients,

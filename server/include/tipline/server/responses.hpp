@@ -12,8 +12,9 @@
 namespace tipline::server {
 
 // What a response carries, which decides its Content-Security-Policy: a page may load its own style
-// sheet and script; nothing else may load anything.
-enum class ContentKind { page, other };
+// sheet and script; the page's worker script may load its own scripts and compile WebAssembly;
+// nothing else may load anything.
+enum class ContentKind { page, worker, other };
 
 // Sets the headers every response carries: no caching, no sniffing, no referrer, no framing, no
 // sharing across origins, no camera, microphone or location, and the CSP for kind.
