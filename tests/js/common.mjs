@@ -12,6 +12,11 @@ export function runTool(file, args, { input, env } = {}) {
     child.stdout.on('data', (b) => stdout.push(b));
     child.stderr.on('data', (b) => stderr.push(b));
     child.on('error', reject);
+    // A tool that exits without reading its input closes the pipe first: its exit code and output
+    // are the result, not the EPIPE of writing to it.
+    child.stdin.on('error', (error) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.on('close', (code, signal) =>
       resolve({
         code: signal ? `signal ${signal}` : code,
