@@ -15,7 +15,7 @@ constexpr std::string_view page_csp =
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 // The page's worker (web/static/tipline-worker.js) runs under the policy its own response carries:
 // it loads libsodium and the sealing module from here and compiles libsodium's WebAssembly; it
-// makes no request of its own.
+// may fetch nothing (the page makes every API request).
 constexpr std::string_view worker_csp = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'";
 // Anything else loads nothing and, opened as a document, runs nothing.
 constexpr std::string_view other_csp = "default-src 'none'; frame-ancestors 'none'; sandbox";
