@@ -1,6 +1,7 @@
 // Storage benchmark for the responders' offline case store (bench/README.md, "Case store"): the
 // system SQLite held in memory, written back after each change as one sealed file
-// (sqlite3_serialize, then XChaCha20-Poly1305 secretstream, then write, fsync and rename), against
+// (sqlite3_serialize, then an envelope sealed to the responder's own key, FORMAT.md section 8, then
+// installed as the tools install files: tooling::write_new_file, write, fsync, rename), against
 // two baselines measured in the same run: the same bytes written unsealed the same way, and one
 // committed row in an on-disk SQLite database in WAL mode (what an encrypted-page store such as
 // SQLCipher would do per change, before its own encryption). Also: loading the store, its sizes,
@@ -9,10 +10,8 @@
 //
 //   tipline-bench-store [--tips N] [--dir DIR]
 #include <fcntl.h>
-#include <sodium.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -24,6 +23,12 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "tipline/crypto/envelope.hpp"
+#include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/secret_buffer.hpp"
+#include "tipline/crypto/stream.hpp"
+#include "tipline/tooling/file_io.hpp"
 
 namespace {
 
@@ -106,47 +111,19 @@ struct Store {
     ~Store() { sqlite3_close(db); }
 };
 
-// Writes bytes to dir/name through a temporary file: write, fsync, rename, fsync the folder.
-void write_durably(const std::filesystem::path& dir, const std::string& name,
-                   const unsigned char* bytes, std::size_t size) {
-    const auto tmp = dir / (name + ".tmp");
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw std::runtime_error("cannot create " + tmp.string());
-    for (std::size_t done = 0; done < size;) {
-        const ssize_t n = ::write(fd, bytes + done, size - done);
-        if (n <= 0) throw std::runtime_error("write failed");
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0) throw std::runtime_error("fsync failed");
-    ::close(fd);
-    std::filesystem::rename(tmp, dir / name);
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    ::fsync(dfd);
-    ::close(dfd);
+std::span<const unsigned char> bytes_of(const unsigned char* data, std::size_t size) {
+    return {data, size};
 }
 
-// XChaCha20-Poly1305 secretstream over 64 KiB chunks, as the store would seal its one file.
-std::vector<unsigned char> seal(const unsigned char* key, const unsigned char* bytes,
-                                std::size_t size) {
-    constexpr std::size_t chunk = 64 * 1024;
-    const std::size_t chunks = size / chunk + 1;
-    std::vector<unsigned char> out(crypto_secretstream_xchacha20poly1305_HEADERBYTES + size +
-                                   chunks * crypto_secretstream_xchacha20poly1305_ABYTES);
-    crypto_secretstream_xchacha20poly1305_state st;
-    crypto_secretstream_xchacha20poly1305_init_push(&st, out.data(), key);
-    std::size_t at = crypto_secretstream_xchacha20poly1305_HEADERBYTES;
-    for (std::size_t off = 0;; off += chunk) {
-        const std::size_t n = std::min(chunk, size - off);
-        const bool last = off + n == size;
-        unsigned long long written = 0;
-        crypto_secretstream_xchacha20poly1305_push(
-            &st, out.data() + at, &written, bytes + off, n, nullptr, 0,
-            last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
-        at += written;
-        if (last) break;
-    }
-    out.resize(at);
-    return out;
+// The store as an envelope sealed to the responder's own box key.
+std::vector<unsigned char> seal(const tipline::crypto::BoxPublicKey& key,
+                                std::span<const unsigned char> image) {
+    tipline::crypto::MemorySource in(image);
+    tipline::crypto::VectorSink out;
+    const tipline::crypto::BoxPublicKey recipients[] = {key};
+    if (tipline::crypto::seal_envelope(recipients, image.size(), in, out))
+        throw std::runtime_error("seal failed");
+    return std::move(out.bytes());
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -172,7 +149,7 @@ int main(int argc, char** argv) {
     app.add_option("--dir", dir_option,
                    "folder for the files written (default: a new one under /tmp)");
     CLI11_PARSE(app, argc, argv);
-    if (sodium_init() < 0) return 1;
+    tipline::crypto::ensure_sodium();
 
     std::filesystem::path dir = dir_option;
     if (dir.empty()) {
@@ -218,8 +195,7 @@ int main(int argc, char** argv) {
     exec(store.db, "COMMIT");
     const double build_ms = ms_since(built);
 
-    std::vector<unsigned char> key(crypto_secretstream_xchacha20poly1305_KEYBYTES);
-    crypto_secretstream_xchacha20poly1305_keygen(key.data());
+    const auto responder = tipline::crypto::BoxKeyPair::generate();
 
     // One change, then the whole store written back: serialize, seal, write durably.
     constexpr int saves = 20;
@@ -232,14 +208,14 @@ int main(int argc, char** argv) {
         const auto start = Clock::now();
         unsigned char* image = sqlite3_serialize(store.db, "main", &db_bytes, 0);
         if (image == nullptr) throw std::runtime_error("serialize failed");
-        const std::vector<unsigned char> sealed =
-            seal(key.data(), image, static_cast<std::size_t>(db_bytes));
-        write_durably(dir, "store.sealed", sealed.data(), sealed.size());
+        const auto image_bytes = bytes_of(image, static_cast<std::size_t>(db_bytes));
+        const std::vector<unsigned char> sealed = seal(responder.public_key, image_bytes);
+        tipline::tooling::write_new_file(dir / "store.sealed", sealed, 0600, true);
         sealed_ms.push_back(ms_since(start));
         sealed_bytes = sealed.size();
         // Baseline 1: the same serialized bytes written the same way, unsealed.
         const auto plain = Clock::now();
-        write_durably(dir, "store.plain", image, static_cast<std::size_t>(db_bytes));
+        tipline::tooling::write_new_file(dir / "store.plain", image_bytes, 0600, true);
         plain_ms.push_back(ms_since(plain));
         sqlite3_free(image);
     }
@@ -268,28 +244,16 @@ int main(int argc, char** argv) {
     std::vector<double> load_ms;
     for (int i = 0; i < 5; ++i) {
         const auto start = Clock::now();
-        FILE* f = std::fopen((dir / "store.sealed").c_str(), "rb");
-        std::vector<unsigned char> sealed(std::filesystem::file_size(dir / "store.sealed"));
-        if (f == nullptr || std::fread(sealed.data(), 1, sealed.size(), f) != sealed.size())
-            return 1;
-        std::fclose(f);
-        crypto_secretstream_xchacha20poly1305_state st;
-        crypto_secretstream_xchacha20poly1305_init_pull(&st, sealed.data(), key.data());
-        auto* image =
-            static_cast<unsigned char*>(sqlite3_malloc64(static_cast<sqlite3_uint64>(db_bytes)));
-        std::size_t at = crypto_secretstream_xchacha20poly1305_HEADERBYTES, out = 0;
-        constexpr std::size_t chunk = 64 * 1024 + crypto_secretstream_xchacha20poly1305_ABYTES;
-        while (at < sealed.size()) {
-            const std::size_t n = std::min(chunk, sealed.size() - at);
-            unsigned long long got = 0;
-            unsigned char tag = 0;
-            if (crypto_secretstream_xchacha20poly1305_pull(
-                    &st, image + out, &got, &tag, sealed.data() + at, n, nullptr, 0) != 0) {
-                throw std::runtime_error("the sealed store does not open");
-            }
-            at += n;
-            out += got;
-        }
+        const auto sealed = tipline::tooling::read_small_file(
+            dir / "store.sealed", std::filesystem::file_size(dir / "store.sealed"));
+        tipline::crypto::MemorySource in(sealed);
+        tipline::crypto::VectorSink opened;
+        const tipline::crypto::BoxKeyPair* identities[] = {&responder};
+        if (tipline::crypto::open_envelope(identities, in, opened))
+            throw std::runtime_error("the store does not open");
+        const std::size_t out = opened.bytes().size();
+        auto* image = static_cast<unsigned char*>(sqlite3_malloc64(out));
+        std::copy(opened.bytes().begin(), opened.bytes().end(), image);
         Store loaded;
         check(sqlite3_open(":memory:", &loaded.db), loaded.db, "open");
         check(sqlite3_deserialize(loaded.db, "main", image, static_cast<sqlite3_int64>(out),
