@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "responder_cases.hpp"
 #include "tipline/client/fetch.hpp"
 #include "tipline/client/http_client.hpp"
 #include "tipline/client/interrupt.hpp"
@@ -596,8 +597,12 @@ int main(int argc, char** argv) {
     add_online_options(push_cmd, server, proxy, key, passphrase);
     push_cmd->add_option("reply-files", reply_files, "reply files from 'reply'")->required();
 
+    CaseCommands cases;
+    add_case_commands(app, cases, offline);
+
     return run_tool(tool, app, argc, argv, [&] {
         umask(077);
+        if (auto done = run_case_command(cases)) return *done;
         if (*keygen_cmd) return keygen(out, passphrase, force, kdf);
         if (*fp_cmd) return fingerprint(pub);
         if (org_keygen_cmd->parsed()) return keygen(out, passphrase, force, kdf, true);

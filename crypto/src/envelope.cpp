@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "payload_stream.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/labels.hpp"
@@ -28,9 +29,7 @@ static_assert(crypto_box_SEALBYTES + file_key_bytes == envelope_stanza_size);
 static_assert(envelope_fixed_header_size == magic_size + 2 + 1 + 8 + stream_header_bytes);
 static_assert(min_padded_length >= envelope_length_prefix_size);
 
-using StreamState = crypto_secretstream_xchacha20poly1305_state;
-static_assert(alignof(StreamState) == 1,
-              "the state is placed at an arbitrary offset in secure memory");
+using detail::StreamState;
 
 // Every secret of one seal or open in a single sodium_malloc region: each allocation costs several
 // system calls (mmap, mprotect, mlock), which dominated sealing small tips.
@@ -209,21 +208,12 @@ std::error_code seal_padded_payload(std::span<const BoxPublicKey> recipients,
                   header.data() + header.size() - envelope_mac_size);
     out.write(header);
 
-    const std::span<unsigned char> plain = ws.chunk();
-    std::vector<unsigned char> cipher(envelope_chunk_size + envelope_chunk_overhead);
-    std::uint64_t remaining = padded_length;
-    while (remaining > 0) {
-        const auto len =
-            static_cast<std::size_t>(std::min<std::uint64_t>(remaining, envelope_chunk_size));
-        if (read_fully(padded_plaintext, plain.first(len)) < len) return Error::truncated;
-        remaining -= len;
-        const unsigned char tag = remaining == 0
-                                      ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
-                                      : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
-        unsigned long long cipher_len = 0;
-        crypto_secretstream_xchacha20poly1305_push(ws.state(), cipher.data(), &cipher_len,
-                                                   plain.data(), len, nullptr, 0, tag);
-        out.write(std::span(cipher).first(static_cast<std::size_t>(cipher_len)));
+    detail::ChunkPusher pusher(ws.state(), ws.chunk(), padded_length, out);
+    while (!pusher.done()) {
+        const std::span<unsigned char> space = pusher.space();
+        const std::size_t got = read_fully(padded_plaintext, space);
+        if (got < space.size()) return Error::truncated;
+        pusher.commit(got);
     }
     return {};
 }
@@ -265,51 +255,7 @@ std::error_code open_envelope(std::span<const BoxKeyPair* const> identities, Byt
         return Error::authentication_failed;
     }
 
-    const std::span<unsigned char> plain = ws.chunk();
-    std::vector<unsigned char> cipher(envelope_chunk_size + envelope_chunk_overhead);
-    std::uint64_t remaining = header.padded_length;
-    std::uint64_t content_left = 0;
-    bool first = true;
-    while (remaining > 0) {
-        const auto len =
-            static_cast<std::size_t>(std::min<std::uint64_t>(remaining, envelope_chunk_size));
-        const std::size_t cipher_len = len + envelope_chunk_overhead;
-        if (read_fully(in, std::span(cipher).first(cipher_len)) < cipher_len)
-            return Error::truncated;
-        remaining -= len;
-        unsigned long long plain_len = 0;
-        unsigned char tag = 0;
-        if (crypto_secretstream_xchacha20poly1305_pull(ws.state(), plain.data(), &plain_len, &tag,
-                                                       cipher.data(), cipher_len, nullptr,
-                                                       0) != 0) {
-            return Error::authentication_failed;
-        }
-        const unsigned char expected_tag = remaining == 0
-                                               ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
-                                               : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
-        if (tag != expected_tag) return Error::malformed;
-
-        std::size_t offset = 0;
-        if (first) {
-            content_left = get_u64(plain.first<8>());
-            if (content_left > header.padded_length - envelope_length_prefix_size ||
-                padded_length(envelope_length_prefix_size + content_left) != header.padded_length) {
-                return Error::malformed;
-            }
-            offset = envelope_length_prefix_size;
-            first = false;
-        }
-        const auto emit =
-            static_cast<std::size_t>(std::min<std::uint64_t>(content_left, len - offset));
-        if (emit > 0) content.write(plain.subspan(offset, emit));
-        content_left -= emit;
-        const auto padding = plain.subspan(offset + emit, len - offset - emit);
-        if (!padding.empty() && !sodium_is_zero(padding.data(), padding.size()))
-            return Error::malformed;
-    }
-    unsigned char extra = 0;
-    if (in.read(std::span(&extra, 1)) != 0) return Error::malformed;
-    return {};
+    return detail::pull_framed_payload(ws.state(), ws.chunk(), header.padded_length, in, content);
 }
 
 }  // namespace tipline::crypto

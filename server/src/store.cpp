@@ -13,71 +13,14 @@
 namespace tipline::server {
 namespace {
 
-// A use of a cached prepared statement; reset and unbound again when the use ends.
-class Statement {
-  public:
-    Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
-    ~Statement() {
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-    }
-    Statement(const Statement&) = delete;
-    Statement& operator=(const Statement&) = delete;
+using tooling::Statement;
 
-    Statement& bind(int i, std::span<const unsigned char> blob) {
-        check(sqlite3_bind_blob64(stmt_, i, blob.data(), blob.size(), SQLITE_STATIC), "bind");
-        return *this;
-    }
-    Statement& bind(int i, std::int64_t v) {
-        check(sqlite3_bind_int64(stmt_, i, v), "bind");
-        return *this;
-    }
-    Statement& bind(int i, std::string_view text) {
-        check(sqlite3_bind_text64(stmt_, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8),
-              "bind");
-        return *this;
-    }
-    // True while a row is available.
-    bool step() {
-        const int rc = sqlite3_step(stmt_);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        fail("step");
-    }
-    void run() {
-        while (step()) {
-        }
-    }
-    std::int64_t int64(int col) { return sqlite3_column_int64(stmt_, col); }
-    bool null(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-    std::span<const unsigned char> blob(int col) {
-        const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(stmt_, col));
-        return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))};
-    }
-    std::string text(int col) {
-        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
-                 : std::string();
-    }
-    TipId id(int col) {
-        TipId id;
-        const auto b = blob(col);
-        if (b.size() == id.bytes.size()) std::memcpy(id.bytes.data(), b.data(), b.size());
-        return id;
-    }
-
-  private:
-    void check(int rc, const char* what) {
-        if (rc != SQLITE_OK) fail(what);
-    }
-    [[noreturn]] void fail(const char* what) {
-        throw StoreError(std::string("database ") + what + ": " + sqlite3_errmsg(db_),
-                         sqlite3_extended_errcode(db_));
-    }
-
-    sqlite3* db_;
-    sqlite3_stmt* stmt_;
-};
+TipId tip_id(Statement& st, int col) {
+    TipId id;
+    const auto b = st.blob(col);
+    if (b.size() == id.bytes.size()) std::memcpy(id.bytes.data(), b.data(), b.size());
+    return id;
+}
 
 // Integer keys everywhere: every insert lands at the right edge of its B-tree, which keeps group
 // commits close to raw SQLite speed. Tip ids are random and stored, but not indexed.
@@ -155,7 +98,7 @@ class CountingSink final : public crypto::ByteSink {
 // A row of "SELECT seq, id, day, size, kind, mailbox, acknowledged, read_day".
 StoredTip read_item(Statement& st) {
     StoredTip t{st.int64(0),
-                st.id(1),
+                tip_id(st, 1),
                 st.int64(2),
                 static_cast<std::uint64_t>(st.int64(3)),
                 static_cast<ItemKind>(st.int64(4)),
@@ -198,11 +141,6 @@ struct Store::StatementCache {
 };
 
 Store::Store(sqlite3* db) : db_(db), statements_(std::make_unique<StatementCache>()) {}
-
-StoreError::StoreError(const std::string& what, int sqlite_code)
-    : std::runtime_error(what), code_(sqlite_code) {}
-
-bool StoreError::full() const noexcept { return (code_ & 0xFF) == SQLITE_FULL; }
 
 std::unique_ptr<Store> Store::open(const std::filesystem::path& file, bool create,
                                    bool single_thread) {
@@ -466,7 +404,7 @@ std::optional<UploadState> Store::find_upload(const TipId& key) {
                                     "WHERE u.key = ?1 AND t.complete = 0");
     st.bind(1, key.bytes);
     if (!st.step()) return std::nullopt;
-    return UploadState{st.int64(0), st.id(1), static_cast<std::uint64_t>(st.int64(2)),
+    return UploadState{st.int64(0), tip_id(st, 1), static_cast<std::uint64_t>(st.int64(2)),
                        static_cast<std::uint64_t>(st.int64(3)), st.int64(4)};
 }
 

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "responder_team.hpp"
 #include "server_process.hpp"
 #include "support.hpp"
 #include "tipline/client/http_client.hpp"
@@ -22,106 +23,9 @@ using namespace tipline;
 using test::Deployment;
 using test::q;
 using test::ServerProcess;
+using namespace tipline::test;
 
 namespace {
-
-std::string submit() { return test::tool("client/tipline-submit"); }
-std::string responder_tool() { return test::tool("client/tipline-responder"); }
-std::string tiplined() { return test::tool("server/tiplined"); }
-
-std::string text_of(const fs::path& p) { return test::as_text(test::read_file(p)); }
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
-struct Responder {
-    fs::path key, pub, pass;
-};
-
-Responder first_responder(const Deployment& d) { return {d.key, d.pub, d.pass}; }
-
-// Another responder, made with the real tool and added to tiplined.conf before the server starts.
-Responder add_responder(const Deployment& d, const std::string& name) {
-    Responder r{d.dir / name, d.dir / (name + ".pub"), d.dir / (name + ".pass")};
-    test::write_file(r.pass, std::string("passphrase of " + name + "\n"));
-    REQUIRE(test::run_command(responder_tool() + " keygen --kdf interactive --out " + q(r.key) +
-                              " --passphrase-file " + q(r.pass))
-                .exit_code == 0);
-    std::string key_text = text_of(r.pub);
-    while (!key_text.empty() && key_text.back() == '\n') key_text.pop_back();
-    const fs::path conf = d.data / "tiplined.conf";
-    std::string conf_text = text_of(conf);
-    const auto line = conf_text.find("\nresponder = [");
-    REQUIRE(line != std::string::npos);
-    conf_text.insert(conf_text.find("]\n", line), ", \"" + key_text + "\"");
-    test::write_file(conf, conf_text);
-    return r;
-}
-
-// tipline-responder fetch on the responder's online machine, with any further flags.
-test::CommandResult fetch(const ServerProcess& server, const Responder& r, const fs::path& out,
-                          const std::string& flags = "") {
-    return test::run_command(responder_tool() + " fetch --server http://127.0.0.1:" +
-                             std::to_string(server.responder_port()) + " --key " + q(r.key) +
-                             " --passphrase-file " + q(r.pass) + " --out " + q(out) + " " + flags);
-}
-
-test::CommandResult open_bundle(const Responder& r, const fs::path& bundle, const fs::path& out) {
-    return test::run_command(responder_tool() + " open " + q(bundle) + " --key " + q(r.key) +
-                             " --passphrase-file " + q(r.pass) + " --out " + q(out));
-}
-
-// The folder 'open' wrote under dir for the item whose message is message.
-fs::path folder_with_message(const fs::path& dir, const std::string& message) {
-    for (const auto& e : fs::directory_iterator(dir)) {
-        if (e.is_directory() && text_of(e.path() / "message.txt") == message) return e.path();
-    }
-    FAIL("no folder in " << dir << " holds the message " << message);
-    return {};
-}
-
-// A witness sends a tip with tipline-submit and keeps the receipt in dir/receipt.txt.
-fs::path send_tip(const ServerProcess& server, const fs::path& dir, const std::string& message) {
-    fs::create_directories(dir);
-    test::write_file(dir / "message.txt", message);
-    const auto sent =
-        test::run_command(submit() + " send --server " + server.url() + " --message-file " +
-                          q(dir / "message.txt") + " --receipt-out " + q(dir / "receipt.txt"));
-    INFO("send stderr: " << sent.err);
-    REQUIRE(sent.exit_code == 0);
-    return dir / "receipt.txt";
-}
-
-// What tipline-submit check shows the witness who holds the receipt.
-test::CommandResult check(const ServerProcess& server, const fs::path& receipt) {
-    return test::run_command(submit() + " check --server " + server.url() + " --receipt-file " +
-                             q(receipt));
-}
-
-// The responder opens a fetched bundle offline (once), answers the tip that says tip_message (with
-// a copy for cc, a .pub, when given) and pushes the reply online.
-void answer(const ServerProcess& server, const Responder& r, const fs::path& bundle,
-            const std::string& tip_message, const std::string& reply_text, const fs::path& work,
-            const fs::path& cc = {}) {
-    const fs::path inbox = work / ("inbox-" + bundle.stem().string());
-    if (!fs::exists(inbox)) REQUIRE(open_bundle(r, bundle, inbox).exit_code == 0);
-    const fs::path tip = folder_with_message(inbox, tip_message);
-    const fs::path text = work / (tip.filename().string() + ".txt");
-    const fs::path reply = work / (tip.filename().string() + ".reply");
-    test::write_file(text, reply_text);
-    const auto sealed =
-        test::run_command(responder_tool() + " reply --tip " + q(tip) + " --key " + q(r.key) +
-                          " --passphrase-file " + q(r.pass) + " --message-file " + q(text) +
-                          " --out " + q(reply) + (cc.empty() ? std::string() : " --cc " + q(cc)));
-    INFO("reply stderr: " << sealed.err);
-    REQUIRE(sealed.exit_code == 0);
-    const auto pushed =
-        test::run_command(responder_tool() + " push --server http://127.0.0.1:" +
-                          std::to_string(server.responder_port()) + " --key " + q(r.key) +
-                          " --passphrase-file " + q(r.pass) + " " + q(reply));
-    INFO("push stderr: " << pushed.err);
-    REQUIRE(pushed.exit_code == 0);
-}
 
 // The ids one responder's listing shows (GET /api/v1/responder/items), and which of them that
 // responder has not fetched.

@@ -45,6 +45,12 @@ inline constexpr std::string_view recipient_list_signature_label = "tipline reci
 inline constexpr std::string_view bundle_magic = "TIPLNBDL";
 inline constexpr std::uint16_t bundle_version = 1;
 
+// Case store files (FORMAT.md section 20), on the responders' offline machines.
+inline constexpr std::string_view store_file_magic = "TIPLNSTO";
+inline constexpr std::uint16_t store_file_version = 1;
+inline constexpr std::string_view store_key_label = "tipline store v1 key";
+inline constexpr std::string_view store_file_key_label = "tipline store v1 file key";
+
 // Reply file, carried from the offline machine to the online one (FORMAT.md section "Reply file").
 inline constexpr std::string_view reply_file_magic = "TIPLNRPL";
 inline constexpr std::uint16_t reply_file_version = 1;

@@ -17,6 +17,7 @@
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/stream.hpp"
 #include "tipline/server/tip_id.hpp"
+#include "tipline/tooling/sqlite.hpp"
 
 struct sqlite3;
 
@@ -84,15 +85,7 @@ struct PendingUploads {
 };
 
 // Thrown for SQLite failures; full() tells a full disk or quota apart from other failures.
-class StoreError : public std::runtime_error {
-  public:
-    StoreError(const std::string& what, int sqlite_code);
-    int sqlite_code() const noexcept { return code_; }
-    bool full() const noexcept;
-
-  private:
-    int code_;
-};
+using StoreError = tooling::SqliteError;
 
 // One connection; use one Store per thread.
 class Store {

@@ -1,0 +1,307 @@
+// The case store commands of tipline-responder: each opens the store (taking its lock), does one
+// thing and writes the store back when it changed it.
+#include "responder_cases.hpp"
+
+#include <sys/stat.h>
+
+#include <iostream>
+#include <sstream>
+
+#include "tipline/client/display_text.hpp"
+#include "tipline/client/interrupt.hpp"
+#include "tipline/client/safe_name.hpp"
+#include "tipline/crypto/bytes.hpp"
+#include "tipline/crypto/days.hpp"
+#include "tipline/crypto/keys.hpp"
+#include "tipline/responder/case_store.hpp"
+#include "tipline/responder/conversations.hpp"
+#include "tipline/tooling/diagnostics.hpp"
+#include "tipline/tooling/file_io.hpp"
+
+namespace tipline::client {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace tooling;
+using namespace responder;
+
+constexpr std::size_t max_note_file = max_note_size + 1;
+
+void add_store_options(CLI::App* cmd, CaseCommands& c) {
+    cmd->add_option("--key", c.key, "your secret key file")->required();
+    cmd->add_option("--passphrase-file", c.passphrase.file,
+                    "read the passphrase from the first line of this file");
+    cmd->add_option("--passphrase-fd", c.passphrase.fd,
+                    "read the passphrase from this open file descriptor");
+    cmd->add_option("--store", c.store,
+                    "the case store's folder (default: $XDG_DATA_HOME/tipline)");
+}
+
+fs::path store_folder(const CaseCommands& c) {
+    return c.store.empty() ? default_store_folder() : c.store;
+}
+
+crypto::SecretIdentity load_full_key(const CaseCommands& c) {
+    crypto::SecretIdentity identity = load_secret_key(c.key, c.passphrase);
+    if (!identity.can_decrypt()) {
+        usage_error("'" + c.key.string() + "' is a signing-only key and cannot open the case store",
+                    {"use the full key file on the offline machine"});
+    }
+    return identity;
+}
+
+// "me", "nobody" or a fingerprint as typed.
+std::string responder_named(const CaseStore& store, const std::string& typed) {
+    if (typed == "me") return store.me();
+    if (typed == "nobody" || typed == "none") return "";
+    if (const auto fp = crypto::parse_fingerprint(typed)) return *fp;
+    usage_error("'" + typed + "' is not a responder",
+                {"give 'me', 'nobody', or a responder's fingerprint (tipline-responder "
+                 "fingerprint PATH.pub)"});
+}
+
+std::string day_text(std::int64_t day) { return crypto::format_day(day); }
+
+std::string kind_text(const std::string& kind) { return kind == "follow_up" ? "follow-up" : kind; }
+
+int import(CaseCommands& c) {
+    std::vector<UniqueFd> files;
+    std::vector<std::uint64_t> sizes;
+    for (const fs::path& p : c.bundles) {
+        files.push_back(open_for_reading(p));
+        struct stat st {};
+        ::fstat(files.back().get(), &st);
+        sizes.push_back(static_cast<std::uint64_t>(st.st_size));
+    }
+    const crypto::SecretIdentity identity = load_full_key(c);
+    CaseStore store(store_folder(c), identity);
+    catch_interrupts();
+    ImportReport report;
+    std::size_t damaged_bundles = 0;
+    for (std::size_t i = 0; i < c.bundles.size(); ++i) {
+        FdSource in(files[i].get(), "'" + c.bundles[i].string() + "'");
+        if (auto ec = import_bundle(store, in, sizes[i], report)) {
+            print_error("tipline-responder",
+                        "cannot import the bundle '" + c.bundles[i].string() + "': " + ec.message(),
+                        {"nothing of it was added; copy it again from the online machine"});
+            ++damaged_bundles;
+        }
+    }
+    for (const std::string& id : report.not_for_this_key)
+        std::cout << "not for this key: " << id << "\n";
+    for (const auto& [id, ec] : report.damaged)
+        print_error("tipline-responder", id + " cannot be opened: " + ec.message(), {});
+    std::cout << "imported " << report.added << " new, " << report.already
+              << " already in the store\n";
+    if (!report.damaged.empty() || damaged_bundles > 0) {
+        throw ToolError(exit_verification_failure, "some of what was given could not be imported",
+                        {"the rest is in the store; copy the bundle again and import it again"});
+    }
+    return exit_success;
+}
+
+int list(CaseCommands& c) {
+    const crypto::SecretIdentity identity = load_full_key(c);
+    CaseStore store(store_folder(c), identity);
+    ConversationFilter filter;
+    filter.status = c.status;
+    filter.tag = c.tag;
+    if (c.assignee) filter.assignee = responder_named(store, *c.assignee);
+    filter.unseen_only = c.unseen;
+    filter.search = c.search;
+    for (const ConversationSummary& s : list_conversations(store, filter)) {
+        std::string tags;
+        for (const std::string& t : s.tags) tags += (tags.empty() ? "" : ",") + t;
+        std::cout << s.short_id() << "\t" << s.status << "\t" << day_text(s.last_day) << "\t"
+                  << s.messages << " messages\t" << s.unseen << " unseen\t"
+                  << (s.assignee.empty() ? "-" : s.assignee) << "\t"
+                  << escape_for_display(tags.empty() ? "-" : tags) << "\t"
+                  << escape_for_display(s.preview) << "\n";
+    }
+    return exit_success;
+}
+
+std::string describe(const Conversation& c) {
+    std::ostringstream out;
+    const ConversationSummary& s = c.summary;
+    out << "conversation " << s.thread << "\n";
+    out << "status: " << s.status << "\n";
+    out << "assigned to: " << (s.assignee.empty() ? "nobody" : s.assignee) << "\n";
+    std::string tags;
+    for (const std::string& t : s.tags) tags += (tags.empty() ? "" : ", ") + t;
+    out << "tags: " << escape_for_display(tags) << "\n";
+    out << "reply: "
+        << (c.reply_key ? "possible (tipline-responder reply)"
+                        : "not possible, the witness kept no receipt")
+        << "\n";
+    for (const StoredMessage& m : c.messages) {
+        out << "\n--- " << kind_text(m.kind) << " " << m.item << ", received " << day_text(m.day);
+        if (m.kind == "reply")
+            out << (m.signer.empty() ? ", unsigned" : ", signed by responder " + m.signer);
+        out << ", language " << escape_for_display(m.language) << "\n";
+        out << escape_text_for_display(m.body) << "\n";
+        for (const StoredAttachment& a : m.attachments) {
+            out << "attachment: \"" << escape_for_display(a.name) << "\", " << a.size
+                << " bytes, declared type " << escape_for_display(a.media_type) << "\n";
+        }
+    }
+    for (const StoredNote& n : c.notes) {
+        out << "\n--- note by responder " << n.author << ", " << day_text(n.day) << "\n"
+            << escape_text_for_display(n.text) << "\n";
+    }
+    return out.str();
+}
+
+int show(CaseCommands& c) {
+    const crypto::SecretIdentity identity = load_full_key(c);
+    CaseStore store(store_folder(c), identity);
+    const std::string thread = find_thread(store, c.conversation);
+    const Conversation conversation = load_conversation(store, thread);
+    std::cout << describe(conversation);
+    if (mark_seen(store, conversation)) store.save();
+    return exit_success;
+}
+
+std::string read_note(const fs::path& file) {
+    std::string text;
+    if (file == "-") {
+        text.assign(std::istreambuf_iterator<char>(std::cin), {});
+        if (text.size() >= max_note_file) usage_error("the note is too long");
+    } else {
+        const std::vector<unsigned char> bytes = read_small_file(file, max_note_file - 1);
+        text.assign(bytes.begin(), bytes.end());
+    }
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
+}
+
+int triage(CaseCommands& c) {
+    const std::string note = c.note_file.empty() ? std::string() : read_note(c.note_file);
+    if (!c.status && !c.assign && c.add_tags.empty() && c.remove_tags.empty() &&
+        c.note_file.empty()) {
+        usage_error("nothing to change",
+                    {"give --status, --assign, --tag, --untag or --note-file"});
+    }
+    const crypto::SecretIdentity identity = load_full_key(c);
+    CaseStore store(store_folder(c), identity);
+    const std::string thread = find_thread(store, c.conversation);
+    if (c.status) set_status(store, thread, *c.status);
+    if (c.assign) set_assignee(store, thread, responder_named(store, *c.assign));
+    for (const std::string& t : c.add_tags) set_tag(store, thread, t, true);
+    for (const std::string& t : c.remove_tags) set_tag(store, thread, t, false);
+    if (!c.note_file.empty()) add_note(store, thread, note);
+    store.save();
+    const Conversation conversation = load_conversation(store, thread);
+    std::string tags;
+    for (const std::string& t : conversation.summary.tags) tags += (tags.empty() ? "" : ",") + t;
+    std::cout << conversation.summary.short_id() << ": " << conversation.summary.status
+              << ", assigned to "
+              << (conversation.summary.assignee.empty() ? "nobody" : conversation.summary.assignee)
+              << ", tags " << escape_for_display(tags.empty() ? "-" : tags) << ", "
+              << conversation.notes.size() << " notes\n";
+    return exit_success;
+}
+
+// Decrypted copies, for a partner organisation: the one place the store writes plaintext.
+int export_conversation(CaseCommands& c) {
+    if (fs::exists(fs::symlink_status(c.out)) &&
+        (!fs::is_directory(c.out) || !fs::is_empty(c.out))) {
+        usage_error("'" + c.out.string() + "' exists and is not an empty folder",
+                    {"choose a new folder for the export"});
+    }
+    const crypto::SecretIdentity identity = load_full_key(c);
+    CaseStore store(store_folder(c), identity);
+    const std::string thread = find_thread(store, c.conversation);
+    const Conversation conversation = load_conversation(store, thread);
+
+    std::error_code ec;
+    fs::create_directories(c.out, ec);
+    if (ec) io_error("cannot create '" + c.out.string() + "': " + ec.message());
+    ::chmod(c.out.c_str(), 0700);
+    NameAllocator names({"conversation.txt"});
+    std::vector<std::unique_ptr<PendingFile>> pending;
+    std::string listing;
+    for (const StoredMessage& m : conversation.messages) {
+        for (const StoredAttachment& a : m.attachments) {
+            const std::string name = names.claim(a.name);
+            pending.push_back(std::make_unique<PendingFile>(c.out / name, 0600));
+            FdSink sink(pending.back()->fd(), "'" + (c.out / name).string() + "'");
+            store.read_attachment(a.file, sink);
+            listing += "  " + name + ": \"" + escape_for_display(a.name) + "\" from " +
+                       kind_text(m.kind) + " " + m.item + "\n";
+        }
+    }
+    std::string report = describe(conversation);
+    if (!listing.empty()) report += "\nfiles in this folder:\n" + listing;
+    report +=
+        "\nThe attachments are as the witness sent them: open them only on a machine that "
+        "cannot reach the network.\n";
+    pending.push_back(std::make_unique<PendingFile>(c.out / "conversation.txt", 0600));
+    pending.back()->write({reinterpret_cast<const unsigned char*>(report.data()), report.size()});
+    std::vector<PendingFile*> all;
+    for (auto& p : pending) all.push_back(p.get());
+    install_files(all, false);
+    std::cout << "exported conversation " << conversation.summary.short_id() << " with "
+              << all.size() - 1 << " attachments into " << c.out.string() << "\n";
+    return exit_success;
+}
+
+}  // namespace
+
+void add_case_commands(CLI::App& app, CaseCommands& c, const std::string& group) {
+    c.import = app.add_subcommand(
+        "import", "add the tips, follow-ups and replies of bundles to your encrypted case store");
+    c.import->add_option("bundles", c.bundles, "bundle files from 'fetch'")->required();
+    add_store_options(c.import, c);
+
+    c.list = app.add_subcommand("conversations", "list the case store's conversations");
+    c.list->alias("list");
+    add_store_options(c.list, c);
+    c.list->add_option("--status", c.status,
+                       "only this status: new, read, needs_reply, "
+                       "answered or closed");
+    c.list->add_option("--tag", c.tag, "only conversations with this tag");
+    c.list->add_option("--assignee", c.assignee,
+                       "only those assigned to me, nobody, or a "
+                       "fingerprint");
+    c.list->add_flag("--unseen", c.unseen, "only those with messages you have not seen");
+    c.list->add_option("--search", c.search,
+                       "only those where every word appears (messages, notes, attachment names)");
+
+    c.show = app.add_subcommand("show", "print a conversation, and mark it seen");
+    c.show->add_option("conversation", c.conversation, "its id, or its first digits")->required();
+    add_store_options(c.show, c);
+
+    c.triage = app.add_subcommand("triage",
+                                  "change a conversation's status, assignee, tags or "
+                                  "notes");
+    c.triage->add_option("conversation", c.conversation, "its id, or its first digits")->required();
+    add_store_options(c.triage, c);
+    c.triage->add_option("--status", c.status, "new, read, needs_reply, answered or closed");
+    c.triage->add_option("--assign", c.assign, "me, nobody, or a responder's fingerprint");
+    c.triage->add_option("--tag", c.add_tags, "add a tag (repeatable)");
+    c.triage->add_option("--untag", c.remove_tags, "remove a tag (repeatable)");
+    c.triage->add_option("--note-file", c.note_file,
+                         "add a private note from this file (- for "
+                         "standard input)");
+
+    c.exporting = app.add_subcommand(
+        "export", "write a conversation and its attachments, decrypted, into a new folder");
+    c.exporting->add_option("conversation", c.conversation, "its id, or its first digits")
+        ->required();
+    add_store_options(c.exporting, c);
+    c.exporting->add_option("--out", c.out, "a new or empty folder")->required();
+
+    for (CLI::App* cmd : {c.import, c.list, c.show, c.triage, c.exporting}) cmd->group(group);
+}
+
+std::optional<int> run_case_command(CaseCommands& c) {
+    if (c.import->parsed()) return import(c);
+    if (c.list->parsed()) return list(c);
+    if (c.show->parsed()) return show(c);
+    if (c.triage->parsed()) return triage(c);
+    if (c.exporting->parsed()) return export_conversation(c);
+    return std::nullopt;
+}
+
+}  // namespace tipline::client

@@ -1,0 +1,39 @@
+// tipline-responder's case store commands: import, conversations, show, triage and export.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tipline/tooling/key_io.hpp"
+
+namespace tipline::client {
+
+struct CaseCommands {
+    CLI::App* import = nullptr;
+    CLI::App* list = nullptr;
+    CLI::App* show = nullptr;
+    CLI::App* triage = nullptr;
+    CLI::App* exporting = nullptr;
+
+    std::filesystem::path key, store;
+    tooling::PassphraseSource passphrase;
+    std::vector<std::filesystem::path> bundles;
+    std::string conversation;
+    std::optional<std::string> status, tag, assignee, assign;
+    bool unseen = false;
+    std::string search;
+    std::vector<std::string> add_tags, remove_tags;
+    std::filesystem::path note_file, out;
+};
+
+// Adds the commands to app, in the offline group; their options fill commands.
+void add_case_commands(CLI::App& app, CaseCommands& commands, const std::string& group);
+
+// Runs whichever of them was given; nullopt when none was.
+std::optional<int> run_case_command(CaseCommands& commands);
+
+}  // namespace tipline::client

@@ -1,0 +1,83 @@
+// The case store's schema. Conversations, messages and attachments come from imported envelopes
+// and are the same on every responder's machine; the triage is a map of fields per conversation,
+// each merged by last writer wins over (clock, writer), so that stores converge in any order.
+#include "tipline/responder/schema.hpp"
+
+#include <string>
+
+#include "tipline/tooling/diagnostics.hpp"
+#include "tipline/tooling/sqlite.hpp"
+
+namespace tipline::responder {
+namespace {
+
+constexpr const char* pragmas =
+    "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA secure_delete = ON;";
+
+constexpr const char* tables = R"sql(
+CREATE TABLE conversation (
+  id INTEGER PRIMARY KEY,
+  thread TEXT NOT NULL UNIQUE,
+  reply_key BLOB,
+  first_day INTEGER NOT NULL,
+  last_day INTEGER NOT NULL
+) STRICT;
+CREATE TABLE message (
+  id INTEGER PRIMARY KEY,
+  item BLOB NOT NULL UNIQUE,
+  conversation INTEGER NOT NULL REFERENCES conversation(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('tip', 'follow_up', 'reply')),
+  day INTEGER NOT NULL,
+  written INTEGER NOT NULL,
+  language TEXT NOT NULL,
+  body TEXT NOT NULL,
+  signer TEXT
+) STRICT;
+CREATE INDEX message_by_conversation ON message(conversation, day, written);
+CREATE TABLE attachment (
+  file BLOB PRIMARY KEY,
+  message INTEGER NOT NULL REFERENCES message(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  media_type TEXT NOT NULL,
+  size INTEGER NOT NULL
+) STRICT;
+CREATE INDEX attachment_by_message ON attachment(message, position);
+CREATE TABLE field (
+  thread TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  clock INTEGER NOT NULL,
+  writer TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  PRIMARY KEY (thread, name)
+) STRICT;
+CREATE VIRTUAL TABLE search USING fts5(text, thread UNINDEXED, source UNINDEXED,
+                                       tokenize = 'trigram');
+)sql";
+
+}  // namespace
+
+void create_schema(sqlite3* db) {
+    tooling::exec_sql(db, pragmas);
+    tooling::exec_sql(db, "BEGIN");
+    tooling::exec_sql(db, tables);
+    tooling::exec_sql(db, ("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
+    tooling::exec_sql(db, "COMMIT");
+}
+
+void check_schema(sqlite3* db, const std::filesystem::path& store) {
+    tooling::Statement version(db, "PRAGMA user_version");
+    version.step();
+    const std::int64_t found = version.int64(0);
+    if (found != schema_version) {
+        tooling::usage_error(
+            "the case store '" + store.string() + "' has version " + std::to_string(found) +
+                ", and this tipline-responder reads version " + std::to_string(schema_version),
+            {found > schema_version ? "upgrade tipline-responder"
+                                    : "the store is damaged; restore it from a backup"});
+    }
+    tooling::exec_sql(db, pragmas);
+}
+
+}  // namespace tipline::responder

@@ -1,0 +1,305 @@
+// The responders' case store with the real tools against a real tiplined: importing bundles once,
+// threading by mailbox, search in Korean, Chinese and English, triage, export, the store's
+// encryption at rest, and a kill -9 while it is written.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "responder_team.hpp"
+#include "server_process.hpp"
+#include "support.hpp"
+
+namespace fs = std::filesystem;
+using namespace tipline::test;
+
+namespace {
+
+std::string store_args(const Responder& r, const fs::path& store) {
+    return " --key " + q(r.key) + " --passphrase-file " + q(r.pass) + " --store " + q(store);
+}
+
+CommandResult responder_run(const std::string& command, const Responder& r, const fs::path& store,
+                            const std::string& more = "") {
+    return run_command(responder_tool() + " " + command + store_args(r, store) + " " + more);
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const std::size_t end = text.find('\n', at);
+        out.push_back(text.substr(at, end - at));
+        if (end == std::string::npos) break;
+        at = end + 1;
+    }
+    return out;
+}
+
+// The listed conversation whose line contains part, by its short id.
+std::string conversation_with(const std::string& listing, const std::string& part) {
+    for (const std::string& line : lines_of(listing)) {
+        if (contains(line, part)) return line.substr(0, line.find('\t'));
+    }
+    FAIL("no conversation line contains " << part << " in:\n" << listing);
+    return {};
+}
+
+// Every byte of every file under dir, to look for plaintext in.
+std::string all_bytes_under(const fs::path& dir) {
+    std::string out;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+        if (e.is_regular_file()) out += as_text(read_file(e.path()));
+    }
+    return out;
+}
+
+void follow_up(const ServerProcess& server, const fs::path& receipt, const fs::path& work,
+               const std::string& message) {
+    write_file(work / "follow-up.txt", message);
+    const auto sent =
+        run_command(submit() + " reply --server " + server.url() + " --receipt-file " + q(receipt) +
+                    " --message-file " + q(work / "follow-up.txt"));
+    INFO(sent.err);
+    REQUIRE(sent.exit_code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("bundles import into the case store once, threaded by mailbox, searchable and triaged",
+          "[case_store][server]") {
+    Deployment d;
+    const Responder other = add_responder(d, "colleague.key");
+    ServerProcess server(d.data);
+    const Responder me = first_responder(d);
+    const fs::path store = d.dir / "store";
+
+    const fs::path receipt_a =
+        send_tip(server, d.dir / "a", "Women held at the checkpoint near Tumen, since March.");
+    send_tip(server, d.dir / "b",
+             "두만강 건너 탈북 여성 세 명이 팔려 갔습니다. 마을 이름은 나중에.");
+    send_tip(server, d.dir / "c", "她们在边境被卖到农村，邻居都知道。");
+
+    REQUIRE(fetch(server, me, d.dir / "1.bundle").exit_code == 0);
+    auto imported = responder_run("import " + q(d.dir / "1.bundle"), me, store);
+    INFO(imported.err);
+    REQUIRE(imported.exit_code == 0);
+    CHECK(contains(imported.out, "imported 3 new, 0 already in the store"));
+    imported = responder_run("import " + q(d.dir / "1.bundle"), me, store);
+    CHECK(imported.exit_code == 0);
+    CHECK(contains(imported.out, "imported 0 new, 3 already in the store"));
+
+    // A follow-up, then a bundle of what is new and one of everything: overlapping imports.
+    follow_up(server, receipt_a, d.dir / "a", "The guards change at night.");
+    REQUIRE(fetch(server, me, d.dir / "2.bundle").exit_code == 0);
+    REQUIRE(fetch(server, me, d.dir / "3.bundle", "--all").exit_code == 0);
+    imported =
+        responder_run("import " + q(d.dir / "2.bundle") + " " + q(d.dir / "3.bundle"), me, store);
+    CHECK(imported.exit_code == 0);
+    CHECK(contains(imported.out, "imported 1 new, 4 already in the store"));
+
+    auto listed = responder_run("conversations", me, store);
+    REQUIRE(listed.exit_code == 0);
+    REQUIRE(lines_of(listed.out).size() == 3);
+    const std::string a = conversation_with(listed.out, "checkpoint");
+    CHECK(contains(listed.out, a + "\tnew\t"));
+    CHECK(contains(listed.out, "2 messages\t2 unseen"));
+
+    SECTION("search finds words of each language, two-character ones too") {
+        const auto search = [&](const std::string& words) {
+            const auto r = responder_run("conversations", me, store, "--search " + q(words));
+            REQUIRE(r.exit_code == 0);
+            return lines_of(r.out);
+        };
+        CHECK(search("checkpoint").size() == 1);
+        CHECK(search("guards").size() == 1);  // in the follow-up, same conversation
+        CHECK(search("탈북").size() == 1);    // two Hangul syllables: below a trigram
+        CHECK(search("두만강").size() == 1);
+        CHECK(search("边境").size() == 1);  // two Han characters
+        CHECK(search("农村 邻居").size() == 1);
+        CHECK(search("边境 checkpoint").empty());  // every word must appear
+        CHECK(search("nowhere-at-all").empty());
+    }
+
+    SECTION("show threads the messages in order and marks them seen") {
+        const auto shown = responder_run("show " + a, me, store);
+        INFO(shown.err);
+        REQUIRE(shown.exit_code == 0);
+        const auto first = shown.out.find("checkpoint"), second = shown.out.find("guards");
+        CHECK(first != std::string::npos);
+        CHECK(second != std::string::npos);
+        CHECK(first < second);
+        CHECK(contains(shown.out, "reply: possible"));
+        listed = responder_run("conversations", me, store, "--unseen");
+        CHECK(lines_of(listed.out).size() == 2);
+        listed = responder_run("conversations", me, store, "--status read");
+        CHECK(conversation_with(listed.out, "checkpoint") == a);
+    }
+
+    SECTION("triage sets status, tags, assignee and notes, which search finds and disk hides") {
+        write_file(d.dir / "note.txt", "NOTE-MARKER-7f3a 담당자와 통화함\n");
+        const auto changed =
+            responder_run("triage " + a.substr(0, 5), me, store,
+                          "--status needs_reply --tag 인신매매 --tag urgent --assign me "
+                          "--note-file " +
+                              q(d.dir / "note.txt"));
+        INFO(changed.err);
+        REQUIRE(changed.exit_code == 0);
+        CHECK(contains(changed.out, "needs_reply"));
+        listed = responder_run("conversations", me, store, "--tag 인신매매 --assignee me");
+        REQUIRE(lines_of(listed.out).size() == 1);
+        CHECK(contains(listed.out, "needs_reply"));
+        CHECK(contains(listed.out, "urgent"));
+        listed = responder_run("conversations", me, store, "--search NOTE-MARKER-7f3a");
+        CHECK(lines_of(listed.out).size() == 1);
+        listed = responder_run("conversations", me, store, "--search 통화");
+        CHECK(lines_of(listed.out).size() == 1);
+
+        const auto untagged = responder_run("triage " + a, me, store, "--untag urgent");
+        REQUIRE(untagged.exit_code == 0);
+        listed = responder_run("conversations", me, store, "--tag urgent");
+        CHECK(listed.out.empty());
+
+        const auto bad = responder_run("triage " + a, me, store, "--status sleeping");
+        CHECK(bad.exit_code == 2);
+        CHECK(contains(bad.err, "not a status"));
+
+        // Nothing of the tips, notes or tags is readable in the store's files.
+        const std::string disk = all_bytes_under(store);
+        for (const char* marker : {"checkpoint", "guards", "NOTE-MARKER", "인신매매", "urgent",
+                                   "탈북", "边境", "SQLite format"}) {
+            CHECK_FALSE(contains(disk, marker));
+        }
+    }
+
+    SECTION("the store is private, and opens only with its responder's key") {
+        struct stat st {};
+        REQUIRE(::stat(store.c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0700);
+        REQUIRE(::stat((store / "store.tipline").c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0600);
+
+        const auto wrong = responder_run("conversations", other, store);
+        CHECK(wrong.exit_code == 1);
+        CHECK(contains(wrong.err, "does not open with this key"));
+
+        ::chmod(store.c_str(), 0755);
+        const auto open_folder = responder_run("conversations", me, store);
+        CHECK(open_folder.exit_code == 2);
+        CHECK(contains(open_folder.err, "can be read by other users"));
+        ::chmod(store.c_str(), 0700);
+
+        const auto ambiguous = responder_run("show 0", me, store);
+        CHECK(ambiguous.exit_code == 2);
+    }
+
+    SECTION("export writes one conversation, decrypted, for a partner") {
+        const auto exported = responder_run("export " + a, me, store, "--out " + q(d.dir / "out"));
+        INFO(exported.err);
+        REQUIRE(exported.exit_code == 0);
+        const std::string report = text_of(d.dir / "out" / "conversation.txt");
+        CHECK(contains(report, "checkpoint"));
+        CHECK(contains(report, "guards"));
+        const auto again = responder_run("export " + a, me, store, "--out " + q(d.dir / "out"));
+        CHECK(again.exit_code == 2);
+    }
+}
+
+TEST_CASE(
+    "attachments are sealed in the store, come out whole, and a kill -9 mid-import loses "
+    "nothing",
+    "[case_store][server]") {
+    Deployment d;
+    ServerProcess server(d.data);
+    const Responder me = first_responder(d);
+    const fs::path store = d.dir / "store";
+
+    // Several tips with a few MB of attachment each, so that an import takes a while.
+    constexpr int tips = 6;
+    for (int i = 0; i < tips; ++i) {
+        const fs::path dir = d.dir / ("w" + std::to_string(i));
+        fs::create_directories(dir);
+        write_file(dir / "message.txt", "tip number " + std::to_string(i));
+        write_file(dir / ("evidence-" + std::to_string(i) + ".bin"),
+                   pattern_bytes(3 * 1024 * 1024 + static_cast<std::size_t>(i),
+                                 static_cast<std::uint32_t>(i + 10)));
+        const auto sent =
+            run_command(submit() + " send --server " + server.url() + " --message-file " +
+                        q(dir / "message.txt") + " --file " +
+                        q(dir / ("evidence-" + std::to_string(i) + ".bin")) + " --keep-metadata");
+        INFO(sent.err);
+        REQUIRE(sent.exit_code == 0);
+    }
+    REQUIRE(fetch(server, me, d.dir / "all.bundle").exit_code == 0);
+
+    // Kill the import at different moments; every time, the store that is left opens, and holds
+    // either none of the tips or all of them.
+    int before = 0, after = 0;
+    for (int delay_ms : {20, 60, 120, 200, 300, 450, 700, 1000}) {
+        const pid_t pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            const std::string cmd = responder_tool() + " import " + q(d.dir / "all.bundle") +
+                                    store_args(me, store) + " >/dev/null 2>&1";
+            ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        ::kill(pid, SIGKILL);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        const auto listed = responder_run("conversations", me, store);
+        INFO("killed after " << delay_ms << " ms: " << listed.err);
+        if (!fs::exists(store / "store.tipline")) {
+            ++before;
+            continue;
+        }
+        REQUIRE(listed.exit_code == 0);
+        const std::size_t n = listed.out.empty() ? 0 : lines_of(listed.out).size();
+        CHECK((n == 0 || n == tips));
+        (n == 0 ? before : after) += 1;
+        if (n == tips) break;
+    }
+    INFO("cut before the store was written: " << before << ", after: " << after);
+
+    const auto imported = responder_run("import " + q(d.dir / "all.bundle"), me, store);
+    REQUIRE(imported.exit_code == 0);
+    const auto listed = responder_run("conversations", me, store);
+    REQUIRE(lines_of(listed.out).size() == tips);
+    // Only the attachments the database names remain: whatever a killed import left was removed.
+    std::size_t files = 0;
+    for (const auto& e : fs::directory_iterator(store / "files")) {
+        CHECK(e.path().filename().string().size() == 32);
+        ++files;
+    }
+    CHECK(files == tips);
+
+    const std::string id = conversation_with(listed.out, "tip number 4");
+    const auto exported = responder_run("export " + id, me, store, "--out " + q(d.dir / "out"));
+    INFO(exported.err);
+    REQUIRE(exported.exit_code == 0);
+    CHECK(read_file(d.dir / "out" / "evidence-4.bin") ==
+          read_file(d.dir / "w4" / "evidence-4.bin"));
+
+    // A damaged attachment file is named, and nothing else is written.
+    fs::path victim;
+    for (const auto& e : fs::directory_iterator(store / "files")) victim = e.path();
+    Bytes bytes = read_file(victim);
+    bytes[bytes.size() / 2] ^= 1;
+    write_file(victim, bytes);
+    for (const std::string& line : lines_of(listed.out)) {
+        const std::string cid = line.substr(0, line.find('\t'));
+        const fs::path out = d.dir / ("out-" + cid);
+        const auto r = responder_run("export " + cid, me, store, "--out " + q(out));
+        if (r.exit_code == 0) continue;
+        CHECK(r.exit_code == 1);
+        CHECK(contains(r.err, "an attachment of the case store"));
+        CHECK((!fs::exists(out) || fs::is_empty(out)));
+    }
+}

@@ -1,0 +1,53 @@
+// The real tools as a team of responders and their witnesses use them against a real tiplined:
+// keys, sending, fetching, opening and answering, shared by the process tests.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "server_process.hpp"
+#include "support.hpp"
+
+namespace tipline::test {
+
+std::string submit();
+std::string responder_tool();
+std::string tiplined();
+
+std::string text_of(const std::filesystem::path& p);
+bool contains(const std::string& text, const std::string& part);
+
+struct Responder {
+    std::filesystem::path key, pub, pass;
+};
+
+Responder first_responder(const Deployment& d);
+
+// Another responder, made with the real tool and added to tiplined.conf before the server starts.
+Responder add_responder(const Deployment& d, const std::string& name);
+
+// tipline-responder fetch on the responder's online machine, with any further flags.
+CommandResult fetch(const ServerProcess& server, const Responder& r,
+                    const std::filesystem::path& out, const std::string& flags = "");
+
+CommandResult open_bundle(const Responder& r, const std::filesystem::path& bundle,
+                          const std::filesystem::path& out);
+
+// The folder 'open' wrote under dir for the item whose message is message.
+std::filesystem::path folder_with_message(const std::filesystem::path& dir,
+                                          const std::string& message);
+
+// A witness sends a tip with tipline-submit and keeps the receipt in dir/receipt.txt.
+std::filesystem::path send_tip(const ServerProcess& server, const std::filesystem::path& dir,
+                               const std::string& message);
+
+// What tipline-submit check shows the witness who holds the receipt.
+CommandResult check(const ServerProcess& server, const std::filesystem::path& receipt);
+
+// The responder opens a fetched bundle offline (once), answers the tip that says tip_message (with
+// a copy for cc, a .pub, when given) and pushes the reply online.
+void answer(const ServerProcess& server, const Responder& r, const std::filesystem::path& bundle,
+            const std::string& tip_message, const std::string& reply_text,
+            const std::filesystem::path& work, const std::filesystem::path& cc = {});
+
+}  // namespace tipline::test

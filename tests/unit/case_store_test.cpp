@@ -1,0 +1,106 @@
+// The case store in process: written back and read again whole, refused under another key, and
+// triage changes from three responders merged in different orders ending in the same store.
+#include "tipline/responder/case_store.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+#include "tipline/responder/conversations.hpp"
+#include "tipline/tooling/diagnostics.hpp"
+#include "tipline/tooling/sqlite.hpp"
+
+using namespace tipline;
+using namespace tipline::responder;
+
+namespace {
+
+bool contains_text(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+// Every field of a store, in one text, to compare stores by.
+std::string fields_of(CaseStore& store) {
+    tooling::Statement st(store.db(),
+                          "SELECT thread, name, value, clock, writer FROM field ORDER BY thread, "
+                          "name");
+    std::string out;
+    while (st.step()) {
+        out += st.text(0) + "|" + st.text(1) + "|" + st.text(2) + "|" +
+               std::to_string(st.int64(3)) + "|" + st.text(4) + "\n";
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the case store is written back and read again, under its responder's key only",
+          "[case_store]") {
+    test::TempDir dir;
+    const crypto::SecretIdentity me = crypto::SecretIdentity::generate();
+    {
+        CaseStore store(dir / "store", me);
+        set_status(store, "aa", "closed");
+        set_tag(store, "aa", "이주", true);
+        store.save();
+    }
+    struct stat st {};
+    REQUIRE(::stat((dir / "store").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0700);
+    {
+        CaseStore again(dir / "store", me);
+        CHECK(contains_text(fields_of(again), "aa|status|closed|"));
+        CHECK(contains_text(fields_of(again), "aa|tag:이주|1|"));
+    }
+    const crypto::SecretIdentity other = crypto::SecretIdentity::generate();
+    try {
+        CaseStore wrong(dir / "store", other);
+        FAIL("another responder's key opened the store");
+    } catch (const tooling::ToolError& e) {
+        CHECK(e.exit_code() == tooling::exit_verification_failure);
+    }
+}
+
+TEST_CASE("three responders' triage converges whatever order the changes arrive in",
+          "[case_store]") {
+    test::TempDir dir;
+    std::vector<crypto::SecretIdentity> ids;
+    for (std::size_t i = 0; i < 3; ++i) ids.push_back(crypto::SecretIdentity::generate());
+    std::vector<std::unique_ptr<CaseStore>> stores;
+    for (std::size_t i = 0; i < 3; ++i)
+        stores.push_back(std::make_unique<CaseStore>(dir / ("s" + std::to_string(i)), ids[i]));
+
+    // Each responder changes the same conversation on their own machine, concurrently.
+    std::vector<FieldChange> changes;
+    changes.push_back(set_field(*stores[0], "t1", "status", "needs_reply"));
+    changes.push_back(set_field(*stores[0], "t1", "tag:urgent", "1"));
+    changes.push_back(set_field(*stores[1], "t1", "status", "closed"));
+    changes.push_back(set_field(*stores[1], "t1", "assignee", stores[1]->me()));
+    changes.push_back(set_field(*stores[2], "t1", "tag:urgent", "0"));
+    changes.push_back(set_field(*stores[2], "t1", "note:01", "1\nseen the family"));
+    // Then one has already heard of another's change before making its own: a later clock.
+    REQUIRE(merge_field(*stores[2], changes[2]));
+    changes.push_back(set_field(*stores[2], "t1", "status", "answered"));
+    CHECK(changes.back().clock > changes[2].clock);
+
+    // Every store receives every change, each in another order (its own come back too).
+    std::vector<std::size_t> order(changes.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    for (std::size_t s = 0; s < stores.size(); ++s) {
+        std::vector<std::size_t> mine = order;
+        if (s == 1) std::reverse(mine.begin(), mine.end());
+        if (s == 2) std::rotate(mine.begin(), mine.begin() + 3, mine.end());
+        for (std::size_t i : mine) merge_field(*stores[s], changes[i]);
+    }
+    const std::string first = fields_of(*stores[0]);
+    CHECK(fields_of(*stores[1]) == first);
+    CHECK(fields_of(*stores[2]) == first);
+    // The status written last, knowing of the others, wins everywhere.
+    CHECK(contains_text(first, "t1|status|answered|"));
+    // A change that is not newer changes nothing.
+    CHECK_FALSE(merge_field(*stores[0], changes[0]));
+}
