@@ -18,6 +18,7 @@
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/receipt.hpp"
+#include "tipline/crypto/store_file.hpp"
 #include "tipline/crypto/tip_document.hpp"
 
 namespace {
@@ -118,6 +119,26 @@ Bytes document(const crypto::TipHeader& header, const std::vector<Bytes>& attach
     if (crypto::encode_tip_header(header, out)) throw std::logic_error("bad header");
     for (const Bytes& a : attachments) out = out + a;
     return out;
+}
+
+void store_files(const fs::path& root) {
+    Corpus c(root, "store_file");
+    c.add_vectors("storefile_");
+    const crypto::SecretBuffer key = crypto::derive_store_key(fuzz::responder().box);
+    for (const std::size_t n : {0u, 66u, 5000u, 70000u}) {
+        crypto::StoreFileId id{};
+        id.fill(static_cast<unsigned char>(n));
+        const auto kind =
+            n == 66 ? crypto::StoreFileKind::database : crypto::StoreFileKind::attachment;
+        if (kind == crypto::StoreFileKind::database) id.fill(0);
+        Bytes content(n);
+        for (std::size_t i = 0; i < n; ++i) content[i] = static_cast<unsigned char>(i * 7);
+        crypto::VectorSink sink;
+        crypto::StoreFileWriter writer(key.span(), kind, id, content.size(), sink);
+        writer.write(content);
+        if (writer.finish()) throw std::logic_error("store file sealing failed");
+        c.add("sealed_" + std::to_string(n), sink.bytes());
+    }
 }
 
 void envelopes(const fs::path& root) {
@@ -426,6 +447,7 @@ int main(int argc, char** argv) {
     try {
         const fs::path root = argv[1];
         envelopes(root);
+        store_files(root);
         tip_documents(root);
         keys(root);
         bundles(root);

@@ -37,6 +37,9 @@ const LABEL = {
   organisationFingerprint: 'tipline organisation fingerprint v1',
   recipientListMagic: 'TIPLNLST',
   recipientListSignature: 'tipline recipient list v1',
+  storeFileMagic: 'TIPLNSTO',
+  storeKey: 'tipline store v1 key',
+  storeFileKey: 'tipline store v1 file key',
 };
 
 // A format rejection with one of the error classes of FORMAT.md section 4.
@@ -296,6 +299,11 @@ function openEnvelopeInto(bytes, secretKeys, onContent) {
   } catch {
     fail('authentication_failed');
   }
+  pullPayload(r, state, P, onContent);
+}
+
+// 8.3 and 8.4: the framed plaintext of P bytes, in secretstream chunks, from the reader on; nothing may follow.
+function pullPayload(r, state, P, onContent) {
   let remaining = P;
   let contentLeft = 0n;
   let first = true;
@@ -323,6 +331,34 @@ function openEnvelopeInto(bytes, secretKeys, onContent) {
     if (plain.subarray(offset + emit).some((b) => b !== 0)) fail('malformed');
   }
   if (r.read(1).length !== 0) fail('malformed');
+}
+
+// --- Section 20: case store files --------------------------------------------------------------
+
+function openStoreFile(bytes, secretKey, wantKind, wantId) {
+  const r = new Reader(bytes);
+  const magic = r.read(8);
+  if (!equalBytes(magic, ascii(LABEL.storeFileMagic).subarray(0, magic.length))) fail('malformed');
+  if (magic.length < 8) fail('truncated');
+  if (be(r.readExactly(2)) !== 1n) fail('unsupported_version');
+  const kind = r.readExactly(1)[0];
+  if (kind !== 1 && kind !== 2) fail('malformed');
+  const id = r.readExactly(16);
+  const P = be(r.readExactly(8));
+  if (!isPaddedLength(P) || P > MAX_PADDED) fail('malformed');
+  const streamHeader = r.readExactly(24);
+  if (kind !== wantKind || !equalBytes(id, wantId)) fail('authentication_failed');
+  const storeKey = kdf(secretKey, LABEL.storeKey);
+  const fileKey = blake2b(32, concat(ascii(LABEL.storeFileKey), Uint8Array.of(kind), id), storeKey);
+  let state;
+  try {
+    state = sodium.crypto_secretstream_xchacha20poly1305_init_pull(streamHeader, fileKey);
+  } catch {
+    fail('authentication_failed');
+  }
+  const parts = [];
+  pullPayload(r, state, P, (piece) => parts.push(piece));
+  return concat(...parts);
 }
 
 function openEnvelope(bytes, secretKeys) {
@@ -744,6 +780,11 @@ const AREAS = {
       }
     }
     return tipDocumentValues(parseTipDocument(body));
+  },
+  storefile: (body, h) => {
+    const content = openStoreFile(body, bytesFromHex(one(h, 'identity')), Number(one(h, 'store-kind')),
+                                  bytesFromHex(one(h, 'store-id')));
+    return { 'content-sha256': sha256Hex(content), 'content-length': String(content.length) };
   },
   tip: (body, h) => tipDocumentValues(openTip(body, (h.get('identity') ?? []).map(bytesFromHex))),
   keyfile: (body, h) => {

@@ -16,6 +16,7 @@
 #include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/recipient_list.hpp"
 #include "tipline/crypto/request_auth.hpp"
+#include "tipline/crypto/store_file.hpp"
 #include "tipline/crypto/tip_document.hpp"
 #include "vectors/hex.hpp"
 
@@ -94,6 +95,25 @@ void check_envelope(const Vector& v, const std::string& expect) {
     MemorySource in(v.body);
     VectorSink out;
     CHECK(outcome(open_envelope(ids, in, out)) == expect);
+    if (expect == "success") {
+        CHECK(std::to_string(out.bytes().size()) == v.get("content-length"));
+        CHECK(sha256(out.bytes()) == v.get("content-sha256"));
+    }
+}
+
+void check_storefile(const Vector& v, const std::string& expect) {
+    const Bytes sk = unhex(v.get("identity"));
+    const BoxKeyPair identity =
+        BoxKeyPair::from_secret(std::span<const unsigned char, 32>(sk.data(), 32));
+    const SecretBuffer key = derive_store_key(identity);
+    StoreFileId id{};
+    const Bytes id_bytes = unhex(v.get("store-id"));
+    REQUIRE(id_bytes.size() == id.size());
+    std::copy(id_bytes.begin(), id_bytes.end(), id.begin());
+    const auto kind = static_cast<StoreFileKind>(std::stoi(v.get("store-kind")));
+    MemorySource in(v.body);
+    VectorSink out;
+    CHECK(outcome(open_store_file(key.span(), kind, id, in, out)) == expect);
     if (expect == "success") {
         CHECK(std::to_string(out.bytes().size()) == v.get("content-length"));
         CHECK(sha256(out.bytes()) == v.get("content-sha256"));
@@ -307,12 +327,14 @@ TEST_CASE("every test vector gives its expected result", "[vectors]") {
             check_list(v, expect);
         else if (area == "tip")
             check_tip(v, expect);
+        else if (area == "storefile")
+            check_storefile(v, expect);
         else
             FAIL("unknown vector area " << area);
         ++walked;
     }
     CHECK(areas == std::set<std::string>{"envelope", "tipdoc", "keyfile", "pubkey", "receipt",
                                          "bundle", "request", "replyfile", "pow", "orgkey", "list",
-                                         "tip"});
+                                         "tip", "storefile"});
     CHECK(walked >= 50);
 }

@@ -21,6 +21,7 @@
 #include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/recipient_list.hpp"
 #include "tipline/crypto/request_auth.hpp"
+#include "tipline/crypto/store_file.hpp"
 #include "tipline/crypto/tip_document.hpp"
 
 namespace {
@@ -1107,6 +1108,90 @@ void tip_vectors(Writer& w) {
         seal(to, signed_doc));
 }
 
+Bytes seal_store(const c::BoxKeyPair& owner, c::StoreFileKind kind, const c::StoreFileId& id,
+                 const Bytes& content) {
+    const c::SecretBuffer key = c::derive_store_key(owner);
+    c::VectorSink sink;
+    c::StoreFileWriter writer(key.span(), kind, id, content.size(), sink);
+    writer.write(content);
+    if (writer.finish()) throw std::runtime_error("store file sealing failed");
+    return sink.bytes();
+}
+
+void storefile_vectors(Writer& w) {
+    const auto owner = c::BoxKeyPair::generate();
+    const auto colleague = c::BoxKeyPair::generate();
+    const c::StoreFileId database{};
+    c::StoreFileId attachment{};
+    randombytes_buf(attachment.data(), attachment.size());
+    c::StoreFileId other_attachment{};
+    randombytes_buf(other_attachment.data(), other_attachment.size());
+    const auto headers = [&](const c::BoxKeyPair& id, c::StoreFileKind kind,
+                             const c::StoreFileId& file) {
+        return std::vector<std::pair<std::string, std::string>>{
+            identity(id),
+            {"store-kind", std::to_string(static_cast<int>(kind))},
+            {"store-id", hex(file)}};
+    };
+    auto ok = [&](std::string name, std::string comment, c::StoreFileKind kind,
+                  const c::StoreFileId& file, const Bytes& content) {
+        auto h = headers(owner, kind, file);
+        h.emplace_back("content-length", std::to_string(content.size()));
+        h.emplace_back("content-sha256", sha256_hex(content));
+        w.add({std::move(name), "success", std::move(comment), h,
+               seal_store(owner, kind, file, content)});
+    };
+    auto bad = [&](std::string name, std::string expect, std::string comment,
+                   const c::BoxKeyPair& id, c::StoreFileKind kind, const c::StoreFileId& file,
+                   const Bytes& body) {
+        w.add({std::move(name), std::move(expect), std::move(comment), headers(id, kind, file),
+               body});
+    };
+    const auto db = c::StoreFileKind::database;
+    const auto att = c::StoreFileKind::attachment;
+    const Bytes text = bytes_of("Stands in for the database image that sqlite3_serialize gives.\n");
+    Bytes big(100000);
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<unsigned char>(i * 13 + 5);
+
+    ok("storefile_success_database", "the database: kind 1, id all zero", db, database, text);
+    ok("storefile_success_empty", "an empty attachment still makes one 4096-byte chunk", att,
+       attachment, {});
+    ok("storefile_success_attachment_two_chunks",
+       "an attachment of 100000 bytes, padded to 100352, in two chunks", att, attachment, big);
+
+    const Bytes good = seal_store(owner, att, attachment, big);
+    bad("storefile_wrong_key", "authentication_failed",
+        "sealed under the owner's store key, opened with a colleague's", colleague, att, attachment,
+        good);
+    bad("storefile_wrong_id", "authentication_failed",
+        "another attachment's file: the reader wants a different id", owner, att, other_attachment,
+        good);
+    bad("storefile_wrong_kind", "authentication_failed",
+        "the database file where an attachment is wanted", owner, att, database,
+        seal_store(owner, db, database, text));
+    bad("storefile_kind_unknown", "malformed", "kind byte 3", owner, att, attachment,
+        patched(good, 10, 2 ^ 3));
+    bad("storefile_bad_magic", "malformed", "magic TIPLNSTP instead of TIPLNSTO", owner, att,
+        attachment, patched(good, 7, 'O' ^ 'P'));
+    bad("storefile_truncated_magic", "truncated", "only the first five bytes", owner, att,
+        attachment, Bytes(good.begin(), good.begin() + 5));
+    bad("storefile_unknown_version", "unsupported_version", "version field 2", owner, att,
+        attachment, patched(good, 9, 1 ^ 2));
+    bad("storefile_length_not_padme", "malformed", "padded length 100353 is not a Padmé value",
+        owner, att, attachment, patched(good, 34, 0x01));
+    bad("storefile_truncated_header", "truncated", "ends inside the stream header", owner, att,
+        attachment, Bytes(good.begin(), good.begin() + 40));
+    bad("storefile_payload_flipped", "authentication_failed",
+        "one bit of the first chunk's ciphertext flipped", owner, att, attachment,
+        patched(good, c::store_file_header_size + 100, 0x01));
+    bad("storefile_truncated_payload", "truncated", "the last byte of the final chunk is missing",
+        owner, att, attachment, Bytes(good.begin(), good.end() - 1));
+    Bytes trailing = good;
+    trailing.push_back(0);
+    bad("storefile_trailing_byte", "malformed", "one zero byte after the final chunk", owner, att,
+        attachment, trailing);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -1135,6 +1220,7 @@ int main(int argc, char** argv) {
         tip_vectors(w);
         // Last, so that adding them changed none of the vectors before.
         receipt_vectors(w, c::ReceiptKdf::v2, "receipt_v2_");
+        storefile_vectors(w);
         std::cout << "wrote " << w.count() << " vectors to " << argv[1] << "\n";
     } catch (const std::exception& e) {
         std::cerr << "tipline-gen-vectors: error: " << e.what() << "\n";
