@@ -93,6 +93,10 @@ int import(CaseCommands& c) {
         print_error("tipline-responder", id + " cannot be opened: " + ec.message(), {});
     std::cout << "imported " << report.added << " new, " << report.already
               << " already in the store\n";
+    if (report.deleted > 0) {
+        std::cout << report.deleted
+                  << " of them were deleted from the store before, and stay deleted\n";
+    }
     if (!report.damaged.empty() || damaged_bundles > 0) {
         throw ToolError(exit_verification_failure, "some of what was given could not be imported",
                         {"the rest is in the store; copy the bundle again and import it again"});
@@ -246,6 +250,35 @@ int export_conversation(CaseCommands& c) {
     return exit_success;
 }
 
+// Deletes these closed conversations: the database first, written back, then their files.
+void delete_threads(CaseStore& store, const std::vector<std::string>& threads) {
+    std::vector<crypto::StoreFileId> files;
+    for (const std::string& thread : threads) {
+        for (const crypto::StoreFileId& f : delete_conversation(store, thread)) files.push_back(f);
+    }
+    store.save();
+    store.remove_attachments(files);
+    for (const std::string& thread : threads)
+        std::cout << "deleted conversation " << thread.substr(0, short_id_size) << "\n";
+    std::cout << threads.size() << " conversations and " << files.size()
+              << " attachments deleted from the case store\n";
+}
+
+int remove(CaseCommands& c) {
+    const crypto::SecretIdentity identity = load_full_key(c);
+    CaseStore store(store_folder(c), identity);
+    delete_threads(store, {find_thread(store, c.conversation)});
+    return exit_success;
+}
+
+int purge(CaseCommands& c) {
+    if (c.closed_days < 0) usage_error("--closed-for takes a number of days, 0 or more");
+    const crypto::SecretIdentity identity = load_full_key(c);
+    CaseStore store(store_folder(c), identity);
+    delete_threads(store, closed_on_or_before(store, crypto::current_day() - c.closed_days));
+    return exit_success;
+}
+
 }  // namespace
 
 void add_case_commands(CLI::App& app, CaseCommands& c, const std::string& group) {
@@ -292,7 +325,19 @@ void add_case_commands(CLI::App& app, CaseCommands& c, const std::string& group)
     add_store_options(c.exporting, c);
     c.exporting->add_option("--out", c.out, "a new or empty folder")->required();
 
-    for (CLI::App* cmd : {c.import, c.list, c.show, c.triage, c.exporting}) cmd->group(group);
+    c.remove = app.add_subcommand(
+        "delete", "delete a closed conversation and its attachments from the case store");
+    c.remove->add_option("conversation", c.conversation, "its id, or its first digits")->required();
+    add_store_options(c.remove, c);
+
+    c.purge = app.add_subcommand(
+        "purge", "delete every conversation that has been closed for a number of days");
+    c.purge->add_option("--closed-for", c.closed_days, "days since it was closed (0: all closed)")
+        ->required();
+    add_store_options(c.purge, c);
+
+    for (CLI::App* cmd : {c.import, c.list, c.show, c.triage, c.exporting, c.remove, c.purge})
+        cmd->group(group);
 }
 
 std::optional<int> run_case_command(CaseCommands& c) {
@@ -301,6 +346,8 @@ std::optional<int> run_case_command(CaseCommands& c) {
     if (c.show->parsed()) return show(c);
     if (c.triage->parsed()) return triage(c);
     if (c.exporting->parsed()) return export_conversation(c);
+    if (c.remove->parsed()) return remove(c);
+    if (c.purge->parsed()) return purge(c);
     return std::nullopt;
 }
 

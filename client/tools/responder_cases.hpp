@@ -1,4 +1,5 @@
-// tipline-responder's case store commands: import, conversations, show, triage and export.
+// tipline-responder's case store commands: import, conversations, show, triage, export, delete
+// and purge.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -18,6 +19,8 @@ struct CaseCommands {
     CLI::App* show = nullptr;
     CLI::App* triage = nullptr;
     CLI::App* exporting = nullptr;
+    CLI::App* remove = nullptr;
+    CLI::App* purge = nullptr;
 
     std::filesystem::path key, store;
     tooling::PassphraseSource passphrase;
@@ -28,6 +31,7 @@ struct CaseCommands {
     std::string search;
     std::vector<std::string> add_tags, remove_tags;
     std::filesystem::path note_file, out;
+    std::int64_t closed_days = 0;
 };
 
 // Adds the commands to app, in the offline group; their options fill commands.

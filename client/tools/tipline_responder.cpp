@@ -27,6 +27,8 @@
 #include "tipline/crypto/labels.hpp"
 #include "tipline/crypto/recipient_list.hpp"
 #include "tipline/crypto/tip_document.hpp"
+#include "tipline/responder/case_store.hpp"
+#include "tipline/responder/conversations.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/file_io.hpp"
 #include "tipline/tooling/key_io.hpp"
@@ -354,27 +356,56 @@ fs::path find_tip_folder(const std::string& tip, const fs::path& dir) {
                 {"open the bundle first, or give --in the folder 'open --out' wrote to"});
 }
 
-int reply(const std::string& tip, const fs::path& in_dir, const fs::path& key_path,
-          const PassphraseSource& source, const fs::path& message_file,
-          const std::vector<std::string>& cc, const std::string& language, const fs::path& out) {
+// Where a reply goes: the witness's reply key, from a tip folder or the case store's conversation.
+struct ReplyTarget {
+    crypto::BoxPublicKey reply_key{};
+    std::string label;  // how the tool names it
+};
+
+ReplyTarget reply_target_from_folder(const std::string& tip, const fs::path& in_dir) {
     const fs::path folder = find_tip_folder(tip, in_dir);
     const auto reply_key = read_reply_key(folder);
     if (!reply_key) {
         usage_error("the sender of '" + folder.string() + "' cannot receive replies",
                     {"the tip came without a receipt"});
     }
+    return {*reply_key, folder.filename().string()};
+}
+
+ReplyTarget reply_target_from_store(const std::string& conversation, const fs::path& store_dir,
+                                    const crypto::SecretIdentity& identity) {
+    tipline::responder::CaseStore store(
+        store_dir.empty() ? tipline::responder::default_store_folder() : store_dir, identity);
+    const std::string thread = tipline::responder::find_thread(store, conversation);
+    const auto c = tipline::responder::load_conversation(store, thread);
+    if (!c.reply_key) {
+        usage_error(
+            "the witness of conversation " + c.summary.short_id() + " cannot receive replies",
+            {"the tip came without a receipt"});
+    }
+    return {*c.reply_key, "conversation " + c.summary.short_id()};
+}
+
+struct ReplyText {
+    std::string message;
+    std::vector<std::string> cc;
+    std::string language;
+    fs::path out;
+};
+
+int reply(const ReplyTarget& target, const crypto::SecretIdentity& identity,
+          const ReplyText& text) {
     crypto::TipHeader header;
     header.kind = crypto::TipKind::reply;
     header.created_at = static_cast<std::int64_t>(std::time(nullptr));
-    header.language = language;
-    header.reply_key = *reply_key;  // the witness it answers, under the signature
-    header.message = read_message(message_file, tool);
+    header.language = text.language;
+    header.reply_key = target.reply_key;  // the witness it answers, under the signature
+    header.message = text.message;
     if (crypto::validate_tip_header(header))
         usage_error("--lang must be a language tag such as en, ko or zh-Hans");
-    const crypto::SecretIdentity identity = load_secret_key(key_path, source);
     // The witness, this responder (to read the thread later) and each colleague named with --cc.
-    std::vector<crypto::BoxPublicKey> recipients{*reply_key, identity.public_identity.box};
-    for (const std::string& c : cc) recipients.push_back(load_public_key(c).box);
+    std::vector<crypto::BoxPublicKey> recipients{target.reply_key, identity.public_identity.box};
+    for (const std::string& c : text.cc) recipients.push_back(load_public_key(c).box);
     if (recipients.size() > crypto::envelope_max_recipients)
         usage_error("at most 14 colleagues can get a copy");
     crypto::VectorSink sealed;
@@ -382,11 +413,11 @@ int reply(const std::string& tip, const fs::path& in_dir, const fs::path& key_pa
     if (auto ec = crypto::seal_signed_reply(recipients, header, {}, identity, sealed)) {
         io_error("cannot seal the reply: " + ec.message());
     }
-    PendingFile pending(out, 0644);
-    pending.write(encode_reply_file(crypto::mailbox_id(*reply_key), sealed.bytes()));
+    PendingFile pending(text.out, 0644);
+    pending.write(encode_reply_file(crypto::mailbox_id(target.reply_key), sealed.bytes()));
     PendingFile* files[] = {&pending};
     install_files(files, false);
-    std::cout << "reply for " << folder.filename().string() << " sealed into " << out.string()
+    std::cout << "reply for " << target.label << " sealed into " << text.out.string()
               << "; carry it to the online machine and run: tipline-responder push\n";
     return exit_success;
 }
@@ -484,6 +515,8 @@ int main(int argc, char** argv) {
     std::string pub, tip, server, proxy, language = "und";
     fs::path in_dir = ".", message_file;
     std::vector<std::string> cc;
+    std::string reply_conversation;
+    fs::path reply_store;
     std::vector<fs::path> reply_files;
     std::vector<std::string> responders, expect;
     fs::path previous_list;
@@ -571,7 +604,14 @@ int main(int argc, char** argv) {
     auto* reply_cmd =
         app.add_subcommand("reply", "seal a reply to a tip's sender into a reply file");
     reply_cmd->group(offline);
-    reply_cmd->add_option("--tip", tip, "the tip's id, or its folder from 'open'")->required();
+    auto* tip_opt = reply_cmd->add_option("--tip", tip, "the tip's id, or its folder from 'open'");
+    auto* conversation_opt = reply_cmd->add_option(
+        "--conversation", reply_conversation,
+        "a conversation of the case store: its id, or its first digits (instead of --tip)");
+    tip_opt->excludes(conversation_opt);
+    reply_cmd->add_option("--store", reply_store,
+                          "with --conversation: the case store's folder (default: "
+                          "$XDG_DATA_HOME/tipline)");
     reply_cmd->add_option("--in", in_dir, "where 'open' wrote the tip folders (default: here)");
     reply_cmd->add_option("--key", key, "your secret key file")->required();
     reply_cmd->add_option("--message-file", message_file,
@@ -621,7 +661,25 @@ int main(int argc, char** argv) {
         }
         if (org_show_cmd->parsed()) return org_show(input, expect, keys_only);
         if (*sign_cmd) return signing_key(key, passphrase, new_passphrase, out);
-        if (*reply_cmd) return reply(tip, in_dir, key, passphrase, message_file, cc, language, out);
+        if (*reply_cmd) {
+            if (tip.empty() && reply_conversation.empty())
+                usage_error("name what to answer with --tip or --conversation");
+            if (!tip.empty()) {
+                // The tip's folder and the message are found before the passphrase is asked for.
+                const ReplyTarget target = reply_target_from_folder(tip, in_dir);
+                const ReplyText text{read_message(message_file, tool), cc, language, out};
+                return reply(target, load_secret_key(key, passphrase), text);
+            }
+            const ReplyText text{read_message(message_file, tool), cc, language, out};
+            const crypto::SecretIdentity identity = load_secret_key(key, passphrase);
+            if (!identity.can_decrypt()) {
+                usage_error(
+                    "'" + key.string() + "' is a signing-only key and cannot open the case store",
+                    {"use the full key file on the offline machine"});
+            }
+            return reply(reply_target_from_store(reply_conversation, reply_store, identity),
+                         identity, text);
+        }
         if (*fetch_cmd) return fetch(server, proxy, key, passphrase, out, all, delete_items);
         if (*push_cmd) return push(server, proxy, key, passphrase, reply_files);
         return open(input, key, passphrase, open_out);

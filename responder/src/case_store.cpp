@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -288,6 +289,30 @@ void CaseStore::install_attachments(std::span<NewAttachment* const> files) {
         pending.push_back(&f->file_);
     }
     tooling::install_files(pending, false);
+}
+
+void CaseStore::remove_attachments(std::span<const crypto::StoreFileId> files) {
+    const fs::path folder = dir_ / files_folder_name;
+    std::vector<unsigned char> zeros(1 << 16);
+    for (const crypto::StoreFileId& id : files) {
+        const fs::path file = folder / crypto::to_hex(id);
+        tooling::UniqueFd fd(::open(file.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+        struct stat st {};
+        if (fd && ::fstat(fd.get(), &st) == 0) {
+            auto left = static_cast<std::uint64_t>(st.st_size);
+            while (left > 0) {
+                const auto n =
+                    static_cast<std::size_t>(std::min<std::uint64_t>(left, zeros.size()));
+                if (::write(fd.get(), zeros.data(), n) != static_cast<ssize_t>(n)) break;
+                left -= n;
+            }
+            ::fsync(fd.get());
+        }
+        fd.reset();
+        if (::unlink(file.c_str()) != 0 && errno != ENOENT)
+            io_error("cannot remove " + quoted(file) + ": " + std::strerror(errno));
+    }
+    tooling::fsync_directory(folder);
 }
 
 void CaseStore::read_attachment(const crypto::StoreFileId& id, crypto::ByteSink& out) {

@@ -103,8 +103,9 @@ void add_message(CaseStore& store, const crypto::BundleEntry& entry, StoreReceiv
         .bind(5, h.created_at)
         .bind(6, h.language)
         .bind(7, h.message);
+    const std::string signer = h.signer ? crypto::fingerprint(*h.signer) : std::string();
     if (h.signer) {
-        message.bind(8, crypto::fingerprint(*h.signer));
+        message.bind(8, signer);
     } else {
         message.bind_null(8);
     }
@@ -131,6 +132,11 @@ void add_message(CaseStore& store, const crypto::BundleEntry& entry, StoreReceiv
 
 bool has_item(sqlite3* db, std::span<const unsigned char> id) {
     Statement st(db, "SELECT 1 FROM message WHERE item = ?");
+    return st.bind(1, id).step();
+}
+
+bool was_deleted(sqlite3* db, std::span<const unsigned char> id) {
+    Statement st(db, "SELECT 1 FROM deleted WHERE item = ?");
     return st.bind(1, id).step();
 }
 
@@ -257,8 +263,10 @@ std::error_code import_bundle(CaseStore& store, crypto::ByteSource& in, std::uin
     try {
         for (const crypto::BundleEntry& e : entries) {
             crypto::LimitedSource envelope(in, e.size);
-            if (has_item(store.db(), e.id)) {
+            const bool deleted = was_deleted(store.db(), e.id);
+            if (deleted || has_item(store.db(), e.id)) {
                 ++report.already;
+                if (deleted) ++report.deleted;
                 if (!envelope.skip_rest()) return crypto::Error::truncated;
                 continue;
             }
@@ -488,6 +496,47 @@ bool mark_seen(CaseStore& store, const Conversation& conversation) {
         changed = true;
     }
     return changed;
+}
+
+std::vector<crypto::StoreFileId> delete_conversation(CaseStore& store, const std::string& thread) {
+    sqlite3* db = store.db();
+    Statement status(db, "SELECT value FROM field WHERE thread = ? AND name = 'status'");
+    status.bind(1, thread);
+    if (!status.step() || status.text(0) != "closed") {
+        usage_error("conversation " + thread.substr(0, short_id_size) + " is not closed",
+                    {"close it first: tipline-responder triage ID --status closed"});
+    }
+    std::vector<crypto::StoreFileId> files;
+    Statement attachments(db,
+                          "SELECT a.file FROM attachment a JOIN message m ON m.id = a.message "
+                          "JOIN conversation c ON c.id = m.conversation WHERE c.thread = ?");
+    attachments.bind(1, thread);
+    while (attachments.step()) {
+        crypto::StoreFileId id{};
+        if (attachments.blob(0).size() == id.size())
+            std::copy_n(attachments.blob(0).begin(), id.size(), id.begin());
+        files.push_back(id);
+    }
+    Statement(db,
+              "INSERT OR IGNORE INTO deleted (item) SELECT m.item FROM message m JOIN conversation "
+              "c ON c.id = m.conversation WHERE c.thread = ?")
+        .bind(1, thread)
+        .run();
+    Statement(db, "DELETE FROM search WHERE thread = ?").bind(1, thread).run();
+    Statement(db, "DELETE FROM field WHERE thread = ?").bind(1, thread).run();
+    // Messages and attachments go with their conversation (ON DELETE CASCADE).
+    Statement(db, "DELETE FROM conversation WHERE thread = ?").bind(1, thread).run();
+    return files;
+}
+
+std::vector<std::string> closed_on_or_before(CaseStore& store, std::int64_t day) {
+    Statement st(store.db(),
+                 "SELECT f.thread FROM field f JOIN conversation c ON c.thread = f.thread WHERE "
+                 "f.name = 'status' AND f.value = 'closed' AND f.day <= ? ORDER BY f.thread");
+    st.bind(1, day);
+    std::vector<std::string> out;
+    while (st.step()) out.push_back(st.text(0));
+    return out;
 }
 
 }  // namespace tipline::responder

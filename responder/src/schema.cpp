@@ -52,6 +52,9 @@ CREATE TABLE field (
   day INTEGER NOT NULL,
   PRIMARY KEY (thread, name)
 ) STRICT;
+CREATE TABLE deleted (
+  item BLOB PRIMARY KEY
+) STRICT;
 CREATE VIRTUAL TABLE search USING fts5(text, thread UNINDEXED, source UNINDEXED,
                                        tokenize = 'trigram');
 )sql";

@@ -199,6 +199,63 @@ TEST_CASE("bundles import into the case store once, threaded by mailbox, searcha
         CHECK(ambiguous.exit_code == 2);
     }
 
+    SECTION("a reply written from the store reaches the witness and comes back into the thread") {
+        write_file(d.dir / "answer.txt", "We read your report. Are you safe?");
+        const auto sealed = run_command(
+            responder_tool() + " reply --conversation " + a.substr(0, 6) + store_args(me, store) +
+            " --message-file " + q(d.dir / "answer.txt") + " --out " + q(d.dir / "answer.reply"));
+        INFO(sealed.err);
+        REQUIRE(sealed.exit_code == 0);
+        CHECK(contains(sealed.out, "conversation " + a));
+        const auto pushed =
+            run_command(responder_tool() + " push --server http://127.0.0.1:" +
+                        std::to_string(server.responder_port()) + " --key " + q(me.key) +
+                        " --passphrase-file " + q(me.pass) + " " + q(d.dir / "answer.reply"));
+        REQUIRE(pushed.exit_code == 0);
+        const auto checked = check(server, receipt_a);
+        CHECK(contains(checked.out, "Are you safe?"));
+
+        REQUIRE(fetch(server, me, d.dir / "4.bundle").exit_code == 0);
+        imported = responder_run("import " + q(d.dir / "4.bundle"), me, store);
+        CHECK(contains(imported.out, "imported 1 new, 0 already in the store"));
+        const auto shown = responder_run("show " + a, me, store);
+        CHECK(contains(shown.out, "reply "));
+        CHECK(contains(shown.out, "Are you safe?"));
+        const std::string fp = run_command(responder_tool() + " fingerprint " + q(me.pub)).out;
+        CHECK(contains(shown.out, "signed by responder " + fp.substr(0, fp.find('\n'))));
+        CHECK(shown.out.find("guards") < shown.out.find("Are you safe?"));
+    }
+
+    SECTION("closed conversations are deleted by hand or after some days, and stay deleted") {
+        const auto open_one = responder_run("delete " + a, me, store);
+        CHECK(open_one.exit_code == 2);
+        CHECK(contains(open_one.err, "is not closed"));
+
+        REQUIRE(responder_run("triage " + a, me, store, "--status closed").exit_code == 0);
+        const auto deleted = responder_run("delete " + a, me, store);
+        INFO(deleted.err);
+        REQUIRE(deleted.exit_code == 0);
+        CHECK(contains(deleted.out, "1 conversations and 0 attachments deleted"));
+        listed = responder_run("conversations", me, store);
+        CHECK(lines_of(listed.out).size() == 2);
+        CHECK(responder_run("conversations", me, store, "--search checkpoint").out.empty());
+
+        imported = responder_run("import " + q(d.dir / "3.bundle"), me, store);
+        CHECK(contains(imported.out, "imported 0 new, 4 already in the store"));
+        CHECK(contains(imported.out, "2 of them were deleted from the store before"));
+        CHECK(lines_of(responder_run("conversations", me, store).out).size() == 2);
+
+        const std::string b = conversation_with(listed.out, "두만강");
+        REQUIRE(responder_run("triage " + b, me, store, "--status closed").exit_code == 0);
+        const auto too_soon = responder_run("purge", me, store, "--closed-for 1");
+        REQUIRE(too_soon.exit_code == 0);
+        CHECK(contains(too_soon.out, "0 conversations"));
+        const auto purged = responder_run("purge", me, store, "--closed-for 0");
+        REQUIRE(purged.exit_code == 0);
+        CHECK(contains(purged.out, "deleted conversation " + b));
+        CHECK(lines_of(responder_run("conversations", me, store).out).size() == 1);
+    }
+
     SECTION("export writes one conversation, decrypted, for a partner") {
         const auto exported = responder_run("export " + a, me, store, "--out " + q(d.dir / "out"));
         INFO(exported.err);
@@ -287,13 +344,22 @@ TEST_CASE(
     CHECK(read_file(d.dir / "out" / "evidence-4.bin") ==
           read_file(d.dir / "w4" / "evidence-4.bin"));
 
+    // Deleting a conversation removes its attachment's file.
+    REQUIRE(responder_run("triage " + id, me, store, "--status closed").exit_code == 0);
+    const auto deleted = responder_run("delete " + id, me, store);
+    REQUIRE(deleted.exit_code == 0);
+    CHECK(contains(deleted.out, "1 conversations and 1 attachments deleted"));
+    std::size_t left = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(store / "files")) ++left;
+    CHECK(left == tips - 1);
+
     // A damaged attachment file is named, and nothing else is written.
     fs::path victim;
     for (const auto& e : fs::directory_iterator(store / "files")) victim = e.path();
     Bytes bytes = read_file(victim);
     bytes[bytes.size() / 2] ^= 1;
     write_file(victim, bytes);
-    for (const std::string& line : lines_of(listed.out)) {
+    for (const std::string& line : lines_of(responder_run("conversations", me, store).out)) {
         const std::string cid = line.substr(0, line.find('\t'));
         const fs::path out = d.dir / ("out-" + cid);
         const auto r = responder_run("export " + cid, me, store, "--out " + q(out));

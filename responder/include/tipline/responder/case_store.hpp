@@ -64,6 +64,9 @@ class CaseStore {
     std::unique_ptr<NewAttachment> new_attachment(std::uint64_t size);
     // Flushes these attachments to disk and moves each under its id.
     void install_attachments(std::span<NewAttachment* const> files);
+    // Overwrites these attachments' files with zeros, flushes and removes them; for after the
+    // database that no longer names them was saved. Flash storage may keep old blocks anyway.
+    void remove_attachments(std::span<const crypto::StoreFileId> files);
     // Decrypts an attachment into out; ToolError (exit 1) when its file is missing or damaged.
     void read_attachment(const crypto::StoreFileId& id, crypto::ByteSink& out);
 

@@ -26,7 +26,8 @@ inline constexpr std::size_t short_id_size = 8;
 
 struct ImportReport {
     std::size_t added = 0;
-    std::size_t already = 0;
+    std::size_t already = 0;  // in the store, or deleted from it (counted in deleted too)
+    std::size_t deleted = 0;  // deleted from the store before, and not added again
     std::vector<std::string> not_for_this_key;                     // item ids
     std::vector<std::pair<std::string, std::error_code>> damaged;  // item id, what failed
 };
@@ -118,5 +119,14 @@ std::string add_note(CaseStore& store, const std::string& thread, std::string_vi
 // Marks every message this responder has not seen as seen, and a new conversation as read.
 // Returns whether anything changed.
 bool mark_seen(CaseStore& store, const Conversation& conversation);
+
+// Deletes a closed conversation from the database: its messages, attachments' rows, search text
+// and fields. Its items are remembered (ids only), so that importing them again adds nothing.
+// Returns the attachment files to remove once the database is written back (CaseStore::save,
+// then CaseStore::remove_attachments). ToolError (usage) when it is not closed.
+std::vector<crypto::StoreFileId> delete_conversation(CaseStore& store, const std::string& thread);
+
+// The conversations closed on or before this day (days since 1970-01-01).
+std::vector<std::string> closed_on_or_before(CaseStore& store, std::int64_t day);
 
 }  // namespace tipline::responder

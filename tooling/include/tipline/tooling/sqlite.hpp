@@ -38,6 +38,8 @@ class Statement {
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
 
+    // Bound without a copy (SQLITE_STATIC): what is bound must outlive the use, so never bind a
+    // temporary.
     Statement& bind(int i, std::span<const unsigned char> blob);
     Statement& bind(int i, std::int64_t v);
     Statement& bind(int i, std::string_view text);
