@@ -8,7 +8,6 @@
 #include <sstream>
 
 #include "tipline/client/display_text.hpp"
-#include "tipline/client/interrupt.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/days.hpp"
@@ -74,8 +73,9 @@ int import(CaseCommands& c) {
         sizes.push_back(static_cast<std::uint64_t>(st.st_size));
     }
     const crypto::SecretIdentity identity = load_full_key(c);
+    // Ctrl-C stops the import as a crash would: the store stays as it was before it, and what the
+    // import had begun is removed by the next command.
     CaseStore store(store_folder(c), identity);
-    catch_interrupts();
     ImportReport report;
     std::size_t damaged_bundles = 0;
     for (std::size_t i = 0; i < c.bundles.size(); ++i) {

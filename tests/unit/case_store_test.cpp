@@ -5,8 +5,11 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support.hpp"
@@ -103,4 +106,27 @@ TEST_CASE("three responders' triage converges whatever order the changes arrive 
     CHECK(contains_text(first, "t1|status|answered|"));
     // A change that is not newer changes nothing.
     CHECK_FALSE(merge_field(*stores[0], changes[0]));
+}
+
+TEST_CASE("a second opening of the store waits until the first lets go", "[case_store]") {
+    test::TempDir dir;
+    const crypto::SecretIdentity me = crypto::SecretIdentity::generate();
+    auto first = std::make_unique<CaseStore>(dir / "store", me);
+    set_status(*first, "aa", "read");
+    std::atomic<bool> opened{false};
+    std::string seen;
+    std::thread second([&] {
+        CaseStore again(dir / "store", me);
+        opened = true;
+        seen = fields_of(again);
+    });
+    // However long the second waits, it cannot get in while the first holds the store.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK_FALSE(opened.load());
+    first->save();
+    first.reset();
+    second.join();
+    CHECK(opened.load());
+    // It read the store as the first left it.
+    CHECK(contains_text(seen, "aa|status|read|"));
 }
