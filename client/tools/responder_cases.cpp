@@ -2,6 +2,7 @@
 // thing and writes the store back when it changed it.
 #include "responder_cases.hpp"
 
+#include <sodium.h>
 #include <sys/stat.h>
 
 #include <iostream>
@@ -14,6 +15,7 @@
 #include "tipline/crypto/keys.hpp"
 #include "tipline/responder/case_store.hpp"
 #include "tipline/responder/conversations.hpp"
+#include "tipline/responder/safe_copy.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/file_io.hpp"
 
@@ -146,7 +148,14 @@ std::string describe(const Conversation& c) {
         out << escape_text_for_display(m.body) << "\n";
         for (const StoredAttachment& a : m.attachments) {
             out << "attachment: \"" << escape_for_display(a.name) << "\", " << a.size
-                << " bytes, declared type " << escape_for_display(a.media_type) << "\n";
+                << " bytes, declared type " << escape_for_display(a.media_type) << "; ";
+            if (a.safe_copy) {
+                out << "safe copy: " << a.safe_copy->media_type << ", " << a.safe_copy->pages
+                    << (a.safe_copy->pages == 1 ? " page" : " pages")
+                    << (a.safe_copy->note.empty() ? "" : " (" + a.safe_copy->note + ")") << "\n";
+            } else {
+                out << "no safe copy: unsafe to open\n";
+            }
         }
     }
     for (const StoredNote& n : c.notes) {
@@ -227,12 +236,23 @@ int export_conversation(CaseCommands& c) {
     std::string listing;
     for (const StoredMessage& m : conversation.messages) {
         for (const StoredAttachment& a : m.attachments) {
-            const std::string name = names.claim(a.name);
+            // An original that has a safe copy is named so that no viewer opens it by a click.
+            const std::string name = names.claim(a.safe_copy ? a.name + ".UNSAFE" : a.name);
             pending.push_back(std::make_unique<PendingFile>(c.out / name, 0600));
             FdSink sink(pending.back()->fd(), "'" + (c.out / name).string() + "'");
             store.read_attachment(a.file, sink);
             listing += "  " + name + ": \"" + escape_for_display(a.name) + "\" from " +
-                       kind_text(m.kind) + " " + m.item + "\n";
+                       kind_text(m.kind) + " " + m.item +
+                       (a.safe_copy ? ", as the witness sent it: unsafe to open\n" : "\n");
+            if (!a.safe_copy) continue;
+            const std::string stem = a.name.substr(0, a.name.rfind('.'));
+            const std::string safe_name =
+                names.claim((stem.empty() ? a.name : stem) + ".safe" +
+                            (a.safe_copy->media_type == "application/pdf" ? ".pdf" : ".png"));
+            pending.push_back(std::make_unique<PendingFile>(c.out / safe_name, 0600));
+            FdSink safe_sink(pending.back()->fd(), "'" + (c.out / safe_name).string() + "'");
+            store.read_attachment(a.safe_copy->file, safe_sink);
+            listing += "  " + safe_name + ": its safe copy, rebuilt from its pixels\n";
         }
     }
     std::string report = describe(conversation);
@@ -276,6 +296,55 @@ int purge(CaseCommands& c) {
     const crypto::SecretIdentity identity = load_full_key(c);
     CaseStore store(store_folder(c), identity);
     delete_threads(store, closed_on_or_before(store, crypto::current_day() - c.closed_days));
+    return exit_success;
+}
+
+// Safe copies of a conversation's attachments that have none yet.
+int safe_copy(CaseCommands& c) {
+    const crypto::SecretIdentity identity = load_full_key(c);
+    CaseStore store(store_folder(c), identity);
+    const std::string thread = find_thread(store, c.conversation);
+    const Conversation conversation = load_conversation(store, thread);
+    std::size_t made = 0, failed = 0;
+    for (const StoredMessage& m : conversation.messages) {
+        for (const StoredAttachment& a : m.attachments) {
+            const std::string name = "\"" + escape_for_display(a.name) + "\"";
+            if (a.safe_copy) {
+                std::cout << name << ": has a safe copy\n";
+                continue;
+            }
+            crypto::VectorSink original;
+            store.read_attachment(a.file, original);
+            const SafeCopyInput input = sniff_safe_copy_input(original.bytes());
+            if (input == SafeCopyInput::unsupported) {
+                std::cout << name << ": no safe copy for this kind of file; unsafe to open\n";
+                sodium_memzero(original.bytes().data(), original.bytes().size());
+                continue;
+            }
+            try {
+                SafeCopy copy = make_safe_copy(original.bytes(), input);
+                sodium_memzero(original.bytes().data(), original.bytes().size());
+                add_safe_copy(store, a.file, copy.bytes, copy.media_type, copy.pages, copy.note);
+                sodium_memzero(copy.bytes.data(), copy.bytes.size());
+                ++made;
+                std::cout << name << ": safe copy made, " << copy.media_type << ", " << copy.pages
+                          << (copy.pages == 1 ? " page" : " pages")
+                          << (copy.note.empty() ? "" : " (" + copy.note + ")") << "\n";
+            } catch (const ToolError& e) {
+                sodium_memzero(original.bytes().data(), original.bytes().size());
+                if (e.exit_code() != exit_verification_failure) throw;
+                ++failed;
+                print_error("tipline-responder", a.name + ": " + e.what(), {});
+            }
+        }
+    }
+    if (made > 0) store.save();
+    std::cout << made << " safe copies made, " << failed << " failed\n";
+    if (failed > 0) {
+        throw ToolError(exit_verification_failure, "some attachments got no safe copy",
+                        {"keep them closed; open them only on a machine that cannot reach the "
+                         "network"});
+    }
     return exit_success;
 }
 
@@ -336,7 +405,16 @@ void add_case_commands(CLI::App& app, CaseCommands& c, const std::string& group)
         ->required();
     add_store_options(c.purge, c);
 
-    for (CLI::App* cmd : {c.import, c.list, c.show, c.triage, c.exporting, c.remove, c.purge})
+    c.safe_copy = app.add_subcommand(
+        "safe-copy",
+        "rebuild a conversation's images and PDFs from their pixels in a sandbox, beside the "
+        "originals");
+    c.safe_copy->add_option("conversation", c.conversation, "its id, or its first digits")
+        ->required();
+    add_store_options(c.safe_copy, c);
+
+    for (CLI::App* cmd :
+         {c.import, c.list, c.show, c.triage, c.exporting, c.remove, c.purge, c.safe_copy})
         cmd->group(group);
 }
 
@@ -348,6 +426,7 @@ std::optional<int> run_case_command(CaseCommands& c) {
     if (c.exporting->parsed()) return export_conversation(c);
     if (c.remove->parsed()) return remove(c);
     if (c.purge->parsed()) return purge(c);
+    if (c.safe_copy->parsed()) return safe_copy(c);
     return std::nullopt;
 }
 

@@ -21,6 +21,7 @@ struct CaseCommands {
     CLI::App* exporting = nullptr;
     CLI::App* remove = nullptr;
     CLI::App* purge = nullptr;
+    CLI::App* safe_copy = nullptr;
 
     std::filesystem::path key, store;
     tooling::PassphraseSource passphrase;

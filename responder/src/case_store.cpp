@@ -255,7 +255,7 @@ void CaseStore::remove_strays() {
     // Attachment files the database does not name: from an import cut off before its database
     // was written, or left by a deletion.
     std::set<std::string> known;
-    tooling::Statement st(db_, "SELECT file FROM attachment");
+    tooling::Statement st(db_, "SELECT file FROM attachment UNION SELECT file FROM safe_copy");
     while (st.step()) known.insert(crypto::to_hex(st.blob(0)));
     for (const auto& entry : fs::directory_iterator(dir_ / files_folder_name, ec)) {
         const std::string name = entry.path().filename().string();

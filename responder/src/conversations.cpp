@@ -402,8 +402,9 @@ WHERE c.thread = ?1 ORDER BY m.written, m.day, m.id)sql");
         m.signer = messages.text(7);
         m.seen = messages.int64(8) != 0;
         Statement files(db,
-                        "SELECT file, name, media_type, size FROM attachment WHERE message = ? "
-                        "ORDER BY position");
+                        "SELECT a.file, a.name, a.media_type, a.size, s.file, s.media_type, "
+                        "s.size, s.pages, s.note FROM attachment a LEFT JOIN safe_copy s ON "
+                        "s.original = a.file WHERE a.message = ? ORDER BY a.position");
         files.bind(1, id);
         while (files.step()) {
             StoredAttachment a;
@@ -412,6 +413,15 @@ WHERE c.thread = ?1 ORDER BY m.written, m.day, m.id)sql");
             a.name = files.text(1);
             a.media_type = files.text(2);
             a.size = static_cast<std::uint64_t>(files.int64(3));
+            if (!files.null(4) && files.blob(4).size() == crypto::StoreFileId{}.size()) {
+                StoredSafeCopy safe;
+                std::copy_n(files.blob(4).begin(), safe.file.size(), safe.file.begin());
+                safe.media_type = files.text(5);
+                safe.size = static_cast<std::uint64_t>(files.int64(6));
+                safe.pages = static_cast<unsigned>(files.int64(7));
+                safe.note = files.text(8);
+                a.safe_copy = std::move(safe);
+            }
             m.attachments.push_back(std::move(a));
         }
         c.messages.push_back(std::move(m));
@@ -509,7 +519,10 @@ std::vector<crypto::StoreFileId> delete_conversation(CaseStore& store, const std
     std::vector<crypto::StoreFileId> files;
     Statement attachments(db,
                           "SELECT a.file FROM attachment a JOIN message m ON m.id = a.message "
-                          "JOIN conversation c ON c.id = m.conversation WHERE c.thread = ?");
+                          "JOIN conversation c ON c.id = m.conversation WHERE c.thread = ?1 "
+                          "UNION ALL SELECT s.file FROM safe_copy s JOIN attachment a ON "
+                          "a.file = s.original JOIN message m ON m.id = a.message JOIN "
+                          "conversation c ON c.id = m.conversation WHERE c.thread = ?1");
     attachments.bind(1, thread);
     while (attachments.step()) {
         crypto::StoreFileId id{};
@@ -527,6 +540,25 @@ std::vector<crypto::StoreFileId> delete_conversation(CaseStore& store, const std
     // Messages and attachments go with their conversation (ON DELETE CASCADE).
     Statement(db, "DELETE FROM conversation WHERE thread = ?").bind(1, thread).run();
     return files;
+}
+
+void add_safe_copy(CaseStore& store, const crypto::StoreFileId& original,
+                   std::span<const unsigned char> bytes, const std::string& media_type,
+                   unsigned pages, const std::string& note) {
+    std::unique_ptr<NewAttachment> file = store.new_attachment(bytes.size());
+    file->write(bytes);
+    NewAttachment* files[] = {file.get()};
+    store.install_attachments(files);
+    Statement(store.db(),
+              "INSERT OR REPLACE INTO safe_copy (original, file, media_type, size, pages, note) "
+              "VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(1, original)
+        .bind(2, file->id())
+        .bind(3, media_type)
+        .bind(4, static_cast<std::int64_t>(bytes.size()))
+        .bind(5, static_cast<std::int64_t>(pages))
+        .bind(6, note)
+        .run();
 }
 
 std::vector<std::string> closed_on_or_before(CaseStore& store, std::int64_t day) {

@@ -52,6 +52,14 @@ CREATE TABLE field (
   day INTEGER NOT NULL,
   PRIMARY KEY (thread, name)
 ) STRICT;
+CREATE TABLE safe_copy (
+  original BLOB PRIMARY KEY REFERENCES attachment(file) ON DELETE CASCADE,
+  file BLOB NOT NULL UNIQUE,
+  media_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  pages INTEGER NOT NULL,
+  note TEXT NOT NULL
+) STRICT;
 CREATE TABLE deleted (
   item BLOB PRIMARY KEY
 ) STRICT;

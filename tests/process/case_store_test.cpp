@@ -369,3 +369,71 @@ TEST_CASE(
         CHECK((!fs::exists(out) || fs::is_empty(out)));
     }
 }
+
+TEST_CASE(
+    "safe copies rebuild images and PDFs from their pixels in a sandbox, beside the originals",
+    "[case_store][safe_copy][server]") {
+    Deployment d;
+    ServerProcess server(d.data);
+    const Responder me = first_responder(d);
+    const fs::path store = d.dir / "store";
+    const fs::path w = d.dir / "witness";
+    fs::create_directories(w);
+
+    // A photo and a two-page PDF, each carrying a marker outside its pixels; a PDF that is not
+    // one; a text file.
+    const std::string marker = "MARKER-outside-the-pixels-51c9";
+    REQUIRE(run_command("/usr/bin/gm convert -size 64x48 xc:green -comment " + marker + " " +
+                        q(w / "photo.jpg"))
+                .exit_code == 0);
+    REQUIRE(run_command("/usr/bin/gm convert -size 200x300 xc:white xc:blue " + q(w / "doc.pdf"))
+                .exit_code == 0);
+    Bytes pdf = read_file(w / "doc.pdf");
+    const std::string trailer = "\n%" + marker + "\n";
+    pdf.insert(pdf.end(), trailer.begin(), trailer.end());
+    write_file(w / "doc.pdf", pdf);
+    std::string garbage = "%PDF-1.7\n";
+    for (int i = 0; i < 4000; ++i) garbage += static_cast<char>((i * 37) & 0x7f);
+    write_file(w / "broken.pdf", garbage);
+    write_file(w / "notes.txt", std::string("plain words"));
+    write_file(w / "message.txt", std::string("files from the border town"));
+    const auto sent = run_command(submit() + " send --server " + server.url() + " --message-file " +
+                                  q(w / "message.txt") + " --file " + q(w / "photo.jpg") +
+                                  " --file " + q(w / "doc.pdf") + " --file " + q(w / "broken.pdf") +
+                                  " --file " + q(w / "notes.txt") + " --keep-metadata");
+    INFO(sent.err);
+    REQUIRE(sent.exit_code == 0);
+    REQUIRE(fetch(server, me, d.dir / "1.bundle").exit_code == 0);
+    REQUIRE(responder_run("import " + q(d.dir / "1.bundle"), me, store).exit_code == 0);
+    const std::string id =
+        conversation_with(responder_run("conversations", me, store).out, "border town");
+
+    const auto made = responder_run("safe-copy " + id, me, store);
+    INFO(made.out << made.err);
+    CHECK(made.exit_code == 1);  // the broken PDF
+    CHECK(contains(made.out, "2 safe copies made, 1 failed"));
+    CHECK(contains(made.out, "\"notes.txt\": no safe copy for this kind of file"));
+    CHECK(contains(made.err, "broken.pdf: no safe copy"));
+    CHECK(contains(responder_run("show " + id, me, store).out,
+                   "safe copy: application/pdf, 2 pages"));
+    // A second run makes nothing twice.
+    CHECK(contains(responder_run("safe-copy " + id, me, store).out, "0 safe copies made"));
+
+    const fs::path out = d.dir / "out";
+    const auto exported = responder_run("export " + id, me, store, "--out " + q(out));
+    INFO(exported.err);
+    REQUIRE(exported.exit_code == 0);
+    CHECK(read_file(out / "photo.jpg.UNSAFE") == read_file(w / "photo.jpg"));
+    CHECK(read_file(out / "doc.pdf.UNSAFE") == read_file(w / "doc.pdf"));
+    CHECK(fs::exists(out / "broken.pdf"));  // no safe copy: under its own name, as sent
+    const std::string safe_pdf = as_text(read_file(out / "doc.safe.pdf"));
+    const std::string safe_png = as_text(read_file(out / "photo.safe.png"));
+    CHECK(safe_pdf.starts_with("%PDF-"));
+    CHECK(safe_png.starts_with("\x89PNG"));
+    CHECK_FALSE(contains(safe_pdf, marker));
+    CHECK_FALSE(contains(safe_png, marker));
+    CHECK(contains(as_text(read_file(w / "photo.jpg")), marker));  // it was there to remove
+    const auto info = run_command("/usr/bin/pdfinfo " + q(out / "doc.safe.pdf"));
+    CHECK(contains(info.out, "Pages:           2"));
+    CHECK(contains(text_of(out / "conversation.txt"), "unsafe to open"));
+}

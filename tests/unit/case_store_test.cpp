@@ -14,6 +14,7 @@
 
 #include "support.hpp"
 #include "tipline/responder/conversations.hpp"
+#include "tipline/responder/safe_copy.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/sqlite.hpp"
 
@@ -129,4 +130,35 @@ TEST_CASE("a second opening of the store waits until the first lets go", "[case_
     CHECK(opened.load());
     // It read the store as the first left it.
     CHECK(contains_text(seen, "aa|status|read|"));
+}
+
+TEST_CASE("a safe copy refuses images past its limits and renderers that run too long",
+          "[case_store][safe_copy]") {
+    test::TempDir dir;
+    std::string missing;
+    REQUIRE(safe_copies_available(missing));
+    // 12,000 pixels wide: past the 10,000 a page or image may have.
+    REQUIRE(
+        test::run_command("/usr/bin/gm convert -size 12000x4 xc:white " + test::q(dir / "wide.png"))
+            .exit_code == 0);
+    const test::Bytes wide = test::read_file(dir / "wide.png");
+    REQUIRE(sniff_safe_copy_input(wide) == SafeCopyInput::png);
+    try {
+        make_safe_copy(wide, SafeCopyInput::png);
+        FAIL("an image past the limit was copied");
+    } catch (const tooling::ToolError& e) {
+        CHECK(std::string(e.what()).find("too large") != std::string::npos);
+    }
+    // The same image within a lower output limit: the sandbox is stopped, not read to the end.
+    REQUIRE(test::run_command("/usr/bin/gm convert -size 2000x2000 xc:white " +
+                              test::q(dir / "big.png"))
+                .exit_code == 0);
+    SafeCopyLimits small;
+    small.output_bytes = 1 << 20;
+    CHECK_THROWS_AS(make_safe_copy(test::read_file(dir / "big.png"), SafeCopyInput::png, small),
+                    tooling::ToolError);
+    const SafeCopy copy = make_safe_copy(test::read_file(dir / "big.png"), SafeCopyInput::png);
+    CHECK(copy.pages == 1);
+    CHECK(copy.media_type == "image/png");
+    CHECK(sniff_safe_copy_input(copy.bytes) == SafeCopyInput::png);
 }

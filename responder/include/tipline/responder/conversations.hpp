@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -66,10 +67,19 @@ std::vector<ConversationSummary> list_conversations(CaseStore& store,
 // ToolError (usage) when nothing or more than one conversation matches.
 std::string find_thread(CaseStore& store, std::string_view typed);
 
+struct StoredSafeCopy {
+    crypto::StoreFileId file{};
+    std::string media_type;
+    std::uint64_t size = 0;
+    unsigned pages = 0;
+    std::string note;
+};
+
 struct StoredAttachment {
     crypto::StoreFileId file{};
     std::string name, media_type;
     std::uint64_t size = 0;
+    std::optional<StoredSafeCopy> safe_copy;
 };
 
 struct StoredMessage {
@@ -119,6 +129,11 @@ std::string add_note(CaseStore& store, const std::string& thread, std::string_vi
 // Marks every message this responder has not seen as seen, and a new conversation as read.
 // Returns whether anything changed.
 bool mark_seen(CaseStore& store, const Conversation& conversation);
+
+// Seals a safe copy of an attachment into the store, beside its original (safe_copy.hpp).
+void add_safe_copy(CaseStore& store, const crypto::StoreFileId& original,
+                   std::span<const unsigned char> bytes, const std::string& media_type,
+                   unsigned pages, const std::string& note);
 
 // Deletes a closed conversation from the database: its messages, attachments' rows, search text
 // and fields. Its items are remembered (ids only), so that importing them again adds nothing.
