@@ -193,20 +193,44 @@ CaseStore::CaseStore(fs::path dir, const crypto::SecretIdentity& identity)
         if (::flock(lock_.get(), LOCK_EX) != 0)
             io_error("cannot lock " + quoted(lock) + ": " + std::strerror(errno));
     }
-
+    held_ = true;
     use_wiping_allocator();
+    open_database();
+}
+
+void CaseStore::open_database() {
+    if (db_ != nullptr) sqlite3_close(db_);
+    db_ = nullptr;
     if (sqlite3_open_v2(":memory:", &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
         SQLITE_OK) {
         sqlite3_close(db_);
+        db_ = nullptr;
         throw std::bad_alloc();
     }
-    try {
-        load();
-        remove_strays();
-    } catch (...) {
-        sqlite3_close(db_);
-        throw;
-    }
+    loaded_ = current_file_state();
+    load();
+    remove_strays();
+}
+
+CaseStore::FileState CaseStore::current_file_state() const {
+    struct stat st {};
+    if (::stat((dir_ / database_file_name).c_str(), &st) != 0) return {};
+    return {true, static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_size),
+            static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
+void CaseStore::release() {
+    if (!held_) return;
+    ::flock(lock_.get(), LOCK_UN);
+    held_ = false;
+}
+
+void CaseStore::acquire() {
+    if (held_) return;
+    if (::flock(lock_.get(), LOCK_EX) != 0)
+        io_error("cannot lock the case store " + quoted(dir_) + ": " + std::strerror(errno));
+    held_ = true;
+    if (current_file_state() != loaded_) open_database();
 }
 
 CaseStore::~CaseStore() { sqlite3_close(db_); }
@@ -265,6 +289,7 @@ void CaseStore::remove_strays() {
 }
 
 void CaseStore::save() {
+    if (!held_) throw std::logic_error("the case store is written only while its lock is held");
     Image image;
     image.bytes = sqlite3_serialize(db_, "main", &image.size, 0);
     if (image.bytes == nullptr) tooling::throw_sqlite_error(db_, "serialize");
@@ -276,6 +301,7 @@ void CaseStore::save() {
     if (auto ec = writer.finish()) throw std::system_error(ec);
     tooling::PendingFile* files[] = {&pending};
     tooling::install_files(files, true);
+    loaded_ = current_file_state();
 }
 
 std::unique_ptr<NewAttachment> CaseStore::new_attachment(std::uint64_t size) {

@@ -162,3 +162,36 @@ TEST_CASE("a safe copy refuses images past its limits and renderers that run too
     CHECK(copy.media_type == "image/png");
     CHECK(sniff_safe_copy_input(copy.bytes) == SafeCopyInput::png);
 }
+
+TEST_CASE("a store kept open lets others in between, and reads what they wrote", "[case_store]") {
+    test::TempDir dir;
+    const crypto::SecretIdentity me = crypto::SecretIdentity::generate();
+    CaseStore kept(dir / "store", me);
+    set_status(kept, "t", "read");
+    kept.save();
+    kept.release();
+    CHECK_THROWS_AS(kept.save(), std::logic_error);
+    {
+        CaseStore other(dir / "store", me);  // would wait if the lock were still held
+        CHECK(contains_text(fields_of(other), "t|status|read|"));
+        set_status(other, "t", "closed");
+        other.save();
+    }
+    kept.acquire();
+    CHECK(contains_text(fields_of(kept), "t|status|closed|"));
+    set_tag(kept, "t", "x", true);
+    kept.save();
+    kept.release();
+    {
+        CaseStore other(dir / "store", me);
+        const std::string fields = fields_of(other);
+        CHECK(contains_text(fields, "t|status|closed|"));
+        CHECK(contains_text(fields, "t|tag:x|1|"));
+    }
+    // When nobody wrote in between, what it holds stays as it was.
+    kept.acquire();
+    set_tag(kept, "t", "y", true);
+    kept.release();
+    kept.acquire();
+    CHECK(contains_text(fields_of(kept), "t|tag:y|1|"));
+}

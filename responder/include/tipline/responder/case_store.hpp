@@ -61,6 +61,13 @@ class CaseStore {
     // Writes the database back: serialized, sealed, and renamed over the previous file.
     void save();
 
+    // For a process that keeps the store open (the inbox): lets other commands in between its own
+    // uses, then takes the lock again and reads the database again if another process wrote it
+    // meanwhile. Use the database only while the lock is held.
+    void release();
+    void acquire();
+    bool held() const noexcept { return held_; }
+
     std::unique_ptr<NewAttachment> new_attachment(std::uint64_t size);
     // Flushes these attachments to disk and moves each under its id.
     void install_attachments(std::span<NewAttachment* const> files);
@@ -72,6 +79,15 @@ class CaseStore {
 
   private:
     void load();
+    void open_database();
+    // The database file's identity when this process last read or wrote it.
+    struct FileState {
+        bool exists = false;
+        std::uint64_t inode = 0, size = 0;
+        std::int64_t mtime_ns = 0;
+        bool operator==(const FileState&) const = default;
+    };
+    FileState current_file_state() const;
     void create_schema();
     void remove_strays();
 
@@ -81,6 +97,8 @@ class CaseStore {
     crypto::SecretBuffer key_;
     tooling::UniqueFd lock_;
     sqlite3* db_ = nullptr;
+    FileState loaded_;
+    bool held_ = false;
 };
 
 }  // namespace tipline::responder
