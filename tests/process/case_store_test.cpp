@@ -86,14 +86,32 @@ TEST_CASE("bundles import into the case store once, threaded by mailbox, searcha
              "두만강 건너 탈북 여성 세 명이 팔려 갔습니다. 마을 이름은 나중에.");
     send_tip(server, d.dir / "c", "她们在边境被卖到农村，邻居都知道。");
 
+    // A tip written to attack the responder's terminal.
+    send_tip(server, d.dir / "e",
+             "\x1b]0;owned\x07\x1b[2J\x1b[31mclear screen\xc2\x9b"
+             "31m");
+
     REQUIRE(fetch(server, me, d.dir / "1.bundle").exit_code == 0);
     auto imported = responder_run("import " + q(d.dir / "1.bundle"), me, store);
     INFO(imported.err);
     REQUIRE(imported.exit_code == 0);
-    CHECK(contains(imported.out, "imported 3 new, 0 already in the store"));
+    CHECK(contains(imported.out, "imported 4 new, 0 already in the store"));
+    {
+        const auto listing = responder_run("conversations", me, store);
+        CHECK_FALSE(contains(listing.out, "\x1b"));
+        CHECK_FALSE(contains(listing.out, "\xc2\x9b"));
+        const std::string e = conversation_with(listing.out, "clear screen");
+        const auto shown = responder_run("show " + e, me, store);
+        CHECK(contains(shown.out, "clear screen"));
+        CHECK_FALSE(contains(shown.out, "\x1b"));
+        CHECK_FALSE(contains(shown.out, "\xc2\x9b"));
+        REQUIRE(responder_run("triage " + e, me, store, "--status closed").exit_code == 0);
+        REQUIRE(responder_run("delete " + e, me, store).exit_code == 0);
+    }
     imported = responder_run("import " + q(d.dir / "1.bundle"), me, store);
     CHECK(imported.exit_code == 0);
-    CHECK(contains(imported.out, "imported 0 new, 3 already in the store"));
+    CHECK(contains(imported.out, "imported 0 new, 4 already in the store"));
+    CHECK(contains(imported.out, "1 of them were deleted from the store before"));
 
     // A follow-up, then a bundle of what is new and one of everything: overlapping imports.
     follow_up(server, receipt_a, d.dir / "a", "The guards change at night.");
@@ -102,7 +120,7 @@ TEST_CASE("bundles import into the case store once, threaded by mailbox, searcha
     imported =
         responder_run("import " + q(d.dir / "2.bundle") + " " + q(d.dir / "3.bundle"), me, store);
     CHECK(imported.exit_code == 0);
-    CHECK(contains(imported.out, "imported 1 new, 4 already in the store"));
+    CHECK(contains(imported.out, "imported 1 new, 5 already in the store"));
 
     auto listed = responder_run("conversations", me, store);
     REQUIRE(listed.exit_code == 0);
@@ -125,6 +143,13 @@ TEST_CASE("bundles import into the case store once, threaded by mailbox, searcha
         CHECK(search("农村 邻居").size() == 1);
         CHECK(search("边境 checkpoint").empty());  // every word must appear
         CHECK(search("nowhere-at-all").empty());
+        // What a person might type, FTS5's own syntax among it, is searched for as text.
+        for (const char* typed : {"\"", "check*", "NEAR(a b)", "a OR b", "%", "_", "-", "\\"}) {
+            const auto r = responder_run("conversations", me, store, "--search " + q(typed));
+            INFO(typed << ": " << r.err);
+            CHECK(r.exit_code == 0);
+        }
+        CHECK(search("%").empty());
     }
 
     SECTION("show threads the messages in order and marks them seen") {
@@ -241,8 +266,8 @@ TEST_CASE("bundles import into the case store once, threaded by mailbox, searcha
         CHECK(responder_run("conversations", me, store, "--search checkpoint").out.empty());
 
         imported = responder_run("import " + q(d.dir / "3.bundle"), me, store);
-        CHECK(contains(imported.out, "imported 0 new, 4 already in the store"));
-        CHECK(contains(imported.out, "2 of them were deleted from the store before"));
+        CHECK(contains(imported.out, "imported 0 new, 5 already in the store"));
+        CHECK(contains(imported.out, "3 of them were deleted from the store before"));
         CHECK(lines_of(responder_run("conversations", me, store).out).size() == 2);
 
         const std::string b = conversation_with(listed.out, "두만강");
