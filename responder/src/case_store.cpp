@@ -195,7 +195,12 @@ CaseStore::CaseStore(fs::path dir, const crypto::SecretIdentity& identity)
     }
     held_ = true;
     use_wiping_allocator();
-    open_database();
+    try {
+        open_database();
+    } catch (...) {
+        sqlite3_close(db_);  // no destructor runs for an object whose constructor threw
+        throw;
+    }
 }
 
 void CaseStore::open_database() {
