@@ -311,8 +311,9 @@ SELECT c.thread, c.first_day, c.last_day, c.reply_key IS NOT NULL,
   coalesce((SELECT value FROM field WHERE thread = c.thread AND name = 'status'), 'new'),
   coalesce((SELECT value FROM field WHERE thread = c.thread AND name = 'assignee'), ''),
   (SELECT body FROM message m WHERE m.conversation = c.id ORDER BY written, day, id LIMIT 1)
-FROM conversation c ORDER BY c.last_day DESC, c.thread)sql");
+FROM conversation c WHERE ?2 IS NULL OR c.thread = ?2 ORDER BY c.last_day DESC, c.thread)sql");
     st.bind(1, store.me());
+    if (filter.thread) st.bind(2, *filter.thread);
     std::vector<ConversationSummary> out;
     while (st.step()) {
         ConversationSummary s;
@@ -367,9 +368,10 @@ std::string find_thread(CaseStore& store, std::string_view typed) {
 Conversation load_conversation(CaseStore& store, const std::string& thread) {
     sqlite3* db = store.db();
     Conversation c;
-    ConversationFilter all;
-    for (ConversationSummary& s : list_conversations(store, all)) {
-        if (s.thread == thread) c.summary = std::move(s);
+    ConversationFilter only;
+    only.thread = thread;
+    for (ConversationSummary& s : list_conversations(store, only)) {
+        c.summary = std::move(s);
     }
     if (c.summary.thread.empty())
         usage_error("no conversation in the case store has the id " + thread);

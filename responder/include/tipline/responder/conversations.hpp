@@ -58,6 +58,7 @@ struct ConversationFilter {
     std::optional<std::string> assignee;  // a fingerprint, or "" for nobody
     bool unseen_only = false;
     std::string search;  // words, all of which must appear somewhere in the conversation
+    std::optional<std::string> thread;  // only this conversation
 };
 
 std::vector<ConversationSummary> list_conversations(CaseStore& store,
