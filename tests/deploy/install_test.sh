@@ -463,6 +463,12 @@ check_boot() {
     sleep 0.5
   done
   [ -n "$leader" ] || fatal "systemd did not start in the container" "$work/boot.log"
+  # systemctl fails at once ("Failed to connect to bus") until systemd has opened its private
+  # socket, which on a loaded machine comes a while after its process starts.
+  for ((i = 0; i < boot_wait_s * 2; i++)); do
+    in_container test -S /run/systemd/private 2>/dev/null && break
+    sleep 0.5
+  done
   state=$(timeout "$boot_wait_s" nsenter --target "$leader" --all env -i PATH="$chroot_path" \
     systemctl is-system-running --wait 2>/dev/null || true)
   say "the booted root is $state$([ "$state" = running ] || echo ": $(in_container systemctl --failed --plain --no-legend | awk '{ print $1 }' | paste -sd ' ')")"
