@@ -4,55 +4,23 @@
 
 #include <algorithm>
 #include <boost/beast/http/rfc7230.hpp>
-#include <boost/json.hpp>
 #include <map>
 #include <mutex>
 
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/server/responses.hpp"
 #include "tipline/server/web_assets.hpp"
+#include "tipline/tooling/catalogs.hpp"
 
 namespace tipline::server {
 namespace {
 
-namespace json = boost::json;
-
 constexpr std::string_view english = "en";
-constexpr std::string_view catalog_prefix = "i18n/";
-constexpr std::string_view catalog_suffix = ".json";
 constexpr std::string_view static_prefix = "/static/";
 constexpr std::string_view gzip_suffix = ".gz";
 
-struct Catalogs {
-    std::vector<std::string> languages;
-    std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> texts;
-};
-
-const Catalogs& catalogs() {
-    static const Catalogs loaded = [] {
-        Catalogs c;
-        for (const WebAsset& a : web_assets()) {
-            if (!a.path.starts_with(catalog_prefix) || !a.path.ends_with(catalog_suffix)) continue;
-            const std::string lang(
-                a.path.substr(catalog_prefix.size(),
-                              a.path.size() - catalog_prefix.size() - catalog_suffix.size()));
-            boost::system::error_code ec;
-            const json::value v = json::parse(a.bytes, ec);
-            // A catalog that does not parse is a build defect; the tests load every one.
-            if (ec || !v.is_object()) continue;
-            auto& texts = c.texts[lang];
-            for (const auto& [key, text] : v.as_object()) {
-                if (text.is_string())
-                    texts.emplace(std::string(key), std::string(text.as_string()));
-            }
-            c.languages.push_back(lang);
-        }
-        std::sort(c.languages.begin(), c.languages.end(),
-                  [](const std::string& a, const std::string& b) {
-                      return (a == english) != (b == english) ? a == english : a < b;
-                  });
-        return c;
-    }();
+const tooling::Catalogs& catalogs() {
+    static const tooling::Catalogs loaded(web_assets());
     return loaded;
 }
 
@@ -140,32 +108,7 @@ constexpr std::string_view used_keys[] = {
     "error.unclean_photo",
 };
 
-std::string escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
+std::string escape(std::string_view text) { return tooling::html_escape(text); }
 
 // A page under construction in one language.
 class Page {
@@ -472,7 +415,7 @@ std::string_view asset_type(std::string_view path) {
 
 }  // namespace
 
-std::span<const std::string> web_languages() { return catalogs().languages; }
+std::span<const std::string> web_languages() { return catalogs().languages(); }
 
 namespace {
 
@@ -488,37 +431,7 @@ void set_site_names(std::map<std::string, std::string> by_language) {
 }
 
 std::string negotiate_language(std::string_view accept_language) {
-    // Each language's weight: the highest q of the tags that name it (tag, or tag-anything).
-    const std::span<const std::string> served = web_languages();
-    std::vector<double> weight(served.size(), 0.0);
-    const auto primary = [](std::string_view tag) {
-        std::string p(tag.substr(0, tag.find('-')));
-        for (char& c : p) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-        return p;
-    };
-    for (const auto& [tag, params] : http::ext_list(accept_language)) {
-        double q = 1.0;
-        for (const auto& [name, value] : params) {
-            if (name != "q") continue;
-            const std::string text(value);
-            char* end = nullptr;
-            q = std::strtod(text.c_str(), &end);
-            if (end == text.c_str() || q < 0 || q > 1) q = 0;
-        }
-        const std::string asked = primary(std::string_view(tag.data(), tag.size()));
-        for (std::size_t i = 0; i < served.size(); ++i) {
-            if (primary(served[i]) == asked) weight[i] = std::max(weight[i], q);
-        }
-    }
-    std::size_t best = 0;
-    double best_weight = 0;
-    for (std::size_t i = 0; i < served.size(); ++i) {
-        if (weight[i] > best_weight) {
-            best = i;
-            best_weight = weight[i];
-        }
-    }
-    return best_weight > 0 ? served[best] : std::string(english);
+    return catalogs().negotiate(accept_language);
 }
 
 namespace {
@@ -538,38 +451,10 @@ std::string_view translate(std::string_view lang, std::string_view key) {
     if (key == "site.title") {
         if (const std::string_view name = site_name_for(lang); !name.empty()) return name;
     }
-    const Catalogs& c = catalogs();
-    for (const std::string_view from : {lang, english}) {
-        const auto catalog = c.texts.find(from);
-        if (catalog == c.texts.end()) continue;
-        const auto text = catalog->second.find(key);
-        if (text != catalog->second.end()) return text->second;
-    }
-    return key;
+    return catalogs().translate(lang, key);
 }
 
-std::vector<std::string> catalog_problems() {
-    const Catalogs& c = catalogs();
-    std::vector<std::string> problems;
-    const auto en = c.texts.find(english);
-    if (en == c.texts.end()) return {"en: the English catalog is missing"};
-    for (const std::string& lang : c.languages) {
-        const auto& texts = c.texts.at(lang);
-        for (const auto& [key, text] : en->second) {
-            if (!texts.contains(key)) problems.push_back(lang + ": lacks " + key);
-        }
-        for (const auto& [key, text] : texts) {
-            if (!en->second.contains(key))
-                problems.push_back(lang + ": has " + key + ", which English lacks");
-            if (text.empty()) problems.push_back(lang + ": " + key + " is empty");
-        }
-        for (const std::string_view key : used_keys) {
-            if (!texts.contains(key))
-                problems.push_back(lang + ": lacks " + std::string(key) + ", which a page uses");
-        }
-    }
-    return problems;
-}
+std::vector<std::string> catalog_problems() { return catalogs().problems(used_keys); }
 
 std::span<const std::string_view> page_keys() { return used_keys; }
 

@@ -2,14 +2,12 @@
 #pragma once
 
 #include <span>
-#include <string_view>
+
+#include "tipline/tooling/catalogs.hpp"
 
 namespace tipline::server {
 
-struct WebAsset {
-    std::string_view path;  // relative to web/, e.g. "static/style.css" or "i18n/ko.json"
-    std::string_view bytes;
-};
+using WebAsset = tooling::EmbeddedFile;  // path relative to web/
 
 std::span<const WebAsset> web_assets();
 
