@@ -2,20 +2,19 @@
 // thing and writes the store back when it changed it.
 #include "responder_cases.hpp"
 
-#include <sodium.h>
 #include <sys/stat.h>
 
 #include <iostream>
-#include <sstream>
 
 #include "tipline/client/display_text.hpp"
-#include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/days.hpp"
 #include "tipline/crypto/keys.hpp"
+#include "tipline/crypto/recipient_list.hpp"
 #include "tipline/responder/case_store.hpp"
+#include "tipline/responder/casework.hpp"
 #include "tipline/responder/conversations.hpp"
-#include "tipline/responder/safe_copy.hpp"
+#include "tipline/responder/inbox.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/file_io.hpp"
 
@@ -62,8 +61,6 @@ std::string responder_named(const CaseStore& store, const std::string& typed) {
 }
 
 std::string day_text(std::int64_t day) { return crypto::format_day(day); }
-
-std::string kind_text(const std::string& kind) { return kind == "follow_up" ? "follow-up" : kind; }
 
 int import(CaseCommands& c) {
     std::vector<UniqueFd> files;
@@ -127,50 +124,12 @@ int list(CaseCommands& c) {
     return exit_success;
 }
 
-std::string describe(const Conversation& c) {
-    std::ostringstream out;
-    const ConversationSummary& s = c.summary;
-    out << "conversation " << s.thread << "\n";
-    out << "status: " << s.status << "\n";
-    out << "assigned to: " << (s.assignee.empty() ? "nobody" : s.assignee) << "\n";
-    std::string tags;
-    for (const std::string& t : s.tags) tags += (tags.empty() ? "" : ", ") + t;
-    out << "tags: " << escape_for_display(tags) << "\n";
-    out << "reply: "
-        << (c.reply_key ? "possible (tipline-responder reply)"
-                        : "not possible, the witness kept no receipt")
-        << "\n";
-    for (const StoredMessage& m : c.messages) {
-        out << "\n--- " << kind_text(m.kind) << " " << m.item << ", received " << day_text(m.day);
-        if (m.kind == "reply")
-            out << (m.signer.empty() ? ", unsigned" : ", signed by responder " + m.signer);
-        out << ", language " << escape_for_display(m.language) << "\n";
-        out << escape_text_for_display(m.body) << "\n";
-        for (const StoredAttachment& a : m.attachments) {
-            out << "attachment: \"" << escape_for_display(a.name) << "\", " << a.size
-                << " bytes, declared type " << escape_for_display(a.media_type) << "; ";
-            if (a.safe_copy) {
-                out << "safe copy: " << a.safe_copy->media_type << ", " << a.safe_copy->pages
-                    << (a.safe_copy->pages == 1 ? " page" : " pages")
-                    << (a.safe_copy->note.empty() ? "" : " (" + a.safe_copy->note + ")") << "\n";
-            } else {
-                out << "no safe copy: unsafe to open\n";
-            }
-        }
-    }
-    for (const StoredNote& n : c.notes) {
-        out << "\n--- note by responder " << n.author << ", " << day_text(n.day) << "\n"
-            << escape_text_for_display(n.text) << "\n";
-    }
-    return out.str();
-}
-
 int show(CaseCommands& c) {
     const crypto::SecretIdentity identity = load_full_key(c);
     CaseStore store(store_folder(c), identity);
     const std::string thread = find_thread(store, c.conversation);
     const Conversation conversation = load_conversation(store, thread);
-    std::cout << describe(conversation);
+    std::cout << describe_conversation(conversation);
     if (mark_seen(store, conversation)) store.save();
     return exit_success;
 }
@@ -216,7 +175,7 @@ int triage(CaseCommands& c) {
 }
 
 // Decrypted copies, for a partner organisation: the one place the store writes plaintext.
-int export_conversation(CaseCommands& c) {
+int export_to_folder(CaseCommands& c) {
     if (fs::exists(fs::symlink_status(c.out)) &&
         (!fs::is_directory(c.out) || !fs::is_empty(c.out))) {
         usage_error("'" + c.out.string() + "' exists and is not an empty folder",
@@ -226,47 +185,9 @@ int export_conversation(CaseCommands& c) {
     CaseStore store(store_folder(c), identity);
     const std::string thread = find_thread(store, c.conversation);
     const Conversation conversation = load_conversation(store, thread);
-
-    std::error_code ec;
-    fs::create_directories(c.out, ec);
-    if (ec) io_error("cannot create '" + c.out.string() + "': " + ec.message());
-    ::chmod(c.out.c_str(), 0700);
-    NameAllocator names({"conversation.txt"});
-    std::vector<std::unique_ptr<PendingFile>> pending;
-    std::string listing;
-    for (const StoredMessage& m : conversation.messages) {
-        for (const StoredAttachment& a : m.attachments) {
-            // An original that has a safe copy is named so that no viewer opens it by a click.
-            const std::string name = names.claim(a.safe_copy ? a.name + ".UNSAFE" : a.name);
-            pending.push_back(std::make_unique<PendingFile>(c.out / name, 0600));
-            FdSink sink(pending.back()->fd(), "'" + (c.out / name).string() + "'");
-            store.read_attachment(a.file, sink);
-            listing += "  " + name + ": \"" + escape_for_display(a.name) + "\" from " +
-                       kind_text(m.kind) + " " + m.item +
-                       (a.safe_copy ? ", as the witness sent it: unsafe to open\n" : "\n");
-            if (!a.safe_copy) continue;
-            const std::string stem = a.name.substr(0, a.name.rfind('.'));
-            const std::string safe_name =
-                names.claim((stem.empty() ? a.name : stem) + ".safe" +
-                            (a.safe_copy->media_type == "application/pdf" ? ".pdf" : ".png"));
-            pending.push_back(std::make_unique<PendingFile>(c.out / safe_name, 0600));
-            FdSink safe_sink(pending.back()->fd(), "'" + (c.out / safe_name).string() + "'");
-            store.read_attachment(a.safe_copy->file, safe_sink);
-            listing += "  " + safe_name + ": its safe copy, rebuilt from its pixels\n";
-        }
-    }
-    std::string report = describe(conversation);
-    if (!listing.empty()) report += "\nfiles in this folder:\n" + listing;
-    report +=
-        "\nThe attachments are as the witness sent them: open them only on a machine that "
-        "cannot reach the network.\n";
-    pending.push_back(std::make_unique<PendingFile>(c.out / "conversation.txt", 0600));
-    pending.back()->write({reinterpret_cast<const unsigned char*>(report.data()), report.size()});
-    std::vector<PendingFile*> all;
-    for (auto& p : pending) all.push_back(p.get());
-    install_files(all, false);
-    std::cout << "exported conversation " << conversation.summary.short_id() << " with "
-              << all.size() - 1 << " attachments into " << c.out.string() << "\n";
+    const std::size_t files = export_conversation(store, conversation, c.out);
+    std::cout << "exported conversation " << conversation.summary.short_id() << " with " << files
+              << " attachments into " << c.out.string() << "\n";
     return exit_success;
 }
 
@@ -304,47 +225,58 @@ int safe_copy(CaseCommands& c) {
     const crypto::SecretIdentity identity = load_full_key(c);
     CaseStore store(store_folder(c), identity);
     const std::string thread = find_thread(store, c.conversation);
-    const Conversation conversation = load_conversation(store, thread);
     std::size_t made = 0, failed = 0;
-    for (const StoredMessage& m : conversation.messages) {
-        for (const StoredAttachment& a : m.attachments) {
-            const std::string name = "\"" + escape_for_display(a.name) + "\"";
-            if (a.safe_copy) {
+    for (const SafeCopyOutcome& o : make_safe_copies(store, load_conversation(store, thread))) {
+        const std::string name = "\"" + escape_for_display(o.name) + "\"";
+        switch (o.kind) {
+            case SafeCopyOutcome::had_one:
                 std::cout << name << ": has a safe copy\n";
-                continue;
-            }
-            crypto::VectorSink original;
-            store.read_attachment(a.file, original);
-            const SafeCopyInput input = sniff_safe_copy_input(original.bytes());
-            if (input == SafeCopyInput::unsupported) {
+                break;
+            case SafeCopyOutcome::unsupported:
                 std::cout << name << ": no safe copy for this kind of file; unsafe to open\n";
-                sodium_memzero(original.bytes().data(), original.bytes().size());
-                continue;
-            }
-            try {
-                SafeCopy copy = make_safe_copy(original.bytes(), input);
-                sodium_memzero(original.bytes().data(), original.bytes().size());
-                add_safe_copy(store, a.file, copy.bytes, copy.media_type, copy.pages, copy.note);
-                sodium_memzero(copy.bytes.data(), copy.bytes.size());
+                break;
+            case SafeCopyOutcome::made:
                 ++made;
-                std::cout << name << ": safe copy made, " << copy.media_type << ", " << copy.pages
-                          << (copy.pages == 1 ? " page" : " pages")
-                          << (copy.note.empty() ? "" : " (" + copy.note + ")") << "\n";
-            } catch (const ToolError& e) {
-                sodium_memzero(original.bytes().data(), original.bytes().size());
-                if (e.exit_code() != exit_verification_failure) throw;
+                std::cout << name << ": safe copy made, " << o.detail << "\n";
+                break;
+            case SafeCopyOutcome::failed:
                 ++failed;
-                print_error("tipline-responder", a.name + ": " + e.what(), {});
-            }
+                print_error("tipline-responder", name + ": " + o.detail, {});
+                break;
         }
     }
-    if (made > 0) store.save();
     std::cout << made << " safe copies made, " << failed << " failed\n";
     if (failed > 0) {
         throw ToolError(exit_verification_failure, "some attachments got no safe copy",
                         {"keep them closed; open them only on a machine that cannot reach the "
                          "network"});
     }
+    return exit_success;
+}
+
+// The local web interface, until Ctrl-C.
+int inbox(CaseCommands& c) {
+    InboxOptions options;
+    options.port = c.port;
+    if (!c.team_list.empty()) {
+        crypto::RecipientList list;
+        if (const std::error_code ec = crypto::decode_recipient_list(
+                read_small_file(c.team_list, crypto::recipient_list_max_size + 1), list)) {
+            usage_error(
+                "'" + c.team_list.string() + "' is not a valid recipient list: " + ec.message(),
+                {"give the list 'tipline-responder org sign' wrote"});
+        }
+        options.team = list.recipients;
+    }
+    for (const std::string& colleague : c.colleagues)
+        options.team.push_back(load_public_key(colleague));
+    const crypto::SecretIdentity identity = load_full_key(c);
+    CaseStore store(store_folder(c), identity);
+    options.outbox = c.outbox.empty() ? store.folder() / "outbox" : c.outbox;
+    run_inbox(store, std::move(options), [](const std::string& url) {
+        std::cout << "inbox on " << url << std::endl;
+        std::cout << "open it in this machine's browser; stop the inbox with Ctrl-C" << std::endl;
+    });
     return exit_success;
 }
 
@@ -413,8 +345,21 @@ void add_case_commands(CLI::App& app, CaseCommands& c, const std::string& group)
         ->required();
     add_store_options(c.safe_copy, c);
 
+    c.inbox = app.add_subcommand(
+        "inbox", "serve the case store's pages to this machine's browser, on 127.0.0.1 only");
+    add_store_options(c.inbox, c);
+    c.inbox->add_option("--port", c.port, "the port to listen on (default: any free one)");
+    c.inbox->add_option("--outbox", c.outbox,
+                        "where sealed replies go, for 'push' (default: outbox in the store's "
+                        "folder)");
+    c.inbox->add_option("--team", c.team_list,
+                        "the organisation's recipient list: colleagues to copy replies to and "
+                        "assign conversations to");
+    c.inbox->add_option("--colleague", c.colleagues,
+                        "a colleague's public key, PATH.pub or key text (repeatable)");
+
     for (CLI::App* cmd :
-         {c.import, c.list, c.show, c.triage, c.exporting, c.remove, c.purge, c.safe_copy})
+         {c.import, c.list, c.show, c.triage, c.exporting, c.remove, c.purge, c.safe_copy, c.inbox})
         cmd->group(group);
 }
 
@@ -423,10 +368,11 @@ std::optional<int> run_case_command(CaseCommands& c) {
     if (c.list->parsed()) return list(c);
     if (c.show->parsed()) return show(c);
     if (c.triage->parsed()) return triage(c);
-    if (c.exporting->parsed()) return export_conversation(c);
+    if (c.exporting->parsed()) return export_to_folder(c);
     if (c.remove->parsed()) return remove(c);
     if (c.purge->parsed()) return purge(c);
     if (c.safe_copy->parsed()) return safe_copy(c);
+    if (c.inbox->parsed()) return inbox(c);
     return std::nullopt;
 }
 

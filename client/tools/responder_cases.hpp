@@ -1,5 +1,5 @@
-// tipline-responder's case store commands: import, conversations, show, triage, export, delete
-// and purge.
+// tipline-responder's case store commands: import, conversations, show, triage, export, delete,
+// purge, safe-copy and inbox.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -22,6 +22,7 @@ struct CaseCommands {
     CLI::App* remove = nullptr;
     CLI::App* purge = nullptr;
     CLI::App* safe_copy = nullptr;
+    CLI::App* inbox = nullptr;
 
     std::filesystem::path key, store;
     tooling::PassphraseSource passphrase;
@@ -33,6 +34,9 @@ struct CaseCommands {
     std::vector<std::string> add_tags, remove_tags;
     std::filesystem::path note_file, out;
     std::int64_t closed_days = 0;
+    unsigned short port = 0;
+    std::filesystem::path outbox, team_list;
+    std::vector<std::string> colleagues;
 };
 
 // Adds the commands to app, in the offline group; their options fill commands.

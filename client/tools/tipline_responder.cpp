@@ -28,6 +28,7 @@
 #include "tipline/crypto/recipient_list.hpp"
 #include "tipline/crypto/tip_document.hpp"
 #include "tipline/responder/case_store.hpp"
+#include "tipline/responder/casework.hpp"
 #include "tipline/responder/conversations.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/file_io.hpp"
@@ -395,26 +396,11 @@ struct ReplyText {
 
 int reply(const ReplyTarget& target, const crypto::SecretIdentity& identity,
           const ReplyText& text) {
-    crypto::TipHeader header;
-    header.kind = crypto::TipKind::reply;
-    header.created_at = static_cast<std::int64_t>(std::time(nullptr));
-    header.language = text.language;
-    header.reply_key = target.reply_key;  // the witness it answers, under the signature
-    header.message = text.message;
-    if (crypto::validate_tip_header(header))
-        usage_error("--lang must be a language tag such as en, ko or zh-Hans");
-    // The witness, this responder (to read the thread later) and each colleague named with --cc.
-    std::vector<crypto::BoxPublicKey> recipients{target.reply_key, identity.public_identity.box};
-    for (const std::string& c : text.cc) recipients.push_back(load_public_key(c).box);
-    if (recipients.size() > crypto::envelope_max_recipients)
-        usage_error("at most 14 colleagues can get a copy");
-    crypto::VectorSink sealed;
-    // Signed, so the witness's tools can tell it from words anyone else put in the mailbox.
-    if (auto ec = crypto::seal_signed_reply(recipients, header, {}, identity, sealed)) {
-        io_error("cannot seal the reply: " + ec.message());
-    }
+    std::vector<crypto::BoxPublicKey> cc;
+    for (const std::string& c : text.cc) cc.push_back(load_public_key(c).box);
     PendingFile pending(text.out, 0644);
-    pending.write(encode_reply_file(crypto::mailbox_id(target.reply_key), sealed.bytes()));
+    pending.write(tipline::responder::seal_reply_file(target.reply_key, identity, text.message,
+                                                      text.language, cc));
     PendingFile* files[] = {&pending};
     install_files(files, false);
     std::cout << "reply for " << target.label << " sealed into " << text.out.string()

@@ -197,10 +197,14 @@ async function startRecorder(target) {
 }
 
 // Launches the configuration's browser with a profile of its own under scratch, removed on close,
-// in front of the server at serverUrl. viewport and mobile shape every page it opens.
-export async function launch(config, { serverUrl, scratch, executables, viewport = { width: 1280, height: 900 }, mobile = false }) {
+// in front of the server at serverUrl. viewport and mobile shape every page it opens. With direct,
+// the browser talks to the server itself, with no recording proxy between (for a server that
+// answers only requests addressed to its own host and port), and nothing is recorded.
+export async function launch(config, { serverUrl, scratch, executables, viewport = { width: 1280, height: 900 }, mobile = false, direct = false }) {
   const profile = await mkdtemp(path.join(scratch, `profile-${config.name}-`));
-  const recorder = await startRecorder(serverUrl);
+  const recorder = direct
+    ? { base: new URL(serverUrl).origin, requests: [], blocked: new Set(), link: { cut: null }, close: async () => {} }
+    : await startRecorder(serverUrl);
   const options = config.engine === 'chromium'
     ? { browser: 'chrome', executablePath: executables.chromium, args: chromiumArgs }
     : {

@@ -438,7 +438,7 @@ TEST_CASE(
     CHECK(made.exit_code == 1);  // the broken PDF
     CHECK(contains(made.out, "2 safe copies made, 1 failed"));
     CHECK(contains(made.out, "\"notes.txt\": no safe copy for this kind of file"));
-    CHECK(contains(made.err, "broken.pdf: no safe copy"));
+    CHECK(contains(made.err, "\"broken.pdf\": no safe copy"));
     CHECK(contains(responder_run("show " + id, me, store).out,
                    "safe copy: application/pdf, 2 pages"));
     // A second run makes nothing twice.
