@@ -21,15 +21,6 @@ using namespace tipline::test;
 
 namespace {
 
-std::string store_args(const Responder& r, const fs::path& store) {
-    return " --key " + q(r.key) + " --passphrase-file " + q(r.pass) + " --store " + q(store);
-}
-
-CommandResult responder_run(const std::string& command, const Responder& r, const fs::path& store,
-                            const std::string& more = "") {
-    return run_command(responder_tool() + " " + command + store_args(r, store) + " " + more);
-}
-
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;
     std::size_t at = 0;

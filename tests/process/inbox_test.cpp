@@ -25,15 +25,6 @@ using namespace tipline::test;
 
 namespace {
 
-std::string store_args(const Responder& r, const fs::path& store) {
-    return " --key " + q(r.key) + " --passphrase-file " + q(r.pass) + " --store " + q(store);
-}
-
-CommandResult responder_run(const std::string& command, const Responder& r, const fs::path& store,
-                            const std::string& more = "") {
-    return run_command(responder_tool() + " " + command + store_args(r, store) + " " + more);
-}
-
 std::string text(std::string_view lang, std::string_view key) {
     return tipline::tooling::html_escape(tipline::responder::inbox_catalogs().translate(lang, key));
 }

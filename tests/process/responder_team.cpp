@@ -44,6 +44,15 @@ CommandResult fetch(const ServerProcess& server, const Responder& r, const fs::p
                        " --passphrase-file " + q(r.pass) + " --out " + q(out) + " " + flags);
 }
 
+std::string store_args(const Responder& r, const fs::path& store) {
+    return " --key " + q(r.key) + " --passphrase-file " + q(r.pass) + " --store " + q(store);
+}
+
+CommandResult responder_run(const std::string& command, const Responder& r, const fs::path& store,
+                            const std::string& more) {
+    return run_command(responder_tool() + " " + command + store_args(r, store) + " " + more);
+}
+
 CommandResult open_bundle(const Responder& r, const fs::path& bundle, const fs::path& out) {
     return run_command(responder_tool() + " open " + q(bundle) + " --key " + q(r.key) +
                        " --passphrase-file " + q(r.pass) + " --out " + q(out));

@@ -30,6 +30,13 @@ Responder add_responder(const Deployment& d, const std::string& name);
 CommandResult fetch(const ServerProcess& server, const Responder& r,
                     const std::filesystem::path& out, const std::string& flags = "");
 
+// " --key KEY --passphrase-file PASS --store STORE", for the case store's commands.
+std::string store_args(const Responder& r, const std::filesystem::path& store);
+
+// tipline-responder COMMAND on the responder's case store, with any further arguments.
+CommandResult responder_run(const std::string& command, const Responder& r,
+                            const std::filesystem::path& store, const std::string& more = "");
+
 CommandResult open_bundle(const Responder& r, const std::filesystem::path& bundle,
                           const std::filesystem::path& out);
 
