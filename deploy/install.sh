@@ -26,7 +26,7 @@ readonly programs=(tiplined tipline-submit tipline-responder)
 readonly units=(tiplined.service tipline-purge.service tipline-purge.timer)
 readonly enabled_units=(tiplined.service tipline-purge.timer "tor@$tor_instance.service")
 # tor and the libraries the three programs link (ldd), plus what this script runs.
-readonly packages=(tor openssl adduser systemd libsodium23 libsqlite3-0 libboost-json1.81.0 libcurl4 libexiv2-27)
+readonly packages=(tor openssl adduser systemd libsodium23 libsqlite3-0 libboost-json1.81.0 libboost-url1.81.0 libcurl4 libexiv2-27)
 readonly list_file_name=recipients.list  # in the data folder, as tiplined recipients install writes it
 readonly enrol_doc="\"The list of responders\" in $doc_dir/OPERATIONS.md (docs/OPERATIONS.md)"
 
