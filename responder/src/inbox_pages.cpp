@@ -84,6 +84,7 @@ constexpr std::string_view used_keys[] = {
     "triage.remove_tag",
     "triage.save",
     "note.heading",
+    "note.text",
     "note.hint",
     "note.add",
     "reply.heading",
@@ -402,7 +403,7 @@ std::string Pages::triage_form(const Route& r, const Conversation& c) const {
     }
     m += "<button type=\"submit\">" + t(L, "triage.save") + "</button>\n</form>\n</section>\n";
     m += "<section id=\"note\">\n<h2>" + t(L, "note.heading") + "</h2>\n<form method=\"post\" " +
-         "action=\"" + action + "/note\">\n<label for=\"note-text\">" + t(L, "note.heading") +
+         "action=\"" + action + "/note\">\n<label for=\"note-text\">" + t(L, "note.text") +
          "</label>\n<span class=\"hint\" id=\"note-hint\">" + t(L, "note.hint") +
          "</span>\n<textarea id=\"note-text\" name=\"text\" rows=\"4\" required maxlength=\"" +
          std::to_string(max_note_size) + "\" aria-describedby=\"note-hint\"></textarea>\n" +
