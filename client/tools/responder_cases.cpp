@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "tipline/client/display_text.hpp"
@@ -15,6 +16,7 @@
 #include "tipline/responder/casework.hpp"
 #include "tipline/responder/conversations.hpp"
 #include "tipline/responder/inbox.hpp"
+#include "tipline/responder/team.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/file_io.hpp"
 
@@ -254,24 +256,77 @@ int safe_copy(CaseCommands& c) {
     return exit_success;
 }
 
+// A recipient list file, its signature checked (against the organisation key it names).
+crypto::RecipientList read_list(const fs::path& file) {
+    crypto::RecipientList list;
+    if (const std::error_code ec = crypto::decode_recipient_list(
+            read_small_file(file, crypto::recipient_list_max_size + 1), list)) {
+        throw ToolError(exit_verification_failure,
+                        "'" + file.string() + "' is not a valid recipient list: " + ec.message(),
+                        {"give the list 'tipline-responder org sign' wrote"});
+    }
+    return list;
+}
+
+void print_team(const CaseStore& store, const Team& team) {
+    std::cout << "organisation: " << crypto::organisation_fingerprint(team.organisation) << "\n"
+              << "serial: " << team.serial << "\n"
+              << "valid through: " << crypto::format_day(team.expires_day) << "\n";
+    for (const crypto::PublicIdentity& id : team.members) {
+        const std::string fp = crypto::fingerprint(id);
+        std::cout << "responder " << fp << (fp == store.me() ? " (you)" : "") << "\n";
+    }
+}
+
+// The team: the organisation's list of responders, pinned to that organisation in the store.
+int team_set(CaseCommands& c) {
+    const crypto::RecipientList list = read_list(c.list_file);
+    std::optional<std::string> expected;
+    if (c.expect) {
+        expected = crypto::parse_fingerprint(*c.expect);
+        if (!expected)
+            usage_error("--expect '" + escape_for_display(*c.expect) + "' is not a fingerprint");
+    }
+    const crypto::SecretIdentity identity = load_full_key(c);
+    CaseStore store(store_folder(c), identity);
+    const TeamChange change = set_team(store, list, expected);
+    if (change != TeamChange::unchanged) store.save();
+    std::cout << (change == TeamChange::set        ? "team set\n"
+                  : change == TeamChange::replaced ? "team replaced by a newer list\n"
+                                                   : "team unchanged: the store holds this list\n");
+    print_team(store, *stored_team(store));
+    const bool on_it = std::any_of(
+        list.recipients.begin(), list.recipients.end(),
+        [&](const crypto::PublicIdentity& id) { return crypto::fingerprint(id) == store.me(); });
+    if (!on_it) print_warning("tipline-responder", "your key is not on this list");
+    return exit_success;
+}
+
+int team_show(CaseCommands& c) {
+    const crypto::SecretIdentity identity = load_full_key(c);
+    CaseStore store(store_folder(c), identity);
+    const std::optional<Team> team = stored_team(store);
+    if (!team) {
+        std::cout << "no team: set one with 'tipline-responder team set LIST --expect "
+                     "ORGANISATION_FINGERPRINT'\n";
+        return exit_success;
+    }
+    print_team(store, *team);
+    return exit_success;
+}
+
 // The local web interface, until Ctrl-C.
 int inbox(CaseCommands& c) {
     InboxOptions options;
     options.port = c.port;
-    if (!c.team_list.empty()) {
-        crypto::RecipientList list;
-        if (const std::error_code ec = crypto::decode_recipient_list(
-                read_small_file(c.team_list, crypto::recipient_list_max_size + 1), list)) {
-            usage_error(
-                "'" + c.team_list.string() + "' is not a valid recipient list: " + ec.message(),
-                {"give the list 'tipline-responder org sign' wrote"});
-        }
-        options.team = list.recipients;
-    }
+    if (!c.team_list.empty()) options.team = read_list(c.team_list).recipients;
     for (const std::string& colleague : c.colleagues)
         options.team.push_back(load_public_key(colleague));
     const crypto::SecretIdentity identity = load_full_key(c);
     CaseStore store(store_folder(c), identity);
+    // The store's team, and whoever the options add.
+    if (const std::optional<Team> team = stored_team(store))
+        options.team.insert(options.team.end(), team->members.begin(), team->members.end());
     options.outbox = c.outbox.empty() ? store.folder() / "outbox" : c.outbox;
     run_inbox(store, std::move(options), [](const std::string& url) {
         std::cout << "inbox on " << url << std::endl;
@@ -353,13 +408,28 @@ void add_case_commands(CLI::App& app, CaseCommands& c, const std::string& group)
                         "where sealed replies go, for 'push' (default: outbox in the store's "
                         "folder)");
     c.inbox->add_option("--team", c.team_list,
-                        "the organisation's recipient list: colleagues to copy replies to and "
-                        "assign conversations to");
+                        "a recipient list whose responders are also colleagues here (the store's "
+                        "team, from 'team set', always is)");
     c.inbox->add_option("--colleague", c.colleagues,
                         "a colleague's public key, PATH.pub or key text (repeatable)");
 
-    for (CLI::App* cmd :
-         {c.import, c.list, c.show, c.triage, c.exporting, c.remove, c.purge, c.safe_copy, c.inbox})
+    c.team = app.add_subcommand(
+        "team",
+        "the organisation's responders, kept in the case store: who conversations are assigned "
+        "to and replies copied to");
+    c.team->require_subcommand(1);
+    c.team_set = c.team->add_subcommand(
+        "set", "make a signed recipient list the store's team (the first time, with --expect)");
+    c.team_set->add_option("list", c.list_file, "the list from 'tipline-responder org sign'")
+        ->required();
+    c.team_set->add_option("--expect", c.expect,
+                           "the organisation's fingerprint, as it published it");
+    add_store_options(c.team_set, c);
+    c.team_show = c.team->add_subcommand("show", "print the store's team");
+    add_store_options(c.team_show, c);
+
+    for (CLI::App* cmd : {c.import, c.list, c.show, c.triage, c.exporting, c.remove, c.purge,
+                          c.safe_copy, c.inbox, c.team})
         cmd->group(group);
 }
 
@@ -373,6 +443,8 @@ std::optional<int> run_case_command(CaseCommands& c) {
     if (c.purge->parsed()) return purge(c);
     if (c.safe_copy->parsed()) return safe_copy(c);
     if (c.inbox->parsed()) return inbox(c);
+    if (c.team_set->parsed()) return team_set(c);
+    if (c.team_show->parsed()) return team_show(c);
     return std::nullopt;
 }
 

@@ -23,6 +23,9 @@ struct CaseCommands {
     CLI::App* purge = nullptr;
     CLI::App* safe_copy = nullptr;
     CLI::App* inbox = nullptr;
+    CLI::App* team = nullptr;
+    CLI::App* team_set = nullptr;
+    CLI::App* team_show = nullptr;
 
     std::filesystem::path key, store;
     tooling::PassphraseSource passphrase;
@@ -37,6 +40,8 @@ struct CaseCommands {
     unsigned short port = 0;
     std::filesystem::path outbox, team_list;
     std::vector<std::string> colleagues;
+    std::filesystem::path list_file;
+    std::optional<std::string> expect;
 };
 
 // Adds the commands to app, in the offline group; their options fill commands.

@@ -67,21 +67,45 @@ CREATE VIRTUAL TABLE search USING fts5(text, thread UNINDEXED, source UNINDEXED,
                                        tokenize = 'trigram');
 )sql";
 
+// Version 2 added the team (team.hpp); a version 1 store gets its tables when it is opened.
+constexpr const char* team_tables = R"sql(
+CREATE TABLE team (
+  fingerprint TEXT PRIMARY KEY,
+  position INTEGER NOT NULL,
+  box BLOB NOT NULL,
+  sign BLOB NOT NULL
+) STRICT;
+CREATE TABLE team_list (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  organisation BLOB NOT NULL,
+  serial INTEGER NOT NULL,
+  expires_day INTEGER NOT NULL
+) STRICT;
+)sql";
+
 }  // namespace
 
 void create_schema(sqlite3* db) {
     tooling::exec_sql(db, pragmas);
     tooling::exec_sql(db, "BEGIN");
     tooling::exec_sql(db, tables);
+    tooling::exec_sql(db, team_tables);
     tooling::exec_sql(db, ("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
     tooling::exec_sql(db, "COMMIT");
 }
 
 void check_schema(sqlite3* db, const std::filesystem::path& store) {
-    tooling::Statement version(db, "PRAGMA user_version");
-    version.step();
-    const std::int64_t found = version.int64(0);
-    if (found != schema_version) {
+    std::int64_t found = 0;
+    {
+        tooling::Statement version(db, "PRAGMA user_version");
+        version.step();
+        found = version.int64(0);
+    }
+    if (found == 1) {
+        tooling::exec_sql(db, "BEGIN");
+        tooling::exec_sql(db, team_tables);
+        tooling::exec_sql(db, "PRAGMA user_version = 2; COMMIT");
+    } else if (found != schema_version) {
         tooling::usage_error(
             "the case store '" + store.string() + "' has version " + std::to_string(found) +
                 ", and this tipline-responder reads version " + std::to_string(schema_version),

@@ -467,3 +467,84 @@ TEST_CASE("every inbox catalog has every key English has, and every key a page u
     CHECK(catalogs.translate("zh-Hans", "list.heading") !=
           catalogs.translate("en", "list.heading"));
 }
+
+TEST_CASE(
+    "the store's team is pinned to its organisation, never rolled back, and used by the inbox",
+    "[team][inbox][case_store]") {
+    TempDir dir;
+    const auto key = [&](const std::string& name, bool organisation) {
+        Responder k{dir / name, dir / (name + ".pub"), dir / "pass"};
+        write_file(k.pass, std::string("team test passphrase\n"));
+        REQUIRE(run_command(responder_tool() + (organisation ? " org" : "") +
+                            " keygen --kdf interactive --out " + q(k.key) + " --passphrase-file " +
+                            q(k.pass))
+                    .exit_code == 0);
+        return k;
+    };
+    const Responder me = key("me.key", false), colleague = key("colleague.key", false);
+    const Responder org = key("org.key", true), other_org = key("other-org.key", true);
+    const auto org_fingerprint = [&](const Responder& o) {
+        const auto r = run_command(responder_tool() + " org fingerprint " + q(o.pub));
+        REQUIRE(r.exit_code == 0);
+        return r.out.substr(0, r.out.find('\n'));
+    };
+    const auto sign = [&](const Responder& o, const std::string& who, const std::string& serial,
+                          const std::string& name) {
+        const auto r =
+            run_command(responder_tool() + " org sign --key " + q(o.key) + " --passphrase-file " +
+                        q(o.pass) + who + " --serial " + serial + " --out " + q(dir / name));
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        return dir / name;
+    };
+    const std::string both = " --responder " + q(me.pub) + " --responder " + q(colleague.pub);
+    const fs::path first = sign(org, both, "1", "first.list");
+    const fs::path second = sign(org, " --responder " + q(me.pub), "2", "second.list");
+    const fs::path foreign = sign(other_org, both, "5", "foreign.list");
+    const fs::path store = dir / "store";
+    const auto team = [&](const std::string& args) {
+        return responder_run("team " + args, me, store);
+    };
+
+    CHECK(contains(team("show").out, "no team"));
+    auto r = team("set " + q(first));
+    CHECK(r.exit_code == 2);  // the first list needs the organisation's fingerprint
+    CHECK(contains(r.err, "--expect"));
+    r = team("set " + q(first) + " --expect " + q(org_fingerprint(other_org)));
+    CHECK(r.exit_code == 1);
+    CHECK(contains(team("show").out, "no team"));
+
+    r = team("set " + q(first) + " --expect " + q(org_fingerprint(org)));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(contains(r.out, "team set"));
+    CHECK(contains(r.out, "organisation: " + org_fingerprint(org)));
+    CHECK(contains(r.out, "responder " + fingerprint_of(me) + " (you)"));
+    CHECK(contains(r.out, "responder " + fingerprint_of(colleague)));
+    CHECK(contains(team("set " + q(first)).out, "team unchanged"));
+
+    {
+        // The inbox offers the store's team without being told.
+        InboxProcess inbox(me, store);
+        const std::string list = inbox.get(inbox.base() + "en/");
+        CHECK(contains(list, "<option value=\"" + fingerprint_of(colleague) + "\""));
+        CHECK(inbox.stop() == 0);
+    }
+
+    r = team("set " + q(second));  // pinned now: no --expect needed
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.out, "team replaced"));
+    CHECK_FALSE(contains(team("show").out, fingerprint_of(colleague)));
+    r = team("set " + q(first));  // older
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.err, "older"));
+    r = team("set " + q(foreign));
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.err, "organisation"));
+    write_file(dir / "garbage.list", std::string("not a list"));
+    CHECK(team("set " + q(dir / "garbage.list")).exit_code == 1);
+    const std::string shown = team("show").out;
+    CHECK(contains(shown, "serial: 2"));
+    CHECK(contains(shown, "responder " + fingerprint_of(me) + " (you)"));
+}

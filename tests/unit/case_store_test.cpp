@@ -15,6 +15,7 @@
 #include "support.hpp"
 #include "tipline/responder/conversations.hpp"
 #include "tipline/responder/safe_copy.hpp"
+#include "tipline/responder/team.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/sqlite.hpp"
 
@@ -194,4 +195,24 @@ TEST_CASE("a store kept open lets others in between, and reads what they wrote",
     kept.release();
     kept.acquire();
     CHECK(contains_text(fields_of(kept), "t|tag:y|1|"));
+}
+
+TEST_CASE("a store of version 1 opens as version 2, with an empty team, and keeps its triage",
+          "[case_store]") {
+    test::TempDir dir;
+    const crypto::SecretIdentity me = crypto::SecretIdentity::generate();
+    {
+        CaseStore store(dir / "store", me);
+        set_status(store, "aa", "needs_reply");
+        // What a tipline-responder of version 1 wrote: no team tables.
+        tooling::exec_sql(store.db(),
+                          "DROP TABLE team; DROP TABLE team_list; PRAGMA user_version = 1");
+        store.save();
+    }
+    CaseStore again(dir / "store", me);
+    CHECK(contains_text(fields_of(again), "aa|status|needs_reply|"));
+    CHECK_FALSE(stored_team(again));
+    tooling::Statement version(again.db(), "PRAGMA user_version");
+    REQUIRE(version.step());
+    CHECK(version.int64(0) == 2);
 }
