@@ -92,8 +92,10 @@ class Session : public std::enable_shared_from_this<Session> {
         request.content_type = std::string(req[http::field::content_type]);
         request.body = req.body();
         InboxResponse response;
-        store_.acquire();
         try {
+            // Waits while a command of the command line holds the store; reads it again if that
+            // command wrote it.
+            store_.acquire();
             response = inbox_.handle(request);
         } catch (const std::exception& e) {
             response = InboxResponse{};

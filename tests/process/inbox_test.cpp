@@ -365,6 +365,19 @@ TEST_CASE(
 
     // The inbox goes on serving after all of that.
     CHECK(status_of(inbox.get(inbox.base())) == 200);
+
+    // The store's database damaged under the running inbox: each page says so, and once the file
+    // is whole again, the inbox serves it.
+    const fs::path db = store / "store.tipline";
+    const Bytes whole = read_file(db);
+    write_file(db, std::string(whole.size() + 1, 'x'));
+    const std::string damaged = inbox.get(inbox.base());
+    CHECK(status_of(damaged) == 500);
+    CHECK_FALSE(contains(damaged, "river"));
+    write_file(db, whole);
+    const std::string again = inbox.get(inbox.base());
+    CHECK(status_of(again) == 200);
+    CHECK(contains(again, "house by the river"));
 }
 
 TEST_CASE("the inbox makes safe copies, shows them, and exports a conversation for a partner",
