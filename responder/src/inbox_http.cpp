@@ -4,6 +4,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -58,11 +59,16 @@ http::response<http::string_body> to_http(InboxResponse&& in, unsigned version, 
 
 class Session : public std::enable_shared_from_this<Session> {
   public:
-    Session(tcp::socket socket, Inbox& inbox, CaseStore& store)
-        : stream_(std::move(socket)), inbox_(inbox), store_(store) {
+    Session(tcp::socket socket, Inbox& inbox, CaseStore& store, std::shared_ptr<std::size_t> open)
+        : stream_(std::move(socket)), inbox_(inbox), store_(store), open_(std::move(open)) {
         parser_.body_limit(max_body);
         parser_.header_limit(max_header);
+        ++*open_;
     }
+    // Sessions may outlive the listener, in the handlers the io_context drops when it ends.
+    ~Session() { --*open_; }
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
 
     void start() {
         stream_.expires_after(request_timeout);
@@ -134,15 +140,41 @@ class Session : public std::enable_shared_from_this<Session> {
     http::response<http::string_body> response_;
     Inbox& inbox_;
     CaseStore& store_;
+    std::shared_ptr<std::size_t> open_;
 };
 
-void accept(tcp::acceptor& acceptor, Inbox& inbox, CaseStore& store) {
-    acceptor.async_accept([&](beast::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted) return;
-        if (!ec) std::make_shared<Session>(std::move(socket), inbox, store)->start();
-        accept(acceptor, inbox, store);
-    });
-}
+// Connections at once: a browser opens a few; more are closed as they come, so that connections
+// left open (by another local user, who lacks the token) cannot use up this process's files.
+constexpr std::size_t max_open = 64;
+
+struct Listener {
+    tcp::acceptor& acceptor;
+    Inbox& inbox;
+    CaseStore& store;
+    asio::steady_timer retry;
+    std::shared_ptr<std::size_t> open = std::make_shared<std::size_t>(0);
+
+    void accept() {
+        acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+            if (ec == asio::error::operation_aborted) return;
+            if (ec) {
+                // Out of files, say: try again in a moment rather than at once, in a loop.
+                retry.expires_after(std::chrono::milliseconds(100));
+                retry.async_wait([this](beast::error_code waited) {
+                    if (!waited) accept();
+                });
+                return;
+            }
+            if (*open < max_open) {
+                std::make_shared<Session>(std::move(socket), inbox, store, open)->start();
+            } else {
+                beast::error_code ignored;
+                socket.close(ignored);
+            }
+            accept();
+        });
+    }
+};
 
 }  // namespace
 
@@ -169,7 +201,8 @@ void run_inbox(CaseStore& store, InboxOptions options,
         acceptor.close();
         io.stop();
     });
-    accept(acceptor, inbox, store);
+    Listener listener{acceptor, inbox, store, asio::steady_timer(io)};
+    listener.accept();
     // Other commands may use the store while nobody is looking at a page.
     store.release();
     ready(inbox.url());

@@ -366,6 +366,19 @@ TEST_CASE(
     // The inbox goes on serving after all of that.
     CHECK(status_of(inbox.get(inbox.base())) == 200);
 
+    // Connections left open and silent, past the cap: closed as they come, and once they are gone
+    // the inbox serves again.
+    {
+        std::vector<int> idle;
+        for (int i = 0; i < 200; ++i) {
+            const int fd = connect_to(inbox.port());
+            if (fd >= 0) idle.push_back(fd);
+        }
+        CHECK(idle.size() == 200);
+        for (const int fd : idle) ::close(fd);
+        CHECK(eventually([&] { return status_of(inbox.get(inbox.base())) == 200; }));
+    }
+
     // The store's database damaged under the running inbox: each page says so, and once the file
     // is whole again, the inbox serves it.
     const fs::path db = store / "store.tipline";
