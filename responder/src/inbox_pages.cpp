@@ -350,10 +350,10 @@ InboxResponse Pages::list(const Route& r) {
     } else {
         m += "<ol class=\"conversations\">\n";
         for (const ConversationSummary& s : found) {
-            m += "<li class=\"conversation status-" + s.status + (s.unseen > 0 ? " unseen" : "") +
-                 "\" data-thread=\"" + s.thread + "\">\n<p class=\"line\"><a href=\"" +
-                 conversation_href(r, s.thread) + "\"><span class=\"id\">" + s.short_id() +
-                 "</span> <span class=\"preview\">" +
+            m += "<li class=\"conversation status-" + html_escape(s.status) +
+                 (s.unseen > 0 ? " unseen" : "") + "\" data-thread=\"" + s.thread +
+                 "\">\n<p class=\"line\"><a href=\"" + conversation_href(r, s.thread) +
+                 "\"><span class=\"id\">" + s.short_id() + "</span> <span class=\"preview\">" +
                  (s.preview.empty() ? t(L, "list.no_preview") : shown(s.preview)) +
                  "</span></a></p>\n<p class=\"meta\"><span class=\"status\">" +
                  status_text(L, s.status) + "</span> · " +
