@@ -6,6 +6,7 @@
 #include <array>
 
 #include "tipline/crypto/days.hpp"
+#include "tipline/crypto/errors.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/sqlite.hpp"
 
@@ -57,24 +58,31 @@ TeamChange set_team(CaseStore& store, const crypto::RecipientList& list,
             "--expect, to compare with the one it published",
             {"the list is signed by organisation " + organisation});
     }
-    if (before && before->organisation != list.organisation) {
-        throw ToolError(tooling::exit_verification_failure,
-                        "the list is signed by organisation " + organisation +
-                            ", and the store's team by " +
-                            crypto::organisation_fingerprint(before->organisation),
-                        {"a team moves to another organisation key only in a new store"});
+    // The checks every reader of a list makes (recipient_list.hpp), against the stored team.
+    crypto::ListExpectations expect;
+    expect.today = crypto::current_day();
+    if (before) {
+        expect.organisation = before->organisation;
+        expect.highest_serial_seen = before->serial;
     }
-    if (crypto::current_day() > static_cast<std::int64_t>(list.expires_day)) {
-        throw ToolError(tooling::exit_verification_failure,
-                        "the list expired on " + crypto::format_day(list.expires_day),
-                        {"ask the organisation for its current list"});
-    }
-    if (before && list.serial < before->serial) {
-        throw ToolError(tooling::exit_verification_failure,
-                        "the list has serial " + std::to_string(list.serial) +
-                            ", older than the store's team (serial " +
-                            std::to_string(before->serial) + ")",
-                        {"use the organisation's current list"});
+    if (const std::error_code ec = crypto::check_recipient_list(list, expect)) {
+        const auto fail = [](std::string message, std::string hint) {
+            throw ToolError(tooling::exit_verification_failure, std::move(message),
+                            {std::move(hint)});
+        };
+        if (ec == crypto::Error::untrusted_key) {
+            fail("the list is signed by organisation " + organisation +
+                     ", and the store's team by " +
+                     crypto::organisation_fingerprint(before->organisation),
+                 "a team moves to another organisation key only in a new store");
+        }
+        if (ec == crypto::Error::expired) {
+            fail("the list expired on " + crypto::format_day(list.expires_day),
+                 "ask the organisation for its current list");
+        }
+        fail("the list has serial " + std::to_string(list.serial) +
+                 ", older than the store's team (serial " + std::to_string(before->serial) + ")",
+             "use the organisation's current list");
     }
     if (before && list.serial == before->serial) {
         if (before->members != list.recipients || before->expires_day != list.expires_day) {
