@@ -178,11 +178,7 @@ int triage(CaseCommands& c) {
 
 // Decrypted copies, for a partner organisation: the one place the store writes plaintext.
 int export_to_folder(CaseCommands& c) {
-    if (fs::exists(fs::symlink_status(c.out)) &&
-        (!fs::is_directory(c.out) || !fs::is_empty(c.out))) {
-        usage_error("'" + c.out.string() + "' exists and is not an empty folder",
-                    {"choose a new folder for the export"});
-    }
+    check_export_folder(c.out);  // before the passphrase is asked for
     const crypto::SecretIdentity identity = load_full_key(c);
     CaseStore store(store_folder(c), identity);
     const std::string thread = find_thread(store, c.conversation);

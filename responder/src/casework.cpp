@@ -69,13 +69,17 @@ std::string describe_conversation(const Conversation& c) {
     return out.str();
 }
 
+void check_export_folder(const fs::path& out) {
+    if (fs::exists(fs::symlink_status(out)) && (!fs::is_directory(out) || !fs::is_empty(out))) {
+        tooling::usage_error("'" + out.string() + "' exists and is not an empty folder",
+                             {"choose a new folder for the export"});
+    }
+}
+
 std::size_t export_conversation(CaseStore& store, const Conversation& conversation,
                                 const fs::path& out) {
     using namespace tooling;
-    if (fs::exists(fs::symlink_status(out)) && (!fs::is_directory(out) || !fs::is_empty(out))) {
-        usage_error("'" + out.string() + "' exists and is not an empty folder",
-                    {"choose a new folder for the export"});
-    }
+    check_export_folder(out);
     std::error_code ec;
     fs::create_directories(out, ec);
     if (ec) io_error("cannot create '" + out.string() + "': " + ec.message());

@@ -19,6 +19,9 @@ std::string kind_text(const std::string& kind);
 // The conversation as plain text, every text from the witness escaped for a terminal.
 std::string describe_conversation(const Conversation& conversation);
 
+// ToolError (usage) unless out is absent or an empty folder: where an export may go.
+void check_export_folder(const std::filesystem::path& out);
+
 // Writes conversation.txt and every attachment (an original that has a safe copy as NAME.UNSAFE,
 // the copy as NAME.safe.pdf or .png), decrypted, into out, a new or empty folder (0700); the one
 // place the store writes plaintext. Returns how many attachment files it wrote. ToolError (usage)
