@@ -174,6 +174,14 @@ bool read_params(std::string_view text, std::multimap<std::string, std::string>&
     return true;
 }
 
+// 405, naming the methods the path takes.
+InboxResponse not_allowed(std::string allow) {
+    InboxResponse res;
+    res.status = 405;
+    res.allow = std::move(allow);
+    return res;
+}
+
 class Pages {
   public:
     Pages(CaseStore& store, const InboxOptions& options, std::string base)
@@ -686,7 +694,7 @@ InboxResponse Pages::answer(const InboxRequest& request, Route& r) {
     const bool get = request.method == "GET" || request.method == "HEAD";
     const auto& seg = r.segments;
     if (seg.empty() || (seg.size() == 1 && seg[0].empty())) {
-        if (!get) return {405, {}, {}, {}, true, "GET, HEAD"};
+        if (!get) return not_allowed("GET, HEAD");
         return list(r);
     }
     if (seg[0] != "c" || seg.size() < 2) return error(r, 404, "error.not_found");
@@ -697,15 +705,15 @@ InboxResponse Pages::answer(const InboxRequest& request, Route& r) {
         return error(r, 404, "error.not_found");
     }
     if (seg.size() == 2) {
-        if (!get) return {405, {}, {}, {}, true, "GET, HEAD"};
+        if (!get) return not_allowed("GET, HEAD");
         return conversation(r, thread);
     }
     if (seg.size() == 4 && seg[2] == "safe") {
-        if (!get) return {405, {}, {}, {}, true, "GET, HEAD"};
+        if (!get) return not_allowed("GET, HEAD");
         return safe_copy_file(r, thread, seg[3]);
     }
     if (seg.size() == 3) {
-        if (request.method != "POST") return {405, {}, {}, {}, true, "POST"};
+        if (request.method != "POST") return not_allowed("POST");
         try {
             return post(r, thread, seg[2]);
         } catch (const tooling::ToolError& e) {
@@ -748,8 +756,7 @@ InboxResponse Inbox::handle(const InboxRequest& request) {
         return refuse(404, "error.not_found");
     std::string rest = path.substr(prefix.size());
     if (rest == "static/inbox.css") {
-        if (request.method != "GET" && request.method != "HEAD")
-            return {405, {}, {}, {}, true, "GET, HEAD"};
+        if (request.method != "GET" && request.method != "HEAD") return not_allowed("GET, HEAD");
         for (const tooling::EmbeddedFile& f : inbox_assets()) {
             if (f.path == "static/inbox.css") {
                 InboxResponse res;
