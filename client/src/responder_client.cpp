@@ -98,8 +98,8 @@ std::vector<ResponderItem> ResponderClient::items(std::int64_t after) {
                 io_error("the server's list of items is not valid");
             }
             // Nothing the server names reaches a terminal or a path unchecked.
-            if (!is_item_id(item.id) ||
-                (item.kind != "tip" && item.kind != "follow_up" && item.kind != "reply")) {
+            if (!is_item_id(item.id) || (item.kind != "tip" && item.kind != "follow_up" &&
+                                         item.kind != "reply" && item.kind != "team")) {
                 io_error("the server's list of items is not valid");
             }
             if (item.ref <= after) io_error("the server listed items out of order");
@@ -164,6 +164,14 @@ std::string ResponderClient::post_reply(const crypto::MailboxId& mailbox,
     return item_id_member(answer, "id");
 }
 
+std::string ResponderClient::post_team_state(std::span<const unsigned char> envelope) {
+    const HttpResponse r = signed_request("POST", std::string(protocol::responder_team_path),
+                                          envelope, {"Content-Type: application/octet-stream"});
+    if (r.status != 201) refused("the team's state was not accepted", r);
+    const json::object answer = parse_object(r);
+    return item_id_member(answer, "id");
+}
+
 std::vector<unsigned char> encode_reply_file(const crypto::MailboxId& mailbox,
                                              std::span<const unsigned char> envelope) {
     std::vector<unsigned char> out;
@@ -175,26 +183,62 @@ std::vector<unsigned char> encode_reply_file(const crypto::MailboxId& mailbox,
     return out;
 }
 
-std::error_code decode_reply_file(std::span<const unsigned char> file, crypto::MailboxId& mailbox,
-                                  std::span<const unsigned char>& envelope) {
-    const auto magic = crypto::as_bytes(crypto::labels::reply_file_magic);
-    constexpr std::size_t fixed = 8 + 2 + 32;
+namespace {
+
+// The checks a reply file and a team-state file share: magic, version, room for the fixed part;
+// then the envelope that fills the rest exactly.
+std::error_code check_carried_file(std::span<const unsigned char> file, std::string_view magic_text,
+                                   std::uint16_t version, std::size_t fixed) {
+    const auto magic = crypto::as_bytes(magic_text);
     if (file.size() < magic.size() || !std::equal(magic.begin(), magic.end(), file.begin())) {
         return file.size() < magic.size() && std::equal(file.begin(), file.end(), magic.begin())
                    ? crypto::Error::truncated
                    : crypto::Error::malformed;
     }
     if (file.size() < fixed) return crypto::Error::truncated;
-    if (crypto::get_u16(file.subspan<8, 2>()) != crypto::labels::reply_file_version)
-        return crypto::Error::unsupported_version;
-    std::copy_n(file.begin() + 10, mailbox.size(), mailbox.begin());
-    envelope = file.subspan(fixed);
+    if (crypto::get_u16(file.subspan<8, 2>()) != version) return crypto::Error::unsupported_version;
+    return {};
+}
+
+std::error_code check_whole_envelope(std::span<const unsigned char> envelope) {
     crypto::MemorySource in(envelope);
     crypto::EnvelopeHeader header;
     if (auto ec = crypto::read_envelope_header(in, header)) return ec;
     if (header.total_size() > envelope.size()) return crypto::Error::truncated;
     if (header.total_size() < envelope.size()) return crypto::Error::malformed;
     return {};
+}
+
+}  // namespace
+
+std::error_code decode_reply_file(std::span<const unsigned char> file, crypto::MailboxId& mailbox,
+                                  std::span<const unsigned char>& envelope) {
+    constexpr std::size_t fixed = 8 + 2 + 32;
+    if (auto ec = check_carried_file(file, crypto::labels::reply_file_magic,
+                                     crypto::labels::reply_file_version, fixed))
+        return ec;
+    std::copy_n(file.begin() + 10, mailbox.size(), mailbox.begin());
+    envelope = file.subspan(fixed);
+    return check_whole_envelope(envelope);
+}
+
+std::vector<unsigned char> encode_team_file(std::span<const unsigned char> envelope) {
+    std::vector<unsigned char> out;
+    out.reserve(crypto::labels::team_file_magic.size() + 2 + envelope.size());
+    crypto::put_bytes(out, crypto::labels::team_file_magic);
+    crypto::put_u16(out, crypto::labels::team_file_version);
+    crypto::put_bytes(out, envelope);
+    return out;
+}
+
+std::error_code decode_team_file(std::span<const unsigned char> file,
+                                 std::span<const unsigned char>& envelope) {
+    constexpr std::size_t fixed = 8 + 2;
+    if (auto ec = check_carried_file(file, crypto::labels::team_file_magic,
+                                     crypto::labels::team_file_version, fixed))
+        return ec;
+    envelope = file.subspan(fixed);
+    return check_whole_envelope(envelope);
 }
 
 }  // namespace tipline::client

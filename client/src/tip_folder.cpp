@@ -195,6 +195,8 @@ const char* kind_name(crypto::TipKind kind) {
             return "follow-up";
         case crypto::TipKind::reply:
             return "reply";
+        case crypto::TipKind::team_state:
+            return "team state";
     }
     return "unknown";
 }
@@ -223,6 +225,14 @@ std::string describe_tip(const OpenedTip& tip) {
     if (::gmtime_r(&t, &tm) != nullptr)
         std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
     out += "written: " + std::string(when) + " (the sender's clock, which may be wrong)\n";
+    if (h.kind == crypto::TipKind::team_state) {
+        // Triage from a colleague: it concerns no witness, and only the case store applies it.
+        out += "signed by: responder " + crypto::fingerprint(*h.signer) +
+               " (the signature verified)\n";
+        out += "what: the team's triage changes, as JSON in " + std::string(message_file_name) +
+               "; 'tipline-responder import' applies them to the case store\n";
+        return out;
+    }
     if (h.kind == crypto::TipKind::reply) {
         out +=
             h.signer

@@ -17,6 +17,7 @@
 #include "tipline/responder/conversations.hpp"
 #include "tipline/responder/inbox.hpp"
 #include "tipline/responder/team.hpp"
+#include "tipline/responder/team_state.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/file_io.hpp"
 
@@ -94,9 +95,45 @@ int import(CaseCommands& c) {
         print_error("tipline-responder", id + " cannot be opened: " + ec.message(), {});
     std::cout << "imported " << report.added << " new, " << report.already
               << " already in the store\n";
+    if (report.team_states > 0) {
+        std::cout << "the team's state: " << report.team_states << " from colleagues, "
+                  << report.team.newer << " changes applied, " << report.team.older
+                  << " already known or older\n";
+        if (report.team.deleted > 0) {
+            std::cout << report.team.deleted
+                      << " changes were for conversations deleted from this store, and are not "
+                         "kept\n";
+        }
+        if (report.team.refused > 0) {
+            print_error("tipline-responder",
+                        std::to_string(report.team.refused) +
+                            " changes of the team's state break the format's rules and were left "
+                            "out",
+                        {"the colleague who sent them may run a newer tipline-responder"});
+        }
+    }
+    if (!report.team_without_team.empty()) {
+        print_error("tipline-responder",
+                    std::to_string(report.team_without_team.size()) +
+                        " items of the team's state were not applied: the store has no team",
+                    {"set it with 'tipline-responder team set LIST --expect ORG_FINGERPRINT', "
+                     "then import the same bundle again"});
+    }
+    for (const std::string& id : report.team_from_outsider) {
+        print_error("tipline-responder",
+                    id + ": the team's state signed by a responder who is not in the store's "
+                         "team; nothing of it was applied",
+                    {"if the team has grown, update it with 'tipline-responder team set' and "
+                     "import the bundle again"});
+    }
     if (report.deleted > 0) {
         std::cout << report.deleted
                   << " of them were deleted from the store before, and stay deleted\n";
+    }
+    if (!report.team_from_outsider.empty()) {
+        throw ToolError(exit_verification_failure,
+                        "some of the team's state was signed by someone outside the team",
+                        {"the rest is in the store"});
     }
     if (!report.damaged.empty() || damaged_bundles > 0) {
         throw ToolError(exit_verification_failure, "some of what was given could not be imported",
@@ -311,6 +348,23 @@ int team_show(CaseCommands& c) {
     return exit_success;
 }
 
+// Seals this responder's triage changes for the team, into the outbox.
+int share(CaseCommands& c) {
+    const crypto::SecretIdentity identity = load_full_key(c);
+    CaseStore store(store_folder(c), identity);
+    const fs::path outbox = c.outbox.empty() ? store.folder() / "outbox" : c.outbox;
+    const SharedState shared = share_team_state(store, outbox);
+    if (shared.files.empty()) {
+        std::cout << "nothing to share: the team has every change you made\n";
+        return exit_success;
+    }
+    std::cout << "sealed " << shared.changes << " changes for the team's " << shared.responders
+              << " responders into:\n";
+    for (const fs::path& f : shared.files) std::cout << "  " << f.string() << "\n";
+    std::cout << "carry them to the online machine and run: tipline-responder push\n";
+    return exit_success;
+}
+
 // The local web interface, until Ctrl-C.
 int inbox(CaseCommands& c) {
     InboxOptions options;
@@ -424,8 +478,15 @@ void add_case_commands(CLI::App& app, CaseCommands& c, const std::string& group)
     c.team_show = c.team->add_subcommand("show", "print the store's team");
     add_store_options(c.team_show, c);
 
+    c.share = app.add_subcommand(
+        "share",
+        "seal your triage changes (status, assignee, tags, notes, seen) for the team, to push");
+    add_store_options(c.share, c);
+    c.share->add_option("--outbox", c.outbox,
+                        "where the team-state files go (default: outbox in the store's folder)");
+
     for (CLI::App* cmd : {c.import, c.list, c.show, c.triage, c.exporting, c.remove, c.purge,
-                          c.safe_copy, c.inbox, c.team})
+                          c.safe_copy, c.inbox, c.team, c.share})
         cmd->group(group);
 }
 
@@ -441,6 +502,7 @@ std::optional<int> run_case_command(CaseCommands& c) {
     if (c.inbox->parsed()) return inbox(c);
     if (c.team_set->parsed()) return team_set(c);
     if (c.team_show->parsed()) return team_show(c);
+    if (c.share->parsed()) return share(c);
     return std::nullopt;
 }
 

@@ -1,5 +1,5 @@
 // tipline-responder's case store commands: import, conversations, show, triage, export, delete,
-// purge, safe-copy and inbox.
+// purge, safe-copy, inbox, team and share.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -26,6 +26,7 @@ struct CaseCommands {
     CLI::App* team = nullptr;
     CLI::App* team_set = nullptr;
     CLI::App* team_show = nullptr;
+    CLI::App* share = nullptr;
 
     std::filesystem::path key, store;
     tooling::PassphraseSource passphrase;

@@ -427,12 +427,17 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
     PendingFile* files[] = {&pending};
     install_files(files, false);  // flushed to disk before anything is acknowledged
 
-    std::size_t tips = 0, follow_ups = 0, replies = 0;
-    for (const auto& i : items)
-        (i.kind == "tip" ? tips : i.kind == "follow_up" ? follow_ups : replies) += 1;
+    std::size_t tips = 0, follow_ups = 0, replies = 0, team = 0;
+    for (const auto& i : items) {
+        (i.kind == "tip"         ? tips
+         : i.kind == "follow_up" ? follow_ups
+         : i.kind == "team"      ? team
+                                 : replies) += 1;
+    }
     std::cout << "fetched " << items.size() << " items (" << tips << " tips, " << follow_ups
-              << " follow-ups, " << replies << " replies), " << total
-              << " bytes of ciphertext, into " << out.string() << "\n";
+              << " follow-ups, " << replies << " replies"
+              << (team > 0 ? ", " + std::to_string(team) + " of the team's state" : std::string())
+              << "), " << total << " bytes of ciphertext, into " << out.string() << "\n";
     if (!items.empty()) {
         const std::uint64_t done = acknowledge_items(api, items, delete_items);
         std::cout << (delete_items ? "deleted " : "marked as fetched ") << done
@@ -447,28 +452,42 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
     return exit_success;
 }
 
+// A file that push sends: a reply for a witness's mailbox, or the team's state.
+struct CarriedFile {
+    std::vector<unsigned char> bytes;
+    bool team = false;
+};
+
 int push(const std::string& server, const std::string& proxy, const fs::path& key_path,
-         const PassphraseSource& source, const std::vector<fs::path>& replies) {
+         const PassphraseSource& source, const std::vector<fs::path>& paths) {
     // Every file is checked before anything is sent.
-    std::vector<std::vector<unsigned char>> files;
-    for (const fs::path& p : replies) {
+    std::vector<CarriedFile> files;
+    for (const fs::path& p : paths) {
         UniqueFd fd = open_for_reading(p);
         FdSource in(fd.get(), "'" + p.string() + "'");
-        std::vector<unsigned char> bytes;
+        CarriedFile file;
         std::vector<unsigned char> buffer(1 << 16);
         for (std::size_t n; (n = in.read(buffer)) > 0;) {
-            bytes.insert(bytes.end(), buffer.begin(),
-                         buffer.begin() + static_cast<std::ptrdiff_t>(n));
-            if (bytes.size() > 64 * 1024 * 1024)
-                usage_error("'" + p.string() + "' is too large to be a reply file");
+            file.bytes.insert(file.bytes.end(), buffer.begin(),
+                              buffer.begin() + static_cast<std::ptrdiff_t>(n));
+            if (file.bytes.size() > 64 * 1024 * 1024)
+                usage_error("'" + p.string() + "' is too large to be a reply or team-state file");
         }
+        const auto team_magic = crypto::as_bytes(crypto::labels::team_file_magic);
+        file.team = file.bytes.size() >= team_magic.size() &&
+                    std::equal(team_magic.begin(), team_magic.end(), file.bytes.begin());
         crypto::MailboxId mailbox{};
         std::span<const unsigned char> envelope;
-        if (auto ec = decode_reply_file(bytes, mailbox, envelope)) {
+        if (file.team) {
+            if (auto ec = decode_team_file(file.bytes, envelope)) {
+                usage_error("'" + p.string() + "' is not a team-state file: " + ec.message(),
+                            {"make one with 'tipline-responder share' on the offline machine"});
+            }
+        } else if (auto ec = decode_reply_file(file.bytes, mailbox, envelope)) {
             usage_error("'" + p.string() + "' is not a reply file: " + ec.message(),
                         {"make one with 'tipline-responder reply' on the offline machine"});
         }
-        files.push_back(std::move(bytes));
+        files.push_back(std::move(file));
     }
     // A sign-only key or a full one: only the signing half is used.
     const crypto::SecretIdentity identity = load_secret_key(key_path, source);
@@ -477,8 +496,14 @@ int push(const std::string& server, const std::string& proxy, const fs::path& ke
     for (std::size_t i = 0; i < files.size(); ++i) {
         crypto::MailboxId mailbox{};
         std::span<const unsigned char> envelope;
-        decode_reply_file(files[i], mailbox, envelope);
-        std::cout << replies[i].string() << ": stored as " << api.post_reply(mailbox, envelope)
+        if (files[i].team) {
+            decode_team_file(files[i].bytes, envelope);
+            std::cout << paths[i].string() << ": the team's state, stored as "
+                      << api.post_team_state(envelope) << "\n";
+            continue;
+        }
+        decode_reply_file(files[i].bytes, mailbox, envelope);
+        std::cout << paths[i].string() << ": stored as " << api.post_reply(mailbox, envelope)
                   << "\n";
     }
     return exit_success;
@@ -618,10 +643,14 @@ int main(int argc, char** argv) {
                         "delete the items from the server once the bundle is on disk (a reply "
                         "stays in its mailbox until the witness has read it)");
 
-    auto* push_cmd = app.add_subcommand("push", "send reply files to the witnesses' mailboxes");
+    auto* push_cmd = app.add_subcommand(
+        "push", "send reply files to the witnesses' mailboxes, and team-state files to the team");
     push_cmd->group(online);
     add_online_options(push_cmd, server, proxy, key, passphrase);
-    push_cmd->add_option("reply-files", reply_files, "reply files from 'reply'")->required();
+    push_cmd
+        ->add_option("reply-files", reply_files,
+                     "reply files from 'reply', team-state files from 'share'")
+        ->required();
 
     CaseCommands cases;
     add_case_commands(app, cases, offline);

@@ -52,19 +52,20 @@ T need(std::optional<T> v) {
 using HashState = crypto_generichash_state;
 static_assert(sizeof(HashState) == 384 && alignof(HashState) <= 64);
 
-// The message a signed reply's signature covers: the label, then the hash of the document before
-// it.
-std::vector<unsigned char> reply_signing_message(HashState& state) {
+// The message a signed document's signature covers: the label of its kind, then the hash of the
+// document before it.
+std::vector<unsigned char> signing_message(HashState& state, TipKind kind) {
     std::array<unsigned char, 32> hash{};
     crypto_generichash_final(&state, hash.data(), hash.size());
     std::vector<unsigned char> m;
-    put_bytes(m, labels::signed_reply_label);
+    put_bytes(m, kind == TipKind::team_state ? labels::signed_team_state_label
+                                             : labels::signed_reply_label);
     put_bytes(m, hash);
     return m;
 }
 
 // The document as one stream: the encoded header, then each attachment cut to its declared size,
-// then, for a signed reply, the signature over everything before it.
+// then, for a signed document, the signature over everything before it.
 class DocumentSource final : public ByteSource {
   public:
     DocumentSource(std::span<const unsigned char> header, const TipHeader& tip,
@@ -101,7 +102,7 @@ class DocumentSource final : public ByteSource {
 
     std::size_t read_signature(std::span<unsigned char> out) {
         if (!signature_made_) {
-            const auto message = reply_signing_message(hash_);
+            const auto message = signing_message(hash_, tip_.kind);
             crypto_sign_detached(signature_.data(), nullptr, message.data(), message.size(),
                                  sign_secret_->data());
             signature_made_ = true;
@@ -145,7 +146,7 @@ class CollectingReceiver final : public TipReceiver {
 
 std::error_code validate_tip_header(const TipHeader& h) {
     const auto kind = static_cast<std::uint8_t>(h.kind);
-    if (kind < 1 || kind > 3 || !valid_language(h.language) ||
+    if (kind < 1 || kind > 4 || !valid_language(h.language) ||
         h.message.size() > tip_max_message_size || !is_valid_utf8(h.message) ||
         h.attachments.size() > tip_max_attachments) {
         return Error::invalid_argument;
@@ -156,8 +157,11 @@ std::error_code validate_tip_header(const TipHeader& h) {
             return Error::invalid_argument;
         }
     }
-    // Only a reply is signed, and it names the witness it answers, so it cannot be passed to
-    // another.
+    // A signed reply names the witness it answers, so it cannot be passed to another. The team's
+    // state is always signed, concerns no witness and carries no file.
+    if (h.kind == TipKind::team_state)
+        return h.signer && !h.reply_key && h.attachments.empty() ? std::error_code{}
+                                                                 : Error::invalid_argument;
     if (h.signer && (h.kind != TipKind::reply || !h.reply_key)) return Error::invalid_argument;
     return {};
 }
@@ -218,19 +222,36 @@ std::error_code seal_document(std::span<const BoxPublicKey> recipients, const Ti
 
 std::error_code seal_tip(std::span<const BoxPublicKey> recipients, const TipHeader& header,
                          std::span<ByteSource* const> attachments, ByteSink& out) {
-    if (header.signer) return Error::invalid_argument;  // only seal_signed_reply can sign
+    if (header.signer) return Error::invalid_argument;  // only the signed sealers sign
     return seal_document(recipients, header, attachments, nullptr, out);
 }
 
-std::error_code seal_signed_reply(std::span<const BoxPublicKey> recipients, TipHeader header,
-                                  std::span<ByteSource* const> attachments,
-                                  const SecretIdentity& signer, ByteSink& out) {
+namespace {
+
+std::error_code seal_signed(std::span<const BoxPublicKey> recipients, TipHeader header,
+                            std::span<ByteSource* const> attachments, const SecretIdentity& signer,
+                            ByteSink& out) {
     if (signer.contents == KeyFileContents::organisation ||
         signer.sign_secret.size() != crypto_sign_SECRETKEYBYTES) {
         return Error::invalid_argument;
     }
     header.signer = signer.public_identity;
     return seal_document(recipients, header, attachments, &signer.sign_secret, out);
+}
+
+}  // namespace
+
+std::error_code seal_signed_reply(std::span<const BoxPublicKey> recipients, TipHeader header,
+                                  std::span<ByteSource* const> attachments,
+                                  const SecretIdentity& signer, ByteSink& out) {
+    if (header.kind != TipKind::reply) return Error::invalid_argument;
+    return seal_signed(recipients, std::move(header), attachments, signer, out);
+}
+
+std::error_code seal_team_state(std::span<const BoxPublicKey> recipients, TipHeader header,
+                                const SecretIdentity& signer, ByteSink& out) {
+    if (header.kind != TipKind::team_state) return Error::invalid_argument;
+    return seal_signed(recipients, std::move(header), {}, signer, out);
 }
 
 TipDocumentParser::~TipDocumentParser() {
@@ -326,6 +347,7 @@ void TipDocumentParser::parse_header() {
         h.signer = signer;
         signer_ = signer.sign;
     }
+    kind_ = h.kind;
     if (r.remaining() != 0 || validate_tip_header(h)) fail(Error::malformed);
 
     sodium_memzero(pending_.data(), pending_.size());
@@ -348,7 +370,7 @@ std::error_code TipDocumentParser::finish() const {
     if (signature_.size() != tip_signature_size) return Error::malformed;
     HashState hash;
     std::memcpy(&hash, hash_state_.data(), sizeof hash);
-    const auto message = reply_signing_message(hash);
+    const auto message = signing_message(hash, kind_);
     if (crypto_sign_verify_detached(signature_.data(), message.data(), message.size(),
                                     signer_.data()) != 0) {
         return Error::authentication_failed;

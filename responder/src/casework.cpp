@@ -5,6 +5,8 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <sstream>
@@ -12,6 +14,7 @@
 #include "tipline/client/display_text.hpp"
 #include "tipline/client/responder_client.hpp"
 #include "tipline/client/safe_name.hpp"
+#include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/days.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/tip_document.hpp"
@@ -162,6 +165,22 @@ std::vector<SafeCopyOutcome> make_safe_copies(CaseStore& store, const Conversati
     }
     if (changed) store.save();
     return outcomes;
+}
+
+fs::path write_outbox_file(const fs::path& outbox, const std::string& prefix,
+                           std::string_view extension, std::span<const unsigned char> bytes) {
+    std::error_code ec;
+    if (outbox.has_parent_path()) fs::create_directories(outbox.parent_path(), ec);
+    if (ec || (::mkdir(outbox.c_str(), 0700) != 0 && errno != EEXIST)) {
+        tooling::io_error("cannot create '" + outbox.string() +
+                          "': " + (ec ? ec.message() : std::string(std::strerror(errno))));
+    }
+    unsigned char random[4];
+    randombytes_buf(random, sizeof random);
+    const fs::path path =
+        outbox / (prefix + "-" + crypto::to_hex(random) + "." + std::string(extension));
+    tooling::write_new_file(path, bytes, 0600, false);
+    return path;
 }
 
 std::vector<unsigned char> seal_reply_file(const crypto::BoxPublicKey& reply_key,

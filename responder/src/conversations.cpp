@@ -14,6 +14,7 @@
 #include "tipline/crypto/receipt.hpp"
 #include "tipline/crypto/tip_document.hpp"
 #include "tipline/crypto/utf8.hpp"
+#include "tipline/responder/team_state.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/sqlite.hpp"
 
@@ -33,6 +34,8 @@ const char* kind_name(crypto::TipKind kind) {
             return "follow_up";
         case crypto::TipKind::reply:
             return "reply";
+        case crypto::TipKind::team_state:
+            break;  // applied as triage (team_state.hpp), never a message
     }
     return "tip";
 }
@@ -91,6 +94,8 @@ void add_message(CaseStore& store, const crypto::BundleEntry& entry, StoreReceiv
         conversation.bind_null(2);
     }
     conversation.bind(3, static_cast<std::int64_t>(entry.day)).run();
+    // A witness who writes again brings a deleted conversation back, and its triage with it.
+    Statement(db, "DELETE FROM deleted_thread WHERE thread = ?").bind(1, thread).run();
 
     Statement message(db,
                       "INSERT INTO message (item, conversation, kind, day, written, language, "
@@ -132,6 +137,11 @@ void add_message(CaseStore& store, const crypto::BundleEntry& entry, StoreReceiv
 
 bool has_item(sqlite3* db, std::span<const unsigned char> id) {
     Statement st(db, "SELECT 1 FROM message WHERE item = ?");
+    return st.bind(1, id).step();
+}
+
+bool has_team_item(sqlite3* db, std::span<const unsigned char> id) {
+    Statement st(db, "SELECT 1 FROM team_item WHERE item = ?");
     return st.bind(1, id).step();
 }
 
@@ -217,18 +227,10 @@ std::string seen_field(const std::string& responder, const std::string& item) {
     return "seen:" + responder + ":" + item;
 }
 
+// One more than every clock the store has seen, those of deleted conversations included.
 std::int64_t next_clock(sqlite3* db) {
-    Statement st(db, "SELECT coalesce(max(clock), 0) FROM field");
-    st.step();
-    return st.int64(0) + 1;
-}
-
-bool is_tag_text(std::string_view tag) {
-    if (tag.empty() || tag.size() > max_tag_size || !crypto::is_valid_utf8(tag)) return false;
-    return std::none_of(tag.begin(), tag.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return u < 0x20 || u == 0x7F || c == ',';
-    });
+    Statement st(db, "SELECT clock FROM lamport WHERE id = 1");
+    return (st.step() ? st.int64(0) : 0) + 1;
 }
 
 void write_field(sqlite3* db, const FieldChange& c) {
@@ -243,6 +245,7 @@ void write_field(sqlite3* db, const FieldChange& c) {
         .bind(5, c.writer)
         .bind(6, c.day)
         .run();
+    Statement(db, "UPDATE lamport SET clock = max(clock, ?) WHERE id = 1").bind(1, c.clock).run();
     if (c.name.starts_with("note:")) {
         const std::size_t text_at = c.value.find('\n');
         add_search_text(db, c.thread, c.name,
@@ -254,6 +257,14 @@ void write_field(sqlite3* db, const FieldChange& c) {
 
 }  // namespace
 
+bool is_tag_text(std::string_view tag) {
+    if (tag.empty() || tag.size() > max_tag_size || !crypto::is_valid_utf8(tag)) return false;
+    return std::none_of(tag.begin(), tag.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7F || c == ',';
+    });
+}
+
 std::error_code import_bundle(CaseStore& store, crypto::ByteSource& in, std::uint64_t file_size,
                               ImportReport& report) {
     std::vector<crypto::BundleEntry> entries;
@@ -264,7 +275,7 @@ std::error_code import_bundle(CaseStore& store, crypto::ByteSource& in, std::uin
         for (const crypto::BundleEntry& e : entries) {
             crypto::LimitedSource envelope(in, e.size);
             const bool deleted = was_deleted(store.db(), e.id);
-            if (deleted || has_item(store.db(), e.id)) {
+            if (deleted || has_item(store.db(), e.id) || has_team_item(store.db(), e.id)) {
                 ++report.already;
                 if (deleted) ++report.deleted;
                 if (!envelope.skip_rest()) return crypto::Error::truncated;
@@ -279,6 +290,28 @@ std::error_code import_bundle(CaseStore& store, crypto::ByteSource& in, std::uin
             }
             if (ec) {
                 report.damaged.emplace_back(crypto::to_hex(e.id), ec);
+                continue;
+            }
+            if (receiver.header().kind == crypto::TipKind::team_state) {
+                const std::string id = crypto::to_hex(e.id);
+                switch (apply_team_state(store, receiver.header(), report.team)) {
+                    case TeamStateVerdict::applied:
+                        Statement(store.db(), "INSERT INTO team_item (item) VALUES (?)")
+                            .bind(1, e.id)
+                            .run();
+                        ++report.added;
+                        ++report.team_states;
+                        break;
+                    case TeamStateVerdict::no_team:
+                        report.team_without_team.push_back(id);
+                        break;
+                    case TeamStateVerdict::not_in_team:
+                        report.team_from_outsider.push_back(id);
+                        break;
+                    case TeamStateVerdict::not_json:
+                        report.damaged.emplace_back(id, crypto::Error::malformed);
+                        break;
+                }
                 continue;
             }
             std::vector<NewAttachment*> files;
@@ -448,10 +481,18 @@ FieldChange set_field(CaseStore& store, const std::string& thread, const std::st
                       const std::string& value) {
     FieldChange c{thread, name, value, next_clock(store.db()), store.me(), crypto::current_day()};
     write_field(store.db(), c);
+    // Sealed for the team by the next share (team_state.hpp).
+    Statement(store.db(), "INSERT OR IGNORE INTO unshared (thread, name) VALUES (?, ?)")
+        .bind(1, thread)
+        .bind(2, name)
+        .run();
     return c;
 }
 
 bool merge_field(CaseStore& store, const FieldChange& change) {
+    // A conversation deleted here keeps nothing that arrives for it later.
+    Statement deleted(store.db(), "SELECT 1 FROM deleted_thread WHERE thread = ?");
+    if (deleted.bind(1, change.thread).step()) return false;
     Statement st(store.db(), "SELECT clock, writer FROM field WHERE thread = ? AND name = ?");
     st.bind(1, change.thread).bind(2, change.name);
     if (st.step()) {
@@ -539,6 +580,8 @@ std::vector<crypto::StoreFileId> delete_conversation(CaseStore& store, const std
         .run();
     Statement(db, "DELETE FROM search WHERE thread = ?").bind(1, thread).run();
     Statement(db, "DELETE FROM field WHERE thread = ?").bind(1, thread).run();
+    Statement(db, "DELETE FROM unshared WHERE thread = ?").bind(1, thread).run();
+    Statement(db, "INSERT OR IGNORE INTO deleted_thread (thread) VALUES (?)").bind(1, thread).run();
     // Messages and attachments go with their conversation (ON DELETE CASCADE).
     Statement(db, "DELETE FROM conversation WHERE thread = ?").bind(1, thread).run();
     return files;

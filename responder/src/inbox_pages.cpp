@@ -18,6 +18,8 @@
 #include "tipline/responder/casework.hpp"
 #include "tipline/responder/conversations.hpp"
 #include "tipline/responder/inbox.hpp"
+#include "tipline/responder/team.hpp"
+#include "tipline/responder/team_state.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/file_io.hpp"
 
@@ -58,6 +60,14 @@ constexpr std::string_view used_keys[] = {
     "who.me",
     "who.nobody",
     "outbox.note",
+    "share.heading",
+    "share.pending",
+    "share.none",
+    "share.no_team",
+    "share.button",
+    "share.done_heading",
+    "share.done",
+    "share.nothing",
     "conv.heading",
     "conv.status",
     "conv.assignee",
@@ -223,6 +233,8 @@ class Pages {
     InboxResponse post(const Route& r, const std::string& thread, const std::string& action);
 
     std::string triage_form(const Route& r, const Conversation& c) const;
+    std::string share_section(const Route& r) const;
+    InboxResponse share(const Route& r);
     std::string reply_form(const Route& r, const Conversation& c) const;
 
     CaseStore& store_;
@@ -379,9 +391,43 @@ InboxResponse Pages::list(const Route& r) {
         }
         m += "</ol>\n";
     }
+    m += share_section(r);
     m += "<p class=\"notice\">" + filled(L, "outbox.note", {{"folder", options_.outbox.string()}}) +
          "</p>\n";
     return page(r, t(L, "list.heading"), m);
+}
+
+// What this responder changed and has not sealed for the team, and the button that seals it.
+std::string Pages::share_section(const Route& r) const {
+    const std::string L = r.lang;
+    std::string m = "<section id=\"share\">\n<h2>" + t(L, "share.heading") + "</h2>\n";
+    if (!stored_team(store_)) return m + "<p>" + t(L, "share.no_team") + "</p>\n</section>\n";
+    const std::size_t pending = unshared_count(store_);
+    if (pending == 0) return m + "<p>" + t(L, "share.none") + "</p>\n</section>\n";
+    m += "<p>" + filled(L, "share.pending", {{"count", std::to_string(pending)}}) + "</p>\n";
+    m += "<form method=\"post\" action=\"" + href(r, "share") + "\"><button type=\"submit\">" +
+         t(L, "share.button") + "</button></form>\n</section>\n";
+    return m;
+}
+
+InboxResponse Pages::share(const Route& r) {
+    const std::string L = r.lang;
+    const SharedState shared = share_team_state(store_, options_.outbox);
+    std::string text;
+    if (shared.files.empty()) {
+        text = t(L, "share.nothing");
+    } else {
+        std::string files;
+        for (const fs::path& f : shared.files) files += (files.empty() ? "" : ", ") + f.string();
+        text = filled(L, "share.done",
+                      {{"count", std::to_string(shared.changes)},
+                       {"responders", std::to_string(shared.responders)},
+                       {"files", files}});
+    }
+    return page(r, t(L, "share.done_heading"),
+                "<h1>" + t(L, "share.done_heading") + "</h1>\n<p class=\"notice\" id=\"result\">" +
+                    text + "</p>\n<p><a href=\"" + href(r, "") + "\">" + t(L, "nav.all") +
+                    "</a></p>\n");
 }
 
 std::string Pages::triage_form(const Route& r, const Conversation& c) const {
@@ -617,22 +663,10 @@ InboxResponse Pages::post(const Route& r, const std::string& thread, const std::
             if (member == options_.team.end()) return error(r, 400, "error.bad_request");
             cc.push_back(member->box);
         }
-        const std::vector<unsigned char> file =
-            seal_reply_file(*c.reply_key, store_.identity(), message, language, cc);
-        std::error_code ec;
-        fs::create_directories(options_.outbox, ec);
-        if (ec) {
-            tooling::io_error("cannot create '" + options_.outbox.string() + "': " + ec.message());
-        }
         // A name that says which conversation, and no time.
-        unsigned char random[4];
-        randombytes_buf(random, sizeof random);
-        const fs::path path = options_.outbox / ("reply-" + thread.substr(0, short_id_size) + "-" +
-                                                 crypto::to_hex(random) + ".reply");
-        tooling::PendingFile pending(path, 0600);
-        pending.write(file);
-        tooling::PendingFile* files[] = {&pending};
-        tooling::install_files(files, false);
+        const fs::path path = write_outbox_file(
+            options_.outbox, "reply-" + thread.substr(0, short_id_size), "reply",
+            seal_reply_file(*c.reply_key, store_.identity(), message, language, cc));
         if (c.summary.status != "answered") set_status(store_, thread, "answered");
         store_.save();
         return done("reply.sealed_heading", filled(L, "reply.sealed", {{"file", path.string()}}));
@@ -696,6 +730,15 @@ InboxResponse Pages::answer(const InboxRequest& request, Route& r) {
     if (seg.empty() || (seg.size() == 1 && seg[0].empty())) {
         if (!get) return not_allowed("GET, HEAD");
         return list(r);
+    }
+    if (seg.size() == 1 && seg[0] == "share") {
+        if (request.method != "POST") return not_allowed("POST");
+        try {
+            return share(r);
+        } catch (const tooling::ToolError& e) {
+            return error(r, e.exit_code() == tooling::exit_usage_or_io ? 400 : 500, "error.failed",
+                         e.what());
+        }
     }
     if (seg[0] != "c" || seg.size() < 2) return error(r, 404, "error.not_found");
     std::string thread;

@@ -83,6 +83,33 @@ CREATE TABLE team_list (
 ) STRICT;
 )sql";
 
+// Version 3 added the team's state (team_state.hpp): the team-state envelopes applied, the fields
+// this responder changed and has not yet sealed for the team, the conversations deleted here (whose
+// late changes are not kept) and the Lamport clock, which outlives the fields of a deletion.
+constexpr const char* team_state_tables = R"sql(
+CREATE TABLE team_item (
+  item BLOB PRIMARY KEY
+) STRICT;
+CREATE TABLE unshared (
+  thread TEXT NOT NULL,
+  name TEXT NOT NULL,
+  PRIMARY KEY (thread, name)
+) STRICT;
+CREATE TABLE deleted_thread (
+  thread TEXT PRIMARY KEY
+) STRICT;
+CREATE TABLE lamport (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  clock INTEGER NOT NULL
+) STRICT;
+INSERT INTO lamport (id, clock) SELECT 1, coalesce(max(clock), 0) FROM field;
+)sql";
+
+// A store from before version 3 shares its triage so far the first time it shares: its fields
+// count as not yet sealed, and sharing takes those this responder wrote.
+constexpr const char* unshare_older_fields =
+    "INSERT INTO unshared (thread, name) SELECT thread, name FROM field;";
+
 }  // namespace
 
 void create_schema(sqlite3* db) {
@@ -90,6 +117,7 @@ void create_schema(sqlite3* db) {
     tooling::exec_sql(db, "BEGIN");
     tooling::exec_sql(db, tables);
     tooling::exec_sql(db, team_tables);
+    tooling::exec_sql(db, team_state_tables);
     tooling::exec_sql(db, ("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
     tooling::exec_sql(db, "COMMIT");
 }
@@ -101,10 +129,12 @@ void check_schema(sqlite3* db, const std::filesystem::path& store) {
         version.step();
         found = version.int64(0);
     }
-    if (found == 1) {
+    if (found == 1 || found == 2) {
         tooling::exec_sql(db, "BEGIN");
-        tooling::exec_sql(db, team_tables);
-        tooling::exec_sql(db, "PRAGMA user_version = 2; COMMIT");
+        if (found == 1) tooling::exec_sql(db, team_tables);
+        tooling::exec_sql(db, team_state_tables);
+        tooling::exec_sql(db, unshare_older_fields);
+        tooling::exec_sql(db, "PRAGMA user_version = 3; COMMIT");
     } else if (found != schema_version) {
         tooling::usage_error(
             "the case store '" + store.string() + "' has version " + std::to_string(found) +

@@ -96,8 +96,8 @@ const std::vector<ConfigKey>& table() {
             "at most 2 of them from one circuit, and circuits take turns (503 beyond)."),
         key<&Config::retention_days>(
             "retention_days", "days", {},
-            "tiplined purge deletes tips and follow-ups received more than this many days ago, "
-            "and replies their witness first read more than this many days ago."),
+            "tiplined purge deletes tips, follow-ups and the team's state received more than this "
+            "many days ago, and replies their witness first read more than this many days ago."),
         key<&Config::unread_reply_days>(
             "unread_reply_days", "days", {},
             "tiplined purge deletes a reply its witness has not read once it was received more "

@@ -97,6 +97,7 @@ ExportResult export_bundle(const fs::path& dir, const fs::path& out, bool delete
     for (const StoredTip& t : tips) {
         result.bytes += t.size;
         if (t.kind == ItemKind::reply) ++result.replies;
+        if (t.kind == ItemKind::team) ++result.team_states;
     }
     result.items = tips.size();
 
@@ -176,9 +177,10 @@ PurgeResult purge(const fs::path& dir, const Config& config, std::int64_t today)
             result.mailboxes = store->delete_idle_mailboxes(cutoff);
         });
         for (const StoredTip& t : expired) {
-            ++(t.kind != ItemKind::reply ? result.tips
-               : t.read_day              ? result.read_replies
-                                         : result.unread_replies);
+            ++(t.kind == ItemKind::team    ? result.team_states
+               : t.kind != ItemKind::reply ? result.tips
+               : t.read_day                ? result.read_replies
+                                           : result.unread_replies);
         }
     }
     result.uploads = expire_uploads(dir, config.limits.upload_expiry_days, today);

@@ -79,6 +79,8 @@ std::string_view kind_name(ItemKind k) {
             return "follow_up";
         case ItemKind::reply:
             return "reply";
+        case ItemKind::team:
+            return "team";
     }
     return "tip";
 }
@@ -259,6 +261,21 @@ Action reply(Request&& req, const ServerInfo& info) {
                         Room::conversation};
 }
 
+// The team's state: an envelope like a reply's, for the responders only, in no mailbox.
+Action team_state(Request&& req, const ServerInfo& info) {
+    const unsigned v = req.version();
+    const bool keep = req.keep_alive();
+    if (req.method() != http::verb::post) return method_not_allowed("POST", v);
+    if (auto problem = check_envelope_body(req.body(), info, v)) return std::move(*problem);
+    const std::uint64_t size = req.body().size();
+    return PendingWrite{store_team_state_op(std::move(req.body())), size,
+                        [v, keep](const WriteResult& r) {
+                            if (r.ec) return failure(r, v);
+                            return stored_response(r.ec, r.id, v, keep);
+                        },
+                        Room::conversation};
+}
+
 }  // namespace
 
 bool ReplayGuard::first_use(const crypto::RequestNonce& nonce, std::int64_t now,
@@ -274,7 +291,8 @@ bool ReplayGuard::first_use(const crypto::RequestNonce& nonce, std::int64_t now,
 std::uint64_t responder_body_limit(const RequestHeader& h, const ServerInfo& info) {
     if (h.method() != http::verb::post) return 0;
     const std::string_view target(h.target().data(), h.target().size());
-    if (target == responder_replies_path) return info.limits.inline_bytes;
+    if (target == responder_replies_path || target == responder_team_path)
+        return info.limits.inline_bytes;
     if (target == responder_bundle_path || target == responder_ack_path ||
         target == responder_envelope_path)
         return json_body_bytes;
@@ -302,6 +320,7 @@ Action handle_responder_request(Request&& req, ResponderContext& ctx) {
     if (target == responder_ack_path) return acknowledge(req, *who);
     if (target == responder_envelope_path) return envelope_range(req, ctx.info, *who);
     if (target == responder_replies_path) return reply(std::move(req), ctx.info);
+    if (target == responder_team_path) return team_state(std::move(req), ctx.info);
     return error_response(http::status::not_found, "not_found", "no such endpoint", req.version());
 }
 

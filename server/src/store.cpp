@@ -81,6 +81,36 @@ ALTER TABLE tips ADD COLUMN read_day INTEGER;
 ALTER TABLE tips ADD COLUMN witness_only INTEGER NOT NULL DEFAULT 0 CHECK (witness_only IN (0, 1));
 )sql";
 
+// Version 5: the team's state (kind 4), triage sealed by one responder for the others. SQLite
+// cannot widen a CHECK, so the table is copied into one that allows the new kind, with foreign keys
+// off meanwhile so that dropping the old table deletes nothing that refers to it.
+constexpr const char* schema_v5 = R"sql(
+CREATE TABLE tips_v5 (
+  seq INTEGER PRIMARY KEY,
+  id BLOB NOT NULL CHECK (length(id) = 16),
+  day INTEGER NOT NULL,
+  size INTEGER NOT NULL CHECK (size > 0),
+  complete INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1)),
+  received INTEGER NOT NULL DEFAULT 0,
+  next_row INTEGER NOT NULL DEFAULT 0,
+  data BLOB,
+  kind INTEGER NOT NULL DEFAULT 1 CHECK (kind IN (1, 2, 3, 4)),
+  mailbox BLOB REFERENCES mailboxes (key),
+  acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged IN (0, 1)),
+  read_day INTEGER,
+  witness_only INTEGER NOT NULL DEFAULT 0 CHECK (witness_only IN (0, 1))
+) STRICT;
+INSERT INTO tips_v5 (seq, id, day, size, complete, received, next_row, data, kind, mailbox,
+                     acknowledged, read_day, witness_only)
+  SELECT seq, id, day, size, complete, received, next_row, data, kind, mailbox, acknowledged,
+         read_day, witness_only FROM tips;
+DROP TABLE tips;
+ALTER TABLE tips_v5 RENAME TO tips;
+CREATE INDEX tips_by_mailbox ON tips (mailbox, seq) WHERE mailbox IS NOT NULL;
+CREATE INDEX tips_unfinished ON tips (seq) WHERE complete = 0;
+CREATE INDEX tips_team_by_size ON tips (size) WHERE kind = 4;
+)sql";
+
 // Passes bytes on and counts them.
 class CountingSink final : public crypto::ByteSink {
   public:
@@ -195,9 +225,13 @@ void Store::exec(const char* sql) {
 }
 
 void Store::migrate() {
-    Statement version = statements_->get(db_, "PRAGMA user_version");
-    version.step();
-    const std::int64_t current = version.int64(0);
+    std::int64_t current = 0;
+    {
+        // Finished before any migration: an unfinished statement would lock the tables it reads.
+        Statement version = statements_->get(db_, "PRAGMA user_version");
+        version.step();
+        current = version.int64(0);
+    }
     if (current > store_schema_version) {
         throw StoreError(
             "the database was made by a newer tiplined (schema " + std::to_string(current) + ")",
@@ -226,6 +260,22 @@ void Store::migrate() {
             exec(schema_v4);
             exec("PRAGMA user_version=4");
         });
+    }
+    if (current < 5) {
+        exec("PRAGMA foreign_keys=OFF");  // takes effect only outside a transaction
+        try {
+            in_transaction([this] {
+                exec(schema_v5);
+                Statement check(db_, "PRAGMA foreign_key_check");
+                if (check.step())
+                    throw StoreError("the database's references broke while it was migrated", 0);
+                exec("PRAGMA user_version=5");
+            });
+        } catch (...) {
+            exec("PRAGMA foreign_keys=ON");
+            throw;
+        }
+        exec("PRAGMA foreign_keys=ON");
     }
 }
 
@@ -522,6 +572,17 @@ std::vector<StoredTip> Store::mailbox_items(const MailboxKey& key, ItemKind kind
     return out;
 }
 
+std::vector<StoredTip> Store::team_items_of_size(std::uint64_t size) {
+    std::vector<StoredTip> out;
+    Statement st = statements_->get(
+        db_,
+        "SELECT seq, id, day, size, kind, mailbox, acknowledged, read_day FROM tips "
+        "WHERE kind = 4 AND size = ?1 AND complete = 1 ORDER BY seq");
+    st.bind(1, static_cast<std::int64_t>(size));
+    while (st.step()) out.push_back(read_item(st));
+    return out;
+}
+
 void Store::touch_mailbox(const MailboxKey& key, std::int64_t day) {
     Statement st = statements_->get(db_, "UPDATE mailboxes SET day = max(day, ?2) WHERE key = ?1");
     st.bind(1, key).bind(2, day).run();
@@ -580,7 +641,7 @@ void Store::acknowledge(const ResponderKey& who, std::int64_t seq) {
 }
 
 bool Store::delete_for_responder(const ResponderKey& who, const StoredTip& item) {
-    if (item.kind != ItemKind::reply) {
+    if (item.kind == ItemKind::tip || item.kind == ItemKind::follow_up) {
         delete_tip(item.seq);
         return true;
     }

@@ -132,21 +132,43 @@ WriteOp read_replies_op(std::vector<MailboxCredentials> candidates, std::uint64_
     };
 }
 
+namespace {
+
+// The id of the item among these whose envelope is byte for byte this one, if any.
+std::optional<TipId> stored_copy(Store& store, const std::vector<StoredTip>& items,
+                                 const std::vector<unsigned char>& envelope) {
+    for (const StoredTip& earlier : items) {
+        if (earlier.size != envelope.size()) continue;
+        crypto::VectorSink stored;
+        if (store.read_tip(earlier.seq, stored) && stored.bytes() == envelope) return earlier.id;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 WriteOp store_reply_op(std::vector<unsigned char> envelope, MailboxKey key) {
     return [envelope = std::move(envelope), key](Store& store, std::int64_t day) {
         if (!store.mailbox_token_hash(key)) return fail(IngestError::mailbox_denied);
         // The same reply file pushed again (a retry, or a file carried twice) is stored once: the
         // second push gets the first one's id. A reply sealed again is new ciphertext, so only a
         // byte-identical envelope matches.
-        for (const StoredTip& earlier : store.mailbox_items(key, ItemKind::reply)) {
-            if (earlier.size != envelope.size()) continue;
-            crypto::VectorSink stored;
-            if (store.read_tip(earlier.seq, stored) && stored.bytes() == envelope)
-                return WriteResult{{}, earlier.id, envelope.size(), {}};
-        }
+        if (auto earlier = stored_copy(store, store.mailbox_items(key, ItemKind::reply), envelope))
+            return WriteResult{{}, *earlier, envelope.size(), {}};
         const TipId id = TipId::random();
         store.insert_tip(id, day, envelope, Placement{ItemKind::reply, key});
         store.touch_mailbox(key, day);
+        return WriteResult{{}, id, envelope.size(), {}};
+    };
+}
+
+WriteOp store_team_state_op(std::vector<unsigned char> envelope) {
+    return [envelope = std::move(envelope)](Store& store, std::int64_t day) {
+        // As for replies: a team-state file pushed twice is stored once.
+        if (auto earlier = stored_copy(store, store.team_items_of_size(envelope.size()), envelope))
+            return WriteResult{{}, *earlier, envelope.size(), {}};
+        const TipId id = TipId::random();
+        store.insert_tip(id, day, envelope, Placement{ItemKind::team, std::nullopt});
         return WriteResult{{}, id, envelope.size(), {}};
     };
 }

@@ -231,11 +231,14 @@ int export_command(const fs::path& dir, const fs::path& out, bool delete_exporte
     }
     const auto r =
         operator_step([&] { return server::export_bundle(dir, out, delete_exported, since_day); });
-    std::cout << "exported " << r.items << " items (" << r.items - r.replies
-              << " tips and follow-ups, " << r.replies << " replies), " << r.bytes
-              << " bytes of ciphertext, to " << out.string() << "\n";
+    std::cout << "exported " << r.items << " items (" << r.items - r.replies - r.team_states
+              << " tips and follow-ups, " << r.replies << " replies"
+              << (r.team_states > 0 ? ", " + std::to_string(r.team_states) + " of the team's state"
+                                    : std::string())
+              << "), " << r.bytes << " bytes of ciphertext, to " << out.string() << "\n";
     if (delete_exported) {
-        std::cout << "deleted " << r.deleted << " exported tips and follow-ups from the server\n";
+        std::cout << "deleted " << r.deleted << " exported tips and follow-ups"
+                  << (r.team_states > 0 ? " and the team's state" : "") << " from the server\n";
         if (r.replies_kept > 0) {
             std::cout << r.replies_kept
                       << " exported replies stay in their mailboxes until their witnesses have "
@@ -279,6 +282,10 @@ int purge(const fs::path& dir) {
               << " unfinished uploads older than " << config.limits.upload_expiry_days
               << " days and " << r.mailboxes << " empty mailboxes idle for "
               << config.retention_days << " days\n";
+    if (r.team_states > 0) {
+        std::cout << "purged " << r.team_states << " items of the team's state older than "
+                  << config.retention_days << " days\n";
+    }
     return exit_success;
 }
 

@@ -30,8 +30,10 @@ const LABEL = {
   mailboxId: 'tipline mailbox id v1',
   requestSignature: 'tipline responder request v1',
   replyFileMagic: 'TIPLNRPL',
+  teamFileMagic: 'TIPLNTEA',
   pow: 'tipline pow v1',
   signedReply: 'tipline signed reply v1',
+  signedTeamState: 'tipline signed team state v1',
   organisationKeyPrefix: 'tipline-org1-',
   organisationKeyChecksum: 'tipline organisation key v1 checksum',
   organisationFingerprint: 'tipline organisation fingerprint v1',
@@ -414,13 +416,17 @@ function parseHeaderBody(body, signed) {
   const attachmentOk = (a) => a.name.length >= 1 && a.name.length <= 255 && decodeUtf8(a.name) !== null &&
                               !a.name.includes(0) && a.mediaType.length >= 1 && a.mediaType.length <= 127 &&
                               a.mediaType.every((c) => c >= 0x21 && c <= 0x7e) && a.size <= MAX_CONTENT;
-  if (r.at !== body.length || kind < 1 || kind > 3 || !languageOk || message.length > 1024 * 1024 ||
+  if (r.at !== body.length || kind < 1 || kind > 4 || !languageOk || message.length > 1024 * 1024 ||
       decodeUtf8(message) === null || !attachments.every(attachmentOk)) {
     fail('malformed');
   }
-  if (signed && (kind !== 3 || hasReply !== 1)) fail('malformed');
+  // A signed reply names its witness; the team's state (kind 4, 9.6) is always signed, names none
+  // and carries no attachment.
+  if (kind === 4 && (!signed || hasReply !== 0 || count !== 0)) fail('malformed');
+  if (kind !== 4 && signed && (kind !== 3 || hasReply !== 1)) fail('malformed');
   const signedLength = attachments.reduce((sum, a) => sum + a.size, BigInt(PREAMBLE_SIZE + body.length));
   return {
+    kind,
     language: String.fromCharCode(...language),
     message,
     attachments,
@@ -433,13 +439,14 @@ function parseHeaderBody(body, signed) {
 // 9.4 step 10 (9.5) on the whole document.
 function checkReplySignature(doc, header) {
   const at = Number(header.signedLength);
-  const message = concat(ascii(LABEL.signedReply), blake2b(32, doc.subarray(0, at)));
+  const label = header.kind === 4 ? LABEL.signedTeamState : LABEL.signedReply;
+  const message = concat(ascii(label), blake2b(32, doc.subarray(0, at)));
   if (!sodium.crypto_sign_verify_detached(doc.subarray(at, at + SIGNATURE_SIZE), message, header.signer.sign)) {
     fail('authentication_failed');
   }
 }
 
-const documentResult = ({ language, message, attachments, signer }) => ({ language, message, attachments, signer });
+const documentResult = ({ kind, language, message, attachments, signer }) => ({ kind, language, message, attachments, signer });
 
 // 9.4 on a whole document, in the order of its steps.
 function parseTipDocument(doc) {
@@ -674,6 +681,75 @@ function readReplyFile(bytes) {
   return { mailbox: bytes.subarray(10, 42), envelopeLength: envelope.length };
 }
 
+// FORMAT.md 21.3: the team-state file, as the reply file without a mailbox.
+function readTeamFile(bytes) {
+  const magic = ascii(LABEL.teamFileMagic);
+  const head = bytes.subarray(0, Math.min(bytes.length, 8));
+  if (!equalBytes(head, magic.subarray(0, head.length))) fail('malformed');
+  if (bytes.length < 10) fail('truncated');
+  if (be(bytes.subarray(8, 10)) !== 1n) fail('unsupported_version');
+  const envelope = bytes.subarray(10);
+  const size = envelopeSizeFromHeader(envelope);
+  if (size > BigInt(envelope.length)) fail('truncated');
+  if (size < BigInt(envelope.length)) fail('malformed');
+  return { envelopeLength: envelope.length };
+}
+
+// FORMAT.md 21.1: the changes' JSON, each change with the document's signer as its writer.
+function readTeamChanges(bytes, writer) {
+  if (decodeUtf8(bytes) === null) fail('malformed');
+  const text = Buffer.from(bytes).toString('utf8');
+  // Numbers are integers written without a fraction or an exponent: look outside the strings.
+  if (/\d[eE]|\./.test(text.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) fail('malformed');
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    fail('malformed');
+  }
+  const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const keysAre = (o, keys) => Object.keys(o).length === keys.length && keys.every((k) => k in o);
+  if (!isObject(doc) || !keysAre(doc, ['version', 'changes']) || doc.version !== 1 ||
+      !Array.isArray(doc.changes)) {
+    fail('malformed');
+  }
+  const within = (n, low, high) => Number.isSafeInteger(n) && n >= low && n <= high;
+  return doc.changes.map((c) => {
+    if (!isObject(c) || !keysAre(c, ['thread', 'name', 'value', 'clock', 'day']) ||
+        typeof c.thread !== 'string' || typeof c.name !== 'string' || typeof c.value !== 'string' ||
+        !within(c.clock, 1, 2 ** 53 - 1) || !within(c.day, 0, 2 ** 31)) {
+      fail('malformed');
+    }
+    return { ...c, writer };
+  });
+}
+
+// FORMAT.md 21.2: whether a store takes a change.
+function acceptableChange(c) {
+  const hex = (t, n) => new RegExp(`^[0-9a-f]{${n}}$`).test(t);
+  const utf8Length = (t) => Buffer.byteLength(t, 'utf8');
+  if (!hex(c.thread, 64) && !hex(c.thread, 32)) return false;
+  if (c.name === 'status') return ['new', 'read', 'needs_reply', 'answered', 'closed'].includes(c.value);
+  if (c.name === 'assignee') return c.value === '' || /^[0-9]{5}( [0-9]{5}){4}$/.test(c.value);
+  if (c.name.startsWith('tag:')) {
+    const tag = c.name.slice(4);
+    return utf8Length(tag) >= 1 && utf8Length(tag) <= 64 && !/[\x00-\x1f\x7f,]/.test(tag) &&
+           (c.value === '0' || c.value === '1');
+  }
+  if (c.name.startsWith('note:')) {
+    if (!hex(c.name.slice(5), 16)) return false;
+    if (c.value === '') return true;
+    return c.value.startsWith('1\n') && utf8Length(c.value) > 2 && utf8Length(c.value) - 2 <= 65536;
+  }
+  if (c.name.startsWith('seen:')) {
+    const rest = c.name.slice(5);
+    const colon = rest.lastIndexOf(':');
+    return colon >= 0 && rest.slice(0, colon) === c.writer && hex(rest.slice(colon + 1), 32) &&
+           c.value === '1';
+  }
+  return false;
+}
+
 // --- Section 11: vector files and checks --------------------------------------------------------
 
 
@@ -742,6 +818,7 @@ function tipDocumentValues(doc) {
   const values = { 'message-sha256': sha256Hex(doc.message), attachments: String(doc.attachments.length),
     language: doc.language };
   if (doc.signer !== null) values.signer = fingerprint(doc.signer.box, doc.signer.sign);
+  if (doc.kind === 4) values.kind = '4';
   return values;
 }
 
@@ -845,6 +922,11 @@ const AREAS = {
   replyfile: (body) => {
     const r = readReplyFile(body);
     return { mailbox: hex(r.mailbox), 'envelope-length': String(r.envelopeLength) };
+  },
+  teamfile: (body) => ({ 'envelope-length': String(readTeamFile(body).envelopeLength) }),
+  teamjson: (body, h) => {
+    const changes = readTeamChanges(body, one(h, 'writer'));
+    return { changes: String(changes.length), acceptable: String(changes.filter(acceptableChange).length) };
   },
 };
 

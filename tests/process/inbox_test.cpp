@@ -574,3 +574,71 @@ TEST_CASE(
     CHECK(contains(shown, "serial: 2"));
     CHECK(contains(shown, "responder " + fingerprint_of(me) + " (you)"));
 }
+
+TEST_CASE("the inbox seals this responder's triage for the team, and a colleague's store takes it",
+          "[inbox][team_state][server]") {
+    Deployment d;
+    const Responder colleague = add_responder(d, "colleague.key");
+    ServerProcess server(d.data);
+    const Responder me = first_responder(d);
+    const fs::path store = d.dir / "store", colleague_store = d.dir / "colleague-store";
+    const SignedTeam team = sign_team(d.dir.path(), {&me, &colleague});
+    send_tip(server, d.dir / "a", "Women held at the checkpoint near Tumen since March.");
+    REQUIRE(fetch(server, me, d.dir / "1.bundle").exit_code == 0);
+    REQUIRE(fetch(server, colleague, d.dir / "c1.bundle").exit_code == 0);
+    REQUIRE(responder_run("import " + q(d.dir / "1.bundle"), me, store).exit_code == 0);
+    REQUIRE(
+        responder_run("import " + q(d.dir / "c1.bundle"), colleague, colleague_store).exit_code ==
+        0);
+
+    InboxProcess inbox(me, store);
+    std::string page = inbox.get(inbox.base() + "en/");
+    CHECK(contains(page, text("en", "share.no_team")));
+    CHECK_FALSE(contains(page, "action=\"" + inbox.base() + "en/share\""));
+    CHECK(status_of(inbox.post(inbox.base() + "en/share", "")) == 400);  // no team: nothing sealed
+    for (const auto* who : {&me, &colleague}) {
+        const auto set =
+            responder_run("team set " + q(team.list), *who, who == &me ? store : colleague_store,
+                          "--expect " + q(team.organisation_fingerprint));
+        INFO(set.err);
+        REQUIRE(set.exit_code == 0);
+    }
+    const std::string a = thread_with(inbox.get(inbox.base() + "en/"), "checkpoint");
+    REQUIRE(status_of(inbox.post(inbox.base() + "en/c/" + a + "/triage",
+                                 "status=needs_reply&add_tag=MARKERTAGINBOX")) == 303);
+    page = inbox.get(inbox.base() + "en/");
+    CHECK(contains(page, "not yet shared with the team"));
+    // A forged form from another origin seals nothing.
+    CHECK(status_of(inbox.post(inbox.base() + "en/share", "", "Origin: http://evil.example\r\n")) ==
+          403);
+    CHECK_FALSE(fs::exists(store / "outbox"));
+
+    const std::string done = inbox.post(inbox.base() + "ko/share", "");
+    REQUIRE(status_of(done) == 200);
+    CHECK(contains(done, text("ko", "share.done_heading")));
+    CHECK(contains(inbox.get(inbox.base() + "en/"), text("en", "share.none")));
+    CHECK(inbox.stop() == 0);
+
+    std::vector<fs::path> sealed;
+    for (const auto& e : fs::directory_iterator(store / "outbox")) sealed.push_back(e.path());
+    REQUIRE(sealed.size() == 1);
+    CHECK(sealed[0].extension() == ".team");
+    CHECK_FALSE(contains(as_text(read_file(sealed[0])), "MARKERTAGINBOX"));
+    const auto pushed =
+        run_command(responder_tool() + " push --server http://127.0.0.1:" +
+                    std::to_string(server.responder_port()) + " --key " + q(me.key) +
+                    " --passphrase-file " + q(me.pass) + " " + q(sealed[0]));
+    INFO(pushed.err);
+    REQUIRE(pushed.exit_code == 0);
+    CHECK(contains(pushed.out, "the team's state, stored as"));
+
+    REQUIRE(fetch(server, colleague, d.dir / "c2.bundle").exit_code == 0);
+    const auto imported =
+        responder_run("import " + q(d.dir / "c2.bundle"), colleague, colleague_store);
+    INFO(imported.err);
+    REQUIRE(imported.exit_code == 0);
+    CHECK(contains(imported.out, "the team's state: 1 from colleagues"));
+    const auto listed = responder_run("conversations", colleague, colleague_store,
+                                      "--status needs_reply --tag MARKERTAGINBOX");
+    CHECK(contains(listed.out, a.substr(0, 8)));
+}

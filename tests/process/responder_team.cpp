@@ -36,6 +36,25 @@ Responder add_responder(const Deployment& d, const std::string& name) {
     return r;
 }
 
+SignedTeam sign_team(const fs::path& dir, const std::vector<const Responder*>& members) {
+    const Responder org{dir / "org.key", dir / "org.key.pub", dir / "org.pass"};
+    write_file(org.pass, std::string("organisation passphrase\n"));
+    REQUIRE(run_command(responder_tool() + " org keygen --kdf interactive --out " + q(org.key) +
+                        " --passphrase-file " + q(org.pass))
+                .exit_code == 0);
+    const auto fingerprint = run_command(responder_tool() + " org fingerprint " + q(org.pub));
+    REQUIRE(fingerprint.exit_code == 0);
+    std::string who;
+    for (const Responder* m : members) who += " --responder " + q(m->pub);
+    const fs::path list = dir / "team.list";
+    const auto signed_list =
+        run_command(responder_tool() + " org sign --key " + q(org.key) + " --passphrase-file " +
+                    q(org.pass) + who + " --serial 1 --out " + q(list));
+    INFO(signed_list.err);
+    REQUIRE(signed_list.exit_code == 0);
+    return {list, fingerprint.out.substr(0, fingerprint.out.find('\n'))};
+}
+
 // tipline-responder fetch on the responder's online machine, with any further flags.
 CommandResult fetch(const ServerProcess& server, const Responder& r, const fs::path& out,
                     const std::string& flags) {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "server_process.hpp"
 #include "support.hpp"
@@ -25,6 +26,14 @@ Responder first_responder(const Deployment& d);
 
 // Another responder, made with the real tool and added to tiplined.conf before the server starts.
 Responder add_responder(const Deployment& d, const std::string& name);
+
+// An organisation key made in dir, and the list of these responders it signed (serial 1).
+struct SignedTeam {
+    std::filesystem::path list;
+    std::string organisation_fingerprint;  // as --expect takes it
+};
+SignedTeam sign_team(const std::filesystem::path& dir,
+                     const std::vector<const Responder*>& members);
 
 // tipline-responder fetch on the responder's online machine, with any further flags.
 CommandResult fetch(const ServerProcess& server, const Responder& r,

@@ -16,6 +16,7 @@
 #include "tipline/responder/conversations.hpp"
 #include "tipline/responder/safe_copy.hpp"
 #include "tipline/responder/team.hpp"
+#include "tipline/responder/team_state.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/sqlite.hpp"
 
@@ -197,16 +198,23 @@ TEST_CASE("a store kept open lets others in between, and reads what they wrote",
     CHECK(contains_text(fields_of(kept), "t|tag:y|1|"));
 }
 
-TEST_CASE("a store of version 1 opens as version 2, with an empty team, and keeps its triage",
-          "[case_store]") {
+TEST_CASE("stores of versions 1 and 2 open as version 3, keep their triage and share it",
+          "[case_store][team_state]") {
+    const int from = GENERATE(1, 2);
+    INFO("from version " << from);
     test::TempDir dir;
     const crypto::SecretIdentity me = crypto::SecretIdentity::generate();
     {
         CaseStore store(dir / "store", me);
         set_status(store, "aa", "needs_reply");
-        // What a tipline-responder of version 1 wrote: no team tables.
+        set_tag(store, "aa", "x", true);
+        // What a tipline-responder of that version wrote: no team-state tables, and for version 1
+        // no team tables either.
         tooling::exec_sql(store.db(),
-                          "DROP TABLE team; DROP TABLE team_list; PRAGMA user_version = 1");
+                          "DROP TABLE team_item; DROP TABLE unshared; DROP TABLE deleted_thread; "
+                          "DROP TABLE lamport");
+        if (from == 1) tooling::exec_sql(store.db(), "DROP TABLE team; DROP TABLE team_list");
+        tooling::exec_sql(store.db(), ("PRAGMA user_version = " + std::to_string(from)).c_str());
         store.save();
     }
     CaseStore again(dir / "store", me);
@@ -214,5 +222,8 @@ TEST_CASE("a store of version 1 opens as version 2, with an empty team, and keep
     CHECK_FALSE(stored_team(again));
     tooling::Statement version(again.db(), "PRAGMA user_version");
     REQUIRE(version.step());
-    CHECK(version.int64(0) == 2);
+    CHECK(version.int64(0) == 3);
+    // The triage made before is this responder's to share, and the clock goes on from it.
+    CHECK(unshared_count(again) == 2);
+    CHECK(set_field(again, "aa", "status", "read").clock == 3);
 }

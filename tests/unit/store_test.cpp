@@ -32,12 +32,33 @@ std::vector<std::pair<std::int64_t, bool>> view(server::Store& store,
     return out;
 }
 
+// The schema as version 1 left it, and as versions 2 and 3 did, as released.
+constexpr const char* schema_v1_sql = R"sql(
+PRAGMA journal_mode=WAL;
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE tips (seq INTEGER PRIMARY KEY, id BLOB NOT NULL CHECK (length(id) = 16), day INTEGER NOT NULL,
+  size INTEGER NOT NULL CHECK (size > 0), complete INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1)),
+  received INTEGER NOT NULL DEFAULT 0, next_row INTEGER NOT NULL DEFAULT 0, data BLOB) STRICT;
+CREATE TABLE tip_rows (key INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT;
+CREATE TABLE uploads (key BLOB PRIMARY KEY CHECK (length(key) = 16),
+  tip INTEGER NOT NULL UNIQUE REFERENCES tips (seq) ON DELETE CASCADE) STRICT, WITHOUT ROWID;
+)sql";
+const std::string schema_v3_sql = std::string(schema_v1_sql) + R"sql(
+CREATE TABLE mailboxes (key BLOB PRIMARY KEY CHECK (length(key) = 32),
+  token_hash BLOB NOT NULL CHECK (length(token_hash) = 32), day INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+ALTER TABLE tips ADD COLUMN kind INTEGER NOT NULL DEFAULT 1 CHECK (kind IN (1, 2, 3));
+ALTER TABLE tips ADD COLUMN mailbox BLOB REFERENCES mailboxes (key);
+ALTER TABLE tips ADD COLUMN acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged IN (0, 1));
+CREATE INDEX tips_by_mailbox ON tips (mailbox, seq) WHERE mailbox IS NOT NULL;
+CREATE INDEX tips_unfinished ON tips (seq) WHERE complete = 0;
+)sql";
+
 // Runs the SQL of an earlier schema version into a new database file.
-void make_database(const std::filesystem::path& file, const char* sql) {
+void make_database(const std::filesystem::path& file, const std::string& sql) {
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
     char* error = nullptr;
-    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
     INFO((error ? error : ""));
     sqlite3_free(error);
     sqlite3_close(db);
@@ -173,23 +194,11 @@ TEST_CASE("purge deletes exactly the tips past the retention period", "[store]")
 
 TEST_CASE("a version 1 database is migrated to version 2 and keeps its tips", "[store]") {
     test::TempDir tmp;
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open((tmp / "db").c_str(), &db) == SQLITE_OK);
     // The version 1 schema as released, with one stored tip.
-    const char* v1 = R"sql(
-PRAGMA journal_mode=WAL;
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-CREATE TABLE tips (seq INTEGER PRIMARY KEY, id BLOB NOT NULL CHECK (length(id) = 16), day INTEGER NOT NULL,
-  size INTEGER NOT NULL CHECK (size > 0), complete INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1)),
-  received INTEGER NOT NULL DEFAULT 0, next_row INTEGER NOT NULL DEFAULT 0, data BLOB) STRICT;
-CREATE TABLE tip_rows (key INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT;
-CREATE TABLE uploads (key BLOB PRIMARY KEY CHECK (length(key) = 16),
-  tip INTEGER NOT NULL UNIQUE REFERENCES tips (seq) ON DELETE CASCADE) STRICT, WITHOUT ROWID;
+    make_database(tmp / "db", std::string(schema_v1_sql) + R"sql(
 INSERT INTO tips (id, day, size, received, data) VALUES (x'000102030405060708090a0b0c0d0e0f', 20000, 3, 3, x'616263');
 PRAGMA user_version=1;
-)sql";
-    REQUIRE(sqlite3_exec(db, v1, nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(db);
+)sql");
 
     auto store = server::Store::open(tmp / "db", false);
     const auto tips = store->list_tips();
@@ -448,27 +457,73 @@ TEST_CASE("purge keeps a reply retention_days after its witness read it, and an 
     CHECK(store->list_tips().empty());
 }
 
+TEST_CASE(
+    "a version 4 database is migrated to version 5: every item, upload and responder state "
+    "stays, and the team's state can be stored",
+    "[store]") {
+    test::TempDir tmp;
+    // The schema as version 4 left it, with a fetched tip, a reply one responder deleted from
+    // their view and an unfinished upload.
+    make_database(tmp / "db", schema_v3_sql + R"sql(
+CREATE TABLE responder_state (
+  item INTEGER NOT NULL REFERENCES tips (seq) ON DELETE CASCADE,
+  responder BLOB NOT NULL CHECK (length(responder) = 32),
+  state INTEGER NOT NULL CHECK (state IN (1, 2)),
+  PRIMARY KEY (item, responder)) STRICT, WITHOUT ROWID;
+ALTER TABLE tips ADD COLUMN read_day INTEGER;
+ALTER TABLE tips ADD COLUMN witness_only INTEGER NOT NULL DEFAULT 0 CHECK (witness_only IN (0, 1));
+INSERT INTO mailboxes (key, token_hash, day) VALUES (zeroblob(32), zeroblob(32), 20000);
+INSERT INTO tips (seq, id, day, size, received, data, kind, mailbox)
+  VALUES (1, x'000102030405060708090a0b0c0d0e0f', 20000, 3, 3, x'616263', 1, zeroblob(32));
+INSERT INTO tips (seq, id, day, size, received, data, kind, mailbox, read_day)
+  VALUES (2, x'101112131415161718191a1b1c1d1e1f', 20001, 3, 3, x'646566', 3, zeroblob(32), 20002);
+INSERT INTO tips (seq, id, day, size, complete, received, data)
+  VALUES (3, x'202122232425262728292a2b2c2d2e2f', 20002, 10, 0, 3, x'676869');
+INSERT INTO uploads (key, tip) VALUES (x'303132333435363738393a3b3c3d3e3f', 3);
+INSERT INTO responder_state (item, responder, state) VALUES (1, zeroblob(32), 1);
+INSERT INTO responder_state (item, responder, state) VALUES (2, zeroblob(32), 2);
+PRAGMA user_version=4;
+)sql");
+    auto store = server::Store::open(tmp / "db", false);
+    const server::ResponderKey alice{}, bob = responder_key(2);
+    using Seen = std::vector<std::pair<std::int64_t, bool>>;
+    CHECK(view(*store, alice) == Seen{{1, true}});  // the reply left her view, and stays out
+    CHECK(view(*store, bob) == Seen{{1, false}, {2, false}});
+    CHECK(store->item(2)->read_day == 20002);
+    CHECK(store->pending_uploads().count == 1);
+    server::TipId upload_key;
+    for (std::size_t i = 0; i < upload_key.bytes.size(); ++i)
+        upload_key.bytes[i] = static_cast<unsigned char>(0x30 + i);
+    REQUIRE(store->find_upload(upload_key));
+    CHECK(store->find_upload(upload_key)->received == 3);
+    // The references still hold: an item's deletion takes its upload and responder states along.
+    store->in_transaction([&] { store->delete_tip(1); });
+    CHECK(view(*store, bob) == Seen{{2, false}});
+    // The team's state is a kind the table now takes, in every responder's view, and a responder
+    // who deletes it removes it only from their own.
+    const std::vector<unsigned char> sealed(5000, 0x42);
+    const std::int64_t team = store->in_transaction([&] {
+        return store->insert_tip(server::TipId::random(), 20003, sealed,
+                                 server::Placement{server::ItemKind::team, std::nullopt});
+    });
+    CHECK(store->item(team)->kind == server::ItemKind::team);
+    CHECK(store->team_items_of_size(5000).size() == 1);
+    CHECK(store->team_items_of_size(4999).empty());
+    store->in_transaction(
+        [&] { CHECK_FALSE(store->delete_for_responder(bob, *store->item(team))); });
+    CHECK(view(*store, bob) == Seen{{2, false}});
+    CHECK(view(*store, alice) == Seen{{team, false}});
+    store.reset();
+    store = server::Store::open(tmp / "db", false);  // opened again, nothing migrates twice
+    CHECK(view(*store, alice) == Seen{{team, false}});
+}
+
 TEST_CASE("a version 3 database is migrated to version 4: what was acknowledged stays so for all",
           "[store]") {
     test::TempDir tmp;
     // The schema as version 3 left it (versions 1 to 3 as released), with a mailbox, a tip a
     // responder acknowledged through the shared flag, one nobody did, and a reply.
-    make_database(tmp / "db", R"sql(
-PRAGMA journal_mode=WAL;
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-CREATE TABLE tips (seq INTEGER PRIMARY KEY, id BLOB NOT NULL CHECK (length(id) = 16), day INTEGER NOT NULL,
-  size INTEGER NOT NULL CHECK (size > 0), complete INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1)),
-  received INTEGER NOT NULL DEFAULT 0, next_row INTEGER NOT NULL DEFAULT 0, data BLOB) STRICT;
-CREATE TABLE tip_rows (key INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT;
-CREATE TABLE uploads (key BLOB PRIMARY KEY CHECK (length(key) = 16),
-  tip INTEGER NOT NULL UNIQUE REFERENCES tips (seq) ON DELETE CASCADE) STRICT, WITHOUT ROWID;
-CREATE TABLE mailboxes (key BLOB PRIMARY KEY CHECK (length(key) = 32),
-  token_hash BLOB NOT NULL CHECK (length(token_hash) = 32), day INTEGER NOT NULL) STRICT, WITHOUT ROWID;
-ALTER TABLE tips ADD COLUMN kind INTEGER NOT NULL DEFAULT 1 CHECK (kind IN (1, 2, 3));
-ALTER TABLE tips ADD COLUMN mailbox BLOB REFERENCES mailboxes (key);
-ALTER TABLE tips ADD COLUMN acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged IN (0, 1));
-CREATE INDEX tips_by_mailbox ON tips (mailbox, seq) WHERE mailbox IS NOT NULL;
-CREATE INDEX tips_unfinished ON tips (seq) WHERE complete = 0;
+    make_database(tmp / "db", schema_v3_sql + R"sql(
 INSERT INTO mailboxes (key, token_hash, day) VALUES (zeroblob(32), zeroblob(32), 20000);
 INSERT INTO tips (seq, id, day, size, received, data, kind, mailbox, acknowledged)
   VALUES (1, x'000102030405060708090a0b0c0d0e0f', 20000, 3, 3, x'616263', 1, zeroblob(32), 1);
@@ -490,7 +545,7 @@ PRAGMA user_version=3;
         sqlite3_finalize(version);
         sqlite3_close(db);
     }
-    CHECK(server::store_schema_version == 4);
+    CHECK(server::store_schema_version == 5);
     // The store never knew who acknowledged tip 1, so it stays acknowledged for every responder,
     // those who join later included; tips 2 and 3 are new to everyone.
     const auto alice = responder_key(1), bob = responder_key(2);

@@ -18,6 +18,7 @@
 #include "tipline/crypto/request_auth.hpp"
 #include "tipline/crypto/store_file.hpp"
 #include "tipline/crypto/tip_document.hpp"
+#include "tipline/responder/team_state.hpp"
 #include "vectors/hex.hpp"
 
 using namespace tipline::crypto;
@@ -129,7 +130,9 @@ void check_tipdoc(const Vector& v, const std::string& expect) {
         CHECK(std::to_string(h.attachments.size()) == v.get("attachments"));
         CHECK(sha256(std::span(reinterpret_cast<const unsigned char*>(h.message.data()),
                                h.message.size())) == v.get("message-sha256"));
-        // A signed reply names its signer; an unsigned document has none.
+        if (v.headers.count("kind") == 1)
+            CHECK(std::to_string(static_cast<int>(h.kind)) == v.get("kind"));
+        // A signed document names its signer; an unsigned document has none.
         CHECK(h.signer.has_value() == (v.headers.count("signer") == 1));
         if (h.signer) CHECK(fingerprint(*h.signer) == v.get("signer"));
     }
@@ -276,6 +279,25 @@ void check_replyfile(const Vector& v, const std::string& expect) {
     CHECK(std::to_string(envelope.size()) == v.get("envelope-length"));
 }
 
+void check_teamfile(const Vector& v, const std::string& expect) {
+    std::span<const unsigned char> envelope;
+    CHECK(outcome(tipline::client::decode_team_file(v.body, envelope)) == expect);
+    if (expect != "success") return;
+    CHECK(std::to_string(envelope.size()) == v.get("envelope-length"));
+}
+
+// The team state's JSON (FORMAT.md 21.1), and how many of its changes a store takes (21.2).
+void check_teamjson(const Vector& v, const std::string& expect) {
+    const std::string text(v.body.begin(), v.body.end());
+    const auto changes = tipline::responder::decode_team_changes(text, v.get("writer"));
+    CHECK((changes ? "success" : "malformed") == expect);
+    if (!changes) return;
+    CHECK(std::to_string(changes->size()) == v.get("changes"));
+    const auto acceptable =
+        std::count_if(changes->begin(), changes->end(), tipline::responder::acceptable_change);
+    CHECK(std::to_string(acceptable) == v.get("acceptable"));
+}
+
 void check_pow(const Vector& v, const std::string& expect) {
     PowProof proof;
     std::error_code ec = parse_pow_proof(std::string(v.body.begin(), v.body.end()), proof);
@@ -329,12 +351,16 @@ TEST_CASE("every test vector gives its expected result", "[vectors]") {
             check_tip(v, expect);
         else if (area == "storefile")
             check_storefile(v, expect);
+        else if (area == "teamfile")
+            check_teamfile(v, expect);
+        else if (area == "teamjson")
+            check_teamjson(v, expect);
         else
             FAIL("unknown vector area " << area);
         ++walked;
     }
     CHECK(areas == std::set<std::string>{"envelope", "tipdoc", "keyfile", "pubkey", "receipt",
                                          "bundle", "request", "replyfile", "pow", "orgkey", "list",
-                                         "tip", "storefile"});
+                                         "tip", "storefile", "teamfile", "teamjson"});
     CHECK(walked >= 50);
 }

@@ -291,8 +291,8 @@ void tipdoc_vectors(Writer& w) {
     Bytes zero_len = doc;
     std::memset(zero_len.data() + 10, 0, 4);
     bad("tipdoc_header_length_zero", "malformed", "header length 0", zero_len);
-    bad("tipdoc_bad_kind", "malformed", "kind 4 is not defined",
-        patched(doc, header_body_at, 0x05));
+    bad("tipdoc_bad_kind", "malformed", "kind 5 is not defined",
+        patched(doc, header_body_at, 0x04));
     // language is at body offset 9 (kind 1 + created_at 8): length byte, then "ko"
     Bytes lang = doc;
     lang[header_body_at + 10] = '_';
@@ -778,12 +778,14 @@ void list_vectors(Writer& w) {
         signed_list_bytes(serial_zero, org));
 }
 
-// A version 2 document: the unsigned part as given, then its signature as FORMAT.md 9.5 says.
-Bytes with_reply_signature(Bytes document, const c::SecretIdentity& who) {
+// A version 2 document: the unsigned part as given, then its signature as FORMAT.md 9.5 says,
+// under the label of a reply unless another is given.
+Bytes with_reply_signature(Bytes document, const c::SecretIdentity& who,
+                           std::string_view label = c::labels::signed_reply_label) {
     unsigned char hash[32];
     crypto_generichash(hash, sizeof hash, document.data(), document.size(), nullptr, 0);
     Bytes message;
-    c::put_bytes(message, c::labels::signed_reply_label);
+    c::put_bytes(message, label);
     message.insert(message.end(), hash, hash + sizeof hash);
     unsigned char sig[64];
     crypto_sign_detached(sig, nullptr, message.data(), message.size(), who.sign_secret.data());
@@ -1194,6 +1196,136 @@ void storefile_vectors(Writer& w) {
 
 }  // namespace
 
+// The team's state (FORMAT.md 9.6 and 21): a signed document of kind 4 whose message is the
+// changes' JSON, the file that carries it, and the JSON's rules.
+void team_state_vectors(Writer& w) {
+    const auto responder = c::SecretIdentity::generate();
+    const std::string writer = c::fingerprint(responder.public_identity);
+    const std::string thread(64, 'a');
+    const std::string changes =
+        R"({"version":1,"changes":[{"thread":")" + thread +
+        R"(","name":"status","value":"needs_reply","clock":7,"day":20789},{"thread":")" + thread +
+        R"(","name":"note:0123456789abcdef","value":"1\n국경 마을에서 다시 연락 옴","clock":8,"day":20789}]})";
+    c::TipHeader h;
+    h.kind = c::TipKind::team_state;
+    h.created_at = std::int64_t{20789} * 86400;  // the day only: 2026-12-02
+    h.language = "und";
+    h.message = changes;
+    h.signer = responder.public_identity;
+    const Bytes unsigned_part = document(h, {});
+    const Bytes good =
+        with_reply_signature(unsigned_part, responder, c::labels::signed_team_state_label);
+    // The library's sealer must write exactly these bytes inside the envelope.
+    const auto box = c::BoxKeyPair::generate();
+    const c::BoxPublicKey to[] = {box.public_key};
+    c::TipHeader plain = h;
+    plain.signer.reset();
+    c::VectorSink sealed;
+    if (c::seal_team_state(to, plain, responder, sealed)) throw std::runtime_error("seal failed");
+    {
+        c::MemorySource in(sealed.bytes());
+        c::VectorSink opened;
+        const c::BoxKeyPair* keys[] = {&box};
+        if (c::open_envelope(keys, in, opened) || opened.bytes() != good)
+            throw std::runtime_error("seal_team_state disagrees with FORMAT.md 9.6");
+    }
+    w.add({"tipdoc_team_state_success",
+           "success",
+           "the team's state, kind 4, signed by its responder (document version 2)",
+           {{"language", "und"},
+            {"attachments", "0"},
+            {"kind", "4"},
+            {"message-sha256", sha256_hex(bytes_of(changes))},
+            {"signer", writer}},
+           good});
+    auto bad = [&](std::string name, std::string expect, std::string comment, Bytes body) {
+        w.add({std::move(name), std::move(expect), std::move(comment), {}, std::move(body)});
+    };
+    bad("tipdoc_team_state_reply_label", "authentication_failed",
+        "kind 4 signed under the reply's label: a signature of one kind is never taken for another",
+        with_reply_signature(unsigned_part, responder));
+    // A version 1 follow-up with its kind changed to 4: the team's state is always signed.
+    c::TipHeader loose;
+    loose.kind = c::TipKind::follow_up;
+    loose.created_at = h.created_at;
+    loose.message = changes;
+    bad("tipdoc_team_state_unsigned", "malformed", "kind 4 in version 1, without a signer",
+        patched(document(loose, {}), c::tip_preamble_size, 2 ^ 4));
+    // A signed reply's header with its kind changed to 4, signed as the team's state.
+    c::TipHeader keyed = h;
+    keyed.kind = c::TipKind::reply;
+    keyed.reply_key = c::BoxKeyPair::generate().public_key;
+    bad("tipdoc_team_state_with_reply_key", "malformed",
+        "kind 4 that names a witness's reply key, validly signed",
+        with_reply_signature(patched(document(keyed, {}), c::tip_preamble_size, 3 ^ 4), responder,
+                             c::labels::signed_team_state_label));
+
+    // The team-state file.
+    const Bytes envelope = seal({box.public_key}, good);
+    auto file = [&](const Bytes& env, std::uint16_t version) {
+        Bytes out;
+        c::put_bytes(out, c::labels::team_file_magic);
+        c::put_u16(out, version);
+        c::put_bytes(out, env);
+        return out;
+    };
+    const Bytes team_file = file(envelope, 1);
+    w.add({"teamfile_success",
+           "success",
+           "the team's state, sealed to one responder",
+           {{"envelope-length", std::to_string(envelope.size())}},
+           team_file});
+    bad("teamfile_short_magic", "truncated", "the first five bytes of the magic",
+        Bytes(team_file.begin(), team_file.begin() + 5));
+    bad("teamfile_wrong_magic", "malformed", "the magic's last letter changed: TIPLNTEB",
+        patched(team_file, 7, 'A' ^ 'B'));
+    bad("teamfile_version_2", "unsupported_version", "version field 2", file(envelope, 2));
+    Bytes longer = team_file;
+    longer.push_back(0);
+    bad("teamfile_trailing_byte", "malformed", "one byte after the envelope", longer);
+    bad("teamfile_envelope_cut", "truncated", "the envelope's last byte is missing",
+        Bytes(team_file.begin(), team_file.end() - 1));
+
+    // The changes' JSON, read for the writer named; "acceptable" counts the changes a store takes.
+    auto json = [&](std::string name, std::string expect, std::string comment, std::string text,
+                    std::string count = "", std::string acceptable = "") {
+        Vector v{std::move(name),
+                 std::move(expect),
+                 std::move(comment),
+                 {{"writer", writer}},
+                 bytes_of(text)};
+        if (!count.empty()) {
+            v.headers.emplace_back("changes", count);
+            v.headers.emplace_back("acceptable", acceptable);
+        }
+        w.add(v);
+    };
+    json("teamjson_success", "success", "a status and a note in Korean", changes, "2", "2");
+    const std::string seen_other =
+        R"({"version":1,"changes":[{"thread":")" + thread + R"(","name":"seen:)" + writer +
+        R"(:00112233445566778899aabbccddeeff","value":"1","clock":3,"day":20789},{"thread":")" +
+        thread +
+        R"(","name":"seen:11111 11111 11111 11111 11111:00112233445566778899aabbccddeeff",)"
+        R"("value":"1","clock":4,"day":20789},{"thread":")" +
+        thread + R"(","name":"status","value":"lost","clock":5,"day":20789}]})";
+    json("teamjson_success_some_refused", "success",
+         "three changes: the writer's own seen mark is taken; a seen mark for another responder "
+         "and an unknown status are refused",
+         seen_other, "3", "1");
+    json("teamjson_unknown_member", "malformed", "a change with a sixth member, \"writer\"",
+         R"({"version":1,"changes":[{"thread":")" + thread +
+             R"(","name":"status","value":"read","clock":1,"day":1,"writer":"x"}]})");
+    json("teamjson_version_2", "malformed", "version 2 is not this format",
+         R"({"version":2,"changes":[]})");
+    json("teamjson_clock_too_large", "malformed", "clock 2^53, one more than the largest allowed",
+         R"({"version":1,"changes":[{"thread":")" + thread +
+             R"(","name":"status","value":"read","clock":9007199254740992,"day":1}]})");
+    json("teamjson_clock_not_integer", "malformed", "clock 7.0: a number with a fraction",
+         R"({"version":1,"changes":[{"thread":")" + thread +
+             R"(","name":"status","value":"read","clock":7.0,"day":1}]})");
+    json("teamjson_not_json", "malformed", "a JSON object cut short", R"({"version":1,"chan)");
+}
+
 int main(int argc, char** argv) {
     if (argc != 2) {
         std::cerr << "usage: tipline-gen-vectors OUTDIR\n";
@@ -1221,6 +1353,7 @@ int main(int argc, char** argv) {
         // Last, so that adding them changed none of the vectors before.
         receipt_vectors(w, c::ReceiptKdf::v2, "receipt_v2_");
         storefile_vectors(w);
+        team_state_vectors(w);
         std::cout << "wrote " << w.count() << " vectors to " << argv[1] << "\n";
     } catch (const std::exception& e) {
         std::cerr << "tipline-gen-vectors: error: " << e.what() << "\n";

@@ -43,6 +43,8 @@ class ResponderClient {
     // Stores a reply envelope in a mailbox; returns its id.
     std::string post_reply(const crypto::MailboxId& mailbox,
                            std::span<const unsigned char> envelope);
+    // Stores the team's state (FORMAT.md 9.6) for the other responders; returns its id.
+    std::string post_team_state(std::span<const unsigned char> envelope);
 
   private:
     HttpResponse signed_request(const std::string& method, const std::string& target,
@@ -60,5 +62,10 @@ std::vector<unsigned char> encode_reply_file(const crypto::MailboxId& mailbox,
 // Checks the magic, version and the envelope's header and length; Error classes as in FORMAT.md.
 std::error_code decode_reply_file(std::span<const unsigned char> file, crypto::MailboxId& mailbox,
                                   std::span<const unsigned char>& envelope);
+
+// A team-state file carries the team's state, sealed, the same way (FORMAT.md section 21.3).
+std::vector<unsigned char> encode_team_file(std::span<const unsigned char> envelope);
+std::error_code decode_team_file(std::span<const unsigned char> file,
+                                 std::span<const unsigned char>& envelope);
 
 }  // namespace tipline::client

@@ -23,11 +23,13 @@ inline constexpr std::string_view fingerprint_label = "tipline fingerprint v1";
 inline constexpr std::string_view secret_key_magic = "TIPLNSEC";
 inline constexpr std::uint16_t secret_key_version = 1;
 
-// Tip document (FORMAT.md section "Tip document"); version 2 is a reply signed by its responder.
+// Tip document (FORMAT.md section "Tip document"); version 2 is signed by its responder: a reply,
+// or the team's state.
 inline constexpr std::string_view tip_document_magic = "TIPLNDOC";
 inline constexpr std::uint16_t tip_document_version = 1;
 inline constexpr std::uint16_t tip_document_signed_version = 2;
 inline constexpr std::string_view signed_reply_label = "tipline signed reply v1";
+inline constexpr std::string_view signed_team_state_label = "tipline signed team state v1";
 
 // Organisation key text form and fingerprint (FORMAT.md section "Organisation key").
 inline constexpr std::string_view organisation_key_prefix = "tipline-org1-";
@@ -54,6 +56,10 @@ inline constexpr std::string_view store_file_key_label = "tipline store v1 file 
 // Reply file, carried from the offline machine to the online one (FORMAT.md section "Reply file").
 inline constexpr std::string_view reply_file_magic = "TIPLNRPL";
 inline constexpr std::uint16_t reply_file_version = 1;
+
+// Team-state file, carried the same way (FORMAT.md section "Team state").
+inline constexpr std::string_view team_file_magic = "TIPLNTEA";
+inline constexpr std::uint16_t team_file_version = 1;
 
 // Resume file of tipline-submit for a large tip (FORMAT.md section "Resume file").
 inline constexpr std::string_view resume_file_magic = "TIPLNRSM";

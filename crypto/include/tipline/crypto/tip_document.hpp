@@ -25,7 +25,8 @@ inline constexpr std::size_t tip_preamble_size = 8 + 2 + 4;  // magic, version, 
 inline constexpr std::size_t tip_signature_size =
     64;  // Ed25519, after the last attachment of version 2
 
-enum class TipKind : std::uint8_t { tip = 1, follow_up = 2, reply = 3 };
+// team_state: triage changes one responder shares with the team (FORMAT.md 9.6); always signed.
+enum class TipKind : std::uint8_t { tip = 1, follow_up = 2, reply = 3, team_state = 4 };
 
 struct AttachmentInfo {
     std::string name;        // as the witness's device named it; sanitize before using as a path
@@ -44,8 +45,8 @@ struct TipHeader {
     std::optional<BoxPublicKey> reply_key;
     std::string message;
     std::vector<AttachmentInfo> attachments;
-    // A signed reply's responder (version 2). When a parsed document has one, its signature
-    // verified.
+    // A signed reply's or team state's responder (version 2). When a parsed document has one, its
+    // signature verified.
     std::optional<PublicIdentity> signer;
     bool operator==(const TipHeader&) const = default;
 };
@@ -71,6 +72,11 @@ std::error_code seal_tip(std::span<const BoxPublicKey> recipients, const TipHead
 std::error_code seal_signed_reply(std::span<const BoxPublicKey> recipients, TipHeader header,
                                   std::span<ByteSource* const> attachments,
                                   const SecretIdentity& signer, ByteSink& out);
+
+// The team's state (FORMAT.md 9.6), signed by the responder who writes it: header must be of kind
+// team_state, with no reply key and no attachment.
+std::error_code seal_team_state(std::span<const BoxPublicKey> recipients, TipHeader header,
+                                const SecretIdentity& signer, ByteSink& out);
 
 // Receives a document as it is parsed. Nothing here is final until open_tip returns success.
 class TipReceiver {
@@ -102,8 +108,10 @@ class TipDocumentParser final : public ByteSink {
     std::vector<std::uint64_t> sizes_;
     std::size_t current_ = 0;
     std::uint64_t current_left_ = 0;
-    // Version 2: the hash of every byte before the signature, the signer and the signature's bytes.
+    // Version 2: the hash of every byte before the signature, the signer, the kind (which chooses
+    // the signature's label) and the signature's bytes.
     bool signed_ = false;
+    TipKind kind_ = TipKind::tip;
     alignas(64) std::array<unsigned char, 384> hash_state_{};  // a crypto_generichash_state
     SignPublicKey signer_{};
     std::vector<unsigned char> signature_;

@@ -30,6 +30,7 @@ inline constexpr std::string_view responder_items_path = "/api/v1/responder/item
 inline constexpr std::string_view responder_bundle_path = "/api/v1/responder/bundle";
 inline constexpr std::string_view responder_ack_path = "/api/v1/responder/ack";
 inline constexpr std::string_view responder_replies_path = "/api/v1/responder/replies";
+inline constexpr std::string_view responder_team_path = "/api/v1/responder/team";
 inline constexpr std::string_view responder_envelope_path = "/api/v1/responder/envelope";
 
 inline constexpr std::string_view responder_key_header = "Tipline-Key";

@@ -40,6 +40,12 @@ struct SafeCopyOutcome {
 // thrown.
 std::vector<SafeCopyOutcome> make_safe_copies(CaseStore& store, const Conversation& conversation);
 
+// Writes bytes into outbox (created 0700 when missing) as PREFIX-RANDOM.EXTENSION, a new file of
+// mode 0600 flushed to disk, and returns its path. The name says nothing of when.
+std::filesystem::path write_outbox_file(const std::filesystem::path& outbox,
+                                        const std::string& prefix, std::string_view extension,
+                                        std::span<const unsigned char> bytes);
+
 // A signed reply to the witness of reply_key, sealed to the witness, this responder and each of cc,
 // as a reply file (docs/FORMAT.md section 14) that 'push' sends. ToolError (usage) for a language
 // that is not a tag or too many colleagues.

@@ -25,8 +25,20 @@ inline constexpr std::size_t max_note_size = 65536;  // bytes of UTF-8
 inline constexpr std::size_t min_typed_id = 4;       // hex digits of a shortened conversation id
 inline constexpr std::size_t short_id_size = 8;
 
+// What the team's state an import brought changed (team_state.hpp).
+struct TeamStateCounts {
+    std::size_t newer = 0;    // changes that replaced the store's field, or added one
+    std::size_t older = 0;    // changes the store already had, or had newer
+    std::size_t refused = 0;  // changes that break FORMAT.md 21.2
+    std::size_t deleted = 0;  // changes for conversations deleted from this store
+};
+
 struct ImportReport {
-    std::size_t added = 0;
+    std::size_t added = 0;        // messages, and the team's state applied
+    std::size_t team_states = 0;  // of added: team-state documents applied
+    TeamStateCounts team;
+    std::vector<std::string> team_without_team;   // item ids left out: the store has no team yet
+    std::vector<std::string> team_from_outsider;  // item ids left out: signed by no team member
     std::size_t already = 0;  // in the store, or deleted from it (counted in deleted too)
     std::size_t deleted = 0;  // deleted from the store before, and not added again
     std::vector<std::string> not_for_this_key;                     // item ids
@@ -121,6 +133,9 @@ FieldChange set_field(CaseStore& store, const std::string& thread, const std::st
                       const std::string& value);
 // Applies a change when it is newer than the store's, by (clock, writer); returns whether it did.
 bool merge_field(CaseStore& store, const FieldChange& change);
+
+// A tag: 1 to max_tag_size bytes of UTF-8, without commas or control characters.
+bool is_tag_text(std::string_view tag);
 
 // Triage, each checked and then written with set_field. None writes the store back: call save().
 void set_status(CaseStore& store, const std::string& thread, std::string_view status);

@@ -7,7 +7,7 @@
 
 namespace tipline::responder {
 
-inline constexpr int schema_version = 2;
+inline constexpr int schema_version = 3;
 
 // Creates every table of an empty database.
 void create_schema(sqlite3* db);

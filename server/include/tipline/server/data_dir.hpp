@@ -26,8 +26,9 @@ std::filesystem::path database_path(const std::filesystem::path& dir);
 ServerInfo load_server_info(const std::filesystem::path& dir, const Config& config);
 
 struct ExportResult {
-    std::size_t items = 0;    // in the bundle: tips, follow-ups and replies
-    std::size_t replies = 0;  // of them
+    std::size_t items = 0;        // in the bundle: tips, follow-ups and replies
+    std::size_t replies = 0;      // of them
+    std::size_t team_states = 0;  // of them: the team's state (FORMAT.md 9.6)
     std::uint64_t bytes = 0;
     std::size_t deleted = 0;       // with delete_exported: tips and follow-ups erased
     std::size_t replies_kept = 0;  // with delete_exported: replies left for their witnesses
@@ -50,6 +51,7 @@ using crypto::parse_day;
 
 struct PurgeResult {
     std::size_t tips = 0;            // tips and follow-ups received more than retention_days ago
+    std::size_t team_states = 0;     // the team's state, received more than retention_days ago
     std::size_t read_replies = 0;    // replies their witness first read over retention_days ago
     std::size_t unread_replies = 0;  // replies never read, received over unread_reply_days ago
     std::size_t uploads = 0;         // unfinished and started more than upload_expiry_days ago

@@ -25,14 +25,15 @@ namespace tipline::server {
 
 inline constexpr std::size_t store_row_size =
     256 * 1024;  // a large tip never sits whole in one row
-inline constexpr int store_schema_version = 4;
+inline constexpr int store_schema_version = 5;
 inline constexpr std::size_t upload_key_bytes = 16;
 
 // Days since the Unix epoch in UTC: the only time the server keeps.
 using crypto::current_day;
 
 // What an envelope is, as its sender declared it to the server. The numbers are the tip document's.
-enum class ItemKind : std::int64_t { tip = 1, follow_up = 2, reply = 3 };
+// team: the team's state, which one responder seals for the others (FORMAT.md 9.6).
+enum class ItemKind : std::int64_t { tip = 1, follow_up = 2, reply = 3, team = 4 };
 
 // A mailbox's public name: LH("tipline mailbox id v1", reply key), 32 bytes.
 using MailboxKey = std::array<unsigned char, 32>;
@@ -137,6 +138,8 @@ class Store {
     std::optional<TokenHash> mailbox_token_hash(const MailboxKey& key);
     // Complete items of one kind in a mailbox, oldest first.
     std::vector<StoredTip> mailbox_items(const MailboxKey& key, ItemKind kind);
+    // Complete items of the team's state of exactly this size, oldest first.
+    std::vector<StoredTip> team_items_of_size(std::uint64_t size);
     // A mailbox's day is the last day something was put in it.
     void touch_mailbox(const MailboxKey& key, std::int64_t day);
     // Deletes mailboxes that hold no item and saw nothing since before day; returns how many. A
@@ -155,7 +158,7 @@ class Store {
     void acknowledge(const ResponderKey& who, std::int64_t seq);
     // A responder's delete. A tip or follow-up is erased, for every responder (returns true). A
     // reply only leaves this responder's view: it stays in its mailbox for the witness until
-    // purge expires it (returns false).
+    // purge expires it (returns false). So does the team's state, for the other responders.
     bool delete_for_responder(const ResponderKey& who, const StoredTip& item);
     // The delete after tiplined export: as above, but a reply leaves every responder's view.
     bool delete_exported(const StoredTip& item);

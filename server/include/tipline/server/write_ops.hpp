@@ -57,6 +57,9 @@ WriteOp mailbox_exists_op(MailboxKey key, TokenHash token_hash);
 
 // A responder's reply into a mailbox (mailbox_denied if there is none).
 WriteOp store_reply_op(std::vector<unsigned char> envelope, MailboxKey key);
+// Stores the team's state, sealed by a responder for the others; the same envelope again gets the
+// first one's id.
+WriteOp store_team_state_op(std::vector<unsigned char> envelope);
 
 // Responders, each as who sees the store (Store::items_after): complete items after a cursor in
 // result.items.

@@ -48,6 +48,7 @@ class Statement {
     bool step();
     void run();
     std::int64_t int64(int col) { return sqlite3_column_int64(stmt_, col); }
+    int columns() { return sqlite3_column_count(stmt_); }
     bool null(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
     std::span<const unsigned char> blob(int col);
     std::string text(int col);
