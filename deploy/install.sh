@@ -195,7 +195,8 @@ resolve_list_responders() {
   work_dir=$(mktemp -d /tmp/tipline-install.XXXXXX) || die "cannot make a scratch folder in /tmp"
   chmod 0755 "$work_dir"
   trap 'rm -rf -- "$work_dir"' EXIT
-  keys=$("${program_source[2]}" org show --keys "$recipient_list" 2>"$work_dir/list.err") ||
+  # tipline-responder speaks the operator's language; what this script reads of it, it asks in English.
+  keys=$(LC_ALL=C.UTF-8 LANGUAGE= "${program_source[2]}" org show --keys "$recipient_list" 2>"$work_dir/list.err") ||
     die "the recipient list '$recipient_list' cannot be used: $(sed -n 's/^tipline-responder: error: //p' "$work_dir/list.err" | head -n 1)" \
       "ask the organisation for its current signed list; nothing of Tipline's was changed"
   while IFS= read -r key; do [ -z "$key" ] || add_responder "$key" "$recipient_list" "$PWD"; done <<<"$keys"
@@ -340,7 +341,7 @@ fingerprint_responders() {
   local responder_tool=${program_source[2]} key fp short
   declare -A owner_of_short=()
   for key in "${responder_keys[@]}"; do
-    fp=$("$responder_tool" fingerprint "$key" 2>&1) ||
+    fp=$(LC_ALL=C.UTF-8 LANGUAGE= "$responder_tool" fingerprint "$key" 2>&1) ||
       usage_error "the responder key ${key:0:28}... is not valid: ${fp#tipline-responder: error: }" \
         "ask the responder for their .pub file again"
     fingerprint[$key]=$fp
@@ -613,7 +614,7 @@ print_summary() {
   echo
   local organisation=""
   [ ! -f "$data_dir/$list_file_name" ] ||
-    organisation=$("$bin_dir/tipline-responder" org show "$data_dir/$list_file_name" 2>/dev/null | sed -n 's/^organisation: //p')
+    organisation=$(LC_ALL=C.UTF-8 LANGUAGE= "$bin_dir/tipline-responder" org show "$data_dir/$list_file_name" 2>/dev/null | sed -n 's/^organisation: //p')
   if [ -n "$organisation" ]; then
     echo "Organisation fingerprint (publish it next to the address: witnesses pin it with --expect):"
     echo "  $organisation"

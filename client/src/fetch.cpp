@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "tipline/client/messages.hpp"
 #include "tipline/client/progress.hpp"
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/bytes.hpp"
@@ -22,14 +23,15 @@ class BundleBuilder {
   public:
     BundleBuilder()
         : scratch_(tooling::anonymous_temp_file()),
-          envelopes_(scratch_.get(), "a temporary file") {}
+          // TRANSLATORS: fills "cannot write {what}" and similar messages.
+          envelopes_(scratch_.get(), tr("a temporary file")) {}
 
     // A bundle the server sent for these refs: its envelopes are kept, its manifest appended.
     void add_bundle(std::span<const unsigned char> part, std::size_t asked) {
         crypto::MemorySource in(part);
         std::vector<crypto::BundleEntry> got;
         if (crypto::read_bundle_manifest(in, part.size(), got) || got.size() != asked)
-            tooling::io_error("the server sent a damaged bundle");
+            tooling::io_error(tr("the server sent a damaged bundle"));
         envelopes_.write(
             part.subspan(crypto::bundle_preamble_size + crypto::bundle_entry_size * got.size()));
         entries_.insert(entries_.end(), got.begin(), got.end());
@@ -40,14 +42,14 @@ class BundleBuilder {
         crypto::BundleEntry entry;
         const auto day = crypto::parse_day(item.day);
         if (!crypto::from_hex(item.id, entry.id) || !day || *day < 0)
-            tooling::io_error("the server listed an item that is not valid");
+            tooling::io_error(tr("the server listed an item that is not valid"));
         entry.day = static_cast<std::uint32_t>(*day);
         entry.size = item.size;
         for (std::uint64_t offset = 0; offset < item.size;) {
             const auto part =
                 api.envelope_range(item.ref, offset, std::min(range_bytes, item.size - offset));
             if (part.empty() || part.size() > item.size - offset)
-                tooling::io_error("the server sent a range of an envelope that does not fit");
+                tooling::io_error(tr("the server sent a range of an envelope that does not fit"));
             envelopes_.write(part);
             offset += part.size();
         }
@@ -57,8 +59,8 @@ class BundleBuilder {
     void write_to(crypto::ByteSink& out) {
         crypto::write_bundle_manifest(out, entries_);
         if (::lseek(scratch_.get(), 0, SEEK_SET) != 0)
-            tooling::io_error("cannot read back a temporary file");
-        tooling::FdSource copy(scratch_.get(), "a temporary file");
+            tooling::io_error(tr("cannot read back a temporary file"));
+        tooling::FdSource copy(scratch_.get(), tr("a temporary file"));
         std::vector<unsigned char> buffer(1 << 16);
         for (std::size_t n; (n = copy.read(buffer)) > 0;) out.write(std::span(buffer).first(n));
     }
@@ -77,7 +79,9 @@ void fetch_bundle(ResponderClient& api, std::span<const ResponderItem> items, cr
     std::vector<std::int64_t> batch;
     std::uint64_t batch_bytes = 0, total = 0, done = 0;
     for (const ResponderItem& item : items) total += item.size;
-    ProgressLine line("fetching", total);
+    // TRANSLATORS: a progress line's first word, "fetching 40% of 12.5 MB": downloading the
+    // stored items from the server.
+    ProgressLine line(tr("fetching"), total);
     const auto flush = [&] {
         if (batch.empty()) return;
         bundle.add_bundle(api.bundle(batch), batch.size());

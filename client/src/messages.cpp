@@ -72,7 +72,13 @@ std::string message_locale_dir() {
     return TIPLINE_INSTALL_LOCALE_DIR;
 }
 
-void init_messages() {
+namespace {
+// The domain tr() looks messages up in: init_messages sets it once, before any other thread runs.
+const char* active_domain = message_domain;
+}  // namespace
+
+void init_messages(const char* domain) {
+    active_domain = domain;
     const char* language = nonempty(std::getenv("LANGUAGE"));
     const char* lc_all = std::getenv("LC_ALL");
     const char* lc_messages = std::getenv("LC_MESSAGES");
@@ -94,37 +100,12 @@ void init_messages() {
         ::setenv("LANGUAGE", languages.c_str(), 1);
     }
     const std::string dir = message_locale_dir();
-    ::bindtextdomain(message_domain, dir.c_str());
-    ::bind_textdomain_codeset(message_domain, "UTF-8");
-    ::textdomain(message_domain);
+    ::bindtextdomain(domain, dir.c_str());
+    ::bind_textdomain_codeset(domain, "UTF-8");
+    ::textdomain(domain);
 }
 
-std::string tr(const char* message) { return ::dgettext(message_domain, message); }
-
-std::string fill_placeholders(std::string_view text, std::initializer_list<MessageArg> args) {
-    std::string out;
-    out.reserve(text.size());
-    std::size_t at = 0;
-    while (at < text.size()) {
-        const std::size_t open = text.find('{', at);
-        const std::size_t close = open == std::string_view::npos ? open : text.find('}', open);
-        if (close == std::string_view::npos) break;
-        out.append(text.substr(at, open - at));
-        const std::string_view name = text.substr(open + 1, close - open - 1);
-        const MessageArg* found = nullptr;
-        for (const MessageArg& a : args) {
-            if (a.first == name) found = &a;
-        }
-        if (found != nullptr) {
-            out.append(found->second);
-        } else {
-            out.append(text.substr(open, close - open + 1));
-        }
-        at = close + 1;
-    }
-    out.append(text.substr(std::min(at, text.size())));
-    return out;
-}
+std::string tr(const char* message) { return ::dgettext(active_domain, message); }
 
 std::string tr(const char* message, std::initializer_list<MessageArg> args) {
     return fill_placeholders(tr(message), args);

@@ -8,6 +8,7 @@
 
 #include "server_answer.hpp"
 #include "tipline/client/display_text.hpp"
+#include "tipline/client/messages.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/envelope.hpp"
 #include "tipline/crypto/errors.hpp"
@@ -30,14 +31,21 @@ std::span<const unsigned char> as_span(const std::string& s) {
 
 json::object parse_object(const HttpResponse& r) { return parse_answer(r); }
 
+// what: a whole message of its own, already translated ("cannot download the items").
 [[noreturn]] void refused(const std::string& what, const HttpResponse& r) {
     if (r.status == 401) {
-        throw ToolError(exit_verification_failure,
-                        what + ": the server does not accept this responder's signature",
-                        {"check that this key is one of the server's responders, and that this "
-                         "machine's clock is right"});
+        throw ToolError(
+            exit_verification_failure,
+            // TRANSLATORS: {action} is what failed, a message of its own ("cannot download the
+            // items").
+            tr("{action}: the server does not accept this responder's signature",
+               {{"action", what}}),
+            {tr("check that this key is one of the server's responders, and that this machine's "
+                "clock is right")});
     }
-    io_error(what + ": " + describe_server_error(r));
+    // TRANSLATORS: {action} is what failed, a message of its own ("cannot download the items");
+    // {error} is how the server answered ("the server answered 500").
+    io_error(tr("{action}: {error}", {{"action", what}, {"error", describe_server_error(r)}}));
 }
 
 std::string refs_json(std::span<const std::int64_t> refs, const char* extra = "") {
@@ -76,13 +84,13 @@ std::vector<ResponderItem> ResponderClient::items(std::int64_t after) {
         const HttpResponse r = signed_request(
             "GET", std::string(protocol::responder_items_path) + "?after=" + std::to_string(after),
             {});
-        if (r.status != 200) refused("cannot list the stored items", r);
+        if (r.status != 200) refused(tr("cannot list the stored items"), r);
         const json::object body = parse_object(r);
         const auto* list = body.if_contains("items");
         if (list == nullptr || !list->is_array())
-            io_error("the server's list of items is not valid");
+            io_error(tr("the server's list of items is not valid"));
         for (const json::value& v : list->as_array()) {
-            if (!v.is_object()) io_error("the server's list of items is not valid");
+            if (!v.is_object()) io_error(tr("the server's list of items is not valid"));
             const json::object& o = v.as_object();
             ResponderItem item;
             try {
@@ -95,14 +103,14 @@ std::vector<ResponderItem> ResponderClient::items(std::int64_t after) {
                     item.mailbox = json::value_to<std::string>(o.at("mailbox"));
                 item.acknowledged = json::value_to<bool>(o.at("acknowledged"));
             } catch (const std::exception&) {
-                io_error("the server's list of items is not valid");
+                io_error(tr("the server's list of items is not valid"));
             }
             // Nothing the server names reaches a terminal or a path unchecked.
             if (!is_item_id(item.id) || (item.kind != "tip" && item.kind != "follow_up" &&
                                          item.kind != "reply" && item.kind != "team")) {
-                io_error("the server's list of items is not valid");
+                io_error(tr("the server's list of items is not valid"));
             }
-            if (item.ref <= after) io_error("the server listed items out of order");
+            if (item.ref <= after) io_error(tr("the server listed items out of order"));
             after = item.ref;
             out.push_back(std::move(item));
         }
@@ -116,7 +124,7 @@ std::vector<unsigned char> ResponderClient::bundle(std::span<const std::int64_t>
     const std::string body = refs_json(refs);
     const HttpResponse r = signed_request("POST", std::string(protocol::responder_bundle_path),
                                           as_span(body), {"Content-Type: application/json"});
-    if (r.status != 200) refused("cannot download the items", r);
+    if (r.status != 200) refused(tr("cannot download the items"), r);
     return {r.body.begin(), r.body.end()};
 }
 
@@ -127,9 +135,9 @@ std::vector<unsigned char> ResponderClient::envelope_range(std::int64_t ref, std
                              ",\"length\":" + std::to_string(length) + "}";
     const HttpResponse r = signed_request("POST", std::string(protocol::responder_envelope_path),
                                           as_span(body), {"Content-Type: application/json"});
-    if (r.status != 200) refused("cannot download part of a large item", r);
+    if (r.status != 200) refused(tr("cannot download part of a large item"), r);
     if (r.body.empty() || r.body.size() > length)
-        io_error("the server sent a part of the wrong size");
+        io_error(tr("the server sent a part of the wrong size"));
     return {r.body.begin(), r.body.end()};
 }
 
@@ -138,12 +146,14 @@ std::uint64_t ResponderClient::acknowledge(std::span<const std::int64_t> refs, b
     const HttpResponse r = signed_request("POST", std::string(protocol::responder_ack_path),
                                           as_span(body), {"Content-Type: application/json"});
     if (r.status != 200)
-        refused(
-            delete_items ? "cannot delete the items on the server" : "cannot acknowledge the items",
-            r);
+        refused(delete_items ? tr("cannot delete the items on the server")
+                             // TRANSLATORS: to acknowledge is to tell the server the items were
+                             // fetched, so that later fetches leave them out.
+                             : tr("cannot acknowledge the items"),
+                r);
     const json::object answer = parse_object(r);
     const auto count = unsigned_member(answer, delete_items ? "deleted" : "acknowledged");
-    if (!count) io_error("the server's answer has no count");
+    if (!count) io_error(tr("the server's answer has no count"));
     return *count;
 }
 
@@ -155,11 +165,11 @@ std::string ResponderClient::post_reply(const crypto::MailboxId& mailbox,
                         "Content-Type: application/octet-stream"});
     if (r.status == 404) {
         throw ToolError(exit_verification_failure,
-                        "the witness's mailbox is no longer on the server",
-                        {"the server deletes a mailbox once it has been empty and unused for its "
-                         "retention period"});
+                        tr("the witness's mailbox is no longer on the server"),
+                        {tr("the server deletes a mailbox once it has been empty and unused for "
+                            "its retention period")});
     }
-    if (r.status != 201) refused("the reply was not accepted", r);
+    if (r.status != 201) refused(tr("the reply was not accepted"), r);
     const json::object answer = parse_object(r);
     return item_id_member(answer, "id");
 }
@@ -167,7 +177,7 @@ std::string ResponderClient::post_reply(const crypto::MailboxId& mailbox,
 std::string ResponderClient::post_team_state(std::span<const unsigned char> envelope) {
     const HttpResponse r = signed_request("POST", std::string(protocol::responder_team_path),
                                           envelope, {"Content-Type: application/octet-stream"});
-    if (r.status != 201) refused("the team's state was not accepted", r);
+    if (r.status != 201) refused(tr("the team's state was not accepted"), r);
     const json::object answer = parse_object(r);
     return item_id_member(answer, "id");
 }

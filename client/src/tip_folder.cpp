@@ -15,6 +15,7 @@
 
 #include "tipline/client/display_text.hpp"
 #include "tipline/client/interrupt.hpp"
+#include "tipline/client/messages.hpp"
 #include "tipline/client/progress.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/bundle.hpp"
@@ -88,7 +89,8 @@ class FolderReceiver final : public crypto::TipReceiver {
     }
 
     void flush() {
-        for (UniqueFd& f : files_) fsync_or_throw(f.get(), "an attachment");
+        // TRANSLATORS: fills "cannot flush {what} to disk".
+        for (UniqueFd& f : files_) fsync_or_throw(f.get(), tr("an attachment"));
         files_.clear();
     }
 

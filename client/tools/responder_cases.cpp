@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "tipline/client/display_text.hpp"
+#include "tipline/client/messages.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/days.hpp"
 #include "tipline/crypto/keys.hpp"
@@ -47,8 +48,10 @@ fs::path store_folder(const CaseCommands& c) {
 crypto::SecretIdentity load_full_key(const CaseCommands& c) {
     crypto::SecretIdentity identity = load_secret_key(c.key, c.passphrase);
     if (!identity.can_decrypt()) {
-        usage_error("'" + c.key.string() + "' is a signing-only key and cannot open the case store",
-                    {"use the full key file on the offline machine"});
+        // TRANSLATORS: the case store is the responder's encrypted store of conversations.
+        usage_error(tr("'{file}' is a signing-only key and cannot open the case store",
+                       {{"file", c.key.string()}}),
+                    {tr("use the full key file on the offline machine")});
     }
     return identity;
 }
@@ -58,9 +61,11 @@ std::string responder_named(const CaseStore& store, const std::string& typed) {
     if (typed == "me") return store.me();
     if (typed == "nobody" || typed == "none") return "";
     if (const auto fp = crypto::parse_fingerprint(typed)) return *fp;
-    usage_error("'" + typed + "' is not a responder",
-                {"give 'me', 'nobody', or a responder's fingerprint (tipline-responder "
-                 "fingerprint PATH.pub)"});
+    // TRANSLATORS: {text} is what was typed for a responder.
+    usage_error(tr("'{text}' is not a responder", {{"text", typed}}),
+                // TRANSLATORS: 'me' and 'nobody' are words to type as they are, in English.
+                {tr("give 'me', 'nobody', or a responder's fingerprint (tipline-responder "
+                    "fingerprint PATH.pub)")});
 }
 
 std::string day_text(std::int64_t day) { return crypto::format_day(day); }
@@ -84,60 +89,82 @@ int import(CaseCommands& c) {
         FdSource in(files[i].get(), "'" + c.bundles[i].string() + "'");
         if (auto ec = import_bundle(store, in, sizes[i], report)) {
             print_error("tipline-responder",
-                        "cannot import the bundle '" + c.bundles[i].string() + "': " + ec.message(),
-                        {"nothing of it was added; copy it again from the online machine"});
+                        // TRANSLATORS: a bundle is a file of sealed items that 'tipline-responder
+                        // fetch' wrote on the online machine; {error} says what is wrong with it.
+                        tr("cannot import the bundle '{file}': {error}",
+                           {{"file", c.bundles[i].string()}, {"error", ec.message()}}),
+                        {tr("nothing of it was added; copy it again from the online machine")});
             ++damaged_bundles;
         }
     }
-    for (const std::string& id : report.not_for_this_key)
-        std::cout << "not for this key: " << id << "\n";
-    for (const auto& [id, ec] : report.damaged)
-        print_error("tipline-responder", id + " cannot be opened: " + ec.message(), {});
+    for (const std::string& id : report.not_for_this_key) {
+        // TRANSLATORS: {id} is an item's id; the item was sealed for other responders only.
+        std::cout << tr("not for this key: {id}", {{"id", id}}) << "\n";
+    }
+    for (const auto& [id, ec] : report.damaged) {
+        print_error("tipline-responder",
+                    // TRANSLATORS: {id} is an item's id; {error} says what is wrong with it.
+                    tr("{id} cannot be opened: {error}", {{"id", id}, {"error", ec.message()}}),
+                    {});
+    }
+    // The one line scripts read, in English in every language (the issue's interface).
     std::cout << "imported " << report.added << " new, " << report.already
               << " already in the store\n";
     if (report.team_states > 0) {
-        std::cout << "the team's state: " << report.team_states << " from colleagues, "
-                  << report.team.newer << " changes applied, " << report.team.older
-                  << " already known or older\n";
+        // TRANSLATORS: the team's state is what the responders share of their triage (status,
+        // assignee, tags, notes, seen); {states} counts what colleagues sent, {newer} and {older}
+        // count single changes.
+        std::cout << tr("the team's state: {states} from colleagues, {newer} changes applied, "
+                        "{older} already known or older",
+                        {{"states", std::to_string(report.team_states)},
+                         {"newer", std::to_string(report.team.newer)},
+                         {"older", std::to_string(report.team.older)}})
+                  << "\n";
         if (report.team.deleted > 0) {
-            std::cout << report.team.deleted
-                      << " changes were for conversations deleted from this store, and are not "
-                         "kept\n";
+            std::cout << tr("{count} changes were for conversations deleted from this store, and "
+                            "are not kept",
+                            {{"count", std::to_string(report.team.deleted)}})
+                      << "\n";
         }
         if (report.team.refused > 0) {
             print_error("tipline-responder",
-                        std::to_string(report.team.refused) +
-                            " changes of the team's state break the format's rules and were left "
-                            "out",
-                        {"the colleague who sent them may run a newer tipline-responder"});
+                        tr("{count} changes of the team's state break the format's rules and were "
+                           "left out",
+                           {{"count", std::to_string(report.team.refused)}}),
+                        {tr("the colleague who sent them may run a newer tipline-responder")});
         }
     }
     if (!report.team_without_team.empty()) {
         print_error("tipline-responder",
-                    std::to_string(report.team_without_team.size()) +
-                        " items of the team's state were not applied: the store has no team",
-                    {"set it with 'tipline-responder team set LIST --expect ORG_FINGERPRINT', "
-                     "then import the same bundle again"});
+                    tr("{count} items of the team's state were not applied: the store has no team",
+                       {{"count", std::to_string(report.team_without_team.size())}}),
+                    {tr("set it with 'tipline-responder team set LIST --expect ORG_FINGERPRINT', "
+                        "then import the same bundle again")});
     }
     for (const std::string& id : report.team_from_outsider) {
         print_error("tipline-responder",
-                    id + ": the team's state signed by a responder who is not in the store's "
-                         "team; nothing of it was applied",
-                    {"if the team has grown, update it with 'tipline-responder team set' and "
-                     "import the bundle again"});
+                    // TRANSLATORS: {id} is the id of an item that holds a colleague's team state.
+                    tr("{id}: the team's state signed by a responder who is not in the store's "
+                       "team; nothing of it was applied",
+                       {{"id", id}}),
+                    {tr("if the team has grown, update it with 'tipline-responder team set' and "
+                        "import the bundle again")});
     }
     if (report.deleted > 0) {
-        std::cout << report.deleted
-                  << " of them were deleted from the store before, and stay deleted\n";
+        // TRANSLATORS: {count} items of those just imported; they had been deleted on purpose.
+        std::cout << tr("{count} of them were deleted from the store before, and stay deleted",
+                        {{"count", std::to_string(report.deleted)}})
+                  << "\n";
     }
     if (!report.team_from_outsider.empty()) {
         throw ToolError(exit_verification_failure,
-                        "some of the team's state was signed by someone outside the team",
-                        {"the rest is in the store"});
+                        tr("some of the team's state was signed by someone outside the team"),
+                        {tr("the rest is in the store")});
     }
     if (!report.damaged.empty() || damaged_bundles > 0) {
-        throw ToolError(exit_verification_failure, "some of what was given could not be imported",
-                        {"the rest is in the store; copy the bundle again and import it again"});
+        throw ToolError(
+            exit_verification_failure, tr("some of what was given could not be imported"),
+            {tr("the rest is in the store; copy the bundle again and import it again")});
     }
     return exit_success;
 }
@@ -154,10 +181,17 @@ int list(CaseCommands& c) {
     for (const ConversationSummary& s : list_conversations(store, filter)) {
         std::string tags;
         for (const std::string& t : s.tags) tags += (tags.empty() ? "" : ",") + t;
+        const std::string messages =
+            // TRANSLATORS: a column of the tab-separated listing of conversations: how many
+            // messages the conversation has. Keep it free of tabs.
+            tr("{count} messages", {{"count", std::to_string(s.messages)}});
+        // TRANSLATORS: a column of the tab-separated listing of conversations: how many of its
+        // messages this responder has not seen yet. Keep it free of tabs.
+        const std::string unseen = tr("{count} unseen", {{"count", std::to_string(s.unseen)}});
+        // One line a script may read: tab-separated fields, the status word in English as typed.
         std::cout << s.short_id() << "\t" << s.status << "\t" << day_text(s.last_day) << "\t"
-                  << s.messages << " messages\t" << s.unseen << " unseen\t"
-                  << (s.assignee.empty() ? "-" : s.assignee) << "\t"
-                  << escape_for_display(tags.empty() ? "-" : tags) << "\t"
+                  << messages << "\t" << unseen << "\t" << (s.assignee.empty() ? "-" : s.assignee)
+                  << "\t" << escape_for_display(tags.empty() ? "-" : tags) << "\t"
                   << escape_for_display(s.preview) << "\n";
     }
     return exit_success;
@@ -177,7 +211,7 @@ std::string read_note(const fs::path& file) {
     std::string text;
     if (file == "-") {
         text.assign(std::istreambuf_iterator<char>(std::cin), {});
-        if (text.size() >= max_note_file) usage_error("the note is too long");
+        if (text.size() >= max_note_file) usage_error(tr("the note is too long"));
     } else {
         const std::vector<unsigned char> bytes = read_small_file(file, max_note_file - 1);
         text.assign(bytes.begin(), bytes.end());
@@ -190,8 +224,8 @@ int triage(CaseCommands& c) {
     const std::string note = c.note_file.empty() ? std::string() : read_note(c.note_file);
     if (!c.status && !c.assign && c.add_tags.empty() && c.remove_tags.empty() &&
         c.note_file.empty()) {
-        usage_error("nothing to change",
-                    {"give --status, --assign, --tag, --untag or --note-file"});
+        usage_error(tr("nothing to change"),
+                    {tr("give --status, --assign, --tag, --untag or --note-file")});
     }
     const crypto::SecretIdentity identity = load_full_key(c);
     CaseStore store(store_folder(c), identity);
@@ -205,11 +239,34 @@ int triage(CaseCommands& c) {
     const Conversation conversation = load_conversation(store, thread);
     std::string tags;
     for (const std::string& t : conversation.summary.tags) tags += (tags.empty() ? "" : ",") + t;
-    std::cout << conversation.summary.short_id() << ": " << conversation.summary.status
-              << ", assigned to "
-              << (conversation.summary.assignee.empty() ? "nobody" : conversation.summary.assignee)
-              << ", tags " << escape_for_display(tags.empty() ? "-" : tags) << ", "
-              << conversation.notes.size() << " notes\n";
+    const std::string id = conversation.summary.short_id();
+    const std::string& status = conversation.summary.status;
+    const std::string shown_tags = escape_for_display(tags.empty() ? "-" : tags);
+    const std::string notes = std::to_string(conversation.notes.size());
+    std::string done;
+    if (conversation.summary.assignee.empty()) {
+        done =
+            // TRANSLATORS: after triage (sorting a conversation: status, assignee, tags, notes).
+            // {conversation} is the conversation's short id; {status} a status word kept in
+            // English (new, read, needs_reply, answered, closed); {tags} the tags, separated by
+            // commas, or "-" for none; {count} how many private notes it has. Nobody is assigned
+            // to it.
+            tr("{conversation}: {status}, assigned to nobody, tags {tags}, {count} notes",
+               {{"conversation", id}, {"status", status}, {"tags", shown_tags}, {"count", notes}});
+    } else {
+        // TRANSLATORS: after triage (sorting a conversation: status, assignee, tags, notes).
+        // {conversation} is the conversation's short id; {status} a status word kept in English
+        // (new, read, needs_reply, answered, closed); {fingerprint} the fingerprint of the
+        // responder it is assigned to; {tags} the tags, separated by commas, or "-" for none;
+        // {count} how many private notes it has.
+        done = tr("{conversation}: {status}, assigned to {fingerprint}, tags {tags}, {count} notes",
+                  {{"conversation", id},
+                   {"status", status},
+                   {"fingerprint", conversation.summary.assignee},
+                   {"tags", shown_tags},
+                   {"count", notes}});
+    }
+    std::cout << done << "\n";
     return exit_success;
 }
 
@@ -221,8 +278,12 @@ int export_to_folder(CaseCommands& c) {
     const std::string thread = find_thread(store, c.conversation);
     const Conversation conversation = load_conversation(store, thread);
     const std::size_t files = export_conversation(store, conversation, c.out);
-    std::cout << "exported conversation " << conversation.summary.short_id() << " with " << files
-              << " attachments into " << c.out.string() << "\n";
+    // TRANSLATORS: {conversation} is a conversation's short id, {folder} the folder given.
+    std::cout << tr("exported conversation {conversation} with {count} attachments into {folder}",
+                    {{"conversation", conversation.summary.short_id()},
+                     {"count", std::to_string(files)},
+                     {"folder", c.out.string()}})
+              << "\n";
     return exit_success;
 }
 
@@ -234,10 +295,17 @@ void delete_threads(CaseStore& store, const std::vector<std::string>& threads) {
     }
     store.save();
     store.remove_attachments(files);
-    for (const std::string& thread : threads)
-        std::cout << "deleted conversation " << thread.substr(0, short_id_size) << "\n";
-    std::cout << threads.size() << " conversations and " << files.size()
-              << " attachments deleted from the case store\n";
+    for (const std::string& thread : threads) {
+        // TRANSLATORS: {conversation} is a conversation's short id.
+        std::cout << tr("deleted conversation {conversation}",
+                        {{"conversation", thread.substr(0, short_id_size)}})
+                  << "\n";
+    }
+    std::cout << tr("{conversations} conversations and {attachments} attachments deleted from the "
+                    "case store",
+                    {{"conversations", std::to_string(threads.size())},
+                     {"attachments", std::to_string(files.size())}})
+              << "\n";
 }
 
 int remove(CaseCommands& c) {
@@ -248,7 +316,7 @@ int remove(CaseCommands& c) {
 }
 
 int purge(CaseCommands& c) {
-    if (c.closed_days < 0) usage_error("--closed-for takes a number of days, 0 or more");
+    if (c.closed_days < 0) usage_error(tr("--closed-for takes a number of days, 0 or more"));
     const crypto::SecretIdentity identity = load_full_key(c);
     CaseStore store(store_folder(c), identity);
     delete_threads(store, closed_on_or_before(store, crypto::current_day() - c.closed_days));
@@ -262,29 +330,42 @@ int safe_copy(CaseCommands& c) {
     const std::string thread = find_thread(store, c.conversation);
     std::size_t made = 0, failed = 0;
     for (const SafeCopyOutcome& o : make_safe_copies(store, load_conversation(store, thread))) {
-        const std::string name = "\"" + escape_for_display(o.name) + "\"";
+        const std::string name = escape_for_display(o.name);
         switch (o.kind) {
             case SafeCopyOutcome::had_one:
-                std::cout << name << ": has a safe copy\n";
+                // TRANSLATORS: {file} is an attachment's name. A safe copy is an image or PDF
+                // rebuilt from the attachment's pixels in a sandbox, safe to open.
+                std::cout << tr("\"{file}\": has a safe copy", {{"file", name}}) << "\n";
                 break;
             case SafeCopyOutcome::unsupported:
-                std::cout << name << ": no safe copy for this kind of file; unsafe to open\n";
+                std::cout << tr("\"{file}\": no safe copy for this kind of file; unsafe to open",
+                                {{"file", name}})
+                          << "\n";
                 break;
             case SafeCopyOutcome::made:
                 ++made;
-                std::cout << name << ": safe copy made, " << o.detail << "\n";
+                // TRANSLATORS: {detail} is the safe copy's type and pages, e.g. "image/png, 1
+                // page", as the case store describes it.
+                std::cout << tr("\"{file}\": safe copy made, {detail}",
+                                {{"file", name}, {"detail", o.detail}})
+                          << "\n";
                 break;
             case SafeCopyOutcome::failed:
                 ++failed;
-                print_error("tipline-responder", name + ": " + o.detail, {});
+                print_error("tipline-responder",
+                            // TRANSLATORS: {file} is an attachment's name, {error} why no safe
+                            // copy was made.
+                            tr("\"{file}\": {error}", {{"file", name}, {"error", o.detail}}), {});
                 break;
         }
     }
-    std::cout << made << " safe copies made, " << failed << " failed\n";
+    std::cout << tr("{made} safe copies made, {failed} failed",
+                    {{"made", std::to_string(made)}, {"failed", std::to_string(failed)}})
+              << "\n";
     if (failed > 0) {
-        throw ToolError(exit_verification_failure, "some attachments got no safe copy",
-                        {"keep them closed; open them only on a machine that cannot reach the "
-                         "network"});
+        throw ToolError(exit_verification_failure, tr("some attachments got no safe copy"),
+                        {tr("keep them closed; open them only on a machine that cannot reach the "
+                            "network")});
     }
     return exit_success;
 }
@@ -295,19 +376,34 @@ crypto::RecipientList read_list(const fs::path& file) {
     if (const std::error_code ec = crypto::decode_recipient_list(
             read_small_file(file, crypto::recipient_list_max_size + 1), list)) {
         throw ToolError(exit_verification_failure,
-                        "'" + file.string() + "' is not a valid recipient list: " + ec.message(),
-                        {"give the list 'tipline-responder org sign' wrote"});
+                        tr("'{file}' is not a valid recipient list: {error}",
+                           {{"file", file.string()}, {"error", ec.message()}}),
+                        {tr("give the list 'tipline-responder org sign' wrote")});
     }
     return list;
 }
 
 void print_team(const CaseStore& store, const Team& team) {
-    std::cout << "organisation: " << crypto::organisation_fingerprint(team.organisation) << "\n"
-              << "serial: " << team.serial << "\n"
-              << "valid through: " << crypto::format_day(team.expires_day) << "\n";
+    // TRANSLATORS: the store's team: {fingerprint} is the organisation key's fingerprint.
+    std::cout << tr("organisation: {fingerprint}",
+                    {{"fingerprint", crypto::organisation_fingerprint(team.organisation)}})
+              << "\n"
+              // TRANSLATORS: the serial number of the organisation's signed list of responders.
+              << tr("serial: {serial}", {{"serial", std::to_string(team.serial)}})
+              << "\n"
+              // TRANSLATORS: {day} is the list's last valid day, YYYY-MM-DD.
+              << tr("valid through: {day}", {{"day", crypto::format_day(team.expires_day)}})
+              << "\n";
     for (const crypto::PublicIdentity& id : team.members) {
         const std::string fp = crypto::fingerprint(id);
-        std::cout << "responder " << fp << (fp == store.me() ? " (you)" : "") << "\n";
+        std::cout << (fp == store.me()
+                          // TRANSLATORS: a member of the store's team, who is the one running
+                          // this command.
+                          ? tr("responder {fingerprint} (you)", {{"fingerprint", fp}})
+                          // TRANSLATORS: a member of the store's team, by the fingerprint of
+                          // their key.
+                          : tr("responder {fingerprint}", {{"fingerprint", fp}}))
+                  << "\n";
     }
 }
 
@@ -318,20 +414,33 @@ int team_set(CaseCommands& c) {
     if (c.expect) {
         expected = crypto::parse_fingerprint(*c.expect);
         if (!expected)
-            usage_error("--expect '" + escape_for_display(*c.expect) + "' is not a fingerprint");
+            usage_error(tr("--expect '{text}' is not a fingerprint",
+                           {{"text", escape_for_display(*c.expect)}}));
     }
     const crypto::SecretIdentity identity = load_full_key(c);
     CaseStore store(store_folder(c), identity);
     const TeamChange change = set_team(store, list, expected);
     if (change != TeamChange::unchanged) store.save();
-    std::cout << (change == TeamChange::set        ? "team set\n"
-                  : change == TeamChange::replaced ? "team replaced by a newer list\n"
-                                                   : "team unchanged: the store holds this list\n");
+    std::string outcome;
+    if (change == TeamChange::set) {
+        // TRANSLATORS: the team (the organisation's signed list of responders, kept in the case
+        // store) has been set: the store had none before.
+        outcome = tr("team set");
+    } else if (change == TeamChange::replaced) {
+        // TRANSLATORS: the team: the organisation's signed list of responders, kept in the case
+        // store.
+        outcome = tr("team replaced by a newer list");
+    } else {
+        // TRANSLATORS: the team: the organisation's signed list of responders, kept in the case
+        // store (the responder's encrypted store of conversations).
+        outcome = tr("team unchanged: the store holds this list");
+    }
+    std::cout << outcome << "\n";
     print_team(store, *stored_team(store));
     const bool on_it = std::any_of(
         list.recipients.begin(), list.recipients.end(),
         [&](const crypto::PublicIdentity& id) { return crypto::fingerprint(id) == store.me(); });
-    if (!on_it) print_warning("tipline-responder", "your key is not on this list");
+    if (!on_it) print_warning("tipline-responder", tr("your key is not on this list"));
     return exit_success;
 }
 
@@ -340,8 +449,9 @@ int team_show(CaseCommands& c) {
     CaseStore store(store_folder(c), identity);
     const std::optional<Team> team = stored_team(store);
     if (!team) {
-        std::cout << "no team: set one with 'tipline-responder team set LIST --expect "
-                     "ORGANISATION_FINGERPRINT'\n";
+        std::cout << tr("no team: set one with 'tipline-responder team set LIST --expect "
+                        "ORGANISATION_FINGERPRINT'")
+                  << "\n";
         return exit_success;
     }
     print_team(store, *team);
@@ -355,13 +465,18 @@ int share(CaseCommands& c) {
     const fs::path outbox = c.outbox.empty() ? store.folder() / "outbox" : c.outbox;
     const SharedState shared = share_team_state(store, outbox);
     if (shared.files.empty()) {
-        std::cout << "nothing to share: the team has every change you made\n";
+        // TRANSLATORS: "share" seals this responder's triage changes (status, assignee, tags,
+        // notes, seen) for the other responders of the team.
+        std::cout << tr("nothing to share: the team has every change you made") << "\n";
         return exit_success;
     }
-    std::cout << "sealed " << shared.changes << " changes for the team's " << shared.responders
-              << " responders into:\n";
+    // TRANSLATORS: sealed = encrypted; the files it was sealed into are listed below, one a line.
+    std::cout << tr("sealed {changes} changes for the team's {responders} responders into:",
+                    {{"changes", std::to_string(shared.changes)},
+                     {"responders", std::to_string(shared.responders)}})
+              << "\n";
     for (const fs::path& f : shared.files) std::cout << "  " << f.string() << "\n";
-    std::cout << "carry them to the online machine and run: tipline-responder push\n";
+    std::cout << tr("carry them to the online machine and run: tipline-responder push") << "\n";
     return exit_success;
 }
 
@@ -379,8 +494,10 @@ int inbox(CaseCommands& c) {
         options.team.insert(options.team.end(), team->members.begin(), team->members.end());
     options.outbox = c.outbox.empty() ? store.folder() / "outbox" : c.outbox;
     run_inbox(store, std::move(options), [](const std::string& url) {
+        // The line scripts wait for, in English in every language; what follows is for people.
         std::cout << "inbox on " << url << std::endl;
-        std::cout << "open it in this machine's browser; stop the inbox with Ctrl-C" << std::endl;
+        std::cout << tr("open it in this machine's browser; stop the inbox with Ctrl-C")
+                  << std::endl;
     });
     return exit_success;
 }

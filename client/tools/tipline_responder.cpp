@@ -16,6 +16,7 @@
 #include "tipline/client/fetch.hpp"
 #include "tipline/client/http_client.hpp"
 #include "tipline/client/interrupt.hpp"
+#include "tipline/client/messages.hpp"
 #include "tipline/client/outgoing.hpp"
 #include "tipline/client/pinning.hpp"
 #include "tipline/client/responder_client.hpp"
@@ -75,16 +76,16 @@ int keygen(const fs::path& out, const PassphraseSource& source, bool force, cons
     if (!force) {
         for (const fs::path& p : {out, pub}) {
             if (fs::exists(fs::symlink_status(p))) {
-                usage_error(
-                    "'" + p.string() + "' already exists",
-                    {"refusing to overwrite a key; use --force only if the old key may be lost"});
+                usage_error(tr("'{file}' already exists", {{"file", p.string()}}),
+                            {tr("refusing to overwrite a key; use --force only if the old key may "
+                                "be lost")});
             }
         }
     }
     const crypto::SecretBuffer passphrase =
-        obtain_passphrase(source, "Passphrase for the new key: ", true);
+        obtain_passphrase(source, tr("Passphrase for the new key: "), true);
     if (passphrase.size() < 12)
-        print_warning(tool, "the passphrase is short; prefer several random words");
+        print_warning(tool, tr("the passphrase is short; prefer several random words"));
 
     const crypto::SecretIdentity identity = organisation
                                                 ? crypto::SecretIdentity::generate_organisation()
@@ -106,15 +107,16 @@ int keygen(const fs::path& out, const PassphraseSource& source, bool force, cons
     PendingFile* both[] = {&secret_file, &public_file};
     install_files(both, force);
 
-    std::cout
-        << "secret key: " << out.string() << " (keep it on the offline machine)\n"
-        << "public key: " << pub.string() << "\n"
-        << (organisation
-                ? "organisation fingerprint: " +
-                      crypto::organisation_fingerprint(organisation_key) +
-                      " (publish it where witnesses can compare it: a flyer, the NGO's website)"
-                : "fingerprint: " + crypto::fingerprint(identity.public_identity))
-        << "\n";
+    std::cout << tr("secret key: {file} (keep it on the offline machine)", {{"file", out.string()}})
+              << "\n"
+              << tr("public key: {file}", {{"file", pub.string()}}) << "\n"
+              << (organisation
+                      ? tr("organisation fingerprint: {fingerprint} (publish it where witnesses "
+                           "can compare it: a flyer, the NGO's website)",
+                           {{"fingerprint", crypto::organisation_fingerprint(organisation_key)}})
+                      : tr("fingerprint: {fingerprint}",
+                           {{"fingerprint", crypto::fingerprint(identity.public_identity)}}))
+              << "\n";
     return exit_success;
 }
 
@@ -126,17 +128,24 @@ std::vector<unsigned char> read_list(const fs::path& path) {
 crypto::RecipientList open_list(const fs::path& path) {
     crypto::RecipientList list;
     if (const std::error_code ec = crypto::decode_recipient_list(read_list(path), list)) {
-        open_failure("'" + path.string() + "' is not a valid recipient list", ec);
+        open_failure(tr("'{file}' is not a valid recipient list", {{"file", path.string()}}), ec);
     }
     return list;
 }
 
 void print_list(const crypto::RecipientList& list) {
-    std::cout << "organisation: " << crypto::organisation_fingerprint(list.organisation) << "\n"
-              << "serial: " << list.serial << "\n"
-              << "valid through: " << crypto::format_day(list.expires_day) << "\n";
+    std::cout << tr("organisation: {fingerprint}",
+                    {{"fingerprint", crypto::organisation_fingerprint(list.organisation)}})
+              << "\n"
+              // TRANSLATORS: the recipient list's serial number, which grows with each new list.
+              << tr("serial: {serial}", {{"serial", std::to_string(list.serial)}})
+              << "\n"
+              // TRANSLATORS: {day} is the last day the list is valid, as 2027-06-30.
+              << tr("valid through: {day}", {{"day", crypto::format_day(list.expires_day)}})
+              << "\n";
     for (const auto& r : list.recipients)
-        std::cout << "responder " << crypto::fingerprint(r) << "\n";
+        std::cout << tr("responder {fingerprint}", {{"fingerprint", crypto::fingerprint(r)}})
+                  << "\n";
 }
 
 // Signs the responders into a new list. Its serial follows the list it replaces (--previous), so
@@ -144,38 +153,43 @@ void print_list(const crypto::RecipientList& list) {
 int org_sign(const fs::path& key_path, const PassphraseSource& source,
              const std::vector<std::string>& responders, const fs::path& previous,
              std::uint64_t serial, const std::string& expires, const fs::path& out) {
-    if (fs::exists(fs::symlink_status(out)))
-        usage_error("'" + out.string() + "' already exists", {"choose a new file name"});
+    if (fs::exists(fs::symlink_status(out))) {
+        usage_error(tr("'{file}' already exists", {{"file", out.string()}}),
+                    {tr("choose a new file name")});
+    }
     constexpr std::int64_t default_validity_days = 180;
     crypto::RecipientList list;
     for (const std::string& r : responders) {
         const auto id = load_public_key(r);
         if (std::find(list.recipients.begin(), list.recipients.end(), id) !=
             list.recipients.end()) {
-            usage_error("responder " + crypto::fingerprint(id) + " is named twice");
+            usage_error(tr("responder {fingerprint} is named twice",
+                           {{"fingerprint", crypto::fingerprint(id)}}));
         }
         list.recipients.push_back(id);
     }
     if (list.recipients.size() > crypto::recipient_list_max_entries)
-        usage_error("a list names at most 16 responders");
+        usage_error(tr("a list names at most 16 responders"));
     std::optional<crypto::RecipientList> before;
     if (!previous.empty()) before = open_list(previous);
     list.serial = before ? before->serial + 1 : serial;
     if (list.serial == 0)
-        usage_error("give the list being replaced with --previous, or a --serial above 0");
+        usage_error(tr("give the list being replaced with --previous, or a --serial above 0"));
     const std::int64_t today = crypto::current_day();
     const auto day =
         expires.empty() ? std::optional(today + default_validity_days) : crypto::parse_day(expires);
-    if (!day) usage_error("--expires takes a date such as 2027-06-30");
-    if (*day < today) usage_error("--expires " + expires + " is in the past");
-    if (*day > std::int64_t{0xFFFFFFFF}) usage_error("--expires is too far away");
+    if (!day) usage_error(tr("--expires takes a date such as 2027-06-30"));
+    // TRANSLATORS: {date} is the date given with --expires, as it was typed.
+    if (*day < today) usage_error(tr("--expires {date} is in the past", {{"date", expires}}));
+    if (*day > std::int64_t{0xFFFFFFFF}) usage_error(tr("--expires is too far away"));
     list.expires_day = static_cast<std::uint32_t>(*day);
 
     const crypto::SecretIdentity organisation = load_organisation_key(key_path, source);
     list.organisation.key = organisation.public_identity.sign;
     if (before && before->organisation != list.organisation) {
-        usage_error("'" + previous.string() + "' was signed by another organisation key",
-                    {"sign with the key that signed the list being replaced"});
+        usage_error(
+            tr("'{file}' was signed by another organisation key", {{"file", previous.string()}}),
+            {tr("sign with the key that signed the list being replaced")});
     }
     write_new_file(out, crypto::sign_recipient_list(list, organisation), 0644, false);
     print_list(list);
@@ -183,19 +197,28 @@ int org_sign(const fs::path& key_path, const PassphraseSource& source,
         for (const auto& r : list.recipients) {
             if (std::find(before->recipients.begin(), before->recipients.end(), r) ==
                 before->recipients.end()) {
-                std::cout << "joins: responder " << crypto::fingerprint(r) << "\n";
+                // TRANSLATORS: a responder the new list names and the list it replaces did not.
+                std::cout << tr("joins: responder {fingerprint}",
+                                {{"fingerprint", crypto::fingerprint(r)}})
+                          << "\n";
             }
         }
         for (const auto& r : before->recipients) {
             if (std::find(list.recipients.begin(), list.recipients.end(), r) ==
                 list.recipients.end()) {
-                std::cout << "leaves: responder " << crypto::fingerprint(r) << "\n";
+                // TRANSLATORS: a responder the replaced list named and the new list does not.
+                std::cout << tr("leaves: responder {fingerprint}",
+                                {{"fingerprint", crypto::fingerprint(r)}})
+                          << "\n";
             }
         }
     }
-    std::cout << "signed into " << out.string()
-              << "; carry it to the server and run: tiplined recipients install DATADIR "
-              << out.filename().string() << "\n";
+    // TRANSLATORS: the command after "run:" is typed as it is (DATADIR is the server's data
+    // folder); {name} is the new list file's name.
+    std::cout << tr("signed into {file}; carry it to the server and run: tiplined recipients "
+                    "install DATADIR {name}",
+                    {{"file", out.string()}, {"name", out.filename().string()}})
+              << "\n";
     return exit_success;
 }
 
@@ -207,13 +230,14 @@ int org_show(const fs::path& list_path, const std::vector<std::string>& expect, 
     if (!keys_only) print_list(list);
     if (!pins.empty() && !pins.contains(crypto::organisation_fingerprint(list.organisation))) {
         throw ToolError(exit_verification_failure,
-                        "the list is not signed by the organisation key you expect",
-                        {"do not install it; ask the organisation for its list"});
+                        tr("the list is not signed by the organisation key you expect"),
+                        {tr("do not install it; ask the organisation for its list")});
     }
     if (crypto::current_day() > static_cast<std::int64_t>(list.expires_day)) {
-        throw ToolError(exit_verification_failure,
-                        "the list expired on " + crypto::format_day(list.expires_day),
-                        {"sign a new one with 'tipline-responder org sign --previous'"});
+        throw ToolError(
+            exit_verification_failure,
+            tr("the list expired on {day}", {{"day", crypto::format_day(list.expires_day)}}),
+            {tr("sign a new one with 'tipline-responder org sign --previous'")});
     }
     if (keys_only) {
         for (const auto& r : list.recipients) std::cout << crypto::encode_public_key(r) << "\n";
@@ -263,8 +287,9 @@ void note_opened_tips(const fs::path& out, const std::vector<std::string>& folde
     const int fd =
         ::open(index.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 || ::write(fd, lines.data(), lines.size()) != static_cast<ssize_t>(lines.size())) {
-        print_warning(tool, "cannot note the opened tips in '" + index.string() +
-                                "'; give 'reply' the folder with --in");
+        print_warning(tool, tr("cannot note the opened tips in '{file}'; give 'reply' the "
+                               "folder with --in",
+                               {{"file", index.string()}}));
     }
     if (fd >= 0) ::close(fd);
 }
@@ -274,8 +299,9 @@ int open(const fs::path& input, const fs::path& key_path, const PassphraseSource
     UniqueFd fd = open_for_reading(input);
     const crypto::SecretIdentity identity = load_secret_key(key_path, source);
     if (!identity.can_decrypt()) {
-        usage_error("'" + key_path.string() + "' is a signing-only key and cannot open tips",
-                    {"use the full key file on the offline machine"});
+        usage_error(tr("'{file}' is a signing-only key and cannot open tips",
+                       {{"file", key_path.string()}}),
+                    {tr("use the full key file on the offline machine")});
     }
     const crypto::BoxKeyPair* ids[] = {&identity.box};
     FdSource in(fd.get(), "'" + input.string() + "'");
@@ -283,8 +309,9 @@ int open(const fs::path& input, const fs::path& key_path, const PassphraseSource
     if (!is_bundle(fd.get())) {
         OpenedTip tip;
         if (auto ec = open_tip_to_folder(ids, in, out, tip))
-            open_failure("cannot open '" + input.string() + "'", ec);
-        std::cout << "opened into " << out.string() << "\n" << describe_tip(tip);
+            open_failure(tr("cannot open '{file}'", {{"file", input.string()}}), ec);
+        std::cout << tr("opened into {folder}", {{"folder", out.string()}}) << "\n"
+                  << describe_tip(tip);
         return exit_success;
     }
     struct stat st {};
@@ -292,21 +319,29 @@ int open(const fs::path& input, const fs::path& key_path, const PassphraseSource
     BundleReport report;
     if (auto ec =
             open_bundle_to_folders(ids, in, static_cast<std::uint64_t>(st.st_size), out, report)) {
-        open_failure("cannot open the bundle '" + input.string() + "'", ec);
+        open_failure(tr("cannot open the bundle '{file}'", {{"file", input.string()}}), ec);
     }
     for (const std::string& name : report.opened)
-        std::cout << "opened " << (out / name).string() << "\n";
+        std::cout << tr("opened {folder}", {{"folder", (out / name).string()}}) << "\n";
     note_opened_tips(out, report.opened);
     for (const std::string& id : report.not_for_this_key)
-        std::cout << "not for this key: tip " << id << "\n";
-    for (const auto& [id, ec] : report.damaged)
-        print_error(tool, "tip " + id + " cannot be opened: " + ec.message(), {});
-    std::cout << report.opened.size() << " opened, " << report.not_for_this_key.size()
-              << " for other keys, " << report.damaged.size() << " damaged\n";
+        std::cout << tr("not for this key: tip {id}", {{"id", id}}) << "\n";
+    for (const auto& [id, ec] : report.damaged) {
+        print_error(tool,
+                    tr("tip {id} cannot be opened: {error}", {{"id", id}, {"error", ec.message()}}),
+                    {});
+    }
+    // TRANSLATORS: how many tips of the bundle were opened, were sealed to other responders' keys,
+    // and could not be opened.
+    std::cout << tr("{opened} opened, {other} for other keys, {damaged} damaged",
+                    {{"opened", std::to_string(report.opened.size())},
+                     {"other", std::to_string(report.not_for_this_key.size())},
+                     {"damaged", std::to_string(report.damaged.size())}})
+              << "\n";
     if (!report.damaged.empty()) {
         throw ToolError(
-            exit_verification_failure, "some tips in the bundle are damaged",
-            {"the others were opened; copy the bundle again to retry the damaged ones"});
+            exit_verification_failure, tr("some tips in the bundle are damaged"),
+            {tr("the others were opened; copy the bundle again to retry the damaged ones")});
     }
     return exit_success;
 }
@@ -314,20 +349,26 @@ int open(const fs::path& input, const fs::path& key_path, const PassphraseSource
 // The online machine's key: a sign-only copy of the identity, under its own passphrase.
 int signing_key(const fs::path& key_path, const PassphraseSource& source,
                 const PassphraseSource& new_source, const fs::path& out) {
-    if (fs::exists(fs::symlink_status(out)))
-        usage_error("'" + out.string() + "' already exists", {"choose a new file name"});
+    if (fs::exists(fs::symlink_status(out))) {
+        usage_error(tr("'{file}' already exists", {{"file", out.string()}}),
+                    {tr("choose a new file name")});
+    }
     const crypto::SecretIdentity identity = load_secret_key(key_path, source);
     const crypto::SecretBuffer passphrase =
-        obtain_passphrase(new_source, "Passphrase for the signing key: ", true);
+        obtain_passphrase(new_source, tr("Passphrase for the signing key: "), true);
     const auto file = crypto::seal_secret_key_file(identity, crypto::KeyFileContents::sign_only,
                                                    passphrase.span(), crypto::kdf_moderate());
     PendingFile pending(out, 0600);
     pending.write(file);
     PendingFile* files[] = {&pending};
     install_files(files, false);
-    std::cout << "signing key: " << out.string()
-              << " (for the online machine; it cannot open tips)\n"
-              << "fingerprint: " << crypto::fingerprint(identity.public_identity) << "\n";
+    // TRANSLATORS: the sign-only copy of the key, which signs the online machine's requests.
+    std::cout << tr("signing key: {file} (for the online machine; it cannot open tips)",
+                    {{"file", out.string()}})
+              << "\n"
+              << tr("fingerprint: {fingerprint}",
+                    {{"fingerprint", crypto::fingerprint(identity.public_identity)}})
+              << "\n";
     return exit_success;
 }
 
@@ -335,7 +376,7 @@ int signing_key(const fs::path& key_path, const PassphraseSource& source,
 fs::path find_tip_folder(const std::string& tip, const fs::path& dir) {
     if (fs::is_directory(tip)) return tip;
     if (tip.size() != 32 || tip.find_first_not_of("0123456789abcdef") != std::string::npos) {
-        usage_error("--tip takes a tip id (32 hex digits) or the folder 'open' wrote it to");
+        usage_error(tr("--tip takes a tip id (32 hex digits) or the folder 'open' wrote it to"));
     }
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
@@ -353,24 +394,26 @@ fs::path find_tip_folder(const std::string& tip, const fs::path& dir) {
         }
     }
     if (!noted.empty() && fs::is_directory(noted)) return noted;
-    usage_error("no folder for tip " + tip + " here or where 'open' noted it",
-                {"open the bundle first, or give --in the folder 'open --out' wrote to"});
+    usage_error(tr("no folder for tip {id} here or where 'open' noted it", {{"id", tip}}),
+                {tr("open the bundle first, or give --in the folder 'open --out' wrote to")});
 }
 
 // Where a reply goes: the witness's reply key, from a tip folder or the case store's conversation.
 struct ReplyTarget {
     crypto::BoxPublicKey reply_key{};
-    std::string label;  // how the tool names it
+    std::string label;          // how the tool names it: the folder's name, or the conversation's
+    bool conversation = false;  // label is a conversation's short id
 };
 
 ReplyTarget reply_target_from_folder(const std::string& tip, const fs::path& in_dir) {
     const fs::path folder = find_tip_folder(tip, in_dir);
     const auto reply_key = read_reply_key(folder);
     if (!reply_key) {
-        usage_error("the sender of '" + folder.string() + "' cannot receive replies",
-                    {"the tip came without a receipt"});
+        usage_error(
+            tr("the sender of '{folder}' cannot receive replies", {{"folder", folder.string()}}),
+            {tr("the tip came without a receipt")});
     }
-    return {*reply_key, folder.filename().string()};
+    return {*reply_key, folder.filename().string(), false};
 }
 
 ReplyTarget reply_target_from_store(const std::string& conversation, const fs::path& store_dir,
@@ -380,11 +423,11 @@ ReplyTarget reply_target_from_store(const std::string& conversation, const fs::p
     const std::string thread = tipline::responder::find_thread(store, conversation);
     const auto c = tipline::responder::load_conversation(store, thread);
     if (!c.reply_key) {
-        usage_error(
-            "the witness of conversation " + c.summary.short_id() + " cannot receive replies",
-            {"the tip came without a receipt"});
+        usage_error(tr("the witness of conversation {conversation} cannot receive replies",
+                       {{"conversation", c.summary.short_id()}}),
+                    {tr("the tip came without a receipt")});
     }
-    return {*c.reply_key, "conversation " + c.summary.short_id()};
+    return {*c.reply_key, c.summary.short_id(), true};
 }
 
 struct ReplyText {
@@ -403,15 +446,27 @@ int reply(const ReplyTarget& target, const crypto::SecretIdentity& identity,
                                                       text.language, cc));
     PendingFile* files[] = {&pending};
     install_files(files, false);
-    std::cout << "reply for " << target.label << " sealed into " << text.out.string()
-              << "; carry it to the online machine and run: tipline-responder push\n";
+    std::cout << (target.conversation
+                      // TRANSLATORS: "sealed": encrypted for the witness. {conversation} is the
+                      // conversation's short id. The command after "run:" is typed as it is.
+                      ? tr("reply for conversation {conversation} sealed into {file}; carry it to "
+                           "the online machine and run: tipline-responder push",
+                           {{"conversation", target.label}, {"file", text.out.string()}})
+                      // TRANSLATORS: "sealed": encrypted for the witness. {folder} is the name of
+                      // the tip's folder, from 'open'. The command after "run:" is typed as it is.
+                      : tr("reply for {folder} sealed into {file}; carry it to the online "
+                           "machine and run: tipline-responder push",
+                           {{"folder", target.label}, {"file", text.out.string()}}))
+              << "\n";
     return exit_success;
 }
 
 int fetch(const std::string& server, const std::string& proxy, const fs::path& key_path,
           const PassphraseSource& source, const fs::path& out, bool all, bool delete_items) {
-    if (fs::exists(fs::symlink_status(out)))
-        usage_error("'" + out.string() + "' already exists", {"choose a new file name"});
+    if (fs::exists(fs::symlink_status(out))) {
+        usage_error(tr("'{file}' already exists", {{"file", out.string()}}),
+                    {tr("choose a new file name")});
+    }
     // A sign-only key or a full one: only the signing half is used.
     const crypto::SecretIdentity identity = load_secret_key(key_path, source);
     HttpClient http(server, proxy);
@@ -434,19 +489,52 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
          : i.kind == "team"      ? team
                                  : replies) += 1;
     }
-    std::cout << "fetched " << items.size() << " items (" << tips << " tips, " << follow_ups
-              << " follow-ups, " << replies << " replies"
-              << (team > 0 ? ", " + std::to_string(team) + " of the team's state" : std::string())
-              << "), " << total << " bytes of ciphertext, into " << out.string() << "\n";
+    const std::string count = std::to_string(items.size());
+    const std::string tip_count = std::to_string(tips);
+    const std::string follow_up_count = std::to_string(follow_ups);
+    const std::string reply_count = std::to_string(replies);
+    const std::string bytes = std::to_string(total);
+    std::cout << (team > 0
+                      // TRANSLATORS: "fetched": downloaded from the server into the bundle file
+                      // {file}. Follow-ups are witnesses' later messages on their tips, replies
+                      // the responders' answers; {team} counts the copies of the team's shared
+                      // case state.
+                      ? tr("fetched {count} items ({tips} tips, {follow_ups} follow-ups, {replies} "
+                           "replies, {team} of the team's state), {bytes} bytes of ciphertext, "
+                           "into {file}",
+                           {{"count", count},
+                            {"tips", tip_count},
+                            {"follow_ups", follow_up_count},
+                            {"replies", reply_count},
+                            {"team", std::to_string(team)},
+                            {"bytes", bytes},
+                            {"file", out.string()}})
+                      // TRANSLATORS: "fetched": downloaded from the server into the bundle file
+                      // {file}. Follow-ups are witnesses' later messages on their tips, replies
+                      // the responders' answers.
+                      : tr("fetched {count} items ({tips} tips, {follow_ups} follow-ups, {replies} "
+                           "replies), {bytes} bytes of ciphertext, into {file}",
+                           {{"count", count},
+                            {"tips", tip_count},
+                            {"follow_ups", follow_up_count},
+                            {"replies", reply_count},
+                            {"bytes", bytes},
+                            {"file", out.string()}}))
+              << "\n";
     if (!items.empty()) {
-        const std::uint64_t done = acknowledge_items(api, items, delete_items);
-        std::cout << (delete_items ? "deleted " : "marked as fetched ") << done
-                  << " items on the server\n";
+        const std::string done = std::to_string(acknowledge_items(api, items, delete_items));
+        std::cout << (delete_items
+                          ? tr("deleted {count} items on the server", {{"count", done}})
+                          // TRANSLATORS: the items stay on the server, marked so that the next
+                          // fetch without --all skips them.
+                          : tr("marked as fetched {count} items on the server", {{"count", done}}))
+                  << "\n";
         // The server keeps a reply for its witness; only this responder's copy goes.
         if (delete_items && replies > 0) {
-            std::cout << replies
-                      << " replies among them stay in their mailboxes until their witnesses have "
-                         "read them\n";
+            std::cout << tr("{count} replies among them stay in their mailboxes until their "
+                            "witnesses have read them",
+                            {{"count", reply_count}})
+                      << "\n";
         }
     }
     return exit_success;
@@ -471,7 +559,8 @@ int push(const std::string& server, const std::string& proxy, const fs::path& ke
             file.bytes.insert(file.bytes.end(), buffer.begin(),
                               buffer.begin() + static_cast<std::ptrdiff_t>(n));
             if (file.bytes.size() > 64 * 1024 * 1024)
-                usage_error("'" + p.string() + "' is too large to be a reply or team-state file");
+                usage_error(tr("'{file}' is too large to be a reply or team-state file",
+                               {{"file", p.string()}}));
         }
         const auto team_magic = crypto::as_bytes(crypto::labels::team_file_magic);
         file.team = file.bytes.size() >= team_magic.size() &&
@@ -480,12 +569,14 @@ int push(const std::string& server, const std::string& proxy, const fs::path& ke
         std::span<const unsigned char> envelope;
         if (file.team) {
             if (auto ec = decode_team_file(file.bytes, envelope)) {
-                usage_error("'" + p.string() + "' is not a team-state file: " + ec.message(),
-                            {"make one with 'tipline-responder share' on the offline machine"});
+                usage_error(tr("'{file}' is not a team-state file: {error}",
+                               {{"file", p.string()}, {"error", ec.message()}}),
+                            {tr("make one with 'tipline-responder share' on the offline machine")});
             }
         } else if (auto ec = decode_reply_file(file.bytes, mailbox, envelope)) {
-            usage_error("'" + p.string() + "' is not a reply file: " + ec.message(),
-                        {"make one with 'tipline-responder reply' on the offline machine"});
+            usage_error(tr("'{file}' is not a reply file: {error}",
+                           {{"file", p.string()}, {"error", ec.message()}}),
+                        {tr("make one with 'tipline-responder reply' on the offline machine")});
         }
         files.push_back(std::move(file));
     }
@@ -498,12 +589,17 @@ int push(const std::string& server, const std::string& proxy, const fs::path& ke
         std::span<const unsigned char> envelope;
         if (files[i].team) {
             decode_team_file(files[i].bytes, envelope);
-            std::cout << paths[i].string() << ": the team's state, stored as "
-                      << api.post_team_state(envelope) << "\n";
+            const std::string id = api.post_team_state(envelope);
+            // TRANSLATORS: {id} is the id the server gave the stored team-state file.
+            std::cout << tr("{file}: the team's state, stored as {id}",
+                            {{"file", paths[i].string()}, {"id", id}})
+                      << "\n";
             continue;
         }
         decode_reply_file(files[i].bytes, mailbox, envelope);
-        std::cout << paths[i].string() << ": stored as " << api.post_reply(mailbox, envelope)
+        const std::string id = api.post_reply(mailbox, envelope);
+        // TRANSLATORS: {id} is the id the server gave the stored reply.
+        std::cout << tr("{file}: stored as {id}", {{"file", paths[i].string()}, {"id", id}})
                   << "\n";
     }
     return exit_success;
@@ -512,6 +608,8 @@ int push(const std::string& server, const std::string& proxy, const fs::path& ke
 }  // namespace
 
 int main(int argc, char** argv) {
+    // The responder's language, from the environment, before anything is said (po/README.md).
+    init_messages(responder_message_domain);
     CLI::App app{
         "Tipline responder tool. Offline commands run on the air-gapped machine that holds the "
         "decryption key.",
@@ -669,8 +767,8 @@ int main(int argc, char** argv) {
         if (org_sign_cmd->parsed()) {
             if (previous_list.empty() && serial == 0) {
                 usage_error(
-                    "give the list this one replaces with --previous, or --serial 1 for the first "
-                    "list");
+                    tr("give the list this one replaces with --previous, or --serial 1 for the "
+                       "first list"));
             }
             return org_sign(key, passphrase, responders, previous_list, serial, expires, out);
         }
@@ -678,7 +776,7 @@ int main(int argc, char** argv) {
         if (*sign_cmd) return signing_key(key, passphrase, new_passphrase, out);
         if (*reply_cmd) {
             if (tip.empty() && reply_conversation.empty())
-                usage_error("name what to answer with --tip or --conversation");
+                usage_error(tr("name what to answer with --tip or --conversation"));
             if (!tip.empty()) {
                 // The tip's folder and the message are found before the passphrase is asked for.
                 const ReplyTarget target = reply_target_from_folder(tip, in_dir);
@@ -688,9 +786,9 @@ int main(int argc, char** argv) {
             const ReplyText text{read_message(message_file, tool), cc, language, out};
             const crypto::SecretIdentity identity = load_secret_key(key, passphrase);
             if (!identity.can_decrypt()) {
-                usage_error(
-                    "'" + key.string() + "' is a signing-only key and cannot open the case store",
-                    {"use the full key file on the offline machine"});
+                usage_error(tr("'{file}' is a signing-only key and cannot open the case store",
+                               {{"file", key.string()}}),
+                            {tr("use the full key file on the offline machine")});
             }
             return reply(reply_target_from_store(reply_conversation, reply_store, identity),
                          identity, text);

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "tipline/client/messages.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/responder/schema.hpp"
@@ -26,6 +27,7 @@ namespace tipline::responder {
 namespace {
 
 namespace fs = std::filesystem;
+using client::tr;
 using tooling::io_error;
 using tooling::usage_error;
 
@@ -130,20 +132,33 @@ bool is_file_id(std::string_view name, crypto::StoreFileId& id) {
 void prepare_folder(const fs::path& dir) {
     struct stat st {};
     if (::stat(dir.c_str(), &st) != 0) {
-        if (errno != ENOENT) io_error("cannot use " + quoted(dir) + ": " + std::strerror(errno));
+        if (errno != ENOENT) {
+            io_error(tr("cannot use '{folder}': {error}",
+                        {{"folder", dir.string()}, {"error", std::strerror(errno)}}));
+        }
         std::error_code ec;
         if (dir.has_parent_path()) fs::create_directories(dir.parent_path(), ec);
-        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-            io_error("cannot create " + quoted(dir) + ": " + std::strerror(errno));
-        if (::stat(dir.c_str(), &st) != 0)
-            io_error("cannot use " + quoted(dir) + ": " + std::strerror(errno));
+        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+            io_error(tr("cannot create '{folder}': {error}",
+                        {{"folder", dir.string()}, {"error", std::strerror(errno)}}));
+        }
+        if (::stat(dir.c_str(), &st) != 0) {
+            io_error(tr("cannot use '{folder}': {error}",
+                        {{"folder", dir.string()}, {"error", std::strerror(errno)}}));
+        }
     }
-    if (!S_ISDIR(st.st_mode)) usage_error(quoted(dir) + " is not a folder");
-    if (st.st_uid != ::geteuid())
-        usage_error("the case store " + quoted(dir) + " belongs to another user");
+    if (!S_ISDIR(st.st_mode)) usage_error(tr("'{path}' is not a folder", {{"path", dir.string()}}));
+    if (st.st_uid != ::geteuid()) {
+        usage_error(
+            // TRANSLATORS: the case store: the responder's encrypted store of conversations, kept
+            // in the folder {folder}.
+            tr("the case store '{folder}' belongs to another user", {{"folder", dir.string()}}));
+    }
     if ((st.st_mode & 077) != 0) {
-        usage_error("the case store " + quoted(dir) + " can be read by other users",
-                    {"run: chmod 700 " + dir.string()});
+        usage_error(
+            tr("the case store '{folder}' can be read by other users", {{"folder", dir.string()}}),
+            // TRANSLATORS: a command to type: keep it as it is.
+            {tr("run: chmod 700 {folder}", {{"folder", dir.string()}})});
     }
 }
 
@@ -154,8 +169,8 @@ fs::path default_store_folder() {
     if (data_home != nullptr && data_home[0] == '/') return fs::path(data_home) / "tipline";
     const char* home = std::getenv("HOME");
     if (home == nullptr || home[0] != '/')
-        usage_error("neither XDG_DATA_HOME nor HOME names a folder for the case store",
-                    {"name one with --store DIR"});
+        usage_error(tr("neither XDG_DATA_HOME nor HOME names a folder for the case store"),
+                    {tr("name one with --store DIR")});
     return fs::path(home) / ".local" / "share" / "tipline";
 }
 
@@ -175,23 +190,33 @@ CaseStore::CaseStore(fs::path dir, const crypto::SecretIdentity& identity)
       identity_(identity),
       me_(crypto::fingerprint(identity.public_identity)) {
     if (!identity.can_decrypt()) {
-        usage_error("a sign-only key cannot open the case store",
-                    {"use your full key, on the offline machine"});
+        // TRANSLATORS: a sign-only key: a copy of the responder's key that can sign replies but
+        // not decrypt; the full key decrypts too and stays on the offline machine.
+        usage_error(tr("a sign-only key cannot open the case store"),
+                    {tr("use your full key, on the offline machine")});
     }
     key_ = crypto::derive_store_key(identity.box);
     prepare_folder(dir_);
     const fs::path files = dir_ / files_folder_name;
-    if (::mkdir(files.c_str(), 0700) != 0 && errno != EEXIST)
-        io_error("cannot create " + quoted(files) + ": " + std::strerror(errno));
+    if (::mkdir(files.c_str(), 0700) != 0 && errno != EEXIST) {
+        io_error(tr("cannot create '{folder}': {error}",
+                    {{"folder", files.string()}, {"error", std::strerror(errno)}}));
+    }
 
     const fs::path lock = dir_ / lock_file_name;
     lock_ =
         tooling::UniqueFd(::open(lock.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!lock_) io_error("cannot open " + quoted(lock) + ": " + std::strerror(errno));
+    if (!lock_) {
+        io_error(tr("cannot open '{file}': {error}",
+                    {{"file", lock.string()}, {"error", std::strerror(errno)}}));
+    }
     if (::flock(lock_.get(), LOCK_EX | LOCK_NB) != 0) {
-        std::cerr << "waiting for another tipline-responder that is using the case store\n";
-        if (::flock(lock_.get(), LOCK_EX) != 0)
-            io_error("cannot lock " + quoted(lock) + ": " + std::strerror(errno));
+        std::cerr << tr("waiting for another tipline-responder that is using the case store")
+                  << "\n";
+        if (::flock(lock_.get(), LOCK_EX) != 0) {
+            io_error(tr("cannot lock '{file}': {error}",
+                        {{"file", lock.string()}, {"error", std::strerror(errno)}}));
+        }
     }
     held_ = true;
     use_wiping_allocator();
@@ -232,8 +257,10 @@ void CaseStore::release() {
 
 void CaseStore::acquire() {
     if (held_) return;
-    if (::flock(lock_.get(), LOCK_EX) != 0)
-        io_error("cannot lock the case store " + quoted(dir_) + ": " + std::strerror(errno));
+    if (::flock(lock_.get(), LOCK_EX) != 0) {
+        io_error(tr("cannot lock the case store '{folder}': {error}",
+                    {{"folder", dir_.string()}, {"error", std::strerror(errno)}}));
+    }
     held_ = true;
     if (current_file_state() != loaded_) open_database();
 }
@@ -248,7 +275,8 @@ void CaseStore::load() {
     }
     tooling::UniqueFd fd = tooling::open_for_reading(file);
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) io_error("cannot read " + quoted(file));
+    if (::fstat(fd.get(), &st) != 0)
+        io_error(tr("cannot read '{file}'", {{"file", file.string()}}));
     crypto::FdSource in(fd.get(), quoted(file));
     ImageSink image(static_cast<std::uint64_t>(st.st_size));
     const std::error_code ec = crypto::open_store_file(key_.span(), crypto::StoreFileKind::database,
@@ -256,12 +284,14 @@ void CaseStore::load() {
     if (ec == crypto::Error::authentication_failed) {
         throw tooling::ToolError(
             tooling::exit_verification_failure,
-            "the case store " + quoted(dir_) + " does not open with this key: " + ec.message(),
-            {"each responder's store opens only with that responder's key; check the key file, "
-             "or name your own store with --store DIR",
-             "if the key is right, the file was altered or damaged: restore it from a backup"});
+            tr("the case store '{folder}' does not open with this key: {error}",
+               {{"folder", dir_.string()}, {"error", ec.message()}}),
+            {tr("each responder's store opens only with that responder's key; check the key "
+                "file, or name your own store with --store DIR"),
+             tr("if the key is right, the file was altered or damaged: restore it from a backup")});
     }
-    if (ec) tooling::open_failure("the case store " + quoted(file), ec);
+    // TRANSLATORS: the start of a message, followed by ": " and what is wrong with the file.
+    if (ec) tooling::open_failure(tr("the case store '{file}'", {{"file", file.string()}}), ec);
     const auto size = static_cast<sqlite3_int64>(image.size());
     const auto capacity = static_cast<sqlite3_int64>(image.capacity());
     if (sqlite3_deserialize(db_, "main", image.release(), size, capacity,
@@ -340,8 +370,10 @@ void CaseStore::remove_attachments(std::span<const crypto::StoreFileId> files) {
             ::fsync(fd.get());
         }
         fd.reset();
-        if (::unlink(file.c_str()) != 0 && errno != ENOENT)
-            io_error("cannot remove " + quoted(file) + ": " + std::strerror(errno));
+        if (::unlink(file.c_str()) != 0 && errno != ENOENT) {
+            io_error(tr("cannot remove '{file}': {error}",
+                        {{"file", file.string()}, {"error", std::strerror(errno)}}));
+        }
     }
     tooling::fsync_directory(folder);
 }
@@ -349,16 +381,21 @@ void CaseStore::remove_attachments(std::span<const crypto::StoreFileId> files) {
 void CaseStore::read_attachment(const crypto::StoreFileId& id, crypto::ByteSink& out) {
     const fs::path file = dir_ / files_folder_name / crypto::to_hex(id);
     if (!fs::exists(fs::symlink_status(file))) {
-        throw tooling::ToolError(
-            tooling::exit_verification_failure,
-            "the case store has lost an attachment: " + quoted(file) + " is missing",
-            {"restore the store's folder from a backup"});
+        throw tooling::ToolError(tooling::exit_verification_failure,
+                                 tr("the case store has lost an attachment: '{file}' is missing",
+                                    {{"file", file.string()}}),
+                                 {tr("restore the store's folder from a backup")});
     }
     tooling::UniqueFd fd = tooling::open_for_reading(file);
     crypto::FdSource in(fd.get(), quoted(file));
     const std::error_code ec =
         crypto::open_store_file(key_.span(), crypto::StoreFileKind::attachment, id, in, out);
-    if (ec) tooling::open_failure("an attachment of the case store, " + quoted(file), ec);
+    if (ec) {
+        tooling::open_failure(
+            // TRANSLATORS: the start of a message, followed by ": " and what is wrong with the
+            // file.
+            tr("an attachment of the case store, '{file}'", {{"file", file.string()}}), ec);
+    }
 }
 
 }  // namespace tipline::responder

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "tipline/client/display_text.hpp"
+#include "tipline/client/messages.hpp"
 #include "tipline/client/responder_client.hpp"
 #include "tipline/client/safe_name.hpp"
 #include "tipline/crypto/bytes.hpp"
@@ -74,8 +75,10 @@ std::string describe_conversation(const Conversation& c) {
 
 void check_export_folder(const fs::path& out) {
     if (fs::exists(fs::symlink_status(out)) && (!fs::is_directory(out) || !fs::is_empty(out))) {
-        tooling::usage_error("'" + out.string() + "' exists and is not an empty folder",
-                             {"choose a new folder for the export"});
+        tooling::usage_error(
+            client::tr("'{folder}' exists and is not an empty folder", {{"folder", out.string()}}),
+            // TRANSLATORS: the export: a conversation copied out of the case store into a folder.
+            {client::tr("choose a new folder for the export")});
     }
 }
 
@@ -85,7 +88,10 @@ std::size_t export_conversation(CaseStore& store, const Conversation& conversati
     check_export_folder(out);
     std::error_code ec;
     fs::create_directories(out, ec);
-    if (ec) io_error("cannot create '" + out.string() + "': " + ec.message());
+    if (ec) {
+        io_error(client::tr("cannot create '{folder}': {error}",
+                            {{"folder", out.string()}, {"error", ec.message()}}));
+    }
     ::chmod(out.c_str(), 0700);
     client::NameAllocator names({"conversation.txt"});
     std::vector<std::unique_ptr<PendingFile>> pending;
@@ -172,8 +178,9 @@ fs::path write_outbox_file(const fs::path& outbox, const std::string& prefix,
     std::error_code ec;
     if (outbox.has_parent_path()) fs::create_directories(outbox.parent_path(), ec);
     if (ec || (::mkdir(outbox.c_str(), 0700) != 0 && errno != EEXIST)) {
-        tooling::io_error("cannot create '" + outbox.string() +
-                          "': " + (ec ? ec.message() : std::string(std::strerror(errno))));
+        const std::string error = ec ? ec.message() : std::string(std::strerror(errno));
+        tooling::io_error(client::tr("cannot create '{folder}': {error}",
+                                     {{"folder", outbox.string()}, {"error", error}}));
     }
     unsigned char random[4];
     randombytes_buf(random, sizeof random);
@@ -194,7 +201,8 @@ std::vector<unsigned char> seal_reply_file(const crypto::BoxPublicKey& reply_key
     header.reply_key = reply_key;  // the witness it answers, under the signature
     header.message = message;
     if (crypto::validate_tip_header(header))
-        tooling::usage_error("the reply's language must be a tag such as en, ko or zh-Hans");
+        tooling::usage_error(
+            client::tr("the reply's language must be a tag such as en, ko or zh-Hans"));
     // The witness, this responder (to read the thread later) and each colleague named.
     std::vector<crypto::BoxPublicKey> recipients{reply_key, identity.public_identity.box};
     for (const crypto::BoxPublicKey& c : cc) {
@@ -202,11 +210,12 @@ std::vector<unsigned char> seal_reply_file(const crypto::BoxPublicKey& reply_key
             recipients.push_back(c);
     }
     if (recipients.size() > crypto::envelope_max_recipients)
-        tooling::usage_error("at most 14 colleagues can get a copy");
+        // TRANSLATORS: colleagues: other responders, each sent a copy of the reply (--cc).
+        tooling::usage_error(client::tr("at most 14 colleagues can get a copy"));
     crypto::VectorSink sealed;
     // Signed, so the witness's tools can tell it from words anyone else put in the mailbox.
     if (auto ec = crypto::seal_signed_reply(recipients, header, {}, identity, sealed))
-        tooling::io_error("cannot seal the reply: " + ec.message());
+        tooling::io_error(client::tr("cannot seal the reply: {error}", {{"error", ec.message()}}));
     return client::encode_reply_file(crypto::mailbox_id(reply_key), sealed.bytes());
 }
 

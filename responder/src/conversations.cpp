@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "tipline/client/messages.hpp"
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/days.hpp"
@@ -21,6 +22,7 @@
 namespace tipline::responder {
 namespace {
 
+using client::tr;
 using tooling::Statement;
 using tooling::usage_error;
 
@@ -382,18 +384,26 @@ std::string find_thread(CaseStore& store, std::string_view typed) {
     const bool hex =
         !prefix.empty() && prefix.find_first_not_of("0123456789abcdef") == std::string::npos;
     if (!hex || prefix.size() < min_typed_id || prefix.size() > 64) {
-        usage_error("'" + std::string(typed) + "' is not a conversation id",
-                    {"give at least " + std::to_string(min_typed_id) +
-                     " hex digits of an id that 'tipline-responder conversations' lists"});
+        // TRANSLATORS: {id} is what was typed as a conversation's id.
+        usage_error(tr("'{id}' is not a conversation id", {{"id", typed}}),
+                    // TRANSLATORS: hex digits: 0 to 9 and a to f.
+                    {tr("give at least {count} hex digits of an id that 'tipline-responder "
+                        "conversations' lists",
+                        {{"count", std::to_string(min_typed_id)}})});
     }
     Statement st(store.db(), "SELECT thread FROM conversation WHERE substr(thread, 1, ?) = ?");
     st.bind(1, static_cast<std::int64_t>(prefix.size())).bind(2, prefix);
     std::vector<std::string> found;
     while (st.step()) found.push_back(st.text(0));
-    if (found.empty()) usage_error("no conversation in the case store has the id " + prefix);
+    if (found.empty()) {
+        // TRANSLATORS: the case store: the responder's encrypted store of conversations.
+        usage_error(tr("no conversation in the case store has the id {id}", {{"id", prefix}}));
+    }
     if (found.size() > 1) {
-        usage_error(std::to_string(found.size()) + " conversations have ids that start " + prefix,
-                    {"give more digits of the id"});
+        // TRANSLATORS: {count} is a number, more than 1; {prefix} the digits typed.
+        usage_error(tr("{count} conversations have ids that start {prefix}",
+                       {{"count", std::to_string(found.size())}, {"prefix", prefix}}),
+                    {tr("give more digits of the id")});
     }
     return found.front();
 }
@@ -407,7 +417,7 @@ Conversation load_conversation(CaseStore& store, const std::string& thread) {
         c.summary = std::move(s);
     }
     if (c.summary.thread.empty())
-        usage_error("no conversation in the case store has the id " + thread);
+        usage_error(tr("no conversation in the case store has the id {id}", {{"id", thread}}));
     {
         Statement st(db, "SELECT reply_key FROM conversation WHERE thread = ?");
         st.bind(1, thread);
@@ -506,8 +516,11 @@ bool merge_field(CaseStore& store, const FieldChange& change) {
 
 void set_status(CaseStore& store, const std::string& thread, std::string_view status) {
     if (std::find(statuses.begin(), statuses.end(), status) == statuses.end()) {
-        usage_error("'" + std::string(status) + "' is not a status",
-                    {"choose one of: new, read, needs_reply, answered, closed"});
+        // TRANSLATORS: a status of a conversation in the triage (the team's sorting of the
+        // conversations), as given to --status.
+        usage_error(tr("'{status}' is not a status", {{"status", status}}),
+                    // TRANSLATORS: the statuses are words to type: keep them in English.
+                    {tr("choose one of: new, read, needs_reply, answered, closed")});
     }
     set_field(store, thread, "status", std::string(status));
 }
@@ -518,16 +531,19 @@ void set_assignee(CaseStore& store, const std::string& thread, const std::string
 
 void set_tag(CaseStore& store, const std::string& thread, std::string_view tag, bool on) {
     if (!is_tag_text(tag)) {
-        usage_error("'" + std::string(tag) + "' cannot be a tag",
-                    {"a tag is 1 to " + std::to_string(max_tag_size) +
-                     " bytes of UTF-8 text, without commas or control characters"});
+        // TRANSLATORS: a tag: a word the responders attach to a conversation to sort it.
+        usage_error(tr("'{tag}' cannot be a tag", {{"tag", tag}}),
+                    {tr("a tag is 1 to {max} bytes of UTF-8 text, without commas or control "
+                        "characters",
+                        {{"max", std::to_string(max_tag_size)}})});
     }
     set_field(store, thread, "tag:" + std::string(tag), on ? "1" : "0");
 }
 
 std::string add_note(CaseStore& store, const std::string& thread, std::string_view text) {
     if (text.empty() || text.size() > max_note_size || !crypto::is_valid_utf8(text)) {
-        usage_error("a note is 1 to " + std::to_string(max_note_size) + " bytes of UTF-8 text");
+        usage_error(tr("a note is 1 to {max} bytes of UTF-8 text",
+                       {{"max", std::to_string(max_note_size)}}));
     }
     std::array<unsigned char, 8> random{};
     randombytes_buf(random.data(), random.size());
@@ -556,8 +572,10 @@ std::vector<crypto::StoreFileId> delete_conversation(CaseStore& store, const std
     Statement status(db, "SELECT value FROM field WHERE thread = ? AND name = 'status'");
     status.bind(1, thread);
     if (!status.step() || status.text(0) != "closed") {
-        usage_error("conversation " + thread.substr(0, short_id_size) + " is not closed",
-                    {"close it first: tipline-responder triage ID --status closed"});
+        usage_error(
+            tr("conversation {id} is not closed", {{"id", thread.substr(0, short_id_size)}}),
+            // TRANSLATORS: a command to type: keep it in English, ID included.
+            {tr("close it first: tipline-responder triage ID --status closed")});
     }
     std::vector<crypto::StoreFileId> files;
     Statement attachments(db,

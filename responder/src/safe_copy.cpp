@@ -13,20 +13,24 @@
 #include <chrono>
 #include <cstring>
 #include <optional>
+#include <utility>
 
+#include "tipline/client/messages.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/file_io.hpp"
 
 namespace tipline::responder {
 namespace {
 
+using client::tr;
 using tooling::UniqueFd;
 
 constexpr const char* bwrap = "/usr/bin/bwrap";
 constexpr std::size_t max_stderr = 64 * 1024;
 
-[[noreturn]] void fail(const std::string& why) {
-    throw tooling::ToolError(tooling::exit_verification_failure, "no safe copy: " + why);
+// Each message is whole, "no safe copy: " included, so that a translation can word it freely.
+[[noreturn]] void fail(std::string message) {
+    throw tooling::ToolError(tooling::exit_verification_failure, std::move(message));
 }
 
 bool is_space(unsigned char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -117,10 +121,16 @@ SandboxResult run_sandboxed(const std::string& script, std::span<const unsigned 
     int in_pipe[2], out_pipe[2], err_pipe[2];
     if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 ||
         ::pipe2(err_pipe, O_CLOEXEC) != 0) {
-        fail(std::string("cannot make pipes: ") + std::strerror(errno));
+        // TRANSLATORS: a safe copy: a copy of an attachment rebuilt from its pixels alone, in a
+        // sandbox, that a responder can open without risk; the original may be built to attack
+        // a reader. Pipes: the channels to the sandboxed programs.
+        fail(tr("no safe copy: cannot make pipes: {error}", {{"error", std::strerror(errno)}}));
     }
     const pid_t pid = ::fork();
-    if (pid < 0) fail(std::string("cannot start the sandbox: ") + std::strerror(errno));
+    if (pid < 0) {
+        fail(tr("no safe copy: cannot start the sandbox: {error}",
+                {{"error", std::strerror(errno)}}));
+    }
     if (pid == 0) {
         ::dup2(in_pipe[0], 0);
         ::dup2(out_pipe[1], 1);
@@ -214,22 +224,23 @@ std::vector<Pixels> parse_pixels(std::span<const unsigned char> stream,
     std::vector<Pixels> images;
     std::size_t at = 0;
     const auto number = [&](unsigned max) {
-        if (at >= stream.size() || stream[at] < '0' || stream[at] > '9') fail("bad pixels");
+        if (at >= stream.size() || stream[at] < '0' || stream[at] > '9')
+            fail(tr("no safe copy: bad pixels"));
         std::uint64_t v = 0;
         while (at < stream.size() && stream[at] >= '0' && stream[at] <= '9') {
             v = v * 10 + (stream[at++] - '0');
-            if (v > max) fail("an image is too large");
+            if (v > max) fail(tr("no safe copy: an image is too large"));
         }
         return static_cast<unsigned>(v);
     };
     const auto space = [&] {
-        if (at >= stream.size() || !is_space(stream[at])) fail("bad pixels");
+        if (at >= stream.size() || !is_space(stream[at])) fail(tr("no safe copy: bad pixels"));
         while (at < stream.size() && is_space(stream[at])) ++at;
     };
     while (at < stream.size()) {
         if (stream.size() - at < 2 || stream[at] != 'P' ||
             (stream[at + 1] != '6' && stream[at + 1] != '5'))
-            fail("the renderer gave something other than pixels");
+            fail(tr("no safe copy: the renderer gave something other than pixels"));
         Pixels p;
         p.gray = stream[at + 1] == '5';
         at += 2;
@@ -238,18 +249,18 @@ std::vector<Pixels> parse_pixels(std::span<const unsigned char> stream,
         space();
         p.height = number(limits.max_side);
         space();
-        if (number(65535) != 255) fail("pixels of another depth than 8 bits");
-        if (at >= stream.size() || !is_space(stream[at])) fail("bad pixels");
+        if (number(65535) != 255) fail(tr("no safe copy: pixels of another depth than 8 bits"));
+        if (at >= stream.size() || !is_space(stream[at])) fail(tr("no safe copy: bad pixels"));
         ++at;
-        if (p.width == 0 || p.height == 0) fail("an empty image");
+        if (p.width == 0 || p.height == 0) fail(tr("no safe copy: an empty image"));
         const std::uint64_t bytes = std::uint64_t{p.width} * p.height * (p.gray ? 1 : 3);
-        if (stream.size() - at < bytes) fail("the pixels end early");
+        if (stream.size() - at < bytes) fail(tr("no safe copy: the pixels end early"));
         p.data = stream.subspan(at, static_cast<std::size_t>(bytes));
         at += static_cast<std::size_t>(bytes);
         images.push_back(p);
-        if (images.size() > limits.max_pages) fail("too many pages");
+        if (images.size() > limits.max_pages) fail(tr("no safe copy: too many pages"));
     }
-    if (images.empty()) fail("the file gave no pixels");
+    if (images.empty()) fail(tr("no safe copy: the file gave no pixels"));
     return images;
 }
 
@@ -286,7 +297,7 @@ std::string render_script(SafeCopyInput input, const SafeCopyLimits& limits) {
         case SafeCopyInput::unsupported:
             break;
     }
-    fail("only PDFs, JPEG, PNG, GIF, WebP and TIFF images get safe copies");
+    fail(tr("no safe copy: only PDFs, JPEG, PNG, GIF, WebP and TIFF images get safe copies"));
 }
 
 }  // namespace
@@ -319,17 +330,22 @@ SafeCopy make_safe_copy(std::span<const unsigned char> original, SafeCopyInput i
     std::string missing;
     if (!safe_copies_available(missing)) {
         throw tooling::ToolError(
-            tooling::exit_usage_or_io, "safe copies need tools this machine lacks: " + missing,
-            {"install them: apt-get install bubblewrap poppler-utils graphicsmagick netpbm "
-             "libjpeg-turbo-progs webp"});
+            tooling::exit_usage_or_io,
+            // TRANSLATORS: {tools} is a list of programs' paths, as /usr/bin/bwrap, /usr/bin/gm.
+            tr("safe copies need tools this machine lacks: {tools}", {{"tools", missing}}),
+            // TRANSLATORS: a command to type: keep it as it is.
+            {tr("install them: apt-get install bubblewrap poppler-utils graphicsmagick netpbm "
+                "libjpeg-turbo-progs webp")});
     }
     SandboxResult rendered = run_sandboxed(render_script(input, limits), original, limits);
     const auto cleanup = [](SandboxResult& r) { sodium_memzero(r.out.data(), r.out.size()); };
-    if (rendered.timed_out) fail("rendering took too long");
-    if (rendered.too_much) fail("the rendered pixels are too large");
+    if (rendered.timed_out) fail(tr("no safe copy: rendering took too long"));
+    if (rendered.too_much) fail(tr("no safe copy: the rendered pixels are too large"));
     if (!WIFEXITED(rendered.status) || WEXITSTATUS(rendered.status) != 0) {
         cleanup(rendered);
-        fail("the file could not be rendered (it may be damaged, or built to attack a reader)");
+        fail(
+            tr("no safe copy: the file could not be rendered (it may be damaged, or built to "
+               "attack a reader)"));
     }
     SafeCopy copy;
     std::vector<unsigned char> pixels;
@@ -361,13 +377,13 @@ SafeCopy make_safe_copy(std::span<const unsigned char> original, SafeCopyInput i
             : "pnmtopng";
     SandboxResult built = run_sandboxed(build, pixels, limits);
     sodium_memzero(pixels.data(), pixels.size());
-    if (built.timed_out) fail("rebuilding took too long");
-    if (built.too_much) fail("the rebuilt file is too large");
+    if (built.timed_out) fail(tr("no safe copy: rebuilding took too long"));
+    if (built.too_much) fail(tr("no safe copy: the rebuilt file is too large"));
     const std::string_view magic = pdf ? "%PDF-" : "\x89PNG\r\n\x1A\n";
     if (!WIFEXITED(built.status) || WEXITSTATUS(built.status) != 0 ||
         !starts_with(built.out, magic)) {
         cleanup(built);
-        fail("the pixels could not be rebuilt into a file");
+        fail(tr("no safe copy: the pixels could not be rebuilt into a file"));
     }
     copy.bytes = std::move(built.out);
     copy.media_type = pdf ? "application/pdf" : "image/png";

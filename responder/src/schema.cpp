@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "tipline/client/messages.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/sqlite.hpp"
 
@@ -137,10 +138,16 @@ void check_schema(sqlite3* db, const std::filesystem::path& store) {
         tooling::exec_sql(db, "PRAGMA user_version = 3; COMMIT");
     } else if (found != schema_version) {
         tooling::usage_error(
-            "the case store '" + store.string() + "' has version " + std::to_string(found) +
-                ", and this tipline-responder reads version " + std::to_string(schema_version),
-            {found > schema_version ? "upgrade tipline-responder"
-                                    : "the store is damaged; restore it from a backup"});
+            // TRANSLATORS: the case store: the responder's encrypted store of conversations, in
+            // the folder {store}. {version} and {supported} are numbers of its format.
+            client::tr("the case store '{store}' has version {version}, and this "
+                       "tipline-responder reads version {supported}",
+                       {{"store", store.string()},
+                        {"version", std::to_string(found)},
+                        {"supported", std::to_string(schema_version)}}),
+            {found > schema_version
+                 ? client::tr("upgrade tipline-responder")
+                 : client::tr("the store is damaged; restore it from a backup")});
     }
     tooling::exec_sql(db, pragmas);
 }

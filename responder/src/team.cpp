@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "tipline/client/messages.hpp"
 #include "tipline/crypto/days.hpp"
 #include "tipline/crypto/errors.hpp"
 #include "tipline/tooling/diagnostics.hpp"
@@ -18,7 +19,9 @@ using tooling::Statement;
 template <std::size_t N>
 void copy_blob(Statement& s, int column, std::array<unsigned char, N>& out) {
     const auto bytes = s.blob(column);
-    if (bytes.size() != N) tooling::usage_error("the case store's team is damaged");
+    // TRANSLATORS: the case store: the responder's encrypted store of conversations on this
+    // machine. Its team: the responders of the organisation's signed list, who share triage.
+    if (bytes.size() != N) tooling::usage_error(client::tr("the case store's team is damaged"));
     std::copy(bytes.begin(), bytes.end(), out.begin());
 }
 
@@ -47,16 +50,23 @@ TeamChange set_team(CaseStore& store, const crypto::RecipientList& list,
     const std::string organisation = crypto::organisation_fingerprint(list.organisation);
     const std::optional<Team> before = stored_team(store);
     if (expected && *expected != organisation) {
-        throw ToolError(
-            tooling::exit_verification_failure,
-            "the list is signed by organisation " + organisation + ", not by the one you expect",
-            {"do not use it; ask the organisation for its list"});
+        throw ToolError(tooling::exit_verification_failure,
+                        // TRANSLATORS: the list: the organisation's signed list of its
+                        // responders. {organisation} is the fingerprint of the organisation's key.
+                        client::tr("the list is signed by organisation {organisation}, not by the "
+                                   "one you expect",
+                                   {{"organisation", organisation}}),
+                        {client::tr("do not use it; ask the organisation for its list")});
     }
     if (!before && !expected) {
         tooling::usage_error(
-            "the store has no team yet: give the organisation's fingerprint with "
-            "--expect, to compare with the one it published",
-            {"the list is signed by organisation " + organisation});
+            // TRANSLATORS: the store: the case store, the responder's encrypted store of
+            // conversations. Its team: the responders of the organisation's signed list.
+            client::tr("the store has no team yet: give the organisation's fingerprint with "
+                       "--expect, to compare with the one it published"),
+            // TRANSLATORS: {organisation} is the fingerprint of the organisation's key.
+            {client::tr("the list is signed by organisation {organisation}",
+                        {{"organisation", organisation}})});
     }
     // The checks every reader of a list makes (recipient_list.hpp), against the stored team.
     crypto::ListExpectations expect;
@@ -71,24 +81,35 @@ TeamChange set_team(CaseStore& store, const crypto::RecipientList& list,
                             {std::move(hint)});
         };
         if (ec == crypto::Error::untrusted_key) {
-            fail("the list is signed by organisation " + organisation +
-                     ", and the store's team by " +
-                     crypto::organisation_fingerprint(before->organisation),
-                 "a team moves to another organisation key only in a new store");
+            // TRANSLATORS: {organisation} and {team_organisation} are fingerprints of
+            // organisation keys: the list's, and the one the case store's team was set from.
+            fail(client::tr("the list is signed by organisation {organisation}, and the store's "
+                            "team by {team_organisation}",
+                            {{"organisation", organisation},
+                             {"team_organisation",
+                              crypto::organisation_fingerprint(before->organisation)}}),
+                 client::tr("a team moves to another organisation key only in a new store"));
         }
         if (ec == crypto::Error::expired) {
-            fail("the list expired on " + crypto::format_day(list.expires_day),
-                 "ask the organisation for its current list");
+            // TRANSLATORS: {day} is a date, as 2025-06-30.
+            fail(client::tr("the list expired on {day}",
+                            {{"day", crypto::format_day(list.expires_day)}}),
+                 client::tr("ask the organisation for its current list"));
         }
-        fail("the list has serial " + std::to_string(list.serial) +
-                 ", older than the store's team (serial " + std::to_string(before->serial) + ")",
-             "use the organisation's current list");
+        // TRANSLATORS: a serial is the number of a version of the organisation's list; the
+        // case store's team was set from the list with serial {team_serial}.
+        fail(client::tr("the list has serial {serial}, older than the store's team (serial "
+                        "{team_serial})",
+                        {{"serial", std::to_string(list.serial)},
+                         {"team_serial", std::to_string(before->serial)}}),
+             client::tr("use the organisation's current list"));
     }
     if (before && list.serial == before->serial) {
         if (before->members != list.recipients || before->expires_day != list.expires_day) {
-            throw ToolError(tooling::exit_verification_failure,
-                            "the list has the serial of the store's team, and other contents",
-                            {"the organisation signed two lists with one serial; ask it"});
+            throw ToolError(
+                tooling::exit_verification_failure,
+                client::tr("the list has the serial of the store's team, and other contents"),
+                {client::tr("the organisation signed two lists with one serial; ask it")});
         }
         return TeamChange::unchanged;
     }

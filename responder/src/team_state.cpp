@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "tipline/client/messages.hpp"
 #include "tipline/client/responder_client.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/days.hpp"
@@ -168,18 +169,21 @@ std::size_t unshared_count(CaseStore& store) { return unshared_changes(store).si
 SharedState share_team_state(CaseStore& store, const fs::path& outbox) {
     const std::optional<Team> team = stored_team(store);
     if (!team) {
-        tooling::usage_error("the case store has no team to share its state with",
-                             {"set it from the organisation's recipient list: tipline-responder "
-                              "team set LIST --expect ORG_FINGERPRINT"});
+        tooling::usage_error(
+            // TRANSLATORS: the case store: the responder's encrypted store of conversations. Its
+            // team: the responders of the organisation's signed list. Its state: the triage.
+            client::tr("the case store has no team to share its state with"),
+            {client::tr("set it from the organisation's recipient list: tipline-responder team "
+                        "set LIST --expect ORG_FINGERPRINT")});
     }
     const bool member = std::any_of(
         team->members.begin(), team->members.end(),
         [&](const crypto::PublicIdentity& m) { return crypto::fingerprint(m) == store.me(); });
     if (!member) {
         tooling::usage_error(
-            "this responder is not in the store's team, so colleagues would "
-            "refuse their changes",
-            {"ask the organisation for a recipient list that names this key"});
+            client::tr("this responder is not in the store's team, so colleagues would refuse "
+                       "their changes"),
+            {client::tr("ask the organisation for a recipient list that names this key")});
     }
     SharedState result;
     result.responders = team->members.size();
@@ -195,7 +199,10 @@ SharedState share_team_state(CaseStore& store, const fs::path& outbox) {
         crypto::VectorSink sealed;
         if (auto ec =
                 crypto::seal_team_state(team_recipients(*team), header, store.identity(), sealed))
-            tooling::io_error("cannot seal the team's state: " + ec.message());
+            tooling::io_error(
+                // TRANSLATORS: the team's state: the triage (statuses, tags, notes) shared with
+                // the team.
+                client::tr("cannot seal the team's state: {error}", {{"error", ec.message()}}));
         sodium_memzero(header.message.data(), header.message.size());
         result.files.push_back(
             write_outbox_file(outbox, "team", "team", client::encode_team_file(sealed.bytes())));

@@ -166,3 +166,56 @@ TEST_CASE("tipline-submit speaks English in the C locale, in English and in othe
                        "hint: a receipt is 20 digits, written in groups of four\n"));
     }
 }
+
+// tipline-responder's words in the responder's language; the lines scripts read stay English.
+TEST_CASE("tipline-responder speaks Korean and Chinese when the locale asks, English otherwise",
+          "[language]") {
+    test::TempDir dir;
+    const std::string tool = test::tool("client/tipline-responder");
+    const fs::path pass = dir / "pass", key = dir / "responder.key", store = dir / "store";
+    test::write_file(pass, std::string("passphrase of the responder\n"));
+    const auto made =
+        test::run_command("LANG=ko_KR.UTF-8 " + tool + " keygen --kdf interactive --out " + q(key) +
+                          " --passphrase-file " + q(pass));
+    INFO(made.err);
+    REQUIRE(made.exit_code == 0);
+    CHECK_FALSE(contains(made.out, "secret key:"));
+    CHECK(contains(made.out, key.string()));  // the path, as it is, inside the Korean sentence
+    check_utf8(made);
+    const std::string store_args =
+        " --key " + q(key) + " --passphrase-file " + q(pass) + " --store " + q(store);
+    const auto run = [&](const std::string& env, const std::string& args) {
+        return test::run_command(env + " " + tool + " " + args + store_args);
+    };
+
+    // A usage error and its hint: the words translated, the value typed kept as it was.
+    const auto ko = run("LANG=ko_KR.UTF-8", "show zz-not-an-id");
+    CHECK(ko.exit_code == 2);
+    CHECK(contains(ko.err, "tipline-responder: 오류: "));
+    CHECK(contains(ko.err, "zz-not-an-id"));
+    CHECK_FALSE(contains(ko.err, "is not a conversation id"));
+    check_utf8(ko);
+    for (const char* env : {"LANGUAGE=zh_CN", "LANG=zh_SG.UTF-8", "LANGUAGE=zh-Hans"}) {
+        INFO(env);
+        const auto zh = run(env, "share");
+        CHECK(zh.exit_code == 2);
+        CHECK(contains(zh.err, "tipline-responder: 错误: "));
+        CHECK_FALSE(contains(zh.err, "has no team"));
+        check_utf8(zh);
+    }
+    for (const char* env : {"LANG=C", "LANG=C.UTF-8", "LANG=fr_FR.UTF-8", "LANGUAGE=zh_TW"}) {
+        INFO(env);
+        const auto en = run(env, "share");
+        CHECK(en.exit_code == 2);
+        CHECK(contains(en.err, "tipline-responder: error: the case store has no team"));
+    }
+
+    // The line scripts read after an import is English in every language.
+    const fs::path empty = dir / "empty.bundle";
+    std::vector<unsigned char> bundle = {'T', 'I', 'P', 'L', 'N', 'B', 'D', 'L', 0, 1, 0, 0, 0, 0};
+    test::write_file(empty, bundle);
+    const auto imported = run("LANG=ko_KR.UTF-8", "import " + q(empty));
+    INFO(imported.err);
+    CHECK(imported.exit_code == 0);
+    CHECK(imported.out == "imported 0 new, 0 already in the store\n");
+}

@@ -1,5 +1,5 @@
-// tipline-submit's translations: the language gettext is asked for, the placeholders, and the
-// catalogs in po/ as msgfmt compiled them into the build tree.
+// The tools' translations: the language gettext is asked for, the placeholders, and the catalogs
+// of tipline-submit and tipline-responder in po/ as msgfmt compiled them into the build tree.
 #include "tipline/client/messages.hpp"
 
 #include <catch2/catch.hpp>
@@ -24,10 +24,22 @@ namespace {
 
 const fs::path po_dir = fs::path(TIPLINE_SOURCE_DIR) / "po";
 
-std::vector<std::string> languages() {
-    std::istringstream in(TIPLINE_SUBMIT_LANGUAGES);
+std::vector<std::string> words(const char* list) {
+    std::istringstream in(list);
     return {std::istream_iterator<std::string>(in), std::istream_iterator<std::string>()};
 }
+
+// A gettext domain: where its template and catalogs are, and its languages.
+struct Domain {
+    const char* name;
+    fs::path dir;
+    std::vector<std::string> languages;
+};
+
+const Domain domains[] = {
+    {"tipline-submit", po_dir, words(TIPLINE_SUBMIT_LANGUAGES)},
+    {"tipline-responder", po_dir / "tipline-responder", words(TIPLINE_RESPONDER_LANGUAGES)},
+};
 
 // Every message of a compiled catalog (the header, with the empty msgid, left out), as msgfmt
 // wrote it: the .mo format of GNU gettext, little-endian, as on every machine this runs on.
@@ -133,39 +145,43 @@ TEST_CASE("the check of each translation finds what is wrong", "[messages]") {
 
 TEST_CASE("every catalog is complete, current and compiled, with every placeholder kept",
           "[messages]") {
-    const fs::path pot = po_dir / "tipline-submit.pot";
-    REQUIRE(fs::exists(pot));
-    REQUIRE(languages().size() >= 2);
-    for (const std::string& lang : languages()) {
-        INFO("catalog " << lang);
-        const fs::path po = po_dir / (lang + ".po");
-        // msgfmt --check as the build runs it; nothing fuzzy, nothing untranslated.
-        const auto stats = tipline::test::run_command("msgfmt --check --statistics -o /dev/null " +
-                                                      tipline::test::q(po) + " 2>&1");
-        INFO(stats.out);
-        REQUIRE(stats.exit_code == 0);
-        CHECK(stats.out.find("fuzzy") == std::string::npos);
-        CHECK(stats.out.find("untranslated") == std::string::npos);
-        // Every message of the template has a translation that needs no review (msgcmp counts a
-        // fuzzy or an empty one as missing), and the catalog keeps none the sources dropped.
-        const auto compared = tipline::test::run_command("msgcmp " + tipline::test::q(po) + " " +
-                                                         tipline::test::q(pot) + " 2>&1");
-        INFO(compared.out);
-        CHECK(compared.exit_code == 0);
-        CHECK(compared.out.find("not used") == std::string::npos);
+    for (const Domain& domain : domains) {
+        const fs::path pot = domain.dir / (std::string(domain.name) + ".pot");
+        INFO("domain " << domain.name);
+        REQUIRE(fs::exists(pot));
+        REQUIRE(domain.languages.size() >= 2);
+        for (const std::string& lang : domain.languages) {
+            INFO("catalog " << lang);
+            const fs::path po = domain.dir / (lang + ".po");
+            // msgfmt --check as the build runs it; nothing fuzzy, nothing untranslated.
+            const auto stats = tipline::test::run_command(
+                "msgfmt --check --statistics -o /dev/null " + tipline::test::q(po) + " 2>&1");
+            INFO(stats.out);
+            REQUIRE(stats.exit_code == 0);
+            CHECK(stats.out.find("fuzzy") == std::string::npos);
+            CHECK(stats.out.find("untranslated") == std::string::npos);
+            // Every message of the template has a translation that needs no review (msgcmp counts a
+            // fuzzy or an empty one as missing), and the catalog keeps none the sources dropped.
+            const auto compared = tipline::test::run_command("msgcmp " + tipline::test::q(po) +
+                                                             " " + tipline::test::q(pot) + " 2>&1");
+            INFO(compared.out);
+            CHECK(compared.exit_code == 0);
+            CHECK(compared.out.find("not used") == std::string::npos);
 
-        const fs::path mo = fs::path(TIPLINE_LOCALE_DIR) / lang / "LC_MESSAGES/tipline-submit.mo";
-        REQUIRE(fs::exists(mo));
-        CHECK(fs::last_write_time(mo) >= fs::last_write_time(po));  // built from this catalog
-        const auto messages = read_mo(mo);
-        CHECK(stats.out.find(std::to_string(messages.size()) + " translated messages") !=
-              std::string::npos);
-        std::size_t with_placeholders = 0;
-        for (const auto& [original, translated] : messages) {
-            INFO("msgid: " << original << "\nmsgstr: " << translated);
-            CHECK(translation_problem(original, translated).empty());
-            if (!placeholders(original).empty()) ++with_placeholders;
+            const fs::path mo = fs::path(TIPLINE_LOCALE_DIR) / lang / "LC_MESSAGES" /
+                                (std::string(domain.name) + ".mo");
+            REQUIRE(fs::exists(mo));
+            CHECK(fs::last_write_time(mo) >= fs::last_write_time(po));  // built from this catalog
+            const auto messages = read_mo(mo);
+            CHECK(stats.out.find(std::to_string(messages.size()) + " translated messages") !=
+                  std::string::npos);
+            std::size_t with_placeholders = 0;
+            for (const auto& [original, translated] : messages) {
+                INFO("msgid: " << original << "\nmsgstr: " << translated);
+                CHECK(translation_problem(original, translated).empty());
+                if (!placeholders(original).empty()) ++with_placeholders;
+            }
+            CHECK(with_placeholders > 0);
         }
-        CHECK(with_placeholders > 0);
     }
 }

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <new>
 
@@ -13,6 +14,29 @@
 #include "tipline/crypto/secret_buffer.hpp"
 
 namespace tipline::tooling {
+
+std::string fill_placeholders(
+    std::string_view text,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> args) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const std::size_t open = text.find('{', at);
+        const std::size_t close = open == std::string_view::npos ? open : text.find('}', open);
+        if (close == std::string_view::npos) break;
+        out.append(text.substr(at, open - at));
+        const std::string_view name = text.substr(open + 1, close - open - 1);
+        std::string_view value = text.substr(open, close - open + 1);  // unknown: left as it is
+        for (const auto& [key, given] : args) {
+            if (key == name) value = given;
+        }
+        out.append(value);
+        at = close + 1;
+    }
+    out.append(text.substr(std::min(at, text.size())));
+    return out;
+}
 
 void usage_error(std::string message, std::vector<std::string> hints) {
     throw ToolError(exit_usage_or_io, std::move(message), std::move(hints));

@@ -2,12 +2,14 @@
 #include "tipline/tooling/file_io.hpp"
 
 #include <fcntl.h>
+#include <libintl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -19,6 +21,12 @@ namespace {
 
 std::string describe(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
 
+// A message about a path: its {file} placeholder filled.
+std::string about(const char* translated, const std::filesystem::path& path) {
+    return fill_placeholders(translated, {{"file", path.string()}});
+}
+
+// The message, then ": " and the text of errno (std::system_error's what()).
 std::system_error errno_error(const std::string& what) {
     return std::system_error(errno, std::generic_category(), what);
 }
@@ -29,7 +37,8 @@ std::filesystem::path unique_sibling(const std::filesystem::path& target, std::s
     const int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
     if (fd < 0) {
         const std::error_code ec(errno, std::generic_category());
-        io_error("cannot create a file beside " + describe(target) + ": " + ec.message());
+        io_error(fill_placeholders(::gettext("cannot create a file beside '{file}': {error}"),
+                                   {{"file", target.string()}, {"error", ec.message()}}));
     }
     ::close(fd);
     return pattern;
@@ -59,15 +68,16 @@ UniqueFd open_for_reading(const std::filesystem::path& path) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
     if (!fd) {
         const std::error_code ec(errno, std::generic_category());
-        io_error("cannot open " + describe(path) + ": " + ec.message());
+        io_error(fill_placeholders(::gettext("cannot open '{file}': {error}"),
+                                   {{"file", path.string()}, {"error", ec.message()}}));
     }
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-        usage_error(describe(path) + " is not a regular file");
+        usage_error(about(::gettext("'{file}' is not a regular file"), path));
     }
     const int flags = ::fcntl(fd.get(), F_GETFL);
     if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
-        throw errno_error("cannot read " + describe(path));
+        throw errno_error(about(::gettext("cannot read '{file}'"), path));
     }
     return fd;
 }
@@ -78,7 +88,7 @@ std::vector<unsigned char> read_small_file(const std::filesystem::path& path,
     std::vector<unsigned char> bytes(max_size + 1);
     FdSource source(fd.get(), describe(path));
     const std::size_t n = source.read(bytes);
-    if (n > max_size) usage_error(describe(path) + " is larger than expected");
+    if (n > max_size) usage_error(about(::gettext("'{file}' is larger than expected"), path));
     bytes.resize(n);
     return bytes;
 }
@@ -87,18 +97,32 @@ UniqueFd anonymous_temp_file() {
     const char* env = std::getenv("TMPDIR");
     const std::string dir = env != nullptr && *env != '\0' ? env : "/tmp";
     UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
-    if (!fd) throw errno_error("cannot create a temporary file in '" + dir + "'");
+    if (!fd) {
+        throw errno_error(fill_placeholders(
+            ::gettext("cannot create a temporary file in '{folder}'"), {{"folder", dir}}));
+    }
     return fd;
 }
 
 void fsync_or_throw(int fd, const std::string& what) {
-    if (::fsync(fd) != 0) throw errno_error("cannot flush " + what + " to disk");
+    if (::fsync(fd) != 0) {
+        // TRANSLATORS: {what} is what the caller names: a file's path in quotes, or "an
+        // attachment".
+        const char* message = ::gettext("cannot flush {what} to disk");
+        throw errno_error(fill_placeholders(message, {{"what", what}}));
+    }
 }
 
 void fsync_directory(const std::filesystem::path& dir) {
     UniqueFd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) throw errno_error("cannot open folder " + describe(dir));
-    fsync_or_throw(fd.get(), "folder " + describe(dir));
+    if (!fd) {
+        throw errno_error(fill_placeholders(::gettext("cannot open folder '{folder}'"),
+                                            {{"folder", dir.string()}}));
+    }
+    if (::fsync(fd.get()) != 0) {
+        throw errno_error(fill_placeholders(::gettext("cannot flush folder '{folder}' to disk"),
+                                            {{"folder", dir.string()}}));
+    }
 }
 
 PendingFile::PendingFile(std::filesystem::path target, unsigned mode)
@@ -106,7 +130,7 @@ PendingFile::PendingFile(std::filesystem::path target, unsigned mode)
     fd_ = UniqueFd(::open(temp_.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd_ || ::fchmod(fd_.get(), mode) != 0) {
         ::unlink(temp_.c_str());
-        throw errno_error("cannot prepare " + describe(target_));
+        throw errno_error(about(::gettext("cannot prepare '{file}'"), target_));
     }
 }
 
@@ -121,14 +145,15 @@ void PendingFile::write(std::span<const unsigned char> bytes) {
 void install_files(std::span<PendingFile* const> files, bool force) {
     namespace fs = std::filesystem;
     for (PendingFile* f : files) {
-        fsync_or_throw(f->fd(), describe(f->target_));
+        if (::fsync(f->fd()) != 0)
+            throw errno_error(about(::gettext("cannot flush '{file}' to disk"), f->target_));
         f->fd_.reset();
     }
     if (!force) {
         for (const PendingFile* f : files) {
             if (fs::exists(fs::symlink_status(f->target_))) {
-                usage_error(describe(f->target_) + " already exists",
-                            {"refusing to overwrite it; choose another path"});
+                usage_error(about(::gettext("'{file}' already exists"), f->target_),
+                            {::gettext("refusing to overwrite it; choose another path")});
             }
         }
     }
@@ -140,14 +165,15 @@ void install_files(std::span<PendingFile* const> files, bool force) {
                 const fs::path backup = unique_sibling(f->target_, ".old");
                 if (std::rename(f->target_.c_str(), backup.c_str()) != 0) {
                     ::unlink(backup.c_str());
-                    throw errno_error("cannot replace " + describe(f->target_));
+                    throw errno_error(about(::gettext("cannot replace '{file}'"), f->target_));
                 }
                 backups.emplace_back(f->target_, backup);
             }
             if (::renameat2(AT_FDCWD, f->temp_.c_str(), AT_FDCWD, f->target_.c_str(),
                             RENAME_NOREPLACE) != 0) {
-                if (errno == EEXIST) usage_error(describe(f->target_) + " already exists");
-                throw errno_error("cannot create " + describe(f->target_));
+                if (errno == EEXIST)
+                    usage_error(about(::gettext("'{file}' already exists"), f->target_));
+                throw errno_error(about(::gettext("cannot create '{file}'"), f->target_));
             }
             f->installed_ = true;
             placed.push_back(f);

@@ -29,6 +29,7 @@ export const LABELS = Object.freeze({
   bundleMagic: 'TIPLNBDL',
   pow: 'tipline pow v1',
   signedReply: 'tipline signed reply v1',
+  signedTeamState: 'tipline signed team state v1',
   organisationKeyPrefix: 'tipline-org1-',
   organisationKeyChecksum: 'tipline organisation key v1 checksum',
   organisationFingerprint: 'tipline organisation fingerprint v1',
@@ -70,7 +71,8 @@ export const MAX_ATTACHMENTS = 256;
 const MAX_NAME_BYTES = 255;
 const MAX_MEDIA_TYPE_BYTES = 127;
 const MAX_LANGUAGE_LENGTH = 35;
-const TIP_KINDS = Object.freeze(['tip', 'follow_up', 'reply']);  // u8 values 1, 2, 3
+// u8 values 1 to 4; team_state (9.6) is the responders' own, read here only to follow the format.
+const TIP_KINDS = Object.freeze(['tip', 'follow_up', 'reply', 'team_state']);
 
 // Section 10.
 const RECEIPT_DIGITS = 20;
@@ -740,6 +742,7 @@ function checkTip(tip) {
   }
   const kind = TIP_KINDS.indexOf(tip.kind) + 1;
   if (kind === 0) invalid(`kind is one of ${TIP_KINDS.join(', ')}`);
+  if (tip.kind === 'team_state') invalid("the team's state is written and signed by a responder, not here");
   const createdAt = checkCreatedAt(tip.createdAt);
   if (typeof tip.language !== 'string' || !LANGUAGE_PATTERN.test(tip.language)) {
     invalid(`language is 1 to ${MAX_LANGUAGE_LENGTH} of A-Z, a-z, 0-9 and -, such as en, ko, zh-Hans or und`);
@@ -938,7 +941,8 @@ class TipDocumentReader {
     if (!this.signed) return { document, signatureValid: true };
     if (this.signatureFilled < SIGNATURE_SIZE) fail('malformed', 'the tip document ends inside its signature');
     const digest = this.closeHash();
-    const message = concat(ascii(LABELS.signedReply), digest);
+    const label = this.header.kind === 'team_state' ? LABELS.signedTeamState : LABELS.signedReply;
+    const message = concat(ascii(label), digest);
     const signer = this.header.signer;
     const signatureValid = lib().crypto_sign_verify_detached(this.signature, message, signer.signPublicKey);
     document.signer = { ...signer, fingerprint: fingerprint(signer) };
@@ -990,7 +994,12 @@ function parseHeaderBody(body, signed) {
       attachments.some((a) => a.size > BigInt(MAX_CONTENT_LENGTH))) {
     fail('malformed', 'the tip document header breaks a rule of its format');
   }
-  if (signed && (TIP_KINDS[kind - 1] !== 'reply' || replyKey === null)) {
+  if (TIP_KINDS[kind - 1] === 'team_state') {
+    // Always signed, for no witness, with no file (9.6).
+    if (!signed || replyKey !== null || count !== 0) {
+      fail('malformed', "the team's state is signed, names no reply key and carries no file");
+    }
+  } else if (signed && (TIP_KINDS[kind - 1] !== 'reply' || replyKey === null)) {
     fail('malformed', 'only a reply that names the reply key it answers is signed');
   }
   return {

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace CLI {
@@ -32,6 +34,13 @@ class ToolError : public std::runtime_error {
     int exit_code_;
     std::vector<std::string> hints_;
 };
+
+// A translated message with each {name} of args replaced by its text, wherever the translation put
+// it (po/README.md). Names not in args are left as they are; a value is never searched for
+// placeholders itself.
+std::string fill_placeholders(
+    std::string_view text,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> args);
 
 [[noreturn]] void usage_error(std::string message, std::vector<std::string> hints = {});
 [[noreturn]] void io_error(std::string message, std::vector<std::string> hints = {});
