@@ -27,6 +27,11 @@ int shell(const std::string& command) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+void write_all(const fs::path& p, const std::string& text) {
+    std::ofstream out(p, std::ios::binary);
+    out << text;
+}
+
 std::vector<unsigned char> read_all(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), {}};
@@ -84,7 +89,7 @@ int main(int argc, char** argv) {
         std::cerr << "gm could not make the PDF\n";
         return 1;
     }
-    const std::vector<Case> cases = {
+    std::vector<Case> cases = {
         {"JPEG, 4000x3000", dir / "photo.jpg", tipline::responder::SafeCopyInput::jpeg,
          "djpeg -pnm {in} | pnmtopng > {dir}/direct.png"},
         {"PDF, " + std::to_string(pages) + " A4 pages", dir / "scan.pdf",
@@ -93,6 +98,33 @@ int main(int argc, char** argv) {
          "PixelsPerInch -density 100x100 pnm:- -compress JPEG -quality 85 pdf:{dir}/direct.pdf "
          "&& rm -f {dir}/p-*.ppm"},
     };
+    // A letter of a few pages in Word's format, where LibreOffice is installed: it is converted by
+    // LibreOffice in the sandbox, as directly, with a profile of its own each time.
+    if (tipline::responder::office_copies_available()) {
+        std::string letter;
+        for (int p = 0; p < 3; ++p) {
+            for (int line = 0; line < 40; ++line)
+                letter += "A witness's letter, line " + std::to_string(line) + " of page " +
+                          std::to_string(p + 1) + ": 두만강 건너 女性.\n";
+            letter += "\f";
+        }
+        write_all(dir / "letter.txt", letter);
+        if (shell("cd " + dir.string() + " && HOME=" + dir.string() +
+                  " soffice --headless --norestore -env:UserInstallation=file://" + dir.string() +
+                  "/profile --convert-to docx letter.txt >/dev/null 2>&1") != 0) {
+            std::cerr << "soffice could not make the letter\n";
+            return 1;
+        }
+        cases.push_back(
+            {"Word, 3 pages", dir / "letter.docx", tipline::responder::SafeCopyInput::office,
+             "rm -rf {dir}/lo {dir}/out && HOME={dir} soffice --headless --norestore "
+             "-env:UserInstallation=file://{dir}/lo --convert-to pdf --outdir {dir}/out {in} "
+             ">/dev/null 2>&1 && pdftoppm -scale-to 1600 {dir}/out/letter.pdf {dir}/p && cat "
+             "{dir}/p-*.ppm | gm convert -units PixelsPerInch -density 100x100 pnm:- -compress "
+             "JPEG -quality 85 pdf:{dir}/direct.pdf && rm -f {dir}/p-*.ppm"});
+    } else {
+        std::printf("Word: skipped, LibreOffice is not installed\n");
+    }
     std::printf("%-20s %10s %12s %12s %8s %12s %12s\n", "input", "bytes", "safe copy ms",
                 "direct ms", "ratio", "copy bytes", "pages");
     int failures = 0;

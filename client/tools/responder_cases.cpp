@@ -341,6 +341,7 @@ int safe_copy(CaseCommands& c) {
                 std::cout << tr("\"{file}\": no safe copy for this kind of file; unsafe to open",
                                 {{"file", name}})
                           << "\n";
+                if (!o.detail.empty()) std::cout << "  " << o.detail << "\n";
                 break;
             case SafeCopyOutcome::made:
                 ++made;

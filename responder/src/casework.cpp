@@ -147,8 +147,11 @@ std::vector<SafeCopyOutcome> make_safe_copies(CaseStore& store, const Conversati
                 sodium_memzero(original.bytes().data(), original.bytes().size());
             };
             const SafeCopyInput input = sniff_safe_copy_input(original.bytes());
-            if (input == SafeCopyInput::unsupported) {
+            if (input == SafeCopyInput::unsupported ||
+                (input == SafeCopyInput::office && !office_copies_available())) {
                 o.kind = SafeCopyOutcome::unsupported;
+                if (input == SafeCopyInput::office)
+                    o.detail = client::tr("an Office document: its safe copy needs LibreOffice");
                 wipe();
                 continue;
             }

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -65,54 +66,16 @@ struct SandboxResult {
 SandboxResult run_sandboxed(const std::string& script, std::span<const unsigned char> input,
                             const SafeCopyLimits& limits) {
     const std::string tmp_size = std::to_string(limits.tmp_bytes);
-    const std::vector<std::string> args = {"bwrap",
-                                           "--unshare-all",
-                                           "--die-with-parent",
-                                           "--new-session",
-                                           "--cap-drop",
-                                           "ALL",
-                                           "--ro-bind",
-                                           "/usr",
-                                           "/usr",
-                                           "--symlink",
-                                           "usr/lib",
-                                           "/lib",
-                                           "--symlink",
-                                           "usr/lib64",
-                                           "/lib64",
-                                           "--symlink",
-                                           "usr/bin",
-                                           "/bin",
-                                           "--symlink",
-                                           "usr/sbin",
-                                           "/sbin",
-                                           "--ro-bind-try",
-                                           "/etc/fonts",
-                                           "/etc/fonts",
-                                           "--ro-bind-try",
-                                           "/var/cache/fontconfig",
-                                           "/var/cache/fontconfig",
-                                           "--proc",
-                                           "/proc",
-                                           "--dev",
-                                           "/dev",
-                                           "--size",
-                                           tmp_size,
-                                           "--tmpfs",
-                                           "/tmp",
-                                           "--chdir",
-                                           "/tmp",
-                                           "--clearenv",
-                                           "--setenv",
-                                           "PATH",
-                                           "/usr/bin",
-                                           "--setenv",
-                                           "HOME",
-                                           "/tmp",
-                                           "--",
-                                           "/bin/sh",
-                                           "-c",
-                                           script};
+    const std::vector<std::string> args = {
+        "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+        "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64",
+        "/lib64", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin", "--ro-bind-try",
+        "/etc/fonts", "/etc/fonts", "--ro-bind-try", "/var/cache/fontconfig",
+        "/var/cache/fontconfig",
+        // LibreOffice's configuration, which Debian keeps there.
+        "--ro-bind-try", "/etc/libreoffice", "/etc/libreoffice", "--proc", "/proc", "--dev", "/dev",
+        "--size", tmp_size, "--tmpfs", "/tmp", "--chdir", "/tmp", "--clearenv", "--setenv", "PATH",
+        "/usr/bin", "--setenv", "HOME", "/tmp", "--", "/bin/sh", "-c", script};
     const IgnoreSigpipe no_sigpipe;
     std::vector<char*> argv;
     for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -138,7 +101,7 @@ SandboxResult run_sandboxed(const std::string& script, std::span<const unsigned 
         const rlimit as{limits.memory, limits.memory};
         const rlimit cpu{limits.seconds, limits.seconds};
         const rlimit fsize{limits.tmp_bytes, limits.tmp_bytes};
-        const rlimit files{64, 64};
+        const rlimit files{limits.open_files, limits.open_files};
         ::setrlimit(RLIMIT_AS, &as);
         ::setrlimit(RLIMIT_CPU, &cpu);
         ::setrlimit(RLIMIT_FSIZE, &fsize);
@@ -294,10 +257,24 @@ std::string render_script(SafeCopyInput input, const SafeCopyLimits& limits) {
             return save + "dwebp /tmp/in -ppm -o - 2>/dev/null";
         case SafeCopyInput::tiff:
             return save + "tifftopnm /tmp/in | pamdepth 255";
+        case SafeCopyInput::office:
+            // LibreOffice writes a PDF with a profile of its own in the sandbox's /tmp, then the
+            // PDF's pages become pixels there too; only the pixels come out.
+            return save +
+                   "soffice --headless --norestore --nologo --nodefault --nolockcheck "
+                   "-env:UserInstallation=file:///tmp/profile --convert-to pdf --outdir /tmp/out "
+                   "/tmp/in >/dev/null 2>&1 && test -s /tmp/out/in.pdf || exit 5; "
+                   "pdfinfo /tmp/out/in.pdf 2>/dev/null | grep '^Pages:' >&2; pdftoppm -scale-to "
+                   "1600 -l " +
+                   std::to_string(limits.max_pages) +
+                   " /tmp/out/in.pdf /tmp/p || exit 4; for f in /tmp/p-*.ppm; do cat \"$f\"; rm -f "
+                   "\"$f\"; done";
         case SafeCopyInput::unsupported:
             break;
     }
-    fail(tr("no safe copy: only PDFs, JPEG, PNG, GIF, WebP and TIFF images get safe copies"));
+    fail(
+        tr("no safe copy: only PDFs, Office documents, JPEG, PNG, GIF, WebP and TIFF images get "
+           "safe copies"));
 }
 
 }  // namespace
@@ -311,8 +288,28 @@ SafeCopyInput sniff_safe_copy_input(std::span<const unsigned char> head) noexcep
     if (starts_with(head, std::string_view("II*\0", 4)) ||
         starts_with(head, std::string_view("MM\0*", 4)))
         return SafeCopyInput::tiff;
+    // Word, Excel and PowerPoint before 2007 (OLE2 compound files), and RTF.
+    if (starts_with(head, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") || starts_with(head, "{\\rtf"))
+        return SafeCopyInput::office;
+    // A ZIP archive is an Office document when it holds OOXML's or OpenDocument's parts: their
+    // names are stored in the clear, in each entry's header and in the directory at the end.
+    if (starts_with(head, "PK\x03\x04")) {
+        const std::string_view all(reinterpret_cast<const char*>(head.data()), head.size());
+        const std::size_t window = 64 * 1024;
+        for (const std::string_view part :
+             {std::string_view(all.substr(0, window)),
+              all.substr(all.size() - std::min(all.size(), window))}) {
+            for (const std::string_view name :
+                 {std::string_view("[Content_Types].xml"),
+                  std::string_view("mimetypeapplication/vnd.oasis.opendocument.")}) {
+                if (part.find(name) != std::string_view::npos) return SafeCopyInput::office;
+            }
+        }
+    }
     return SafeCopyInput::unsupported;
 }
+
+bool office_copies_available() { return ::access("/usr/bin/soffice", X_OK) == 0; }
 
 bool safe_copies_available(std::string& missing) {
     missing.clear();
@@ -337,7 +334,21 @@ SafeCopy make_safe_copy(std::span<const unsigned char> original, SafeCopyInput i
             {tr("install them: apt-get install bubblewrap poppler-utils graphicsmagick netpbm "
                 "libjpeg-turbo-progs webp")});
     }
-    SandboxResult rendered = run_sandboxed(render_script(input, limits), original, limits);
+    SafeCopyLimits render_limits = limits;
+    if (input == SafeCopyInput::office) {
+        if (!office_copies_available()) {
+            throw tooling::ToolError(
+                tooling::exit_usage_or_io,
+                tr("safe copies of Office documents need LibreOffice, which this machine lacks"),
+                // TRANSLATORS: a command to type: keep it as it is.
+                {tr("install it: apt-get install --no-install-recommends libreoffice-writer-nogui "
+                    "libreoffice-calc-nogui libreoffice-impress-nogui")});
+        }
+        // LibreOffice maps far more than the other renderers, and opens more files.
+        render_limits.memory = std::max<std::uint64_t>(limits.memory, std::uint64_t{8} << 30);
+        render_limits.open_files = std::max(limits.open_files, 1024U);
+    }
+    SandboxResult rendered = run_sandboxed(render_script(input, limits), original, render_limits);
     const auto cleanup = [](SandboxResult& r) { sodium_memzero(r.out.data(), r.out.size()); };
     if (rendered.timed_out) fail(tr("no safe copy: rendering took too long"));
     if (rendered.too_much) fail(tr("no safe copy: the rendered pixels are too large"));
@@ -358,7 +369,7 @@ SafeCopy make_safe_copy(std::span<const unsigned char> original, SafeCopyInput i
         throw;
     }
     cleanup(rendered);
-    if (input == SafeCopyInput::pdf) {
+    if (input == SafeCopyInput::pdf || input == SafeCopyInput::office) {
         const std::size_t at = rendered.err.find("Pages:");
         if (at != std::string::npos) {
             const unsigned total =
@@ -370,7 +381,7 @@ SafeCopy make_safe_copy(std::span<const unsigned char> original, SafeCopyInput i
         }
     }
 
-    const bool pdf = input == SafeCopyInput::pdf;
+    const bool pdf = input == SafeCopyInput::pdf || input == SafeCopyInput::office;
     const std::string build =
         pdf ? "gm convert -units PixelsPerInch -density 100x100 pnm:- -compress JPEG -quality 85 "
               "pdf:-"

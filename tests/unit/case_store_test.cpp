@@ -165,6 +165,43 @@ TEST_CASE("a safe copy refuses images past its limits and renderers that run too
     CHECK(sniff_safe_copy_input(copy.bytes) == SafeCopyInput::png);
 }
 
+TEST_CASE("an Office document's safe copy is a PDF of its pages' pixels, with none of its text",
+          "[case_store][safe_copy]") {
+    test::TempDir dir;
+    REQUIRE(office_copies_available());
+    // Word, OpenDocument and RTF made by LibreOffice outside any sandbox, from a text whose words
+    // must not survive as text: the copy holds pictures of the pages only.
+    test::write_file(dir / "letter.txt",
+                     std::string("MARKERBODYTEXT 두만강 건너 女性 page one\f second page\n"));
+    for (const char* format : {"docx", "odt", "rtf", "doc"}) {
+        INFO(format);
+        const auto made = test::run_command(
+            "cd " + test::q(dir.path()) + " && HOME=" + test::q(dir.path()) +
+            " soffice --headless --norestore -env:UserInstallation=file://" +
+            (dir / "profile").string() + " --convert-to " + format + " letter.txt >/dev/null 2>&1");
+        REQUIRE(made.exit_code == 0);
+        const test::Bytes original = test::read_file(dir / (std::string("letter.") + format));
+        REQUIRE(sniff_safe_copy_input(original) == SafeCopyInput::office);
+        const SafeCopy copy = make_safe_copy(original, SafeCopyInput::office);
+        CHECK(copy.media_type == "application/pdf");
+        CHECK(copy.pages >= 1);
+        CHECK(sniff_safe_copy_input(copy.bytes) == SafeCopyInput::pdf);
+        test::write_file(dir / "copy.pdf", copy.bytes);
+        const auto text = test::run_command("pdftotext " + test::q(dir / "copy.pdf") + " -");
+        REQUIRE(text.exit_code == 0);
+        CHECK(text.out.find("MARKER") == std::string::npos);
+        const std::string bytes(copy.bytes.begin(), copy.bytes.end());
+        CHECK(bytes.find("MARKERBODYTEXT") == std::string::npos);
+        CHECK(bytes.find("LibreOffice") == std::string::npos);  // no producer of the original
+    }
+    // A ZIP that is not an Office document is not taken for one, nor is plain text.
+    REQUIRE(test::run_command("cd " + test::q(dir.path()) + " && gzip -c letter.txt > l.gz")
+                .exit_code == 0);
+    const test::Bytes zip = {'P', 'K', 3, 4, 20, 0, 0, 0, 'a', '.', 't', 'x', 't'};
+    CHECK(sniff_safe_copy_input(zip) == SafeCopyInput::unsupported);
+    CHECK(sniff_safe_copy_input(test::read_file(dir / "letter.txt")) == SafeCopyInput::unsupported);
+}
+
 TEST_CASE("a store kept open lets others in between, and reads what they wrote", "[case_store]") {
     test::TempDir dir;
     const crypto::SecretIdentity me = crypto::SecretIdentity::generate();
