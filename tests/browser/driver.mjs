@@ -128,7 +128,8 @@ export function configurationsFor(javaScript) {
 }
 
 // A proxy in front of target that keeps every request: method, path, headers, body, whether it
-// loaded a document, and the headers of the server's answer exactly as sent. Paths in blocked are
+// loaded a document, the headers of the server's answer exactly as sent, and whether the whole
+// answer reached the browser (delivered). Paths in blocked are
 // answered 404 here, as a failed download would be. While a request matches cut(method, pathname),
 // its connection is dropped once the server has answered, as a circuit that fails mid-upload
 // drops it: what the server stored stays stored, and the browser never hears of it.
@@ -148,8 +149,11 @@ async function startRecorder(target) {
       responseHeaders: null,
     };
     requests.push(entry);
-    // A browser that gives up on a request (a closed page, a cut link) closes its side: that ends
-    // this request, not the test.
+    // Whether the browser got the whole answer: a request it gives up on (a closed page, a cut link,
+    // a connection its network layer drops and retries on another) closes its side first.
+    entry.delivered = false;
+    res.on('finish', () => { entry.delivered = true; });
+    // A browser that gives up on a request closes its side: that ends this request, not the test.
     req.on('error', () => res.destroy());
     res.on('error', () => {});
     const chunks = [];

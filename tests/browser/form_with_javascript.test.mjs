@@ -78,10 +78,18 @@ test('with JavaScript on the tip is sealed in the browser and only ciphertext is
     await browser.close();
   }
   // What the page that sent the tip loaded (the one before it was left while its worker started).
-  const gets = browser.requests.filter((r) => r.method === 'GET').map((r) => r.path);
-  const sending = gets.slice(gets.lastIndexOf('/ko/submit'));
-  assert.equal(sending.filter((p) => p === '/static/tipline-worker.js').length, 1, 'the page started its worker once');
-  assert.equal(sending.filter((p) => p === '/static/sodium.js').length, 1, 'libsodium crossed the network once');
+  const gets = browser.requests.filter((r) => r.method === 'GET');
+  const sending = gets.slice(gets.map((r) => r.path).lastIndexOf('/ko/submit'));
+  assert.equal(sending.filter((r) => r.path === '/static/tipline-worker.js').length, 1, 'the page started its worker once');
+  // Counted as the browser received it: a request its network layer abandoned and sent again on
+  // another connection (Firefox does so for a GET when a kept-alive connection closes under it) is
+  // not a second download by the page. Each one is described if the count is wrong.
+  const sodiumGets = sending.filter((r) => r.path === '/static/sodium.js');
+  assert.equal(sodiumGets.filter((r) => r.delivered).length, 1,
+    `libsodium crossed the network once: ${JSON.stringify(sodiumGets.map((r) => ({
+      delivered: r.delivered, dest: r.headers['sec-fetch-dest'], mode: r.headers['sec-fetch-mode'],
+      range: r.headers.range, cache: r.headers['cache-control'], answered: r.responseHeaders !== null,
+    })))}`);
 
   const documents = browser.requests.filter((r) => r.document).map((r) => `${r.method} ${r.path}`);
   const bodies = browser.requests.filter((r) => r.method !== 'GET');
