@@ -319,7 +319,19 @@ int purge(CaseCommands& c) {
     if (c.closed_days < 0) usage_error(tr("--closed-for takes a number of days, 0 or more"));
     const crypto::SecretIdentity identity = load_full_key(c);
     CaseStore store(store_folder(c), identity);
-    delete_threads(store, closed_on_or_before(store, crypto::current_day() - c.closed_days));
+    std::vector<std::string> threads;
+    for (std::string& thread : closed_on_or_before(store, crypto::current_day() - c.closed_days)) {
+        // Deleted now, the changes the team does not have would be lost: kept until shared.
+        if (has_unshared_changes(store, thread)) {
+            std::cout << tr("conversation {conversation} is kept: it has changes the team does not "
+                            "have yet; run tipline-responder share, then purge again",
+                            {{"conversation", thread.substr(0, short_id_size)}})
+                      << "\n";
+            continue;
+        }
+        threads.push_back(std::move(thread));
+    }
+    delete_threads(store, threads);
     return exit_success;
 }
 

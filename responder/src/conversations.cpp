@@ -232,7 +232,17 @@ std::string seen_field(const std::string& responder, const std::string& item) {
 // One more than every clock the store has seen, those of deleted conversations included.
 std::int64_t next_clock(sqlite3* db) {
     Statement st(db, "SELECT clock FROM lamport WHERE id = 1");
-    return (st.step() ? st.int64(0) : 0) + 1;
+    const std::int64_t clock = (st.step() ? st.int64(0) : 0) + 1;
+    // Never past what colleagues take (team_state.hpp), so that no store diverges: 2^48 changes
+    // away, unless a colleague's tool sent a clock at the top of the range.
+    if (clock > max_merged_clock) {
+        tooling::io_error(
+            client::tr("the case store's clock is exhausted: a change has reached the "
+                       "largest clock colleagues accept"),
+            {client::tr("a colleague's tool may have sent a wrong clock; tell the "
+                        "organisation")});
+    }
+    return clock;
 }
 
 void write_field(sqlite3* db, const FieldChange& c) {
@@ -255,6 +265,12 @@ void write_field(sqlite3* db, const FieldChange& c) {
                             ? std::string_view()
                             : std::string_view(c.value).substr(text_at + 1));
     }
+}
+
+// Ends the import's transaction without keeping anything of the bundle, and answers ec.
+std::error_code rolled_back(CaseStore& store, std::error_code ec) {
+    sqlite3_exec(store.db(), "ROLLBACK", nullptr, nullptr, nullptr);
+    return ec;
 }
 
 }  // namespace
@@ -280,12 +296,12 @@ std::error_code import_bundle(CaseStore& store, crypto::ByteSource& in, std::uin
             if (deleted || has_item(store.db(), e.id) || has_team_item(store.db(), e.id)) {
                 ++report.already;
                 if (deleted) ++report.deleted;
-                if (!envelope.skip_rest()) return crypto::Error::truncated;
+                if (!envelope.skip_rest()) return rolled_back(store, crypto::Error::truncated);
                 continue;
             }
             StoreReceiver receiver(store);
             const std::error_code ec = crypto::open_tip(identities, envelope, receiver);
-            if (!envelope.skip_rest()) return crypto::Error::truncated;
+            if (!envelope.skip_rest()) return rolled_back(store, crypto::Error::truncated);
             if (ec == crypto::Error::no_matching_key) {
                 report.not_for_this_key.push_back(crypto::to_hex(e.id));
                 continue;
@@ -500,9 +516,15 @@ FieldChange set_field(CaseStore& store, const std::string& thread, const std::st
 }
 
 bool merge_field(CaseStore& store, const FieldChange& change) {
-    // A conversation deleted here keeps nothing that arrives for it later.
+    // A conversation deleted here keeps nothing that arrives for it later, but the change's clock
+    // still counts, so that a later change here comes after it.
     Statement deleted(store.db(), "SELECT 1 FROM deleted_thread WHERE thread = ?");
-    if (deleted.bind(1, change.thread).step()) return false;
+    if (deleted.bind(1, change.thread).step()) {
+        Statement(store.db(), "UPDATE lamport SET clock = max(clock, ?) WHERE id = 1")
+            .bind(1, change.clock)
+            .run();
+        return false;
+    }
     Statement st(store.db(), "SELECT clock, writer FROM field WHERE thread = ? AND name = ?");
     st.bind(1, change.thread).bind(2, change.name);
     if (st.step()) {
@@ -576,6 +598,12 @@ std::vector<crypto::StoreFileId> delete_conversation(CaseStore& store, const std
             tr("conversation {id} is not closed", {{"id", thread.substr(0, short_id_size)}}),
             // TRANSLATORS: a command to type: keep it in English, ID included.
             {tr("close it first: tipline-responder triage ID --status closed")});
+    }
+    if (has_unshared_changes(store, thread)) {
+        tooling::usage_error(
+            client::tr("conversation {conversation} has changes the team does not have yet",
+                       {{"conversation", thread.substr(0, short_id_size)}}),
+            {client::tr("seal them for the team first: tipline-responder share; then delete it")});
     }
     std::vector<crypto::StoreFileId> files;
     Statement attachments(db,

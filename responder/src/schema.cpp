@@ -106,6 +106,12 @@ CREATE TABLE lamport (
 INSERT INTO lamport (id, clock) SELECT 1, coalesce(max(clock), 0) FROM field;
 )sql";
 
+// Conversations deleted before version 3 whose thread can still be named: a tip without a receipt
+// is its own thread, its item id. (A deleted message's mailbox was not kept, so a conversation
+// with a receipt deleted before version 3 is not protected from a colleague's late changes.)
+constexpr const char* deleted_before =
+    "INSERT OR IGNORE INTO deleted_thread (thread) SELECT lower(hex(item)) FROM deleted;";
+
 // A store from before version 3 shares its triage so far the first time it shares: its fields
 // count as not yet sealed, and sharing takes those this responder wrote.
 constexpr const char* unshare_older_fields =
@@ -135,6 +141,7 @@ void check_schema(sqlite3* db, const std::filesystem::path& store) {
         if (found == 1) tooling::exec_sql(db, team_tables);
         tooling::exec_sql(db, team_state_tables);
         tooling::exec_sql(db, unshare_older_fields);
+        tooling::exec_sql(db, deleted_before);
         tooling::exec_sql(db, "PRAGMA user_version = 3; COMMIT");
     } else if (found != schema_version) {
         tooling::usage_error(

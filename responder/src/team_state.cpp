@@ -145,7 +145,8 @@ std::optional<std::vector<FieldChange>> decode_team_changes(std::string_view tex
 
 bool acceptable_change(const FieldChange& c) {
     if (!is_lower_hex(c.thread, 64) && !is_lower_hex(c.thread, 32)) return false;
-    if (c.clock < 1 || c.clock > max_team_clock || c.day < 0 || c.day > max_team_day) return false;
+    if (c.clock < 1 || c.clock > max_merged_clock || c.day < 0 || c.day > max_team_day)
+        return false;
     const std::string_view name = c.name;
     if (name == "status")
         return std::find(statuses.begin(), statuses.end(), c.value) != statuses.end();
@@ -165,6 +166,14 @@ bool acceptable_change(const FieldChange& c) {
 }
 
 std::size_t unshared_count(CaseStore& store) { return unshared_changes(store).size(); }
+
+bool has_unshared_changes(CaseStore& store, const std::string& thread) {
+    if (!stored_team(store)) return false;
+    Statement st(store.db(),
+                 "SELECT 1 FROM unshared u JOIN field f ON f.thread = u.thread AND f.name = u.name "
+                 "WHERE u.thread = ? AND f.writer = ?");
+    return st.bind(1, thread).bind(2, store.me()).step();
+}
 
 SharedState share_team_state(CaseStore& store, const fs::path& outbox) {
     const std::optional<Team> team = stored_team(store);
@@ -231,6 +240,10 @@ TeamStateVerdict apply_team_state(CaseStore& store, const crypto::TipHeader& hea
         Statement deleted(store.db(), "SELECT 1 FROM deleted_thread WHERE thread = ?");
         if (deleted.bind(1, c.thread).step()) {
             ++counts.deleted;
+            // Its clock still counts: a later change here must come after it (FORMAT.md 20.5).
+            Statement(store.db(), "UPDATE lamport SET clock = max(clock, ?) WHERE id = 1")
+                .bind(1, c.clock)
+                .run();
             continue;
         }
         ++(merge_field(store, c) ? counts.newer : counts.older);

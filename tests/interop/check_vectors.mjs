@@ -729,6 +729,7 @@ function acceptableChange(c) {
   const hex = (t, n) => new RegExp(`^[0-9a-f]{${n}}$`).test(t);
   const utf8Length = (t) => Buffer.byteLength(t, 'utf8');
   if (!hex(c.thread, 64) && !hex(c.thread, 32)) return false;
+  if (c.clock > 2 ** 48) return false;  // what a store takes from a colleague
   if (c.name === 'status') return ['new', 'read', 'needs_reply', 'answered', 'closed'].includes(c.value);
   if (c.name === 'assignee') return c.value === '' || /^[0-9]{5}( [0-9]{5}){4}$/.test(c.value);
   if (c.name.startsWith('tag:')) {

@@ -2,6 +2,7 @@
 // size it shows the server, and what a colleague's store takes from it and refuses.
 #include "tipline/responder/team_state.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <memory>
@@ -204,13 +205,43 @@ TEST_CASE("a deleted conversation keeps nothing that arrives for it later, and t
     add_note(bob, thread_a, "a late note");
     const auto late = t.opened_by(0, share_team_state(bob, t.dir / "outbox"));
 
-    const FieldChange closed = set_field(alice, thread_a, "status", "closed");
+    set_field(alice, thread_a, "status", "closed");
+    // Closed here and not yet shared: deleting it now would lose that, so it is refused until the
+    // team has it.
+    CHECK(has_unshared_changes(alice, thread_a));
+    CHECK_THROWS_AS(delete_conversation(alice, thread_a), tooling::ToolError);
+    CHECK(share_team_state(alice, t.dir / "outbox").files.size() == 1);
     delete_conversation(alice, thread_a);
-    CHECK(unshared_count(alice) == 0);  // nothing of it is shared after its deletion
+    CHECK(unshared_count(alice) == 0);
     TeamStateCounts counts;
     CHECK(apply_team_state(alice, late.at(0), counts) == TeamStateVerdict::applied);
     CHECK(counts.deleted == 2);
     CHECK(fields_of(alice).empty());
-    // The clock does not go back with the deleted fields.
-    CHECK(set_field(alice, std::string(64, 'c'), "status", "read").clock > closed.clock);
+    // The clock goes on past every clock seen, those of the dropped changes and of the deleted
+    // fields included: a change made here later comes after them everywhere.
+    const auto dropped =
+        decode_team_changes(late.at(0).message, crypto::fingerprint(t.ids[1].public_identity));
+    REQUIRE(dropped);
+    std::int64_t latest = 0;
+    for (const FieldChange& c : *dropped) latest = std::max(latest, c.clock);
+    CHECK(set_field(alice, std::string(64, 'c'), "status", "read").clock > latest);
+}
+
+TEST_CASE("a clock past what stores take is refused, and none is ever made past it",
+          "[team_state][case_store]") {
+    Team3 t;
+    const std::string writer = crypto::fingerprint(t.ids[1].public_identity);
+    crypto::TipHeader h;
+    h.kind = crypto::TipKind::team_state;
+    h.signer = t.ids[1].public_identity;
+    h.message = encode_team_changes(
+        std::vector<FieldChange>{{thread_a, "status", "closed", max_team_clock, writer, 1},
+                                 {thread_a, "tag:x", "1", max_merged_clock, writer, 1}});
+    TeamStateCounts counts;
+    CHECK(apply_team_state(*t.stores[0], h, counts) == TeamStateVerdict::applied);
+    CHECK(counts.refused == 1);
+    CHECK(counts.newer == 1);
+    // The accepted change at the top of what stores take leaves no clock colleagues would take:
+    // the next change is refused, loudly, rather than sealed where others would drop it.
+    CHECK_THROWS_AS(set_field(*t.stores[0], thread_a, "status", "read"), tooling::ToolError);
 }

@@ -23,6 +23,9 @@ inline constexpr std::size_t team_state_document_bytes = 256 * 1024;
 // Clocks and days a change may carry: exact in every JSON reader (2^53 - 1 is the largest integer
 // a double holds with its neighbours), and far from overflow.
 inline constexpr std::int64_t max_team_clock = (std::int64_t{1} << 53) - 1;
+// The largest clock a store takes from a colleague, and makes itself: every store takes every
+// change any store makes, so they never diverge; a clock that reaches it stops triage loudly.
+inline constexpr std::int64_t max_merged_clock = std::int64_t{1} << 48;
 inline constexpr std::int64_t max_team_day = std::int64_t{1} << 31;
 
 // The JSON of FORMAT.md 21.1, without the writer: each change's writer is the document's signer.
@@ -37,6 +40,9 @@ bool acceptable_change(const FieldChange& change);
 
 // How many fields this responder changed and has not yet sealed for the team.
 std::size_t unshared_count(CaseStore& store);
+// Whether the store has a team and this responder changed fields of this conversation that the
+// team does not have yet: deleting it now would lose them.
+bool has_unshared_changes(CaseStore& store, const std::string& thread);
 
 struct SharedState {
     std::vector<std::filesystem::path> files;  // team-state files (FORMAT.md 21.3), for 'push'
