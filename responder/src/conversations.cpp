@@ -516,6 +516,10 @@ FieldChange set_field(CaseStore& store, const std::string& thread, const std::st
 }
 
 bool merge_field(CaseStore& store, const FieldChange& change) {
+    return merge_change(store, change) == Merged::newer;
+}
+
+Merged merge_change(CaseStore& store, const FieldChange& change) {
     // A conversation deleted here keeps nothing that arrives for it later, but the change's clock
     // still counts, so that a later change here comes after it.
     Statement deleted(store.db(), "SELECT 1 FROM deleted_thread WHERE thread = ?");
@@ -523,17 +527,17 @@ bool merge_field(CaseStore& store, const FieldChange& change) {
         Statement(store.db(), "UPDATE lamport SET clock = max(clock, ?) WHERE id = 1")
             .bind(1, change.clock)
             .run();
-        return false;
+        return Merged::deleted;
     }
     Statement st(store.db(), "SELECT clock, writer FROM field WHERE thread = ? AND name = ?");
     st.bind(1, change.thread).bind(2, change.name);
     if (st.step()) {
         const std::int64_t clock = st.int64(0);
         const std::string writer = st.text(1);
-        if (std::tie(change.clock, change.writer) <= std::tie(clock, writer)) return false;
+        if (std::tie(change.clock, change.writer) <= std::tie(clock, writer)) return Merged::older;
     }
     write_field(store.db(), change);
-    return true;
+    return Merged::newer;
 }
 
 void set_status(CaseStore& store, const std::string& thread, std::string_view status) {

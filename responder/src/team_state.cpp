@@ -237,16 +237,17 @@ TeamStateVerdict apply_team_state(CaseStore& store, const crypto::TipHeader& hea
             ++counts.refused;
             continue;
         }
-        Statement deleted(store.db(), "SELECT 1 FROM deleted_thread WHERE thread = ?");
-        if (deleted.bind(1, c.thread).step()) {
-            ++counts.deleted;
-            // Its clock still counts: a later change here must come after it (FORMAT.md 20.5).
-            Statement(store.db(), "UPDATE lamport SET clock = max(clock, ?) WHERE id = 1")
-                .bind(1, c.clock)
-                .run();
-            continue;
+        switch (merge_change(store, c)) {
+            case Merged::newer:
+                ++counts.newer;
+                break;
+            case Merged::older:
+                ++counts.older;
+                break;
+            case Merged::deleted:
+                ++counts.deleted;
+                break;
         }
-        ++(merge_field(store, c) ? counts.newer : counts.older);
     }
     return TeamStateVerdict::applied;
 }

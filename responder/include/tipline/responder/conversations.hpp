@@ -133,6 +133,10 @@ FieldChange set_field(CaseStore& store, const std::string& thread, const std::st
                       const std::string& value);
 // Applies a change when it is newer than the store's, by (clock, writer); returns whether it did.
 bool merge_field(CaseStore& store, const FieldChange& change);
+// As merge_field, telling apart a change dropped because its conversation was deleted here (its
+// clock still counts) from one the store already had, or had newer.
+enum class Merged { newer, older, deleted };
+Merged merge_change(CaseStore& store, const FieldChange& change);
 
 // A tag: 1 to max_tag_size bytes of UTF-8, without commas or control characters.
 bool is_tag_text(std::string_view tag);
