@@ -1,0 +1,1 @@
+# Man pages and bash completion: filled in below.
