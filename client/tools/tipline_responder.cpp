@@ -34,6 +34,7 @@
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/file_io.hpp"
 #include "tipline/tooling/key_io.hpp"
+#include "tipline/tooling/manual.hpp"
 
 namespace {
 
@@ -605,6 +606,35 @@ int push(const std::string& server, const std::string& proxy, const fs::path& ke
     return exit_success;
 }
 
+Manual manual() {
+    Manual m;
+    m.summary = "the responder's tool: keys, tips, the case store and replies";
+    m.description =
+        "tipline-responder is the Tipline responder's tool. Its offline commands run on the "
+        "air-gapped machine that holds the responder's decryption key: they make keys, sign the "
+        "organisation's list of responders, open tips and bundles, keep the case store "
+        "(conversations, triage, search, safe copies of attachments, the inbox in a browser on "
+        "127.0.0.1) and seal replies. Its online commands run on a machine with Tor and only a "
+        "sign-only copy of the key: fetch downloads new ciphertext into a bundle, push uploads "
+        "sealed replies and the team's state. Ciphertext crosses between the two machines on "
+        "removable media.\n\n"
+        "Secret key files are encrypted with a passphrase (Argon2id) and written with mode 0600; "
+        "no command replaces an existing file unless told to with --force.\n\n"
+        "Messages follow the responder's language (Korean, Chinese or English) from the "
+        "environment below.";
+    m.environment = {
+        {"LANGUAGE, LC_ALL, LC_MESSAGES, LANG",
+         "the language of messages, in gettext's order: ko and zh (Simplified) have catalogs; "
+         "anything else is English"},
+        {"XDG_DATA_HOME, HOME",
+         "the case store is in $XDG_DATA_HOME/tipline, else ~/.local/share/tipline, unless "
+         "--store names another folder"}};
+    m.files = {{"~/.local/share/tipline",
+                "the case store (encrypted at rest), its outbox, and the list of opened tips"}};
+    m.see_also = {"tipline-submit(1)", "tiplined(8)", "tor(1)"};
+    return m;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -753,7 +783,7 @@ int main(int argc, char** argv) {
     CaseCommands cases;
     add_case_commands(app, cases, offline);
 
-    return run_tool(tool, app, argc, argv, [&] {
+    return run_tool(tool, app, manual(), argc, argv, [&] {
         umask(077);
         if (auto done = run_case_command(cases)) return *done;
         if (*keygen_cmd) return keygen(out, passphrase, force, kdf);

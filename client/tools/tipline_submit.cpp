@@ -26,6 +26,7 @@
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/file_io.hpp"
 #include "tipline/tooling/key_io.hpp"
+#include "tipline/tooling/manual.hpp"
 
 namespace {
 
@@ -483,6 +484,29 @@ void add_tip_options(CLI::App* cmd, TipOptions& o, bool to_required) {
                   "machine). Without it, a file that cannot be cleaned is not sent");
 }
 
+Manual manual() {
+    Manual m;
+    m.summary = "the witness's tool: seal a tip, send it over Tor, read the replies";
+    m.description =
+        "tipline-submit is the witness's tool for a Tipline tip line. It seals a message and "
+        "files on this machine so that only the NGO's responders can read them, and sends them "
+        "to the tip line's onion address through Tor. It prints a receipt: keep it, and only "
+        "it, to read the responders' replies and to answer them later (check, reply).\n\n"
+        "Before sealing, it removes what photos, documents, recordings and videos say about "
+        "place, time, device and author, unless told otherwise with --keep-metadata. It pins "
+        "the responders' or the organisation's fingerprint given with --expect, and refuses to "
+        "seal to any other key.\n\n"
+        "It writes nothing to disk that was not asked for: no history, no cache, no log. The "
+        "receipt is shown on the terminal, or written only where --receipt-out names.\n\n"
+        "Messages follow the witness's language (Korean, Chinese or English) from the "
+        "environment below.";
+    m.environment = {{"LANGUAGE, LC_ALL, LC_MESSAGES, LANG",
+                      "the language of messages, in gettext's order: ko and zh (Simplified) have "
+                      "catalogs; anything else is English"}};
+    m.see_also = {"tipline-responder(1)", "tiplined(8)", "torsocks(1)"};
+    return m;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -557,7 +581,7 @@ int main(int argc, char** argv) {
     reply_cmd->add_flag("--keep-metadata", reply_opts.keep_metadata,
                         "send files without removing their metadata (see send --help)");
 
-    return run_tool(tool, app, argc, argv, [&] {
+    return run_tool(tool, app, manual(), argc, argv, [&] {
         if (*seal_cmd) return seal(seal_opts, out, force);
         Trust trust = trust_from(expect, remember);
         if (*check_cmd) return check(server, proxy, trust, receipt_file);

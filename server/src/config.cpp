@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <type_traits>
@@ -267,26 +268,158 @@ std::string readable(std::string_view unit, std::uint64_t n) {
 
 std::span<const ConfigKey> config_keys() { return table(); }
 
-Config load_config(const std::filesystem::path& data_dir) {
+namespace {
+
+std::string trimmed(std::string_view text) {
+    const auto begin = text.find_first_not_of(" \t\r");
+    if (begin == std::string_view::npos) return {};
+    const auto end = text.find_last_not_of(" \t\r");
+    return std::string(text.substr(begin, end - begin + 1));
+}
+
+// The number of single-character edits between a and b, for "did you mean".
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+const ConfigKey* find_key(std::string_view name) {
+    for (const ConfigKey& k : table()) {
+        if (k.name == name) return &k;
+    }
+    return nullptr;
+}
+
+// One "key = value" of the file, a value in brackets possibly spread over several lines.
+struct Entry {
+    std::string key;
+    std::string value;
+    std::size_t line = 0;
+};
+
+// The value as the parser's own words would not say it: what was wrong, in the key's terms.
+std::string value_fault(const ConfigKey& k, const std::string& value, const std::string& parser) {
+    const bool number = k.range.has_value() || k.unit == "days" || k.unit == "bytes";
+    if (number && (value.empty() || value.find_first_not_of("0123456789") != std::string::npos))
+        return "'" + value + "' is not a whole number";
+    if (k.range) {
+        return value + " is outside " + readable(k.unit, k.range->first) + " to " +
+               readable(k.unit, k.range->second);
+    }
+    if (k.unit == "true or false") return "'" + value + "' is neither true nor false";
+    // CLI11's message, without the option name it gives the key on the command line.
+    const std::string prefix = "--" + std::string(k.name) + ": ";
+    return parser.starts_with(prefix) ? parser.substr(prefix.size()) : parser;
+}
+
+}  // namespace
+
+Config load_config(const std::filesystem::path& data_dir, ConfigLines* lines) {
     const auto file = data_dir / config_file_name;
-    if (!std::filesystem::exists(file))
-        throw std::runtime_error("'" + file.string() + "' is missing");
+    const std::string where = "'" + file.string() + "'";
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        if (!std::filesystem::exists(file)) throw std::runtime_error(where + " is missing");
+        throw std::runtime_error("cannot read " + where);
+    }
+    const auto fault = [&](std::size_t line, const std::string& key, const std::string& what,
+                           std::string hint = {}) {
+        return ConfigError(where + " line " + std::to_string(line) + ": " + what, line, key,
+                           std::move(hint));
+    };
+    std::vector<Entry> entries;
+    ConfigLines seen;
+    std::string raw;
+    for (std::size_t number = 1; std::getline(in, raw); ++number) {
+        const std::string line = trimmed(raw);
+        if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+        const auto equals = line.find('=');
+        if (line.front() == '[' || equals == std::string::npos) {
+            throw fault(number, "", "'" + line + "' is not a setting",
+                        "each setting is one line KEY = VALUE; a comment starts with #");
+        }
+        Entry e{trimmed(line.substr(0, equals)), trimmed(line.substr(equals + 1)), number};
+        const ConfigKey* k = find_key(e.key);
+        if (k == nullptr) {
+            std::string hint = "docs/OPERATIONS.md and tiplined.conf(5) list every key";
+            for (const ConfigKey& known : table()) {
+                if (edit_distance(known.name, e.key) <= 2) {
+                    hint = "did you mean '" + std::string(known.name) + "'?";
+                    break;
+                }
+            }
+            throw fault(number, e.key, "unknown key '" + e.key + "'", hint);
+        }
+        if (const auto first = seen.find(e.key); first != seen.end()) {
+            throw fault(number, e.key,
+                        e.key + " is set twice, first on line " + std::to_string(first->second),
+                        "keep one of the two lines");
+        }
+        // A list may go on over several lines, up to its closing bracket.
+        if (e.value.starts_with('[')) {
+            while (e.value.find(']') == std::string::npos && std::getline(in, raw)) {
+                ++number;
+                e.value += " " + trimmed(raw);
+            }
+            if (e.value.find(']') == std::string::npos)
+                throw fault(e.line, e.key, "the list of " + e.key + " is never closed with ]");
+        }
+        seen.emplace(e.key, e.line);
+        entries.push_back(std::move(e));
+    }
+    if (in.bad()) throw std::runtime_error("cannot read " + where);
+
+    // Each line alone through the parser, so that a value it refuses is named with its line.
     Config c;
-    CLI::App app;
-    for (const ConfigKey& k : table()) k.bind(app, c, k);
-    app.set_config("--config", file.string(), "", true);
-    app.allow_config_extras(CLI::config_extras_mode::error);
-    try {
-        app.parse(std::vector<std::string>{});
-    } catch (const CLI::ParseError& e) {
-        throw std::runtime_error("'" + file.string() + "': " + e.what());
+    for (const Entry& e : entries) {
+        const ConfigKey& k = *find_key(e.key);
+        CLI::App app;
+        k.bind(app, c, k);
+        std::istringstream one(e.key + " = " + e.value + "\n");
+        try {
+            app.parse_from_stream(one);
+        } catch (const CLI::ParseError& error) {
+            throw fault(e.line, e.key, e.key + ": " + value_fault(k, e.value, error.what()));
+        }
     }
+    // Limits that contradict each other: both keys named, each with its line.
+    const auto at = [&](std::string_view key) {
+        const auto it = seen.find(key);
+        return it == seen.end() ? std::string(key) + " (the default)"
+                                : std::string(key) + " (line " + std::to_string(it->second) + ")";
+    };
+    const auto contradiction = [&](std::string_view key, std::string_view other,
+                                   const std::string& what) {
+        const auto it = seen.find(key);
+        const auto it_other = seen.find(other);
+        const std::size_t line = it != seen.end()         ? it->second
+                                 : it_other != seen.end() ? it_other->second
+                                                          : 0;
+        return ConfigError(where + (line != 0 ? " line " + std::to_string(line) : "") + ": " + what,
+                           line, std::string(key));
+    };
     if (c.limits.inline_bytes > c.limits.envelope_bytes) {
-        throw std::runtime_error("'" + file.string() +
-                                 "': inline_bytes is larger than envelope_bytes");
+        throw contradiction("inline_bytes", "envelope_bytes",
+                            at("inline_bytes") + " is larger than " + at("envelope_bytes"));
     }
-    if (c.limits.pow_max_bits < c.limits.pow_bits)
-        throw std::runtime_error("'" + file.string() + "': pow_max_bits is smaller than pow_bits");
+    if (c.limits.pow_max_bits < c.limits.pow_bits) {
+        throw contradiction("pow_max_bits", "pow_bits",
+                            at("pow_max_bits") + " is smaller than " + at("pow_bits"));
+    }
+    if (c.unread_reply_days < c.retention_days) {
+        throw contradiction("unread_reply_days", "retention_days",
+                            at("unread_reply_days") + " is smaller than " + at("retention_days"));
+    }
     for (const auto& [name, text] :
          {std::pair<const char*, const std::string&>{"site_name", c.site_name},
           {"site_name_ko", c.site_name_ko},
@@ -295,15 +428,21 @@ Config load_config(const std::filesystem::path& data_dir) {
             return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
         });
         if (text.size() > 100 || control || !crypto::is_valid_utf8(text)) {
-            throw std::runtime_error("'" + file.string() + "': " + name +
-                                     " must be at most 100 bytes of UTF-8 text on one line");
+            throw contradiction(
+                name, name,
+                std::string(name) + " must be at most 100 bytes of UTF-8 text on one line");
         }
     }
-    if (c.unread_reply_days < c.retention_days) {
-        throw std::runtime_error("'" + file.string() +
-                                 "': unread_reply_days is smaller than retention_days");
-    }
+    if (lines != nullptr) *lines = seen;
     return c;
+}
+
+std::vector<std::string> changed_keys(const Config& a, const Config& b) {
+    std::vector<std::string> out;
+    for (const ConfigKey& k : table()) {
+        if (k.value(a) != k.value(b)) out.emplace_back(k.name);
+    }
+    return out;
 }
 
 std::string default_config_text(const std::vector<std::string>& responders,
@@ -331,25 +470,35 @@ std::string default_config_text(const std::vector<std::string>& responders,
 
 std::uint64_t default_quota(std::uint64_t free_bytes) { return free_bytes / 10 * 8 / MiB * MiB; }
 
-std::string config_keys_markdown() {
+std::vector<ConfigKeyRow> config_key_rows() {
     const Config d;
-    std::string out = "| key | default | unit and range | meaning |\n| --- | --- | --- | --- |\n";
+    std::vector<ConfigKeyRow> rows;
     for (const ConfigKey& k : table()) {
-        std::string v = k.value(d);
-        if (v == "[]") {
-            v = "none";
-        } else if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos) {
-            v = readable(k.unit, std::stoull(v));
+        ConfigKeyRow row{std::string(k.name), k.value(d), false, std::string(k.unit),
+                         std::string(k.meaning)};
+        if (row.default_value == "[]") {
+            row.default_value = "none";
+        } else if (!row.default_value.empty() &&
+                   row.default_value.find_first_not_of("0123456789") == std::string::npos) {
+            row.default_value = readable(k.unit, std::stoull(row.default_value));
         } else {
-            v = "`" + v + "`";
+            row.literal = true;
         }
-        std::string unit(k.unit);
         if (k.range) {
-            unit += ", " + readable(k.unit, k.range->first) + " to " +
-                    readable(k.unit, k.range->second);
+            row.unit += ", " + readable(k.unit, k.range->first) + " to " +
+                        readable(k.unit, k.range->second);
         }
-        out += "| `" + std::string(k.name) + "` | " + v + " | " + unit + " | " +
-               std::string(k.meaning) + " |\n";
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+std::string config_keys_markdown() {
+    std::string out = "| key | default | unit and range | meaning |\n| --- | --- | --- | --- |\n";
+    for (const ConfigKeyRow& row : config_key_rows()) {
+        out += "| `" + row.name + "` | " +
+               (row.literal ? "`" + row.default_value + "`" : row.default_value) + " | " +
+               row.unit + " | " + row.meaning + " |\n";
     }
     return out;
 }

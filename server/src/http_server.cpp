@@ -581,8 +581,8 @@ void open_listener(tcp::acceptor& acceptor, const Endpoint& where) {
 
 }  // namespace
 
-void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& queue,
-           const std::function<void(const ReadyPorts&)>& on_ready) {
+ServeEnd serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& queue,
+               const std::function<void(const ReadyPorts&)>& on_ready) {
     asio::io_context io(static_cast<int>(options.threads));
     // Destroyed before the io_context: a job that finishes while the pool stops still posts to it.
     WorkerPool pool(options.work_threads, WorkerPool::default_queue_limit,
@@ -665,17 +665,33 @@ void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& que
             });
         }
     } drain{io, shared};
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int) {
-        if (ec) return;
-        shared.draining = true;
+    const auto stop = [&] {
+        if (shared.draining.exchange(true)) return;
         source.sessions.drain();
         responder.sessions.drain();
         beast::error_code ignored;
         acceptor.close(ignored);
         responder_acceptor.close(ignored);
         drain.start(std::chrono::seconds(info.limits.drain_timeout_s));
+    };
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+        if (!ec) stop();
     });
+    // SIGHUP (systemctl reload) asks the caller; its default action would end the process.
+    ServeEnd end = ServeEnd::stopped;
+    asio::signal_set hangups(io, SIGHUP);
+    std::function<void(const boost::system::error_code&, int)> on_hangup =
+        [&](const boost::system::error_code& ec, int) {
+            if (ec || shared.draining.load()) return;
+            if (options.on_hangup && options.on_hangup()) {
+                end = ServeEnd::restart;
+                stop();
+                return;
+            }
+            hangups.async_wait(on_hangup);
+        };
+    hangups.async_wait(on_hangup);
 
     // A committed batch reaches the I/O threads as one handler, not one wake-up per write.
     queue.set_deliver(
@@ -688,6 +704,7 @@ void serve(const ServeOptions& options, const ServerInfo& info, IngestQueue& que
     // Writes still queued become durable now. Their completions go to the stopped io_context, which
     // discards them with the abandoned sessions; none can reach it once it is destroyed.
     queue.stop();
+    return end;
 }
 
 }  // namespace tipline::server

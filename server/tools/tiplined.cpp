@@ -1,7 +1,12 @@
 // tiplined: the tip line server and its operator commands. Logs start-up and errors only.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/system/system_error.hpp>
+#include <cerrno>
 #include <condition_variable>
+#include <csignal>
+#include <cstring>
 #include <iostream>
 #include <mutex>
 #include <stop_token>
@@ -17,6 +22,7 @@
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/file_io.hpp"
 #include "tipline/tooling/key_io.hpp"
+#include "tipline/tooling/manual.hpp"
 
 namespace {
 
@@ -34,6 +40,10 @@ template <typename F>
 auto operator_step(F&& f) {
     try {
         return f();
+    } catch (const server::ConfigError& e) {
+        std::vector<std::string> hints;
+        if (!e.hint().empty()) hints.push_back(e.hint());
+        io_error(e.what(), std::move(hints));
     } catch (const server::StoreError& e) {
         io_error(e.what());
     } catch (const std::runtime_error& e) {
@@ -162,9 +172,78 @@ std::string endpoint_text(const server::Endpoint& endpoint, unsigned short port)
     return (v6 ? "[" : "") + endpoint.address + (v6 ? "]" : "") + ":" + std::to_string(port);
 }
 
-int serve(const fs::path& dir, const std::string& listen_override,
-          const std::string& responder_override, bool allow_non_loopback) {
-    const server::Config config = operator_step([&] { return server::load_config(dir); });
+// What `check-config` checks, and `serve` at start and on SIGHUP: the configuration, the
+// responders it names or the installed signed list, and the listen addresses.
+struct CheckedConfig {
+    server::Config config;
+    server::Recipients recipients;
+};
+
+CheckedConfig checked_config(const fs::path& dir, bool allow_non_loopback) {
+    server::ConfigLines lines;
+    server::Config config = operator_step([&] { return server::load_config(dir, &lines); });
+    const auto at = [&](const std::string& key) {
+        const auto it = lines.find(key);
+        return "'" + (dir / server::config_file_name).string() + "'" +
+               (it == lines.end() ? std::string() : " line " + std::to_string(it->second)) + ": " +
+               key;
+    };
+    server::Recipients recipients;
+    try {
+        recipients = server::load_recipients(dir, config.responders);
+    } catch (const std::runtime_error& e) {
+        io_error(at("responder") + ": " + e.what(),
+                 {"each responder is a public key text tipline-pk1-... from a .pub file, or "
+                  "install the organisation's signed list with tiplined recipients install"});
+    }
+    for (const auto& [key, text] :
+         {std::pair<std::string, const std::string&>{"listen", config.listen},
+          {"responder_listen", config.responder_listen}}) {
+        try {
+            const server::Endpoint endpoint = server::parse_endpoint(text);
+            if (!endpoint.loopback && !allow_non_loopback) {
+                usage_error(at(key) + ": refusing to listen on " + endpoint.address +
+                                ", which is not a loopback address",
+                            {"publish tiplined through a Tor onion service on 127.0.0.1; add "
+                             "--allow-non-loopback only if you must"});
+            }
+        } catch (const std::invalid_argument& e) {
+            usage_error(at(key) + ": " + e.what());
+        }
+    }
+    return {std::move(config), std::move(recipients)};
+}
+
+int check_config(const fs::path& dir, bool allow_non_loopback) {
+    const CheckedConfig checked = checked_config(dir, allow_non_loopback);
+    if (!checked.recipients.list)
+        std::cout << "no signed recipient list is installed; tiplined.conf names the responders\n";
+    print_recipients(checked.recipients);
+    if (checked.recipients.list &&
+        static_cast<std::int64_t>(checked.recipients.list->expires_day) < crypto::current_day()) {
+        print_warning(tool,
+                      "the recipient list has expired: witnesses' tools refuse it; ask the "
+                      "organisation for a new one");
+    }
+    std::cout << "listen " << checked.config.listen << ", responder_listen "
+              << checked.config.responder_listen << "\n"
+              << "'" << (dir / server::config_file_name).string()
+              << "' is valid; tiplined serve would start with it\n";
+    return exit_success;
+}
+
+// Where serve_once's listeners were bound, for starting again on the same ports.
+struct Bound {
+    std::string source;
+    std::string responder;
+};
+
+server::ServeEnd serve_once(const fs::path& dir, const std::string& listen_override,
+                            const std::string& responder_override, bool allow_non_loopback,
+                            Bound& bound) {
+    const CheckedConfig checked = checked_config(
+        dir, allow_non_loopback || !listen_override.empty() || !responder_override.empty());
+    const server::Config& config = checked.config;
     const server::ServerInfo info =
         operator_step([&] { return server::load_server_info(dir, config); });
     server::set_site_names(server::site_names_of(config));
@@ -183,7 +262,35 @@ int serve(const fs::path& dir, const std::string& listen_override,
     server::IngestLimits ingest;
     ingest.quota_bytes = config.limits.quota_bytes;
     server::IngestQueue queue(server::database_path(dir), ingest);
-    server::ServeOptions options{endpoint, responder, config.threads, config.work_threads};
+    server::ServeOptions options{endpoint, responder, config.threads, config.work_threads, {}};
+    // SIGHUP: the new configuration is checked as at start. At fault, it is refused and the running
+    // one serves on; valid and different, tiplined finishes what is in flight and starts again.
+    options.on_hangup = [&] {
+        const std::string file = (dir / server::config_file_name).string();
+        try {
+            const CheckedConfig next = checked_config(
+                dir, allow_non_loopback || !listen_override.empty() || !responder_override.empty());
+            const std::vector<std::string> changed = server::changed_keys(config, next.config);
+            if (changed.empty()) {
+                std::cerr << "tiplined: reload: '" << file
+                          << "' is valid and unchanged; serving on as before\n";
+                return false;
+            }
+            std::string names;
+            for (const std::string& key : changed) names += (names.empty() ? "" : ", ") + key;
+            std::cerr << "tiplined: reload: '" << file << "' is valid (" << names
+                      << " changed): finishing the requests in flight, then starting again with "
+                         "it\n";
+            return true;
+        } catch (const ToolError& e) {
+            print_error(tool,
+                        std::string("reload refused, still serving with the configuration "
+                                    "loaded before: ") +
+                            e.what(),
+                        e.hints());
+            return false;
+        }
+    };
     if (const auto current = info.recipients->current(); current->list) {
         const auto left =
             static_cast<std::int64_t>(current->list->expires_day) - crypto::current_day();
@@ -207,8 +314,11 @@ int serve(const fs::path& dir, const std::string& listen_override,
                 std::cerr << "tiplined: " << news << "\n";
         }
     });
+    server::ServeEnd end = server::ServeEnd::stopped;
     try {
-        server::serve(options, info, queue, [&](const server::ReadyPorts& ports) {
+        end = server::serve(options, info, queue, [&](const server::ReadyPorts& ports) {
+            bound = {endpoint_text(endpoint, ports.source),
+                     endpoint_text(responder, ports.responder)};
             std::cout << "listening on " << endpoint_text(endpoint, ports.source) << "\n"
                       << "responder listening on " << endpoint_text(responder, ports.responder)
                       << std::endl;
@@ -217,6 +327,32 @@ int serve(const fs::path& dir, const std::string& listen_override,
         io_error(std::string("cannot listen: ") + e.code().message());
     }
     queue.stop();
+    return end;
+}
+
+int serve(const std::string& program, const fs::path& dir, const std::string& listen_override,
+          const std::string& responder_override, bool allow_non_loopback) {
+    // A closed standard output (a test's pipe, a terminal gone) must not end the server.
+    ::signal(SIGPIPE, SIG_IGN);
+    Bound bound;
+    if (serve_once(dir, listen_override, responder_override, allow_non_loopback, bound) ==
+        server::ServeEnd::restart) {
+        // Every acknowledged tip is durable (the queue has stopped) and the listeners are closed:
+        // the program starts again in this process. Ports given on the command line are kept as
+        // they were bound, so that "--listen 127.0.0.1:0" keeps its port.
+        std::vector<std::string> args{program, "serve", dir.string()};
+        if (!listen_override.empty()) args.insert(args.end(), {"--listen", bound.source});
+        if (!listen_override.empty() || !responder_override.empty())
+            args.insert(args.end(), {"--responder-listen", bound.responder});
+        if (allow_non_loopback) args.emplace_back("--allow-non-loopback");
+        std::vector<char*> argv;
+        for (std::string& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        std::cerr << "tiplined: starting again with the new configuration" << std::endl;
+        ::execv("/proc/self/exe", argv.data());
+        io_error(std::string("cannot start again: ") + std::strerror(errno),
+                 {"start tiplined again by hand, or with systemctl restart tiplined"});
+    }
     std::cerr << "tiplined: stopped\n";
     return exit_success;
 }
@@ -289,6 +425,58 @@ int purge(const fs::path& dir) {
     return exit_success;
 }
 
+// tiplined.conf(5), from the same table as the comments `init` writes and docs/OPERATIONS.md.
+ManualPage config_manual_page() {
+    std::string roff = roff_header("tiplined.conf", 5, "configuration of the Tipline server");
+    roff += ".SH SYNOPSIS\n.I DATADIR/tiplined.conf\n.SH DESCRIPTION\n" +
+            roff_paragraphs(
+                "Every setting of tiplined(8) is a line KEY = VALUE of this file, in its data "
+                "folder. Lines starting with # are comments. A string is written in double "
+                "quotes; a list of strings in brackets, [\"a\", \"b\"]. tiplined init writes the "
+                "file with every key, its default, and a comment above each.\n\n"
+                "tiplined check-config DATADIR checks the file and the responders it names, and "
+                "names the line and the key at fault: an unknown key, a key set twice, a value "
+                "outside its range, limits that contradict each other. tiplined serve runs the "
+                "same check when it starts, and refuses to start on a file at fault. On SIGHUP "
+                "(systemctl reload tiplined) it checks the file again: at fault, it logs why and "
+                "goes on serving with the configuration it runs; valid and changed, it finishes "
+                "the requests in flight and starts again with it.") +
+            ".SH KEYS\n";
+    for (const server::ConfigKeyRow& row : server::config_key_rows()) {
+        roff += ".TP\n.B " + roff_escape(row.name) + "\n" + roff_escape(row.meaning) +
+                "\n.br\nDefault: " + roff_escape(row.default_value) + "; " + roff_escape(row.unit) +
+                ".\n";
+    }
+    roff += ".SH SEE ALSO\n\\fBtiplined\\fR(8)\n";
+    return {"tiplined.conf", 5, roff};
+}
+
+Manual manual() {
+    Manual m;
+    m.summary = "the Tipline server, which stores only ciphertext behind Tor onion services";
+    m.section = 8;
+    m.description =
+        "tiplined is the Tipline server. Witnesses reach it through a Tor onion service, with "
+        "Tor Browser or tipline-submit(1), and leave tips sealed to the NGO's responders; "
+        "responders fetch them through a second onion service with client authorization, and "
+        "open them offline with tipline-responder(1). The server stores only ciphertext, keeps "
+        "no request log, no addresses and no exact times, and listens on loopback only.\n\n"
+        "Each command works on a data folder, DATADIR (/var/lib/tipline when installed from "
+        "the package), made by tiplined init. Its settings are in DATADIR/tiplined.conf, "
+        "described in tiplined.conf(5).\n\n"
+        "Signals: SIGTERM and SIGINT stop accepting, let requests in flight finish for up to "
+        "drain_timeout_s, and exit. SIGHUP checks tiplined.conf again: a configuration at fault is "
+        "refused and the running one serves on; a valid, changed one is taken up by finishing "
+        "the requests in flight and starting again in the same process.";
+    m.files = {{"DATADIR/tiplined.conf", "the settings: tiplined.conf(5)"},
+               {"DATADIR/tips.sqlite", "the stored ciphertext, mailboxes and the deployment salt"},
+               {"DATADIR/recipients.list",
+                "the organisation's signed list of responders, when one is installed"}};
+    m.see_also = {"tipline-responder(1)", "tipline-submit(1)", "tor(1)"};
+    m.extra_pages.push_back(config_manual_page());
+    return m;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -319,6 +507,16 @@ int main(int argc, char** argv) {
                           "ADDRESS:PORT of the signed responder API, overriding the config");
     serve_cmd->add_flag("--allow-non-loopback", allow_non_loopback,
                         "permit a listen address that is not loopback");
+
+    bool check_allow_non_loopback = false;
+    auto* check_config_cmd = app.add_subcommand(
+        "check-config",
+        "check tiplined.conf and the responders: name the line and the key at fault, change "
+        "nothing");
+    check_config_cmd->add_option("datadir", dir)->required();
+    check_config_cmd->add_flag("--allow-non-loopback", check_allow_non_loopback,
+                               "accept listen addresses that are not loopback, as serve "
+                               "--allow-non-loopback does");
 
     auto* export_cmd =
         app.add_subcommand("export", "write every stored tip into a bundle for the responders");
@@ -367,12 +565,13 @@ int main(int argc, char** argv) {
                       "accept a list signed by another organisation key than the installed list's");
     }
 
-    return run_tool(tool, app, argc, argv, [&] {
+    return run_tool(tool, app, manual(), argc, argv, [&] {
         if (*init_cmd) return init(dir, responders, list_file);
+        if (*check_config_cmd) return check_config(dir, check_allow_non_loopback);
         if (*show_cmd) return recipients_show(dir);
         if (*install_cmd || *check_cmd)
             return recipients_install(dir, list_file, new_organisation, check_cmd->parsed());
-        if (*serve_cmd) return serve(dir, listen, responder_listen, allow_non_loopback);
+        if (*serve_cmd) return serve(argv[0], dir, listen, responder_listen, allow_non_loopback);
         if (*export_cmd) return export_command(dir, out, delete_exported, since);
         if (*backup_cmd) return backup(dir, out);
         if (*stats_cmd) return stats(dir);

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -153,4 +154,81 @@ TEST_CASE("docs/OPERATIONS.md's table of keys is the one the code gives", "[conf
         test::write_file(out, expected);
         FAIL_CHECK("docs/OPERATIONS.md's table differs; the expected one is in " << out);
     }
+}
+
+TEST_CASE("a fault is named with its line and key, and a typo with the key it resembles",
+          "[config]") {
+    const auto fault = [](const std::string& text) -> std::optional<server::ConfigError> {
+        try {
+            ConfFolder(text).load();
+        } catch (const server::ConfigError& e) {
+            return e;
+        }
+        return std::nullopt;
+    };
+    const auto typo = fault("# a comment\n\nthreads = 3\nmax_conections = 10\n");
+    REQUIRE(typo);
+    CHECK(typo->line() == 4);
+    CHECK(typo->key() == "max_conections");
+    CHECK(std::string(typo->what()).find("line 4: unknown key 'max_conections'") !=
+          std::string::npos);
+    CHECK(typo->hint() == "did you mean 'max_connections'?");
+    // Nothing like a known key: the hint names where the keys are listed instead.
+    const auto unknown = fault("colour = blue\n");
+    REQUIRE(unknown);
+    CHECK(unknown->hint().find("tiplined.conf(5)") != std::string::npos);
+
+    const auto twice = fault("threads = 3\n\nthreads = 4\n");
+    REQUIRE(twice);
+    CHECK(twice->line() == 3);
+    CHECK(std::string(twice->what()).find("first on line 1") != std::string::npos);
+
+    const auto range = fault("threads = 3\nheader_timeout_s = 601\n");
+    REQUIRE(range);
+    CHECK(range->line() == 2);
+    CHECK(range->key() == "header_timeout_s");
+    CHECK(std::string(range->what()).find("601 is outside 1 to 600") != std::string::npos);
+
+    const auto word = fault("proof_of_work = maybe\n");
+    REQUIRE(word);
+    CHECK(std::string(word->what()).find("'maybe' is neither true nor false") != std::string::npos);
+
+    // Both keys of a contradiction are named, each with its line.
+    const auto both = fault("envelope_bytes = 1000\nthreads = 2\ninline_bytes = 2000\n");
+    REQUIRE(both);
+    CHECK(both->line() == 3);
+    CHECK(std::string(both->what())
+              .find("inline_bytes (line 3) is larger than envelope_bytes "
+                    "(line 1)") != std::string::npos);
+    const auto with_default = fault("pow_max_bits = 2\n");
+    REQUIRE(with_default);
+    CHECK(std::string(with_default->what()).find("pow_bits (the default)") != std::string::npos);
+
+    const auto section = fault("[limits]\nthreads = 2\n");
+    REQUIRE(section);
+    CHECK(section->line() == 1);
+    const auto open_list = fault("responder = [\"tipline-pk1-a\",\n");
+    REQUIRE(open_list);
+    CHECK(std::string(open_list->what()).find("never closed") != std::string::npos);
+}
+
+TEST_CASE("a list over several lines is one setting, and the lines of the keys are reported",
+          "[config]") {
+    ConfFolder folder(
+        "threads = 3\nresponder = [\n  \"tipline-pk1-a\",\n  \"tipline-pk1-b\"\n]\n"
+        "site_name = \"x\"\n");
+    server::ConfigLines lines;
+    const Config c = server::load_config(folder.dir.path(), &lines);
+    CHECK(c.responders == std::vector<std::string>{"tipline-pk1-a", "tipline-pk1-b"});
+    CHECK(c.site_name == "x");
+    CHECK(lines.at("threads") == 1);
+    CHECK(lines.at("responder") == 2);
+    CHECK(lines.at("site_name") == 6);
+}
+
+TEST_CASE("changed_keys names exactly the keys whose values differ", "[config]") {
+    const Config a = ConfFolder("threads = 3\n").load();
+    const Config b = ConfFolder("threads = 3\nsite_name = \"y\"\nmax_connections = 5\n").load();
+    CHECK(server::changed_keys(a, a).empty());
+    CHECK(server::changed_keys(a, b) == std::vector<std::string>{"site_name", "max_connections"});
 }

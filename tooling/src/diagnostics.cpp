@@ -12,6 +12,7 @@
 
 #include "tipline/crypto/errors.hpp"
 #include "tipline/crypto/secret_buffer.hpp"
+#include "tipline/tooling/manual.hpp"
 
 namespace tipline::tooling {
 
@@ -78,14 +79,22 @@ void print_warning(std::string_view tool, std::string_view message) {
     std::cerr << tool << ": " << ::gettext("warning:") << ' ' << message << '\n';
 }
 
-int run_tool(std::string_view tool, CLI::App& app, int argc, char** argv,
+int run_tool(std::string_view tool, CLI::App& app, const Manual& manual, int argc, char** argv,
              const std::function<int()>& body) {
     // Keys and plaintext pass through this process: no core file, and no ptrace by other processes.
     const rlimit no_core{0, 0};
     ::setrlimit(RLIMIT_CORE, &no_core);
     ::prctl(PR_SET_DUMPABLE, 0);
+    add_conventions(app, tool);
     try {
+        if (const int rc = answer_conventions(tool, app, manual, argc, argv); rc >= 0) return rc;
         app.parse(argc, argv);
+    } catch (const ToolError& e) {
+        print_error(tool, e.what(), e.hints());
+        return e.exit_code();
+    } catch (const CLI::CallForVersion& e) {
+        std::cout << e.what() << "\n";
+        return exit_success;
     } catch (const CLI::CallForHelp&) {
         std::cout << app.help();
         return exit_success;

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -91,8 +92,46 @@ struct ConfigKey {
 // Every key, in the order tiplined.conf lists them.
 std::span<const ConfigKey> config_keys();
 
-// Reads DATADIR/tiplined.conf; throws std::runtime_error naming the problem.
-Config load_config(const std::filesystem::path& data_dir);
+// A tiplined.conf at fault: the file, the line (0 when the fault is no one line's) and the key,
+// in what(), with a hint when there is one to give.
+class ConfigError : public std::runtime_error {
+  public:
+    ConfigError(std::string message, std::size_t line, std::string key, std::string hint = {})
+        : std::runtime_error(std::move(message)),
+          line_(line),
+          key_(std::move(key)),
+          hint_(std::move(hint)) {}
+    std::size_t line() const noexcept { return line_; }
+    const std::string& key() const noexcept { return key_; }
+    const std::string& hint() const noexcept { return hint_; }
+
+  private:
+    std::size_t line_;
+    std::string key_;
+    std::string hint_;
+};
+
+// The line each key is set on, for messages about what the configuration holds.
+using ConfigLines = std::map<std::string, std::size_t, std::less<>>;
+
+// Reads DATADIR/tiplined.conf; throws ConfigError naming the line and the key at fault (an
+// unknown key, one set twice, a value its key does not take, limits that contradict each other),
+// or std::runtime_error when the file cannot be read. `tiplined check-config`, `serve` at start
+// and `serve` on SIGHUP all check with it.
+Config load_config(const std::filesystem::path& data_dir, ConfigLines* lines = nullptr);
+
+// The keys whose values differ between a and b, in the file's order.
+std::vector<std::string> changed_keys(const Config& a, const Config& b);
+
+// One key as its documentation shows it: the table in docs/OPERATIONS.md and tiplined.conf(5).
+struct ConfigKeyRow {
+    std::string name;
+    std::string default_value;  // "8192 (8 KiB)", "\"127.0.0.1:8080\"", "none"
+    bool literal = false;       // the default is written as in the file (a string, true or false)
+    std::string unit;           // with the range: "bytes, 1024 (1 KiB) to 65536 (64 KiB)"
+    std::string meaning;
+};
+std::vector<ConfigKeyRow> config_key_rows();
 
 // The text of a fresh tiplined.conf with the defaults above, these responders and this quota.
 std::string default_config_text(const std::vector<std::string>& responders,

@@ -52,8 +52,12 @@ void print_error(std::string_view tool, std::string_view message,
                  const std::vector<std::string>& hints);
 void print_warning(std::string_view tool, std::string_view message);
 
+struct Manual;
+
 // Parses the command line and runs body, mapping every failure to a message and an exit code.
-int run_tool(std::string_view tool, CLI::App& app, int argc, char** argv,
+// Adds the conventions every program keeps first: -V/--version, "help [COMMAND...]", and the
+// build's --write-docs, which writes the man pages (with manual's text) and bash completion.
+int run_tool(std::string_view tool, CLI::App& app, const Manual& manual, int argc, char** argv,
              const std::function<int()>& body);
 
 }  // namespace tipline::tooling
