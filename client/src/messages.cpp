@@ -64,11 +64,17 @@ std::string gettext_languages(const char* language, const char* lc_all, const ch
 }
 
 std::string message_locale_dir() {
-    // equivalent, not ==: the build folder may have been named through a symbolic link.
+    // A tool run from a build tree (BUILD/client/NAME, next to BUILD/CMakeCache.txt) reads the
+    // catalogs built in BUILD/locale. Found from the running program, so that no build path is
+    // compiled in and two builds in different folders give the same binary.
     std::error_code ec;
     const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec && std::filesystem::equivalent(self.parent_path(), TIPLINE_BUILD_TOOLS_DIR, ec))
-        return TIPLINE_BUILD_LOCALE_DIR;
+    if (!ec) {
+        const std::filesystem::path build = self.parent_path().parent_path();
+        if (std::filesystem::is_regular_file(build / "CMakeCache.txt", ec) &&
+            std::filesystem::is_directory(build / "locale", ec))
+            return (build / "locale").string();
+    }
     return TIPLINE_INSTALL_LOCALE_DIR;
 }
 

@@ -27,8 +27,8 @@ inline constexpr const char* responder_message_domain = "tipline-responder";
 // form. Binds the domain to message_locale_dir() with UTF-8 output.
 void init_messages(const char* domain = message_domain);
 
-// Where the catalogs are: the build tree's locale/ folder for a tool run from the build tree it was
-// built in (found through /proc/self/exe), the installed CMAKE_INSTALL_LOCALEDIR
+// Where the catalogs are: BUILD/locale for a tool run from a build tree (BUILD/client/NAME, beside
+// BUILD/CMakeCache.txt, found through /proc/self/exe), the installed CMAKE_INSTALL_LOCALEDIR
 // otherwise.
 std::string message_locale_dir();
 
