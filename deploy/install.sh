@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# Installs Tipline on Debian 12 behind two Tor onion services. Run it again with the same responders to
-# upgrade; it never replaces a key. Exit codes: 0 done, 1 a step failed or the install conflicts, 2 usage.
+# Installs Tipline on Debian 12 behind two Tor onion services: the tiplined, tipline-submit and
+# tipline-responder packages, then the setup step (the responders, the tor instance and its client
+# authorizations, the services). The tiplined package holds this script as /usr/sbin/tipline-setup,
+# and the setup always runs from there: deploy/install.sh in a source tree installs the packages, then
+# hands over to the tipline-setup they hold. Run it again with newer packages to upgrade; it never
+# replaces a key. Exit codes: 0 done, 1 a step failed or the install conflicts, 2 usage.
 set -euo pipefail
 umask 022
 
-readonly prog=install.sh
-readonly bin_dir=/usr/local/bin
-readonly doc_dir=/usr/local/share/doc/tipline
+prog=$(basename "$0")
+readonly prog
+readonly setup_path=/usr/sbin/tipline-setup
+readonly bin_dir=/usr/bin
+readonly doc_dir=/usr/share/doc/tiplined
+readonly packaged_torrc=/usr/share/tipline/torrc
+readonly onion_auth_keygen=/usr/lib/tipline/onion-auth-keygen
 readonly data_dir=/var/lib/tipline
 readonly service_user=tipline
 readonly record_dir=/etc/tipline
 readonly record=/etc/tipline/install.conf
-readonly unit_dir=/etc/systemd/system
 readonly tor_instance=tipline
 readonly tor_user=_tor-tipline
 readonly tor_etc=/etc/tor/instances/tipline
@@ -22,11 +29,12 @@ readonly responder_hs=$tor_data/responder
 readonly auth_dir=$responder_hs/authorized_clients
 readonly max_responders=16
 readonly hostname_wait_s=90
-readonly programs=(tiplined tipline-submit tipline-responder)
-readonly units=(tiplined.service tipline-purge.service tipline-purge.timer)
+readonly package_names=(tiplined tipline-submit tipline-responder)
 readonly enabled_units=(tiplined.service tipline-purge.timer "tor@$tor_instance.service")
-# tor and the libraries the three programs link (ldd), plus what this script runs.
-readonly packages=(tor openssl adduser systemd libsodium23 libsqlite3-0 libboost-json1.81.0 libboost-url1.81.0 libcurl4 libexiv2-27)
+# Installs made before the packages: programs in /usr/local/bin, units in /etc/systemd/system.
+readonly local_bin_dir=/usr/local/bin
+readonly local_doc_dir=/usr/local/share/doc/tipline
+readonly local_units=(tiplined.service tipline-purge.service tipline-purge.timer)
 readonly list_file_name=recipients.list  # in the data folder, as tiplined recipients install writes it
 readonly enrol_doc="\"The list of responders\" in $doc_dir/OPERATIONS.md (docs/OPERATIONS.md)"
 
@@ -34,7 +42,11 @@ self=$(realpath "${BASH_SOURCE[0]}")
 src_root=$(dirname "$(dirname "$self")")
 readonly self src_root
 
-binaries=""
+packages_dir=""            # where the .deb files to install are (--packages, or a build's output)
+build_from_source=false
+setup_args=()              # the options of the setup step, handed over to tipline-setup as given
+auth_secrets=""            # the new file the client authorizations go to, instead of the terminal
+secrets_fd=""              # that file, open from just before the first key is made
 responders_file=""
 recipient_list=""          # the organisation's signed list, when the responders come from one
 work_dir=""                # scratch files of this run, removed when it ends
@@ -43,33 +55,37 @@ responder_args=()
 responder_keys=()          # key texts, as given
 declare -A fingerprint=()  # key text -> "12345 67890 ..."
 declare -A new_private=()  # key text -> base32 private key of a client authorization made in this run
-program_source=()          # paths of tiplined, tipline-submit, tipline-responder to install
-upgraded=()
 tor_changed=false
-units_changed=false
 config_changed=false
 init_needed=false
 first_install=true         # no install record yet: this run makes the client authorizations
+retired_local=false
+failing=false
 
 usage() {
   cat <<EOF
-Usage: $prog [--binaries DIR] --recipient-list FILE | --responder PATH.pub|KEY [--responder ...] | --responders-file FILE
+Usage: $prog [--packages DIR | --build-from-source] [--auth-secrets FILE]
+         --recipient-list FILE | --responder PATH.pub|KEY [--responder ...] | --responders-file FILE
        $prog --show
 
-Installs tiplined, tipline-submit and tipline-responder, a "tipline" system user with its data in
-$data_dir, a tor instance "$tor_instance" publishing the source and responder onion services,
-client authorization for each responder, and the systemd units. Run as root on Debian 12.
+Installs the tiplined, tipline-submit and tipline-responder packages, then sets up a "tipline" data
+folder in $data_dir, a tor instance "$tor_instance" publishing the source and responder onion services,
+client authorization for each responder, and starts the services. Run as root on Debian 12.
 
-  --binaries DIR        install the programs from DIR (or DIR/server and DIR/client) instead of
-                        building them from the source tree this script is in
+  --packages DIR        install the packages from DIR first (tiplined_*.deb, tipline-submit_*.deb,
+                        tipline-responder_*.deb, one version); without it they must be installed
+  --build-from-source   for developers: build the packages from the source tree this script is in
+                        (dpkg-buildpackage, into its parent folder), then install them
   --recipient-list F    the responders as the organisation signed them (tipline-responder org sign);
                         witnesses then pin the organisation's fingerprint
   --responder KEY       a responder's PATH.pub or key text (tipline-pk1-...); repeatable, up to $max_responders
   --responders-file F   one key text or .pub path per line; '#' starts a comment; relative paths
                         are relative to F's folder; $record itself is such a file
+  --auth-secrets FILE   write the responders' client authorizations, made by the first install, to
+                        FILE, a new file of mode 0600, instead of showing them on the terminal
   --show                print the onion addresses and enrolled responders, and change nothing
 
-A rerun with the same responders upgrades the programs and changes nothing else. Enrolling or
+A rerun with the same responders upgrades the packages given and changes nothing else. Enrolling or
 removing a responder later is a new signed list and tiplined recipients install: see $enrol_doc.
 EOF
 }
@@ -82,8 +98,12 @@ fail_with() { # fail_with CODE MESSAGE [HINT...]
   shift 2
   local hint
   for hint in "$@"; do echo "hint: $hint" >&2; done
-  # Keys made before the failure exist nowhere else: show them even so.
-  if ((${#new_private[@]})); then print_authorizations; fi
+  # Keys made before the failure exist nowhere else: write or show them even so (once: writing them
+  # may be what failed).
+  if ((${#new_private[@]})) && ! $failing; then
+    failing=true
+    print_authorizations
+  fi
   exit "$code"
 }
 die() { fail_with 1 "$@"; }
@@ -100,30 +120,39 @@ trim() { # trim TEXT: without leading and trailing white space
 parse_args() {
   while (($#)); do
     case $1 in
-      --binaries | --responder | --responders-file | --recipient-list)
+      --packages | --responder | --responders-file | --recipient-list | --auth-secrets)
         (($# >= 2)) || usage_error "$1 needs a value" "run $prog --help"
-        case $1 in
-          --binaries) binaries=$2 ;;
-          --recipient-list) [ -z "$recipient_list" ] || usage_error "--recipient-list is given twice"
-            recipient_list=$2 ;;
-          --responder) responder_args+=("$2") ;;
-          --responders-file) [ -z "$responders_file" ] || usage_error "--responders-file is given twice"
-            responders_file=$2 ;;
-        esac
+        set_option "$1" "$2"
         shift 2 ;;
-      --binaries=*) binaries=${1#*=}; shift ;;
-      --responder=*) responder_args+=("${1#*=}"); shift ;;
-      --responders-file=*) responders_file=${1#*=}; shift ;;
-      --recipient-list=*) recipient_list=${1#*=}; shift ;;
+      --packages=* | --responder=* | --responders-file=* | --recipient-list=* | --auth-secrets=*)
+        set_option "${1%%=*}" "${1#*=}"
+        shift ;;
+      --build-from-source) build_from_source=true; shift ;;
+      --binaries | --binaries=*)
+        usage_error "--binaries is gone: the programs come as Debian packages" \
+          "give the packages: --packages DIR (dpkg-buildpackage -us -uc -b makes them in the clone's parent folder)" \
+          "or build them here: --build-from-source" ;;
       --show) show=true; shift ;;
       -h | --help) usage; exit 0 ;;
       *) usage_error "unknown argument '$1'" "run $prog --help" ;;
     esac
   done
   if $show; then
-    [ -z "$binaries$responders_file$recipient_list" ] && ((${#responder_args[@]} == 0)) ||
+    [ -z "$packages_dir$responders_file$recipient_list$auth_secrets" ] && ! $build_from_source &&
+      ((${#responder_args[@]} == 0)) ||
       usage_error "--show takes no other option" "it only prints what an earlier install set up"
     return 0
+  fi
+  [ -z "$packages_dir" ] || ! $build_from_source ||
+    usage_error "--packages and --build-from-source both name the packages" "give one of them"
+  if [ -n "$packages_dir" ]; then
+    [ -d "$packages_dir" ] || usage_error "the packages folder '$packages_dir' does not exist" \
+      "give the folder that holds tiplined_*.deb, tipline-submit_*.deb and tipline-responder_*.deb"
+    packages_dir=$(realpath -- "$packages_dir")
+  fi
+  if [ -n "$auth_secrets" ]; then
+    auth_secrets=$(realpath -m -- "$auth_secrets")
+    setup_args+=(--auth-secrets "$auth_secrets")
   fi
   if [ -n "$recipient_list" ]; then
     [ -z "$responders_file" ] && ((${#responder_args[@]} == 0)) ||
@@ -131,12 +160,31 @@ parse_args() {
     [ -f "$recipient_list" ] && [ -r "$recipient_list" ] ||
       usage_error "cannot read the recipient list '$recipient_list'" "give the file tipline-responder org sign wrote"
     recipient_list=$(realpath -- "$recipient_list")
+    setup_args+=(--recipient-list "$recipient_list")
     return 0
   fi
   [ -n "$responders_file" ] || ((${#responder_args[@]})) ||
     usage_error "no responder given" "give the organisation's signed list: --recipient-list responders.list," \
       "or name each responder's public key: --responder alice.pub --responder bob.pub," \
       "or list them in a file: --responders-file responders.txt"
+  local arg
+  for arg in "${responder_args[@]}"; do setup_args+=(--responder "$arg"); done
+  [ -z "$responders_file" ] || setup_args+=(--responders-file "$responders_file")
+}
+
+set_option() { # set_option NAME VALUE
+  case $1 in
+    --packages) [ -z "$packages_dir" ] || usage_error "--packages is given twice"
+      packages_dir=$2 ;;
+    --auth-secrets) [ -z "$auth_secrets" ] || usage_error "--auth-secrets is given twice"
+      [ -n "$2" ] || usage_error "--auth-secrets needs a file name"
+      auth_secrets=$2 ;;
+    --recipient-list) [ -z "$recipient_list" ] || usage_error "--recipient-list is given twice"
+      recipient_list=$2 ;;
+    --responder) responder_args+=("$2") ;;
+    --responders-file) [ -z "$responders_file" ] || usage_error "--responders-file is given twice"
+      responders_file=$2 ;;
+  esac
 }
 
 require_root() {
@@ -188,17 +236,14 @@ resolve_responders() {
     usage_error "${#responder_keys[@]} responders given; a tip is sealed to at most $max_responders"
 }
 
-# The responders of the organisation's list, its signature and expiry checked by the programs this
-# run installs (so only after they are built: up to here only packages have been added).
+# The responders of the organisation's list, its signature and expiry checked by the installed
+# tipline-responder (so only once the packages are in: up to here nothing else has changed).
 resolve_list_responders() {
   local keys key
-  work_dir=$(mktemp -d /tmp/tipline-install.XXXXXX) || die "cannot make a scratch folder in /tmp"
-  chmod 0755 "$work_dir"
-  trap 'rm -rf -- "$work_dir"' EXIT
   # tipline-responder speaks the operator's language; what this script reads of it, it asks in English.
-  keys=$(LC_ALL=C.UTF-8 LANGUAGE= "${program_source[2]}" org show --keys "$recipient_list" 2>"$work_dir/list.err") ||
+  keys=$(LC_ALL=C.UTF-8 LANGUAGE= "$bin_dir/tipline-responder" org show --keys "$recipient_list" 2>"$work_dir/list.err") ||
     die "the recipient list '$recipient_list' cannot be used: $(sed -n 's/^tipline-responder: error: //p' "$work_dir/list.err" | head -n 1)" \
-      "ask the organisation for its current signed list; nothing of Tipline's was changed"
+      "ask the organisation for its current signed list; the setup changed nothing"
   while IFS= read -r key; do [ -z "$key" ] || add_responder "$key" "$recipient_list" "$PWD"; done <<<"$keys"
 }
 
@@ -218,7 +263,6 @@ describe_key() { # describe_key KEY: its fingerprint when a tipline-responder ca
 # A rerun must name the responders of the first install; anything else is refused before any change.
 check_against_record() {
   [ -e "$record" ] || return 0
-  first_install=false
   local recorded wanted key
   recorded=$(recorded_keys)
   [ -n "$recorded" ] || die "$record names no responder" "restore it from a backup; it lists the responder keys of the first install"
@@ -260,34 +304,22 @@ check_existing_data_dir() {
       "to start afresh, move $data_dir away first: it holds the stored tips"
 }
 
-check_source_tree() {
-  local f
-  for f in deploy/torrc deploy/onion-auth-keygen "${units[@]/#/deploy/}"; do
-    [ -f "$src_root/$f" ] ||
-      die "$src_root/$f is missing" "run the $prog of a complete Tipline source tree (its deploy/ and docs/ folders)"
-  done
-}
-
-locate_program() { # locate_program DIR NAME: prints the path of NAME in DIR, DIR/server or DIR/client
-  local candidate
-  for candidate in "$1/$2" "$1/server/$2" "$1/client/$2"; do
-    if [ -f "$candidate" ] && [ -x "$candidate" ]; then
-      echo "$candidate"
-      return 0
-    fi
-  done
-  return 1
-}
-
-locate_programs() { # locate_programs DIR
-  local p path
-  program_source=()
-  for p in "${programs[@]}"; do
-    path=$(locate_program "$1" "$p") ||
-      die "no executable $p in $1 (nor in its server/ or client/ folder)" \
-        "build it with scripts/build, or run $prog without --binaries to build it here"
-    program_source+=("$path")
-  done
+# The client authorizations are secrets: they go to a new file the operator names, or to a terminal,
+# never to a pipe or a log. Checked before anything changes. Only a first install (no install record)
+# makes them.
+check_secrets_destination() {
+  $first_install || return 0
+  if [ -n "$auth_secrets" ]; then
+    [ ! -e "$auth_secrets" ] && [ ! -L "$auth_secrets" ] ||
+      usage_error "'$auth_secrets' already exists" \
+        "name a new file for the client authorizations: --auth-secrets creates it, and never replaces a file"
+    [ -d "$(dirname "$auth_secrets")" ] ||
+      usage_error "the folder of '$auth_secrets' does not exist" "name a file in an existing folder"
+  elif [ ! -t 1 ]; then
+    usage_error "this first install makes the responders' client authorizations, which are secret, and standard output is not a terminal" \
+      "name a new file for them: --auth-secrets FILE (created with mode 0600, never replacing a file)" \
+      "or run $prog on a terminal, where they are shown once"
+  fi
 }
 
 # Debian starts its default tor (with a SOCKS port) when the package is installed; mask it first.
@@ -304,41 +336,111 @@ mask_default_tor() {
   say "masked tor@default.service: this server runs no tor SOCKS port, only the tor@$tor_instance services"
 }
 
+# The three packages in a folder: one file each, of one version, for this machine. A signed release's
+# files come here too, once verified.
+find_packages() { # find_packages DIR [VERSION]: sets package_files and package_version
+  local dir=$1 wanted=${2:-} name files version arch pattern
+  package_files=()
+  package_version=""
+  arch=$(dpkg --print-architecture)
+  pattern=${wanted:-*}
+  for name in "${package_names[@]}"; do
+    mapfile -t files < <(compgen -G "$dir/${name}_${pattern}_$arch.deb" || true)
+    ((${#files[@]} == 1)) || {
+      if ((${#files[@]} == 0)); then
+        die "no ${name}_${wanted:-VERSION}_$arch.deb in $dir" \
+          "give the folder dpkg-buildpackage -us -uc -b wrote the three packages to (the source tree's parent)"
+      fi
+      die "$dir holds ${#files[@]} versions of $name" "keep one version of the three packages in the folder, or give another folder"
+    }
+    version=$(dpkg-deb -f "${files[0]}" Version) || die "${files[0]} is not a Debian package" "build it again"
+    [ -z "$package_version" ] || [ "$version" = "$package_version" ] ||
+      die "the packages in $dir are of different versions ($package_version and $version)" \
+        "give the three packages of one build"
+    package_version=$version
+    package_files+=("${files[0]}")
+  done
+}
+
+installed_version() { # installed_version PACKAGE: its version, or nothing when not installed
+  { dpkg-query -W -f='${Status} ${Version}' "$1" 2>/dev/null || true; } | sed -n 's/^install ok installed //p'
+}
+
+# apt-get installs the packages and what they depend on from Debian. Its lists may be old (a fresh
+# server) or out of reach (no network, when every dependency is already here): it tries without
+# updating them first.
 install_packages() {
-  local missing=() p
-  for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  local name current newer=true
+  for name in "${package_names[@]}"; do
+    current=$(installed_version "$name")
+    if [ -n "$current" ] && dpkg --compare-versions "$current" gt "$package_version"; then
+      die "$name $current is installed, newer than the packages given ($package_version)" \
+        "install the newer packages; going back to an older version is restoring a backup"
+    fi
+    [ "$current" = "$package_version" ] || newer=false
   done
-  ((${#missing[@]})) || return 0
-  say "installing ${missing[*]}"
+  if $newer && [ -n "$(installed_version tor)" ]; then
+    say "tiplined, tipline-submit and tipline-responder $package_version are already installed"
+    return 0
+  fi
+  say "installing tiplined, tipline-submit and tipline-responder $package_version, and tor"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >&2 ||
-    die "apt-get update failed" "check the network and /etc/apt/sources.list, then run $prog again"
-  apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 ||
-    die "apt-get could not install ${missing[*]}" "see apt's message above, fix it, then run $prog again"
+  local apt=(apt-get install -y -q --no-install-recommends tor "${package_files[@]}")
+  if ! "${apt[@]}" >"$work_dir/apt.log" 2>&1; then
+    apt-get update -q >&2 ||
+      die "apt-get update failed" "check the network and /etc/apt/sources.list, then run $prog again"
+    "${apt[@]}" >&2 ||
+      die "apt-get could not install the packages" "see apt's message above, fix it, then run $prog again"
+  else
+    cat "$work_dir/apt.log" >&2
+  fi
 }
 
-build_programs() {
-  say "building from $src_root (scripts/install-deps, scripts/build build)"
-  "$src_root/scripts/install-deps" >&2 ||
-    die "scripts/install-deps failed" "see its message above, or give prebuilt programs with --binaries DIR"
-  "$src_root/scripts/build" build >&2 ||
-    die "scripts/build build failed" "see the compiler's message above, or give prebuilt programs with --binaries DIR"
-  locate_programs "$src_root/build"
+# For developers: the packages built from this source tree, as the packages of a release are.
+build_packages() {
+  [ -f "$src_root/debian/control" ] && [ -f "$src_root/debian/changelog" ] ||
+    usage_error "--build-from-source needs a Tipline source tree, and $src_root is not one" \
+      "run the deploy/install.sh of a clone, or give built packages with --packages DIR"
+  say "installing what the packages build with (apt-get build-dep), then building them in $src_root"
+  export DEBIAN_FRONTEND=noninteractive
+  (cd "$src_root" && { apt-get build-dep -y -q ./ || { apt-get update -q && apt-get build-dep -y -q ./; }; }) >&2 ||
+    die "apt-get could not install the build dependencies" "see apt's message above"
+  (cd "$src_root" && dpkg-buildpackage -us -uc -b) >&2 ||
+    die "dpkg-buildpackage failed in $src_root" "see the build's message above, or give built packages with --packages DIR"
+  find_packages "$(dirname "$src_root")" "$(cd "$src_root" && dpkg-parsechangelog -S Version)"
 }
 
-check_programs_run() {
-  local path missing
-  for path in "${program_source[@]}"; do
-    "$path" --help >/dev/null 2>&1 && continue
-    missing=$(ldd "$path" 2>&1 | awk '/not found/ { print $1 }' | paste -sd ' ')
-    die "$path does not run on this machine${missing:+: it needs $missing}" \
-      "build it on Debian 12, or run $prog without --binaries to build it here"
-  done
+# Packages given: installed first, then the setup they hold runs, in a new process. Without them,
+# the setup needs them installed, and runs from there too.
+install_then_hand_over() {
+  if $build_from_source; then
+    build_packages
+  elif [ -n "$packages_dir" ]; then
+    find_packages "$packages_dir"
+  else
+    local name
+    for name in "${package_names[@]}"; do
+      [ -n "$(installed_version "$name")" ] ||
+        die "the $name package is not installed" \
+          "give the packages: --packages DIR (dpkg-buildpackage -us -uc -b makes them), or build them here: --build-from-source"
+    done
+    [ "$self" = "$setup_path" ] && return 0
+    hand_over
+  fi
+  mask_default_tor
+  install_packages
+  [ -x "$setup_path" ] || die "$setup_path is missing after the install" "reinstall the tiplined package"
+  hand_over
+}
+
+hand_over() {
+  rm -rf -- "$work_dir"
+  trap - EXIT
+  exec "$setup_path" "${setup_args[@]}"
 }
 
 fingerprint_responders() {
-  local responder_tool=${program_source[2]} key fp short
+  local responder_tool=$bin_dir/tipline-responder key fp short
   declare -A owner_of_short=()
   for key in "${responder_keys[@]}"; do
     fp=$(LC_ALL=C.UTF-8 LANGUAGE= "$responder_tool" fingerprint "$key" 2>&1) ||
@@ -361,6 +463,26 @@ short_fingerprint() { # short_fingerprint "12345 67890 ...": "12345-67890", the 
 
 auth_file_of() { echo "$auth_dir/responder-$(short_fingerprint "${fingerprint[$1]}").auth"; }
 
+# An install made before the packages left its programs in /usr/local/bin and its units in
+# /etc/systemd/system, where they would hide the package's: they go, and the package's units serve.
+retire_local_install() {
+  local unit found=false
+  for unit in "${local_units[@]}"; do
+    grep -qs "$local_bin_dir/tiplined" "/etc/systemd/system/$unit" && found=true
+  done
+  $found || return 0
+  systemctl --quiet disable "${local_units[@]}" 2>/dev/null || true
+  if systemd_running; then systemctl stop "${local_units[@]}" 2>/dev/null || true; fi
+  for unit in "${local_units[@]}"; do
+    ! grep -qs "$local_bin_dir/tiplined" "/etc/systemd/system/$unit" || rm -f -- "/etc/systemd/system/$unit"
+  done
+  rm -f -- "$local_bin_dir/tiplined" "$local_bin_dir/tipline-submit" "$local_bin_dir/tipline-responder"
+  rm -rf -- "$local_doc_dir"
+  if systemd_running; then systemctl daemon-reload || die "systemctl daemon-reload failed" "run it by hand to see why"; fi
+  retired_local=true
+  say "removed the programs in $local_bin_dir and the units in /etc/systemd/system of the install before the packages"
+}
+
 install_file() { # install_file SOURCE DEST MODE: 0 if DEST was replaced, 1 if it already matched
   local src=$1 dest=$2 mode=$3 tmp
   if [ -f "$dest" ] && [ ! -L "$dest" ] && cmp -s -- "$src" "$dest" &&
@@ -376,32 +498,9 @@ install_file() { # install_file SOURCE DEST MODE: 0 if DEST was replaced, 1 if i
   return 0
 }
 
-install_programs() {
-  local i
-  for i in "${!programs[@]}"; do
-    if install_file "${program_source[$i]}" "$bin_dir/${programs[$i]}" 755; then
-      upgraded+=("${programs[$i]}")
-      say "installed $bin_dir/${programs[$i]}"
-    fi
-  done
-}
-
-install_docs() {
-  local f
-  install -d -m 0755 "$doc_dir"
-  shopt -s nullglob
-  for f in "$src_root/README.md" "$src_root/SECURITY.md" "$src_root"/docs/*.md; do
-    if install_file "$f" "$doc_dir/$(basename "$f")" 644; then say "installed $doc_dir/$(basename "$f")"; fi
-  done
-  shopt -u nullglob
-}
-
-create_service_user() {
-  if ! id -u "$service_user" >/dev/null 2>&1; then
-    adduser --quiet --system --group --no-create-home --home /nonexistent --shell /usr/sbin/nologin \
-      "$service_user" >&2 || die "could not create the system user $service_user" "see adduser's message above"
-    say "created the system user $service_user (no login shell, no home)"
-  fi
+check_service_user() {
+  id -u "$service_user" >/dev/null 2>&1 ||
+    die "the system user $service_user is missing" "reinstall the tiplined package, which makes it: apt-get install --reinstall tiplined"
 }
 
 # tiplined init runs as the service user, so everything it creates is the service's from the start.
@@ -472,24 +571,24 @@ hs_target() { # hs_target TORRC DIR: where the onion service of DIR forwards por
 
 # tor@NAME.service may write only under /var/lib/tor-instances, as the instance's own user.
 check_torrc() {
-  local torrc=$src_root/deploy/torrc expected dirs listen
+  local torrc=$packaged_torrc expected dirs listen
   [ -r "$tor_defaults" ] || die "$tor_defaults is missing" "reinstall Debian's tor package: apt-get install --reinstall tor"
   expected=$(sed -n 's/^DataDirectory[[:space:]]\+//p' "$tor_defaults" | sed "s/@@NAME@@/$tor_instance/g")
   [ "$expected" = "$tor_data" ] ||
     die "Debian's tor instances keep their data in '$expected', not in $tor_data" \
-      "make deploy/torrc and $prog use the folder $tor_defaults names"
+      "make deploy/torrc and deploy/install.sh use the folder $tor_defaults names"
   [ "$(awk '$1 == "DataDirectory" { print $2 }' "$torrc")" = "$tor_data" ] ||
-    die "deploy/torrc must set DataDirectory $tor_data, the folder tor@$tor_instance.service may write"
+    die "$packaged_torrc must set DataDirectory $tor_data, the folder tor@$tor_instance.service may write"
   dirs=$(awk '$1 == "HiddenServiceDir" { print $2 }' "$torrc" | paste -sd ' ')
   [ "$dirs" = "$source_hs $responder_hs" ] ||
-    die "deploy/torrc must publish HiddenServiceDir $source_hs and then $responder_hs, not '$dirs'"
+    die "$packaged_torrc must publish HiddenServiceDir $source_hs and then $responder_hs, not '$dirs'"
   listen=$(config_value listen)
   [ "$(hs_target "$torrc" "$source_hs")" = "$listen" ] ||
-    die "deploy/torrc sends the source service to '$(hs_target "$torrc" "$source_hs")' but tiplined listens on '$listen'" \
+    die "$packaged_torrc sends the source service to '$(hs_target "$torrc" "$source_hs")' but tiplined listens on '$listen'" \
       "make HiddenServicePort 80 of $source_hs match listen in $data_dir/tiplined.conf"
   listen=$(config_value responder_listen)
   [ "$(hs_target "$torrc" "$responder_hs")" = "$listen" ] ||
-    die "deploy/torrc sends the responder service to '$(hs_target "$torrc" "$responder_hs")' but tiplined listens on '$listen'" \
+    die "$packaged_torrc sends the responder service to '$(hs_target "$torrc" "$responder_hs")' but tiplined listens on '$listen'" \
       "make HiddenServicePort 80 of $responder_hs match responder_listen in $data_dir/tiplined.conf"
 }
 
@@ -512,7 +611,7 @@ setup_tor_instance() {
   fi
   [ "$(stat -c %U -- "$tor_data")" = "$tor_user" ] ||
     die "$tor_data is owned by $(stat -c %U -- "$tor_data"), not by $tor_user" "run: chown -R $tor_user:$tor_user $tor_data"
-  if install_file "$src_root/deploy/torrc" "$tor_etc/torrc" 644; then
+  if install_file "$packaged_torrc" "$tor_etc/torrc" 644; then
     tor_changed=true
     say "installed $tor_etc/torrc"
   fi
@@ -528,9 +627,10 @@ authorize_responders() {
   for key in "${responder_keys[@]}"; do
     file=$(auth_file_of "$key")
     [ ! -e "$file" ] || continue
-    # The private key stays in memory and goes only to the terminal.
-    read -r pub priv < <("$src_root/deploy/onion-auth-keygen") && [ -n "${priv:-}" ] ||
-      die "deploy/onion-auth-keygen could not make a client authorization key" "see its message above"
+    open_secrets_file
+    # The private key stays in memory, and goes only to the operator's file or terminal.
+    read -r pub priv < <("$onion_auth_keygen") && [ -n "${priv:-}" ] ||
+      die "$onion_auth_keygen could not make a client authorization key" "see its message above"
     (umask 077 && set -o noclobber && printf 'descriptor:x25519:%s\n' "$pub" >"$file") ||
       die "could not create $file" "check $auth_dir, then run $prog again"
     chown "$tor_user:$tor_user" "$file"
@@ -538,18 +638,43 @@ authorize_responders() {
     new_private[$key]=$priv
     tor_changed=true
     say "authorized responder ${fingerprint[$key]} for the responder onion service ($file)"
+    write_authorizations
   done
 }
 
-install_units() {
-  local u
-  for u in "${units[@]}"; do
-    if install_file "$src_root/deploy/$u" "$unit_dir/$u" 644; then
-      units_changed=true
-      say "installed $unit_dir/$u"
-    fi
-  done
+# The file --auth-secrets names: created (O_EXCL, mode 0600) just before the first key is made, so
+# that a key is never made with nowhere to go, and kept open until the run ends.
+open_secrets_file() {
+  [ -n "$auth_secrets" ] && [ -z "$secrets_fd" ] || return 0
+  local old_umask
+  old_umask=$(umask)
+  umask 077
+  set -o noclobber
+  exec {secrets_fd}>"$auth_secrets" ||
+    usage_error "could not create '$auth_secrets' for the client authorizations (it must be a new file)" \
+      "name a new file in a folder root can write: --auth-secrets FILE; no key was made"
+  set +o noclobber
+  umask "$old_umask"
+  say "writing the client authorizations to $auth_secrets (mode 0600)"
+}
+
+# The secrets file again, whole, through the open descriptor: after each key, and once tor has made
+# the responder onion's address.
+write_authorizations() {
+  [ -n "$secrets_fd" ] || return 0
+  authorizations >|"/dev/fd/$secrets_fd" ||
+    die "could not write the client authorizations to $auth_secrets" "check the disk; the keys made are in it so far"
+}
+
+enable_units() {
   if systemd_running; then systemctl daemon-reload || die "systemctl daemon-reload failed" "run it by hand to see why"; fi
+  # A purge of the tiplined package masks the tor instance it leaves behind.
+  if [ "$(systemctl is-enabled "tor@$tor_instance.service" 2>/dev/null || true)" = masked ]; then
+    systemctl --quiet unmask "tor@$tor_instance.service" ||
+      die "could not unmask tor@$tor_instance.service" "run: systemctl unmask tor@$tor_instance.service"
+    tor_changed=true
+    say "unmasked tor@$tor_instance.service, which a purge of the tiplined package had masked"
+  fi
   systemctl --quiet enable "${enabled_units[@]}" ||
     die "could not enable ${enabled_units[*]}" "run: systemctl enable ${enabled_units[*]}"
   mask_default_tor
@@ -565,6 +690,8 @@ wait_for_addresses() {
     "see why with: journalctl -u tor@$tor_instance; then run $prog again"
 }
 
+# A package upgrade restarts a running tiplined by itself; the setup restarts it only for its own
+# changes to tiplined.conf.
 start_services() {
   local action
   action=start
@@ -572,7 +699,7 @@ start_services() {
   systemctl "$action" "tor@$tor_instance.service" ||
     die "could not $action tor@$tor_instance" "see why with: journalctl -u tor@$tor_instance"
   action=start
-  ((${#upgraded[@]})) || $units_changed || $config_changed && action=restart
+  $config_changed && action=restart
   systemctl "$action" tiplined.service tipline-purge.timer ||
     die "could not $action tiplined and tipline-purge.timer" "see why with: journalctl -u tiplined"
   wait_for_addresses
@@ -584,12 +711,16 @@ onion_address() { # onion_address HS_DIR: its hostname, or nothing before tor ha
   [ -s "$1/hostname" ] && head -n 1 -- "$1/hostname" || true
 }
 
-print_authorizations() { # the private halves made by this run, in the form of tor's .auth_private files
+authorizations() { # the private halves made by this run, in the form of tor's .auth_private files
   local host key
   host=$(onion_address "$responder_hs")
   host=${host%.onion}
-  echo
-  echo "Client authorization for the responder onion service: shown only now, and kept nowhere on this server."
+  if [ -n "$secrets_fd" ]; then
+    echo "Client authorization for the responder onion service: kept nowhere else on this server. Delete this"
+    echo "file once each responder has its line."
+  else
+    echo "Client authorization for the responder onion service: shown only now, and kept nowhere on this server."
+  fi
   echo "Give each line only to its responder, over a safe channel. On the responder's online machine it is the"
   echo "only line of a file named like responder.auth_private in the folder tor's ClientOnionAuthDir names."
   while IFS= read -r key; do
@@ -598,7 +729,20 @@ print_authorizations() { # the private halves made by this run, in the form of t
     echo "    ${host:-RESPONDER-ONION-ADDRESS}:descriptor:x25519:${new_private[$key]}"
   done < <(sorted_keys)
   [ -n "$host" ] || echo "  Replace RESPONDER-ONION-ADDRESS with the responder onion address without .onion;" \
-    "$self --show prints it once tor@$tor_instance has run."
+    "$setup_path --show prints it once tor@$tor_instance has run."
+}
+
+# To the file --auth-secrets named, else to the terminal (check_secrets_destination saw to it).
+print_authorizations() {
+  if [ -n "$secrets_fd" ]; then
+    write_authorizations
+    echo
+    echo "Client authorizations for the responder onion service: written to $auth_secrets (mode 0600), not shown."
+    echo "Give each responder only its own line, over a safe channel, then delete the file."
+  else
+    echo
+    authorizations
+  fi
 }
 
 print_summary() {
@@ -639,18 +783,24 @@ print_summary() {
     echo
     echo "systemd is not running here, so the services are enabled but not started. On the server, start them with"
     echo "  systemctl start tor@$tor_instance.service tiplined.service tipline-purge.timer"
-    echo "or reboot, then print the onion addresses with: $self --show"
+    echo "or reboot, then print the onion addresses with: $setup_path --show"
   fi
 }
 
 show_install() {
-  [ -r "$record" ] || die "Tipline is not installed here: $record is missing" "install it with: $self --responder PATH.pub"
+  [ -r "$record" ] || die "Tipline is not installed here: $record is missing" "install it with: $self --packages DIR --responder PATH.pub"
   local key fp
   while IFS= read -r key; do
     responder_keys+=("$key")
     fp=$("$bin_dir/tipline-responder" fingerprint "$key" 2>/dev/null) && fingerprint[$key]=$fp
   done < <(recorded_keys)
   print_summary
+}
+
+make_work_dir() {
+  work_dir=$(mktemp -d /tmp/tipline-install.XXXXXX) || die "cannot make a scratch folder in /tmp"
+  chmod 0755 "$work_dir"
+  trap 'rm -rf -- "$work_dir"' EXIT
 }
 
 main() {
@@ -660,36 +810,34 @@ main() {
     show_install
     return 0
   fi
-  check_source_tree
+  [ ! -e "$record" ] || first_install=false
   if [ -z "$recipient_list" ]; then
     resolve_responders
     check_against_record
     check_existing_data_dir
   fi
-  [ -z "$binaries" ] || locate_programs "$binaries"
-  # Nothing has changed up to here.
-  mask_default_tor
-  install_packages
-  [ -n "$binaries" ] || build_programs
-  check_programs_run
+  check_secrets_destination
+  make_work_dir
+  # Nothing has changed up to here. With packages given, this process installs them and the
+  # tipline-setup they hold goes on (it checks all of the above again).
+  install_then_hand_over
+  check_service_user
   if [ -n "$recipient_list" ]; then
     resolve_list_responders
     check_against_record
     check_existing_data_dir
   fi
   fingerprint_responders
-  install_programs
-  install_docs
-  create_service_user
+  retire_local_install
   init_data_dir
   enable_circuit_ids
   setup_tor_instance
   authorize_responders
   write_record
-  install_units
+  enable_units
   if systemd_running; then start_services; fi
-  if ((${#upgraded[@]} == 0)) && ! $tor_changed && ! $units_changed && ! $init_needed && ! $config_changed; then
-    say "already installed with these responders; nothing changed"
+  if ! $tor_changed && ! $init_needed && ! $config_changed && ! $retired_local; then
+    say "the setup was already done for these responders; nothing changed"
   fi
   print_summary
 }
