@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
-# Runs deploy/install.sh in a fresh Debian 12 chroot and checks what it set up: tests/deploy/install_test.sh [BUILD_DIR]
-# Then boots that root with systemd-nspawn (no network but loopback) and checks the services start.
+# Installs the Debian packages with deploy/install.sh in a fresh Debian 12 chroot and checks what the
+# packages and their setup step made: tests/deploy/install_test.sh [PACKAGES_DIR]
+# PACKAGES_DIR holds tiplined_*.deb, tipline-submit_*.deb and tipline-responder_*.deb (scripts/test's
+# package phase builds them in build-packages/a). The first install is of the same packages with a
+# lower version; the root is then booted with systemd-nspawn (no network but loopback), where a tip is
+# sent, the real packages are installed over the old ones, and the tip is read back; then the
+# package is removed and purged, keeping the tips, and purged again with TIPLINE_PURGE_DATA=yes.
 # Needs root and Debian's mirror. Exit codes: 0 passed, 1 failed, 77 skipped (with CI=true a skip is a failure).
 # TIPLINE_KEEP_ROOT=1 keeps the chroot folder; TIPLINE_DEBIAN_MIRROR overrides http://deb.debian.org/debian.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-build=$(realpath -m "${1:-$repo/build}")
+packages=$(realpath -m "${1:-$repo/build-packages/a}")
 mirror=${TIPLINE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-readonly repo build mirror
+readonly repo packages mirror
 readonly chroot_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-readonly stage=/opt/tipline            # inside the chroot: src/ (deploy, docs), bin/, keys/
+readonly stage=/opt/tipline            # inside the chroot: src/deploy, packages/, previous/, keys/
 readonly installer=$stage/src/deploy/install.sh
 readonly tor_wait_s=30
 readonly exposure_limit=49             # systemd-analyze --threshold, in tenths: 4.9 is the worst "OK"
 readonly boot_wait_s=90
 readonly listener_wait_s=5
+readonly secrets=/root/tipline-auth-secrets   # inside the chroot: --auth-secrets of the first install
+readonly relay_port=18080              # in the container's network: a Tor-like PROXY line, then tiplined
 
 passed=0
 failed=0
@@ -26,6 +33,9 @@ tor_pid=""
 nspawn_pid=""
 leader=""
 org_fp=""
+relay_pid=""
+version=""
+previous_version=""
 
 say() { echo "install_test: $*"; }
 ok() { passed=$((passed + 1)); echo "ok: $1"; }
@@ -67,6 +77,10 @@ cleanup() {
   if [ -n "$tor_pid" ] && kill -0 "$tor_pid" 2>/dev/null; then
     kill "$tor_pid"
     wait "$tor_pid" 2>/dev/null
+  fi
+  if [ -n "$relay_pid" ]; then
+    kill "$relay_pid" 2>/dev/null
+    wait "$relay_pid" 2>/dev/null
   fi
   [ -z "$nspawn_pid" ] || stop_container
   if [ -n "$root" ]; then
@@ -116,12 +130,15 @@ run_install() { # run_install NAME [USERSPEC] -- ARGS...: install.sh in the chro
 # Owners, modes, inodes, times and contents of everything the installer may touch, keys included: a file
 # rewritten with the same bytes counts as a change.
 snapshot() {
-  local paths=(usr/local/bin usr/local/share/doc/tipline var/lib/tipline var/lib/tor-instances etc/tor etc/tipline
-    etc/systemd/system etc/passwd etc/group etc/shadow)
+  local paths=(usr/bin usr/sbin usr/lib/tipline usr/share/tipline usr/share/doc/tiplined usr/local lib/systemd/system
+    var/lib/tipline var/lib/tor-instances etc/tor etc/tipline etc/systemd/system etc/passwd etc/group etc/shadow
+    var/lib/dpkg/status root)
   (
     cd "$root"
-    find "${paths[@]}" -printf '%p %y %#m %U:%G %i %T@ %l\n' | LC_ALL=C sort
-    find "${paths[@]}" -type f -print0 | xargs -0 sha256sum | LC_ALL=C sort -k 2
+    local existing=() p
+    for p in "${paths[@]}"; do [ ! -e "$p" ] || existing+=("$p"); done
+    find "${existing[@]}" -printf '%p %y %#m %U:%G %i %T@ %l\n' | LC_ALL=C sort
+    find "${existing[@]}" -type f -print0 | xargs -0 sha256sum | LC_ALL=C sort -k 2
   )
 }
 
@@ -145,14 +162,16 @@ public_of_private() {
 
 check_prerequisites() {
   [ "$(id -u)" -eq 0 ] || skip "needs root for debootstrap, chroot and mounts"
-  local p
-  for p in server/tiplined client/tipline-submit client/tipline-responder; do
-    [ -x "$build/$p" ] || fatal "$build/$p is missing; build it first: scripts/build build"
+  local name
+  for name in tiplined tipline-submit tipline-responder; do
+    compgen -G "$packages/${name}_*.deb" >/dev/null ||
+      fatal "no ${name}_*.deb in $packages; build the packages first: dpkg-buildpackage -us -uc -b (scripts/test --all does)"
   done
   local missing=()
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v systemd-nspawn >/dev/null || missing+=(systemd-container)
+  command -v node >/dev/null || missing+=(nodejs)
   if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
       { apt-get update -qq >/dev/null 2>&1 &&
@@ -174,32 +193,50 @@ make_root() {
   mount -t proc proc "$root/proc"
 }
 
+# The packages as given, and the same packages one version older (the version lowered in each control
+# file, and in tiplined's dependency on tipline-responder), to upgrade from.
+stage_packages() {
+  mkdir -p "$root$stage/packages" "$root$stage/previous" "$work/repack"
+  cp "$packages"/tiplined_*.deb "$packages"/tipline-submit_*.deb "$packages"/tipline-responder_*.deb "$root$stage/packages/"
+  version=$(dpkg-deb -f "$(compgen -G "$root$stage/packages/tiplined_*.deb")" Version)
+  previous_version=$version~previous
+  local deb name dir
+  for deb in "$root$stage/packages"/*.deb; do
+    name=$(dpkg-deb -f "$deb" Package)
+    dir=$work/repack/$name
+    dpkg-deb -R "$deb" "$dir"
+    sed -i -e "s/^Version: .*/Version: $previous_version/" -e "s/(= $version)/(= $previous_version)/g" "$dir/DEBIAN/control"
+    dpkg-deb --root-owner-group -b "$dir" "$root$stage/previous/${name}_${previous_version}_$(dpkg-deb -f "$deb" Architecture).deb" \
+      >/dev/null || fatal "dpkg-deb could not repack $deb"
+  done
+  expect "the previous packages are older" dpkg --compare-versions "$previous_version" lt "$version"
+}
+
 stage_files() {
-  mkdir -p "$root$stage/src/deploy" "$root$stage/src/docs" "$root$stage/bin" "$root$stage/keys"
+  mkdir -p "$root$stage/src/deploy" "$root$stage/keys"
   cp -a "$repo/deploy/." "$root$stage/src/deploy/"
-  cp "$repo/README.md" "$repo/SECURITY.md" "$root$stage/src/"
-  cp "$repo"/docs/*.md "$root$stage/src/docs/"
-  cp "$build/server/tiplined" "$build/client/tipline-submit" "$build/client/tipline-responder" "$root$stage/bin/"
-  # Upgrades: the same programs, one of them with different bytes.
-  cp -a "$root$stage/bin" "$root$stage/bin-next"
-  printf 'upgrade' >>"$root$stage/bin-next/tipline-submit"
-  cp -a "$root$stage/bin-next" "$root$stage/bin-server-next"
-  printf 'upgrade' >>"$root$stage/bin-server-next/tiplined"
+  stage_packages
+  # The tools on this side, from the packages: keys, fingerprints, the tip sent and read back.
+  local deb
+  for deb in "$root$stage/packages"/tipline-responder_*.deb "$root$stage/packages"/tipline-submit_*.deb; do
+    dpkg-deb -x "$deb" "$work/host"
+  done
+  responder=$work/host/usr/bin/tipline-responder
+  submit=$work/host/usr/bin/tipline-submit
 
   echo "install test passphrase" >"$work/passphrase"
   local name
   for name in alice bob; do
-    "$build/client/tipline-responder" keygen --out "$work/$name.key" --kdf interactive \
+    "$responder" keygen --out "$work/$name.key" --kdf interactive \
       --passphrase-file "$work/passphrase" >/dev/null 2>&1 || fatal "tipline-responder keygen failed"
     cp "$work/$name.key.pub" "$root$stage/keys/$name.pub"
   done
   alice_key=$(cat "$work/alice.key.pub")
   bob_key=$(cat "$work/bob.key.pub")
-  alice_fp=$("$build/client/tipline-responder" fingerprint "$alice_key")
-  bob_fp=$("$build/client/tipline-responder" fingerprint "$work/bob.key.pub")
+  alice_fp=$("$responder" fingerprint "$alice_key")
+  bob_fp=$("$responder" fingerprint "$work/bob.key.pub")
   printf '# alice again, as key text\n\n  %s  # alice\n' "$alice_key" >"$root$stage/keys/same.txt"
   # The organisation's signed lists: Alice alone, then Alice and Bob, and one altered after signing.
-  local responder=$build/client/tipline-responder
   "$responder" org keygen --out "$work/org.key" --kdf interactive --passphrase-file "$work/passphrase" >/dev/null 2>&1 ||
     fatal "tipline-responder org keygen failed"
   "$responder" org sign --key "$work/org.key" --passphrase-file "$work/passphrase" --responder "$work/alice.key.pub" \
@@ -213,15 +250,67 @@ stage_files() {
   printf 'alice.pub\nbob.pub  # a second responder, by a path relative to this file\n' >"$root$stage/keys/two.txt"
 }
 
+# What an install made by deploy/install.sh before the packages left: programs in /usr/local/bin and
+# units in /etc/systemd/system that run them, enabled. The packages' setup must retire them.
+plant_local_install() {
+  mkdir -p "$root/usr/local/bin" "$root/usr/local/share/doc/tipline" "$root/etc/systemd/system/multi-user.target.wants"
+  local p
+  for p in tiplined tipline-submit tipline-responder; do printf '#!/bin/sh\nexit 1\n' >"$root/usr/local/bin/$p"; done
+  echo "# OPERATIONS.md" >"$root/usr/local/share/doc/tipline/OPERATIONS.md"
+  printf '[Unit]\nDescription=Tipline server\n[Service]\nExecStart=/usr/local/bin/tiplined serve /var/lib/tipline\n[Install]\nWantedBy=multi-user.target\n' \
+    >"$root/etc/systemd/system/tiplined.service"
+  ln -s /etc/systemd/system/tiplined.service "$root/etc/systemd/system/multi-user.target.wants/tiplined.service"
+}
+
+# Before any change: a first install whose output is not a terminal and names no file for the secrets,
+# and other refused runs.
+check_refusals() {
+  local rc taken=$stage/taken-secrets
+  : >"$root$taken"
+  snapshot >"$work/before"
+  rc=$(run_install piped -- --packages "$stage/previous" --responder "$stage/keys/alice.pub")
+  expect_equal "a first install whose output is not a terminal, without --auth-secrets, is a usage error" "$rc" 2
+  expect "it says why" grep -q "error: this first install makes the responders' client authorizations, which are secret, and standard output is not a terminal" "$work/piped.err"
+  expect "its hint names --auth-secrets" grep -q "^hint: .*--auth-secrets FILE" "$work/piped.err"
+  rc=$(run_install exists -- --packages "$stage/previous" --responder "$stage/keys/alice.pub" --auth-secrets "$taken")
+  expect_equal "--auth-secrets naming an existing file is a usage error" "$rc" 2
+  expect "it says the file exists" grep -q "error: '$taken' already exists" "$work/exists.err"
+  expect_equal "the existing file is left as it was" "$(stat -c %s "$root$taken")" 0
+  rc=$(run_install binaries -- --binaries /usr/local/bin --responder "$stage/keys/alice.pub")
+  expect_equal "--binaries, of the install before the packages, is a usage error" "$rc" 2
+  expect "its hint names --packages" grep -q "^hint: give the packages: --packages DIR" "$work/binaries.err"
+  rc=$(run_install nopackages -- --responder "$stage/keys/alice.pub" --auth-secrets "$secrets")
+  expect_equal "a setup without the packages installed, and none given, exits 1" "$rc" 1
+  expect "it names --packages" grep -q "hint: give the packages: --packages DIR" "$work/nopackages.err"
+  expect_unchanged "refused runs before the first install change nothing, and install no package" "$work/before"
+  expect "no Tipline package is installed" test -z "$(in_root dpkg-query -W -f='${Status}\n' tiplined 2>/dev/null | grep 'install ok installed')"
+}
+
 check_first_install() {
   local p f
   for p in tiplined tipline-submit tipline-responder; do
-    expect_stat "/usr/local/bin/$p" 755 root
-    expect "/usr/local/bin/$p is the given binary" cmp -s "$root/usr/local/bin/$p" "$root$stage/bin/$p"
+    expect_equal "the $p package $previous_version is installed" \
+      "$(in_root dpkg-query -W -f='${Status} ${Version}' "$p" 2>&1)" "install ok installed $previous_version"
+    expect_stat "/usr/bin/$p" 755 root
   done
-  for f in README.md SECURITY.md "$repo"/docs/*.md; do
-    expect_stat "/usr/local/share/doc/tipline/$(basename "$f")" 644 root
+  expect "tipline-submit and tipline-responder have their Korean catalogs" \
+    test -s "$root/usr/share/locale/ko/LC_MESSAGES/tipline-submit.mo" -a -s "$root/usr/share/locale/ko/LC_MESSAGES/tipline-responder.mo"
+  expect_stat /usr/sbin/tipline-setup 755 root
+  expect "/usr/sbin/tipline-setup is deploy/install.sh" cmp -s "$root/usr/sbin/tipline-setup" "$repo/deploy/install.sh"
+  expect "/usr/lib/tipline/onion-auth-keygen is deploy/onion-auth-keygen" \
+    cmp -s "$root/usr/lib/tipline/onion-auth-keygen" "$repo/deploy/onion-auth-keygen"
+  for f in README.md SECURITY.md docs/OPERATIONS.md; do
+    expect_stat "/usr/share/doc/tiplined/$(basename "$f")" 644 root
+    expect "/usr/share/doc/tiplined/$(basename "$f") is $f, uncompressed" \
+      cmp -s "$root/usr/share/doc/tiplined/$(basename "$f")" "$repo/$f"
   done
+  for p in tiplined tipline-submit tipline-responder; do
+    expect "the install before the packages is gone: /usr/local/bin/$p" test ! -e "$root/usr/local/bin/$p"
+  done
+  expect "... its documents" test ! -e "$root/usr/local/share/doc/tipline"
+  expect "... and its unit in /etc/systemd/system" test ! -e "$root/etc/systemd/system/tiplined.service"
+  expect_equal "tiplined.service is enabled as the package's unit" \
+    "$(readlink "$root/etc/systemd/system/multi-user.target.wants/tiplined.service")" /lib/systemd/system/tiplined.service
 
   local passwd shell
   passwd=$(in_root getent passwd tipline) || passwd="::::::"
@@ -238,6 +327,7 @@ check_first_install() {
   expect_stat /var/lib/tipline/tips.sqlite 600 tipline
 
   expect "/etc/tor/instances/tipline/torrc is deploy/torrc" cmp -s "$root/etc/tor/instances/tipline/torrc" "$repo/deploy/torrc"
+  expect "/usr/share/tipline/torrc is deploy/torrc" cmp -s "$root/usr/share/tipline/torrc" "$repo/deploy/torrc"
   expect_stat /etc/tor/instances/tipline/torrc 644 root
   expect_stat /var/lib/tor-instances/tipline 2700 _tor-tipline
   expect_stat /var/lib/tor-instances/tipline/responder 700 _tor-tipline
@@ -257,8 +347,8 @@ check_first_install() {
 
   local unit
   for unit in tiplined.service tipline-purge.service tipline-purge.timer; do
-    expect "/etc/systemd/system/$unit is deploy/$unit" cmp -s "$root/etc/systemd/system/$unit" "$repo/deploy/$unit"
-    expect_stat "/etc/systemd/system/$unit" 644 root
+    expect "/lib/systemd/system/$unit is deploy/$unit" cmp -s "$root/lib/systemd/system/$unit" "$repo/deploy/$unit"
+    expect_stat "/lib/systemd/system/$unit" 644 root
   done
   expect "tiplined.service is enabled" test -L "$root/etc/systemd/system/multi-user.target.wants/tiplined.service"
   expect "tipline-purge.timer is enabled" test -L "$root/etc/systemd/system/timers.target.wants/tipline-purge.timer"
@@ -272,17 +362,23 @@ check_first_install() {
   expect_stat /etc/tipline/install.conf 600 root
   expect "install.conf records the responder" grep -qx "responder $alice_key" "$root/etc/tipline/install.conf"
 
-  # The private half: printed once, in tor's .auth_private form, matching the public half, stored nowhere.
+  # The private half: in the file --auth-secrets named, in tor's .auth_private form, matching the
+  # public half, and nowhere else: not in the output, not elsewhere on the server.
   local lines private
-  lines=$(grep -E '^ +[^ ]+:descriptor:x25519:[A-Z2-7]{52}$' "$work/first.out" || true)
-  expect_equal "the output has one client authorization line" "$(grep -c . <<<"$lines")" 1
+  expect_stat "$secrets" 600 root
+  lines=$(grep -E '^ +[^ ]+:descriptor:x25519:[A-Z2-7]{52}$' "$root$secrets" || true)
+  expect_equal "the secrets file has one client authorization line" "$(grep -c . <<<"$lines")" 1
   expect "the line waits for the onion address, unknown before tor has run" \
     grep -qE '^ +RESPONDER-ONION-ADDRESS:descriptor:x25519:' <<<"$lines"
+  expect "the secrets file names the responder's fingerprint" grep -qF "responder $alice_fp:" "$root$secrets"
   private=${lines##*:}
-  expect_equal "the printed private key belongs to the public key in the .auth file" \
+  expect_equal "the private key belongs to the public key in the .auth file" \
     "descriptor:x25519:$(public_of_private "$private")" "$auth_line"
-  expect "the private key is not stored in the chroot" \
-    test -z "$(grep -rlF "$private" "$root"/{etc,var,opt,root,tmp,run,usr/local} 2>/dev/null)"
+  expect "the output shows no client authorization" \
+    test -z "$(grep -F ':descriptor:x25519:' "$work/first.out" "$work/first.err" || true)"
+  expect "the output says where the client authorizations went" grep -qF "written to $secrets (mode 0600)" "$work/first.out"
+  expect_equal "the private key is stored nowhere else in the chroot" \
+    "$(grep -rlF "$private" "$root"/{etc,var,opt,root,tmp,run,usr} 2>/dev/null || true)" "$root$secrets"
   expect "the output names the responder's fingerprint" grep -qF "$alice_fp" "$work/first.out"
   expect "the output says where the data lives" grep -qF /var/lib/tipline "$work/first.out"
   expect "the output says how to print the addresses later" grep -qF -- "--show" "$work/first.out"
@@ -355,14 +451,19 @@ check_show() {
 check_reruns() {
   local rc
   snapshot >"$work/before"
-  rc=$(run_install same -- --binaries "$stage/bin" --responders-file "$stage/keys/same.txt")
-  expect_equal "a rerun with the same responder (from a file) exits 0" "$rc" 0
-  expect_unchanged "a rerun with the same responder changes no file" "$work/before"
-  expect "a rerun says nothing changed" grep -q "nothing changed" "$work/same.err"
+  rc=$(run_install same -- --packages "$stage/previous" --responders-file "$stage/keys/same.txt")
+  expect_equal "a rerun with the same packages and responder (from a file) exits 0" "$rc" 0
+  expect_unchanged "a rerun with the same packages and responder changes no file" "$work/before"
+  expect "it says the packages are installed already" grep -q "$previous_version are already installed" "$work/same.err"
+  expect "it says the setup changed nothing" grep -q "nothing changed" "$work/same.err"
   expect "a rerun prints no new private key" test -z "$(grep -F ':descriptor:x25519:' "$work/same.out")"
+  rc=$(run_install setup -- --responders-file "$stage/keys/same.txt")
+  expect_equal "a rerun without packages (the installed tipline-setup), output not a terminal, exits 0" "$rc" 0
+  expect "it runs the installed tipline-setup" grep -q "^tipline-setup: the setup was already done" "$work/setup.err"
+  expect_unchanged "it changes no file" "$work/before"
 
   snapshot >"$work/before"
-  rc=$(run_install two -- --binaries "$stage/bin" --responders-file "$stage/keys/two.txt")
+  rc=$(run_install two -- --packages "$stage/previous" --responders-file "$stage/keys/two.txt")
   expect_equal "a rerun with another responder set exits 1" "$rc" 1
   expect "it says the responders differ" grep -q "differ from those this server was installed with" "$work/two.err"
   expect "it names the new responder's fingerprint" grep -qF "given but not enrolled: fingerprint $bob_fp" "$work/two.err"
@@ -371,22 +472,21 @@ check_reruns() {
 
   # The organisation's list names the responders too: checked by the programs, then as any rerun.
   snapshot >"$work/before"
-  rc=$(run_install list-same -- --binaries "$stage/bin" --recipient-list "$stage/keys/alice.list")
+  rc=$(run_install list-same -- --packages "$stage/previous" --recipient-list "$stage/keys/alice.list")
   expect_equal "a rerun with the organisation's list of the same responder exits 0" "$rc" 0
   expect_unchanged "it changes no file" "$work/before"
-  rc=$(run_install list-two -- --binaries "$stage/bin" --recipient-list "$stage/keys/two.list")
+  rc=$(run_install list-two -- --recipient-list "$stage/keys/two.list")
   expect_equal "a rerun with a list of other responders exits 1" "$rc" 1
   expect "it names the list's new responder" grep -qF "given but not enrolled: fingerprint $bob_fp" "$work/list-two.err"
-  rc=$(run_install list-altered -- --binaries "$stage/bin" --recipient-list "$stage/keys/altered.list")
+  rc=$(run_install list-altered -- --recipient-list "$stage/keys/altered.list")
   expect_equal "a list altered after signing is refused" "$rc" 1
   expect "it says the list cannot be used" grep -q "cannot be used" "$work/list-altered.err"
-  rc=$(run_install list-both -- --binaries "$stage/bin" --recipient-list "$stage/keys/alice.list" \
-    --responder "$stage/keys/bob.pub")
+  rc=$(run_install list-both -- --recipient-list "$stage/keys/alice.list" --responder "$stage/keys/bob.pub")
   expect_equal "a list and --responder together are a usage error" "$rc" 2
   expect_unchanged "refused list runs change no file" "$work/before"
 
   snapshot >"$work/before"
-  rc=$(run_install none -- --binaries "$stage/bin")
+  rc=$(run_install none -- --packages "$stage/previous")
   expect_equal "a run without responders is a usage error" "$rc" 2
   expect "it says no responder was given" grep -q "error: no responder given" "$work/none.err"
   rc=$(run_install nobody nobody:nogroup -- --show)
@@ -394,23 +494,14 @@ check_reruns() {
   expect "it says it must run as root" grep -q "error: must run as root" "$work/nobody.err"
   expect_unchanged "refused runs change no file" "$work/before"
 
-  snapshot >"$work/before"
-  rc=$(run_install upgrade -- --binaries "$stage/bin-next" --responder "$stage/keys/alice.pub")
-  expect_equal "an upgrade exits 0" "$rc" 0
-  expect "an upgrade installs the changed program" cmp -s "$root/usr/local/bin/tipline-submit" "$root$stage/bin-next/tipline-submit"
-  snapshot >"$work/after"
-  expect_equal "an upgrade changes only that program" \
-    "$(diff "$work/before" "$work/after" | grep '^[<>]' |
-      grep -vE '^[<>] usr/local/bin(/tipline-submit)? | usr/local/bin/tipline-submit$' || true)" ""
-
-  # A responder enrolled by hand as docs/OPERATIONS.md says, then the upgrade it documents.
+  # A responder enrolled by hand as docs/OPERATIONS.md says, then a rerun from the install record.
   sed -i "s|^responder = \\[\"$alice_key\"\\]|responder = [\"$alice_key\", \"$bob_key\"]|" "$root/var/lib/tipline/tiplined.conf"
   echo "responder $bob_key" >>"$root/etc/tipline/install.conf"
   expect "the hand-edited tiplined.conf lists both responders" grep -qF "\"$alice_key\", \"$bob_key\"" \
     "$root/var/lib/tipline/tiplined.conf"
   snapshot >"$work/before"
-  rc=$(run_install record -- --binaries "$stage/bin-next" --responders-file /etc/tipline/install.conf)
-  expect_equal "an upgrade from the install record, after enrolling a responder by hand, exits 0" "$rc" 0
+  rc=$(run_install record -- --packages "$stage/previous" --responders-file /etc/tipline/install.conf)
+  expect_equal "a rerun from the install record, after enrolling a responder by hand, exits 0" "$rc" 0
   expect_unchanged "it changes no file (no second client authorization for the new responder)" "$work/before"
   expect "it lists the new responder's fingerprint" grep -qF "$bob_fp" "$work/record.out"
 }
@@ -418,7 +509,7 @@ check_reruns() {
 check_sandbox() {
   local unit out level
   for unit in tiplined.service tipline-purge.service; do
-    out=$(in_root systemd-analyze security --offline=yes --threshold="$exposure_limit" "/etc/systemd/system/$unit" 2>&1) &&
+    out=$(in_root systemd-analyze security --offline=yes --threshold="$exposure_limit" "/lib/systemd/system/$unit" 2>&1) &&
       rc=0 || rc=$?
     level=$(grep -o "Overall exposure level for $unit: .*" <<<"$out" | sed 's/^.*: //')
     say "systemd-analyze security $unit: ${level:-no figure}"
@@ -450,6 +541,8 @@ main_pid() { in_container systemctl show -p MainPID --value "$1"; }
 
 check_boot() {
   umount "$root/proc"
+  # A booted server has no policy-rc.d: packages may restart their services, as an upgrade does.
+  rm -f "$root/usr/sbin/policy-rc.d"
   # --system-call-filter=bpf lets systemd attach the IPAddressDeny/IPAddressAllow firewall; without
   # it nspawn's own seccomp filter makes systemd skip the firewall without a word.
   systemd-nspawn --boot --directory="$root" --private-network --register=no --keep-unit --system-call-filter=bpf \
@@ -517,20 +610,26 @@ check_boot() {
   tiplined_pid=$(main_pid tiplined.service)
   tor_main=$(main_pid tor@tipline.service)
   rc=0
-  in_container "$installer" --binaries "$stage/bin-next" --responders-file /etc/tipline/install.conf \
+  in_container "$installer" --packages "$stage/previous" --responders-file /etc/tipline/install.conf \
     >"$work/boot-same.out" 2>"$work/boot-same.err" || rc=$?
   expect_equal "a rerun under systemd exits 0" "$rc" 0
   expect "it says nothing changed" grep -q "nothing changed" "$work/boot-same.err"
   expect_equal "it restarts neither tiplined nor tor" "$(main_pid tiplined.service) $(main_pid tor@tipline.service)" \
     "$tiplined_pid $tor_main"
 
+  send_tip
+  tiplined_pid=$(main_pid tiplined.service)
   rc=0
-  in_container "$installer" --binaries "$stage/bin-server-next" --responders-file /etc/tipline/install.conf \
+  in_container "$installer" --packages "$stage/packages" --responders-file /etc/tipline/install.conf \
     >"$work/boot-upgrade.out" 2>"$work/boot-upgrade.err" || rc=$?
-  expect_equal "an upgrade of tiplined under systemd exits 0" "$rc" 0
-  expect "it restarts tiplined" test "$(main_pid tiplined.service)" != "$tiplined_pid"
+  expect_equal "an upgrade to the newer packages under systemd exits 0" "$rc" 0
+  for p in tiplined tipline-submit tipline-responder; do
+    expect_equal "the $p package is now $version" "$(in_container dpkg-query -W -f='${Version}' "$p" 2>&1)" "$version"
+  done
+  expect "the package restarted tiplined" test "$(main_pid tiplined.service)" != "$tiplined_pid"
   expect_equal "tiplined runs after the upgrade" "$(in_container systemctl is-active tiplined.service || true)" active
   expect_equal "it leaves tor running" "$(main_pid tor@tipline.service)" "$tor_main"
+  read_tip "the tip sent before the upgrade is read back after it"
 
   # The organisation's list, installed by the operator's one command while the sandboxed tiplined runs.
   tiplined_pid=$(main_pid tiplined.service)
@@ -551,16 +650,112 @@ check_boot() {
   rc=0
   in_container "$installer" --show >"$work/boot-show-list.out" 2>&1 || rc=$?
   expect "--show prints the organisation's fingerprint" grep -qF "$org_fp" "$work/boot-show-list.out"
+  check_removal
   stop_container
+}
+
+# A tip sent with tipline-submit (this side's, in the container's network) through a relay that begins
+# each connection with the PROXY line tor would send, as witnesses' tips arrive through the onion.
+send_tip() {
+  cat >"$work/relay.js" <<'EOF'
+const net = require('net');
+net.createServer((witness) => {
+  const server = net.connect(8080, '127.0.0.1', () => {
+    server.write('PROXY TCP6 fc00:dead:beef:4dad::0:3 ::1 65535 80\r\n');
+    witness.pipe(server);
+    server.pipe(witness);
+  });
+  const end = () => { witness.destroy(); server.destroy(); };
+  witness.on('error', end);
+  server.on('error', end);
+}).listen(Number(process.argv[2]), '127.0.0.1', () => console.log('listening'));
+EOF
+  nsenter --target "$leader" --net node "$work/relay.js" "$relay_port" >"$work/relay.log" 2>&1 &
+  relay_pid=$!
+  local i
+  for ((i = 0; i < listener_wait_s * 4; i++)); do
+    grep -q listening "$work/relay.log" && break
+    sleep 0.25
+  done
+  printf 'The upgrade test tip: 인신매매 신고.\n' >"$work/tip.txt"
+  local rc=0
+  nsenter --target "$leader" --net env -i PATH="$PATH" LANG=C.UTF-8 "$submit" send --server "http://127.0.0.1:$relay_port" \
+    --expect "$alice_fp" --message-file "$work/tip.txt" --receipt-out "$work/receipt" \
+    >"$work/send.out" 2>"$work/send.err" </dev/null || rc=$?
+  expect_equal "tipline-submit sends a tip to the installed tiplined" "$rc" 0
+  kill "$relay_pid" 2>/dev/null || true
+  wait "$relay_pid" 2>/dev/null || true
+  relay_pid=""
+}
+
+read_tip() { # read_tip DESCRIPTION: the tip sent, exported by tiplined and opened with Alice's key
+  local bundle=/var/lib/tipline/install-test.bundle rc=0
+  rm -rf "$work/opened" "$work/export.bundle"
+  in_container runuser -u tipline -- tiplined export /var/lib/tipline --out "$bundle" >"$work/export.out" 2>&1 || rc=$?
+  [ "$rc" -ne 0 ] || { cp "$root$bundle" "$work/export.bundle" && rm -f "$root$bundle"; } || rc=$?
+  [ "$rc" -ne 0 ] || "$responder" open "$work/export.bundle" --key "$work/alice.key" --passphrase-file "$work/passphrase" \
+    --out "$work/opened" >"$work/open.out" 2>&1 || rc=$?
+  local message
+  message=$(cat "$work"/opened/*/message.txt 2>/dev/null || echo "no tip: $(tail -n 3 "$work/export.out" "$work/open.out" 2>/dev/null)")
+  expect_equal "$1" "$message" "$(cat "$work/tip.txt")"
+}
+
+# Removing the package stops tiplined and keeps the tips; purging keeps them too, and the onion keys,
+# and says so; purging with TIPLINE_PURGE_DATA=yes deletes the tips, still not the keys.
+check_removal() {
+  local rc=0 hs_key=/var/lib/tor-instances/tipline/source/hs_ed25519_secret_key
+  in_container apt-get remove -y tiplined >"$work/remove.out" 2>&1 || rc=$?
+  expect_equal "apt-get remove tiplined exits 0" "$rc" 0
+  expect_equal "removing it stops tiplined" "$(in_container systemctl is-active tiplined.service || true)" inactive
+  expect "removing it deletes /usr/bin/tiplined" test ! -e "$root/usr/bin/tiplined"
+  expect "removing it keeps the tips" test -s "$root/var/lib/tipline/tips.sqlite"
+  rc=0
+  in_container apt-get purge -y tiplined >"$work/purge.out" 2>&1 || rc=$?
+  expect_equal "apt-get purge tiplined exits 0" "$rc" 0
+  expect "purging keeps the tips" test -s "$root/var/lib/tipline/tips.sqlite" -a -s "$root/var/lib/tipline/tiplined.conf"
+  expect "purging keeps the install record" test -s "$root/etc/tipline/install.conf"
+  expect "purging says it kept the tips, and how to delete them" \
+    grep -q "^tiplined: kept /var/lib/tipline (the stored tips, ciphertext)" "$work/purge.out"
+  expect "... naming TIPLINE_PURGE_DATA=yes" grep -q "TIPLINE_PURGE_DATA=yes" "$work/purge.out"
+  expect "purging keeps the onion services' keys" test -s "$root$hs_key"
+  expect "purging says it kept them" grep -q "^tiplined: kept the onion services' keys in /var/lib/tor-instances/tipline" "$work/purge.out"
+  expect_equal "purging stops tor@tipline" "$(in_container systemctl is-active tor@tipline.service || true)" inactive
+  expect_equal "purging masks tor@tipline, which Debian's tor-generator would start at boot" \
+    "$(in_container systemctl is-enabled tor@tipline.service 2>&1 || true)" masked
+  expect "the tipline user stays, owning the kept tips" in_root id -u tipline >/dev/null
+
+  # Installed again, and set up from the install record: the same tip line, with the same tips.
+  rc=0
+  local deb
+  deb=$(cd "$root$stage/packages" && compgen -G "tiplined_*.deb")
+  in_container apt-get install -y "$stage/packages/$deb" >"$work/reinstall.out" 2>&1 || rc=$?
+  expect_equal "the package installs again over the kept data" "$rc" 0
+  rc=0
+  in_container "$installer" --responders-file /etc/tipline/install.conf >"$work/resetup.out" 2>"$work/resetup.err" || rc=$?
+  expect_equal "the setup from the kept install record exits 0" "$rc" 0
+  expect "it unmasks tor@tipline" grep -q "unmasked tor@tipline.service" "$work/resetup.err"
+  expect_equal "tiplined and tor@tipline run again" \
+    "$(in_container systemctl is-active tiplined.service tor@tipline.service | paste -sd ' ')" "active active"
+  expect "the source address is the same" grep -qF "$source_address" "$work/resetup.out"
+  read_tip "the tip sent before the removal is read back after the reinstall"
+  rc=0
+  in_container env TIPLINE_PURGE_DATA=yes apt-get purge -y tiplined >"$work/purge-data.out" 2>&1 || rc=$?
+  expect_equal "apt-get purge tiplined with TIPLINE_PURGE_DATA=yes exits 0" "$rc" 0
+  expect "it deletes /var/lib/tipline" test ! -e "$root/var/lib/tipline"
+  expect "it deletes /etc/tipline" test ! -e "$root/etc/tipline"
+  expect "it says so" grep -q "^tiplined: deleted /var/lib/tipline (the stored tips)" "$work/purge-data.out"
+  expect "it still keeps the onion services' keys" test -s "$root$hs_key"
 }
 
 main() {
   check_prerequisites
   make_root
   stage_files
-  say "first install (as a chroot: no systemd, so nothing is started)"
+  plant_local_install
+  check_refusals
+  say "first install, of the previous packages (as a chroot: no systemd, so nothing is started)"
   local rc t0=$SECONDS
-  rc=$(run_install first -- --binaries "$stage/bin" --responder "$stage/keys/alice.pub")
+  rc=$(run_install first -- --packages "$stage/previous" --responder "$stage/keys/alice.pub" --auth-secrets "$secrets")
   say "first install took $((SECONDS - t0))s"
   [ "$rc" -eq 0 ] || fatal "install.sh exited $rc" "$work/first.out" "$work/first.err"
   ok "install.sh exits 0 on a fresh Debian 12"
