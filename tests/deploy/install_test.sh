@@ -630,6 +630,11 @@ check_boot() {
   expect_equal "tiplined runs after the upgrade" "$(in_container systemctl is-active tiplined.service || true)" active
   expect_equal "it leaves tor running" "$(main_pid tor@tipline.service)" "$tor_main"
   read_tip "the tip sent before the upgrade is read back after it"
+  tiplined_pid=$(main_pid tiplined.service)
+  rc=0
+  in_container systemctl reload tiplined.service || rc=$?
+  expect_equal "systemctl reload tiplined exits 0, tiplined still running in the same process" \
+    "$rc $(in_container systemctl is-active tiplined.service || true) $(main_pid tiplined.service)" "0 active $tiplined_pid"
 
   # The organisation's list, installed by the operator's one command while the sandboxed tiplined runs.
   tiplined_pid=$(main_pid tiplined.service)
