@@ -366,31 +366,48 @@ installed_version() { # installed_version PACKAGE: its version, or nothing when 
   { dpkg-query -W -f='${Status} ${Version}' "$1" 2>/dev/null || true; } | sed -n 's/^install ok installed //p'
 }
 
-# apt-get installs the packages and what they depend on from Debian. Its lists may be old (a fresh
+# Whether the package file holds exactly what is installed: the same version and the same files
+# (dpkg's checksums of them), so that a rebuild of one version with changes is installed again.
+same_as_installed() { # same_as_installed NAME FILE
+  [ "$(installed_version "$1")" = "$package_version" ] &&
+    cmp -s <(dpkg-deb -I "$2" md5sums 2>/dev/null) "/var/lib/dpkg/info/$1.md5sums"
+}
+
+# apt-get installs the packages and what they depend on from Debian: those that differ from what
+# is installed (--reinstall: a rebuild of one version too), and tor. Its lists may be old (a fresh
 # server) or out of reach (no network, when every dependency is already here): it tries without
 # updating them first.
 install_packages() {
-  local name current newer=true
-  for name in "${package_names[@]}"; do
+  local i name current changed=()
+  for i in "${!package_names[@]}"; do
+    name=${package_names[$i]}
     current=$(installed_version "$name")
     if [ -n "$current" ] && dpkg --compare-versions "$current" gt "$package_version"; then
       die "$name $current is installed, newer than the packages given ($package_version)" \
         "install the newer packages; going back to an older version is restoring a backup"
     fi
-    [ "$current" = "$package_version" ] || newer=false
+    same_as_installed "$name" "${package_files[$i]}" || changed+=("${package_files[$i]}")
   done
-  if $newer && [ -n "$(installed_version tor)" ]; then
+  if ((${#changed[@]} == 0)); then
     say "tiplined, tipline-submit and tipline-responder $package_version are already installed"
-    return 0
+  else
+    say "installing $(printf '%s\n' "${changed[@]##*/}" | sed 's/_.*//' | paste -sd ' ') $package_version"
+    apt_install --reinstall "${changed[@]}"
   fi
-  say "installing tiplined, tipline-submit and tipline-responder $package_version, and tor"
+  if [ -z "$(installed_version tor)" ]; then
+    say "installing tor"
+    apt_install tor
+  fi
+}
+
+apt_install() { # apt_install [--reinstall] PACKAGE...
   export DEBIAN_FRONTEND=noninteractive
-  local apt=(apt-get install -y -q --no-install-recommends tor "${package_files[@]}")
+  local apt=(apt-get install -y -q --no-install-recommends "$@")
   if ! "${apt[@]}" >"$work_dir/apt.log" 2>&1; then
     apt-get update -q >&2 ||
       die "apt-get update failed" "check the network and /etc/apt/sources.list, then run $prog again"
     "${apt[@]}" >&2 ||
-      die "apt-get could not install the packages" "see apt's message above, fix it, then run $prog again"
+      die "apt-get could not install $*" "see apt's message above, fix it, then run $prog again"
   else
     cat "$work_dir/apt.log" >&2
   fi
