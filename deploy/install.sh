@@ -370,7 +370,7 @@ installed_version() { # installed_version PACKAGE: its version, or nothing when 
 # (dpkg's checksums of them), so that a rebuild of one version with changes is installed again.
 same_as_installed() { # same_as_installed NAME FILE
   [ "$(installed_version "$1")" = "$package_version" ] &&
-    cmp -s <(dpkg-deb -I "$2" md5sums 2>/dev/null) "/var/lib/dpkg/info/$1.md5sums"
+    cmp -s <(dpkg-deb -I "$2" md5sums 2>/dev/null) <(dpkg-query --control-show "$1" md5sums 2>/dev/null)
 }
 
 # apt-get installs the packages and what they depend on from Debian: those that differ from what
