@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "tipline/client/interrupt.hpp"
 #include "tipline/client/messages.hpp"
 #include "tipline/client/progress.hpp"
 #include "tipline/crypto/bundle.hpp"
@@ -107,13 +108,16 @@ void fetch_bundle(ResponderClient& api, std::span<const ResponderItem> items, cr
 }
 
 std::uint64_t acknowledge_items(ResponderClient& api, std::span<const ResponderItem> items,
-                                bool delete_items, const FetchBatches& batches) {
+                                bool delete_items, const FetchBatches& batches,
+                                std::size_t* acknowledged) {
     std::vector<std::int64_t> refs;
     for (const ResponderItem& i : items) refs.push_back(i.ref);
     std::uint64_t found = 0;
     for (std::size_t at = 0; at < refs.size(); at += batches.items) {
+        if (at > 0) stop_if_interrupted();  // between requests: each batch is done or not begun
         const std::size_t n = std::min(batches.items, refs.size() - at);
         found += api.acknowledge(std::span(refs).subspan(at, n), delete_items);
+        if (acknowledged != nullptr) *acknowledged = at + n;
     }
     return found;
 }

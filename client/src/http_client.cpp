@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "tipline/client/display_text.hpp"
+#include "tipline/client/interrupt.hpp"
 #include "tipline/client/messages.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 
@@ -64,10 +65,74 @@ size_t collect(char* data, size_t size, size_t count, void* user) {
 
 CURL* handle(void* p) { return static_cast<CURL*>(p); }
 
+// libcurl calls it at least once a second, even while nothing moves: non-zero ends the transfer.
+int stop_when_interrupted(void* stop, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return *static_cast<const bool*>(stop) && interrupted() ? 1 : 0;
+}
+
+bool is_port(std::string_view text) {
+    if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != text.npos)
+        return false;
+    const int port = std::stoi(std::string(text));
+    return port >= 1 && port <= 65535;
+}
+
+// [USER[:PASSWORD]@]HOST:PORT, HOST a name, an IPv4 address or a bracketed IPv6 address.
+bool is_socks_address(std::string_view text) {
+    if (const auto at = text.rfind('@'); at != text.npos) text.remove_prefix(at + 1);
+    std::string_view host, port;
+    if (text.starts_with('[')) {
+        const auto close = text.find(']');
+        if (close == text.npos || close + 1 >= text.size() || text[close + 1] != ':') return false;
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+        if (host.empty() || host.find_first_not_of("0123456789abcdefABCDEF:.") != host.npos)
+            return false;
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon == text.npos) return false;
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+        if (host.empty() || host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
+                                                   "VWXYZ0123456789.-_") != host.npos)
+            return false;
+    }
+    return is_port(port);
+}
+
 }  // namespace
 
+std::string proxy_url(std::string_view given) {
+    if (given.empty()) return {};
+    const std::string shown = escape_for_display(given);
+    const std::vector<std::string> forms = {
+        tr("give HOST:PORT or socks5h://HOST:PORT, such as 127.0.0.1:9050 for Tor's SOCKS port")};
+    const auto scheme_end = given.find("://");
+    if (scheme_end == given.npos) {
+        if (!is_socks_address(given)) {
+            usage_error(
+                tr("--proxy '{proxy}' is not the address of a SOCKS proxy", {{"proxy", shown}}),
+                forms);
+        }
+        return "socks5h://" + std::string(given);
+    }
+    std::string scheme(given.substr(0, scheme_end));
+    for (char& c : scheme) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (scheme == "socks5" || scheme == "socks4") {
+        usage_error(tr("--proxy '{proxy}' would have this machine look up the server's name, in "
+                       "the open, before Tor is reached",
+                       {{"proxy", shown}}),
+                    forms);
+    }
+    if (scheme != "socks5h" || !is_socks_address(given.substr(scheme_end + 3))) {
+        usage_error(tr("--proxy '{proxy}' is not the address of a SOCKS proxy", {{"proxy", shown}}),
+                    forms);
+    }
+    return "socks5h://" + std::string(given.substr(scheme_end + 3));
+}
+
 HttpClient::HttpClient(std::string base_url, std::string proxy)
-    : base_url_(std::move(base_url)), proxy_(std::move(proxy)), curl_(nullptr) {
+    : base_url_(std::move(base_url)), proxy_(proxy_url(proxy)), curl_(nullptr) {
     static const bool global = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
     if (!global) io_error(tr("cannot initialise libcurl"));
     while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
@@ -104,6 +169,9 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view path,
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, low_speed_limit);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, low_speed_time_s);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, stop_when_interrupted);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &stop_on_interrupt_);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     Collected collected{&response.body};
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &collected);
@@ -123,6 +191,7 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view path,
     }
     const CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(headers);
+    if (rc == CURLE_ABORTED_BY_CALLBACK) stop_if_interrupted();
     if (collected.too_large) {
         io_error(tr("the server's answer is larger than {size} MiB; refused",
                     {{"size", std::to_string(max_answer_bytes >> 20)}}));

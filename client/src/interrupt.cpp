@@ -4,28 +4,43 @@
 #include <csignal>
 
 #include "tipline/client/messages.hpp"
-#include "tipline/tooling/diagnostics.hpp"
 
 namespace tipline::client {
 
 using namespace tooling;  // exit codes, errors, files and keys
 namespace {
 
-volatile std::sig_atomic_t signal_seen = 0;
+constexpr int caught_signals[] = {SIGINT, SIGTERM, SIGHUP};
 
-extern "C" void remember_signal(int) { signal_seen = 1; }
+volatile std::sig_atomic_t signal_seen = 0;
+bool reported = false;  // an Interrupted was thrown for it
+
+extern "C" void remember_signal(int sig) { signal_seen = sig; }
+
+void install(void (*handler)(int)) {
+    struct sigaction action {};
+    action.sa_handler = handler;
+    sigemptyset(&action.sa_mask);
+    for (int sig : caught_signals) ::sigaction(sig, &action, nullptr);
+}
 
 }  // namespace
 
-void catch_interrupts() {
-    struct sigaction action {};
-    action.sa_handler = remember_signal;
-    sigemptyset(&action.sa_mask);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &action, nullptr);
+void catch_interrupts() { install(remember_signal); }
+
+InterruptScope::InterruptScope() { install(remember_signal); }
+
+InterruptScope::~InterruptScope() {
+    install(SIG_DFL);
+    if (signal_seen != 0 && !reported) ::raise(signal_seen);
 }
 
+bool interrupted() noexcept { return signal_seen != 0; }
+
 void stop_if_interrupted() {
-    if (signal_seen != 0) throw ToolError(exit_usage_or_io, tr("interrupted; nothing was kept"));
+    if (signal_seen == 0) return;
+    reported = true;
+    throw Interrupted(exit_usage_or_io, tr("interrupted; nothing was kept"));
 }
 
 }  // namespace tipline::client

@@ -67,6 +67,9 @@ std::string media_type_for(const std::filesystem::path& path) {
 }
 
 OutgoingAttachment prepare_attachment(const std::filesystem::path& path) {
+    refuse_standard_stream_for_file(
+        path, "--file",
+        tr("a file goes into the tip with its name; save what is to be attached in a file first"));
     OutgoingAttachment a;
     a.fd = open_for_reading(path);
     struct stat st {};
@@ -122,12 +125,20 @@ std::string read_message(const std::filesystem::path& path, std::string_view too
     UniqueFd owned;
     int fd = STDIN_FILENO;
     std::string what = "standard input";
-    if (!path.empty()) {
+    if (!path.empty() && !is_standard_stream(path)) {
         owned = open_for_reading(path);
         fd = owned.get();
         what = "'" + path.string() + "'";
-    } else if (::isatty(STDIN_FILENO) == 1) {
-        print_warning(tool, tr("type the message, then press Ctrl-D on a new line"));
+    } else {
+        try {
+            claim_standard_input();
+        } catch (const ToolError& e) {
+            if (!path.empty()) throw;
+            usage_error(e.what(), {tr("the message comes from standard input unless "
+                                      "--message-file names a file")});
+        }
+        if (::isatty(STDIN_FILENO) == 1)
+            print_warning(tool, tr("type the message, then press Ctrl-D on a new line"));
     }
     std::string message(crypto::tip_max_message_size + 1, '\0');
     FdSource source(fd, what);

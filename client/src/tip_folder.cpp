@@ -270,12 +270,13 @@ std::error_code open_bundle_to_folders(std::span<const crypto::BoxKeyPair* const
                                        const fs::path& dir, BundleReport& report) {
     std::vector<crypto::BundleEntry> entries;
     if (auto ec = crypto::read_bundle_manifest(in, file_size, entries)) return ec;
+    report.tips = entries.size();
+    // A folder this made stays once a tip is in it, or once every tip was tried.
     OutputFolder folder(dir);
-    folder.keep();
     ProgressLine line("opening", file_size);
     std::uint64_t at = crypto::bundle_preamble_size + crypto::bundle_entry_size * entries.size();
     for (const crypto::BundleEntry& e : entries) {
-        stop_if_interrupted();
+        stop_if_interrupted();  // between tips, nothing is half-written
         line.update(at);
         at += e.size;
         const std::string id = crypto::to_hex(e.id);
@@ -283,16 +284,24 @@ std::error_code open_bundle_to_folders(std::span<const crypto::BoxKeyPair* const
 
         crypto::LimitedSource envelope(in, e.size);
         OpenedTip tip;
-        const std::error_code ec = open_tip_to_folder(identities, envelope, dir / name, tip);
+        std::error_code ec;
+        try {
+            ec = open_tip_to_folder(identities, envelope, dir / name, tip);
+        } catch (const Interrupted&) {
+            report.interrupted_in_tip = true;  // its folder and staged files are gone by now
+            throw;
+        }
         if (!envelope.skip_rest()) return crypto::Error::truncated;
         if (!ec) {
             report.opened.push_back(name);
+            folder.keep();
         } else if (ec == crypto::Error::no_matching_key) {
             report.not_for_this_key.push_back(id);
         } else {
             report.damaged.emplace_back(id, ec);
         }
     }
+    folder.keep();
     line.update(file_size);
     return {};
 }

@@ -45,15 +45,12 @@ fs::path store_folder(const CaseCommands& c) {
     return c.store.empty() ? default_store_folder() : c.store;
 }
 
+// The full key, which opens the case store; any other kind of key file is refused before the
+// passphrase is asked for, and so is a --store or --outbox of '-'.
 crypto::SecretIdentity load_full_key(const CaseCommands& c) {
-    crypto::SecretIdentity identity = load_secret_key(c.key, c.passphrase);
-    if (!identity.can_decrypt()) {
-        // TRANSLATORS: the case store is the responder's encrypted store of conversations.
-        usage_error(tr("'{file}' is a signing-only key and cannot open the case store",
-                       {{"file", c.key.string()}}),
-                    {tr("use the full key file on the offline machine")});
-    }
-    return identity;
+    refuse_standard_stream_for_folder(c.store, "--store");
+    refuse_standard_stream_for_folder(c.outbox, "--outbox");
+    return load_secret_key(c.key, c.passphrase, KeyUse::decrypt);
 }
 
 // "me", "nobody" or a fingerprint as typed.
@@ -74,7 +71,7 @@ int import(CaseCommands& c) {
     std::vector<UniqueFd> files;
     std::vector<std::uint64_t> sizes;
     for (const fs::path& p : c.bundles) {
-        files.push_back(open_for_reading(p));
+        files.push_back(open_input(p));
         struct stat st {};
         ::fstat(files.back().get(), &st);
         sizes.push_back(static_cast<std::uint64_t>(st.st_size));
@@ -209,7 +206,8 @@ int show(CaseCommands& c) {
 
 std::string read_note(const fs::path& file) {
     std::string text;
-    if (file == "-") {
+    if (is_standard_stream(file)) {
+        claim_standard_input();
         text.assign(std::istreambuf_iterator<char>(std::cin), {});
         if (text.size() >= max_note_file) usage_error(tr("the note is too long"));
     } else {
@@ -272,6 +270,7 @@ int triage(CaseCommands& c) {
 
 // Decrypted copies, for a partner organisation: the one place the store writes plaintext.
 int export_to_folder(CaseCommands& c) {
+    refuse_standard_stream_for_folder(c.out, "--out");
     check_export_folder(c.out);  // before the passphrase is asked for
     const crypto::SecretIdentity identity = load_full_key(c);
     CaseStore store(store_folder(c), identity);
@@ -387,7 +386,7 @@ int safe_copy(CaseCommands& c) {
 crypto::RecipientList read_list(const fs::path& file) {
     crypto::RecipientList list;
     if (const std::error_code ec = crypto::decode_recipient_list(
-            read_small_file(file, crypto::recipient_list_max_size + 1), list)) {
+            read_small_input(file, crypto::recipient_list_max_size + 1), list)) {
         throw ToolError(exit_verification_failure,
                         tr("'{file}' is not a valid recipient list: {error}",
                            {{"file", file.string()}, {"error", ec.message()}}),

@@ -58,9 +58,28 @@ void add_online_options(CLI::App* cmd, std::string& server, std::string& proxy, 
                         PassphraseSource& source) {
     cmd->add_option("--server", server, "the responder onion's address, e.g. http://ADDRESS.onion")
         ->required();
-    cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
+    cmd->add_option("--proxy", proxy,
+                    "Tor's SOCKS port, HOST:PORT or socks5h://HOST:PORT (127.0.0.1:9050 for the "
+                    "tor daemon); names are resolved by Tor, never here");
     cmd->add_option("--key", key, "your signing key (sign-only or full)")->required();
     add_passphrase_options(cmd, source);
+}
+
+// Binary output never goes to a terminal, where it would be unreadable and could drive it.
+void refuse_terminal(const StreamOutput& output) {
+    if (output.is_terminal()) {
+        usage_error(tr("refusing to write binary data to the terminal"),
+                    {tr("give --out a file name, or redirect standard output to a file")});
+    }
+}
+
+// What StreamOutput refuses, checked before any passphrase is asked for.
+void check_binary_output(const fs::path& out) {
+    StreamOutput::check(out, false);
+    if (is_standard_stream(out) && ::isatty(STDOUT_FILENO) == 1) {
+        usage_error(tr("refusing to write binary data to the terminal"),
+                    {tr("give --out a file name, or redirect standard output to a file")});
+    }
 }
 
 crypto::KdfLimits kdf_by_name(const std::string& name) {
@@ -73,6 +92,9 @@ crypto::KdfLimits kdf_by_name(const std::string& name) {
 // PATH.pub.
 int keygen(const fs::path& out, const PassphraseSource& source, bool force, const std::string& kdf,
            bool organisation = false) {
+    refuse_standard_stream_for_file(out, "--out",
+                                    tr("a secret key is written to a new file of mode 0600, "
+                                       "never to standard output"));
     const fs::path pub = out.string() + ".pub";
     if (!force) {
         for (const fs::path& p : {out, pub}) {
@@ -122,7 +144,7 @@ int keygen(const fs::path& out, const PassphraseSource& source, bool force, cons
 }
 
 std::vector<unsigned char> read_list(const fs::path& path) {
-    return read_small_file(path, crypto::recipient_list_max_size + 1);
+    return read_small_input(path, crypto::recipient_list_max_size + 1);
 }
 
 // A list file, its signature checked; a list that does not verify is exit 1.
@@ -134,19 +156,17 @@ crypto::RecipientList open_list(const fs::path& path) {
     return list;
 }
 
-void print_list(const crypto::RecipientList& list) {
-    std::cout << tr("organisation: {fingerprint}",
-                    {{"fingerprint", crypto::organisation_fingerprint(list.organisation)}})
-              << "\n"
-              // TRANSLATORS: the recipient list's serial number, which grows with each new list.
-              << tr("serial: {serial}", {{"serial", std::to_string(list.serial)}})
-              << "\n"
-              // TRANSLATORS: {day} is the last day the list is valid, as 2027-06-30.
-              << tr("valid through: {day}", {{"day", crypto::format_day(list.expires_day)}})
-              << "\n";
+void print_list(const crypto::RecipientList& list, std::ostream& to = std::cout) {
+    to << tr("organisation: {fingerprint}",
+             {{"fingerprint", crypto::organisation_fingerprint(list.organisation)}})
+       << "\n"
+       // TRANSLATORS: the recipient list's serial number, which grows with each new list.
+       << tr("serial: {serial}", {{"serial", std::to_string(list.serial)}})
+       << "\n"
+       // TRANSLATORS: {day} is the last day the list is valid, as 2027-06-30.
+       << tr("valid through: {day}", {{"day", crypto::format_day(list.expires_day)}}) << "\n";
     for (const auto& r : list.recipients)
-        std::cout << tr("responder {fingerprint}", {{"fingerprint", crypto::fingerprint(r)}})
-                  << "\n";
+        to << tr("responder {fingerprint}", {{"fingerprint", crypto::fingerprint(r)}}) << "\n";
 }
 
 // Signs the responders into a new list. Its serial follows the list it replaces (--previous), so
@@ -154,10 +174,7 @@ void print_list(const crypto::RecipientList& list) {
 int org_sign(const fs::path& key_path, const PassphraseSource& source,
              const std::vector<std::string>& responders, const fs::path& previous,
              std::uint64_t serial, const std::string& expires, const fs::path& out) {
-    if (fs::exists(fs::symlink_status(out))) {
-        usage_error(tr("'{file}' already exists", {{"file", out.string()}}),
-                    {tr("choose a new file name")});
-    }
+    check_binary_output(out);
     constexpr std::int64_t default_validity_days = 180;
     crypto::RecipientList list;
     for (const std::string& r : responders) {
@@ -192,34 +209,41 @@ int org_sign(const fs::path& key_path, const PassphraseSource& source,
             tr("'{file}' was signed by another organisation key", {{"file", previous.string()}}),
             {tr("sign with the key that signed the list being replaced")});
     }
-    write_new_file(out, crypto::sign_recipient_list(list, organisation), 0644, false);
-    print_list(list);
+    StreamOutput output(out, 0644, false);
+    refuse_terminal(output);
+    FdSink(output.fd(), output.name()).write(crypto::sign_recipient_list(list, organisation));
+    output.finish();
+    // With the list on standard output, what is said about it goes to standard error.
+    std::ostream& report = output.shares_standard_output() ? std::cerr : std::cout;
+    print_list(list, report);
     if (before) {
         for (const auto& r : list.recipients) {
             if (std::find(before->recipients.begin(), before->recipients.end(), r) ==
                 before->recipients.end()) {
                 // TRANSLATORS: a responder the new list names and the list it replaces did not.
-                std::cout << tr("joins: responder {fingerprint}",
-                                {{"fingerprint", crypto::fingerprint(r)}})
-                          << "\n";
+                report << tr("joins: responder {fingerprint}",
+                             {{"fingerprint", crypto::fingerprint(r)}})
+                       << "\n";
             }
         }
         for (const auto& r : before->recipients) {
             if (std::find(list.recipients.begin(), list.recipients.end(), r) ==
                 list.recipients.end()) {
                 // TRANSLATORS: a responder the replaced list named and the new list does not.
-                std::cout << tr("leaves: responder {fingerprint}",
-                                {{"fingerprint", crypto::fingerprint(r)}})
-                          << "\n";
+                report << tr("leaves: responder {fingerprint}",
+                             {{"fingerprint", crypto::fingerprint(r)}})
+                       << "\n";
             }
         }
     }
-    // TRANSLATORS: the command after "run:" is typed as it is (DATADIR is the server's data
-    // folder); {name} is the new list file's name.
-    std::cout << tr("signed into {file}; carry it to the server and run: tiplined recipients "
-                    "install DATADIR {name}",
-                    {{"file", out.string()}, {"name", out.filename().string()}})
-              << "\n";
+    if (output.is_new_file()) {
+        // TRANSLATORS: the command after "run:" is typed as it is (DATADIR is the server's data
+        // folder); {name} is the new list file's name.
+        report << tr("signed into {file}; carry it to the server and run: tiplined recipients "
+                     "install DATADIR {name}",
+                     {{"file", out.string()}, {"name", out.filename().string()}})
+               << "\n";
+    }
     return exit_success;
 }
 
@@ -295,15 +319,47 @@ void note_opened_tips(const fs::path& out, const std::vector<std::string>& folde
     if (fd >= 0) ::close(fd);
 }
 
+// What open did with each tip of a bundle it went through.
+void print_opened(const fs::path& out, const BundleReport& report) {
+    for (const std::string& name : report.opened)
+        std::cout << tr("opened {folder}", {{"folder", (out / name).string()}}) << "\n";
+    note_opened_tips(out, report.opened);
+    for (const std::string& id : report.not_for_this_key)
+        std::cout << tr("not for this key: tip {id}", {{"id", id}}) << "\n";
+    for (const auto& [id, ec] : report.damaged) {
+        print_error(tool,
+                    tr("tip {id} cannot be opened: {error}", {{"id", id}, {"error", ec.message()}}),
+                    {});
+    }
+}
+
+// Ctrl-C in the middle of a bundle: the tips opened so far stay, and the message says how many.
+[[noreturn]] void report_interrupted_bundle(const fs::path& out, const BundleReport& report) {
+    print_opened(out, report);
+    if (report.opened.empty()) throw;  // "nothing was kept": the folder is as it was
+    const std::string opened = std::to_string(report.opened.size());
+    const std::string tips = std::to_string(report.tips);
+    const std::string folder = out.string();
+    throw Interrupted(
+        exit_usage_or_io,
+        report.interrupted_in_tip
+            // TRANSLATORS: {opened} of the bundle's {tips} tips were opened (decrypted) into the
+            // folder {folder} before Ctrl-C; the tip that was being opened then was deleted.
+            ? tr("interrupted: {opened} of {tips} tips were opened into '{folder}' and stay "
+                 "there; the tip being opened was removed",
+                 {{"opened", opened}, {"tips", tips}, {"folder", folder}})
+            // TRANSLATORS: {opened} of the bundle's {tips} tips were opened (decrypted) into the
+            // folder {folder} before Ctrl-C, which came between two tips.
+            : tr("interrupted: {opened} of {tips} tips were opened into '{folder}' and stay there",
+                 {{"opened", opened}, {"tips", tips}, {"folder", folder}}),
+        {tr("to open the rest, open the bundle again into a new folder")});
+}
+
 int open(const fs::path& input, const fs::path& key_path, const PassphraseSource& source,
          const fs::path& out) {
-    UniqueFd fd = open_for_reading(input);
-    const crypto::SecretIdentity identity = load_secret_key(key_path, source);
-    if (!identity.can_decrypt()) {
-        usage_error(tr("'{file}' is a signing-only key and cannot open tips",
-                       {{"file", key_path.string()}}),
-                    {tr("use the full key file on the offline machine")});
-    }
+    refuse_standard_stream_for_folder(out, "--out");
+    UniqueFd fd = open_input(input);
+    const crypto::SecretIdentity identity = load_secret_key(key_path, source, KeyUse::decrypt);
     const crypto::BoxKeyPair* ids[] = {&identity.box};
     FdSource in(fd.get(), "'" + input.string() + "'");
     catch_interrupts();
@@ -318,20 +374,14 @@ int open(const fs::path& input, const fs::path& key_path, const PassphraseSource
     struct stat st {};
     ::fstat(fd.get(), &st);
     BundleReport report;
-    if (auto ec =
-            open_bundle_to_folders(ids, in, static_cast<std::uint64_t>(st.st_size), out, report)) {
-        open_failure(tr("cannot open the bundle '{file}'", {{"file", input.string()}}), ec);
+    std::error_code ec;
+    try {
+        ec = open_bundle_to_folders(ids, in, static_cast<std::uint64_t>(st.st_size), out, report);
+    } catch (const Interrupted&) {
+        report_interrupted_bundle(out, report);
     }
-    for (const std::string& name : report.opened)
-        std::cout << tr("opened {folder}", {{"folder", (out / name).string()}}) << "\n";
-    note_opened_tips(out, report.opened);
-    for (const std::string& id : report.not_for_this_key)
-        std::cout << tr("not for this key: tip {id}", {{"id", id}}) << "\n";
-    for (const auto& [id, ec] : report.damaged) {
-        print_error(tool,
-                    tr("tip {id} cannot be opened: {error}", {{"id", id}, {"error", ec.message()}}),
-                    {});
-    }
+    print_opened(out, report);
+    if (ec) open_failure(tr("cannot open the bundle '{file}'", {{"file", input.string()}}), ec);
     // TRANSLATORS: how many tips of the bundle were opened, were sealed to other responders' keys,
     // and could not be opened.
     std::cout << tr("{opened} opened, {other} for other keys, {damaged} damaged",
@@ -350,6 +400,9 @@ int open(const fs::path& input, const fs::path& key_path, const PassphraseSource
 // The online machine's key: a sign-only copy of the identity, under its own passphrase.
 int signing_key(const fs::path& key_path, const PassphraseSource& source,
                 const PassphraseSource& new_source, const fs::path& out) {
+    refuse_standard_stream_for_file(out, "--out",
+                                    tr("a secret key is written to a new file of mode 0600, "
+                                       "never to standard output"));
     if (fs::exists(fs::symlink_status(out))) {
         usage_error(tr("'{file}' already exists", {{"file", out.string()}}),
                     {tr("choose a new file name")});
@@ -375,6 +428,7 @@ int signing_key(const fs::path& key_path, const PassphraseSource& source,
 
 // A tip folder from an id (looked for as *-ID under dir) or a folder path.
 fs::path find_tip_folder(const std::string& tip, const fs::path& dir) {
+    refuse_standard_stream_for_folder(dir, "--in");
     if (fs::is_directory(tip)) return tip;
     if (tip.size() != 32 || tip.find_first_not_of("0123456789abcdef") != std::string::npos) {
         usage_error(tr("--tip takes a tip id (32 hex digits) or the folder 'open' wrote it to"));
@@ -442,46 +496,66 @@ int reply(const ReplyTarget& target, const crypto::SecretIdentity& identity,
           const ReplyText& text) {
     std::vector<crypto::BoxPublicKey> cc;
     for (const std::string& c : text.cc) cc.push_back(load_public_key(c).box);
-    PendingFile pending(text.out, 0644);
-    pending.write(tipline::responder::seal_reply_file(target.reply_key, identity, text.message,
-                                                      text.language, cc));
-    PendingFile* files[] = {&pending};
-    install_files(files, false);
-    std::cout << (target.conversation
-                      // TRANSLATORS: "sealed": encrypted for the witness. {conversation} is the
-                      // conversation's short id. The command after "run:" is typed as it is.
-                      ? tr("reply for conversation {conversation} sealed into {file}; carry it to "
-                           "the online machine and run: tipline-responder push",
-                           {{"conversation", target.label}, {"file", text.out.string()}})
-                      // TRANSLATORS: "sealed": encrypted for the witness. {folder} is the name of
-                      // the tip's folder, from 'open'. The command after "run:" is typed as it is.
-                      : tr("reply for {folder} sealed into {file}; carry it to the online "
-                           "machine and run: tipline-responder push",
-                           {{"folder", target.label}, {"file", text.out.string()}}))
-              << "\n";
+    StreamOutput output(text.out, 0644, false);
+    refuse_terminal(output);
+    FdSink(output.fd(), output.name())
+        .write(tipline::responder::seal_reply_file(target.reply_key, identity, text.message,
+                                                   text.language, cc));
+    output.finish();
+    // With the reply file on standard output, the line about it goes to standard error.
+    std::ostream& report = output.shares_standard_output() ? std::cerr : std::cout;
+    report << (target.conversation
+                   // TRANSLATORS: "sealed": encrypted for the witness. {conversation} is the
+                   // conversation's short id. The command after "run:" is typed as it is.
+                   ? tr("reply for conversation {conversation} sealed into {file}; carry it to "
+                        "the online machine and run: tipline-responder push",
+                        {{"conversation", target.label}, {"file", text.out.string()}})
+                   // TRANSLATORS: "sealed": encrypted for the witness. {folder} is the name of
+                   // the tip's folder, from 'open'. The command after "run:" is typed as it is.
+                   : tr("reply for {folder} sealed into {file}; carry it to the online "
+                        "machine and run: tipline-responder push",
+                        {{"folder", target.label}, {"file", text.out.string()}}))
+           << "\n";
     return exit_success;
 }
 
 int fetch(const std::string& server, const std::string& proxy, const fs::path& key_path,
           const PassphraseSource& source, const fs::path& out, bool all, bool delete_items) {
-    if (fs::exists(fs::symlink_status(out))) {
-        usage_error(tr("'{file}' already exists", {{"file", out.string()}}),
-                    {tr("choose a new file name")});
+    check_binary_output(out);
+    if (delete_items) {
+        struct stat st {};
+        if (is_standard_stream(out) || (::stat(out.c_str(), &st) == 0 && !S_ISREG(st.st_mode))) {
+            usage_error(tr("--delete needs the bundle in a new file on disk, and '{file}' is not "
+                           "one",
+                           {{"file", out.string()}}),
+                        {tr("the items are deleted from the server only once the bundle is safe "
+                            "on disk; fetch without --delete, or into a file")});
+        }
     }
     // A sign-only key or a full one: only the signing half is used.
     const crypto::SecretIdentity identity = load_secret_key(key_path, source);
     HttpClient http(server, proxy);
     ResponderClient api(http, identity);
+    // Ctrl-C: the download stops at once, and nothing is written; the marking, once begun, stops
+    // between two requests.
+    catch_interrupts();
     std::vector<ResponderItem> items = api.items();
     if (!all) std::erase_if(items, [](const ResponderItem& i) { return i.acknowledged; });
     std::uint64_t total = 0;
     for (const ResponderItem& item : items) total += item.size;
     // The bundle on disk holds them all, in order, or does not appear.
-    PendingFile pending(out, 0600);
-    FdSink sink(pending.fd(), "'" + out.string() + "'");
-    fetch_bundle(api, items, sink);
-    PendingFile* files[] = {&pending};
-    install_files(files, false);  // flushed to disk before anything is acknowledged
+    StreamOutput output(out, 0600, false);
+    refuse_terminal(output);
+    try {
+        FdSink sink(output.fd(), output.name());
+        fetch_bundle(api, items, sink);  // written to the output only once all is downloaded
+    } catch (const Interrupted&) {
+        throw Interrupted(exit_usage_or_io,
+                          tr("interrupted before the bundle was complete: nothing was written, and "
+                             "the server's items are as they were"));
+    }
+    output.finish();  // flushed to disk before anything is acknowledged
+    std::ostream& report = output.shares_standard_output() ? std::cerr : std::cout;
 
     std::size_t tips = 0, follow_ups = 0, replies = 0, team = 0;
     for (const auto& i : items) {
@@ -495,47 +569,72 @@ int fetch(const std::string& server, const std::string& proxy, const fs::path& k
     const std::string follow_up_count = std::to_string(follow_ups);
     const std::string reply_count = std::to_string(replies);
     const std::string bytes = std::to_string(total);
-    std::cout << (team > 0
-                      // TRANSLATORS: "fetched": downloaded from the server into the bundle file
-                      // {file}. Follow-ups are witnesses' later messages on their tips, replies
-                      // the responders' answers; {team} counts the copies of the team's shared
-                      // case state.
-                      ? tr("fetched {count} items ({tips} tips, {follow_ups} follow-ups, {replies} "
-                           "replies, {team} of the team's state), {bytes} bytes of ciphertext, "
-                           "into {file}",
-                           {{"count", count},
-                            {"tips", tip_count},
-                            {"follow_ups", follow_up_count},
-                            {"replies", reply_count},
-                            {"team", std::to_string(team)},
-                            {"bytes", bytes},
-                            {"file", out.string()}})
-                      // TRANSLATORS: "fetched": downloaded from the server into the bundle file
-                      // {file}. Follow-ups are witnesses' later messages on their tips, replies
-                      // the responders' answers.
-                      : tr("fetched {count} items ({tips} tips, {follow_ups} follow-ups, {replies} "
-                           "replies), {bytes} bytes of ciphertext, into {file}",
-                           {{"count", count},
-                            {"tips", tip_count},
-                            {"follow_ups", follow_up_count},
-                            {"replies", reply_count},
-                            {"bytes", bytes},
-                            {"file", out.string()}}))
-              << "\n";
+    report << (team > 0
+                   // TRANSLATORS: "fetched": downloaded from the server into the bundle file
+                   // {file}. Follow-ups are witnesses' later messages on their tips, replies
+                   // the responders' answers; {team} counts the copies of the team's shared
+                   // case state.
+                   ? tr("fetched {count} items ({tips} tips, {follow_ups} follow-ups, {replies} "
+                        "replies, {team} of the team's state), {bytes} bytes of ciphertext, "
+                        "into {file}",
+                        {{"count", count},
+                         {"tips", tip_count},
+                         {"follow_ups", follow_up_count},
+                         {"replies", reply_count},
+                         {"team", std::to_string(team)},
+                         {"bytes", bytes},
+                         {"file", out.string()}})
+                   // TRANSLATORS: "fetched": downloaded from the server into the bundle file
+                   // {file}. Follow-ups are witnesses' later messages on their tips, replies
+                   // the responders' answers.
+                   : tr("fetched {count} items ({tips} tips, {follow_ups} follow-ups, {replies} "
+                        "replies), {bytes} bytes of ciphertext, into {file}",
+                        {{"count", count},
+                         {"tips", tip_count},
+                         {"follow_ups", follow_up_count},
+                         {"replies", reply_count},
+                         {"bytes", bytes},
+                         {"file", out.string()}}))
+           << "\n";
     if (!items.empty()) {
-        const std::string done = std::to_string(acknowledge_items(api, items, delete_items));
-        std::cout << (delete_items
-                          ? tr("deleted {count} items on the server", {{"count", done}})
-                          // TRANSLATORS: the items stay on the server, marked so that the next
-                          // fetch without --all skips them.
-                          : tr("marked as fetched {count} items on the server", {{"count", done}}))
-                  << "\n";
+        http.stop_on_interrupt(false);  // a request sent is answered, so that the count is exact
+        std::size_t acknowledged = 0;
+        std::string done;
+        try {
+            done = std::to_string(acknowledge_items(api, items, delete_items, {}, &acknowledged));
+        } catch (const Interrupted&) {
+            const std::string marked = std::to_string(acknowledged);
+            const std::string all_items = std::to_string(items.size());
+            throw Interrupted(
+                exit_usage_or_io,
+                delete_items
+                    // TRANSLATORS: the bundle was complete in {output} (a file's name in quotes,
+                    // or "standard output") when Ctrl-C came; of its {count} items, {marked}
+                    // were deleted on the server.
+                    ? tr("interrupted: the bundle written to {output} is complete; {marked} of "
+                         "its {count} items were deleted on the server",
+                         {{"output", output.name()}, {"marked", marked}, {"count", all_items}})
+                    // TRANSLATORS: the bundle was complete in {output} (a file's name in quotes,
+                    // or "standard output") when Ctrl-C came; of its {count} items, {marked}
+                    // were marked as fetched on the server.
+                    : tr("interrupted: the bundle written to {output} is complete; {marked} of "
+                         "its {count} items were marked as fetched on the server",
+                         {{"output", output.name()}, {"marked", marked}, {"count", all_items}}),
+                {tr("the others come again with the next fetch; importing a bundle twice adds "
+                    "nothing twice")});
+        }
+        report << (delete_items
+                       ? tr("deleted {count} items on the server", {{"count", done}})
+                       // TRANSLATORS: the items stay on the server, marked so that the next
+                       // fetch without --all skips them.
+                       : tr("marked as fetched {count} items on the server", {{"count", done}}))
+               << "\n";
         // The server keeps a reply for its witness; only this responder's copy goes.
         if (delete_items && replies > 0) {
-            std::cout << tr("{count} replies among them stay in their mailboxes until their "
-                            "witnesses have read them",
-                            {{"count", reply_count}})
-                      << "\n";
+            report << tr("{count} replies among them stay in their mailboxes until their "
+                         "witnesses have read them",
+                         {{"count", reply_count}})
+                   << "\n";
         }
     }
     return exit_success;
@@ -552,7 +651,7 @@ int push(const std::string& server, const std::string& proxy, const fs::path& ke
     // Every file is checked before anything is sent.
     std::vector<CarriedFile> files;
     for (const fs::path& p : paths) {
-        UniqueFd fd = open_for_reading(p);
+        UniqueFd fd = open_input(p);
         FdSource in(fd.get(), "'" + p.string() + "'");
         CarriedFile file;
         std::vector<unsigned char> buffer(1 << 16);
@@ -725,7 +824,9 @@ int main(int argc, char** argv) {
     auto* open_cmd =
         app.add_subcommand("open", "decrypt an envelope, or every tip of a bundle, into a folder");
     open_cmd->group(offline);
-    open_cmd->add_option("input", input, "an envelope, or a bundle from 'tiplined export'")
+    open_cmd
+        ->add_option("input", input,
+                     "an envelope, or a bundle from 'tiplined export' (-: standard input)")
         ->required();
     open_cmd->add_option("--key", key, "your secret key file")->required();
     open_cmd->add_option("--out", open_out, "a new or empty folder for the tip")->required();
@@ -785,6 +886,7 @@ int main(int argc, char** argv) {
 
     return run_tool(tool, app, manual(), argc, argv, [&] {
         umask(077);
+        proxy = proxy_url(proxy);  // a --proxy at fault is named before any key is read
         if (auto done = run_case_command(cases)) return *done;
         if (*keygen_cmd) return keygen(out, passphrase, force, kdf);
         if (*fp_cmd) return fingerprint(pub);
@@ -807,19 +909,17 @@ int main(int argc, char** argv) {
         if (*reply_cmd) {
             if (tip.empty() && reply_conversation.empty())
                 usage_error(tr("name what to answer with --tip or --conversation"));
+            check_binary_output(out);
             if (!tip.empty()) {
                 // The tip's folder and the message are found before the passphrase is asked for.
                 const ReplyTarget target = reply_target_from_folder(tip, in_dir);
                 const ReplyText text{read_message(message_file, tool), cc, language, out};
                 return reply(target, load_secret_key(key, passphrase), text);
             }
+            refuse_standard_stream_for_folder(reply_store, "--store");
             const ReplyText text{read_message(message_file, tool), cc, language, out};
-            const crypto::SecretIdentity identity = load_secret_key(key, passphrase);
-            if (!identity.can_decrypt()) {
-                usage_error(tr("'{file}' is a signing-only key and cannot open the case store",
-                               {{"file", key.string()}}),
-                            {tr("use the full key file on the offline machine")});
-            }
+            const crypto::SecretIdentity identity =
+                load_secret_key(key, passphrase, KeyUse::decrypt);
             return reply(reply_target_from_store(reply_conversation, reply_store, identity),
                          identity, text);
         }

@@ -1,6 +1,7 @@
 // tipline-submit: the witness's tool. Seals a message and files to the NGO's public keys, and sends
 // them.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,7 @@
 #include "tipline/client/display_text.hpp"
 #include "tipline/client/document_metadata.hpp"
 #include "tipline/client/http_client.hpp"
+#include "tipline/client/interrupt.hpp"
 #include "tipline/client/messages.hpp"
 #include "tipline/client/outgoing.hpp"
 #include "tipline/client/pinning.hpp"
@@ -117,6 +119,9 @@ struct Trust {
 };
 
 Trust trust_from(const std::vector<std::string>& expect, const fs::path& remember) {
+    refuse_standard_stream_for_file(
+        remember, "--remember",
+        tr("the file is read and written again on every run, to keep the highest serial seen"));
     Trust t{parse_pins(expect), remember.empty() ? ListMemory() : ListMemory(remember)};
     return t;
 }
@@ -144,13 +149,15 @@ TrustedRecipients trusted_recipients(const ServerKeys& keys, Trust& trust) {
     return chosen;
 }
 
-// Passes bytes on to another sink, drawing how far the envelope's sealing has got.
+// Passes bytes on to another sink, drawing how far the envelope's sealing has got; where signals
+// are caught (InterruptScope), it stops there once one has come.
 class SealingProgress final : public crypto::ByteSink {
   public:
     SealingProgress(crypto::ByteSink& inner, std::uint64_t total)
         // TRANSLATORS: a progress line's first word, "sealing 40% of 12.5 MB": encrypting the tip.
         : inner_(inner), line_(tr("sealing"), total) {}
     void write(std::span<const unsigned char> bytes) override {
+        stop_if_interrupted();
         inner_.write(bytes);
         done_ += bytes.size();
         line_.update(done_);
@@ -176,40 +183,55 @@ std::vector<crypto::PublicIdentity> keys_from_arguments(const std::vector<std::s
     return ids;
 }
 
-int seal(const TipOptions& o, const fs::path& out, bool force) {
+[[noreturn]] void refuse_terminal_envelope() {
+    usage_error(tr("refusing to write a binary envelope to the terminal"),
+                {tr("redirect it to a file: > tip.env, or use --out")});
+}
+
+int seal(const TipOptions& o, const fs::path& out_option, bool force) {
+    const fs::path out = out_option.empty() ? fs::path("-") : out_option;
     const auto recipients = box_keys(keys_from_arguments(o.to));
-    if (out.empty() && ::isatty(STDOUT_FILENO) == 1) {
-        usage_error(tr("refusing to write a binary envelope to the terminal"),
-                    {tr("redirect it to a file: > tip.env, or use --out")});
-    }
+    StreamOutput::check(out, force);
+    if (is_standard_stream(out) && ::isatty(STDOUT_FILENO) == 1) refuse_terminal_envelope();
     PreparedTip tip = prepare_tip(o);
-    // With --out the envelope appears only once complete; a failure leaves no partial file behind.
-    std::optional<PendingFile> pending;
-    if (!out.empty()) pending.emplace(out, 0644);
-    FdSink sink(pending ? pending->fd() : STDOUT_FILENO,
-                pending ? "'" + out.string() + "'" : "standard output");
-    {
+    // Ctrl-C while sealing leaves no partial file: a new file appears only once complete.
+    InterruptScope signals;
+    StreamOutput output(out, 0644, force);
+    if (output.is_terminal()) refuse_terminal_envelope();
+    FdSink sink(output.fd(), output.name());
+    try {
         std::vector<unsigned char> encoded;
         crypto::encode_tip_header(tip.header, encoded);
         SealingProgress progress(
             sink, crypto::envelope_size(crypto::tip_document_length(encoded.size(), tip.header),
                                         recipients.size()));
         seal_into(recipients, tip, progress);
+    } catch (const Interrupted&) {
+        if (output.is_new_file()) throw;  // "nothing was kept"
+        throw Interrupted(exit_usage_or_io,
+                          // TRANSLATORS: {output} is "standard output" or a file's name in quotes.
+                          tr("interrupted: what was written to {output} is an incomplete envelope",
+                             {{"output", output.name()}}),
+                          {tr("it cannot be opened; do not send it")});
     }
-    if (pending) {
-        PendingFile* files[] = {&*pending};
-        install_files(files, force);
-    }
+    output.finish();
     return exit_success;
 }
 
 // The receipt, shown once on the terminal (standard error) and optionally saved where asked.
 // Refuses a --receipt-out that exists before anything is sent, so saving it cannot fail later.
 void check_receipt_out(const fs::path& receipt_out) {
-    if (!receipt_out.empty() && fs::exists(fs::symlink_status(receipt_out))) {
+    if (receipt_out.empty()) return;
+    refuse_standard_stream_for_file(receipt_out, "--receipt-out",
+                                    tr("the receipt is saved in a new file of mode 0600, and shown "
+                                       "on the terminal in any case"));
+    struct stat st {};
+    const bool stream = ::stat(receipt_out.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+    if (!stream && fs::exists(fs::symlink_status(receipt_out))) {
         usage_error(tr("'{file}' already exists", {{"file", receipt_out.string()}}),
                     {tr("choose a new file for the receipt")});
     }
+    StreamOutput::check(receipt_out, false);
 }
 
 // The tip is stored by now: the receipt is shown first, so a failure to save it loses nothing.
@@ -230,13 +252,12 @@ void show_receipt(const crypto::SecretBuffer& digits, const fs::path& receipt_ou
               << "  " << tr("Anyone who has it can read the replies too.") << "\n\n";
     if (receipt_out.empty()) return;
     try {
-        PendingFile file(receipt_out, 0600);
-        FdSink sink(file.fd(), "'" + receipt_out.string() + "'");
+        StreamOutput output(receipt_out, 0600, false);
+        FdSink sink(output.fd(), output.name());
         sink.write(shown.span());
         const unsigned char newline = '\n';
         sink.write({&newline, 1});
-        PendingFile* files[] = {&file};
-        install_files(files, false);
+        output.finish();
     } catch (const std::exception& e) {
         print_warning(tool, tr("the tip was stored, but the receipt could not be saved: {error}; "
                                "copy it from above",
@@ -268,6 +289,9 @@ int resume(const std::string& server, const std::string& proxy, const fs::path& 
 
 int send(const TipOptions& o, const std::string& server, const std::string& proxy, Trust& trust,
          const fs::path& receipt_out, const fs::path& resume_file) {
+    refuse_standard_stream_for_file(resume_file, "--resume-file",
+                                    tr("the resume file is read and written again while the tip "
+                                       "is sent, and after a crash"));
     if (!resume_file.empty() && fs::exists(fs::symlink_status(resume_file))) {
         if (!o.files.empty() || !o.message_file.empty() || !o.to.empty()) {
             usage_error(tr("'{file}' exists: this run resumes the tip sealed in it",
@@ -317,6 +341,10 @@ int send(const TipOptions& o, const std::string& server, const std::string& prox
     FdSink sink(file.get(),
                 resume_file.empty() ? "a temporary file" : "'" + resume_file.string() + "'");
     try {
+        // Ctrl-C while sealing into the resume file removes it; once sealed, it stays for a
+        // later run, and the signals end the tool as usual.
+        std::optional<InterruptScope> signals;
+        if (!resume_file.empty()) signals.emplace();
         {
             SealingProgress progress(sink, size);
             seal_into(recipients, tip, progress);
@@ -473,8 +501,9 @@ void add_tip_options(CLI::App* cmd, TipOptions& o, bool to_required) {
                                "a responder's public key, as text or a PATH.pub file (repeatable)");
     if (to_required) to->required();
     cmd->add_option("--file", o.files, "a file to attach (repeatable)");
-    cmd->add_option("--message-file", o.message_file,
-                    "read the message from this file instead of standard input");
+    cmd->add_option(
+        "--message-file", o.message_file,
+        "read the message from this file instead of standard input (-: standard input)");
     cmd->add_option("--lang", o.language, "language tag of the message, e.g. ko or zh-Hans");
     cmd->add_flag("--keep-metadata", o.keep_metadata,
                   "send files as they are: without removing the Exif, GPS, XMP, IPTC and comments "
@@ -520,6 +549,9 @@ int main(int argc, char** argv) {
     fs::path out, receipt_out, receipt_file, resume_file;
     bool force = false;
     std::string server, proxy;
+    const std::string proxy_help =
+        "Tor's SOCKS port, HOST:PORT or socks5h://HOST:PORT (127.0.0.1:9050 for the tor daemon, "
+        "127.0.0.1:9150 for Tor Browser); the name of the tip line is resolved by Tor, never here";
     std::vector<std::string> expect;
     fs::path remember;
     // Pinning and remembering take the same words in every command that talks to a tip line.
@@ -538,7 +570,8 @@ int main(int argc, char** argv) {
     auto* seal_cmd =
         app.add_subcommand("seal", tr("seal a message and files into an envelope file"));
     add_tip_options(seal_cmd, seal_opts, true);
-    seal_cmd->add_option("--out", out, "write the envelope here instead of standard output");
+    seal_cmd->add_option("--out", out,
+                         "write the envelope to this new file (- or none: standard output)");
     seal_cmd->add_flag("--force", force, "replace the --out file if it exists");
 
     auto* send_cmd = app.add_subcommand(
@@ -546,7 +579,7 @@ int main(int argc, char** argv) {
     add_tip_options(send_cmd, send_opts, false);
     send_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")
         ->required();
-    send_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
+    send_cmd->add_option("--proxy", proxy, proxy_help);
     add_trust_options(send_cmd);
     send_cmd->get_option("--expect")->excludes(send_cmd->get_option("--to"));
     send_cmd->add_option("--receipt-out", receipt_out,
@@ -560,22 +593,23 @@ int main(int argc, char** argv) {
         app.add_subcommand("check", tr("read the replies to a tip, with its receipt"));
     check_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")
         ->required();
-    check_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
+    check_cmd->add_option("--proxy", proxy, proxy_help);
     check_cmd->add_option("--receipt-file", receipt_file,
-                          "read the receipt from this file instead of asking");
+                          "read the receipt from this file instead of asking (-: standard input)");
     add_trust_options(check_cmd);
 
     auto* reply_cmd = app.add_subcommand(
         "reply", tr("answer the replies: send a follow-up with the same receipt"));
     reply_cmd->add_option("--server", server, "the tip line's address, e.g. http://ADDRESS.onion")
         ->required();
-    reply_cmd->add_option("--proxy", proxy, "SOCKS proxy, e.g. socks5h://127.0.0.1:9050 for Tor");
+    reply_cmd->add_option("--proxy", proxy, proxy_help);
     reply_cmd->add_option("--receipt-file", receipt_file,
-                          "read the receipt from this file instead of asking");
+                          "read the receipt from this file instead of asking (-: standard input)");
     add_trust_options(reply_cmd);
     reply_cmd->add_option("--file", reply_opts.files, "a file to attach (repeatable)");
-    reply_cmd->add_option("--message-file", reply_opts.message_file,
-                          "read the message from this file instead of standard input");
+    reply_cmd->add_option(
+        "--message-file", reply_opts.message_file,
+        "read the message from this file instead of standard input (-: standard input)");
     reply_cmd->add_option("--lang", reply_opts.language,
                           "language tag of the message, e.g. ko or zh-Hans");
     reply_cmd->add_flag("--keep-metadata", reply_opts.keep_metadata,
@@ -583,6 +617,13 @@ int main(int argc, char** argv) {
 
     return run_tool(tool, app, manual(), argc, argv, [&] {
         if (*seal_cmd) return seal(seal_opts, out, force);
+        proxy = proxy_url(proxy);  // a --proxy at fault is named before anything is sent
+        // Both would read standard input: refused before the tip line is asked anything.
+        if (*reply_cmd && is_standard_stream(receipt_file) &&
+            (reply_opts.message_file.empty() || is_standard_stream(reply_opts.message_file))) {
+            usage_error(tr("the receipt and the message cannot both come from standard input"),
+                        {tr("give the message with --message-file FILE")});
+        }
         Trust trust = trust_from(expect, remember);
         if (*check_cmd) return check(server, proxy, trust, receipt_file);
         if (*reply_cmd) return follow_up(reply_opts, server, proxy, trust, receipt_file);

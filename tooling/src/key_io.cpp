@@ -3,15 +3,21 @@
 
 #include <fcntl.h>
 #include <libintl.h>
+#include <sodium.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <initializer_list>
+#include <optional>
 #include <utility>
 
+#include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/errors.hpp"
+#include "tipline/crypto/labels.hpp"
+#include "tipline/crypto/receipt.hpp"
 #include "tipline/tooling/diagnostics.hpp"
 #include "tipline/tooling/file_io.hpp"
 
@@ -21,7 +27,7 @@ namespace {
 // Where a passphrase is read from, for the messages about it: each message is written whole for
 // each place, never put together from pieces.
 struct LineOrigin {
-    enum Kind { terminal, file, descriptor } kind = terminal;
+    enum Kind { terminal, file, descriptor, standard_input } kind = terminal;
     std::string name;  // the file's path, or the descriptor's number
 };
 
@@ -35,6 +41,10 @@ std::string unreadable_passphrase_message(const LineOrigin& from, const std::str
                 // TRANSLATORS: {descriptor} is the number given with --passphrase-fd.
                 ::gettext("cannot read the passphrase from descriptor {descriptor}: {error}"),
                 {{"descriptor", from.name}, {"error", error}});
+        case LineOrigin::standard_input:
+            return fill_placeholders(
+                ::gettext("cannot read the passphrase from standard input: {error}"),
+                {{"error", error}});
         case LineOrigin::terminal:
             break;
     }
@@ -53,6 +63,8 @@ std::string passphrase_too_long_message(const LineOrigin& from) {
                 // TRANSLATORS: {descriptor} is the number given with --passphrase-fd.
                 ::gettext("the passphrase from descriptor {descriptor} is longer than 1024 bytes"),
                 {{"descriptor", from.name}});
+        case LineOrigin::standard_input:
+            return ::gettext("the passphrase from standard input is longer than 1024 bytes");
         case LineOrigin::terminal:
             break;
     }
@@ -69,6 +81,8 @@ std::string passphrase_empty_message(const LineOrigin& from) {
                 // TRANSLATORS: {descriptor} is the number given with --passphrase-fd.
                 ::gettext("the passphrase from descriptor {descriptor} is empty"),
                 {{"descriptor", from.name}});
+        case LineOrigin::standard_input:
+            return ::gettext("the passphrase from standard input is empty");
         case LineOrigin::terminal:
             break;
     }
@@ -135,6 +149,15 @@ crypto::SecretBuffer ask(int tty, std::string_view prompt) {
 
 crypto::SecretBuffer obtain_passphrase(const PassphraseSource& source, std::string_view prompt,
                                        bool confirm) {
+    if (is_standard_stream(source.file) || source.fd == STDIN_FILENO) {
+        claim_standard_input();
+        if (::isatty(STDIN_FILENO) == 1) {
+            usage_error(::gettext("'-' reads standard input, which is the terminal here"),
+                        {::gettext("leave out --passphrase-file and --passphrase-fd to be asked "
+                                   "without the passphrase showing")});
+        }
+        return read_line(STDIN_FILENO, {LineOrigin::standard_input, {}});
+    }
     if (!source.file.empty()) {
         UniqueFd fd = open_for_reading(source.file);
         return read_line(fd.get(), {LineOrigin::file, source.file.string()});
@@ -161,9 +184,126 @@ crypto::SecretBuffer obtain_passphrase(const PassphraseSource& source, std::stri
 
 namespace {
 
+// FORMAT.md 7.1: a secret key file is exactly this long, and says at this offset what it holds.
+constexpr std::size_t secret_key_file_size = 144;
+constexpr std::size_t secret_key_contents_offset = 10;
+
+bool starts_with(std::span<const unsigned char> bytes, std::string_view prefix) {
+    const auto p = crypto::as_bytes(prefix);
+    return bytes.size() >= p.size() && std::equal(p.begin(), p.end(), bytes.begin());
+}
+
+// What a file given in place of a key is, as a hint, from its first bytes; empty for a file that is
+// none of Tipline's.
+std::string what_the_file_is(std::span<const unsigned char> bytes) {
+    namespace labels = crypto::labels;
+    if (starts_with(bytes, labels::envelope_magic))
+        return ::gettext("it is a sealed tip (an envelope): 'tipline-responder open' opens it");
+    if (starts_with(bytes, labels::bundle_magic)) {
+        return ::gettext(
+            "it is a bundle of sealed items: 'tipline-responder open' or 'import' "
+            "opens it");
+    }
+    if (starts_with(bytes, labels::recipient_list_magic))
+        return ::gettext("it is a list of responders, signed by the organisation");
+    if (starts_with(bytes, labels::reply_file_magic))
+        return ::gettext("it is a sealed reply, for 'tipline-responder push'");
+    if (starts_with(bytes, labels::team_file_magic))
+        return ::gettext("it is the team's shared state, for 'tipline-responder push'");
+    if (starts_with(bytes, labels::resume_file_magic))
+        return ::gettext("it is the resume file of a tip that 'tipline-submit send' is sending");
+    if (starts_with(bytes, labels::store_file_magic))
+        return ::gettext("it is a file of the case store");
+    // A receipt is a secret: it is looked at where it lies, never copied.
+    std::size_t n = bytes.size();
+    while (n > 0 && (bytes[n - 1] == '\n' || bytes[n - 1] == '\r')) --n;
+    crypto::SecretBuffer digits;
+    if (n > 0 && !crypto::parse_receipt({reinterpret_cast<const char*>(bytes.data()), n}, digits))
+        return ::gettext("it holds a receipt, which opens a witness's mailbox and is not a key");
+    return {};
+}
+
+// A file given as a key may be something else that is secret (a receipt): its bytes are wiped
+// before the tool stops with a message about it.
+[[noreturn]] void refuse_key_file(std::vector<unsigned char>& bytes, std::string message,
+                                  std::string hint) {
+    sodium_memzero(bytes.data(), bytes.size());
+    usage_error(std::move(message), {std::move(hint)});
+}
+
+// The file's bytes, once they are known to be a secret key file that can be used as asked: every
+// refusal here comes before the passphrase is asked for.
+std::vector<unsigned char> read_secret_key_file(const std::filesystem::path& path,
+                                                std::optional<KeyUse> responder_use) {
+    std::vector<unsigned char> file = read_input_start(path, max_key_file_size);
+    const std::string name = path.string();
+    const auto magic = crypto::as_bytes(crypto::labels::secret_key_magic);
+    const std::size_t head = std::min(file.size(), magic.size());
+    if (!std::equal(magic.begin(), magic.begin() + static_cast<std::ptrdiff_t>(head),
+                    file.begin())) {
+        if (starts_with(file, crypto::labels::public_key_prefix)) {
+            refuse_key_file(
+                file,
+                fill_placeholders(::gettext("'{file}' is a public key file, not a secret key file"),
+                                  {{"file", name}}),
+                ::gettext("give the secret key file: PATH, not PATH.pub"));
+        }
+        if (starts_with(file, crypto::labels::organisation_key_prefix)) {
+            refuse_key_file(file,
+                            fill_placeholders(::gettext("'{file}' is the organisation's public "
+                                                        "key, not a secret key file"),
+                                              {{"file", name}}),
+                            ::gettext("give the secret key file: PATH, not PATH.pub"));
+        }
+        std::string kind = what_the_file_is(file);
+        refuse_key_file(
+            file,
+            fill_placeholders(::gettext("'{file}' is not a secret key file"), {{"file", name}}),
+            kind.empty() ? ::gettext("a secret key file is the one 'tipline-responder keygen' "
+                                     "wrote to PATH, beside PATH.pub")
+                         : kind);
+    }
+    if (file.size() != secret_key_file_size) {
+        // Cut short or damaged: the format's own checks say how, before any key derivation.
+        crypto::SecretIdentity ignored;
+        const std::error_code ec = crypto::open_secret_key_file(file, {}, ignored);
+        // TRANSLATORS: followed by ": " and what is wrong with the file.
+        open_failure(
+            fill_placeholders(::gettext("cannot read key file '{file}'"), {{"file", name}}),
+            ec ? ec : make_error_code(crypto::Error::malformed));
+    }
+    const auto contents = static_cast<crypto::KeyFileContents>(file[secret_key_contents_offset]);
+    if (responder_use && contents == crypto::KeyFileContents::organisation) {
+        usage_error(
+            fill_placeholders(::gettext("'{file}' is the organisation's key, not a "
+                                        "responder's"),
+                              {{"file", name}}),
+            {::gettext("it signs the list of responders only: 'tipline-responder org sign'")});
+    }
+    if (!responder_use && (contents == crypto::KeyFileContents::decrypt_and_sign ||
+                           contents == crypto::KeyFileContents::sign_only)) {
+        usage_error(fill_placeholders(::gettext("'{file}' is a responder's key, not the "
+                                                "organisation's"),
+                                      {{"file", name}}),
+                    {::gettext("make the organisation key once with 'tipline-responder org "
+                               "keygen'")});
+    }
+    if (responder_use == KeyUse::decrypt && contents == crypto::KeyFileContents::sign_only) {
+        usage_error(
+            // TRANSLATORS: a signing-only key is the copy of a responder's key for the online
+            // computer, made by 'tipline-responder signing-key'.
+            fill_placeholders(::gettext("'{file}' is a signing-only key, for the online machine: "
+                                        "it cannot decrypt"),
+                              {{"file", name}}),
+            {::gettext("use the full key file on the offline machine")});
+    }
+    return file;
+}
+
 crypto::SecretIdentity open_key_file(const std::filesystem::path& path,
-                                     const PassphraseSource& source) {
-    const std::vector<unsigned char> file = read_small_file(path, max_key_file_size);
+                                     const PassphraseSource& source,
+                                     std::optional<KeyUse> responder_use) {
+    const std::vector<unsigned char> file = read_secret_key_file(path, responder_use);
     const crypto::SecretBuffer passphrase =
         // TRANSLATORS: a prompt on the terminal; the passphrase is typed after it, unseen.
         obtain_passphrase(source, ::gettext("Passphrase for the key: "), false);
@@ -183,11 +323,40 @@ crypto::SecretIdentity open_key_file(const std::filesystem::path& path,
     return identity;
 }
 
-// The key text itself, or the trimmed contents of the file it names.
-std::string key_text(std::string_view text_or_path, std::string_view family) {
+// The key text itself, or the trimmed contents of the file it names. A file that holds another
+// kind of key or file is refused as such, naming it, before its bytes could be shown.
+std::string key_text(std::string_view text_or_path, bool organisation) {
     std::string text(text_or_path);
-    if (text.starts_with(family)) return text;
-    const auto bytes = read_small_file(std::string(text_or_path), max_key_file_size);
+    if (text.starts_with(organisation ? "tipline-org" : "tipline-pk")) return text;
+    auto bytes = read_input_start(std::string(text_or_path), max_key_file_size);
+    const std::string name(text_or_path);
+    if (starts_with(bytes, crypto::labels::secret_key_magic)) {
+        usage_error(fill_placeholders(::gettext("'{file}' is a secret key file, not a public key"),
+                                      {{"file", name}}),
+                    {::gettext("give the public key, PATH.pub, which was written beside it")});
+    }
+    if (!organisation && starts_with(bytes, crypto::labels::organisation_key_prefix)) {
+        usage_error(
+            fill_placeholders(::gettext("'{file}' is the organisation's public key, not a "
+                                        "responder's"),
+                              {{"file", name}}),
+            {::gettext("its fingerprint is printed by 'tipline-responder org fingerprint'")});
+    }
+    if (organisation && starts_with(bytes, crypto::labels::public_key_prefix)) {
+        usage_error(fill_placeholders(::gettext("'{file}' is a responder's public key, not the "
+                                                "organisation's"),
+                                      {{"file", name}}),
+                    {::gettext("its fingerprint is printed by 'tipline-responder fingerprint'")});
+    }
+    if (std::string kind = what_the_file_is(bytes); !kind.empty()) {
+        refuse_key_file(
+            bytes, fill_placeholders(::gettext("'{file}' is not a public key"), {{"file", name}}),
+            kind);
+    }
+    if (bytes.size() > max_key_file_size) {
+        usage_error(
+            fill_placeholders(::gettext("'{file}' is larger than expected"), {{"file", name}}));
+    }
     text.assign(bytes.begin(), bytes.end());
     const auto end = text.find_last_not_of(" \t\r\n");
     text.erase(end == std::string::npos ? 0 : end + 1);
@@ -199,33 +368,18 @@ std::string key_text(std::string_view text_or_path, std::string_view family) {
 }  // namespace
 
 crypto::SecretIdentity load_secret_key(const std::filesystem::path& path,
-                                       const PassphraseSource& source) {
-    crypto::SecretIdentity identity = open_key_file(path, source);
-    if (identity.contents == crypto::KeyFileContents::organisation) {
-        usage_error(
-            fill_placeholders(::gettext("'{file}' is the organisation's key, not a "
-                                        "responder's"),
-                              {{"file", path.string()}}),
-            {::gettext("it signs the list of responders only: 'tipline-responder org sign'")});
-    }
-    return identity;
+                                       const PassphraseSource& source, KeyUse use) {
+    // The kind was checked in the file's header, which the passphrase's key authenticates.
+    return open_key_file(path, source, use);
 }
 
 crypto::SecretIdentity load_organisation_key(const std::filesystem::path& path,
                                              const PassphraseSource& source) {
-    crypto::SecretIdentity identity = open_key_file(path, source);
-    if (identity.contents != crypto::KeyFileContents::organisation) {
-        usage_error(fill_placeholders(::gettext("'{file}' is a responder's key, not the "
-                                                "organisation's"),
-                                      {{"file", path.string()}}),
-                    {::gettext("make the organisation key once with 'tipline-responder org "
-                               "keygen'")});
-    }
-    return identity;
+    return open_key_file(path, source, std::nullopt);
 }
 
 crypto::OrganisationKey load_organisation_public_key(std::string_view text_or_path) {
-    const std::string text = key_text(text_or_path, "tipline-org");
+    const std::string text = key_text(text_or_path, true);
     crypto::OrganisationKey key;
     if (auto ec = crypto::decode_organisation_key(text, key)) {
         // TRANSLATORS: {key} is what was given: the key's text or a file's path, cut at 64 bytes.
@@ -239,7 +393,7 @@ crypto::OrganisationKey load_organisation_public_key(std::string_view text_or_pa
 }
 
 crypto::PublicIdentity load_public_key(std::string_view text_or_path) {
-    const std::string text = key_text(text_or_path, "tipline-pk");
+    const std::string text = key_text(text_or_path, false);
     crypto::PublicIdentity identity;
     if (auto ec = crypto::decode_public_key(text, identity)) {
         usage_error(

@@ -26,8 +26,11 @@ struct FetchBatches {
 void fetch_bundle(ResponderClient& api, std::span<const ResponderItem> items, crypto::ByteSink& out,
                   const FetchBatches& batches = {});
 
-// Marks these items fetched, or deletes them; returns how many the server found.
+// Marks these items fetched, or deletes them; returns how many the server found. Keeps in
+// *acknowledged how many of items the server has answered for, and stops between two requests
+// with Interrupted once a caught signal (interrupt.hpp) has arrived.
 std::uint64_t acknowledge_items(ResponderClient& api, std::span<const ResponderItem> items,
-                                bool delete_items, const FetchBatches& batches = {});
+                                bool delete_items, const FetchBatches& batches = {},
+                                std::size_t* acknowledged = nullptr);
 
 }  // namespace tipline::client

@@ -22,10 +22,16 @@ struct HttpResponse {
     std::string body;
 };
 
+// The proxy URL for libcurl from what --proxy was given, or empty for none. HOST:PORT is taken as
+// socks5h://HOST:PORT, and socks5h://[USER:PASSWORD@]HOST:PORT as it is: the proxy (Tor) resolves
+// the server's name, never this machine. socks5:// and socks4://, which resolve it here in the
+// open, and anything else are refused (exit 2), naming the forms taken.
+std::string proxy_url(std::string_view given);
+
 class HttpClient {
   public:
-    // base_url such as http://xyz.onion or http://127.0.0.1:8080; proxy such as
-    // socks5h://127.0.0.1:9050 (socks5h so that .onion names resolve inside Tor), or empty.
+    // base_url such as http://xyz.onion or http://127.0.0.1:8080; proxy as proxy_url() takes it
+    // (127.0.0.1:9050 or socks5h://127.0.0.1:9050 for Tor), or empty.
     HttpClient(std::string base_url, std::string proxy);
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
@@ -40,10 +46,15 @@ class HttpClient {
                          std::span<const unsigned char> body,
                          const std::vector<std::string>& headers);
 
+    // Whether a caught signal (interrupt.hpp) cuts a request short with Interrupted; it does
+    // unless told otherwise, for requests that should finish once begun.
+    void stop_on_interrupt(bool stop) noexcept { stop_on_interrupt_ = stop; }
+
   private:
     std::string base_url_;
     std::string proxy_;
     void* curl_;
+    bool stop_on_interrupt_ = true;
 };
 
 // "Name: value", one extra header line for HttpClient::request.

@@ -32,7 +32,8 @@ std::string strip_attachment_metadata(const std::filesystem::path& path,
 // A media type from the file name's extension, or application/octet-stream.
 std::string media_type_for(const std::filesystem::path& path);
 
-// Reads the message from a file or, when path is empty, from standard input. At most 1 MiB, UTF-8.
+// Reads the message from a file or, when path is empty or "-", from standard input. At most 1 MiB,
+// UTF-8.
 // tool names the program in the prompt shown when standard input is a terminal.
 std::string read_message(const std::filesystem::path& path, std::string_view tool);
 

@@ -37,13 +37,18 @@ std::error_code open_tip_to_folder(std::span<const crypto::BoxKeyPair* const> id
                                    OpenedTip& out);
 
 struct BundleReport {
+    std::size_t tips = 0;                                          // in the bundle's manifest
     std::vector<std::string> opened;                               // folder names, one per tip
     std::vector<std::string> not_for_this_key;                     // tip ids
     std::vector<std::pair<std::string, std::error_code>> damaged;  // tip id, what failed
+    bool interrupted_in_tip = false;  // a signal stopped it inside a tip, which was removed
 };
 
 // Opens every tip of a bundle it can into dir/DATE-ID/, going on past tips for other keys and
-// damaged ones. A bad manifest is an error for the whole bundle and nothing is written.
+// damaged ones. A bad manifest is an error for the whole bundle and nothing is written. Stopped
+// by a caught signal (interrupt.hpp), it throws Interrupted: the tips in report.opened stay, the
+// one it was opening is removed, and dir too when it made dir and no tip is in it; report says
+// which happened. The same holds when any other failure stops it.
 std::error_code open_bundle_to_folders(std::span<const crypto::BoxKeyPair* const> identities,
                                        crypto::ByteSource& in, std::uint64_t file_size,
                                        const std::filesystem::path& dir, BundleReport& report);
