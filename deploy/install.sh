@@ -43,6 +43,9 @@ src_root=$(dirname "$(dirname "$self")")
 readonly self src_root
 
 packages_dir=""            # where the .deb files to install are (--packages, or a build's output)
+release_dir=""             # a signed release folder (--release), verified before anything else
+release_key=""             # the release key's public half (--release-key)
+release_copy=""            # the verified copy the packages are installed from
 build_from_source=false
 setup_args=()              # the options of the setup step, handed over to tipline-setup as given
 auth_secrets=""            # the new file the client authorizations go to, instead of the terminal
@@ -64,7 +67,7 @@ failing=false
 
 usage() {
   cat <<EOF
-Usage: $prog [--packages DIR | --build-from-source] [--auth-secrets FILE]
+Usage: $prog [--release DIR --release-key KEY.pub | --packages DIR | --build-from-source] [--auth-secrets FILE]
          --recipient-list FILE | --responder PATH.pub|KEY [--responder ...] | --responders-file FILE
        $prog --show
 
@@ -72,6 +75,11 @@ Installs the tiplined, tipline-submit and tipline-responder packages, then sets 
 folder in $data_dir, a tor instance "$tor_instance" publishing the source and responder onion services,
 client authorization for each responder, and starts the services. Run as root on Debian 12.
 
+  --release DIR         a signed release folder (scripts/release): its signature and checksums are
+                        checked with deploy/verify-release before anything else, then its packages
+                        are installed from a copy only root can write
+  --release-key KEY.pub the release key's public half, compared beforehand with the one the
+                        organisation publishes (default: deploy/release-key.pub beside this script)
   --packages DIR        install the packages from DIR first (tiplined_*.deb, tipline-submit_*.deb,
                         tipline-responder_*.deb, one version); without it they must be installed
   --build-from-source   for developers: build the packages from the source tree this script is in
@@ -120,11 +128,11 @@ trim() { # trim TEXT: without leading and trailing white space
 parse_args() {
   while (($#)); do
     case $1 in
-      --packages | --responder | --responders-file | --recipient-list | --auth-secrets)
+      --packages | --release | --release-key | --responder | --responders-file | --recipient-list | --auth-secrets)
         (($# >= 2)) || usage_error "$1 needs a value" "run $prog --help"
         set_option "$1" "$2"
         shift 2 ;;
-      --packages=* | --responder=* | --responders-file=* | --recipient-list=* | --auth-secrets=*)
+      --packages=* | --release=* | --release-key=* | --responder=* | --responders-file=* | --recipient-list=* | --auth-secrets=*)
         set_option "${1%%=*}" "${1#*=}"
         shift ;;
       --build-from-source) build_from_source=true; shift ;;
@@ -138,13 +146,28 @@ parse_args() {
     esac
   done
   if $show; then
-    [ -z "$packages_dir$responders_file$recipient_list$auth_secrets" ] && ! $build_from_source &&
+    [ -z "$packages_dir$release_dir$release_key$responders_file$recipient_list$auth_secrets" ] && ! $build_from_source &&
       ((${#responder_args[@]} == 0)) ||
       usage_error "--show takes no other option" "it only prints what an earlier install set up"
     return 0
   fi
   [ -z "$packages_dir" ] || ! $build_from_source ||
     usage_error "--packages and --build-from-source both name the packages" "give one of them"
+  if [ -n "$release_dir" ]; then
+    [ -z "$packages_dir" ] && ! $build_from_source ||
+      usage_error "--release names the packages itself" "give --release DIR alone, without --packages or --build-from-source"
+    [ -d "$release_dir" ] || usage_error "the release folder '$release_dir' does not exist"
+    [ -x "$src_root/deploy/verify-release" ] ||
+      usage_error "$src_root/deploy/verify-release is missing" "run the deploy/install.sh of a clone of the release's tag"
+    [ -n "$release_key" ] || release_key=$src_root/deploy/release-key.pub
+    [ -f "$release_key" ] && [ -r "$release_key" ] ||
+      usage_error "cannot read the release key '$release_key'" \
+        "give the release key's public half with --release-key, compared first with the one the organisation publishes"
+    release_dir=$(realpath -- "$release_dir")
+    release_key=$(realpath -- "$release_key")
+  elif [ -n "$release_key" ]; then
+    usage_error "--release-key without --release" "give the release folder with --release DIR"
+  fi
   if [ -n "$packages_dir" ]; then
     [ -d "$packages_dir" ] || usage_error "the packages folder '$packages_dir' does not exist" \
       "give the folder that holds tiplined_*.deb, tipline-submit_*.deb and tipline-responder_*.deb"
@@ -176,6 +199,10 @@ set_option() { # set_option NAME VALUE
   case $1 in
     --packages) [ -z "$packages_dir" ] || usage_error "--packages is given twice"
       packages_dir=$2 ;;
+    --release) [ -z "$release_dir" ] || usage_error "--release is given twice"
+      release_dir=$2 ;;
+    --release-key) [ -z "$release_key" ] || usage_error "--release-key is given twice"
+      release_key=$2 ;;
     --auth-secrets) [ -z "$auth_secrets" ] || usage_error "--auth-secrets is given twice"
       [ -n "$2" ] || usage_error "--auth-secrets needs a file name"
       auth_secrets=$2 ;;
@@ -451,7 +478,7 @@ install_then_hand_over() {
 }
 
 hand_over() {
-  rm -rf -- "$work_dir"
+  rm -rf -- "$work_dir" ${release_copy:+"$release_copy"}
   trap - EXIT
   exec "$setup_path" "${setup_args[@]}"
 }
@@ -817,12 +844,32 @@ show_install() {
 make_work_dir() {
   work_dir=$(mktemp -d /tmp/tipline-install.XXXXXX) || die "cannot make a scratch folder in /tmp"
   chmod 0755 "$work_dir"
-  trap 'rm -rf -- "$work_dir"' EXIT
+  trap 'rm -rf -- "$work_dir" ${release_copy:+"$release_copy"}' EXIT
+}
+
+# A release folder is copied where only root can write, and that copy is verified and installed,
+# so that nothing can change between the check and the install. Nothing else has happened yet.
+verify_release() {
+  [ -n "$release_dir" ] || return 0
+  local copy rc=0
+  copy=$(mktemp -d /tmp/tipline-release.XXXXXX) || die "cannot make a scratch folder in /tmp"
+  cp -R --no-preserve=ownership -- "$release_dir"/. "$copy/" || { rm -rf -- "$copy"; die "cannot copy the release folder '$release_dir'"; }
+  "$src_root/deploy/verify-release" "$copy" --key "$release_key" >&2 || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    rm -rf -- "$copy"
+    fail_with "$rc" "the release in '$release_dir' did not verify (see above); nothing was installed or changed" \
+      "fetch the release again, and check that the key is the one the organisation publishes"
+  fi
+  chmod 0755 "$copy"  # root's alone to write; apt's unprivileged reader may read it
+  say "verified the release in $release_dir with $release_key"
+  packages_dir=$copy
+  release_copy=$copy
 }
 
 main() {
   parse_args "$@"
   require_root
+  verify_release
   if $show; then
     show_install
     return 0

@@ -146,6 +146,39 @@ printf '%s  ../../etc/passwd\n' "$(sha256sum /etc/hostname | cut -d' ' -f1)" >>"
 minisign -S -s "$work/release.key" -m "$d/SHA256SUMS" -x "$d/SHA256SUMS.minisig" -t "tipline $version" >/dev/null
 expect_refused "a checksum line naming a path outside the folder is refused" "not 'CHECKSUM  FILE'" "$d"
 
+# The installer, given an altered release, stops at the check: before it asks anything of apt,
+# dpkg or systemd. Those are stand-ins here that record being called, so that a check skipped by
+# mistake shows as a failure rather than as an install on this machine.
+if [ "$(id -u)" -eq 0 ]; then
+  shims=$work/shims
+  mkdir -p "$shims"
+  for t in apt-get apt dpkg dpkg-query systemctl adduser tor-instance-create setpriv; do
+    printf '#!/bin/sh
+echo "%s $*" >>"%s"
+exit 99
+' "$t" "$work/called" >"$shims/$t"
+    chmod +x "$shims/$t"
+  done
+  pub_key=$(printf 'tipline-pk1-%s' "$(head -c 96 /dev/zero | base64 -w0 | tr '+/' '-_' | tr -d '=')")
+  for case in altered other-key unsigned extra rollback; do
+    rc=0
+    PATH=$shims:$PATH "$repo/deploy/install.sh" --release "$work/$case" --release-key "$work/release.pub" \
+      --responder "$pub_key" --auth-secrets "$work/secrets-$case" >/dev/null 2>"$work/install-$case.err" || rc=$?
+    if [ "$rc" -eq 1 ] && grep -q "did not verify (see above); nothing was installed or changed" "$work/install-$case.err" &&
+      [ ! -e "$work/called" ] && [ ! -e "$work/secrets-$case" ]; then
+      ok "install.sh --release refuses the $case release before anything else"
+    else
+      not_ok "install.sh --release, $case release: exit $rc, called: $(cat "$work/called" 2>/dev/null), $(tail -n 3 "$work/install-$case.err")"
+    fi
+  done
+  rc=0
+  PATH=$shims:$PATH "$repo/deploy/install.sh" --release "$rel" --packages "$rel" --responder "$pub_key" >/dev/null 2>"$work/both.err" || rc=$?
+  [ "$rc" -eq 2 ] && grep -q "names the packages itself" "$work/both.err" && ok "--release with --packages is a usage error" ||
+    not_ok "--release with --packages: exit $rc"
+else
+  echo "note: not root, so install.sh --release is not tried"
+fi
+
 rc=0
 verify "$rel" --key "$work/nothing.pub" >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 2 ] && ok "a missing key file is a usage error" || not_ok "missing key: exit $rc"
