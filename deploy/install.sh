@@ -851,6 +851,9 @@ make_work_dir() {
 # so that nothing can change between the check and the install. Nothing else has happened yet.
 verify_release() {
   [ -n "$release_dir" ] || return 0
+  command -v minisign >/dev/null 2>&1 ||
+    usage_error "minisign is not installed, and a release folder is checked with it" \
+      "install it from Debian first: apt-get install minisign"
   local copy rc=0
   copy=$(mktemp -d /tmp/tipline-release.XXXXXX) || die "cannot make a scratch folder in /tmp"
   cp -R --no-preserve=ownership -- "$release_dir"/. "$copy/" || { rm -rf -- "$copy"; die "cannot copy the release folder '$release_dir'"; }

@@ -172,6 +172,7 @@ check_prerequisites() {
   command -v openssl >/dev/null || missing+=(openssl)
   command -v systemd-nspawn >/dev/null || missing+=(systemd-container)
   command -v node >/dev/null || missing+=(nodejs)
+  command -v minisign >/dev/null || missing+=(minisign)
   if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
       { apt-get update -qq >/dev/null 2>&1 &&
@@ -191,6 +192,9 @@ make_root() {
   chmod 0755 "$root/usr/sbin/policy-rc.d"
   cp -L /etc/resolv.conf "$root/etc/resolv.conf"
   mount -t proc proc "$root/proc"
+  # The upgrade comes from a signed release folder, which the installer checks with minisign.
+  in_root apt-get install -y -q --no-install-recommends minisign >"$work/minisign.log" 2>&1 ||
+    skip "could not install minisign in the Debian root" "$work/minisign.log"
 }
 
 # The packages as given, and the same packages one version older (the version lowered in each control
@@ -210,6 +214,14 @@ stage_packages() {
       >/dev/null || fatal "dpkg-deb could not repack $deb"
   done
   expect "the previous packages are older" dpkg --compare-versions "$previous_version" lt "$version"
+  # The newer packages also as a signed release (deploy/verify-release's form), for the upgrade.
+  mkdir -p "$root$stage/release" "$root$stage/keys"
+  cp "$root$stage/packages"/*.deb "$root$stage/release/"
+  (cd "$root$stage/release" && sha256sum -- *.deb >SHA256SUMS)
+  minisign -G -W -p "$root$stage/keys/release.pub" -s "$work/release.key" >/dev/null ||
+    fatal "minisign could not make a release key"
+  minisign -S -s "$work/release.key" -m "$root$stage/release/SHA256SUMS" -t "tipline $version" >/dev/null ||
+    fatal "minisign could not sign the release"
 }
 
 stage_files() {
@@ -620,9 +632,10 @@ check_boot() {
   send_tip
   tiplined_pid=$(main_pid tiplined.service)
   rc=0
-  in_container "$installer" --packages "$stage/packages" --responders-file /etc/tipline/install.conf \
-    >"$work/boot-upgrade.out" 2>"$work/boot-upgrade.err" || rc=$?
-  expect_equal "an upgrade to the newer packages under systemd exits 0" "$rc" 0
+  in_container "$installer" --release "$stage/release" --release-key "$stage/keys/release.pub" \
+    --responders-file /etc/tipline/install.conf >"$work/boot-upgrade.out" 2>"$work/boot-upgrade.err" || rc=$?
+  expect_equal "an upgrade to the newer packages, from a signed release folder, under systemd exits 0" "$rc" 0
+  expect "the installer verified the release first" grep -q "verified the release in $stage/release" "$work/boot-upgrade.err"
   for p in tiplined tipline-submit tipline-responder; do
     expect_equal "the $p package is now $version" "$(in_container dpkg-query -W -f='${Version}' "$p" 2>&1)" "$version"
   done
