@@ -401,7 +401,7 @@ TEST_CASE("'-' where a file or a folder is needed is a usage error that says why
     CHECK(contains(both.err, "cannot both come from standard input"));
 }
 
-TEST_CASE("--proxy HOST:PORT goes through SOCKS5 with the name resolved by the proxy",
+TEST_CASE("a --proxy of HOST:PORT goes through SOCKS5 with the name resolved by the proxy",
           "[conventions_client]") {
     Deployment d;
     ServerProcess server(d.data);
