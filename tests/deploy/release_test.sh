@@ -98,13 +98,21 @@ expect_refused() {
   fi
 }
 copy() { rm -rf "$work/$1"; cp -a "$rel" "$work/$1"; echo "$work/$1"; }
+# flip_byte FILE OFFSET: replaces the byte at OFFSET by its complement, so the file always changes
+# (writing a fixed byte leaves the file as it was when that byte was already there).
+flip_byte() {
+  local byte
+  byte=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+  [ -n "$byte" ] || { echo "release_test: $1 is shorter than $2 bytes" >&2; exit 1; }
+  printf "\\$(printf '%03o' $((255 - byte)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
 
 d=$(copy altered)
-printf 'X' | dd of="$d/tiplined_${version}_amd64.deb" bs=1 seek=200 conv=notrunc status=none
+flip_byte "$d/tiplined_${version}_amd64.deb" 200
 expect_refused "a package altered by one byte is refused" "does not match its checksum" "$d"
 
 d=$(copy resummed)
-printf 'X' | dd of="$d/tiplined_${version}_amd64.deb" bs=1 seek=200 conv=notrunc status=none
+flip_byte "$d/tiplined_${version}_amd64.deb" 200
 (cd "$d" && sha256sum -- *.deb >SHA256SUMS)
 expect_refused "an altered package with checksums made anew is refused by the signature" "does not check with the key" "$d"
 
