@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "tipline/client/display_text.hpp"
+#include "tipline/client/interrupt.hpp"
 #include "tipline/client/messages.hpp"
 #include "tipline/crypto/bytes.hpp"
 #include "tipline/crypto/days.hpp"
@@ -77,14 +78,30 @@ int import(CaseCommands& c) {
         sizes.push_back(static_cast<std::uint64_t>(st.st_size));
     }
     const crypto::SecretIdentity identity = load_full_key(c);
-    // Ctrl-C stops the import as a crash would: the store stays as it was before it, and what the
-    // import had begun is removed by the next command.
     CaseStore store(store_folder(c), identity);
     ImportReport report;
     std::size_t damaged_bundles = 0;
+    // Ctrl-C stops the import between two items: the bundle being imported is rolled back, and the
+    // bundles before it stay imported.
+    InterruptScope interrupts;
     for (std::size_t i = 0; i < c.bundles.size(); ++i) {
         FdSource in(files[i].get(), "'" + c.bundles[i].string() + "'");
-        if (auto ec = import_bundle(store, in, sizes[i], report)) {
+        std::error_code ec;
+        try {
+            ec = import_bundle(store, in, sizes[i], report);
+        } catch (const Interrupted&) {
+            throw Interrupted(
+                exit_usage_or_io,
+                // TRANSLATORS: Ctrl-C during 'import': {file} is the bundle being imported then,
+                // {done} how many of the {bundles} bundles given were imported before it.
+                tr("interrupted: nothing of '{file}' was added to the case store; {done} of "
+                   "{bundles} bundles were imported before it",
+                   {{"file", c.bundles[i].string()},
+                    {"done", std::to_string(i)},
+                    {"bundles", std::to_string(c.bundles.size())}}),
+                {tr("import the rest again: what is in the store already is skipped")});
+        }
+        if (ec) {
             print_error("tipline-responder",
                         // TRANSLATORS: a bundle is a file of sealed items that 'tipline-responder
                         // fetch' wrote on the online machine; {error} says what is wrong with it.
@@ -276,7 +293,19 @@ int export_to_folder(CaseCommands& c) {
     CaseStore store(store_folder(c), identity);
     const std::string thread = find_thread(store, c.conversation);
     const Conversation conversation = load_conversation(store, thread);
-    const std::size_t files = export_conversation(store, conversation, c.out);
+    // Ctrl-C stops the export within one chunk of an attachment: the decrypted files written so far
+    // are removed, and so is the folder when the export made it.
+    InterruptScope interrupts;
+    std::size_t files = 0;
+    try {
+        files = export_conversation(store, conversation, c.out);
+    } catch (const Interrupted&) {
+        throw Interrupted(exit_usage_or_io,
+                          // TRANSLATORS: Ctrl-C during 'export': no decrypted file stays on disk.
+                          tr("interrupted: nothing was exported, and no decrypted file stays in "
+                             "'{folder}'",
+                             {{"folder", c.out.string()}}));
+    }
     // TRANSLATORS: {conversation} is a conversation's short id, {folder} the folder given.
     std::cout << tr("exported conversation {conversation} with {count} attachments into {folder}",
                     {{"conversation", conversation.summary.short_id()},
@@ -340,6 +369,9 @@ int safe_copy(CaseCommands& c) {
     CaseStore store(store_folder(c), identity);
     const std::string thread = find_thread(store, c.conversation);
     std::size_t made = 0, failed = 0;
+    // Ctrl-C stops between two attachments (the conversion under way is abandoned); the safe copies
+    // made before it are kept (make_safe_copies says how many).
+    InterruptScope interrupts;
     for (const SafeCopyOutcome& o : make_safe_copies(store, load_conversation(store, thread))) {
         const std::string name = escape_for_display(o.name);
         switch (o.kind) {

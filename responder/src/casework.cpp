@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "tipline/client/display_text.hpp"
+#include "tipline/client/interrupt.hpp"
 #include "tipline/client/messages.hpp"
 #include "tipline/client/responder_client.hpp"
 #include "tipline/client/safe_name.hpp"
@@ -29,6 +30,37 @@ namespace {
 namespace fs = std::filesystem;
 using client::escape_for_display;
 using client::escape_text_for_display;
+
+// Passes every chunk on, after checking for Ctrl-C: an export of a large attachment stops within
+// one chunk, and its temporary files go with the exception.
+class InterruptibleSink final : public crypto::ByteSink {
+  public:
+    explicit InterruptibleSink(crypto::ByteSink& to) : to_(to) {}
+    void write(std::span<const unsigned char> bytes) override {
+        client::stop_if_interrupted();
+        to_.write(bytes);
+    }
+
+  private:
+    crypto::ByteSink& to_;
+};
+
+// Removes the export's folder unless dismissed, when the export made it: an export that fails or
+// is interrupted leaves the place as it found it (the folder's files are gone by then).
+class CreatedFolder {
+  public:
+    explicit CreatedFolder(fs::path folder) : folder_(std::move(folder)) {}
+    ~CreatedFolder() {
+        std::error_code ignored;
+        if (!folder_.empty()) fs::remove(folder_, ignored);  // removes only an empty folder
+    }
+    CreatedFolder(const CreatedFolder&) = delete;
+    CreatedFolder& operator=(const CreatedFolder&) = delete;
+    void dismiss() noexcept { folder_.clear(); }
+
+  private:
+    fs::path folder_;
+};
 
 }  // namespace
 
@@ -87,13 +119,16 @@ std::size_t export_conversation(CaseStore& store, const Conversation& conversati
     using namespace tooling;
     check_export_folder(out);
     std::error_code ec;
+    const bool existed = fs::exists(fs::symlink_status(out));
     fs::create_directories(out, ec);
     if (ec) {
         io_error(client::tr("cannot create '{folder}': {error}",
                             {{"folder", out.string()}, {"error", ec.message()}}));
     }
     ::chmod(out.c_str(), 0700);
+    CreatedFolder created(existed ? fs::path() : out);
     client::NameAllocator names({"conversation.txt"});
+    // Destroyed before `created`: a file not installed is removed, its plaintext with it.
     std::vector<std::unique_ptr<PendingFile>> pending;
     std::string listing;
     for (const StoredMessage& m : conversation.messages) {
@@ -101,7 +136,8 @@ std::size_t export_conversation(CaseStore& store, const Conversation& conversati
             // An original that has a safe copy is named so that no viewer opens it by a click.
             const std::string name = names.claim(a.safe_copy ? a.name + ".UNSAFE" : a.name);
             pending.push_back(std::make_unique<PendingFile>(out / name, 0600));
-            FdSink sink(pending.back()->fd(), "'" + (out / name).string() + "'");
+            FdSink file_sink(pending.back()->fd(), "'" + (out / name).string() + "'");
+            InterruptibleSink sink(file_sink);
             store.read_attachment(a.file, sink);
             listing += "  " + name + ": \"" + escape_for_display(a.name) + "\" from " +
                        kind_text(m.kind) + " " + m.item +
@@ -112,7 +148,8 @@ std::size_t export_conversation(CaseStore& store, const Conversation& conversati
                 names.claim((stem.empty() ? a.name : stem) + ".safe" +
                             (a.safe_copy->media_type == "application/pdf" ? ".pdf" : ".png"));
             pending.push_back(std::make_unique<PendingFile>(out / safe_name, 0600));
-            FdSink safe_sink(pending.back()->fd(), "'" + (out / safe_name).string() + "'");
+            FdSink safe_file_sink(pending.back()->fd(), "'" + (out / safe_name).string() + "'");
+            InterruptibleSink safe_sink(safe_file_sink);
             store.read_attachment(a.safe_copy->file, safe_sink);
             listing += "  " + safe_name + ": its safe copy, rebuilt from its pixels\n";
         }
@@ -124,17 +161,37 @@ std::size_t export_conversation(CaseStore& store, const Conversation& conversati
         "cannot reach the network.\n";
     pending.push_back(std::make_unique<PendingFile>(out / "conversation.txt", 0600));
     pending.back()->write({reinterpret_cast<const unsigned char*>(report.data()), report.size()});
+    client::stop_if_interrupted();  // the last moment at which nothing is in place yet
     std::vector<PendingFile*> all;
     for (auto& p : pending) all.push_back(p.get());
     install_files(all, false);
+    created.dismiss();
     return all.size() - 1;
 }
 
 std::vector<SafeCopyOutcome> make_safe_copies(CaseStore& store, const Conversation& conversation) {
     std::vector<SafeCopyOutcome> outcomes;
-    bool changed = false;
+    std::size_t made = 0;
+    // Ctrl-C: the copies made so far are written to the store, and the message says how many.
+    const auto stop_if_interrupted = [&] {
+        if (!client::interrupted()) return;
+        if (made > 0) store.save();
+        try {
+            client::stop_if_interrupted();
+        } catch (const client::Interrupted& e) {
+            throw client::Interrupted(
+                e.exit_code(),
+                // TRANSLATORS: Ctrl-C during 'safe-copy': {made} safe copies were finished and
+                // kept before it.
+                client::tr("interrupted: {made} safe copies were made and kept; the attachments "
+                           "after them have none yet",
+                           {{"made", std::to_string(made)}}),
+                {client::tr("run safe-copy again to make the others")});
+        }
+    };
     for (const StoredMessage& m : conversation.messages) {
         for (const StoredAttachment& a : m.attachments) {
+            stop_if_interrupted();
             SafeCopyOutcome& o = outcomes.emplace_back();
             o.name = a.name;
             if (a.safe_copy) {
@@ -160,19 +217,20 @@ std::vector<SafeCopyOutcome> make_safe_copies(CaseStore& store, const Conversati
                 wipe();
                 add_safe_copy(store, a.file, copy.bytes, copy.media_type, copy.pages, copy.note);
                 sodium_memzero(copy.bytes.data(), copy.bytes.size());
-                changed = true;
+                ++made;
                 o.detail = copy.media_type + ", " + std::to_string(copy.pages) +
                            (copy.pages == 1 ? " page" : " pages") +
                            (copy.note.empty() ? "" : " (" + copy.note + ")");
             } catch (const tooling::ToolError& e) {
                 wipe();
+                stop_if_interrupted();  // the conversion failed because Ctrl-C ended it too
                 if (e.exit_code() != tooling::exit_verification_failure) throw;
                 o.kind = SafeCopyOutcome::failed;
                 o.detail = e.what();
             }
         }
     }
-    if (changed) store.save();
+    if (made > 0) store.save();
     return outcomes;
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "tipline/client/interrupt.hpp"
 #include "tipline/client/messages.hpp"
 #include "tipline/crypto/bundle.hpp"
 #include "tipline/crypto/bytes.hpp"
@@ -291,6 +292,7 @@ std::error_code import_bundle(CaseStore& store, crypto::ByteSource& in, std::uin
     tooling::exec_sql(store.db(), "BEGIN");
     try {
         for (const crypto::BundleEntry& e : entries) {
+            client::stop_if_interrupted();  // Ctrl-C: rolled back below, the bundle not imported
             crypto::LimitedSource envelope(in, e.size);
             const bool deleted = was_deleted(store.db(), e.id);
             if (deleted || has_item(store.db(), e.id) || has_team_item(store.db(), e.id)) {

@@ -12,12 +12,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "server_process.hpp"
@@ -69,12 +71,12 @@ Bytes seal_with_attachment(const Keys& k, std::size_t size) {
     return std::move(sink.bytes());
 }
 
-// A bundle of count entries, each the same envelope under an id of its own.
-Bytes bundle_of(const Bytes& envelope, std::size_t count) {
+// A bundle of count entries, each the same envelope under an id of its own (first, first + 1, ...).
+Bytes bundle_of(const Bytes& envelope, std::size_t count, std::size_t first = 0) {
     std::vector<crypto::BundleEntry> entries(count);
     for (std::size_t i = 0; i < count; ++i) {
-        entries[i].id[0] = static_cast<unsigned char>(i >> 8);
-        entries[i].id[1] = static_cast<unsigned char>(i);
+        entries[i].id[0] = static_cast<unsigned char>((first + i) >> 8);
+        entries[i].id[1] = static_cast<unsigned char>(first + i);
         entries[i].day = 20500;
         entries[i].size = envelope.size();
     }
@@ -246,6 +248,7 @@ class Background {
     Background& operator=(const Background&) = delete;
 
     void signal(int sig) { ::kill(pid_, sig); }
+    pid_t pid() const noexcept { return pid_; }
     int wait() {
         int status = 0;
         ::waitpid(pid_, &status, 0);
@@ -597,4 +600,183 @@ TEST_CASE("Ctrl-C while sealing into a file leaves nothing behind", "[convention
     INFO(err);
     CHECK(contains(err, "tipline-submit: error: interrupted; nothing was kept"));
     CHECK_FALSE(partial());
+}
+
+// Whether any file under dir holds these bytes: plaintext left behind.
+bool any_file_holds(const fs::path& dir, const Bytes& needle) {
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+        if (!e.is_regular_file()) continue;
+        const Bytes b = read_file(e.path());
+        if (std::search(b.begin(), b.end(), needle.begin(), needle.end()) != b.end()) return true;
+    }
+    return false;
+}
+
+std::size_t entries_in(const fs::path& dir) {
+    std::error_code ec;
+    std::size_t n = 0;
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec))
+        ++n;
+    return n;
+}
+
+TEST_CASE("Ctrl-C during export leaves no decrypted file and no folder behind",
+          "[conventions_client]") {
+    Keys k;
+    constexpr std::size_t size = 192u << 20;
+    write_file(k.dir / "big.bundle", bundle_of(seal_with_attachment(k, size), 1));
+    const std::string store = " --store " + q(k.dir / "store");
+    const auto imported =
+        run_command(responder() + " import " + q(k.dir / "big.bundle") + k.unlock() + store);
+    INFO(imported.err);
+    REQUIRE(imported.exit_code == 0);
+    const auto listed = run_command(responder() + " conversations" + k.unlock() + store);
+    REQUIRE(listed.exit_code == 0);
+    const std::string conversation = listed.out.substr(0, listed.out.find('\t'));
+    REQUIRE(conversation.size() >= 8);
+
+    const fs::path out = k.dir / "export";
+    Background exporting(
+        responder() + " export " + conversation + k.unlock() + store + " --out " + q(out),
+        k.dir / "out.txt", k.dir / "err.txt");
+    // The attachment's decrypted bytes have begun to reach the folder.
+    REQUIRE(eventually([&] { return entries_in(out) > 0; }));
+    exporting.signal(SIGINT);
+    CHECK(exporting.wait() == 2);
+    const std::string err = text_of(k.dir / "err.txt");
+    INFO(err);
+    CHECK(contains(err,
+                   "tipline-responder: error: interrupted: nothing was exported, and no "
+                   "decrypted file stays in '" +
+                       out.string() + "'"));
+    CHECK_FALSE(fs::exists(fs::symlink_status(out)));
+    const Bytes plain = pattern_bytes(size, 7);
+    CHECK_FALSE(any_file_holds(k.dir.path(),
+                               Bytes(plain.begin() + (1 << 20), plain.begin() + (1 << 20) + 4096)));
+
+    // Into an empty folder that was there before: the folder stays, empty.
+    fs::create_directory(out);
+    Background again(
+        responder() + " export " + conversation + k.unlock() + store + " --out " + q(out),
+        k.dir / "out.txt", k.dir / "err.txt");
+    REQUIRE(eventually([&] { return entries_in(out) > 0; }));
+    again.signal(SIGINT);
+    CHECK(again.wait() == 2);
+    CHECK(fs::is_directory(out));
+    CHECK(entries_in(out) == 0);
+
+    // Not interrupted, the same export is whole.
+    const auto exported = run_command(responder() + " export " + conversation + k.unlock() + store +
+                                      " --out " + q(out));
+    INFO(exported.err);
+    REQUIRE(exported.exit_code == 0);
+    CHECK(read_file(out / "evidence.bin") == plain);
+}
+
+TEST_CASE("Ctrl-C during import rolls back the bundle under way and keeps the ones before",
+          "[conventions_client]") {
+    Keys k;
+    const Bytes envelope = seal_with_attachment(k, 2 * 1024 * 1024);
+    write_file(k.dir / "first.bundle", bundle_of(envelope, 2));
+    constexpr std::size_t tips = 60;
+    write_file(k.dir / "second.bundle", bundle_of(envelope, tips, 100));
+    const std::string store = " --store " + q(k.dir / "store");
+    Background importing(responder() + " import " + q(k.dir / "first.bundle") + " " +
+                             q(k.dir / "second.bundle") + k.unlock() + store,
+                         k.dir / "out.txt", k.dir / "err.txt");
+    // The first bundle's two attachments and three of the second's are in the store's folder.
+    REQUIRE(eventually([&] { return entries_in(k.dir / "store" / "files") >= 5; }));
+    importing.signal(SIGINT);
+    CHECK(importing.wait() == 2);
+    const std::string err = text_of(k.dir / "err.txt");
+    INFO(err);
+    CHECK(contains(err, "tipline-responder: error: interrupted: nothing of '" +
+                            (k.dir / "second.bundle").string() +
+                            "' was added to the case store; 1 of 2 bundles were imported before "
+                            "it"));
+    CHECK(contains(err, "hint: import the rest again: what is in the store already is skipped"));
+
+    // What it said: the first bundle's two conversations, and none of the second's.
+    const auto listed = run_command(responder() + " conversations" + k.unlock() + store);
+    INFO(listed.err);
+    REQUIRE(listed.exit_code == 0);
+    CHECK(std::count(listed.out.begin(), listed.out.end(), '\n') == 2);
+    const auto again = run_command(responder() + " import " + q(k.dir / "first.bundle") + " " +
+                                   q(k.dir / "second.bundle") + k.unlock() + store);
+    INFO(again.err);
+    REQUIRE(again.exit_code == 0);
+    CHECK(contains(again.out, "imported 60 new, 2 already in the store"));
+}
+
+// Whether a process has a child process running (for a safe copy: its sandbox).
+bool has_child(pid_t pid) {
+    for (const auto& e : fs::directory_iterator("/proc")) {
+        const std::string name = e.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream stat(e.path() / "stat");
+        std::string line;
+        std::getline(stat, line);
+        const std::size_t close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 2));
+        std::string state;
+        pid_t parent = 0;
+        rest >> state >> parent;
+        if (parent == pid) return true;
+    }
+    return false;
+}
+
+TEST_CASE("Ctrl-C during safe-copy keeps the copies made and says how many",
+          "[conventions_client]") {
+    Keys k;
+    constexpr std::size_t documents = 6;
+    std::string files;
+    for (std::size_t i = 0; i < documents; ++i) {
+        const fs::path pdf = k.dir / ("doc" + std::to_string(i) + ".pdf");
+        REQUIRE(run_command("/usr/bin/gm convert -size 600x800 xc:white xc:blue xc:red xc:green " +
+                            q(pdf))
+                    .exit_code == 0);
+        files += " --file " + q(pdf);
+    }
+    write_file(k.dir / "message.txt", std::string("documents"));
+    REQUIRE(run_command(submit() + " seal --keep-metadata --to " + q(k.pub) + files +
+                        " --message-file " + q(k.dir / "message.txt") + " --out " +
+                        q(k.dir / "tip.env"))
+                .exit_code == 0);
+    write_file(k.dir / "docs.bundle", bundle_of(read_file(k.dir / "tip.env"), 1));
+    const std::string store = " --store " + q(k.dir / "store");
+    REQUIRE(run_command(responder() + " import " + q(k.dir / "docs.bundle") + k.unlock() + store)
+                .exit_code == 0);
+    const auto listed = run_command(responder() + " conversations" + k.unlock() + store);
+    const std::string conversation = listed.out.substr(0, listed.out.find('\t'));
+
+    Background copying(responder() + " safe-copy " + conversation + k.unlock() + store,
+                       k.dir / "out.txt", k.dir / "err.txt");
+    REQUIRE(eventually([&] { return has_child(copying.pid()); }));  // the first conversion
+    copying.signal(SIGINT);
+    CHECK(copying.wait() == 2);
+    const std::string err = text_of(k.dir / "err.txt");
+    INFO(err);
+    std::smatch m;
+    REQUIRE(std::regex_search(err, m,
+                              std::regex("tipline-responder: error: interrupted: ([0-9]+) safe "
+                                         "copies were made and kept; the attachments after them "
+                                         "have none yet\n")));
+    const std::size_t said = std::stoul(m[1].str());
+    CHECK(said < documents);
+    CHECK(contains(err, "hint: run safe-copy again to make the others"));
+    // What it said is what the store holds, and the next run makes the rest.
+    const auto shown = run_command(responder() + " show " + conversation + k.unlock() + store);
+    REQUIRE(shown.exit_code == 0);
+    std::size_t copies = 0;
+    for (std::size_t at = shown.out.find("safe copy: application/pdf"); at != std::string::npos;
+         at = shown.out.find("safe copy: application/pdf", at + 1))
+        ++copies;
+    CHECK(copies == said);
+    const auto rest = run_command(responder() + " safe-copy " + conversation + k.unlock() + store);
+    INFO(rest.err);
+    CHECK(rest.exit_code == 0);
+    CHECK(contains(rest.out, std::to_string(documents - said) + " safe copies made, 0 failed"));
 }
