@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <regex>
 
+#include "responder_keys.hpp"
 #include "support.hpp"
 #include "tipline/crypto/keys.hpp"
 
@@ -33,19 +34,6 @@ void check_message_style(const std::string& err, const std::string& tool) {
         at = nl + 1;
     }
 }
-
-struct Keys {
-    TempDir dir;
-    fs::path key = dir / "key";
-    fs::path pub = dir / "key.pub";
-    fs::path pass = dir / "pass";
-    Keys() {
-        write_file(pass, std::string("a long enough passphrase\n"));
-        const auto r = run_command(responder() + " keygen --kdf interactive --out " + q(key) +
-                                   " --passphrase-file " + q(pass));
-        if (r.exit_code != 0) throw std::runtime_error("keygen failed: " + r.err);
-    }
-};
 
 }  // namespace
 

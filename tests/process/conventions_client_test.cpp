@@ -22,6 +22,7 @@
 #include <sstream>
 #include <thread>
 
+#include "responder_keys.hpp"
 #include "server_process.hpp"
 #include "support.hpp"
 #include "tipline/crypto/bundle.hpp"
@@ -42,19 +43,6 @@ bool contains(const std::string& text, const std::string& part) {
 }
 
 // A responder's keys made with the real tool, in a folder of their own.
-struct Keys {
-    TempDir dir;
-    fs::path key = dir / "responder.key";
-    fs::path pub = dir / "responder.key.pub";
-    fs::path pass = dir / "pass";
-    Keys() {
-        write_file(pass, std::string("a long enough passphrase\n"));
-        const auto r = run_command(responder() + " keygen --kdf interactive --out " + q(key) +
-                                   " --passphrase-file " + q(pass));
-        if (r.exit_code != 0) throw std::runtime_error("keygen failed: " + r.err);
-    }
-    std::string unlock() const { return " --key " + q(key) + " --passphrase-file " + q(pass); }
-};
 
 // One envelope with an attachment of this size, sealed to the key, in memory.
 Bytes seal_with_attachment(const Keys& k, std::size_t size) {

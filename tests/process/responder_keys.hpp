@@ -1,0 +1,29 @@
+// A responder's key pair, made by the real tipline-responder keygen in a temporary folder, with its
+// passphrase in a file: what the tests of the tools' command lines start from.
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+#include "support.hpp"
+
+namespace tipline::test {
+
+struct Keys {
+    TempDir dir;
+    std::filesystem::path key = dir / "responder.key";
+    std::filesystem::path pub = dir / "responder.key.pub";
+    std::filesystem::path pass = dir / "pass";
+    Keys() {
+        write_file(pass, std::string("a long enough passphrase\n"));
+        const auto r =
+            run_command(tool("client/tipline-responder") + " keygen --kdf interactive --out " +
+                        q(key) + " --passphrase-file " + q(pass));
+        if (r.exit_code != 0) throw std::runtime_error("keygen failed: " + r.err);
+    }
+    // The options that unlock the secret key, each with a space before it.
+    std::string unlock() const { return " --key " + q(key) + " --passphrase-file " + q(pass); }
+};
+
+}  // namespace tipline::test
