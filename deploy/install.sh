@@ -19,6 +19,10 @@ readonly data_dir=/var/lib/tipline
 readonly service_user=tipline
 readonly record_dir=/etc/tipline
 readonly record=/etc/tipline/install.conf
+# The release key of the first install from a signed release; later releases must verify with it.
+readonly pinned_release_key=/etc/tipline/release-key.pub
+# deploy/verify-release: the source tree's, or the one the tiplined package installed.
+readonly packaged_verify_release=/usr/lib/tipline/verify-release
 readonly tor_instance=tipline
 readonly tor_user=_tor-tipline
 readonly tor_etc=/etc/tor/instances/tipline
@@ -46,6 +50,7 @@ packages_dir=""            # where the .deb files to install are (--packages, or
 release_dir=""             # a signed release folder (--release), verified before anything else
 release_key=""             # the release key's public half (--release-key)
 release_copy=""            # the verified copy the packages are installed from
+verifier=""                # the deploy/verify-release that checks it
 build_from_source=false
 setup_args=()              # the options of the setup step, handed over to tipline-setup as given
 auth_secrets=""            # the new file the client authorizations go to, instead of the terminal
@@ -79,7 +84,9 @@ client authorization for each responder, and starts the services. Run as root on
                         checked with deploy/verify-release before anything else, then its packages
                         are installed from a copy only root can write
   --release-key KEY.pub the release key's public half, compared beforehand with the one the
-                        organisation publishes (default: deploy/release-key.pub beside this script)
+                        organisation publishes (default: the key pinned in $pinned_release_key
+                        by the first install from a release, else deploy/release-key.pub beside
+                        this script); a key other than the pinned one is refused
   --packages DIR        install the packages from DIR first (tiplined_*.deb, tipline-submit_*.deb,
                         tipline-responder_*.deb, one version); without it they must be installed
   --build-from-source   for developers: build the packages from the source tree this script is in
@@ -157,9 +164,14 @@ parse_args() {
     [ -z "$packages_dir" ] && ! $build_from_source ||
       usage_error "--release names the packages itself" "give --release DIR alone, without --packages or --build-from-source"
     [ -d "$release_dir" ] || usage_error "the release folder '$release_dir' does not exist"
-    [ -x "$src_root/deploy/verify-release" ] ||
-      usage_error "$src_root/deploy/verify-release is missing" "run the deploy/install.sh of a clone of the release's tag"
-    [ -n "$release_key" ] || release_key=$src_root/deploy/release-key.pub
+    verifier=$src_root/deploy/verify-release
+    [ -x "$verifier" ] || verifier=$packaged_verify_release
+    [ -x "$verifier" ] ||
+      usage_error "deploy/verify-release is missing" "run the deploy/install.sh of a clone of the release's tag"
+    if [ -z "$release_key" ]; then
+      release_key=$src_root/deploy/release-key.pub
+      [ ! -f "$pinned_release_key" ] || release_key=$pinned_release_key
+    fi
     [ -f "$release_key" ] && [ -r "$release_key" ] ||
       usage_error "cannot read the release key '$release_key'" \
         "give the release key's public half with --release-key, compared first with the one the organisation publishes"
@@ -471,6 +483,7 @@ install_then_hand_over() {
     [ "$self" = "$setup_path" ] && return 0
     hand_over
   fi
+  pin_release_key
   mask_default_tor
   install_packages
   [ -x "$setup_path" ] || die "$setup_path is missing after the install" "reinstall the tiplined package"
@@ -855,9 +868,15 @@ verify_release() {
     usage_error "minisign is not installed, and a release folder is checked with it" \
       "install it from Debian first: apt-get install minisign"
   local copy rc=0
+  # A key other than the pinned one: someone may be handing over their own release and key.
+  if [ -f "$pinned_release_key" ] && [ "$(release_key_line "$release_key")" != "$(release_key_line "$pinned_release_key")" ]; then
+    die "the release key '$release_key' is not the one pinned in $pinned_release_key by the first install from a signed release; nothing was installed or changed" \
+      "give the release with the key the organisation publishes, or leave out --release-key to use the pinned one" \
+      "if the project really changed its release key, check the new one with the organisation, then replace $pinned_release_key by hand"
+  fi
   copy=$(mktemp -d /tmp/tipline-release.XXXXXX) || die "cannot make a scratch folder in /tmp"
   cp -R --no-preserve=ownership -- "$release_dir"/. "$copy/" || { rm -rf -- "$copy"; die "cannot copy the release folder '$release_dir'"; }
-  "$src_root/deploy/verify-release" "$copy" --key "$release_key" >&2 || rc=$?
+  "$verifier" "$copy" --key "$release_key" >&2 || rc=$?
   if [ "$rc" -ne 0 ]; then
     rm -rf -- "$copy"
     fail_with "$rc" "the release in '$release_dir' did not verify (see above); nothing was installed or changed" \
@@ -867,6 +886,21 @@ verify_release() {
   say "verified the release in $release_dir with $release_key"
   packages_dir=$copy
   release_copy=$copy
+}
+
+# release_key_line FILE: the key itself, the last line of a minisign public key file.
+release_key_line() { grep -v '^untrusted comment:' -- "$1" | tr -d '[:space:]'; }
+
+# The first install from a signed release pins its key, which later releases must verify with.
+pin_release_key() {
+  [ -n "$release_dir" ] && [ ! -f "$pinned_release_key" ] || return 0
+  install -d -m 0755 "$record_dir"
+  local tmp
+  tmp=$(mktemp "$record_dir/.release-key.pub.XXXXXX")
+  cat -- "$release_key" >"$tmp"
+  chmod 0644 "$tmp"
+  mv -- "$tmp" "$pinned_release_key"
+  say "pinned the release key in $pinned_release_key: later releases must verify with it"
 }
 
 main() {

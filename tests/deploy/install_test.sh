@@ -222,6 +222,12 @@ stage_packages() {
     fatal "minisign could not make a release key"
   minisign -S -s "$work/release.key" -m "$root$stage/release/SHA256SUMS" -t "tipline $version" >/dev/null ||
     fatal "minisign could not sign the release"
+  # The same packages signed by a key that is not the release key, as an impostor would offer them.
+  cp -R "$root$stage/release" "$root$stage/release-other"
+  minisign -G -W -p "$root$stage/keys/other.pub" -s "$work/other.key" >/dev/null ||
+    fatal "minisign could not make a second key"
+  minisign -S -s "$work/other.key" -m "$root$stage/release-other/SHA256SUMS" -t "tipline $version" >/dev/null ||
+    fatal "minisign could not sign the other release"
 }
 
 stage_files() {
@@ -311,6 +317,8 @@ check_first_install() {
   expect "/usr/sbin/tipline-setup is deploy/install.sh" cmp -s "$root/usr/sbin/tipline-setup" "$repo/deploy/install.sh"
   expect "/usr/lib/tipline/onion-auth-keygen is deploy/onion-auth-keygen" \
     cmp -s "$root/usr/lib/tipline/onion-auth-keygen" "$repo/deploy/onion-auth-keygen"
+  expect "/usr/lib/tipline/verify-release is deploy/verify-release" \
+    cmp -s "$root/usr/lib/tipline/verify-release" "$repo/deploy/verify-release"
   for f in README.md SECURITY.md docs/OPERATIONS.md; do
     expect_stat "/usr/share/doc/tiplined/$(basename "$f")" 644 root
     expect "/usr/share/doc/tiplined/$(basename "$f") is $f, uncompressed" \
@@ -643,6 +651,30 @@ check_boot() {
   expect_equal "tiplined runs after the upgrade" "$(in_container systemctl is-active tiplined.service || true)" active
   expect_equal "it leaves tor running" "$(main_pid tor@tipline.service)" "$tor_main"
   read_tip "the tip sent before the upgrade is read back after it"
+  expect "the first install from a release pinned its key in /etc/tipline/release-key.pub" \
+    cmp -s "$root/etc/tipline/release-key.pub" "$root$stage/keys/release.pub"
+  expect "the installer said so" grep -q "pinned the release key in /etc/tipline/release-key.pub" "$work/boot-upgrade.err"
+  expect_stat /etc/tipline/release-key.pub 644 root
+
+  # A release signed by someone else, handed over with their key: refused before anything changes.
+  tiplined_pid=$(main_pid tiplined.service)
+  rc=0
+  in_container "$installer" --release "$stage/release-other" --release-key "$stage/keys/other.pub" \
+    --responders-file /etc/tipline/install.conf >"$work/boot-other.out" 2>"$work/boot-other.err" || rc=$?
+  expect_equal "a release signed by another key, with that key, is refused with exit 1" "$rc" 1
+  expect "... naming the pinned key" grep -q "is not the one pinned in /etc/tipline/release-key.pub" "$work/boot-other.err"
+  expect_equal "... and tiplined was not touched" "$(main_pid tiplined.service)" "$tiplined_pid"
+  expect "... and the pinned key is unchanged" cmp -s "$root/etc/tipline/release-key.pub" "$root$stage/keys/release.pub"
+  # The same release again, through the installed tipline-setup and the pinned key alone: the
+  # packaged verify-release checks it, and nothing needs changing.
+  rc=0
+  in_container /usr/sbin/tipline-setup --release "$stage/release" --responders-file /etc/tipline/install.conf \
+    >"$work/boot-setup-release.out" 2>"$work/boot-setup-release.err" || rc=$?
+  expect_equal "tipline-setup --release with the pinned key exits 0" "$rc" 0
+  expect "... having verified the release with the pinned key" \
+    grep -q "verified the release in $stage/release with /etc/tipline/release-key.pub" "$work/boot-setup-release.err"
+  expect "... and it says nothing changed" grep -q "nothing changed" "$work/boot-setup-release.err"
+  expect_equal "... and tiplined was not restarted" "$(main_pid tiplined.service)" "$tiplined_pid"
   tiplined_pid=$(main_pid tiplined.service)
   rc=0
   in_container systemctl reload tiplined.service || rc=$?
