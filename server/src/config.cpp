@@ -327,6 +327,20 @@ std::string value_fault(const ConfigKey& k, const std::string& value, const std:
 Config load_config(const std::filesystem::path& data_dir, ConfigLines* lines) {
     const auto file = data_dir / config_file_name;
     const std::string where = "'" + file.string() + "'";
+    // Read whole, line by line: a FIFO would hang the read, and /dev/zero or a file without line
+    // ends would fill memory.
+    std::error_code ec;
+    const auto status = std::filesystem::status(file, ec);
+    if (!ec && std::filesystem::exists(status)) {
+        if (!std::filesystem::is_regular_file(status))
+            throw std::runtime_error(where + " is not a regular file");
+        const std::uintmax_t size = std::filesystem::file_size(file, ec);
+        if (!ec && size > max_config_bytes) {
+            throw std::runtime_error(where + " is " + std::to_string(size) +
+                                     " bytes, more than a configuration file may be (" +
+                                     std::to_string(max_config_bytes) + ")");
+        }
+    }
     std::ifstream in(file, std::ios::binary);
     if (!in) {
         if (!std::filesystem::exists(file)) throw std::runtime_error(where + " is missing");

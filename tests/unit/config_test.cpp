@@ -2,6 +2,8 @@
 // and the table in docs/OPERATIONS.md; each is checked against the others here.
 #include "tipline/server/config.hpp"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <optional>
@@ -231,4 +233,36 @@ TEST_CASE("changed_keys names exactly the keys whose values differ", "[config]")
     const Config b = ConfFolder("threads = 3\nsite_name = \"y\"\nmax_connections = 5\n").load();
     CHECK(server::changed_keys(a, a).empty());
     CHECK(server::changed_keys(a, b) == std::vector<std::string>{"site_name", "max_connections"});
+}
+
+TEST_CASE("a configuration that is not a small regular file is refused before it is read",
+          "[config]") {
+    test::TempDir dir;
+    const fs::path conf = dir / "tiplined.conf";
+    // Over the bound, as a file without line ends would be: named with its size.
+    test::write_file(conf, std::string(server::max_config_bytes + 1, 'x'));
+    try {
+        server::load_config(dir.path());
+        FAIL("a file over the bound loaded");
+    } catch (const std::runtime_error& e) {
+        CHECK(std::string(e.what()) == "'" + conf.string() + "' is " +
+                                           std::to_string(server::max_config_bytes + 1) +
+                                           " bytes, more than a configuration file may be (" +
+                                           std::to_string(server::max_config_bytes) + ")");
+    }
+    // A FIFO would block the read for ever.
+    fs::remove(conf);
+    REQUIRE(::mkfifo(conf.c_str(), 0600) == 0);
+    try {
+        server::load_config(dir.path());
+        FAIL("a FIFO loaded");
+    } catch (const std::runtime_error& e) {
+        CHECK(std::string(e.what()) == "'" + conf.string() + "' is not a regular file");
+    }
+    // At the bound, the file is read (and judged on its lines).
+    fs::remove(conf);
+    std::string text = "threads = 3\n";
+    text += std::string(server::max_config_bytes - text.size() - 1, '#') + "\n";
+    test::write_file(conf, text);
+    CHECK(server::load_config(dir.path()).threads == 3);
 }
