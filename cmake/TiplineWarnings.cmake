@@ -24,8 +24,9 @@ endfunction()
 
 # The tests' own code: optimised less and with line tables only (a test's speed is the programs'
 # speed, not its own), and, in the sanitizer build, with the sanitizers on only where INSTRUMENT is
-# given. The suites that drive the real programs (tiplined, tipline-submit, tipline-responder) as
-# processes leave their own code uninstrumented: what they test runs in those programs, which are
+# given. The shared harness (Catch2's runner, temporary folders, running commands) and the suites
+# that drive the real programs (tiplined, tipline-submit, tipline-responder) as processes leave
+# their own code uninstrumented: what they test runs in those programs, which are
 # built with the sanitizers, while the sanitizers quadruple the time to compile the tests' code
 # (process/inbox_test.cpp: 32 s to 10 s). The executables are still linked with the sanitizers,
 # so the libraries the tests call in their own process stay instrumented.
