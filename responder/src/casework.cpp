@@ -173,7 +173,7 @@ std::vector<SafeCopyOutcome> make_safe_copies(CaseStore& store, const Conversati
     std::vector<SafeCopyOutcome> outcomes;
     std::size_t made = 0;
     // Ctrl-C: the copies made so far are written to the store, and the message says how many.
-    const auto stop_if_interrupted = [&] {
+    const auto keep_and_stop_if_interrupted = [&] {
         if (!client::interrupted()) return;
         if (made > 0) store.save();
         try {
@@ -191,7 +191,7 @@ std::vector<SafeCopyOutcome> make_safe_copies(CaseStore& store, const Conversati
     };
     for (const StoredMessage& m : conversation.messages) {
         for (const StoredAttachment& a : m.attachments) {
-            stop_if_interrupted();
+            keep_and_stop_if_interrupted();
             SafeCopyOutcome& o = outcomes.emplace_back();
             o.name = a.name;
             if (a.safe_copy) {
@@ -223,7 +223,8 @@ std::vector<SafeCopyOutcome> make_safe_copies(CaseStore& store, const Conversati
                            (copy.note.empty() ? "" : " (" + copy.note + ")");
             } catch (const tooling::ToolError& e) {
                 wipe();
-                stop_if_interrupted();  // the conversion failed because Ctrl-C ended it too
+                keep_and_stop_if_interrupted();  // the conversion failed because Ctrl-C ended it
+                                                 // too
                 if (e.exit_code() != tooling::exit_verification_failure) throw;
                 o.kind = SafeCopyOutcome::failed;
                 o.detail = e.what();
