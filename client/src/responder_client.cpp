@@ -29,8 +29,6 @@ std::span<const unsigned char> as_span(const std::string& s) {
     return {reinterpret_cast<const unsigned char*>(s.data()), s.size()};
 }
 
-json::object parse_object(const HttpResponse& r) { return parse_answer(r); }
-
 // what: a whole message of its own, already translated ("cannot download the items").
 [[noreturn]] void refused(const std::string& what, const HttpResponse& r) {
     if (r.status == 401) {
@@ -85,7 +83,7 @@ std::vector<ResponderItem> ResponderClient::items(std::int64_t after) {
             "GET", std::string(protocol::responder_items_path) + "?after=" + std::to_string(after),
             {});
         if (r.status != 200) refused(tr("cannot list the stored items"), r);
-        const json::object body = parse_object(r);
+        const json::object body = parse_answer(r);
         const auto* list = body.if_contains("items");
         if (list == nullptr || !list->is_array())
             io_error(tr("the server's list of items is not valid"));
@@ -151,7 +149,7 @@ std::uint64_t ResponderClient::acknowledge(std::span<const std::int64_t> refs, b
                              // fetched, so that later fetches leave them out.
                              : tr("cannot acknowledge the items"),
                 r);
-    const json::object answer = parse_object(r);
+    const json::object answer = parse_answer(r);
     const auto count = unsigned_member(answer, delete_items ? "deleted" : "acknowledged");
     if (!count) io_error(tr("the server's answer has no count"));
     return *count;
@@ -170,7 +168,7 @@ std::string ResponderClient::post_reply(const crypto::MailboxId& mailbox,
                             "its retention period")});
     }
     if (r.status != 201) refused(tr("the reply was not accepted"), r);
-    const json::object answer = parse_object(r);
+    const json::object answer = parse_answer(r);
     return item_id_member(answer, "id");
 }
 
@@ -178,7 +176,7 @@ std::string ResponderClient::post_team_state(std::span<const unsigned char> enve
     const HttpResponse r = signed_request("POST", std::string(protocol::responder_team_path),
                                           envelope, {"Content-Type: application/octet-stream"});
     if (r.status != 201) refused(tr("the team's state was not accepted"), r);
-    const json::object answer = parse_object(r);
+    const json::object answer = parse_answer(r);
     return item_id_member(answer, "id");
 }
 

@@ -26,8 +26,6 @@ namespace {
 
 namespace json = boost::json;
 
-json::object parse_object(const HttpResponse& r) { return parse_answer(r); }
-
 std::string id_of(const HttpResponse& r, std::string_view field = "id") {
     return item_id_member(parse_answer(r), field);
 }
@@ -53,7 +51,7 @@ ProofState fetch_challenge(HttpClient& http) {
     if (r.status != 200)
         io_error(tr("cannot fetch a proof-of-work challenge: {error}",
                     {{"error", describe_server_error(r)}}));
-    return proof_state_of(parse_object(r));
+    return proof_state_of(parse_answer(r));
 }
 
 // Tries nonces from a random start, so two clients given one challenge by mistake do not race.
@@ -158,7 +156,7 @@ ServerKeys fetch_server_keys(HttpClient& http) {
     if (r.status != 200)
         io_error(tr("cannot fetch the responders' keys: {error}",
                     {{"error", describe_server_error(r)}}));
-    const json::object body = parse_object(r);
+    const json::object body = parse_answer(r);
     ServerKeys keys;
     const auto* list = body.if_contains("recipients");
     if (list == nullptr || !list->is_array() || list->as_array().empty())
@@ -228,7 +226,7 @@ HttpResponse post_with_proof(HttpClient& http, const std::string& path,
         if (code == "proof_too_weak_for_size") {
             // The server counts differently from the rule it published: take its figure, within
             // reason (each bit doubles the work).
-            const auto named = unsigned_member(parse_object(r), "extra_bits");
+            const auto named = unsigned_member(parse_answer(r), "extra_bits");
             if (!named || *named > crypto::pow_max_bits)
                 io_error(tr("the server asks an impossible proof of work for this upload"));
             extra_bits = static_cast<unsigned>(*named);
@@ -278,7 +276,7 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
                     "again")});
         }
         if (s.status != 200) return std::nullopt;
-        return unsigned_member(parse_object(s), "offset");
+        return unsigned_member(parse_answer(s), "offset");
     };
     if (!job.key.empty()) {
         offset = stored_offset().value_or(0);
@@ -301,7 +299,7 @@ std::string upload_envelope(HttpClient& http, const UploadJob& job) {
                              {header_line(protocol::upload_offset_header, std::to_string(offset)),
                               "Content-Type: application/octet-stream"});
             if (r.status == 200 || r.status == 409) {
-                const auto confirmed = unsigned_member(parse_object(r), "offset");
+                const auto confirmed = unsigned_member(parse_answer(r), "offset");
                 if (!confirmed)
                     io_error(tr("the server's answer has no {field}", {{"field", "offset"}}));
                 if (*confirmed > job.length)

@@ -18,21 +18,15 @@
 #include "tipline/crypto/padding.hpp"
 
 namespace tipline::crypto {
-namespace {
 
-constexpr std::size_t stream_header_bytes = crypto_secretstream_xchacha20poly1305_HEADERBYTES;
-constexpr std::size_t magic_size = 8;
-constexpr std::size_t kind_offset = magic_size + 2;
-constexpr std::size_t id_offset = kind_offset + 1;
-constexpr std::size_t length_offset = id_offset + 16;
-constexpr std::size_t stream_header_offset = length_offset + 8;
-static_assert(store_file_header_size == stream_header_offset + stream_header_bytes);
-static_assert(crypto_secretstream_xchacha20poly1305_KEYBYTES == store_key_bytes);
+namespace detail {
 
-// The stream state, the file key and one chunk of plaintext, in secure memory.
-class Workspace {
+// The stream state, the file key and one chunk of plaintext, in secure memory. In `detail` rather
+// than an unnamed namespace: StoreFileWriter::State, which has external linkage, holds one.
+class StoreFileWorkspace {
   public:
-    Workspace() : buffer_(sizeof(detail::StreamState) + store_key_bytes + envelope_chunk_size) {}
+    StoreFileWorkspace()
+        : buffer_(sizeof(detail::StreamState) + store_key_bytes + envelope_chunk_size) {}
 
     detail::StreamState* state() noexcept {
         return reinterpret_cast<detail::StreamState*>(buffer_.data());
@@ -60,6 +54,18 @@ class Workspace {
     SecretBuffer buffer_;
 };
 
+}  // namespace detail
+namespace {
+
+constexpr std::size_t stream_header_bytes = crypto_secretstream_xchacha20poly1305_HEADERBYTES;
+constexpr std::size_t magic_size = 8;
+constexpr std::size_t kind_offset = magic_size + 2;
+constexpr std::size_t id_offset = kind_offset + 1;
+constexpr std::size_t length_offset = id_offset + 16;
+constexpr std::size_t stream_header_offset = length_offset + 8;
+static_assert(store_file_header_size == stream_header_offset + stream_header_bytes);
+static_assert(crypto_secretstream_xchacha20poly1305_KEYBYTES == store_key_bytes);
+
 bool known_kind(unsigned char kind) noexcept {
     return kind == static_cast<unsigned char>(StoreFileKind::database) ||
            kind == static_cast<unsigned char>(StoreFileKind::attachment);
@@ -86,7 +92,7 @@ std::uint64_t store_file_size(std::uint64_t content_length) noexcept {
 
 struct StoreFileWriter::State {
     State(std::uint64_t padded, ByteSink& out) : pusher(ws.state(), ws.chunk(), padded, out) {}
-    Workspace ws;
+    detail::StoreFileWorkspace ws;
     detail::ChunkPusher pusher;
     std::uint64_t content_left = 0;
 };
@@ -162,7 +168,7 @@ std::error_code open_store_file(std::span<const unsigned char> store_key, StoreF
         return Error::authentication_failed;  // another file of the store, or of another store
     }
 
-    Workspace ws;
+    detail::StoreFileWorkspace ws;
     ws.derive_file_key(store_key, kind, id);
     if (crypto_secretstream_xchacha20poly1305_init_pull(ws.state(), header + stream_header_offset,
                                                         ws.file_key()) != 0) {

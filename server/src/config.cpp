@@ -65,7 +65,7 @@ ConfigKey key(std::string_view name, std::string_view unit,
 using Range = std::pair<std::uint64_t, std::uint64_t>;
 constexpr std::uint64_t KiB = 1024, MiB = KiB * 1024, GiB = MiB * 1024;
 
-const std::vector<ConfigKey>& table() {
+const std::vector<ConfigKey>& key_table() {
     static const std::vector<ConfigKey> keys{
         key<&Config::listen>("listen", "ADDRESS:PORT", {},
                              "Where the source API and the web form listen: the address the "
@@ -266,7 +266,7 @@ std::string readable(std::string_view unit, std::uint64_t n) {
 
 }  // namespace
 
-std::span<const ConfigKey> config_keys() { return table(); }
+std::span<const ConfigKey> config_keys() { return key_table(); }
 
 namespace {
 
@@ -294,7 +294,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 const ConfigKey* find_key(std::string_view name) {
-    for (const ConfigKey& k : table()) {
+    for (const ConfigKey& k : key_table()) {
         if (k.name == name) return &k;
     }
     return nullptr;
@@ -366,7 +366,7 @@ Config load_config(const std::filesystem::path& data_dir, ConfigLines* lines) {
         const ConfigKey* k = find_key(e.key);
         if (k == nullptr) {
             std::string hint = "docs/OPERATIONS.md and tiplined.conf(5) list every key";
-            for (const ConfigKey& known : table()) {
+            for (const ConfigKey& known : key_table()) {
                 if (edit_distance(known.name, e.key) <= 2) {
                     hint = "did you mean '" + std::string(known.name) + "'?";
                     break;
@@ -453,7 +453,7 @@ Config load_config(const std::filesystem::path& data_dir, ConfigLines* lines) {
 
 std::vector<std::string> changed_keys(const Config& a, const Config& b) {
     std::vector<std::string> out;
-    for (const ConfigKey& k : table()) {
+    for (const ConfigKey& k : key_table()) {
         if (k.value(a) != k.value(b)) out.emplace_back(k.name);
     }
     return out;
@@ -467,7 +467,7 @@ std::string default_config_text(const std::vector<std::string>& responders,
     std::string out =
         "# tiplined configuration; docs/OPERATIONS.md explains every key. Command-line options\n"
         "# override the listen addresses only.\n";
-    for (const ConfigKey& k : table()) {
+    for (const ConfigKey& k : key_table()) {
         out += "\n" + wrapped(k.meaning, "# ", 98);
         if (k.range) {
             out += "# " + std::string(k.unit) + ", " + readable(k.unit, k.range->first) + " to " +
@@ -487,7 +487,7 @@ std::uint64_t default_quota(std::uint64_t free_bytes) { return free_bytes / 10 *
 std::vector<ConfigKeyRow> config_key_rows() {
     const Config d;
     std::vector<ConfigKeyRow> rows;
-    for (const ConfigKey& k : table()) {
+    for (const ConfigKey& k : key_table()) {
         ConfigKeyRow row{std::string(k.name), k.value(d), false, std::string(k.unit),
                          std::string(k.meaning)};
         if (row.default_value == "[]") {

@@ -85,6 +85,14 @@ std::string q(const std::filesystem::path& path) { return "'" + path.string() + 
 std::string tool(const std::string& build_path) {
     return q(tools_dir().parent_path() / build_path);
 }
+std::string submit() { return tool("client/tipline-submit"); }
+std::string responder_tool() { return tool("client/tipline-responder"); }
+std::string tiplined() { return tool("server/tiplined"); }
+
+std::string text_of(const std::filesystem::path& path) { return as_text(read_file(path)); }
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
 
 bool folder_contains(const std::filesystem::path& dir, const std::string& needle) {
     for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {

@@ -69,5 +69,13 @@ bool eventually(const std::function<bool()>& condition,
 
 // A built program, quoted, by its path under the build folder, e.g. "server/tiplined".
 std::string tool(const std::string& build_path);
+// The three programs, quoted.
+std::string submit();
+std::string responder_tool();
+std::string tiplined();
+
+// A file's bytes as text.
+std::string text_of(const std::filesystem::path& path);
+bool contains(const std::string& text, const std::string& part);
 
 }  // namespace tipline::test

@@ -23,8 +23,6 @@ namespace {
 constexpr std::uint32_t attacker_circuit = 0x1234;
 constexpr std::uint32_t witness_circuit = 0xbeef0001;
 
-std::string submit() { return tool("client/tipline-submit"); }
-
 const std::string keys_request =
     "GET /api/v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 

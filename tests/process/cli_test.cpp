@@ -13,9 +13,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string responder() { return tool("client/tipline-responder"); }
-std::string submit() { return tool("client/tipline-submit"); }
-
 // Every stderr line is "TOOL: error: ...", "TOOL: warning: ..." or "hint: ...", lowercase, no final
 // period.
 void check_message_style(const std::string& err, const std::string& tool) {
@@ -47,15 +44,15 @@ TEST_CASE("keygen writes a private key file and a public key, and never overwrit
     CHECK(std::string(pub.begin(), pub.end()).starts_with("tipline-pk1-"));
     const Bytes before = read_file(k.key);
 
-    auto again = run_command(responder() + " keygen --kdf interactive --out " + q(k.key) +
+    auto again = run_command(responder_tool() + " keygen --kdf interactive --out " + q(k.key) +
                              " --passphrase-file " + q(k.pass));
     CHECK(again.exit_code == 2);
     CHECK(again.err.find("already exists") != std::string::npos);
     check_message_style(again.err, "tipline-responder");
     CHECK(read_file(k.key) == before);
 
-    auto forced = run_command(responder() + " keygen --kdf interactive --force --out " + q(k.key) +
-                              " --passphrase-file " + q(k.pass));
+    auto forced = run_command(responder_tool() + " keygen --kdf interactive --force --out " +
+                              q(k.key) + " --passphrase-file " + q(k.pass));
     CHECK(forced.exit_code == 0);
     CHECK(read_file(k.key) != before);
     REQUIRE(::stat(k.key.c_str(), &st) == 0);
@@ -67,7 +64,7 @@ TEST_CASE("keygen --force replaces both files or neither", "[cli]") {
     const Bytes key_before = read_file(k.key), pub_before = read_file(k.pub);
     fs::remove(k.pub);
     fs::create_directory(k.pub);  // the second replacement must fail
-    auto r = run_command(responder() + " keygen --kdf interactive --force --out " + q(k.key) +
+    auto r = run_command(responder_tool() + " keygen --kdf interactive --force --out " + q(k.key) +
                          " --passphrase-file " + q(k.pass));
     CHECK(r.exit_code == 2);
     CHECK(read_file(k.key) == key_before);
@@ -94,7 +91,7 @@ TEST_CASE("a failed seal leaves no partial envelope", "[cli]") {
 TEST_CASE("a named pipe is refused instead of read", "[cli]") {
     TempDir d;
     REQUIRE(::mkfifo((d / "fifo").c_str(), 0600) == 0);
-    auto r = run_command("timeout 10 " + responder() + " fingerprint " + q(d / "fifo"));
+    auto r = run_command("timeout 10 " + responder_tool() + " fingerprint " + q(d / "fifo"));
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("is not a regular file") != std::string::npos);
 }
@@ -105,7 +102,7 @@ TEST_CASE("a passphrase of 1024 bytes is taken with either line ending, and 1025
     const std::string longest(1024, 'p');
     const auto keygen = [&](const std::string& name, const std::string& line) {
         write_file(d / (name + ".pass"), line);
-        return run_command(responder() + " keygen --kdf interactive --out " + q(d / name) +
+        return run_command(responder_tool() + " keygen --kdf interactive --out " + q(d / name) +
                            " --passphrase-file " + q(d / (name + ".pass")));
     };
     CHECK(keygen("unix", longest + "\n").exit_code == 0);
@@ -117,7 +114,7 @@ TEST_CASE("a passphrase of 1024 bytes is taken with either line ending, and 1025
     CHECK_FALSE(std::filesystem::exists(d / "long"));
     // The key made with a \r\n line opens with the same passphrase given without one.
     write_file(d / "plain.pass", longest + "\n");
-    CHECK(run_command(responder() + " signing-key --key " + q(d / "windows") +
+    CHECK(run_command(responder_tool() + " signing-key --key " + q(d / "windows") +
                       " --passphrase-file " + q(d / "plain.pass") + " --new-passphrase-file " +
                       q(d / "plain.pass") + " --out " + q(d / "online"))
               .exit_code == 0);
@@ -139,7 +136,7 @@ TEST_CASE("tiplined init refuses a responder key of small order, which no tip co
 TEST_CASE("tiplined init sets a quota from the free space, so tips never fill the disk", "[cli]") {
     TempDir d;
     write_file(d / "pass", std::string("init quota test"));
-    REQUIRE(run_command(responder() + " keygen --kdf interactive --out " + q(d / "k") +
+    REQUIRE(run_command(responder_tool() + " keygen --kdf interactive --out " + q(d / "k") +
                         " --passphrase-file " + q(d / "pass"))
                 .exit_code == 0);
     const auto r = run_command(tool("server/tiplined") + " init " + q(d / "data") +
@@ -159,7 +156,7 @@ TEST_CASE("tiplined init sets a quota from the free space, so tips never fill th
 TEST_CASE("keygen reads the passphrase from a descriptor", "[cli]") {
     TempDir d;
     write_file(d / "pass", std::string("from a descriptor"));
-    auto r = run_command(responder() + " keygen --kdf interactive --out " + q(d / "k") +
+    auto r = run_command(responder_tool() + " keygen --kdf interactive --out " + q(d / "k") +
                          " --passphrase-fd 3 3<" + q(d / "pass"));
     CHECK(r.exit_code == 0);
     CHECK(fs::exists(d / "k.pub"));
@@ -167,16 +164,16 @@ TEST_CASE("keygen reads the passphrase from a descriptor", "[cli]") {
 
 TEST_CASE("fingerprint prints five groups and rejects a bad key", "[cli]") {
     Keys k;
-    auto r = run_command(responder() + " fingerprint " + q(k.pub));
+    auto r = run_command(responder_tool() + " fingerprint " + q(k.pub));
     CHECK(r.exit_code == 0);
     CHECK(std::regex_match(r.out, std::regex("[0-9]{5}( [0-9]{5}){4}\n")));
     const Bytes text = read_file(k.pub);
-    auto by_text = run_command(responder() + " fingerprint '" +
+    auto by_text = run_command(responder_tool() + " fingerprint '" +
                                std::string(text.begin(), text.end() - 1) + "'");
     CHECK(by_text.out == r.out);
 
     write_file(k.dir / "bad.pub", std::string("tipline-pk1-AAAA\n"));
-    auto bad = run_command(responder() + " fingerprint " + q(k.dir / "bad.pub"));
+    auto bad = run_command(responder_tool() + " fingerprint " + q(k.dir / "bad.pub"));
     CHECK(bad.exit_code == 2);
     CHECK(bad.err.find("not a valid tipline public key") != std::string::npos);
     check_message_style(bad.err, "tipline-responder");
@@ -197,8 +194,9 @@ TEST_CASE("a sealed tip with files opens to the exact message and files", "[cli]
     CHECK(sealed.err.find("tipline-submit: warning: '" + (k.dir / "photo.jpg").string() +
                           "' keeps its metadata") != std::string::npos);
 
-    auto opened = run_command(responder() + " open " + q(k.dir / "tip.env") + " --key " + q(k.key) +
-                              " --passphrase-file " + q(k.pass) + " --out " + q(k.dir / "out"));
+    auto opened =
+        run_command(responder_tool() + " open " + q(k.dir / "tip.env") + " --key " + q(k.key) +
+                    " --passphrase-file " + q(k.pass) + " --out " + q(k.dir / "out"));
     REQUIRE(opened.exit_code == 0);
     const Bytes got = read_file(k.dir / "out" / "message.txt");
     CHECK(std::string(got.begin(), got.end()) == message);
@@ -213,7 +211,7 @@ TEST_CASE("each failure of open has its exit code and message", "[cli]") {
     REQUIRE(run_command(submit() + " seal --to " + q(k.pub) + " --message-file " + q(k.dir / "m") +
                         " --out " + q(k.dir / "tip.env"))
                 .exit_code == 0);
-    const std::string open_prefix = responder() + " open ";
+    const std::string open_prefix = responder_tool() + " open ";
 
     SECTION("wrong passphrase") {
         write_file(k.dir / "wrong", std::string("not the passphrase\n"));
@@ -267,14 +265,14 @@ TEST_CASE("each failure of open has its exit code and message", "[cli]") {
 }
 
 TEST_CASE("usage errors exit 2", "[cli]") {
-    auto none = run_command(responder());
+    auto none = run_command(responder_tool());
     CHECK(none.exit_code == 2);
-    auto unknown = run_command(responder() + " frobnicate");
+    auto unknown = run_command(responder_tool() + " frobnicate");
     CHECK(unknown.exit_code == 2);
     auto no_to = run_command(submit() + " seal", "x");
     CHECK(no_to.exit_code == 2);
     CHECK(no_to.err.find("tipline-submit: error:") == 0);
-    auto help = run_command(responder() + " --help");
+    auto help = run_command(responder_tool() + " --help");
     CHECK(help.exit_code == 0);
     CHECK(help.out.find("Offline") != std::string::npos);
 

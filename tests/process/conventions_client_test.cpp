@@ -35,13 +35,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string responder() { return tool("client/tipline-responder"); }
-std::string submit() { return tool("client/tipline-submit"); }
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
 // A responder's keys made with the real tool, in a folder of their own.
 
 // One envelope with an attachment of this size, sealed to the key, in memory.
@@ -249,8 +242,6 @@ class Background {
     bool waited_ = false;
 };
 
-std::string text_of(const fs::path& path) { return as_text(read_file(path)); }
-
 }  // namespace
 
 TEST_CASE("seal --out - writes the envelope to standard output, and no file named '-'",
@@ -261,8 +252,8 @@ TEST_CASE("seal --out - writes the envelope to standard output, and no file name
                                "to standard output");
     REQUIRE(r.exit_code == 0);
     CHECK_FALSE(fs::exists(k.dir / "-"));
-    const auto opened = run_command(responder() + " open " + q(k.dir / "tip.env") + k.unlock() +
-                                    " --out " + q(k.dir / "opened"));
+    const auto opened = run_command(responder_tool() + " open " + q(k.dir / "tip.env") +
+                                    k.unlock() + " --out " + q(k.dir / "opened"));
     REQUIRE(opened.exit_code == 0);
     CHECK(text_of(k.dir / "opened" / "message.txt") == "to standard output");
 }
@@ -286,7 +277,7 @@ TEST_CASE("seal and reply write to a device or a pipe, and an existing file only
                     "through a named pipe");
     CHECK(through_fifo.exit_code == 0);
     CHECK(fs::is_fifo(k.dir / "fifo"));  // written through, not replaced
-    const auto opened = run_command(responder() + " open " + q(k.dir / "from-fifo.env") +
+    const auto opened = run_command(responder_tool() + " open " + q(k.dir / "from-fifo.env") +
                                     k.unlock() + " --out " + q(k.dir / "opened"));
     CHECK(opened.exit_code == 0);
 
@@ -312,30 +303,31 @@ TEST_CASE("open - reads standard input, redirected or piped, and never a file na
     write_file(k.dir / "-", std::string("not an envelope"));
     const std::string in_dir = "cd " + q(k.dir.path()) + " && ";
 
-    const auto redirected =
-        run_command(in_dir + responder() + " open -" + k.unlock() + " --out redirected < tip.env");
+    const auto redirected = run_command(in_dir + responder_tool() + " open -" + k.unlock() +
+                                        " --out redirected < tip.env");
     INFO(redirected.err);
     CHECK(redirected.exit_code == 0);
     const bool whole = read_file(k.dir / "redirected" / "evidence.bin") == pattern_bytes(100000, 7);
     CHECK(whole);
 
-    const auto piped = run_command(in_dir + "cat bundle | " + responder() + " open -" + k.unlock() +
-                                   " --out piped");
+    const auto piped = run_command(in_dir + "cat bundle | " + responder_tool() + " open -" +
+                                   k.unlock() + " --out piped");
     INFO(piped.err);
     CHECK(piped.exit_code == 0);
     CHECK(contains(piped.out, "3 opened, 0 for other keys, 0 damaged"));
     CHECK(complete_tip_folders(k.dir / "piped") == 3);
 
     // The same input twice, and a terminal, are refused before anything is read.
-    const auto twice = run_command(in_dir + responder() + " open - --key - --passphrase-file " +
-                                   q(k.pass) + " --out twice < tip.env");
+    const auto twice =
+        run_command(in_dir + responder_tool() + " open - --key - --passphrase-file " + q(k.pass) +
+                    " --out twice < tip.env");
     CHECK(twice.exit_code == 2);
     CHECK(contains(twice.err, "standard input can be read only once"));
     CHECK_FALSE(fs::exists(k.dir / "twice"));
 
     // The key from standard input, the passphrase from a file.
     const auto key_piped =
-        run_command(in_dir + "cat " + q(k.key) + " | " + responder() +
+        run_command(in_dir + "cat " + q(k.key) + " | " + responder_tool() +
                     " open tip.env --key - --passphrase-file " + q(k.pass) + " --out key-piped");
     CHECK(key_piped.exit_code == 0);
 
@@ -344,21 +336,21 @@ TEST_CASE("open - reads standard input, redirected or piped, and never a file na
         submit() + " seal --to " + q(k.pub) + " --message-file - --out " + q(k.dir / "m.env"),
         "by dash");
     REQUIRE(message.exit_code == 0);
-    CHECK(run_command(responder() + " open " + q(k.dir / "m.env") + k.unlock() + " --out " +
+    CHECK(run_command(responder_tool() + " open " + q(k.dir / "m.env") + k.unlock() + " --out " +
                       q(k.dir / "m"))
               .exit_code == 0);
     CHECK(text_of(k.dir / "m" / "message.txt") == "by dash");
     // A public key by '-'.
-    const auto fingerprint = run_command(responder() + " fingerprint - < " + q(k.pub));
+    const auto fingerprint = run_command(responder_tool() + " fingerprint - < " + q(k.pub));
     CHECK(fingerprint.exit_code == 0);
-    CHECK(fingerprint.out == run_command(responder() + " fingerprint " + q(k.pub)).out);
+    CHECK(fingerprint.out == run_command(responder_tool() + " fingerprint " + q(k.pub)).out);
 }
 
 TEST_CASE("'-' where a file or a folder is needed is a usage error that says why",
           "[conventions_client]") {
     Keys k;
     const auto keygen =
-        run_command("cd " + q(k.dir.path()) + " && " + responder() +
+        run_command("cd " + q(k.dir.path()) + " && " + responder_tool() +
                     " keygen --kdf interactive --out - --passphrase-file " + q(k.pass));
     CHECK(keygen.exit_code == 2);
     CHECK(contains(keygen.err, "--out takes a file, not '-'"));
@@ -366,14 +358,14 @@ TEST_CASE("'-' where a file or a folder is needed is a usage error that says why
     CHECK_FALSE(fs::exists(k.dir / "-"));
     CHECK_FALSE(fs::exists(k.dir / "-.pub"));
 
-    const auto signing = run_command(responder() + " signing-key" + k.unlock() +
+    const auto signing = run_command(responder_tool() + " signing-key" + k.unlock() +
                                      " --new-passphrase-file " + q(k.pass) + " --out -");
     CHECK(signing.exit_code == 2);
     CHECK(contains(signing.err, "--out takes a file, not '-'"));
 
     write_file(k.dir / "tip.env", seal_with_attachment(k, 10));
     const auto folder =
-        run_command(responder() + " open " + q(k.dir / "tip.env") + k.unlock() + " --out -");
+        run_command(responder_tool() + " open " + q(k.dir / "tip.env") + k.unlock() + " --out -");
     CHECK(folder.exit_code == 2);
     CHECK(contains(folder.err, "--out takes a folder, not '-'"));
 
@@ -412,9 +404,10 @@ TEST_CASE("a --proxy of HOST:PORT goes through SOCKS5 with the name resolved by 
     REQUIRE_FALSE(requests.empty());
     for (const std::string& r : requests) CHECK(r == "tipline-test.onion:80");
 
-    const auto fetched = run_command(
-        responder() + " fetch --server http://responder-test.onion --proxy " + proxy + " --key " +
-        q(d.key) + " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "one.bundle"));
+    const auto fetched =
+        run_command(responder_tool() + " fetch --server http://responder-test.onion --proxy " +
+                    proxy + " --key " + q(d.key) + " --passphrase-file " + q(d.pass) + " --out " +
+                    q(d.dir / "one.bundle"));
     INFO(fetched.err);
     CHECK(fetched.exit_code == 0);
     CHECK(contains(fetched.out, "fetched 1 items"));
@@ -438,7 +431,7 @@ TEST_CASE("a --proxy of HOST:PORT goes through SOCKS5 with the name resolved by 
     for (const char* garbage :
          {"127.0.0.1", "http://127.0.0.1:9050", "127.0.0.1:99999", "socks5h://", ":9050"}) {
         const auto refused =
-            run_command(responder() + " push --server http://x.onion --proxy '" +
+            run_command(responder_tool() + " push --server http://x.onion --proxy '" +
                         std::string(garbage) + "' --key " + q(d.key) + " nothing.reply");
         INFO(garbage);
         CHECK(refused.exit_code == 2);
@@ -455,15 +448,15 @@ TEST_CASE("a key file of the wrong kind is named, exit 2, before any passphrase 
     write_file(d / "tip.env", seal_with_attachment(k, 10));
     write_file(d / "receipt.txt", std::string("1234 5678 9012 3456 7890\n"));
     write_file(d / "notes.txt", std::string("shopping list\n"));
-    REQUIRE(run_command(responder() + " signing-key" + k.unlock() + " --new-passphrase-file " +
+    REQUIRE(run_command(responder_tool() + " signing-key" + k.unlock() + " --new-passphrase-file " +
                         q(k.pass) + " --out " + q(d / "online.key"))
                 .exit_code == 0);
-    REQUIRE(run_command(responder() + " org keygen --kdf interactive --out " + q(d / "org.key") +
-                        " --passphrase-file " + q(k.pass))
+    REQUIRE(run_command(responder_tool() + " org keygen --kdf interactive --out " +
+                        q(d / "org.key") + " --passphrase-file " + q(k.pass))
                 .exit_code == 0);
     // No terminal and no passphrase option: a tool that asked would say there is no terminal.
     const auto without_passphrase = [&](const std::string& args) {
-        return run_command("setsid -w " + responder() + " " + args + " </dev/null");
+        return run_command("setsid -w " + responder_tool() + " " + args + " </dev/null");
     };
     const std::string open = "open " + q(d / "tip.env") + " --out " + q(d / "o") + " --key ";
     struct Case {
@@ -524,7 +517,7 @@ TEST_CASE("Ctrl-C in the middle of a bundle says how many tips stay, and they ar
     constexpr std::size_t tips = 60;
     write_file(k.dir / "many.bundle", bundle_of(seal_with_attachment(k, 2 * 1024 * 1024), tips));
     const fs::path out = k.dir / "opened";
-    Background opening("env XDG_DATA_HOME=" + q(k.dir.path()) + " " + responder() + " open " +
+    Background opening("env XDG_DATA_HOME=" + q(k.dir.path()) + " " + responder_tool() + " open " +
                            q(k.dir / "many.bundle") + k.unlock() + " --out " + q(out),
                        k.dir / "out.txt", k.dir / "err.txt");
     REQUIRE(eventually([&] { return complete_tip_folders(out) >= 3; }));
@@ -616,17 +609,17 @@ TEST_CASE("Ctrl-C during export leaves no decrypted file and no folder behind",
     write_file(k.dir / "big.bundle", bundle_of(seal_with_attachment(k, size), 1));
     const std::string store = " --store " + q(k.dir / "store");
     const auto imported =
-        run_command(responder() + " import " + q(k.dir / "big.bundle") + k.unlock() + store);
+        run_command(responder_tool() + " import " + q(k.dir / "big.bundle") + k.unlock() + store);
     INFO(imported.err);
     REQUIRE(imported.exit_code == 0);
-    const auto listed = run_command(responder() + " conversations" + k.unlock() + store);
+    const auto listed = run_command(responder_tool() + " conversations" + k.unlock() + store);
     REQUIRE(listed.exit_code == 0);
     const std::string conversation = listed.out.substr(0, listed.out.find('\t'));
     REQUIRE(conversation.size() >= 8);
 
     const fs::path out = k.dir / "export";
     Background exporting(
-        responder() + " export " + conversation + k.unlock() + store + " --out " + q(out),
+        responder_tool() + " export " + conversation + k.unlock() + store + " --out " + q(out),
         k.dir / "out.txt", k.dir / "err.txt");
     // The attachment's decrypted bytes have begun to reach the folder.
     REQUIRE(eventually([&] { return entries_in(out) > 0; }));
@@ -646,7 +639,7 @@ TEST_CASE("Ctrl-C during export leaves no decrypted file and no folder behind",
     // Into an empty folder that was there before: the folder stays, empty.
     fs::create_directory(out);
     Background again(
-        responder() + " export " + conversation + k.unlock() + store + " --out " + q(out),
+        responder_tool() + " export " + conversation + k.unlock() + store + " --out " + q(out),
         k.dir / "out.txt", k.dir / "err.txt");
     REQUIRE(eventually([&] { return entries_in(out) > 0; }));
     again.signal(SIGINT);
@@ -655,8 +648,8 @@ TEST_CASE("Ctrl-C during export leaves no decrypted file and no folder behind",
     CHECK(entries_in(out) == 0);
 
     // Not interrupted, the same export is whole.
-    const auto exported = run_command(responder() + " export " + conversation + k.unlock() + store +
-                                      " --out " + q(out));
+    const auto exported = run_command(responder_tool() + " export " + conversation + k.unlock() +
+                                      store + " --out " + q(out));
     INFO(exported.err);
     REQUIRE(exported.exit_code == 0);
     CHECK(read_file(out / "evidence.bin") == plain);
@@ -670,7 +663,7 @@ TEST_CASE("Ctrl-C during import rolls back the bundle under way and keeps the on
     constexpr std::size_t tips = 60;
     write_file(k.dir / "second.bundle", bundle_of(envelope, tips, 100));
     const std::string store = " --store " + q(k.dir / "store");
-    Background importing(responder() + " import " + q(k.dir / "first.bundle") + " " +
+    Background importing(responder_tool() + " import " + q(k.dir / "first.bundle") + " " +
                              q(k.dir / "second.bundle") + k.unlock() + store,
                          k.dir / "out.txt", k.dir / "err.txt");
     // The first bundle's two attachments and three of the second's are in the store's folder.
@@ -686,11 +679,11 @@ TEST_CASE("Ctrl-C during import rolls back the bundle under way and keeps the on
     CHECK(contains(err, "hint: import the rest again: what is in the store already is skipped"));
 
     // What it said: the first bundle's two conversations, and none of the second's.
-    const auto listed = run_command(responder() + " conversations" + k.unlock() + store);
+    const auto listed = run_command(responder_tool() + " conversations" + k.unlock() + store);
     INFO(listed.err);
     REQUIRE(listed.exit_code == 0);
     CHECK(std::count(listed.out.begin(), listed.out.end(), '\n') == 2);
-    const auto again = run_command(responder() + " import " + q(k.dir / "first.bundle") + " " +
+    const auto again = run_command(responder_tool() + " import " + q(k.dir / "first.bundle") + " " +
                                    q(k.dir / "second.bundle") + k.unlock() + store);
     INFO(again.err);
     REQUIRE(again.exit_code == 0);
@@ -735,12 +728,13 @@ TEST_CASE("Ctrl-C during safe-copy keeps the copies made and says how many",
                 .exit_code == 0);
     write_file(k.dir / "docs.bundle", bundle_of(read_file(k.dir / "tip.env"), 1));
     const std::string store = " --store " + q(k.dir / "store");
-    REQUIRE(run_command(responder() + " import " + q(k.dir / "docs.bundle") + k.unlock() + store)
-                .exit_code == 0);
-    const auto listed = run_command(responder() + " conversations" + k.unlock() + store);
+    REQUIRE(
+        run_command(responder_tool() + " import " + q(k.dir / "docs.bundle") + k.unlock() + store)
+            .exit_code == 0);
+    const auto listed = run_command(responder_tool() + " conversations" + k.unlock() + store);
     const std::string conversation = listed.out.substr(0, listed.out.find('\t'));
 
-    Background copying(responder() + " safe-copy " + conversation + k.unlock() + store,
+    Background copying(responder_tool() + " safe-copy " + conversation + k.unlock() + store,
                        k.dir / "out.txt", k.dir / "err.txt");
     REQUIRE(eventually([&] { return has_child(copying.pid()); }));  // the first conversion
     copying.signal(SIGINT);
@@ -756,14 +750,15 @@ TEST_CASE("Ctrl-C during safe-copy keeps the copies made and says how many",
     CHECK(said < documents);
     CHECK(contains(err, "hint: run safe-copy again to make the others"));
     // What it said is what the store holds, and the next run makes the rest.
-    const auto shown = run_command(responder() + " show " + conversation + k.unlock() + store);
+    const auto shown = run_command(responder_tool() + " show " + conversation + k.unlock() + store);
     REQUIRE(shown.exit_code == 0);
     std::size_t copies = 0;
     for (std::size_t at = shown.out.find("safe copy: application/pdf"); at != std::string::npos;
          at = shown.out.find("safe copy: application/pdf", at + 1))
         ++copies;
     CHECK(copies == said);
-    const auto rest = run_command(responder() + " safe-copy " + conversation + k.unlock() + store);
+    const auto rest =
+        run_command(responder_tool() + " safe-copy " + conversation + k.unlock() + store);
     INFO(rest.err);
     CHECK(rest.exit_code == 0);
     CHECK(contains(rest.out, std::to_string(documents - said) + " safe copies made, 0 failed"));

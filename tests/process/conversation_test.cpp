@@ -29,14 +29,11 @@ using test::ServerProcess;
 
 namespace {
 
-using test::q;
-std::string submit() { return test::tool("client/tipline-submit"); }
-std::string responder() { return test::tool("client/tipline-responder"); }
+using test::responder_tool;
+using test::submit;
+using test::text_of;
 
-std::string text_of(const fs::path& p) {
-    const auto b = test::read_file(p);
-    return {b.begin(), b.end()};
-}
+using test::q;
 
 // The single folder 'open' wrote for a given kind of item ("kind: tip" in info.txt), or empty.
 std::vector<fs::path> folders_of_kind(const fs::path& dir, const std::string& kind) {
@@ -56,7 +53,7 @@ struct Online {
     fs::path sign_key;
     fs::path sign_pass;
     test::CommandResult run(const std::string& args) const {
-        return test::run_command(responder() + " " + args + " --server " + responder_url +
+        return test::run_command(responder_tool() + " " + args + " --server " + responder_url +
                                  " --key " + q(sign_key) + " --passphrase-file " + q(sign_pass));
     }
 };
@@ -76,7 +73,7 @@ TEST_CASE("a full conversation between a witness and a responder with the tools"
     const fs::path sign_pass = r / "sign.pass";
     test::write_file(sign_pass, std::string("online signing passphrase\n"));
     const auto signing = test::run_command(
-        responder() + " signing-key --key " + q(d.key) + " --passphrase-file " + q(d.pass) +
+        responder_tool() + " signing-key --key " + q(d.key) + " --passphrase-file " + q(d.pass) +
         " --new-passphrase-file " + q(sign_pass) + " --out " + q(r / "sign.key"));
     REQUIRE(signing.exit_code == 0);
     const Online online{d, "http://127.0.0.1:" + std::to_string(server.responder_port()),
@@ -113,12 +110,12 @@ TEST_CASE("a full conversation between a witness and a responder with the tools"
     REQUIRE(first.exit_code == 0);
     CHECK(first.out.find("fetched 1 items (1 tips, 0 follow-ups, 0 replies)") != std::string::npos);
     const auto cannot_open = test::run_command(
-        responder() + " open " + q(r / "one.bundle") + " --key " + q(r / "sign.key") +
+        responder_tool() + " open " + q(r / "one.bundle") + " --key " + q(r / "sign.key") +
         " --passphrase-file " + q(sign_pass) + " --out " + q(r / "nope"));
     CHECK(cannot_open.exit_code == 2);
     CHECK(cannot_open.err.find("signing-only key") != std::string::npos);
     const auto opened =
-        test::run_command(responder() + " open " + q(r / "one.bundle") + " --key " + q(d.key) +
+        test::run_command(responder_tool() + " open " + q(r / "one.bundle") + " --key " + q(d.key) +
                           " --passphrase-file " + q(d.pass) + " --out " + q(r / "inbox"));
     REQUIRE(opened.exit_code == 0);
     const auto tips = folders_of_kind(r / "inbox", "tip");
@@ -143,14 +140,14 @@ TEST_CASE("a full conversation between a witness and a responder with the tools"
     const std::string tip_id = tips[0].filename().string().substr(11);
     // From another folder, with the interface's arguments only: 'open' noted where the tip is.
     const auto sealed =
-        test::run_command("cd " + q(w) + " && " + responder() + " reply --tip " + tip_id +
+        test::run_command("cd " + q(w) + " && " + responder_tool() + " reply --tip " + tip_id +
                           " --key " + q(d.key) + " --passphrase-file " + q(d.pass) +
                           " --message-file " + q(r / "reply.txt") + " --out " + q(r / "one.reply"));
     INFO("reply stderr: " << sealed.err);
     REQUIRE(sealed.exit_code == 0);
     // An unknown tip id is refused with a hint.
     const auto unknown = test::run_command(
-        responder() + " reply --tip 0123456789abcdef0123456789abcdef --key " + q(d.key) +
+        responder_tool() + " reply --tip 0123456789abcdef0123456789abcdef --key " + q(d.key) +
             " --passphrase-file " + q(d.pass) + " --out " + q(r / "x.reply"),
         "hi\n");
     CHECK(unknown.exit_code == 2);
@@ -180,8 +177,9 @@ TEST_CASE("a full conversation between a witness and a responder with the tools"
     CHECK(second.out.find("fetched 2 items (0 tips, 1 follow-ups, 1 replies)") !=
           std::string::npos);
     CHECK(second.out.find("deleted 2 items on the server") != std::string::npos);
-    REQUIRE(test::run_command(responder() + " open " + q(r / "two.bundle") + " --key " + q(d.key) +
-                              " --passphrase-file " + q(d.pass) + " --out " + q(r / "inbox2"))
+    REQUIRE(test::run_command(responder_tool() + " open " + q(r / "two.bundle") + " --key " +
+                              q(d.key) + " --passphrase-file " + q(d.pass) + " --out " +
+                              q(r / "inbox2"))
                 .exit_code == 0);
     const auto follow_ups = folders_of_kind(r / "inbox2", "follow-up");
     REQUIRE(follow_ups.size() == 1);
@@ -231,9 +229,10 @@ TEST_CASE("a wrong receipt reads nothing, and a bad reply file is refused before
 
     // push checks every file first.
     test::write_file(d.dir / "not.reply", std::string("TIPLNRPL but not really"));
-    const auto pushed = test::run_command(
-        responder() + " push --server http://127.0.0.1:" + std::to_string(server.responder_port()) +
-        " --key " + q(d.key) + " --passphrase-file " + q(d.pass) + " " + q(d.dir / "not.reply"));
+    const auto pushed =
+        test::run_command(responder_tool() + " push --server http://127.0.0.1:" +
+                          std::to_string(server.responder_port()) + " --key " + q(d.key) +
+                          " --passphrase-file " + q(d.pass) + " " + q(d.dir / "not.reply"));
     CHECK(pushed.exit_code == 2);
     CHECK(pushed.err.find("is not a reply file") != std::string::npos);
 }
@@ -300,7 +299,7 @@ TEST_CASE("a large tip goes on after the client is killed midway, completes and 
     REQUIRE(test::run_command(test::tool("server/tiplined") + " export " + q(d.data) + " --out " +
                               q(d.dir / "all.bundle"))
                 .exit_code == 0);
-    REQUIRE(test::run_command(responder() + " open " + q(d.dir / "all.bundle") + " --key " +
+    REQUIRE(test::run_command(responder_tool() + " open " + q(d.dir / "all.bundle") + " --key " +
                               q(d.key) + " --passphrase-file " + q(d.pass) + " --out " +
                               q(d.dir / "opened"))
                 .exit_code == 0);
@@ -328,13 +327,13 @@ TEST_CASE("fetch downloads an item too large for one bundle in parts", "[convers
                               q(d.dir / "m.txt") + " --file " + q(d.dir / "big.bin"))
                 .exit_code == 0);
     const auto fetched =
-        test::run_command(responder() + " fetch --server http://127.0.0.1:" +
+        test::run_command(responder_tool() + " fetch --server http://127.0.0.1:" +
                           std::to_string(server.responder_port()) + " --key " + q(d.key) +
                           " --passphrase-file " + q(d.pass) + " --out " + q(d.dir / "b.bundle"));
     INFO("fetch stderr: " << fetched.err);
     REQUIRE(fetched.exit_code == 0);
     CHECK(fetched.out.find("fetched 2 items (2 tips") != std::string::npos);
-    REQUIRE(test::run_command(responder() + " open " + q(d.dir / "b.bundle") + " --key " +
+    REQUIRE(test::run_command(responder_tool() + " open " + q(d.dir / "b.bundle") + " --key " +
                               q(d.key) + " --passphrase-file " + q(d.pass) + " --out " +
                               q(d.dir / "opened"))
                 .exit_code == 0);
@@ -367,7 +366,7 @@ TEST_CASE("fetch pages through more items than one listing or acknowledgement ta
         });
     }
     ServerProcess server(d.data);
-    const std::string fetch = responder() + " fetch --server http://127.0.0.1:" +
+    const std::string fetch = responder_tool() + " fetch --server http://127.0.0.1:" +
                               std::to_string(server.responder_port()) + " --key " + q(d.key) +
                               " --passphrase-file " + q(d.pass) + " --out ";
     const auto first = test::run_command(fetch + q(d.dir / "all.bundle"));

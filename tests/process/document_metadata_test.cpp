@@ -16,8 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string submit() { return tool("client/tipline-submit"); }
-
 // What the files are made to give away; none of it may reach the responder.
 const std::vector<std::string> planted = {"Jane Witness", "SecretWriter", "Acme Secret Unit",
                                           "SN-4242",      "2024-01-02",   "2024:01:02"};
@@ -25,10 +23,6 @@ const std::vector<std::string> planted = {"Jane Witness", "SecretWriter", "Acme 
 const std::string paragraph = "The shipment left at night";
 
 std::string text(const Bytes& b) { return {b.begin(), b.end()}; }
-
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
 
 // A one-page PDF: a black rectangle over the left half, a line of Helvetica, and an Info
 // dictionary with author, creator, producer and dates.

@@ -74,7 +74,6 @@ const std::string hostile_text =
 // The same as the tool shows it (client/src/display_text.cpp).
 const std::string hostile_shown = "\\u{1B}[2J\\u{1B}]0;owned\\u{7}\\u{D}\\u{8}\\u{9B}31m\\u{202E}";
 
-std::string submit() { return tool("client/tipline-submit"); }
 // A shell argument in single quotes (test strings hold none).
 std::string arg(const std::string& text) { return "'" + text + "'"; }
 
@@ -241,10 +240,6 @@ void check_nothing_sent(const HostileSource& server) {
         "the tool sent " << sent.size() << " POST or PUT request(s); the first: "
                          << (sent.empty() ? std::string() : sent[0].method + " " + sent[0].target));
     CHECK(sent.empty());
-}
-
-bool contains(const std::string& text, const std::string& needle) {
-    return text.find(needle) != std::string::npos;
 }
 
 // Whether any request carried needle in its target, a header or its body.

@@ -20,11 +20,8 @@ using test::ServerProcess;
 
 namespace {
 
-std::string submit() { return test::tool("client/tipline-submit"); }
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using test::contains;
+using test::submit;
 
 // One tip sent, and what a witness reads back with its receipt, in any language.
 struct Tipline {

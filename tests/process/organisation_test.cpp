@@ -17,9 +17,9 @@ using test::q;
 
 namespace {
 
-std::string submit() { return test::tool("client/tipline-submit"); }
-std::string responder() { return test::tool("client/tipline-responder"); }
-std::string tiplined() { return test::tool("server/tiplined"); }
+using test::responder_tool;
+using test::submit;
+using test::tiplined;
 
 struct Key {
     fs::path key, pub, pass;
@@ -30,7 +30,7 @@ struct Key {
 Key make_key(const fs::path& dir, const std::string& name, bool organisation = false) {
     Key k{dir / name, dir / (name + ".pub"), dir / (name + ".pass"), {}};
     test::write_file(k.pass, std::string("passphrase of " + name + "\n"));
-    const auto made = test::run_command(responder() + (organisation ? " org" : "") +
+    const auto made = test::run_command(responder_tool() + (organisation ? " org" : "") +
                                         " keygen --kdf interactive --out " + q(k.key) +
                                         " --passphrase-file " + q(k.pass));
     REQUIRE(made.exit_code == 0);
@@ -41,7 +41,7 @@ Key make_key(const fs::path& dir, const std::string& name, bool organisation = f
 }
 
 Key deployment_key(const test::Deployment& d) {
-    const auto fp = test::run_command(responder() + " fingerprint " + q(d.pub));
+    const auto fp = test::run_command(responder_tool() + " fingerprint " + q(d.pub));
     REQUIRE(fp.exit_code == 0);
     return {d.key, d.pub, d.pass, fp.out.substr(0, 29)};
 }
@@ -50,8 +50,9 @@ test::CommandResult sign_list(const Key& org, const std::vector<const Key*>& who
                               const std::string& serial_or_previous, const fs::path& out) {
     std::string args;
     for (const Key* k : who) args += " --responder " + q(k->pub);
-    return test::run_command(responder() + " org sign --key " + q(org.key) + " --passphrase-file " +
-                             q(org.pass) + args + " " + serial_or_previous + " --out " + q(out));
+    return test::run_command(responder_tool() + " org sign --key " + q(org.key) +
+                             " --passphrase-file " + q(org.pass) + args + " " + serial_or_previous +
+                             " --out " + q(out));
 }
 
 // The list the server serves, as hex, or "" (GET /api/v1/keys).
@@ -73,14 +74,15 @@ bool serves(unsigned short port, const fs::path& list) {
     return false;
 }
 
-struct Opened {
+struct OpenCounts {
     int exit_code;
     std::size_t opened, other;
 };
 
-Opened open_bundle(const Key& k, const fs::path& bundle, const fs::path& out) {
-    const auto r = test::run_command(responder() + " open " + q(bundle) + " --key " + q(k.key) +
-                                     " --passphrase-file " + q(k.pass) + " --out " + q(out));
+OpenCounts open_bundle(const Key& k, const fs::path& bundle, const fs::path& out) {
+    const auto r =
+        test::run_command(responder_tool() + " open " + q(bundle) + " --key " + q(k.key) +
+                          " --passphrase-file " + q(k.pass) + " --out " + q(out));
     std::smatch m;
     if (!std::regex_search(r.out, m, std::regex("([0-9]+) opened, ([0-9]+) for other keys")))
         return {r.exit_code, 0, 0};
@@ -117,8 +119,8 @@ TEST_CASE(
     // The organisation signs Alice and Bob; the operator installs the list before serving.
     const fs::path l1 = d.dir / "one.list", l2 = d.dir / "two.list";
     REQUIRE(sign_list(org, {&a, &b}, "--serial 1", l1).exit_code == 0);
-    const auto shown =
-        test::run_command(responder() + " org show " + q(l1) + " --expect " + q(org.fingerprint));
+    const auto shown = test::run_command(responder_tool() + " org show " + q(l1) + " --expect " +
+                                         q(org.fingerprint));
     CHECK(shown.exit_code == 0);
     CHECK(shown.out.find("responder " + b.fingerprint) != std::string::npos);
     const auto installed =
@@ -143,18 +145,18 @@ TEST_CASE(
 
     // Bob opens it and answers; the witness sees his reply as the NGO's.
     const fs::path one = test::export_all(d, "one");
-    const Opened bob_one = open_bundle(b, one, d.dir / "bob-one");
+    const OpenCounts bob_one = open_bundle(b, one, d.dir / "bob-one");
     CHECK((bob_one.exit_code == 0 && bob_one.opened == 1));
     test::write_file(d.dir / "bob-reply.txt", std::string("Bob here. We read your tip.\n"));
-    REQUIRE(test::run_command(responder() + " reply --tip " + q(tip_folder(d.dir / "bob-one")) +
-                              " --key " + q(b.key) + " --passphrase-file " + q(b.pass) +
-                              " --message-file " + q(d.dir / "bob-reply.txt") + " --out " +
-                              q(d.dir / "bob.reply"))
+    REQUIRE(test::run_command(responder_tool() + " reply --tip " +
+                              q(tip_folder(d.dir / "bob-one")) + " --key " + q(b.key) +
+                              " --passphrase-file " + q(b.pass) + " --message-file " +
+                              q(d.dir / "bob-reply.txt") + " --out " + q(d.dir / "bob.reply"))
                 .exit_code == 0);
     const std::string responder_api =
         " --server http://127.0.0.1:" + std::to_string(server.responder_port());
     const auto bob_push =
-        test::run_command(responder() + " push" + responder_api + " --key " + q(b.key) +
+        test::run_command(responder_tool() + " push" + responder_api + " --key " + q(b.key) +
                           " --passphrase-file " + q(b.pass) + " " + q(d.dir / "bob.reply"));
     INFO("bob push: " << bob_push.err);
     REQUIRE(bob_push.exit_code == 0);
@@ -179,7 +181,7 @@ TEST_CASE(
 
     // Bob's key no longer opens the responder API.
     const auto bob_fetch =
-        test::run_command(responder() + " fetch" + responder_api + " --key " + q(b.key) +
+        test::run_command(responder_tool() + " fetch" + responder_api + " --key " + q(b.key) +
                           " --passphrase-file " + q(b.pass) + " --out " + q(d.dir / "bob.bundle"));
     CHECK(bob_fetch.exit_code == 1);
     CHECK(bob_fetch.err.find("does not accept this responder's signature") != std::string::npos);
@@ -201,13 +203,13 @@ TEST_CASE(
     };
     // The export holds the first tip, Bob's reply (sealed to him too) and the second tip.
     const fs::path both = test::export_all(d, "both");
-    const Opened bob_both = open_bundle(b, both, d.dir / "bob-both");
+    const OpenCounts bob_both = open_bundle(b, both, d.dir / "bob-both");
     CHECK((bob_both.opened == 2 && bob_both.other == 1));
     CHECK_FALSE(has_folder(d.dir / "bob-both"));
-    const Opened carol_both = open_bundle(c, both, d.dir / "carol-both");
+    const OpenCounts carol_both = open_bundle(c, both, d.dir / "carol-both");
     CHECK((carol_both.opened == 1 && carol_both.other == 2));
     CHECK(has_folder(d.dir / "carol-both"));
-    const Opened alice_both = open_bundle(a, both, d.dir / "alice-both");
+    const OpenCounts alice_both = open_bundle(a, both, d.dir / "alice-both");
     CHECK(alice_both.opened == 2);
     CHECK(has_folder(d.dir / "alice-both"));
 
@@ -219,12 +221,12 @@ TEST_CASE(
               "1 message(s) in the mailbox are not signed by a responder you trust") !=
           std::string::npos);
     test::write_file(d.dir / "alice-reply.txt", std::string("Alice here.\n"));
-    REQUIRE(test::run_command(responder() + " reply --tip " + q(tip_folder(d.dir / "alice-both")) +
-                              " --key " + q(a.key) + " --passphrase-file " + q(a.pass) +
-                              " --message-file " + q(d.dir / "alice-reply.txt") + " --out " +
-                              q(d.dir / "alice.reply"))
+    REQUIRE(test::run_command(responder_tool() + " reply --tip " +
+                              q(tip_folder(d.dir / "alice-both")) + " --key " + q(a.key) +
+                              " --passphrase-file " + q(a.pass) + " --message-file " +
+                              q(d.dir / "alice-reply.txt") + " --out " + q(d.dir / "alice.reply"))
                 .exit_code == 0);
-    REQUIRE(test::run_command(responder() + " push" + responder_api + " --key " + q(a.key) +
+    REQUIRE(test::run_command(responder_tool() + " push" + responder_api + " --key " + q(a.key) +
                               " --passphrase-file " + q(a.pass) + " " + q(d.dir / "alice.reply"))
                 .exit_code == 0);
     const auto read_alice = test::run_command(check);
@@ -267,13 +269,13 @@ TEST_CASE("organisation keys and responder keys are never taken for one another"
     CHECK(wrong_signer.err.find("is a responder's key, not the organisation's") !=
           std::string::npos);
     const auto wrong_use = test::run_command(
-        responder() + " signing-key --key " + q(org.key) + " --passphrase-file " + q(org.pass) +
-        " --new-passphrase-file " + q(org.pass) + " --out " + q(dir / "s.key"));
+        responder_tool() + " signing-key --key " + q(org.key) + " --passphrase-file " +
+        q(org.pass) + " --new-passphrase-file " + q(org.pass) + " --out " + q(dir / "s.key"));
     CHECK(wrong_use.exit_code == 2);
     CHECK(wrong_use.err.find("is the organisation's key, not a responder's") != std::string::npos);
-    CHECK(test::run_command(responder() + " fingerprint " + q(org.pub)).exit_code == 2);
-    CHECK(test::run_command(responder() + " org fingerprint " + q(alice.pub)).exit_code == 2);
-    const auto org_fp = test::run_command(responder() + " org fingerprint " + q(org.pub));
+    CHECK(test::run_command(responder_tool() + " fingerprint " + q(org.pub)).exit_code == 2);
+    CHECK(test::run_command(responder_tool() + " org fingerprint " + q(alice.pub)).exit_code == 2);
+    const auto org_fp = test::run_command(responder_tool() + " org fingerprint " + q(org.pub));
     CHECK(org_fp.out == org.fingerprint + "\n");
     CHECK(org_fp.out.substr(0, 29) != alice.fingerprint);
 
@@ -287,7 +289,7 @@ TEST_CASE("organisation keys and responder keys are never taken for one another"
     // A list another organisation signed is shown, and refused when the expected one is named.
     const Key other = make_key(dir.path(), "other", true);
     REQUIRE(sign_list(other, {&alice}, "--serial 1", dir / "other.list").exit_code == 0);
-    const auto shown = test::run_command(responder() + " org show " + q(dir / "other.list") +
+    const auto shown = test::run_command(responder_tool() + " org show " + q(dir / "other.list") +
                                          " --expect " + q(org.fingerprint));
     CHECK(shown.exit_code == 1);
     CHECK(shown.err.find("not signed by the organisation key you expect") != std::string::npos);
@@ -297,5 +299,6 @@ TEST_CASE("organisation keys and responder keys are never taken for one another"
     auto altered = test::read_file(dir / "other.list");
     altered[60] ^= 1;
     test::write_file(dir / "altered.list", altered);
-    CHECK(test::run_command(responder() + " org show " + q(dir / "altered.list")).exit_code == 1);
+    CHECK(test::run_command(responder_tool() + " org show " + q(dir / "altered.list")).exit_code ==
+          1);
 }

@@ -7,15 +7,6 @@ namespace tipline::test {
 
 namespace fs = std::filesystem;
 
-std::string submit() { return tool("client/tipline-submit"); }
-std::string responder_tool() { return tool("client/tipline-responder"); }
-std::string tiplined() { return tool("server/tiplined"); }
-
-std::string text_of(const fs::path& p) { return as_text(read_file(p)); }
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
 Responder first_responder(const Deployment& d) { return {d.key, d.pub, d.pass}; }
 
 // Another responder, made with the real tool and added to tiplined.conf before the server starts.

@@ -11,13 +11,6 @@
 
 namespace tipline::test {
 
-std::string submit();
-std::string responder_tool();
-std::string tiplined();
-
-std::string text_of(const std::filesystem::path& p);
-bool contains(const std::string& text, const std::string& part);
-
 struct Responder {
     std::filesystem::path key, pub, pass;
 };

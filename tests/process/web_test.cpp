@@ -26,11 +26,6 @@ std::string get(unsigned short port, const std::string& path) {
     return raw_http(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 }
 
-std::string text_of(const fs::path& p) {
-    const Bytes b = read_file(p);
-    return {b.begin(), b.end()};
-}
-
 std::string receipt_in(const std::string& page) {
     std::smatch m;
     return std::regex_search(page, m,
