@@ -9,6 +9,12 @@ function(tipline_target_defaults target)
   if(TIPLINE_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
+  if(CMAKE_UNITY_BUILD AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # In a unity batch every .cpp file is an included file, and GCC then reports a class with
+    # linkage that holds a type from an unnamed namespace (coroutine frames among them): a warning
+    # meant for headers, where it would be an ODR violation; a .cpp file's unnamed namespace is not.
+    target_compile_options(${target} PRIVATE -Wno-subobject-linkage)
+  endif()
   if(TIPLINE_SANITIZE)
     # GCC 12 reports false maybe-uninitialized warnings inside <regex> and <functional> under ASan.
     # -O1 -g1, as AddressSanitizer's documentation advises: stack traces keep their lines, and the
