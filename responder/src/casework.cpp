@@ -223,8 +223,8 @@ std::vector<SafeCopyOutcome> make_safe_copies(CaseStore& store, const Conversati
                            (copy.note.empty() ? "" : " (" + copy.note + ")");
             } catch (const tooling::ToolError& e) {
                 wipe();
-                keep_and_stop_if_interrupted();  // the conversion failed because Ctrl-C ended it
-                                                 // too
+                // The conversion may have failed because Ctrl-C ended it.
+                keep_and_stop_if_interrupted();
                 if (e.exit_code() != tooling::exit_verification_failure) throw;
                 o.kind = SafeCopyOutcome::failed;
                 o.detail = e.what();

@@ -327,8 +327,8 @@ std::string value_fault(const ConfigKey& k, const std::string& value, const std:
 Config load_config(const std::filesystem::path& data_dir, ConfigLines* lines) {
     const auto file = data_dir / config_file_name;
     const std::string where = "'" + file.string() + "'";
-    // Read whole, line by line: a FIFO would hang the read, and /dev/zero or a file without line
-    // ends would fill memory.
+    // Checked before reading: a FIFO would hang the read, and a device such as /dev/zero, or a
+    // large file without line ends, would fill memory.
     std::error_code ec;
     const auto status = std::filesystem::status(file, ec);
     if (!ec && std::filesystem::exists(status)) {

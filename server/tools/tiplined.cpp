@@ -433,7 +433,10 @@ ManualPage config_manual_page() {
                 "Every setting of tiplined(8) is a line KEY = VALUE of this file, in its data "
                 "folder. Lines starting with # are comments. A string is written in double "
                 "quotes; a list of strings in brackets, [\"a\", \"b\"]. tiplined init writes the "
-                "file with every key, its default, and a comment above each.\n\n"
+                "file with every key, its default, and a comment above each. It must be a "
+                "regular file of at most " +
+                std::to_string(server::max_config_bytes) +
+                " bytes (1 MiB); anything else is refused before it is read.\n\n"
                 "tiplined check-config DATADIR checks the file and the responders it names, and "
                 "names the line and the key at fault: an unknown key, a key set twice, a value "
                 "outside its range, limits that contradict each other. tiplined serve runs the "

@@ -114,7 +114,7 @@ class ConfigError : public std::runtime_error {
 // The line each key is set on, for messages about what the configuration holds.
 using ConfigLines = std::map<std::string, std::size_t, std::less<>>;
 
-// The largest tiplined.conf load_config reads: the file init writes is about 12 KiB.
+// The largest tiplined.conf load_config reads: the file init writes is about 9 KiB.
 inline constexpr std::uintmax_t max_config_bytes = 1024 * 1024;
 
 // Reads DATADIR/tiplined.conf; throws ConfigError naming the line and the key at fault (an
