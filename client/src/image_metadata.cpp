@@ -9,6 +9,7 @@
 #include <exception>
 #include <exiv2/exiv2.hpp>
 #include <exiv2/webpimage.hpp>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -244,8 +245,11 @@ void prepare_exiv2() {
 }
 
 // Opens an in-memory image (Exiv2 wraps it in a MemIo) and reads its metadata. Throws on damage.
-Exiv2::Image::AutoPtr open_image(ByteView d, ImageFormat format) {
-    Exiv2::Image::AutoPtr image = Exiv2::ImageFactory::open(d.data(), static_cast<long>(d.size()));
+// Exiv2 0.27 hands the image out as a std::auto_ptr, deprecated since C++11: it is held as a
+// unique_ptr from here on.
+std::unique_ptr<Exiv2::Image> open_image(ByteView d, ImageFormat format) {
+    std::unique_ptr<Exiv2::Image> image(
+        Exiv2::ImageFactory::open(d.data(), static_cast<long>(d.size())).release());
     if (image.get() == nullptr || image->imageType() != exiv2_type(format) || !image->good()) {
         throw Exiv2::Error(Exiv2::kerNotAnImage);
     }
@@ -358,7 +362,7 @@ std::error_code strip_image_metadata(std::span<const unsigned char> file, Cleane
 
     Bytes stripped;
     try {
-        Exiv2::Image::AutoPtr image = open_image(file, format);
+        const std::unique_ptr<Exiv2::Image> image = open_image(file, format);
         note_metadata(*image, out.report);
         try {
             stripped = strip_with_exiv2(*image);
@@ -377,7 +381,7 @@ std::error_code strip_image_metadata(std::span<const unsigned char> file, Cleane
     // Fail closed: the result must read back clean, and a second block pass must find nothing to
     // drop.
     try {
-        const Exiv2::Image::AutoPtr check = open_image(kept->bytes, format);
+        const std::unique_ptr<Exiv2::Image> check = open_image(kept->bytes, format);
         if (has_metadata(*check)) return fail(out, MetadataError::metadata_remains, "");
     } catch (const std::exception& e) {
         return fail(out, MetadataError::cannot_strip, e.what());

@@ -656,9 +656,10 @@ InboxResponse Pages::post(const Route& r, const std::string& thread, const std::
             return error(r, 400, "error.bad_request");
         std::vector<crypto::BoxPublicKey> cc;
         for (auto [it, end] = r.form.equal_range("cc"); it != end; ++it) {
+            const std::string& wanted = it->second;
             const auto member = std::find_if(options_.team.begin(), options_.team.end(),
                                              [&](const crypto::PublicIdentity& id) {
-                                                 return crypto::fingerprint(id) == it->second;
+                                                 return crypto::fingerprint(id) == wanted;
                                              });
             if (member == options_.team.end()) return error(r, 400, "error.bad_request");
             cc.push_back(member->box);

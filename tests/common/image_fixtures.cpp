@@ -65,10 +65,10 @@ ImageBytes plain_jpeg() {
     return b;
 }
 
-Exiv2::Image::AutoPtr open_with_exiv2(const ImageBytes& file) {
+std::unique_ptr<Exiv2::Image> open_with_exiv2(const ImageBytes& file) {
     Exiv2::LogMsg::setLevel(Exiv2::LogMsg::mute);
-    Exiv2::Image::AutoPtr image =
-        Exiv2::ImageFactory::open(file.data(), static_cast<long>(file.size()));
+    std::unique_ptr<Exiv2::Image> image(
+        Exiv2::ImageFactory::open(file.data(), static_cast<long>(file.size())).release());
     REQUIRE(image.get() != nullptr);
     image->readMetadata();
     return image;
@@ -86,7 +86,7 @@ ImageBytes bytes_of(Exiv2::Image& image) {
 
 // What a phone or camera writes: who, what, when and where.
 ImageBytes add_camera_metadata(const ImageBytes& file, bool with_iptc_and_comment) {
-    Exiv2::Image::AutoPtr image = open_with_exiv2(file);
+    const std::unique_ptr<Exiv2::Image> image = open_with_exiv2(file);
     Exiv2::ExifData& exif = image->exifData();
     exif["Exif.Image.Make"] = "Canon";
     exif["Exif.Image.Model"] = "Canon EOS 5D";
@@ -119,7 +119,7 @@ bool any_gps_tag(const Exiv2::ExifData& exif) {
 ImageBytes camera_jpeg_with_gps() { return add_camera_metadata(plain_jpeg(), true); }
 
 bool jpeg_has_no_gps(const ImageBytes& file) {
-    Exiv2::Image::AutoPtr image = open_with_exiv2(file);
+    const std::unique_ptr<Exiv2::Image> image = open_with_exiv2(file);
     return !any_gps_tag(image->exifData()) && image->xmpData().empty() && image->exifData().empty();
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <exiv2/exiv2.hpp>
+#include <memory>
 #include <vector>
 
 namespace tipline::test {
@@ -22,7 +23,7 @@ ImageBytes jfif_segment();
 // The whole image, with no metadata but JFIF.
 ImageBytes plain_jpeg();
 
-Exiv2::Image::AutoPtr open_with_exiv2(const ImageBytes& file);
+std::unique_ptr<Exiv2::Image> open_with_exiv2(const ImageBytes& file);
 ImageBytes bytes_of(Exiv2::Image& image);
 // What a phone or camera writes: who, what, when and where (Exif with GPS and a maker note, XMP,
 // and optionally IPTC and a comment).

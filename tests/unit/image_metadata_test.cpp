@@ -267,7 +267,7 @@ std::vector<std::pair<std::string, Bytes>> webp_chunks(const Bytes& f) {
 // -----------------------------------------------------------
 
 void check_clean_with_exiv2(const Bytes& file) {
-    Exiv2::Image::AutoPtr image = open_with_exiv2(file);
+    const std::unique_ptr<Exiv2::Image> image = open_with_exiv2(file);
     CHECK_FALSE(any_gps_tag(image->exifData()));
     CHECK(image->exifData().empty());
     CHECK(image->xmpData().empty());
@@ -290,7 +290,7 @@ TEST_CASE("image formats are told by their first bytes", "[metadata]") {
 
 TEST_CASE("the hand-built test images are valid", "[metadata]") {
     for (const Bytes& file : {plain_jpeg(), plain_png(), plain_webp()}) {
-        Exiv2::Image::AutoPtr image = open_with_exiv2(file);
+        const std::unique_ptr<Exiv2::Image> image = open_with_exiv2(file);
         CHECK(image->good());
         CHECK(image->exifData().empty());
     }
@@ -320,7 +320,7 @@ TEST_CASE("a camera JPEG loses every trace of who, when and where, and keeps its
     REQUIRE(has_segment(before, 0xFE, ""));
     REQUIRE(before.after_eoi == appended_image.size());
     {
-        Exiv2::Image::AutoPtr image = open_with_exiv2(original);
+        const std::unique_ptr<Exiv2::Image> image = open_with_exiv2(original);
         REQUIRE(any_gps_tag(image->exifData()));
         REQUIRE(image->exifData().findKey(Exiv2::ExifKey("Exif.Canon.OwnerName")) !=
                 image->exifData().end());
@@ -412,7 +412,7 @@ TEST_CASE("a PNG loses Exif, XMP, IPTC, comments, text and time chunks, and keep
     original = add_camera_metadata(original, true);
     append(original, text_bytes("Yanji trailer"));
     {
-        Exiv2::Image::AutoPtr image = open_with_exiv2(original);
+        const std::unique_ptr<Exiv2::Image> image = open_with_exiv2(original);
         REQUIRE(any_gps_tag(image->exifData()));
         REQUIRE(!image->xmpData().empty());
         REQUIRE(!image->iptcData().empty());

@@ -106,7 +106,7 @@ TEST_CASE("writes submitted while the writer is busy are committed together, as 
     Gate gate;
     Results results(8);
     const auto counted = [&](std::size_t i) {
-        return [&, i, done = results.done(i)](const WriteResult& r) {
+        return [&, done = results.done(i)](const WriteResult& r) {
             ++completed;  // on the delivering thread, one batch at a time
             done(r);
         };

@@ -14,12 +14,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::int64_t today = 20790;
+constexpr std::int64_t list_today = 20790;
 
 struct Organisation {
     crypto::SecretIdentity key = crypto::SecretIdentity::generate_organisation();
     std::vector<unsigned char> list(std::vector<crypto::PublicIdentity> who, std::uint64_t serial,
-                                    std::int64_t expires = today + 10) const {
+                                    std::int64_t expires = list_today + 10) const {
         return crypto::sign_recipient_list({{key.public_identity.sign},
                                             serial,
                                             static_cast<std::uint32_t>(expires),
@@ -66,31 +66,34 @@ TEST_CASE("install refuses what would harm witnesses, and says why", "[recipient
     const auto a = someone(), b = someone();
     server::install_list(dir.path(), org.list({a}, 4));
     CHECK(refusal([&] {
-              server::check_new_list(dir.path(), org.list({a, b}, 5, today - 1), today, false);
+              server::check_new_list(dir.path(), org.list({a, b}, 5, list_today - 1), list_today,
+                                     false);
           }).find("expired on") != std::string::npos);
     CHECK(refusal([&] {
-              server::check_new_list(dir.path(), org.list({a, b}, 3), today, false);
+              server::check_new_list(dir.path(), org.list({a, b}, 3), list_today, false);
           }).find("would roll the list back") != std::string::npos);
     CHECK(refusal([&] {
-              server::check_new_list(dir.path(), org.list({b}, 4), today, false);
+              server::check_new_list(dir.path(), org.list({b}, 4), list_today, false);
           }).find("would roll the list back") != std::string::npos);
     CHECK(refusal([&] {
-              server::check_new_list(dir.path(), other.list({b}, 9), today, false);
+              server::check_new_list(dir.path(), other.list({b}, 9), list_today, false);
           }).find("not by " + crypto::organisation_fingerprint({org.key.public_identity.sign})) !=
           std::string::npos);
-    CHECK_NOTHROW(server::check_new_list(dir.path(), other.list({b}, 9), today, true));
+    CHECK_NOTHROW(server::check_new_list(dir.path(), other.list({b}, 9), list_today, true));
     auto altered = org.list({a, b}, 5);
     altered[crypto::recipient_list_fixed_size] ^= 1;
     CHECK(refusal([&] {
-              server::check_new_list(dir.path(), altered, today, false);
+              server::check_new_list(dir.path(), altered, list_today, false);
           }).find("signature") != std::string::npos);
     CHECK(refusal([&] {
-              server::check_new_list(dir.path(), std::vector<unsigned char>(30, 'x'), today, false);
+              server::check_new_list(dir.path(), std::vector<unsigned char>(30, 'x'), list_today,
+                                     false);
           }).find("not a recipient list") != std::string::npos);
     // The same list again is no change, and a newer one passes.
-    CHECK(server::check_new_list(dir.path(), org.list({a}, 4), today, false).list->serial == 4);
-    CHECK(server::check_new_list(dir.path(), org.list({a, b}, 5), today, false).identities.size() ==
-          2);
+    CHECK(server::check_new_list(dir.path(), org.list({a}, 4), list_today, false).list->serial ==
+          4);
+    CHECK(server::check_new_list(dir.path(), org.list({a, b}, 5), list_today, false)
+              .identities.size() == 2);
     CHECK(server::load_recipients(dir.path(), {}).list->serial == 4);  // checking changed nothing
 }
 

@@ -1172,7 +1172,7 @@ void storefile_vectors(Writer& w) {
         "the database file where an attachment is wanted", owner, att, database,
         seal_store(owner, db, database, text));
     bad("storefile_kind_unknown", "malformed", "kind byte 3", owner, att, attachment,
-        patched(good, 10, 2 ^ 3));
+        patched(good, 10, 0x2 ^ 0x3));
     bad("storefile_bad_magic", "malformed", "magic TIPLNSTP instead of TIPLNSTO", owner, att,
         attachment, patched(good, 7, 'O' ^ 'P'));
     bad("storefile_truncated_magic", "truncated", "only the first five bytes", owner, att,
@@ -1250,7 +1250,7 @@ void team_state_vectors(Writer& w) {
     loose.created_at = h.created_at;
     loose.message = changes;
     bad("tipdoc_team_state_unsigned", "malformed", "kind 4 in version 1, without a signer",
-        patched(document(loose, {}), c::tip_preamble_size, 2 ^ 4));
+        patched(document(loose, {}), c::tip_preamble_size, 0x2 ^ 0x4));
     // A signed reply's header with its kind changed to 4, signed as the team's state.
     c::TipHeader keyed = h;
     keyed.kind = c::TipKind::reply;
