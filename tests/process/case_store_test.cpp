@@ -120,7 +120,10 @@ TEST_CASE("bundles import into the case store once, threaded by mailbox, searcha
     CHECK(contains(listed.out, a + "\tnew\t"));
     CHECK(contains(listed.out, "2 messages\t2 unseen"));
 
-    SECTION("search finds words of each language, two-character ones too") {
+    // The checks below take turns on this one store, each leaving it as the next expects (a
+    // section of its own would import everything again for each): search, then show (which marks
+    // the conversation seen), triage, the store's privacy, export, a reply, and last deletion.
+    {  // Search finds words of each language, two-character ones too.
         const auto search = [&](const std::string& words) {
             const auto r = responder_run("conversations", me, store, "--search " + q(words));
             REQUIRE(r.exit_code == 0);
@@ -143,7 +146,7 @@ TEST_CASE("bundles import into the case store once, threaded by mailbox, searcha
         CHECK(search("%").empty());
     }
 
-    SECTION("show threads the messages in order and marks them seen") {
+    {  // Show threads the messages in order and marks them seen.
         const auto shown = responder_run("show " + a, me, store);
         INFO(shown.err);
         REQUIRE(shown.exit_code == 0);
@@ -158,7 +161,7 @@ TEST_CASE("bundles import into the case store once, threaded by mailbox, searcha
         CHECK(conversation_with(listed.out, "checkpoint") == a);
     }
 
-    SECTION("triage sets status, tags, assignee and notes, which search finds and disk hides") {
+    {  // Triage sets status, tags, assignee and notes, which search finds and disk hides.
         write_file(d.dir / "note.txt", "NOTE-MARKER-7f3a 담당자와 통화함\n");
         const auto changed =
             responder_run("triage " + a.substr(0, 5), me, store,
@@ -194,7 +197,7 @@ TEST_CASE("bundles import into the case store once, threaded by mailbox, searcha
         }
     }
 
-    SECTION("the store is private, and opens only with its responder's key") {
+    {  // The store is private, and opens only with its responder's key.
         struct stat st {};
         REQUIRE(::stat(store.c_str(), &st) == 0);
         CHECK((st.st_mode & 0777) == 0700);
@@ -215,7 +218,18 @@ TEST_CASE("bundles import into the case store once, threaded by mailbox, searcha
         CHECK(ambiguous.exit_code == 2);
     }
 
-    SECTION("a reply written from the store reaches the witness and comes back into the thread") {
+    {  // Export writes one conversation, decrypted, for a partner.
+        const auto exported = responder_run("export " + a, me, store, "--out " + q(d.dir / "out"));
+        INFO(exported.err);
+        REQUIRE(exported.exit_code == 0);
+        const std::string report = text_of(d.dir / "out" / "conversation.txt");
+        CHECK(contains(report, "checkpoint"));
+        CHECK(contains(report, "guards"));
+        const auto again = responder_run("export " + a, me, store, "--out " + q(d.dir / "out"));
+        CHECK(again.exit_code == 2);
+    }
+
+    {  // A reply written from the store reaches the witness and comes back into the thread.
         write_file(d.dir / "answer.txt", "We read your report. Are you safe?");
         const auto sealed = run_command(
             responder_tool() + " reply --conversation " + a.substr(0, 6) + store_args(me, store) +
@@ -242,7 +256,7 @@ TEST_CASE("bundles import into the case store once, threaded by mailbox, searcha
         CHECK(shown.out.find("guards") < shown.out.find("Are you safe?"));
     }
 
-    SECTION("closed conversations are deleted by hand or after some days, and stay deleted") {
+    {  // Closed conversations are deleted by hand or after some days, and stay deleted.
         const auto open_one = responder_run("delete " + a, me, store);
         CHECK(open_one.exit_code == 2);
         CHECK(contains(open_one.err, "is not closed"));
@@ -270,17 +284,6 @@ TEST_CASE("bundles import into the case store once, threaded by mailbox, searcha
         REQUIRE(purged.exit_code == 0);
         CHECK(contains(purged.out, "deleted conversation " + b));
         CHECK(lines_of(responder_run("conversations", me, store).out).size() == 1);
-    }
-
-    SECTION("export writes one conversation, decrypted, for a partner") {
-        const auto exported = responder_run("export " + a, me, store, "--out " + q(d.dir / "out"));
-        INFO(exported.err);
-        REQUIRE(exported.exit_code == 0);
-        const std::string report = text_of(d.dir / "out" / "conversation.txt");
-        CHECK(contains(report, "checkpoint"));
-        CHECK(contains(report, "guards"));
-        const auto again = responder_run("export " + a, me, store, "--out " + q(d.dir / "out"));
-        CHECK(again.exit_code == 2);
     }
 }
 
