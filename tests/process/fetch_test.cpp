@@ -67,19 +67,15 @@ TEST_CASE("fetch writes the same bundle whatever its batches, and acknowledges e
     for (const auto& i : items) refs.push_back(i.ref);
     const std::vector<unsigned char> whole = api.bundle(refs);
 
-    SECTION("one request") {
-        CHECK(fetched(api, items, {.bytes = largest, .items = items.size()}) == whole);
-    }
-    SECTION("two items per request") {
-        CHECK(fetched(api, items, {.bytes = largest, .items = 2}) == whole);
-    }
-    SECTION("batches by size, with the larger envelopes in ranges between them") {
-        CHECK(fetched(api, items, {.bytes = smallest * 3, .items = 100}) == whole);
-    }
-    SECTION("every envelope in ranges") {
-        CHECK(fetched(api, items, {.bytes = smallest - 1, .items = 100}) == whole);
-    }
-    SECTION("the bundle's manifest lists every item, in order") {
+    // The checks below share this one server and its tips: every fetch reads without
+    // acknowledging, and the acknowledgements, which delete, come last. First the same bundle in
+    // one request, two items per request, batches by size with the larger envelopes in ranges
+    // between them, and every envelope in ranges.
+    CHECK(fetched(api, items, {.bytes = largest, .items = items.size()}) == whole);
+    CHECK(fetched(api, items, {.bytes = largest, .items = 2}) == whole);
+    CHECK(fetched(api, items, {.bytes = smallest * 3, .items = 100}) == whole);
+    CHECK(fetched(api, items, {.bytes = smallest - 1, .items = 100}) == whole);
+    {  // The bundle's manifest lists every item, in order.
         const auto bytes = fetched(api, items, {.bytes = smallest * 2, .items = 3});
         crypto::MemorySource in(bytes);
         std::vector<crypto::BundleEntry> entries;
@@ -90,11 +86,11 @@ TEST_CASE("fetch writes the same bundle whatever its batches, and acknowledges e
             CHECK(entries[i].size == items[i].size);
         }
     }
-    SECTION("nothing to fetch is an empty bundle") {
+    {  // Nothing to fetch is an empty bundle.
         const auto bytes = fetched(api, {}, {});
         CHECK(bytes.size() == crypto::bundle_preamble_size);
     }
-    SECTION("acknowledgements in batches reach every item once") {
+    {  // Acknowledgements in batches reach every item once.
         CHECK(client::acknowledge_items(api, items, false, {.items = 3}) == items.size());
         for (const auto& i : api.items()) CHECK(i.acknowledged);
         // Deleting in batches of one removes them all; a second time finds none.
