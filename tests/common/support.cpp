@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tipline/crypto/keys.hpp"
 #include "tipline/crypto/stream.hpp"
 
 namespace tipline::test {
@@ -81,6 +82,26 @@ CommandResult run_command(const std::string& command_line, const std::string& in
 std::filesystem::path tools_dir() { return TIPLINE_TOOLS_DIR; }
 
 std::string q(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+
+void write_key_pair(const std::filesystem::path& key, const std::string& passphrase,
+                    bool organisation) {
+    const crypto::SecretIdentity identity = organisation
+                                                ? crypto::SecretIdentity::generate_organisation()
+                                                : crypto::SecretIdentity::generate();
+    const std::span<const unsigned char> secret(
+        reinterpret_cast<const unsigned char*>(passphrase.data()), passphrase.size());
+    write_file(
+        key, crypto::seal_secret_key_file(identity,
+                                          organisation ? crypto::KeyFileContents::organisation
+                                                       : crypto::KeyFileContents::decrypt_and_sign,
+                                          secret, crypto::KdfLimits{1, crypto::kdf_min_memlimit}));
+    std::filesystem::permissions(
+        key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    write_file(key.string() + ".pub",
+               (organisation ? crypto::encode_organisation_key({identity.public_identity.sign})
+                             : crypto::encode_public_key(identity.public_identity)) +
+                   "\n");
+}
 
 std::string tool(const std::string& build_path) {
     return q(tools_dir().parent_path() / build_path);

@@ -505,10 +505,7 @@ TEST_CASE(
     const auto key = [&](const std::string& name, bool organisation) {
         Responder k{dir / name, dir / (name + ".pub"), dir / "pass"};
         write_file(k.pass, std::string("team test passphrase\n"));
-        REQUIRE(run_command(responder_tool() + (organisation ? " org" : "") +
-                            " keygen --kdf interactive --out " + q(k.key) + " --passphrase-file " +
-                            q(k.pass))
-                    .exit_code == 0);
+        write_key_pair(k.key, "team test passphrase", organisation);
         return k;
     };
     const Responder me = key("me.key", false), colleague = key("colleague.key", false);

@@ -9,13 +9,11 @@ namespace fs = std::filesystem;
 
 Responder first_responder(const Deployment& d) { return {d.key, d.pub, d.pass}; }
 
-// Another responder, made with the real tool and added to tiplined.conf before the server starts.
+// Another responder, added to tiplined.conf before the server starts.
 Responder add_responder(const Deployment& d, const std::string& name) {
     Responder r{d.dir / name, d.dir / (name + ".pub"), d.dir / (name + ".pass")};
     write_file(r.pass, std::string("passphrase of " + name + "\n"));
-    REQUIRE(run_command(responder_tool() + " keygen --kdf interactive --out " + q(r.key) +
-                        " --passphrase-file " + q(r.pass))
-                .exit_code == 0);
+    write_key_pair(r.key, "passphrase of " + name);
     std::string key_text = text_of(r.pub);
     while (!key_text.empty() && key_text.back() == '\n') key_text.pop_back();
     const fs::path conf = d.data / "tiplined.conf";
@@ -30,9 +28,7 @@ Responder add_responder(const Deployment& d, const std::string& name) {
 SignedTeam sign_team(const fs::path& dir, const std::vector<const Responder*>& members) {
     const Responder org{dir / "org.key", dir / "org.key.pub", dir / "org.pass"};
     write_file(org.pass, std::string("organisation passphrase\n"));
-    REQUIRE(run_command(responder_tool() + " org keygen --kdf interactive --out " + q(org.key) +
-                        " --passphrase-file " + q(org.pass))
-                .exit_code == 0);
+    write_key_pair(org.key, "organisation passphrase", true);
     const auto fingerprint = run_command(responder_tool() + " org fingerprint " + q(org.pub));
     REQUIRE(fingerprint.exit_code == 0);
     std::string who;

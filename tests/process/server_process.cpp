@@ -49,10 +49,7 @@ void set_config(const std::filesystem::path& file,
 
 Deployment::Deployment(const std::map<std::string, std::string>& config) {
     write_file(pass, std::string("integration test passphrase\n"));
-    const auto keygen =
-        run_command("'" + tool("client/tipline-responder") + "' keygen --kdf interactive --out '" +
-                    key.string() + "' --passphrase-file '" + pass.string() + "'");
-    if (keygen.exit_code != 0) throw std::runtime_error("keygen failed: " + keygen.err);
+    write_key_pair(key, "integration test passphrase");
     const auto init = run_command("'" + tool("server/tiplined") + "' init '" + data.string() +
                                   "' --responder '" + pub.string() + "'");
     if (init.exit_code != 0) throw std::runtime_error("init failed: " + init.err);
