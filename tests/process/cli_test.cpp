@@ -36,26 +36,29 @@ void check_message_style(const std::string& err, const std::string& tool) {
 
 TEST_CASE("keygen writes a private key file and a public key, and never overwrites silently",
           "[cli]") {
-    Keys k;
+    TempDir d;
+    const fs::path key = d / "responder.key", pass = d / "pass";
+    write_file(pass, std::string("a long enough passphrase\n"));
+    const std::string keygen = responder_tool() + " keygen --kdf interactive --out " + q(key) +
+                               " --passphrase-file " + q(pass);
+    REQUIRE(run_command(keygen).exit_code == 0);
     struct stat st {};
-    REQUIRE(::stat(k.key.c_str(), &st) == 0);
+    REQUIRE(::stat(key.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
-    const Bytes pub = read_file(k.pub);
+    const Bytes pub = read_file(d / "responder.key.pub");
     CHECK(std::string(pub.begin(), pub.end()).starts_with("tipline-pk1-"));
-    const Bytes before = read_file(k.key);
+    const Bytes before = read_file(key);
 
-    auto again = run_command(responder_tool() + " keygen --kdf interactive --out " + q(k.key) +
-                             " --passphrase-file " + q(k.pass));
+    auto again = run_command(keygen);
     CHECK(again.exit_code == 2);
     CHECK(again.err.find("already exists") != std::string::npos);
     check_message_style(again.err, "tipline-responder");
-    CHECK(read_file(k.key) == before);
+    CHECK(read_file(key) == before);
 
-    auto forced = run_command(responder_tool() + " keygen --kdf interactive --force --out " +
-                              q(k.key) + " --passphrase-file " + q(k.pass));
+    auto forced = run_command(keygen + " --force");
     CHECK(forced.exit_code == 0);
-    CHECK(read_file(k.key) != before);
-    REQUIRE(::stat(k.key.c_str(), &st) == 0);
+    CHECK(read_file(key) != before);
+    REQUIRE(::stat(key.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
 }
 

@@ -35,8 +35,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A responder's keys made with the real tool, in a folder of their own.
-
 // One envelope with an attachment of this size, sealed to the key, in memory.
 Bytes seal_with_attachment(const Keys& k, std::size_t size) {
     crypto::TipHeader header;

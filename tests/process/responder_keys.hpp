@@ -1,9 +1,8 @@
-// A responder's key pair, made by the real tipline-responder keygen in a temporary folder, with its
-// passphrase in a file: what the tests of the tools' command lines start from.
+// A responder's key pair (write_key_pair) in a temporary folder, with its passphrase in a file:
+// what the tests of the tools' command lines start from.
 #pragma once
 
 #include <filesystem>
-#include <stdexcept>
 #include <string>
 
 #include "support.hpp"
@@ -17,10 +16,7 @@ struct Keys {
     std::filesystem::path pass = dir / "pass";
     Keys() {
         write_file(pass, std::string("a long enough passphrase\n"));
-        const auto r =
-            run_command(tool("client/tipline-responder") + " keygen --kdf interactive --out " +
-                        q(key) + " --passphrase-file " + q(pass));
-        if (r.exit_code != 0) throw std::runtime_error("keygen failed: " + r.err);
+        write_key_pair(key, "a long enough passphrase");
     }
     // The options that unlock the secret key, each with a space before it.
     std::string unlock() const { return " --key " + q(key) + " --passphrase-file " + q(pass); }

@@ -17,7 +17,7 @@ struct Responder {
 
 Responder first_responder(const Deployment& d);
 
-// Another responder, made with the real tool and added to tiplined.conf before the server starts.
+// Another responder (test::write_key_pair), added to tiplined.conf before the server starts.
 Responder add_responder(const Deployment& d, const std::string& name);
 
 // An organisation key made in dir, and the list of these responders it signed (serial 1).

@@ -18,7 +18,8 @@
 
 namespace tipline::test {
 
-// A responder key pair (made with the real tool) and a data directory initialised for it.
+// A responder key pair (test::write_key_pair) and a data directory initialised for it by the real
+// tiplined init.
 struct Deployment {
     TempDir dir;
     std::filesystem::path key = dir / "responder.key";
