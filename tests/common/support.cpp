@@ -83,8 +83,9 @@ std::filesystem::path tools_dir() { return TIPLINE_TOOLS_DIR; }
 
 std::string q(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
 
-void write_key_pair(const std::filesystem::path& key, const std::string& passphrase,
-                    bool organisation) {
+void write_key_pair(const std::filesystem::path& key, const std::filesystem::path& pass_file,
+                    const std::string& passphrase, bool organisation) {
+    write_file(pass_file, passphrase + "\n");
     const crypto::SecretIdentity identity = organisation
                                                 ? crypto::SecretIdentity::generate_organisation()
                                                 : crypto::SecretIdentity::generate();

@@ -68,11 +68,12 @@ bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds bound = std::chrono::seconds(30));
 
 // A key pair as `tipline-responder keygen` (or `org keygen`) writes it: key, mode 0600, and
-// key.pub. Sealed with the least Argon2id cost a key file may have (one pass over 8 KiB): the
-// tools unlock the key at every command, and at keygen's own costs that took most of the process
-// suites' CPU time. The tests of keygen itself use the tool.
-void write_key_pair(const std::filesystem::path& key, const std::string& passphrase,
-                    bool organisation = false);
+// key.pub; and the passphrase, with a line end, in pass_file. Sealed with the least Argon2id cost
+// a key file may have (one pass over 8 KiB): the tools unlock the key at every command, and at
+// keygen's own costs that took about half of the process suite's CPU time. The tests of keygen
+// itself, and the suites driven from shell scripts, use the tool.
+void write_key_pair(const std::filesystem::path& key, const std::filesystem::path& pass_file,
+                    const std::string& passphrase, bool organisation = false);
 
 // A built program, quoted, by its path under the build folder, e.g. "server/tiplined".
 std::string tool(const std::string& build_path);

@@ -504,8 +504,7 @@ TEST_CASE(
     TempDir dir;
     const auto key = [&](const std::string& name, bool organisation) {
         Responder k{dir / name, dir / (name + ".pub"), dir / "pass"};
-        write_file(k.pass, std::string("team test passphrase\n"));
-        write_key_pair(k.key, "team test passphrase", organisation);
+        write_key_pair(k.key, k.pass, "team test passphrase", organisation);
         return k;
     };
     const Responder me = key("me.key", false), colleague = key("colleague.key", false);

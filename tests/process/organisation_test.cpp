@@ -29,8 +29,7 @@ struct Key {
 // A key pair; organisation for the NGO's list-signing key. Its fingerprint as the tool prints it.
 Key make_key(const fs::path& dir, const std::string& name, bool organisation = false) {
     Key k{dir / name, dir / (name + ".pub"), dir / (name + ".pass"), {}};
-    test::write_file(k.pass, std::string("passphrase of " + name + "\n"));
-    test::write_key_pair(k.key, "passphrase of " + name, organisation);
+    test::write_key_pair(k.key, k.pass, "passphrase of " + name, organisation);
     const auto printed = test::run_command(responder_tool() + (organisation ? " org" : "") +
                                            " fingerprint " + q(k.pub));
     REQUIRE(printed.exit_code == 0);

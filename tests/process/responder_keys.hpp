@@ -14,10 +14,7 @@ struct Keys {
     std::filesystem::path key = dir / "responder.key";
     std::filesystem::path pub = dir / "responder.key.pub";
     std::filesystem::path pass = dir / "pass";
-    Keys() {
-        write_file(pass, std::string("a long enough passphrase\n"));
-        write_key_pair(key, "a long enough passphrase");
-    }
+    Keys() { write_key_pair(key, pass, "a long enough passphrase"); }
     // The options that unlock the secret key, each with a space before it.
     std::string unlock() const { return " --key " + q(key) + " --passphrase-file " + q(pass); }
 };

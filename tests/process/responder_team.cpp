@@ -12,8 +12,7 @@ Responder first_responder(const Deployment& d) { return {d.key, d.pub, d.pass}; 
 // Another responder, added to tiplined.conf before the server starts.
 Responder add_responder(const Deployment& d, const std::string& name) {
     Responder r{d.dir / name, d.dir / (name + ".pub"), d.dir / (name + ".pass")};
-    write_file(r.pass, std::string("passphrase of " + name + "\n"));
-    write_key_pair(r.key, "passphrase of " + name);
+    write_key_pair(r.key, r.pass, "passphrase of " + name);
     std::string key_text = text_of(r.pub);
     while (!key_text.empty() && key_text.back() == '\n') key_text.pop_back();
     const fs::path conf = d.data / "tiplined.conf";
@@ -27,8 +26,7 @@ Responder add_responder(const Deployment& d, const std::string& name) {
 
 SignedTeam sign_team(const fs::path& dir, const std::vector<const Responder*>& members) {
     const Responder org{dir / "org.key", dir / "org.key.pub", dir / "org.pass"};
-    write_file(org.pass, std::string("organisation passphrase\n"));
-    write_key_pair(org.key, "organisation passphrase", true);
+    write_key_pair(org.key, org.pass, "organisation passphrase", true);
     const auto fingerprint = run_command(responder_tool() + " org fingerprint " + q(org.pub));
     REQUIRE(fingerprint.exit_code == 0);
     std::string who;

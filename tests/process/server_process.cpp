@@ -48,8 +48,7 @@ void set_config(const std::filesystem::path& file,
 }  // namespace
 
 Deployment::Deployment(const std::map<std::string, std::string>& config) {
-    write_file(pass, std::string("integration test passphrase\n"));
-    write_key_pair(key, "integration test passphrase");
+    write_key_pair(key, pass, "integration test passphrase");
     const auto init = run_command("'" + tool("server/tiplined") + "' init '" + data.string() +
                                   "' --responder '" + pub.string() + "'");
     if (init.exit_code != 0) throw std::runtime_error("init failed: " + init.err);
